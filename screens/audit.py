@@ -1,0 +1,306 @@
+"""The Audit step: who has no MFA, from one credential report; select users to enrol."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker
+
+from screens.base import StepScreen
+from screens.dialogs import ExportDialog
+from wizard.audit import humanize_age, to_csv, to_json
+from wizard.errors import WizardError
+from wizard.files import write_text_atomic
+from wizard.models import AuditResult, UserFinding
+
+# (column key, label) in display order; sort keys below.
+COLUMNS = [
+    ("sel", " "),
+    ("user", "User"),
+    ("path", "Path"),
+    ("console", "Console"),
+    ("mfa", "MFA"),
+    ("devices", "Dev"),
+    ("signin", "Pwd used"),
+    ("keys", "Keys"),
+]
+SORTABLE = ["user", "path", "mfa", "signin", "keys"]
+
+
+def _sort_value(user: UserFinding, column: str) -> tuple:
+    if column == "path":
+        return (user.path, user.user_name.lower())
+    if column == "mfa":
+        # Findings first: console without MFA, then the rest.
+        return (not user.needs_mfa, user.mfa_active, user.user_name.lower())
+    if column == "signin":
+        stamp = user.password_last_used.timestamp() if user.password_last_used else 0.0
+        return (-stamp, user.user_name.lower())
+    if column == "keys":
+        return (-user.access_keys_active, user.user_name.lower())
+    return (user.user_name.lower(),)
+
+
+class AuditScreen(StepScreen):
+    """Table of users with filter, search, sort, multi-select and export."""
+
+    STEP = "audit"
+    EXPLANATION = "one credential report, re-checked against assigned devices"
+    BINDINGS = [
+        Binding("space", "toggle_select", "Select", show=True),
+        Binding("a", "select_all", "All"),
+        Binding("f", "toggle_filter", "Filter"),
+        Binding("slash", "search", "Search"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("e", "export", "Export"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "clear_search", "Clear search", show=False),
+    ]
+
+    show_all: reactive[bool] = reactive(False)
+    search: reactive[str] = reactive("")
+    sort_column: reactive[str] = reactive("mfa")
+    result: reactive[AuditResult | None] = reactive(None, bindings=True)
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Running the audit...", id="audit-summary")
+        with Horizontal(id="audit-controls"):
+            yield Input(placeholder="/ search user or path", id="audit-search")
+            yield Static("", id="audit-filter")
+        table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static("", id="audit-selection")
+
+    def on_mount(self) -> None:
+        self._update_filter_label()
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys that act on the table do nothing until the report is in: hide them.
+        if action in {"toggle_select", "select_all", "export", "toggle_filter", "cycle_sort"}:
+            return self.result is not None
+        return True
+
+    # ------------------------------------------------------------------ loading
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
+    def load(self) -> AuditResult:
+        """Run the audit in a thread; progress replaces the summary line."""
+
+        def progress(text: str) -> None:
+            self.app.call_from_thread(self._set_summary, f"[dim]{text}...[/dim]")
+
+        result = self.wizard.ctx.run_audit(progress)
+        self.app.call_from_thread(self._show_result, result)
+        return result
+
+    def worker_failed(self, worker: Worker) -> None:
+        self._set_summary("[b red]The audit did not run.[/] Press r to try again.")
+
+    def _set_summary(self, markup: str) -> None:
+        self.query_one("#audit-summary", Static).update(markup)
+
+    def _show_result(self, result: AuditResult) -> None:
+        self.result = result
+        self.wizard.ctx.last_audit = result
+        known = {u.user_name for u in result.users}
+        self.wizard.ctx.selected_users &= known
+        self._set_summary(self._summary_markup(result))
+        self.refresh_table()
+
+    def _summary_markup(self, result: AuditResult) -> str:
+        missing = len(result.console_users_without_mfa)
+        console = sum(1 for u in result.users if u.console_access)
+        root = "[green]on[/]" if result.root_mfa_active else "[b red]OFF[/]"
+        parts = [
+            f"Root MFA {root}",
+            f"[b]{missing}[/b] of {console} console users without MFA"
+            if missing
+            else f"[green]all {console} console users have MFA[/]",
+        ]
+        if result.orphan_virtual_mfa_devices:
+            parts.append(f"{len(result.orphan_virtual_mfa_devices)} orphan device(s)")
+        parts.append(self._report_age(result))
+        return " · ".join(parts)
+
+    @staticmethod
+    def _report_age(result: AuditResult) -> str:
+        age = result.report_age_seconds
+        if age is None:
+            return "report age unknown"
+        if age > 4 * 3600 + 600:
+            # AWS regenerates a report older than 4 h, so this is clock skew or an emulator.
+            stamp = (
+                result.report_generated_at.strftime("%Y-%m-%d")
+                if result.report_generated_at
+                else "?"
+            )
+            return f"report dated {stamp} (re-checked live)"
+        return f"report age {humanize_age(result.report_generated_at, result.generated_at)}"
+
+    # ------------------------------------------------------------------ table
+
+    def visible_users(self) -> list[UserFinding]:
+        """The users shown: filter, then search, then sort."""
+        if self.result is None:
+            return []
+        users = [u for u in self.result.users if self.show_all or u.needs_mfa]
+        needle = self.search.strip().lower()
+        if needle:
+            users = [u for u in users if needle in u.user_name.lower() or needle in u.path.lower()]
+        return sorted(users, key=lambda u: _sort_value(u, self.sort_column))
+
+    def refresh_table(self) -> None:
+        """Rebuild the rows, keeping the cursor on the same user where possible."""
+        table = self.query_one("#audit-table", DataTable)
+        current = self._cursor_user()
+        table.clear()
+        now = self.result.generated_at if self.result else datetime.now()
+        selected = self.wizard.ctx.selected_users
+        for user in self.visible_users():
+            table.add_row(*self._cells(user, now, user.user_name in selected), key=user.user_name)
+        if current and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+        self._update_selection_label()
+
+    def _cells(self, user: UserFinding, now: datetime, selected: bool) -> list:
+        if user.needs_mfa:
+            mfa = Text("NO", style="bold red")
+        elif user.mfa_active:
+            mfa = Text("yes*" if user.mfa_confirmed_after_report else "yes", style="green")
+        else:
+            mfa = Text("-", style="dim")
+        rotated = user.oldest_active_key_rotated()
+        keys = str(user.access_keys_active) if user.access_keys_active else "-"
+        if rotated:
+            keys += f" ({humanize_age(rotated, now)})"
+        return [
+            Text("✓", style="bold cyan") if selected else "",
+            user.user_name,
+            user.path,
+            "yes" if user.console_access else "no",
+            mfa,
+            str(len(user.mfa_devices)) if user.mfa_devices else "-",
+            humanize_age(user.password_last_used, now) if user.console_access else "-",
+            keys,
+        ]
+
+    def _cursor_user(self) -> str | None:
+        table = self.query_one("#audit-table", DataTable)
+        if table.row_count == 0:
+            return None
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return str(row_key.value) if row_key.value is not None else None
+
+    def _update_filter_label(self) -> None:
+        shown = "all users" if self.show_all else "users needing MFA"
+        self.query_one("#audit-filter", Static).update(
+            f"Showing [b]{shown}[/b] · sort: {self.sort_column}"
+        )
+
+    def _update_selection_label(self) -> None:
+        selected = sorted(self.wizard.ctx.selected_users)
+        label = self.query_one("#audit-selection", Static)
+        if not selected:
+            label.update("[dim]space: select users to hand to the Enroll step[/dim]")
+        else:
+            names = ", ".join(selected[:4]) + (" ..." if len(selected) > 4 else "")
+            label.update(f"[b]{len(selected)} selected[/b] for Enroll: {names}")
+
+    def watch_show_all(self) -> None:
+        if self.is_mounted:
+            self._update_filter_label()
+            self.refresh_table()
+
+    def watch_sort_column(self) -> None:
+        if self.is_mounted:
+            self._update_filter_label()
+            self.refresh_table()
+
+    def watch_search(self) -> None:
+        if self.is_mounted:
+            self.refresh_table()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_toggle_select(self) -> None:
+        name = self._cursor_user()
+        if name is None:
+            return
+        selected = self.wizard.ctx.selected_users
+        selected.symmetric_difference_update({name})
+        table = self.query_one("#audit-table", DataTable)
+        table.update_cell(name, "sel", Text("✓", style="bold cyan") if name in selected else "")
+        self._update_selection_label()
+        table.action_cursor_down()
+
+    def action_select_all(self) -> None:
+        visible = {u.user_name for u in self.visible_users()}
+        selected = self.wizard.ctx.selected_users
+        if visible <= selected:
+            selected -= visible
+        else:
+            selected |= visible
+        self.refresh_table()
+
+    def action_toggle_filter(self) -> None:
+        self.show_all = not self.show_all
+
+    def action_cycle_sort(self) -> None:
+        index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
+        self.sort_column = SORTABLE[(index + 1) % len(SORTABLE)]
+
+    def action_search(self) -> None:
+        self.query_one("#audit-search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#audit-search", Input)
+        search.value = ""
+        self.query_one(DataTable).focus()
+
+    def action_refresh(self) -> None:
+        self._set_summary("[dim]Refreshing...[/dim]")
+        self.load()
+
+    @on(Input.Changed, "#audit-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.search = event.value
+
+    @on(Input.Submitted, "#audit-search")
+    def _search_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key in SORTABLE:
+            self.sort_column = key
+
+    @work(exclusive=True, group="export")
+    async def action_export(self) -> None:
+        """Ask for a path and format, then write the rows shown (atomically)."""
+        if self.result is None:
+            return
+        stem = f"mfa-audit-{self.result.account_id}-{self.result.generated_at:%Y%m%d}"
+        choice = await self.app.push_screen_wait(ExportDialog(stem))
+        if choice is None:
+            return
+        path, fmt = choice
+        users = self.visible_users()
+        text = to_json(self.result, users) + "\n" if fmt == "json" else to_csv(users)
+        try:
+            written = write_text_atomic(path, text, mode=0o644)
+        except WizardError as exc:
+            self.wizard.show_error(exc, title="Export failed")
+            return
+        self.notify(f"Exported {len(users)} users to {written}", title="Export")

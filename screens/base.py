@@ -1,0 +1,57 @@
+"""StepScreen: identity bar, step bar, title and explanation, a body, the footer.
+
+Every step screen runs its AWS work in thread workers (boto3 blocks) and sends any failure to
+the app's single error dialog, so no traceback ever reaches the terminal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from screens.steps import step
+from screens.widgets.bars import IdentityBar, StepBar, StepLabel
+
+if TYPE_CHECKING:
+    from screens.app import WizardApp
+
+
+class StepScreen(Screen):
+    """Base of the step screens; subclasses set STEP and implement compose_body()."""
+
+    STEP: ClassVar[str] = ""
+    EXPLANATION: ClassVar[str] = ""
+
+    @property
+    def wizard(self) -> WizardApp:
+        """The app, typed."""
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        ctx = self.wizard.ctx
+        yield IdentityBar(
+            ctx.account_id, ctx.identity_label, ctx.region, ctx.endpoint_label, ctx.demo
+        )
+        yield StepBar(self.STEP)
+        yield Static(f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}", id="step-explanation")
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The step's own widgets."""
+        yield from ()
+
+    def on_step_label_chosen(self, event: StepLabel.Chosen) -> None:
+        self.wizard.go_to_step(event.key)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.wizard.show_error(event.worker.error, title=f"{step(self.STEP).title} failed")
+            self.worker_failed(event.worker)
+
+    def worker_failed(self, worker: Worker) -> None:
+        """Hook: restore the screen after a failed worker (the dialog is already shown)."""

@@ -1,0 +1,110 @@
+"""Typed modal dialogs: ErrorDialog, ConfirmDialog(ModalScreen[bool]), ExportDialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+
+class ErrorDialog(ModalScreen[None]):
+    """The one place errors are shown: cause and fix, never a traceback."""
+
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+
+    def __init__(self, title: str, cause: str, fix: str = "") -> None:
+        super().__init__(id="error-dialog")
+        self.title_text = title
+        self.cause = cause
+        self.fix = fix
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -error"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.cause, id="error-cause")
+            if self.fix:
+                yield Static(f"Fix: {self.fix}", id="error-fix")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", variant="primary", id="error-ok")
+
+    def on_button_pressed(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Show what will change, then ask: True to go ahead."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str, confirm_label: str = "Go ahead") -> None:
+        super().__init__(id="confirm-dialog")
+        self.title_text = title
+        self.body = body
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.body, id="confirm-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, variant="warning", id="confirm-yes")
+                yield Button("Cancel", id="confirm-no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ExportDialog(ModalScreen[tuple[Path, str] | None]):
+    """Ask where and in which format to export: (path, 'csv'|'json') or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default_stem: str) -> None:
+        super().__init__(id="export-dialog")
+        self.default_stem = default_stem
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Export the table", classes="dialog-title")
+            with RadioSet(id="export-format", classes="-horizontal"):
+                yield RadioButton("CSV", value=True, id="format-csv")
+                yield RadioButton("JSON", id="format-json")
+            yield Input(value=f"{self.default_stem}.csv", id="export-path")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export-go")
+                yield Button("Cancel", id="export-cancel")
+
+    @property
+    def chosen_format(self) -> str:
+        return "json" if self.query_one("#format-json", RadioButton).value else "csv"
+
+    def on_radio_set_changed(self) -> None:
+        path = self.query_one("#export-path", Input)
+        stem = path.value.rsplit(".", 1)[0] if "." in Path(path.value).name else path.value
+        path.value = f"{stem}.{self.chosen_format}"
+
+    def on_input_submitted(self) -> None:
+        self._finish()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export-go":
+            self._finish()
+        else:
+            self.dismiss(None)
+
+    def _finish(self) -> None:
+        value = self.query_one("#export-path", Input).value.strip()
+        if not value:
+            self.notify("Type a file name to export to.", severity="warning")
+            return
+        self.dismiss((Path(value).expanduser(), self.chosen_format))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,65 @@
+"""The identity bar (who/where) and the step bar (where in the wizard)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Static
+
+from screens.steps import STEPS
+
+
+class IdentityBar(Static):
+    """One line: account, identity, region, endpoint; says DEMO plainly when it is."""
+
+    def __init__(
+        self, account: str, identity: str, region: str, endpoint: str | None, demo: bool
+    ) -> None:
+        text = Text()
+        if demo:
+            # The app name gives way so the warning and the endpoint fit 80 columns.
+            text.append(" DEMO ACCOUNT (not AWS) ", style="bold black on yellow")
+        else:
+            text.append(" mfa-wizard ", style="bold reverse")
+        text.append(f" {account} ", style="bold")
+        text.append(f"{identity} ", style="")
+        text.append(f"{region}", style="dim")
+        if endpoint:
+            text.append(f" {endpoint}", style="dim italic")
+        super().__init__(text, id="identity-bar")
+
+
+class StepLabel(Static):
+    """One step in the bar: clickable; disabled steps explain what they will do."""
+
+    class Chosen(Message):
+        """The user clicked this step."""
+
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, key: str, label: str, current: bool, built: bool, purpose: str) -> None:
+        classes = "step" + (" -current" if current else "") + ("" if built else " -unbuilt")
+        super().__init__(label, id=f"step-{key}", classes=classes)
+        self.key = key
+        self.tooltip = purpose if built else f"{purpose} (not built yet)"
+
+    def on_click(self) -> None:
+        self.post_message(self.Chosen(self.key))
+
+
+class StepBar(Horizontal):
+    """The steps in order: current one highlighted, unbuilt ones dimmed."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(id="step-bar")
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        for s in STEPS:
+            yield StepLabel(
+                s.key, f"{s.number} {s.title}", s.key == self.current, s.built, s.purpose
+            )

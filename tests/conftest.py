@@ -1,0 +1,92 @@
+"""Shared fixtures: one moto server over real HTTP per session, reset and re-seeded per test.
+
+No request may leave for a real *.amazonaws.com: an autouse fixture fails the test if one tries,
+and the environment points every credential and config lookup at nothing real.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from wizard.demo import DemoAccount, seed_account, start_server
+
+
+@pytest.fixture(autouse=True)
+def isolated_aws_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No real profile, config, credentials, cache or state is read or written by a test."""
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail loudly if anything tries to reach real AWS."""
+    from botocore.httpsession import URLLib3Session
+
+    original = URLLib3Session.send
+
+    def guarded_send(self, request):  # noqa: ANN001, ANN202
+        if "amazonaws.com" in request.url:
+            raise AssertionError(f"a test tried to reach real AWS: {request.url.split('?')[0]}")
+        return original(self, request)
+
+    monkeypatch.setattr(URLLib3Session, "send", guarded_send)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A ThreadedMotoServer on a free port for the whole session; yields its URL."""
+    server, url = start_server()
+    yield url
+    server.stop()
+
+
+def reset_server(url: str) -> None:
+    """Wipe every backend of the moto server (its /moto-api/reset endpoint)."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+@pytest.fixture
+def demo(moto_server: str) -> DemoAccount:
+    """A freshly reset and seeded demo account on the shared server."""
+    reset_server(moto_server)
+    return seed_account(moto_server)
+
+
+@pytest.fixture
+def services(demo: DemoAccount):  # noqa: ANN201
+    """Services signed as the demo admin (few retries so fault tests stay quick)."""
+    return demo.services(max_attempts=2)
+
+
+@pytest.fixture
+def demo_env(demo: DemoAccount) -> dict[str, str]:
+    """Environment for a subprocess that should act as the demo admin on the moto server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ENDPOINT_URL=demo.endpoint_url,
+        AWS_ACCESS_KEY_ID=demo.admin_access_key_id,
+        AWS_SECRET_ACCESS_KEY=demo.admin_secret_access_key,
+        AWS_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.environ["AWS_CONFIG_FILE"],
+        AWS_SHARED_CREDENTIALS_FILE=os.environ["AWS_SHARED_CREDENTIALS_FILE"],
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env

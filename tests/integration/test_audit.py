@@ -1,0 +1,223 @@
+"""The audit against a moto server over HTTP, as a library and as `mfa-wizard audit`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pyotp
+import pytest
+
+from wizard.audit import run_audit
+from wizard.aws import Services
+from wizard.demo import DEMO_USERS, ORPHAN_DEVICE, seed_bulk_users
+from wizard.errors import CredentialsError, EndpointError
+
+
+def count_calls(services: Services) -> list[str]:
+    """Record every AWS operation the clients send."""
+    calls: list[str] = []
+    for name in ("iam", "sts"):
+        services.client(name).meta.events.register(
+            "before-send", lambda request, **kw: calls.append(kw.get("event_name", "?"))
+        )
+    return calls
+
+
+def test_audit_findings_match_the_seeded_account(services):
+    result = run_audit(services, sleep=lambda s: None)
+    by_name = {u.user_name: u for u in result.users}
+    expected_missing = {u.name for u in DEMO_USERS if u.console and not u.mfa_devices}
+    assert {u.user_name for u in result.console_users_without_mfa} == expected_missing
+    assert by_name["carol.suzuki"].mfa_active and len(by_name["carol.suzuki"].mfa_devices) == 2
+    assert (
+        by_name["ci-deployer"].access_keys_active == 2 and not by_name["ci-deployer"].console_access
+    )
+    assert by_name["terraform"].access_keys_active == 1
+    assert by_name["heidi.watanabe"].path == "/contractors/"
+    assert result.orphan_virtual_mfa_devices == (f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}",)
+    assert result.account_id == "123456789012"
+    assert result.root_mfa_active is False  # moto: AccountMFAEnabled is always 0
+    assert not result.compliant
+
+
+def test_user_enrolled_after_the_report_is_not_flagged(services, monkeypatch):
+    """The report can be 4 h old: a device assigned since then wins over the report's 'false'."""
+    import wizard.audit as audit
+
+    stale, generated, calls = audit.fetch_credential_report(services)
+    iam = services.iam
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="dave.sato")["VirtualMFADevice"]
+    totp = pyotp.TOTP(
+        device["Base32StringSeed"].decode()
+        if isinstance(device["Base32StringSeed"], bytes)
+        else device["Base32StringSeed"]
+    )
+    import time
+
+    now = time.time()
+    iam.enable_mfa_device(
+        UserName="dave.sato",
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1=totp.at(now - 30),
+        AuthenticationCode2=totp.at(now),
+    )
+    # Serve the report from before the enrollment, as AWS would within its 4-hour window.
+    monkeypatch.setattr(audit, "fetch_credential_report", lambda *a, **k: (stale, generated, calls))
+    dave = next(u for u in run_audit(services).users if u.user_name == "dave.sato")
+    assert dave.mfa_active and dave.mfa_confirmed_after_report
+    assert dave.mfa_devices == (device["SerialNumber"],)
+
+
+def test_audit_cost_does_not_grow_with_users(services):
+    calls_small = count_calls(services)
+    run_audit(services)
+    small = len(calls_small)
+    seed_bulk_users(600)
+    # A fresh Services (fresh clients) so the recorder counts only this run.
+    big_services = Services(
+        session=services.session, region=services.region, endpoint_url=services.endpoint_url
+    )
+    calls_large = count_calls(big_services)
+    result = run_audit(big_services)
+    assert len(result.users) >= 600
+    assert small <= 8
+    assert len(calls_large) == small
+
+
+def test_report_polling_backs_off_and_times_out(services, monkeypatch):
+    from wizard import audit
+
+    iam = services.iam
+    monkeypatch.setattr(iam, "generate_credential_report", lambda: {"State": "STARTED"})
+    slept: list[float] = []
+    with pytest.raises(audit.ReportTimeoutError, match="still STARTED"):
+        audit.fetch_credential_report(services, timeout=10, sleep=slept.append)
+    assert slept[:4] == [0.5, 1.0, 2.0, 4.0]
+    assert sum(slept) >= 10
+
+
+def test_unreachable_endpoint_is_a_clear_error(demo):
+    broken = Services(
+        session=demo.services().session,
+        region="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        max_attempts=1,
+    )
+    with pytest.raises(EndpointError, match="could not reach"):
+        run_audit(broken)
+
+
+def test_missing_credentials_is_a_clear_error(moto_server):
+    import boto3
+
+    session = boto3.Session(region_name="us-east-1")
+    with pytest.raises(CredentialsError, match="no AWS credentials found"):
+        run_audit(Services(session=session, region="us-east-1", endpoint_url=moto_server))
+
+
+# ------------------------------------------------------------------- the CLI, as a subprocess
+
+
+def mfa_wizard(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_cli_audit_json(demo_env):
+    out = mfa_wizard("audit", "--format", "json", env=demo_env)
+    assert out.returncode == 1, out.stderr  # findings exist
+    doc = json.loads(out.stdout)
+    assert doc["account_id"] == "123456789012"
+    assert doc["root_mfa_active"] is False
+    alice = next(u for u in doc["users"] if u["user_name"] == "alice.nakamura")
+    for key in (
+        "user_name",
+        "arn",
+        "path",
+        "console_access",
+        "mfa_active",
+        "mfa_devices",
+        "password_last_used",
+        "access_keys_active",
+    ):
+        assert key in alice
+    assert alice["console_access"] is True and alice["mfa_active"] is False
+    assert doc["orphan_virtual_mfa_devices"] == ["arn:aws:iam::123456789012:mfa/lost-phone-frank"]
+
+
+def test_cli_audit_csv_to_file(demo_env, tmp_path):
+    target = tmp_path / "out" / "audit.csv"
+    out = mfa_wizard("audit", "--format", "csv", "--output", str(target), env=demo_env)
+    assert out.returncode == 1 and out.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert {r["user_name"] for r in rows if r["needs_mfa"] == "true"} == {
+        u.name for u in DEMO_USERS if u.console and not u.mfa_devices
+    }
+
+
+def test_cli_audit_table_lists_findings(demo_env):
+    out = mfa_wizard("audit", env=demo_env)
+    assert out.returncode == 1
+    assert "alice.nakamura" in out.stdout and "bob.tanaka" not in out.stdout
+    assert "5 of 10 console users without MFA" in out.stdout
+
+
+def test_cli_audit_exit_2_without_credentials(moto_server):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_ACCESS") and not k.startswith("AWS_SECRET")
+    }
+    env.update(AWS_ENDPOINT_URL=moto_server, AWS_REGION="us-east-1")
+    out = mfa_wizard("audit", env=env)
+    assert out.returncode == 2
+    assert "no AWS credentials found" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_audit_exit_2_unreachable(demo_env):
+    out = mfa_wizard(
+        "audit", env={**demo_env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
+    )
+    assert out.returncode == 2
+    assert "could not reach" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_audit_exit_2_unwritable_output(demo_env, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = mfa_wizard("audit", "--output", str(blocker / "sub" / "a.csv"), env=demo_env)
+    assert out.returncode == 2 and "cannot write" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
+    """Enrol every console user without MFA; with root MFA on, the audit exits 0."""
+    import time
+
+    from wizard import audit, cli
+
+    iam = demo.services().iam
+    for user in [u.name for u in DEMO_USERS if u.console and not u.mfa_devices]:
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+        seed = device["Base32StringSeed"]
+        totp = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed)
+        iam.enable_mfa_device(
+            UserName=user,
+            SerialNumber=device["SerialNumber"],
+            AuthenticationCode1=totp.at(time.time() - 30),
+            AuthenticationCode2=totp.now(),
+        )
+    for key, value in demo_env.items():
+        monkeypatch.setenv(key, value)
+    # moto always reports AccountMFAEnabled=0: without root MFA the account is not compliant...
+    assert cli.run(["audit"]) == 1
+    assert "root MFA OFF; 0 of 10" in capsys.readouterr().out
+    # ...and with it (as on an AWS account whose root has MFA) the audit exits 0.
+    monkeypatch.setattr(audit, "root_mfa_enabled", lambda services: True)
+    assert cli.run(["audit"]) == 0
+    assert "Every console user has MFA." in capsys.readouterr().out

@@ -1,0 +1,180 @@
+"""The Audit screen driven by Pilot against the moto server, plus a snapshot on fixed data."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+
+from textual.widgets import DataTable, Input
+from textual.worker import WorkerFailed
+
+from screens.audit import AuditScreen
+from screens.dialogs import ErrorDialog, ExportDialog
+from wizard.demo import DEMO_USERS
+
+NEEDS_MFA = {u.name for u in DEMO_USERS if u.console and not u.mfa_devices}
+
+
+async def loaded(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, AuditScreen)
+    return screen, screen.query_one("#audit-table", DataTable)
+
+
+def row_names(table: DataTable) -> list[str]:
+    return [str(key.value) for key in table.rows]
+
+
+async def test_filter_shows_findings_then_everyone(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen, table = await loaded(pilot)
+        assert set(row_names(table)) == NEEDS_MFA
+        summary = str(screen.query_one("#audit-summary").render())
+        assert "5 of 10 console users without MFA" in summary and "Root MFA OFF" in summary
+        await pilot.press("f")
+        assert len(row_names(table)) == len(DEMO_USERS) + 1  # + the admin
+        await pilot.press("f")
+        assert set(row_names(table)) == NEEDS_MFA
+
+
+async def test_search_narrows_by_name_and_path(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        _, table = await loaded(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"finance")
+        assert set(row_names(table)) == {"dave.sato", "erin.kobayashi"}
+        await pilot.press("enter")  # back to the table
+        assert isinstance(pilot.app.focused, DataTable)
+        await pilot.press("escape")
+        assert set(row_names(table)) == NEEDS_MFA
+
+
+async def test_sort_by_header_and_key(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen, table = await loaded(pilot)
+        await pilot.press("f")
+        screen.sort_column = "path"
+        await pilot.pause()
+        paths = [table.get_row(k)[2] for k in table.rows]
+        assert paths == sorted(paths)
+        await pilot.press("s")  # path -> mfa
+        assert screen.sort_column == "mfa"
+        first = row_names(table)[: len(NEEDS_MFA)]
+        assert set(first) == NEEDS_MFA  # findings first
+
+
+async def test_space_selects_users_for_enroll(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        _, table = await loaded(pilot)
+        first, second = row_names(table)[:2]
+        await pilot.press("space")  # selects and moves down
+        await pilot.press("space")
+        assert demo_app.ctx.selected_users == {first, second}
+        assert str(table.get_row(first)[0]) == "✓"
+        await pilot.press("up", "space")  # unselect the second
+        assert demo_app.ctx.selected_users == {first}
+        await pilot.press("a")
+        assert demo_app.ctx.selected_users == NEEDS_MFA
+        label = str(pilot.app.screen.query_one("#audit-selection").render())
+        assert "5 selected" in label
+
+
+async def test_export_csv_and_json(demo_app, tmp_path):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot)
+        target = tmp_path / "audit.csv"
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ExportDialog)
+        pilot.app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-go")
+        await pilot.pause()
+        rows = list(csv.DictReader(io.StringIO(target.read_text())))
+        assert {r["user_name"] for r in rows} == NEEDS_MFA
+
+        await pilot.press("f", "e")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        await pilot.click("#format-json")
+        await pilot.pause()
+        assert dialog.query_one("#export-path", Input).value.endswith(".json")
+        json_target = tmp_path / "audit.json"
+        dialog.query_one("#export-path", Input).value = str(json_target)
+        await pilot.click("#export-go")
+        await pilot.pause()
+        doc = json.loads(json_target.read_text())
+        assert len(doc["users"]) == len(DEMO_USERS) + 1
+        assert doc["account_id"] == "123456789012"
+
+
+async def test_export_to_unwritable_path_shows_the_error_dialog(demo_app, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        pilot.app.screen.query_one("#export-path", Input).value = str(blocker / "x.csv")
+        await pilot.click("#export-go")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ErrorDialog)
+        assert "cannot write" in str(pilot.app.screen.query_one("#error-cause").render())
+
+
+async def test_audit_failure_lands_in_the_error_dialog(demo):
+    """An unreachable endpoint: a dialog with cause and fix, no traceback, the app still runs."""
+    from screens.app import WizardContext, create_app
+    from wizard.aws import Services
+
+    ctx = WizardContext(
+        services=Services(
+            session=demo.services().session,
+            region="us-east-1",
+            endpoint_url="http://127.0.0.1:9",
+            max_attempts=1,
+        ),
+        identity=demo.services().identity(),
+    )
+    app = create_app(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        with contextlib.suppress(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert "could not reach" in str(app.screen.query_one("#error-cause").render())
+        await pilot.press("enter")
+        assert isinstance(app.screen, AuditScreen)
+        assert "did not run" in str(app.screen.query_one("#audit-summary").render())
+
+
+async def test_unbuilt_steps_say_what_they_will_do(demo_app):
+    async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
+        await loaded(pilot)
+        await pilot.press("6")
+        assert isinstance(pilot.app.screen, AuditScreen)
+        messages = [n.message for n in pilot.app._notifications]
+        assert any("Summary" in m and "Not built yet" in m for m in messages)
+
+
+def test_audit_screen_snapshot(sample_app, snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_audit_screen_all_users_snapshot(sample_app, snap_compare):
+    async def run_before(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("f", "space", "space")
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(120, 40), run_before=run_before)

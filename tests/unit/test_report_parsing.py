@@ -1,0 +1,182 @@
+"""The credential report parser: every value the report can hold."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from wizard import asset
+from wizard.audit import (
+    humanize_age,
+    parse_credential_report,
+    parse_report_bool,
+    parse_report_time,
+    path_from_arn,
+    reconcile,
+    to_csv,
+    to_json,
+)
+from wizard.errors import WizardError
+from wizard.models import AuditResult
+
+SAMPLE = asset("samples", "credential_report.csv").read_text()
+
+
+@pytest.mark.parametrize(
+    "value", ["N/A", "no_information", "not_supported", "", "  ", None, "garbage"]
+)
+def test_empty_timestamps_are_none(value):
+    assert parse_report_time(value) is None
+
+
+def test_timestamps_are_aware_utc():
+    assert parse_report_time("2026-11-19T23:40:00+00:00") == datetime(
+        2026, 11, 19, 23, 40, tzinfo=UTC
+    )
+    assert parse_report_time("2026-11-19T23:40:00Z") == datetime(2026, 11, 19, 23, 40, tzinfo=UTC)
+    # A naive timestamp is taken as UTC, as the report means.
+    assert parse_report_time("2026-11-19T23:40:00").tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("false", False),
+        ("not_supported", False),
+        ("N/A", False),
+        (None, False),
+    ],
+)
+def test_booleans(value, expected):
+    assert parse_report_bool(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("arn", "path"),
+    [
+        ("arn:aws:iam::1:user/alice", "/"),
+        ("arn:aws:iam::1:user/engineering/alice", "/engineering/"),
+        ("arn:aws:iam::1:user/a/b/c/alice", "/a/b/c/"),
+        ("arn:aws:iam::1:root", "/"),
+        ("arn:aws-cn:iam::1:user/x/bob", "/x/"),
+    ],
+)
+def test_path_from_arn(arn, path):
+    assert path_from_arn(arn) == path
+
+
+def test_root_row_is_separate():
+    root, users = parse_credential_report(SAMPLE)
+    assert root is not None
+    assert root.mfa_active is False
+    assert root.access_keys_active == 0
+    assert root.password_last_used == datetime(2026, 10, 30, 8, 12, tzinfo=UTC)
+    assert "<root_account>" not in {u.user_name for u in users}
+
+
+def test_user_rows():
+    _, users = parse_credential_report(SAMPLE)
+    by_name = {u.user_name: u for u in users}
+    alice = by_name["alice.nakamura"]
+    assert alice.console_access and not alice.mfa_active and alice.needs_mfa
+    assert alice.path == "/engineering/"
+    assert alice.access_keys_active == 1
+    assert alice.access_keys[0].last_used == datetime(2026, 11, 19, 22, tzinfo=UTC)
+    # no_information and N/A for password_last_used mean "unknown / never".
+    assert by_name["dave.sato"].password_last_used is None
+    assert by_name["erin.kobayashi"].password_last_used is None
+    # Programmatic-only users have no console access and are not findings.
+    ci = by_name["ci-deployer"]
+    assert not ci.console_access and not ci.needs_mfa and ci.access_keys_active == 2
+    # An inactive key that was once rotated is kept, but does not count as active.
+    terraform = by_name["terraform"]
+    assert terraform.access_keys_active == 1
+    assert [k.active for k in terraform.access_keys] == [True, False]
+    assert terraform.oldest_active_key_rotated() == datetime(2024, 7, 7, 1, tzinfo=UTC)
+    # A user with no credentials at all.
+    ivan = by_name["ivan.kato"]
+    assert (ivan.console_access, ivan.mfa_active, ivan.access_keys) == (False, False, ())
+    assert by_name["bob.tanaka"].mfa_active and not by_name["bob.tanaka"].needs_mfa
+
+
+def test_header_only_and_missing_header():
+    header = SAMPLE.splitlines()[0] + "\n"
+    assert parse_credential_report(header) == (None, [])
+    with pytest.raises(WizardError, match="no header"):
+        parse_credential_report("")
+
+
+def test_reconcile_trusts_devices_assigned_after_the_report():
+    _, users = parse_credential_report(SAMPLE)
+    serial = "arn:aws:iam::111122223333:mfa/alice.nakamura"
+    fixed = {u.user_name: u for u in reconcile(users, {"alice.nakamura": [serial]})}
+    assert fixed["alice.nakamura"].mfa_active
+    assert fixed["alice.nakamura"].mfa_confirmed_after_report
+    assert fixed["alice.nakamura"].mfa_devices == (serial,)
+    assert fixed["dave.sato"].needs_mfa
+    # A user the report already knew had MFA is not marked as "confirmed after".
+    both = {u.user_name: u for u in reconcile(users, {"bob.tanaka": ["s1"]})}
+    assert not both["bob.tanaka"].mfa_confirmed_after_report
+
+
+def _result(users):
+    return AuditResult(
+        account_id="111122223333",
+        generated_at=datetime(2026, 11, 20, 12, tzinfo=UTC),
+        report_generated_at=datetime(2026, 11, 20, 11, tzinfo=UTC),
+        root_mfa_active=False,
+        users=tuple(users),
+        orphan_virtual_mfa_devices=("arn:aws:iam::111122223333:mfa/lost",),
+    )
+
+
+def test_json_export_shape():
+    _, users = parse_credential_report(SAMPLE)
+    doc = json.loads(to_json(_result(users)))
+    assert set(doc) >= {
+        "account_id",
+        "generated_at",
+        "report_generated_at",
+        "root_mfa_active",
+        "users",
+        "orphan_virtual_mfa_devices",
+    }
+    assert doc["root_mfa_active"] is False
+    user = next(u for u in doc["users"] if u["user_name"] == "alice.nakamura")
+    assert user["console_access"] is True and user["mfa_active"] is False
+    assert isinstance(user["mfa_devices"], list)
+    assert user["access_keys_active"] == 1
+    assert user["password_last_used"] == "2026-11-19T23:40:00+00:00"
+    assert doc["summary"]["console_users_without_mfa"] == 4
+
+
+def test_csv_export_round_trips():
+    _, users = parse_credential_report(SAMPLE)
+    rows = list(csv.DictReader(io.StringIO(to_csv(users))))
+    assert [r["user_name"] for r in rows] == [u.user_name for u in users]
+    alice = next(r for r in rows if r["user_name"] == "alice.nakamura")
+    assert alice["needs_mfa"] == "true" and alice["path"] == "/engineering/"
+
+
+def test_result_compliance():
+    _, users = parse_credential_report(SAMPLE)
+    assert not _result(users).compliant
+    with_mfa = [u for u in users if not u.needs_mfa]
+    compliant = AuditResult(**{**_result(with_mfa).__dict__, "root_mfa_active": True})
+    assert compliant.compliant
+
+
+def test_humanize_age():
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    assert humanize_age(None, now) == "never"
+    assert humanize_age(datetime(2026, 11, 20, 11, 59, 30, tzinfo=UTC), now) == "now"
+    assert humanize_age(datetime(2026, 11, 20, 11, 48, tzinfo=UTC), now) == "12m"
+    assert humanize_age(datetime(2026, 11, 19, 9, tzinfo=UTC), now) == "27h"
+    assert humanize_age(datetime(2026, 11, 8, 12, tzinfo=UTC), now) == "12d"
+    assert humanize_age(datetime(2020, 11, 8, 12, tzinfo=UTC), now) == "6y"

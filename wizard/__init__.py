@@ -1,0 +1,25 @@
+"""mfa-wizard's domain layer: every AWS call lives here; nothing here imports Textual."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+
+def assets_dir() -> Path:
+    """The assets folder, found relative to this package, never the working directory.
+
+    An installed wheel carries it as wizard/assets; a source checkout (editable install, tests)
+    has it beside the package at the repository root.
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "assets", here.parent / "assets"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"mfa-wizard's assets folder is missing next to {here}")
+
+
+def asset(*parts: str) -> Path:
+    """Path of one file under assets/."""
+    return assets_dir().joinpath(*parts)

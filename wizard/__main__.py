@@ -1,0 +1,5 @@
+"""`python -m wizard` is `mfa-wizard`."""
+
+from wizard.cli import main
+
+main()

@@ -1,0 +1,310 @@
+"""The audit: one credential report for the whole account, re-checked against assigned devices.
+
+Cost: GenerateCredentialReport (polled until COMPLETE), GetCredentialReport, GetAccountSummary and
+ListVirtualMFADevices (Assigned, then Unassigned; 1 page per 1000 devices). Never a call per user.
+
+Needs: iam:GenerateCredentialReport, iam:GetCredentialReport, iam:GetAccountSummary,
+iam:ListVirtualMFADevices.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from wizard.aws import Services, paginate
+from wizard.errors import WizardError, aws_errors, error_code
+from wizard.models import AccessKeyInfo, AuditResult, RootFinding, UserFinding
+
+ROOT_ROW = "<root_account>"
+# Values the credential report uses for "nothing here": N/A (never / not applicable),
+# no_information (used before IAM tracked it, Oct 2014), not_supported (root password fields).
+_EMPTY = {"", "N/A", "no_information", "not_supported"}
+
+REPORT_TIMEOUT_SECONDS = 120.0
+REPORT_MAX_AGE_SECONDS = 4 * 3600
+
+
+class ReportTimeoutError(WizardError):
+    """The credential report did not complete in time."""
+
+
+# ----------------------------------------------------------------------------- pure parsing
+
+
+def parse_report_time(value: str | None) -> datetime | None:
+    """An ISO 8601 report timestamp, or None for N/A, no_information, not_supported, ''."""
+    if value is None or value.strip() in _EMPTY:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_report_bool(value: str | None) -> bool:
+    """'true' -> True; 'false', N/A, not_supported and anything else -> False."""
+    return (value or "").strip().lower() == "true"
+
+
+def path_from_arn(arn: str) -> str:
+    """The IAM path of a user ARN: arn:aws:iam::1:user/a/b/name -> '/a/b/'."""
+    resource = arn.split(":", 5)[-1]
+    if not resource.startswith("user/"):
+        return "/"
+    parts = resource[len("user/") :].split("/")
+    return "/" + "".join(p + "/" for p in parts[:-1])
+
+
+def _access_keys(row: dict[str, str]) -> tuple[AccessKeyInfo, ...]:
+    keys = []
+    for slot in (1, 2):
+        active = parse_report_bool(row.get(f"access_key_{slot}_active"))
+        rotated = parse_report_time(row.get(f"access_key_{slot}_last_rotated"))
+        used = parse_report_time(row.get(f"access_key_{slot}_last_used_date"))
+        if active or rotated:
+            keys.append(
+                AccessKeyInfo(slot=slot, active=active, last_rotated=rotated, last_used=used)
+            )
+    return tuple(keys)
+
+
+def parse_credential_report(content: str) -> tuple[RootFinding | None, list[UserFinding]]:
+    """Parse the report CSV into the root row and one finding per IAM user (pure)."""
+    reader = csv.DictReader(io.StringIO(content))
+    if not reader.fieldnames or "user" not in reader.fieldnames:
+        raise WizardError(
+            "the credential report has no header row",
+            "run the audit again; if it persists, check the report with `aws iam get-credential-report`",
+        )
+    root: RootFinding | None = None
+    users: list[UserFinding] = []
+    for row in reader:
+        name = (row.get("user") or "").strip()
+        if not name:
+            continue
+        keys = _access_keys(row)
+        if name == ROOT_ROW:
+            root = RootFinding(
+                mfa_active=parse_report_bool(row.get("mfa_active")),
+                access_keys_active=sum(1 for k in keys if k.active),
+                password_last_used=parse_report_time(row.get("password_last_used")),
+            )
+            continue
+        arn = row.get("arn", "")
+        users.append(
+            UserFinding(
+                user_name=name,
+                arn=arn,
+                path=path_from_arn(arn),
+                created=parse_report_time(row.get("user_creation_time")),
+                console_access=parse_report_bool(row.get("password_enabled")),
+                mfa_active=parse_report_bool(row.get("mfa_active")),
+                mfa_devices=(),
+                password_last_used=parse_report_time(row.get("password_last_used")),
+                access_keys=keys,
+            )
+        )
+    return root, users
+
+
+def reconcile(users: list[UserFinding], assigned: dict[str, list[str]]) -> list[UserFinding]:
+    """Attach assigned virtual devices to users; trust a device assigned after the report (pure)."""
+    result = []
+    for user in users:
+        serials = tuple(sorted(assigned.get(user.user_name, ())))
+        confirmed = bool(serials) and not user.mfa_active
+        result.append(
+            UserFinding(
+                **{
+                    **user.__dict__,
+                    "mfa_devices": serials,
+                    "mfa_active": user.mfa_active or bool(serials),
+                    "mfa_confirmed_after_report": confirmed,
+                }
+            )
+        )
+    return result
+
+
+# ----------------------------------------------------------------------------- fetching
+
+
+def fetch_credential_report(
+    services: Services,
+    *,
+    timeout: float = REPORT_TIMEOUT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[str], None] | None = None,
+) -> tuple[str, datetime | None, int]:
+    """Generate (if needed) and download the credential report: (csv, generated_at, calls)."""
+    iam = services.iam
+    delay, waited, calls = 0.5, 0.0, 0
+    while True:
+        with aws_errors("GenerateCredentialReport"):
+            state = iam.generate_credential_report().get("State")
+        calls += 1
+        if state == "COMPLETE":
+            break
+        if waited >= timeout:
+            raise ReportTimeoutError(
+                f"the credential report was still {state} after {int(timeout)} s",
+                "AWS is slow to build it for large accounts: run the audit again in a minute",
+            )
+        if on_wait:
+            on_wait(f"IAM is generating the credential report ({state})")
+        sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 8.0)
+    try:
+        answer = iam.get_credential_report()
+    except Exception as exc:
+        # ReportInProgress / ReportExpired / ReportNotPresent are transient: one more round.
+        if error_code(exc) in {"ReportInProgress", "ReportExpired", "ReportNotPresent"}:
+            raise WizardError(
+                "the credential report was not ready",
+                "run the audit again in a few seconds",
+                code=error_code(exc),
+            ) from None
+        with aws_errors("GetCredentialReport"):
+            raise
+    calls += 1
+    content = answer["Content"]
+    if isinstance(content, bytes):
+        content = content.decode("utf-8")
+    generated = answer.get("GeneratedTime")
+    if generated is not None and generated.tzinfo is None:
+        generated = generated.replace(tzinfo=UTC)
+    return content, generated, calls
+
+
+def virtual_devices(services: Services, status: str) -> list[dict[str, Any]]:
+    """ListVirtualMFADevices for one AssignmentStatus, every page."""
+    # IAM's MaxItems is at most 1000 (default 100): the biggest page keeps the call count low.
+    return paginate(
+        services.iam,
+        "list_virtual_mfa_devices",
+        "VirtualMFADevices",
+        page_size=1000,
+        AssignmentStatus=status,
+    )
+
+
+def root_mfa_enabled(services: Services) -> bool:
+    """AccountMFAEnabled from GetAccountSummary."""
+    with aws_errors("GetAccountSummary"):
+        summary = services.iam.get_account_summary()["SummaryMap"]
+    return bool(summary.get("AccountMFAEnabled", 0))
+
+
+def run_audit(
+    services: Services,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    timeout: float = REPORT_TIMEOUT_SECONDS,
+) -> AuditResult:
+    """Run the whole audit with a handful of calls, whatever the number of users."""
+
+    def say(text: str) -> None:
+        if on_progress:
+            on_progress(text)
+
+    say("Asking who we are (sts get-caller-identity)")
+    identity = services.identity()
+    say("Fetching the IAM credential report")
+    content, report_time, _ = fetch_credential_report(
+        services, timeout=timeout, sleep=sleep, on_wait=say
+    )
+    root, users = parse_credential_report(content)
+    say(f"Re-checking {len(users)} users against assigned MFA devices")
+    assigned: dict[str, list[str]] = {}
+    assigned_devices = virtual_devices(services, "Assigned")
+    for device in assigned_devices:
+        user = (device.get("User") or {}).get("UserName")
+        if user:
+            assigned.setdefault(user, []).append(device["SerialNumber"])
+    users = reconcile(users, assigned)
+    say("Looking for orphaned virtual MFA devices")
+    orphans = tuple(sorted(d["SerialNumber"] for d in virtual_devices(services, "Unassigned")))
+    root_mfa = root_mfa_enabled(services) or bool(root and root.mfa_active)
+    return AuditResult(
+        account_id=identity.account_id,
+        generated_at=datetime.now(UTC),
+        report_generated_at=report_time,
+        root_mfa_active=root_mfa,
+        users=tuple(sorted(users, key=lambda u: u.user_name.lower())),
+        orphan_virtual_mfa_devices=orphans,
+        root=root,
+    )
+
+
+# ----------------------------------------------------------------------------- export
+
+CSV_COLUMNS = [
+    "user_name",
+    "arn",
+    "path",
+    "console_access",
+    "mfa_active",
+    "needs_mfa",
+    "mfa_devices",
+    "password_last_used",
+    "access_keys_active",
+    "oldest_active_key_rotated",
+]
+
+
+def to_csv(users: list[UserFinding] | tuple[UserFinding, ...]) -> str:
+    """The users as CSV, one row each (devices joined with spaces)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for u in users:
+        rotated = u.oldest_active_key_rotated()
+        writer.writerow(
+            [
+                u.user_name,
+                u.arn,
+                u.path,
+                str(u.console_access).lower(),
+                str(u.mfa_active).lower(),
+                str(u.needs_mfa).lower(),
+                " ".join(u.mfa_devices),
+                u.password_last_used.isoformat() if u.password_last_used else "",
+                u.access_keys_active,
+                rotated.isoformat() if rotated else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def to_json(result: AuditResult, users: list[UserFinding] | None = None) -> str:
+    """The audit as the JSON document of `mfa-wizard audit --format json`."""
+    doc = result.to_json()
+    if users is not None:
+        doc["users"] = [u.to_json() for u in users]
+    return json.dumps(doc, indent=2)
+
+
+def humanize_age(then: datetime | None, now: datetime) -> str:
+    """A compact age for tables: 'now', '12m', '27h', '12d', '3y' or 'never'."""
+    if then is None:
+        return "never"
+    seconds = (now - then).total_seconds()
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)}h"
+    if seconds < 86400 * 365 * 2:
+        return f"{int(seconds // 86400)}d"
+    return f"{int(seconds // (86400 * 365))}y"

@@ -1,0 +1,134 @@
+"""The one place that builds boto3 Sessions and clients.
+
+boto3 already honours AWS_PROFILE, AWS_REGION/AWS_DEFAULT_REGION, AWS_ENDPOINT_URL (and the
+per-service AWS_ENDPOINT_URL_<SERVICE>), AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE; we only
+add the --profile/--region/--endpoint options on top and never override what the environment says
+unless the user asked for it. Retries use botocore's `standard` mode.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from wizard.errors import aws_errors
+from wizard.models import CallerIdentity
+
+# IAM is global and STS has a global endpoint; when nothing configures a region we still need one
+# for the SDK. us-east-1 is what the AWS CLI docs use for IAM and what the console shows.
+FALLBACK_REGION = "us-east-1"
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def botocore_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:
+    """The botocore Config used by every client: standard retries, modest timeouts."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        connect_timeout=5,
+        read_timeout=30,
+        user_agent_extra="mfa-wizard",
+    )
+
+
+def build_session(profile: str | None = None, region: str | None = None) -> Any:
+    """A boto3 Session for --profile/--region, falling back to the environment and config."""
+    import boto3
+
+    with aws_errors("loading the AWS profile"):
+        session = boto3.Session(profile_name=profile or None, region_name=region or None)
+    return session
+
+
+@dataclass
+class Services:
+    """The boto3 Session plus a cache of clients, shared by every domain module.
+
+    Clients are created lazily (creating one costs ~50 ms) and are thread-safe, so a Textual
+    worker thread can use them. `endpoint_url` is only set for the embedded demo or an explicit
+    --endpoint-url; otherwise botocore resolves AWS_ENDPOINT_URL itself.
+    """
+
+    session: Any
+    region: str
+    endpoint_url: str | None = None
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    demo: bool = False
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _identity: CallerIdentity | None = field(default=None, repr=False)
+
+    def client(self, name: str) -> Any:
+        """A cached boto3 client for service `name`."""
+        with self._lock:
+            if name not in self._clients:
+                kwargs: dict[str, Any] = {
+                    "region_name": self.region,
+                    "config": botocore_config(self.max_attempts),
+                }
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
+                with aws_errors(f"creating the {name} client"):
+                    self._clients[name] = self.session.client(name, **kwargs)
+            return self._clients[name]
+
+    @property
+    def iam(self) -> Any:
+        """The IAM client."""
+        return self.client("iam")
+
+    @property
+    def sts(self) -> Any:
+        """The STS client."""
+        return self.client("sts")
+
+    @property
+    def effective_endpoint(self) -> str | None:
+        """The endpoint every client talks to when it is not AWS's own, else None."""
+        return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+
+    def identity(self, refresh: bool = False) -> CallerIdentity:
+        """sts get-caller-identity, called once and remembered."""
+        if self._identity is None or refresh:
+            with aws_errors("GetCallerIdentity"):
+                answer = self.sts.get_caller_identity()
+            self._identity = CallerIdentity(
+                account_id=answer["Account"], arn=answer["Arn"], user_id=answer["UserId"]
+            )
+        return self._identity
+
+
+def make_services(
+    profile: str | None = None,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    demo: bool = False,
+) -> Services:
+    """Build the Services bundle from options, environment and config files, in that order."""
+    session = build_session(profile, region)
+    resolved_region = region or session.region_name or FALLBACK_REGION
+    return Services(
+        session=session,
+        region=resolved_region,
+        endpoint_url=endpoint_url or None,
+        max_attempts=max_attempts,
+        demo=demo,
+    )
+
+
+def paginate(
+    client: Any, operation: str, result_key: str, page_size: int | None = None, **kwargs: Any
+) -> list[Any]:
+    """Every item of a paginated list call, translated errors included."""
+    items: list[Any] = []
+    if page_size:
+        kwargs["PaginationConfig"] = {"PageSize": page_size}
+    with aws_errors(operation):
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            items.extend(page.get(result_key, []))
+    return items

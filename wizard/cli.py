@@ -1,0 +1,220 @@
+"""`mfa-wizard`: the TUI by default, scriptable subcommands for everything it does.
+
+Imports stay lazy: `mfa-wizard audit` never imports Textual, and `--help` imports neither Textual
+nor boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from wizard.errors import CancelledError, UsageError, WizardError
+
+if TYPE_CHECKING:
+    from wizard.aws import Services
+    from wizard.demo import DemoAccount
+
+DEBUG_ENV = "MFA_WIZARD_DEBUG"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for `mfa-wizard` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="mfa-wizard",
+        description="Audit, enroll and enforce MFA for an AWS account. Without a command: the TUI.",
+    )
+    target = parser.add_argument_group("AWS target (default: the standard AWS_* environment)")
+    target.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
+    target.add_argument("--region", help="AWS region (default: AWS_REGION / config)")
+    target.add_argument("--endpoint-url", help="AWS endpoint (default: AWS_ENDPOINT_URL)")
+    target.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against an embedded, seeded demo AWS account (nothing real is touched)",
+    )
+    target.add_argument(
+        "--demo-users",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="with --demo: add N generated users to the demo account",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    audit = commands.add_parser("audit", help="list users without MFA (exit 1 if any)")
+    audit.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    audit.add_argument("--output", "-o", metavar="PATH", help="write to PATH instead of stdout")
+    audit.add_argument(
+        "--all", action="store_true", help="table format: list every user, not just findings"
+    )
+
+    server = commands.add_parser(
+        "demo-server", help="run the seeded demo AWS in the foreground for the CLI helpers"
+    )
+    server.add_argument("--port", type=_positive_int, default=0, help="port (default: a free one)")
+    return parser
+
+
+@contextmanager
+def target_services(args: argparse.Namespace) -> Iterator[tuple[Services, DemoAccount | None]]:
+    """The Services for the chosen target; with --demo, a seeded embedded server for the block."""
+    from wizard.aws import make_services
+
+    if args.demo:
+        from wizard.demo import start_demo
+
+        account = start_demo(extra_users=args.demo_users)
+        try:
+            yield account.services(), account
+        finally:
+            account.stop()
+        return
+    yield make_services(args.profile, args.region, args.endpoint_url), None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`mfa-wizard audit`: exit 0 when root and every console user have MFA, 1 otherwise."""
+    from wizard import audit
+
+    try:
+        with target_services(args) as (services, _):
+            result = audit.run_audit(services)
+    except WizardError as exc:
+        # 1 means "findings"; any failure to audit at all is 2, whatever its kind.
+        print(f"mfa-wizard: {exc.message}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = audit.to_json(result) + "\n"
+    elif args.format == "csv":
+        text = audit.to_csv(result.users)
+    else:
+        text = format_audit_table(result, show_all=args.all)
+    write_output(text, args.output)
+    return 0 if result.compliant else 1
+
+
+def format_audit_table(result: Any, show_all: bool = False) -> str:
+    """A plain-text table of the audit for terminals and logs."""
+    from wizard.audit import humanize_age
+
+    now = result.generated_at
+    users = result.users if show_all else [u for u in result.users if u.needs_mfa]
+    header = ["USER", "PATH", "CONSOLE", "MFA", "DEVICES", "PWD USED", "KEYS"]
+    rows = [
+        [
+            u.user_name,
+            u.path,
+            "yes" if u.console_access else "no",
+            "yes" if u.mfa_active else "NO" if u.console_access else "no",
+            str(len(u.mfa_devices)),
+            humanize_age(u.password_last_used, now) if u.console_access else "-",
+            str(u.access_keys_active),
+        ]
+        for u in users
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    without = result.console_users_without_mfa
+    console = sum(1 for u in result.users if u.console_access)
+    lines.append("")
+    lines.append(
+        f"account {result.account_id}: root MFA {'on' if result.root_mfa_active else 'OFF'}; "
+        f"{len(without)} of {console} console users without MFA; "
+        f"{len(result.orphan_virtual_mfa_devices)} orphaned virtual MFA devices"
+    )
+    if not show_all and not users:
+        lines.insert(0, "Every console user has MFA.")
+    return "\n".join(lines) + "\n"
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write to PATH (atomically) or stdout; a bad path becomes a clear error."""
+    if not path or path == "-":
+        sys.stdout.write(text)
+        return
+    from wizard.files import write_text_atomic
+
+    write_text_atomic(path, text, mode=0o644)
+
+
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    """`mfa-wizard demo-server`: the seeded server in the foreground until Ctrl-C."""
+    import threading
+
+    from wizard.demo import start_demo
+
+    account = start_demo(port=args.port, extra_users=args.demo_users)
+    try:
+        print("# demo AWS account running; paste these lines into another shell:")
+        for line in account.export_lines():
+            print(line)
+        print("# Ctrl-C stops the server.", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nstopped.", file=sys.stderr)
+    finally:
+        account.stop()
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """No command: start the TUI (the only path that imports Textual)."""
+    from screens.app import run_tui
+
+    return run_tui(args)
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: cmd_tui,
+    "audit": cmd_audit,
+    "demo-server": cmd_demo_server,
+}
+
+
+def run(argv: Sequence[str] | None = None, commands: dict | None = None) -> int:
+    """Parse and dispatch; every WizardError becomes one line on stderr and an exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo_users and not (args.demo or args.command == "demo-server"):
+        parser.error("--demo-users needs --demo")
+    handler = (commands or COMMANDS)[args.command]
+    try:
+        return handler(args)
+    except WizardError as exc:
+        print(f"mfa-wizard: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mfa-wizard: cancelled (Ctrl-C); nothing was left half-done", file=sys.stderr)
+        return CancelledError.exit_code
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        from wizard.errors import translate
+
+        error = translate(exc)
+        print(f"mfa-wizard: {error.message}", file=sys.stderr)
+        print(f"(set {DEBUG_ENV}=1 to see the traceback)", file=sys.stderr)
+        return 2 if isinstance(error, UsageError) else error.exit_code
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

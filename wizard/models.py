@@ -1,0 +1,191 @@
+"""Frozen dataclasses the domain returns and the screens show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """Who the wizard runs as (sts get-caller-identity)."""
+
+    account_id: str
+    arn: str
+    user_id: str
+
+    @property
+    def is_iam_user(self) -> bool:
+        """True for arn:aws:iam::ACCOUNT:user/..., the only kind MFA policies apply to."""
+        return ":user/" in self.arn
+
+    @property
+    def is_root(self) -> bool:
+        """True when the caller is the account's root user."""
+        return self.arn.endswith(":root")
+
+    @property
+    def name(self) -> str:
+        """The last part of the ARN: user name, role session or 'root'."""
+        if self.is_root:
+            return "root"
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def short(self) -> str:
+        """A compact label such as 'user/admin' or 'assumed-role/Admin/alice'."""
+        return self.arn.split(":", 5)[-1]
+
+
+@dataclass(frozen=True)
+class AccessKeyInfo:
+    """One access key slot of a credential report row."""
+
+    slot: int
+    active: bool
+    last_rotated: datetime | None
+    last_used: datetime | None
+
+
+@dataclass(frozen=True)
+class UserFinding:
+    """One IAM user as the audit sees it."""
+
+    user_name: str
+    arn: str
+    path: str
+    created: datetime | None
+    console_access: bool
+    mfa_active: bool
+    mfa_devices: tuple[str, ...]
+    password_last_used: datetime | None
+    access_keys: tuple[AccessKeyInfo, ...] = ()
+    # True when the report said "no MFA" but a device was assigned since the report was made.
+    mfa_confirmed_after_report: bool = False
+
+    @property
+    def needs_mfa(self) -> bool:
+        """A console user without MFA: the finding this tool exists for."""
+        return self.console_access and not self.mfa_active
+
+    @property
+    def access_keys_active(self) -> int:
+        """How many of the user's access keys are active."""
+        return sum(1 for key in self.access_keys if key.active)
+
+    def oldest_active_key_rotated(self) -> datetime | None:
+        """When the oldest active access key was created or last rotated."""
+        dates = [k.last_rotated for k in self.access_keys if k.active and k.last_rotated]
+        return min(dates) if dates else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of `mfa-wizard audit --format json`."""
+        return {
+            "user_name": self.user_name,
+            "arn": self.arn,
+            "path": self.path,
+            "created": _iso(self.created),
+            "console_access": self.console_access,
+            "mfa_active": self.mfa_active,
+            "mfa_devices": list(self.mfa_devices),
+            "needs_mfa": self.needs_mfa,
+            "password_last_used": _iso(self.password_last_used),
+            "access_keys_active": self.access_keys_active,
+            "access_keys": [
+                {
+                    "slot": k.slot,
+                    "active": k.active,
+                    "last_rotated": _iso(k.last_rotated),
+                    "last_used": _iso(k.last_used),
+                }
+                for k in self.access_keys
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class RootFinding:
+    """The root user's row of the credential report."""
+
+    mfa_active: bool
+    access_keys_active: int
+    password_last_used: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything the audit found, from a handful of calls."""
+
+    account_id: str
+    generated_at: datetime
+    report_generated_at: datetime | None
+    root_mfa_active: bool
+    users: tuple[UserFinding, ...]
+    orphan_virtual_mfa_devices: tuple[str, ...] = ()
+    root: RootFinding | None = None
+
+    @property
+    def console_users_without_mfa(self) -> list[UserFinding]:
+        """Console users without MFA, the audit's main finding."""
+        return [u for u in self.users if u.needs_mfa]
+
+    @property
+    def compliant(self) -> bool:
+        """Root and every console user have MFA."""
+        return self.root_mfa_active and not self.console_users_without_mfa
+
+    @property
+    def report_age_seconds(self) -> float | None:
+        """Age of the credential report when the audit ran."""
+        if self.report_generated_at is None:
+            return None
+        return (self.generated_at - self.report_generated_at).total_seconds()
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of `mfa-wizard audit --format json`."""
+        return {
+            "account_id": self.account_id,
+            "generated_at": _iso(self.generated_at),
+            "report_generated_at": _iso(self.report_generated_at),
+            "root_mfa_active": self.root_mfa_active,
+            "users": [u.to_json() for u in self.users],
+            "orphan_virtual_mfa_devices": list(self.orphan_virtual_mfa_devices),
+            "summary": {
+                "users": len(self.users),
+                "console_users": sum(1 for u in self.users if u.console_access),
+                "console_users_without_mfa": len(self.console_users_without_mfa),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class MfaDevice:
+    """An MFA device assigned to a user (virtual, hardware or passkey)."""
+
+    serial: str
+    user_name: str
+    enabled_at: datetime | None
+
+    @property
+    def is_virtual(self) -> bool:
+        """Virtual devices have an IAM ARN as serial; hardware tokens a bare serial."""
+        return self.serial.startswith("arn:") and ":mfa/" in self.serial
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form for `mfa-wizard devices`."""
+        return {**asdict(self), "enabled_at": _iso(self.enabled_at), "virtual": self.is_virtual}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report from long domain work: 'done of total: what'."""
+
+    done: int
+    total: int
+    what: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
