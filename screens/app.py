@@ -12,6 +12,7 @@ from textual.binding import Binding
 
 from screens.audit import AuditScreen
 from screens.dialogs import ErrorDialog
+from screens.enrollment import EnrollmentScreen
 from screens.steps import STEPS, step
 from wizard import asset
 from wizard.errors import WizardError, translate
@@ -19,6 +20,7 @@ from wizard.errors import WizardError, translate
 if TYPE_CHECKING:
     from wizard.aws import Services
     from wizard.demo import DemoAccount
+    from wizard.enrollment import Enrollment
     from wizard.models import AuditResult, CallerIdentity
 
 
@@ -31,6 +33,9 @@ class WizardContext:
     demo: DemoAccount | None = None
     selected_users: set[str] = field(default_factory=set)
     last_audit: AuditResult | None = None
+    # Enrolments with a created, not yet enabled device: rolled back on any exit.
+    pending_enrollments: set[Enrollment] = field(default_factory=set)
+    enrolled: set[str] = field(default_factory=set)
     # The audit source; tests and snapshots may pass a fixed one (the default calls AWS).
     audit_runner: Callable[[Callable[[str], None]], AuditResult] | None = None
 
@@ -65,7 +70,7 @@ class WizardApp(App[int]):
 
     TITLE = "mfa-wizard"
     CSS_PATH = str(asset("styles", "app.tcss"))
-    SCREENS = {"audit": AuditScreen}
+    SCREENS = {"audit": AuditScreen, "enroll": EnrollmentScreen}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         *[Binding(str(s.number), f"go('{s.key}')", s.title, show=False) for s in STEPS],
@@ -112,9 +117,27 @@ def run_tui(args: argparse.Namespace) -> int:
 
     with target_services(args) as (services, demo):
         identity = services.identity()
-        app = create_app(WizardContext(services=services, identity=identity, demo=demo))
-        app.run()
+        ctx = WizardContext(services=services, identity=identity, demo=demo)
+        app = create_app(ctx)
+        try:
+            app.run()
+        finally:
+            rolled_back = roll_back_pending(ctx)
+    if rolled_back:
+        print(f"mfa-wizard: deleted {rolled_back} unfinished MFA device(s) on exit.")
     return app.return_code or 0
+
+
+def roll_back_pending(ctx: WizardContext) -> int:
+    """Delete every created-but-not-enabled device (quit, Ctrl-C or crash mid-enrolment)."""
+    count = 0
+    for enrollment in list(ctx.pending_enrollments):
+        try:
+            count += enrollment.rollback()
+        except WizardError as exc:
+            print(f"mfa-wizard: {exc.message}")
+        ctx.pending_enrollments.discard(enrollment)
+    return count
 
 
 def make_context(services: Any, demo: Any = None) -> WizardContext:

@@ -80,7 +80,13 @@ class AuditScreen(StepScreen):
         yield table
         yield Static("", id="audit-selection")
 
+    def on_screen_resume(self) -> None:
+        # Devices enrolled on another step since this audit ran: show the new state.
+        if self.result is not None and self._enrolled_seen != len(self.wizard.ctx.enrolled):
+            self.action_refresh()
+
     def on_mount(self) -> None:
+        self._enrolled_seen = len(self.wizard.ctx.enrolled)
         self._update_filter_label()
         self.query_one(DataTable).focus()
         self.load()
@@ -111,6 +117,7 @@ class AuditScreen(StepScreen):
         self.query_one("#audit-summary", Static).update(markup)
 
     def _show_result(self, result: AuditResult) -> None:
+        self._enrolled_seen = len(self.wizard.ctx.enrolled)
         self.result = result
         self.wizard.ctx.last_audit = result
         known = {u.user_name for u in result.users}

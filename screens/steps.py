@@ -18,7 +18,7 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("audit", 1, "Audit", "find IAM users and root without MFA", True),
-    Step("enroll", 2, "Enroll", "enrol virtual MFA devices with a QR code", False),
+    Step("enroll", 2, "Enroll", "enrol virtual MFA devices with a QR code", True),
     Step("enforce", 3, "Enforce", "attach the deny-without-MFA policy", False),
     Step("session", 4, "Session", "get MFA session credentials for the CLI", False),
     Step("monitor", 5, "Monitor", "alarm on console sign-in without MFA", False),

@@ -40,7 +40,11 @@ def test_wizard_does_not_import_textual():
 
 
 def test_importing_every_domain_module_loads_no_textual():
-    modules = ["wizard." + p.stem for p in (ROOT / "wizard").glob("*.py") if p.stem not in {"__init__", "__main__"}]
+    modules = [
+        "wizard." + p.stem
+        for p in (ROOT / "wizard").glob("*.py")
+        if p.stem not in {"__init__", "__main__"}
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"

@@ -20,7 +20,7 @@ class IdentityBar(Static):
         text = Text()
         if demo:
             # The app name gives way so the warning and the endpoint fit 80 columns.
-            text.append(" DEMO ACCOUNT (not AWS) ", style="bold black on yellow")
+            text.append(" DEMO ACCOUNT ", style="bold black on yellow")
         else:
             text.append(" mfa-wizard ", style="bold reverse")
         text.append(f" {account} ", style="bold")

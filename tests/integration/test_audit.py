@@ -75,7 +75,9 @@ def test_user_enrolled_after_the_report_is_not_flagged(services, monkeypatch):
 
 def test_audit_cost_does_not_grow_with_users(services):
     run_audit(services)  # the first GenerateCredentialReport answers STARTED; count from COMPLETE
-    services = Services(session=services.session, region=services.region, endpoint_url=services.endpoint_url)
+    services = Services(
+        session=services.session, region=services.region, endpoint_url=services.endpoint_url
+    )
     calls_small = count_calls(services)
     run_audit(services)
     small = len(calls_small)

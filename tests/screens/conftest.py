@@ -36,6 +36,21 @@ def sample_audit(on_progress=None) -> AuditResult:
     )
 
 
+class StableContext(WizardContext):
+    """The demo endpoint's port changes every run: show a fixed one so snapshots are stable."""
+
+    @property
+    def endpoint_label(self) -> str | None:
+        return "127.0.0.1:PORT"
+
+
+@pytest.fixture
+def stable_demo_app(demo):
+    """The app against the moto server, with a port-independent header, for snapshots."""
+    services = demo.services(max_attempts=2)
+    return create_app(StableContext(services=services, identity=services.identity()))
+
+
 @pytest.fixture
 def sample_app():
     """The app on fixed sample data (no AWS calls at all), for snapshots."""

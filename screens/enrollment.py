@@ -1,0 +1,540 @@
+"""The Enroll step: one user after another, QR in the terminal, two codes verified locally.
+
+A created device that is not enabled is always deleted: on Cancel, Skip, leaving the step, a
+failed call, or quitting the app (run_tui rolls back whatever is still pending).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Select, Static
+
+from screens.base import StepScreen
+from screens.dialogs import ConfirmDialog
+from screens.widgets.qr import QRCode
+from wizard.enrollment import (
+    Enrollment,
+    WrongCodesError,
+    deactivate_device,
+    default_device_name,
+    list_devices,
+    normalize_code,
+    resync_device,
+    validate_device_name,
+    validate_user_name,
+)
+from wizard.errors import UsageError, WizardError
+from wizard.models import MfaDevice
+
+
+@dataclass
+class UserResult:
+    """What happened to one user in this walk."""
+
+    user: str
+    outcome: str
+    serial: str = ""
+
+
+class ResyncDialog(ModalScreen[tuple[str, str] | None]):
+    """Two consecutive codes from the drifting device."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, user: str, serial: str) -> None:
+        super().__init__(id="resync-dialog")
+        self.user = user
+        self.serial = serial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(
+                f"Resync {self.serial.rsplit('/', 1)[-1]} of {self.user}", classes="dialog-title"
+            )
+            yield Static("Type two consecutive codes from that device.")
+            yield Input(placeholder="first code", id="resync-1", max_length=6, compact=True)
+            yield Input(placeholder="second code", id="resync-2", max_length=6, compact=True)
+            yield Static("", id="resync-verdict")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Resync", variant="primary", id="resync-go", compact=True)
+                yield Button("Cancel", id="resync-cancel", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "resync-cancel":
+            self.dismiss(None)
+            return
+        first = self.query_one("#resync-1", Input).value
+        second = self.query_one("#resync-2", Input).value
+        for code, which in ((first, "first code"), (second, "second code")):
+            value, why = normalize_code(code, which)
+            if value is None:
+                self.query_one("#resync-verdict", Static).update(f"[red]{why}[/]")
+                return
+        self.dismiss((first.strip(), second.strip()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EnrollmentScreen(StepScreen):
+    """Walk the selected users: intro (devices, name) -> QR and codes -> result; then a summary."""
+
+    STEP = "enroll"
+    EXPLANATION = "a virtual MFA device per user; codes checked here before AWS"
+    BINDINGS = [
+        Binding("f2", "show_key", "Key"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: list[str] = []
+        self.index = 0
+        self.results: dict[str, UserResult] = {}
+        self.enrollment: Enrollment | None = None
+        self.devices: list[MfaDevice] = []
+        self.stage = "pick"
+        self._failed_enrollment: Enrollment | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose_body(self) -> ComposeResult:
+        with ContentSwitcher(initial="enroll-pick", id="enroll-switcher"):
+            with Vertical(id="enroll-pick"):
+                yield Static(
+                    "No users were selected in the Audit (space selects them there).\n"
+                    "Type a user name to enrol one now:",
+                    id="pick-help",
+                )
+                yield Input(placeholder="IAM user name", id="pick-user")
+                yield Static("", id="pick-verdict")
+            with Vertical(id="enroll-intro"):
+                yield Static("", id="intro-progress")
+                yield Static("", id="intro-devices")
+                with Horizontal(id="intro-name-row"):
+                    yield Label("Device name ")
+                    yield Input(id="device-name", compact=True)
+                yield Static("", id="device-name-verdict")
+                yield Select([], prompt="device", id="existing-device", compact=True)
+                with Horizontal(id="intro-buttons"):
+                    yield Button(
+                        "Create and show QR", variant="primary", id="enroll-start", compact=True
+                    )
+                    yield Button("Skip", id="enroll-skip", compact=True)
+                    yield Button("Back", id="enroll-back", compact=True)
+                    yield Button("Replace", id="enroll-replace", variant="warning", compact=True)
+                    yield Button("Resync", id="enroll-resync", compact=True)
+            with Horizontal(id="enroll-qr"):
+                yield QRCode(id="qr")
+                with Vertical(id="qr-side"):
+                    yield Static("", id="qr-title")
+                    yield Static(
+                        "1. Open the authenticator app\n"
+                        "2. Add an account, scan the code\n"
+                        "3. Type the code it shows, wait\n"
+                        "   for the next, type that too",
+                        id="qr-steps",
+                    )
+                    yield Static("", id="manual-key")
+                    with Horizontal(classes="code-row"):
+                        yield Label("First  ")
+                        yield Input(placeholder="123456", id="code-1", max_length=8, compact=True)
+                    with Horizontal(classes="code-row"):
+                        yield Label("Second ")
+                        yield Input(placeholder="654321", id="code-2", max_length=8, compact=True)
+                    yield Static("", id="verdict")
+                    with Horizontal(id="qr-buttons"):
+                        yield Button("Verify", variant="primary", id="enroll-verify", compact=True)
+                        yield Button("Key (F2)", id="enroll-key", compact=True)
+                        yield Button("Cancel", id="enroll-cancel", compact=True)
+                    yield Static("", id="demo-authenticator")
+            with Vertical(id="enroll-done"):
+                yield Static("", id="done-title")
+                yield DataTable(id="done-table", cursor_type="row")
+                yield Static("Press 1 to re-run the audit and see the new state.", id="done-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#done-table", DataTable)
+        table.add_columns("User", "Outcome", "Serial")
+        if self.wizard.ctx.demo is not None:
+            self.set_interval(1, self._tick_demo)
+        self._start_walk()
+
+    def on_screen_resume(self) -> None:
+        if self.stage == "qr" and self.enrollment is None:
+            self._show_intro()  # the unfinished device was rolled back when we left
+        # Coming back from the Audit with a new selection restarts the walk.
+        if self.stage in {"pick", "done"} and sorted(self.wizard.ctx.selected_users) != self.queue:
+            self._start_walk()
+
+    def on_screen_suspend(self) -> None:
+        if self.enrollment is not None and not self.enrollment.enabled:
+            self._roll_back("left the step")
+
+    def _start_walk(self) -> None:
+        self.queue = sorted(self.wizard.ctx.selected_users)
+        self.index = 0
+        self.results = {}
+        if self.queue:
+            self._show_intro()
+        else:
+            self._switch("pick")
+            names = []
+            if self.wizard.ctx.last_audit:
+                names = [u.user_name for u in self.wizard.ctx.last_audit.console_users_without_mfa]
+            self.query_one("#pick-user", Input).suggester = SuggestFromList(
+                names, case_sensitive=True
+            )
+            self.query_one("#pick-user", Input).focus()
+
+    def _switch(self, stage: str) -> None:
+        self.stage = stage
+        self.query_one(ContentSwitcher).current = f"enroll-{stage}"
+        # The QR needs the full height of an 80x24 terminal: the step bar steps aside meanwhile.
+        self.set_class(stage == "qr", "-qr-mode")
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"show_key", "cancel"}:
+            return self.stage == "qr"
+        return True
+
+    @property
+    def current_user(self) -> str:
+        return self.queue[self.index]
+
+    # ------------------------------------------------------------------ pick
+
+    @on(Input.Submitted, "#pick-user")
+    def _picked(self, event: Input.Submitted) -> None:
+        try:
+            name = validate_user_name(event.value)
+        except UsageError as exc:
+            self.query_one("#pick-verdict", Static).update(f"[red]{exc.message}[/]")
+            return
+        self.queue = [name]
+        self.index = 0
+        self._show_intro()
+
+    # ------------------------------------------------------------------ intro
+
+    def _show_intro(self) -> None:
+        self._switch("intro")
+        user = self.current_user
+        self.query_one("#intro-progress", Static).update(
+            f"[b]User {self.index + 1} of {len(self.queue)}: {user}[/b]"
+        )
+        self.query_one("#intro-devices", Static).update("[dim]Looking up devices...[/dim]")
+        self.query_one("#device-name-verdict", Static).update("")
+        for button in ("#enroll-replace", "#enroll-resync"):
+            self.query_one(button, Button).display = False
+        self.query_one("#existing-device", Select).display = False
+        self.query_one("#enroll-start", Button).disabled = True
+        self.query_one("#enroll-back", Button).disabled = self.index == 0
+        self._load_devices(user)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _load_devices(self, user: str) -> None:
+        from wizard.enrollment import ensure_user
+
+        ensure_user(self.wizard.ctx.services, user)
+        devices = list_devices(self.wizard.ctx.services, user)
+        self.app.call_from_thread(self._show_devices, user, devices)
+
+    def _show_devices(self, user: str, devices: list[MfaDevice]) -> None:
+        if self.stage != "intro" or user != self.current_user:
+            return
+        self.devices = devices
+        if devices:
+            lines = [f"{user} has {len(devices)} MFA device(s); up to 8 are allowed:"]
+            lines += [f"  {d.serial.rsplit(':', 1)[-1]}" for d in devices[:3]]
+            lines.append("Create adds another; Replace removes one first (lost phone).")
+            select = self.query_one("#existing-device", Select)
+            select.set_options([(d.serial.rsplit("/", 1)[-1], d.serial) for d in devices])
+            select.value = devices[0].serial
+            select.display = True
+            for button in ("#enroll-replace", "#enroll-resync"):
+                self.query_one(button, Button).display = True
+        else:
+            lines = [f"{user} has no MFA device yet."]
+        self.query_one("#intro-devices", Static).update("\n".join(lines))
+        name = self.query_one("#device-name", Input)
+        name.value = default_device_name(user, devices)
+        self.query_one("#enroll-start", Button).disabled = False
+        self.query_one("#enroll-start", Button).focus()
+
+    def worker_failed(self, worker: object) -> None:
+        failed, self._failed_enrollment = self._failed_enrollment, None
+        if failed is not None:
+            self._enable_failed(failed)
+        elif self.stage == "intro":
+            self.query_one("#intro-devices", Static).update(
+                "[red]Could not look up this user.[/] Skip or go back."
+            )
+        elif self.stage == "qr":
+            self.query_one("#enroll-verify", Button).disabled = False
+
+    @on(Input.Changed, "#device-name")
+    def _device_name_changed(self, event: Input.Changed) -> None:
+        verdict = self.query_one("#device-name-verdict", Static)
+        try:
+            validate_device_name(event.value)
+        except UsageError as exc:
+            verdict.update(f"[red]{exc.message}[/]")
+            self.query_one("#enroll-start", Button).disabled = True
+            return
+        verdict.update("")
+        self.query_one("#enroll-start", Button).disabled = False
+
+    @on(Button.Pressed, "#enroll-start")
+    def _start_pressed(self) -> None:
+        name = self.query_one("#device-name", Input).value
+        self.query_one("#enroll-start", Button).disabled = True
+        self._create(self.current_user, name)
+
+    @on(Button.Pressed, "#enroll-skip")
+    def _skip_pressed(self) -> None:
+        self.results[self.current_user] = UserResult(self.current_user, "skipped")
+        self._next_user()
+
+    @on(Button.Pressed, "#enroll-back")
+    def _back_pressed(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+            self._show_intro()
+
+    @on(Button.Pressed, "#enroll-replace")
+    @work(exclusive=True, group="enroll-dialog")
+    async def _replace_pressed(self) -> None:
+        serial = self.query_one("#existing-device", Select).value
+        if not isinstance(serial, str):
+            return
+        user = self.current_user
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Replace a device (lost or new phone)",
+                f"Will deactivate and delete\n  {serial}\nof {user}, then create a new device to scan.\n"
+                "The old phone stops working for this account at once.",
+                "Replace",
+            )
+        )
+        if ok:
+            self._replace(user, serial, self.query_one("#device-name", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _replace(self, user: str, serial: str, name: str) -> None:
+        deactivate_device(self.wizard.ctx.services, user, serial, delete=True)
+        self.app.call_from_thread(self.notify, f"Removed {serial.rsplit('/', 1)[-1]} from {user}.")
+        self._create_now(user, name)
+
+    @on(Button.Pressed, "#enroll-resync")
+    @work(exclusive=True, group="enroll-dialog")
+    async def _resync_pressed(self) -> None:
+        serial = self.query_one("#existing-device", Select).value
+        if not isinstance(serial, str):
+            return
+        codes = await self.app.push_screen_wait(ResyncDialog(self.current_user, serial))
+        if codes:
+            self._resync(self.current_user, serial, *codes)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _resync(self, user: str, serial: str, first: str, second: str) -> None:
+        resync_device(self.wizard.ctx.services, user, serial, first, second)
+        self.app.call_from_thread(self.notify, f"Resynchronised {serial.rsplit('/', 1)[-1]}.")
+
+    # ------------------------------------------------------------------ create -> QR
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _create(self, user: str, name: str) -> None:
+        self._create_now(user, name)
+
+    def _create_now(self, user: str, name: str) -> None:
+        enrollment = Enrollment(self.wizard.ctx.services, user, name)
+        self.wizard.ctx.pending_enrollments.add(enrollment)
+        try:
+            enrollment.create()
+            matrix = enrollment.qr()
+        except BaseException:
+            enrollment.rollback()
+            self.wizard.ctx.pending_enrollments.discard(enrollment)
+            self.app.call_from_thread(self._enable_start)
+            raise
+        self.app.call_from_thread(self._show_qr, enrollment, matrix)
+
+    def _enable_start(self) -> None:
+        self.query_one("#enroll-start", Button).disabled = False
+
+    def _show_qr(self, enrollment: Enrollment, matrix: list[list[bool]]) -> None:
+        self.enrollment = enrollment
+        self.query_one(QRCode).set_matrix(matrix)
+        self.query_one("#qr-title", Static).update(
+            f"[b]{enrollment.user_name}[/b] ({self.index + 1} of {len(self.queue)})"
+        )
+        self.query_one("#manual-key", Static).update("")
+        self.query_one("#manual-key", Static).display = False
+        self.query_one("#qr-steps", Static).display = True
+        for field in ("#code-1", "#code-2"):
+            self.query_one(field, Input).value = ""
+        self.query_one("#verdict", Static).update("")
+        self.query_one("#enroll-verify", Button).disabled = False
+        self._switch("qr")
+        self.query_one("#code-1", Input).focus()
+        demo_panel = self.query_one("#demo-authenticator", Static)
+        demo_panel.display = self.wizard.ctx.demo is not None
+        if self.wizard.ctx.demo is not None:
+            self._tick_demo()
+
+    def _tick_demo(self) -> None:
+        if self.enrollment is None or self.stage != "qr":
+            return
+        try:
+            now_code, next_code, left = self.enrollment.demo_codes()
+        except WizardError:
+            return
+        self.query_one("#demo-authenticator", Static).update(
+            "[b]Demo authenticator[/b] (no phone needed)\n"
+            f"now [b]{now_code[:3]} {now_code[3:]}[/b]  next {next_code[:3]} {next_code[3:]}  "
+            f"{left:2d}s"
+        )
+
+    # ------------------------------------------------------------------ codes
+
+    @on(Input.Changed, "#code-1, #code-2")
+    def _code_changed(self) -> None:
+        first = self.query_one("#code-1", Input).value
+        second = self.query_one("#code-2", Input).value
+        verdict = self.query_one("#verdict", Static)
+        for value, which in ((first, "first code"), (second, "second code")):
+            if not value:
+                continue
+            code, why = normalize_code(value, which)
+            if code is None and (len(value.strip()) >= 6 or not value.strip().isdigit()):
+                verdict.update(f"[red]{why}[/]")
+                return
+        verdict.update("")
+
+    @on(Input.Submitted, "#code-1")
+    def _first_submitted(self) -> None:
+        self.query_one("#code-2", Input).focus()
+
+    @on(Input.Submitted, "#code-2")
+    @on(Button.Pressed, "#enroll-verify")
+    def _verify(self) -> None:
+        if self.enrollment is None:
+            return
+        first = self.query_one("#code-1", Input).value
+        second = self.query_one("#code-2", Input).value
+        verdict = self.enrollment.check(first, second)
+        if not verdict.ok:
+            self.query_one("#verdict", Static).update(f"[b red]Not yet:[/] {verdict.message}")
+            return
+        self.query_one("#verdict", Static).update("[green]Codes check out; enabling...[/]")
+        self.query_one("#enroll-verify", Button).disabled = True
+        self._enable(self.enrollment, first, second)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    def _enable(self, enrollment: Enrollment, first: str, second: str) -> None:
+        try:
+            device = enrollment.enable(first, second)
+        except WrongCodesError as exc:
+            self.app.call_from_thread(self._wrong_codes, exc.verdict.message)
+            return
+        except BaseException:
+            # enable() already deleted the device; worker_failed() records it once the error
+            # dialog is up (going back to the intro here would cancel this worker's report).
+            self.wizard.ctx.pending_enrollments.discard(enrollment)
+            self._failed_enrollment = enrollment
+            raise
+        self.wizard.ctx.pending_enrollments.discard(enrollment)
+        self.app.call_from_thread(self._enabled, device)
+
+    def _wrong_codes(self, message: str) -> None:
+        self.query_one("#verdict", Static).update(f"[b red]Not yet:[/] {message}")
+        self.query_one("#enroll-verify", Button).disabled = False
+
+    def _enable_failed(self, enrollment: Enrollment) -> None:
+        self.results[enrollment.user_name] = UserResult(
+            enrollment.user_name, "failed; device deleted"
+        )
+        self.enrollment = None
+        self._show_intro()
+
+    def _enabled(self, device: MfaDevice) -> None:
+        self.results[device.user_name] = UserResult(device.user_name, "enabled", device.serial)
+        self.enrollment = None
+        self.wizard.ctx.enrolled.add(device.user_name)
+        self.notify(f"MFA enabled for {device.user_name}.", title="Enroll")
+        self._next_user()
+
+    def action_show_key(self) -> None:
+        if self.enrollment is None:
+            return
+        key = self.query_one("#manual-key", Static)
+        if key.display:
+            key.display = False
+            self.query_one("#qr-steps", Static).display = True
+            return
+        key.update(f"Key (type it in the app):\n[b]{self.enrollment.manual_key}[/b]")
+        key.display = True
+        self.query_one("#qr-steps", Static).display = False
+
+    @on(Button.Pressed, "#enroll-key")
+    def _key_pressed(self) -> None:
+        self.action_show_key()
+
+    @on(Button.Pressed, "#enroll-cancel")
+    def action_cancel(self) -> None:
+        if self.stage != "qr" or self.enrollment is None:
+            return
+        self.results[self.current_user] = UserResult(self.current_user, "cancelled; device deleted")
+        self._roll_back("cancelled")
+        self._show_intro()
+
+    def _roll_back(self, why: str) -> None:
+        enrollment, self.enrollment = self.enrollment, None
+        self.query_one(QRCode).set_matrix(None)
+        if enrollment is not None:
+            self._rollback_worker(enrollment, why)
+
+    @work(thread=True, exit_on_error=False, group="rollback")
+    def _rollback_worker(self, enrollment: Enrollment, why: str) -> None:
+        try:
+            deleted = enrollment.rollback()
+        finally:
+            self.wizard.ctx.pending_enrollments.discard(enrollment)
+        if deleted:
+            self.app.call_from_thread(
+                self.notify,
+                f"{why.capitalize()}: the unfinished device was deleted.",
+                title="Enroll",
+            )
+
+    # ------------------------------------------------------------------ done
+
+    def _next_user(self) -> None:
+        if self.index + 1 < len(self.queue):
+            self.index += 1
+            self._show_intro()
+            return
+        self._show_done()
+
+    def _show_done(self) -> None:
+        self._switch("done")
+        table = self.query_one("#done-table", DataTable)
+        table.clear()
+        for user in self.queue:
+            result = self.results.get(user, UserResult(user, "not done"))
+            table.add_row(user, result.outcome, result.serial or "-", key=user)
+        enabled = sum(1 for r in self.results.values() if r.outcome == "enabled")
+        self.query_one("#done-title", Static).update(
+            f"[b]{enabled} of {len(self.queue)} user(s) enrolled.[/b]"
+        )
+        self.wizard.ctx.selected_users.clear()
+        self.queue = []

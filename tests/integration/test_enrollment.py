@@ -1,0 +1,314 @@
+"""Enrolment against a moto server: real codes from the seed the domain holds, and rollback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from botocore.stub import Stubber
+
+from tests.support.aws import FAULTS, good_codes, serials, unassigned
+from wizard.demo import ORPHAN_DEVICE
+from wizard.enrollment import (
+    MAX_DEVICES_PER_USER,
+    Enrollment,
+    WrongCodesError,
+    deactivate_device,
+    list_devices,
+    resync_device,
+)
+from wizard.errors import AlreadyExistsError, NotFoundError, UsageError, WizardError
+
+ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
+
+
+def test_full_enrollment_with_real_codes(services):
+    with Enrollment(services, "alice.nakamura") as enrollment:
+        serial = enrollment.create()
+        assert serial == "arn:aws:iam::123456789012:mfa/alice.nakamura"
+        assert enrollment.uri.startswith("otpauth://totp/alice.nakamura@acme-demo?secret=")
+        device = enrollment.enable(*good_codes(enrollment._seed))
+    assert device.serial == serial
+    assert serials(services, "alice.nakamura") == {serial}
+    assert unassigned(services) == {ORPHAN}
+    # The seed is gone from memory once the device is enabled.
+    assert enrollment._seed is None
+
+
+def test_second_device_gets_a_distinct_default_name(services):
+    with Enrollment(services, "bob.tanaka") as enrollment:
+        enrollment.create()
+        assert enrollment.device_name == "bob.tanaka-2"
+        enrollment.enable(*good_codes(enrollment._seed))
+    assert len(serials(services, "bob.tanaka")) == 2
+
+
+def test_wrong_codes_keep_the_device_for_another_try_then_roll_back(services):
+    with Enrollment(services, "dave.sato") as enrollment:
+        enrollment.create()
+        first, second = good_codes(enrollment._seed)
+        with pytest.raises(WrongCodesError) as info:
+            enrollment.enable(second, first)
+        assert info.value.verdict.kind == "order"
+        # moto would have accepted these codes: our check is what refused them.
+        assert enrollment.serial in unassigned(services)
+        # The admin gives up: leaving the block deletes the device.
+    assert unassigned(services) == {ORPHAN}
+    assert serials(services, "dave.sato") == set()
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_failure_at_enable_leaves_no_orphan(services, monkeypatch, fault):
+    enrollment = Enrollment(services, "erin.kobayashi")
+    with pytest.raises((WizardError, KeyboardInterrupt)), enrollment:
+        enrollment.create()
+        codes = good_codes(enrollment._seed)
+
+        def boom(**kwargs):
+            raise FAULTS[fault]("EnableMFADevice")
+
+        monkeypatch.setattr(services.iam, "enable_mfa_device", boom)
+        enrollment.enable(*codes)
+    assert unassigned(services) == {ORPHAN}
+    assert serials(services, "erin.kobayashi") == set()
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_failure_after_create_before_enable_leaves_no_orphan(services, monkeypatch, fault):
+    """A failure while drawing the QR (or anything between create and enable)."""
+    import wizard.enrollment as module
+
+    def boom(uri):
+        raise FAULTS[fault]("qr")
+
+    monkeypatch.setattr(module, "qr_matrix", boom)
+    with pytest.raises((Exception, KeyboardInterrupt)):
+        with Enrollment(services, "frank.ito") as enrollment:
+            enrollment.create()
+            enrollment.qr()
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_cancel_deletes_the_device(services):
+    with Enrollment(services, "heidi.watanabe") as enrollment:
+        serial = enrollment.create()
+        assert serial in unassigned(services)
+    assert enrollment.rolled_back
+    assert unassigned(services) == {ORPHAN}
+    assert enrollment.rollback() is False  # a second rollback is a no-op
+
+
+def test_unknown_user_creates_nothing(services):
+    with pytest.raises(NotFoundError, match="no IAM user named 'nobody'"):
+        with Enrollment(services, "nobody") as enrollment:
+            enrollment.create()
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_invalid_names_are_refused_before_any_call(services):
+    with pytest.raises(UsageError):
+        Enrollment(services, "alice nakamura")
+    with pytest.raises(UsageError, match="'/'"):
+        Enrollment(services, "alice.nakamura", "bad/name")
+
+
+def test_duplicate_device_name_is_a_clear_error(services):
+    with pytest.raises(AlreadyExistsError, match="already exists") as info:
+        with Enrollment(services, "alice.nakamura", ORPHAN_DEVICE) as enrollment:
+            enrollment.create()
+    assert "choose another device name" in info.value.fix
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_eight_devices_is_the_limit(services):
+    for n in range(MAX_DEVICES_PER_USER - 1):
+        with Enrollment(services, "judy.kimura", f"judy-extra-{n}") as enrollment:
+            enrollment.create()
+            enrollment.enable(*good_codes(enrollment._seed))
+    assert len(list_devices(services, "judy.kimura")) == MAX_DEVICES_PER_USER
+    with pytest.raises(WizardError, match="already has 8 MFA devices"):
+        with Enrollment(services, "judy.kimura", "judy-ninth") as enrollment:
+            enrollment.create()
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_replace_lost_phone(services):
+    old = "arn:aws:iam::123456789012:mfa/grace.yamamoto"
+    assert deactivate_device(services, "grace.yamamoto", old, delete=True).startswith(
+        "deactivated and deleted"
+    )
+    assert serials(services, "grace.yamamoto") == set()
+    with Enrollment(services, "grace.yamamoto") as enrollment:
+        enrollment.create()
+        enrollment.enable(*good_codes(enrollment._seed))
+    assert serials(services, "grace.yamamoto") == {old}  # the freed name is reused
+
+
+def test_resync_sends_two_codes(services):
+    """moto has no ResyncMFADevice: botocore's Stubber checks the exact request instead."""
+    serial = "arn:aws:iam::123456789012:mfa/bob.tanaka"
+    with Stubber(services.iam) as stub:
+        stub.add_response(
+            "resync_mfa_device",
+            {},
+            {
+                "UserName": "bob.tanaka",
+                "SerialNumber": serial,
+                "AuthenticationCode1": "123456",
+                "AuthenticationCode2": "234567",
+            },
+        )
+        resync_device(services, "bob.tanaka", serial, "123456", " 234567 ")
+        stub.assert_no_pending_responses()
+        stub.add_client_error(
+            "resync_mfa_device",
+            service_error_code="InvalidAuthenticationCode",
+            http_status_code=403,
+        )
+        with pytest.raises(UsageError, match="rejected the MFA codes"):
+            resync_device(services, "bob.tanaka", serial, "123456", "234567")
+    with pytest.raises(UsageError, match="same"):
+        resync_device(services, "bob.tanaka", serial, "123456", "123456")
+
+
+def test_aws_rejecting_checked_codes_keeps_the_device_for_a_retry(services, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    with Enrollment(services, "alice.nakamura") as enrollment:
+        enrollment.create()
+        codes = good_codes(enrollment._seed)
+        real = services.iam.enable_mfa_device
+
+        def reject(**kwargs):
+            raise ClientError(
+                {"Error": {"Code": "InvalidAuthenticationCode", "Message": "x"}}, "EnableMFADevice"
+            )
+
+        monkeypatch.setattr(services.iam, "enable_mfa_device", reject)
+        with pytest.raises(WrongCodesError) as info:
+            enrollment.enable(*codes)
+        assert info.value.verdict.kind == "aws_rejected"
+        assert enrollment.serial in unassigned(services)
+        # The same codes are now "used": asking again with them is refused locally.
+        assert enrollment.check(*codes).kind == "reused"
+        monkeypatch.setattr(services.iam, "enable_mfa_device", real)
+        later = good_codes(enrollment._seed, time.time() + 60)
+        enrollment.enable(*later)
+    assert serials(services, "alice.nakamura") == {enrollment.serial}
+
+
+def test_seed_never_in_repr_or_errors(services):
+    with Enrollment(services, "alice.nakamura") as enrollment:
+        enrollment.create()
+        seed = enrollment._seed
+        assert seed not in repr(enrollment)
+        with pytest.raises(WrongCodesError) as info:
+            enrollment.enable("000000", "000000")
+        assert seed not in str(info.value)
+
+
+# ------------------------------------------------------------------ headless `mfa-wizard enroll`
+
+
+def start_enroll(demo_env, *args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "wizard", "enroll", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=demo_env,
+    )
+
+
+def read_until(stream, marker: str, limit: int = 200) -> str:
+    seen = ""
+    while marker not in seen and limit:
+        ch = stream.read(1)
+        if not ch:
+            break
+        seen += ch
+        if ch == "\n":
+            limit -= 1
+    return seen
+
+
+def pending_seed(services) -> str:
+    """moto returns the seed in ListVirtualMFADevices (AWS does not): the test reads it there."""
+    pages = services.iam.get_paginator("list_virtual_mfa_devices").paginate(
+        AssignmentStatus="Unassigned"
+    )
+    for page in pages:
+        for device in page["VirtualMFADevices"]:
+            if device["SerialNumber"] != ORPHAN:
+                seed = device["Base32StringSeed"]
+                return seed.decode() if isinstance(seed, bytes) else seed
+    raise AssertionError("no pending device")
+
+
+def test_headless_enroll_succeeds(services, demo_env):
+    proc = start_enroll(demo_env, "dave.sato", "--device-name", "dave-phone")
+    out = read_until(proc.stdout, "First code:")
+    assert "Will create a virtual MFA device dave-phone for dave.sato" in out
+    assert "▀" in out or "▄" in out  # the QR is drawn
+    seed = pending_seed(services)
+    assert seed not in out  # the key is not printed unless asked
+    first, second = good_codes(seed)
+    stdout, stderr = proc.communicate(f"{first}\n{second}\n", timeout=30)
+    assert proc.returncode == 0, stderr
+    assert "Enabled arn:aws:iam::123456789012:mfa/dave-phone for dave.sato." in stdout
+    assert serials(services, "dave.sato") == {"arn:aws:iam::123456789012:mfa/dave-phone"}
+
+
+def test_headless_enroll_wrong_codes_then_gives_up_and_rolls_back(services, demo_env):
+    proc = start_enroll(demo_env, "dave.sato")
+    read_until(proc.stdout, "First code:")
+    stdout, stderr = proc.communicate("12345\n111111\nabcdef\n222222\n333333\n333333\n", timeout=30)
+    assert proc.returncode == 1
+    assert "5 digits" in stderr and "letters" in stderr and "same code twice" in stderr
+    assert "gave up after 3" in stderr and "Traceback" not in stderr
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_headless_enroll_ctrl_c_rolls_back_and_exits_130(services, demo_env):
+    proc = start_enroll(demo_env, "dave.sato")
+    read_until(proc.stdout, "First code:")
+    assert len(unassigned(services)) == 2
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "cancelled" in stderr and "Traceback" not in stderr
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_headless_devices_and_deactivate(services, demo_env):
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "wizard", *a],
+            capture_output=True,
+            text=True,
+            env=demo_env,
+            timeout=60,
+        )  # noqa: E731
+
+    listed = run("devices", "carol.suzuki")
+    assert listed.returncode == 0 and "carol.suzuki-2" in listed.stdout
+    refused = run("deactivate", "carol.suzuki", "arn:aws:iam::123456789012:mfa/carol.suzuki-2")
+    assert refused.returncode == 1 and "Nothing changed" in refused.stdout
+    assert len(serials(services, "carol.suzuki")) == 2
+    done = run(
+        "deactivate",
+        "carol.suzuki",
+        "arn:aws:iam::123456789012:mfa/carol.suzuki-2",
+        "--delete",
+        "--yes",
+    )
+    assert done.returncode == 0 and "deactivated and deleted" in done.stdout
+    assert serials(services, "carol.suzuki") == {"arn:aws:iam::123456789012:mfa/carol.suzuki"}
+    missing = run("deactivate", "carol.suzuki", "arn:aws:iam::123456789012:mfa/nope", "--yes")
+    assert missing.returncode == 2 and "has no MFA device" in missing.stderr
+    assert os.environ.get("AWS_ACCESS_KEY_ID") is None  # the test's own env stays clean

@@ -1,0 +1,39 @@
+"""Small helpers the integration and screen tests share."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from wizard.aws import Services
+
+
+def unassigned(services: Services) -> set[str]:
+    """Serials of unassigned virtual MFA devices (what a failed enrolment must not leave)."""
+    pages = services.iam.get_paginator("list_virtual_mfa_devices").paginate(
+        AssignmentStatus="Unassigned"
+    )
+    return {d["SerialNumber"] for page in pages for d in page["VirtualMFADevices"]}
+
+
+def serials(services: Services, user: str) -> set[str]:
+    return {d["SerialNumber"] for d in services.iam.list_mfa_devices(UserName=user)["MFADevices"]}
+
+
+def good_codes(seed: str, now: float | None = None) -> tuple[str, str]:
+    """Two consecutive codes, the second being the current one."""
+    moment = time.time() if now is None else now
+    totp = pyotp.TOTP(seed)
+    return totp.at(moment - 30), totp.at(moment)
+
+
+FAULTS = {
+    "AccessDenied": lambda op: ClientError(
+        {"Error": {"Code": "AccessDenied", "Message": "no"}}, op
+    ),
+    "Throttling": lambda op: ClientError({"Error": {"Code": "Throttling", "Message": "slow"}}, op),
+    "dropped connection": lambda op: EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+    "Ctrl-C": lambda op: KeyboardInterrupt(),
+}

@@ -1,0 +1,484 @@
+"""Enrolment of virtual MFA devices: create -> verify two codes locally -> enable, or roll back.
+
+moto accepts any code and real AWS answers a bad pair with a bare InvalidAuthenticationCode, so
+the two codes are checked here with pyotp against the seed before EnableMFADevice is called, and
+every problem gets its own message (format, same code twice, order, not consecutive, clock drift,
+reuse). The seed lives only in memory, in one Enrollment object, for one enrolment; it is never
+written anywhere and never part of a repr or an exception message.
+
+Needs: iam:GetUser, iam:ListMFADevices, iam:ListAccountAliases, iam:CreateVirtualMFADevice,
+iam:EnableMFADevice, iam:DeleteVirtualMFADevice, iam:DeactivateMFADevice, iam:ResyncMFADevice.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from wizard.aws import Services, paginate
+from wizard.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    UsageError,
+    WizardError,
+    aws_errors,
+    error_code,
+    translate,
+)
+from wizard.models import MfaDevice
+
+# IAM's rules for VirtualMFADeviceName and UserName (CreateVirtualMFADevice API reference).
+DEVICE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]+$", re.ASCII)
+DEVICE_NAME_MAX = 226
+USER_NAME_MAX = 64
+MAX_DEVICES_PER_USER = 8
+ISSUER = "AWS"
+STEP_SECONDS = 30
+# How far (in 30 s steps) a matching code may be from now and still be accepted as-is: the
+# second code may be the current one, or the one just gone; AWS tolerates a little skew too.
+ACCEPT_STEPS = 2
+# How far we search for a match so we can say "your clock is off by about N minutes".
+DRIFT_SEARCH_STEPS = 2 * 60 * 2  # two hours either way
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def validate_device_name(name: str) -> str:
+    """The name as IAM will accept it, or a UsageError saying which rule it breaks."""
+    name = name.strip()
+    if not name:
+        raise UsageError("the device name is empty", "type a name, such as the user name")
+    if len(name) > DEVICE_NAME_MAX:
+        raise UsageError(
+            f"the device name is {len(name)} characters long",
+            f"IAM allows at most {DEVICE_NAME_MAX}",
+        )
+    if not DEVICE_NAME_PATTERN.match(name):
+        bad = sorted({c for c in name if not re.match(r"[\w+=,.@-]", c, re.ASCII)})
+        raise UsageError(
+            f"the device name contains {''.join(bad)!r}",
+            "use letters, digits and _+=,.@- only (no spaces)",
+        )
+    return name
+
+
+def validate_user_name(name: str) -> str:
+    """An IAM user name (1-64 of letters, digits and _+=,.@-), or a UsageError."""
+    name = name.strip()
+    if not name or len(name) > USER_NAME_MAX or not DEVICE_NAME_PATTERN.match(name):
+        raise UsageError(
+            f"{name!r} is not a valid IAM user name",
+            "IAM user names are 1-64 letters, digits and _+=,.@-",
+        )
+    return name
+
+
+# ----------------------------------------------------------------------------- codes
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The local verdict on two codes: ok, or a reason of a known kind with a message."""
+
+    ok: bool
+    kind: str
+    message: str
+    step: int | None = None
+
+    @classmethod
+    def good(cls, step: int) -> Verdict:
+        return cls(True, "ok", "Both codes are right and consecutive.", step)
+
+
+def normalize_code(text: str, which: str = "code") -> tuple[str | None, str]:
+    """('123456', '') for a well-formed code, else (None, the reason in plain words)."""
+    raw = text or ""
+    stripped = raw.strip()
+    if not stripped:
+        return None, f"Type the {which}: six digits from the app."
+    if re.search(r"\s", stripped):
+        return None, f"The {which} has a space inside it: type the six digits without spaces."
+    if not stripped.isdigit() or not stripped.isascii():
+        return None, f"The {which} has letters or symbols in it: it is six digits only."
+    if len(stripped) != 6:
+        return None, f"The {which} has {len(stripped)} digits: AWS codes have exactly six."
+    return stripped, ""
+
+
+def _totp(seed: str) -> Any:
+    import pyotp
+
+    return pyotp.TOTP(seed, digits=6, interval=STEP_SECONDS)
+
+
+def _steps_matching(totp: Any, code: str, center: int, radius: int) -> list[int]:
+    # Nearest first, so a match close to now wins over a coincidence far away.
+    order = sorted(range(center - radius, center + radius + 1), key=lambda s: abs(s - center))
+    return [s for s in order if totp.at(s * STEP_SECONDS) == code]
+
+
+def describe_drift(seconds: float) -> str:
+    """'3 minutes behind' / '2 minutes ahead' / '1 hour behind' for a clock offset."""
+    direction = "behind" if seconds < 0 else "ahead"
+    minutes = round(abs(seconds) / 60)
+    if minutes >= 55:
+        hours = round(minutes / 60)
+        return f"about {hours} hour{'s' if hours > 1 else ''} {direction}"
+    if minutes <= 1:
+        return f"about a minute {direction}"
+    return f"about {minutes} minutes {direction}"
+
+
+def verify_codes(
+    seed: str,
+    first: str,
+    second: str,
+    *,
+    now: float | None = None,
+    used_steps: frozenset[int] | set[int] = frozenset(),
+) -> Verdict:
+    """Check two codes against the seed: consecutive, current, not reused (pure but for time)."""
+    code1, why1 = normalize_code(first, "first code")
+    if code1 is None:
+        return Verdict(False, "format", why1)
+    code2, why2 = normalize_code(second, "second code")
+    if code2 is None:
+        return Verdict(False, "format", why2)
+    if code1 == code2:
+        return Verdict(
+            False,
+            "same",
+            "You typed the same code twice. Wait for the app to show a new code, then type that one as the second code.",
+        )
+    totp = _totp(seed)
+    current = int((time.time() if now is None else now) // STEP_SECONDS)
+    near1 = _steps_matching(totp, code1, current, ACCEPT_STEPS + 1)
+    near2 = _steps_matching(totp, code2, current, ACCEPT_STEPS + 1)
+    for s1 in near1:
+        if s1 + 1 in near2 and abs(s1 + 1 - current) <= ACCEPT_STEPS:
+            if s1 in used_steps or s1 + 1 in used_steps:
+                return Verdict(
+                    False,
+                    "reused",
+                    "These codes were already used. Wait for the app to show two new codes (about a minute).",
+                )
+            return Verdict.good(s1)
+    for s2 in near2:
+        if s2 + 1 in near1:
+            return Verdict(
+                False,
+                "order",
+                "The codes are in the wrong order: type the older code first, then the newer one.",
+            )
+    if near1 and near2:
+        return Verdict(
+            False,
+            "not_consecutive",
+            "Both codes are valid but not consecutive: type one code, wait for the next one, and type that one straight after.",
+        )
+    far1 = _steps_matching(totp, code1, current, DRIFT_SEARCH_STEPS)
+    far2 = set(_steps_matching(totp, code2, current, DRIFT_SEARCH_STEPS))
+    for s1 in far1:
+        if s1 + 1 in far2:
+            offset = (s1 + 1 - current) * STEP_SECONDS
+            return Verdict(
+                False,
+                "drift",
+                f"The codes match the key, but the phone's clock is {describe_drift(offset)}. "
+                "Turn on automatic date and time on the phone (or sync time in the app), then type two new codes.",
+                s1,
+            )
+    if near1 or near2:
+        which = "second" if near1 else "first"
+        return Verdict(
+            False,
+            "one_wrong",
+            f"The {which} code does not match this device. Check the app shows this account, then type two new codes.",
+        )
+    return Verdict(
+        False,
+        "no_match",
+        "Neither code matches this device. Make sure you scanned the QR code shown here (not an older one) and type the codes the app shows for this account.",
+    )
+
+
+# ----------------------------------------------------------------------------- the otpauth URI
+
+
+def otpauth_uri(seed: str, device_name: str, account_label: str) -> str:
+    """The URI AWS's own QR encodes (device@account, the seed) plus an issuer for readable apps."""
+    label = quote(f"{device_name}@{account_label}", safe="@")
+    return f"otpauth://totp/{label}?secret={seed}&issuer={ISSUER}"
+
+
+def qr_matrix(uri: str) -> list[list[bool]]:
+    """The QR modules for `uri`: error correction L and a one-module quiet zone (True = dark).
+
+    Level L and mixed-mode segments (the Base32 seed encodes as alphanumeric) keep a 64-character
+    seed at version 5-6, i.e. 39-43 modules: 20-22 terminal rows drawn with half blocks.
+    """
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=1)
+    code.add_data(uri, optimize=20)
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+def half_block_lines(matrix: list[list[bool]]) -> list[str]:
+    """Two module rows per text row: '█' both dark, '▀' top dark, '▄' bottom dark, ' ' neither.
+
+    Drawn black-on-white by the caller so the code reads on dark and light terminal themes alike.
+    """
+    lines = []
+    for top in range(0, len(matrix), 2):
+        upper = matrix[top]
+        lower = matrix[top + 1] if top + 1 < len(matrix) else [False] * len(upper)
+        chars = []
+        for a, b in zip(upper, lower, strict=True):
+            chars.append("█" if a and b else "▀" if a else "▄" if b else " ")
+        lines.append("".join(chars))
+    return lines
+
+
+# ----------------------------------------------------------------------------- AWS calls
+
+
+def list_devices(services: Services, user_name: str) -> list[MfaDevice]:
+    """A user's MFA devices (virtual, hardware, passkeys)."""
+    items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=user_name)
+    return [
+        MfaDevice(serial=d["SerialNumber"], user_name=user_name, enabled_at=d.get("EnableDate"))
+        for d in items
+    ]
+
+
+def ensure_user(services: Services, user_name: str) -> None:
+    """Raise a NotFoundError naming the user when it does not exist."""
+    validate_user_name(user_name)
+    try:
+        services.iam.get_user(UserName=user_name)
+    except Exception as exc:
+        if error_code(exc) in {"NoSuchEntity", "NoSuchEntityException"}:
+            raise NotFoundError(
+                f"there is no IAM user named {user_name!r}",
+                "check the spelling (names are case-sensitive) with `mfa-wizard audit --all`",
+                code="NoSuchEntity",
+            ) from None
+        raise translate(exc, "GetUser") from None
+
+
+def account_label(services: Services) -> str:
+    """The account alias if there is one (what AWS puts in its QR), else the account id."""
+    try:
+        aliases = services.iam.list_account_aliases().get("AccountAliases", [])
+    except Exception:  # an alias is cosmetic: fall back rather than fail the enrolment
+        aliases = []
+    return aliases[0] if aliases else services.identity().account_id
+
+
+def default_device_name(user_name: str, existing: list[MfaDevice]) -> str:
+    """The user name, or user-2, user-3... when a device already has that name."""
+    taken = {d.serial.rsplit("/", 1)[-1] for d in existing}
+    if user_name not in taken:
+        return user_name
+    n = 2
+    while f"{user_name}-{n}" in taken:
+        n += 1
+    return f"{user_name}-{n}"
+
+
+def deactivate_device(services: Services, user_name: str, serial: str, delete: bool = False) -> str:
+    """Deactivate a user's device (and delete it if virtual and asked); returns what was done."""
+    with aws_errors("DeactivateMFADevice"):
+        services.iam.deactivate_mfa_device(UserName=user_name, SerialNumber=serial)
+    if delete and serial.startswith("arn:") and ":mfa/" in serial:
+        with aws_errors("DeleteVirtualMFADevice"):
+            services.iam.delete_virtual_mfa_device(SerialNumber=serial)
+        return f"deactivated and deleted {serial}"
+    return f"deactivated {serial}"
+
+
+def resync_device(services: Services, user_name: str, serial: str, first: str, second: str) -> None:
+    """ResyncMFADevice with two consecutive codes (for a token whose clock drifted)."""
+    for code, which in ((first, "first code"), (second, "second code")):
+        if normalize_code(code, which)[0] is None:
+            raise UsageError(normalize_code(code, which)[1], "")
+    if first.strip() == second.strip():
+        raise UsageError("the two codes are the same", "wait for the next code and type that one")
+    with aws_errors("ResyncMFADevice"):
+        services.iam.resync_mfa_device(
+            UserName=user_name,
+            SerialNumber=serial,
+            AuthenticationCode1=first.strip(),
+            AuthenticationCode2=second.strip(),
+        )
+
+
+class WrongCodesError(UsageError):
+    """The two codes failed the local check; `verdict.kind` says how."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+        super().__init__(verdict.message, "", code=f"local:{verdict.kind}")
+
+
+class Enrollment:
+    """One enrolment of one user: create, verify locally, enable; or roll back on any exit.
+
+    Use as a context manager: leaving the block without a successful enable() deletes the
+    unassigned device, whatever the reason (cancel, Ctrl-C, a failed call, giving up).
+    """
+
+    def __init__(self, services: Services, user_name: str, device_name: str | None = None) -> None:
+        self.services = services
+        self.user_name = validate_user_name(user_name)
+        self.device_name = validate_device_name(device_name) if device_name else None
+        self.serial: str | None = None
+        self.enabled = False
+        self.rolled_back = False
+        self._seed: str | None = None
+        self._uri: str | None = None
+        self._used_steps: set[int] = set()
+
+    def __repr__(self) -> str:
+        return (
+            f"Enrollment(user={self.user_name!r}, serial={self.serial!r}, enabled={self.enabled})"
+        )
+
+    # -- lifecycle
+
+    def __enter__(self) -> Enrollment:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.enabled:
+            self.rollback()
+
+    def existing_devices(self) -> list[MfaDevice]:
+        """The user's current devices (after checking the user exists)."""
+        ensure_user(self.services, self.user_name)
+        return list_devices(self.services, self.user_name)
+
+    def create(self) -> str:
+        """CreateVirtualMFADevice (after checks); returns the serial. The seed stays in here."""
+        existing = self.existing_devices()
+        if len(existing) >= MAX_DEVICES_PER_USER:
+            raise WizardError(
+                f"{self.user_name} already has {len(existing)} MFA devices, the most IAM allows",
+                "remove one first (`mfa-wizard deactivate USER SERIAL --delete`)",
+                code="LimitExceeded",
+            )
+        name = self.device_name or default_device_name(self.user_name, existing)
+        self.device_name = name
+        label = account_label(self.services)
+        try:
+            answer = self.services.iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
+        except Exception as exc:
+            if error_code(exc) in {"EntityAlreadyExists", "EntityAlreadyExistsException"}:
+                raise AlreadyExistsError(
+                    f"a virtual MFA device named {name!r} already exists in this account",
+                    f"choose another device name (for example {name}-2); if it is an unassigned leftover, "
+                    f"delete it: aws iam delete-virtual-mfa-device --serial-number <its ARN>",
+                    code="EntityAlreadyExists",
+                ) from None
+            raise translate(exc, "CreateVirtualMFADevice") from None
+        device = answer["VirtualMFADevice"]
+        self.serial = device["SerialNumber"]
+        seed = device["Base32StringSeed"]
+        self._seed = seed.decode("ascii") if isinstance(seed, bytes) else seed
+        self._uri = otpauth_uri(self._seed, name, label)
+        return self.serial
+
+    @property
+    def uri(self) -> str:
+        """The otpauth:// URI (contains the seed: show it, never store it)."""
+        if self._uri is None:
+            raise WizardError("no device has been created yet", "call create() first")
+        return self._uri
+
+    @property
+    def manual_key(self) -> str:
+        """The Base32 key for manual entry, in groups of four for reading aloud."""
+        if self._seed is None:
+            raise WizardError("no device has been created yet", "call create() first")
+        return " ".join(self._seed[i : i + 4] for i in range(0, len(self._seed), 4))
+
+    def qr(self) -> list[list[bool]]:
+        """The QR matrix of the URI."""
+        return qr_matrix(self.uri)
+
+    def demo_codes(self, now: float | None = None) -> tuple[str, str, int]:
+        """(current code, next code, seconds left): only for the --demo authenticator panel."""
+        if self._seed is None:
+            raise WizardError("no device has been created yet", "call create() first")
+        moment = time.time() if now is None else now
+        totp = _totp(self._seed)
+        left = STEP_SECONDS - int(moment) % STEP_SECONDS
+        return totp.at(moment), totp.at(moment + STEP_SECONDS), left
+
+    def check(self, first: str, second: str, now: float | None = None) -> Verdict:
+        """The local verdict on two codes (no AWS call)."""
+        if self._seed is None:
+            raise WizardError("no device has been created yet", "call create() first")
+        return verify_codes(self._seed, first, second, now=now, used_steps=self._used_steps)
+
+    def enable(self, first: str, second: str, now: float | None = None) -> MfaDevice:
+        """Verify locally, then EnableMFADevice. Wrong codes raise WrongCodesError (device kept
+        for another try); any other failure rolls the device back and raises."""
+        verdict = self.check(first, second, now=now)
+        if not verdict.ok:
+            raise WrongCodesError(verdict)
+        assert self.serial is not None and verdict.step is not None
+        code1, code2 = first.strip(), second.strip()
+        try:
+            self.services.iam.enable_mfa_device(
+                UserName=self.user_name,
+                SerialNumber=self.serial,
+                AuthenticationCode1=code1,
+                AuthenticationCode2=code2,
+            )
+        except Exception as exc:
+            if error_code(exc) == "InvalidAuthenticationCode":
+                # Our check passed but AWS disagrees (its clock or a race): let the user retry.
+                self._used_steps.update({verdict.step, verdict.step + 1})
+                raise WrongCodesError(
+                    Verdict(
+                        False,
+                        "aws_rejected",
+                        "AWS rejected the codes although they match the key here. Wait for two new codes and try again.",
+                    )
+                ) from None
+            self.rollback()
+            raise translate(exc, "EnableMFADevice") from None
+        self.enabled = True
+        self._used_steps.update({verdict.step, verdict.step + 1})
+        self.forget_seed()
+        return MfaDevice(serial=self.serial, user_name=self.user_name, enabled_at=datetime.now(UTC))
+
+    def forget_seed(self) -> None:
+        """Drop the seed and the URI from memory."""
+        self._seed = None
+        self._uri = None
+
+    def rollback(self) -> bool:
+        """Delete the created, not-enabled device; True if one was deleted. Safe to call twice."""
+        self.forget_seed()
+        if self.serial is None or self.enabled or self.rolled_back:
+            return False
+        try:
+            self.services.iam.delete_virtual_mfa_device(SerialNumber=self.serial)
+        except Exception as exc:
+            if error_code(exc) not in {"NoSuchEntity", "NoSuchEntityException"}:
+                raise WizardError(
+                    f"could not delete the unassigned device {self.serial}",
+                    f"delete it by hand: aws iam delete-virtual-mfa-device --serial-number {self.serial}",
+                    code=error_code(exc),
+                ) from None
+        self.rolled_back = True
+        return True
