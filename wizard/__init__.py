@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 __version__ = "0.1.0"
 
 
-def assets_dir() -> Path:
+def assets_dir() -> Path:  # noqa: F821 - pathlib is imported lazily (mfa-session start-up)
     """The assets folder, found relative to this package, never the working directory.
 
     An installed wheel carries it as wizard/assets; a source checkout (editable install, tests)
     has it beside the package at the repository root.
     """
-    here = Path(__file__).resolve().parent
+    from pathlib import Path
+
+    here = Path(os.path.realpath(__file__)).parent
     for candidate in (here / "assets", here.parent / "assets"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"mfa-wizard's assets folder is missing next to {here}")
 
 
-def asset(*parts: str) -> Path:
+def asset(*parts: str) -> Path:  # noqa: F821
     """Path of one file under assets/."""
     return assets_dir().joinpath(*parts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from wizard.errors import UsageError
@@ -12,6 +11,8 @@ from wizard.errors import UsageError
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, *, mode: int = 0o600) -> Path:
     """Write `text` to `path` atomically with `mode`; errors name the file and the fix."""
+    import tempfile  # lazily: mfa-session's cache-hit path never writes
+
     target = Path(path).expanduser()
     directory = target.parent
     try:

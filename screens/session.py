@@ -1,0 +1,302 @@
+"""The Session step: get sts get-session-token credentials with an MFA code, see them expire,
+copy the export lines (masked until revealed), write a profile or set up credential_process."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from screens.base import StepScreen
+from wizard.errors import UsageError
+from wizard.session_credentials import (
+    FORMATS,
+    SessionCredentials,
+    check_duration,
+    describe_left,
+    is_root_serial,
+    masked,
+    parse_duration,
+    render,
+    validate_profile_name,
+)
+
+SHOWN_FORMATS = [f for f in FORMATS if f != "credential-process"]
+
+
+class SessionScreen(StepScreen):
+    """Form -> GetSessionToken -> the credentials, their expiry, and what to do with them."""
+
+    STEP = "session"
+    EXPLANATION = "temporary credentials for CLI work, unlocked with an MFA code"
+    BINDINGS = [
+        Binding("f3", "reveal", "Reveal"),
+        Binding("f4", "copy", "Copy"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.creds: SessionCredentials | None = None
+        self.revealed = False
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="session-form"):
+            with Horizontal(classes="form-row"):
+                yield Label("Profile   ", classes="form-label")
+                yield Input(
+                    placeholder="(the credentials this wizard uses)",
+                    id="session-profile",
+                    compact=True,
+                )
+            with Horizontal(classes="form-row"):
+                yield Label("Duration  ", classes="form-label")
+                yield Input(value="12h", id="session-duration", compact=True)
+                yield Static("", id="duration-verdict")
+            with Horizontal(classes="form-row"):
+                yield Label("Device    ", classes="form-label")
+                yield Select(
+                    [], prompt="looking up your MFA device...", id="session-serial", compact=True
+                )
+            with Horizontal(classes="form-row"):
+                yield Label("MFA code  ", classes="form-label")
+                yield Input(placeholder="123456", id="session-code", max_length=8, compact=True)
+                yield Button("Get session", variant="primary", id="session-get", compact=True)
+            yield Static("", id="session-verdict")
+            yield Static("", id="session-demo")
+        with Vertical(id="session-result"):
+            yield Static("", id="session-expiry")
+            with Horizontal(classes="form-row"):
+                yield Select(
+                    [(f, f) for f in SHOWN_FORMATS],
+                    value="env",
+                    allow_blank=False,
+                    id="session-format",
+                    compact=True,
+                )
+                yield Button("Reveal (F3)", id="session-reveal", compact=True)
+                yield Button("Copy (F4)", id="session-copy", compact=True)
+            yield Static("", id="session-lines")
+            with Horizontal(classes="form-row"):
+                yield Input(
+                    placeholder="profile name, e.g. dev-mfa", id="session-write-name", compact=True
+                )
+                yield Button("Write profile", id="session-write", compact=True)
+                yield Button("Set up credential_process", id="session-setup", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#session-result").display = False
+        self.set_interval(1, self._tick)
+        self._load_devices(self.query_one("#session-profile", Input).value.strip() or None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"reveal", "copy"}:
+            return self.creds is not None
+        return True
+
+    # ------------------------------------------------------------------ form
+
+    def _services_for(self, profile: str | None):  # noqa: ANN202 - Services, built in a worker
+        if not profile:
+            return self.wizard.ctx.services
+        from wizard.aws import make_services
+
+        current = self.wizard.ctx.services
+        return make_services(profile, current.region, current.endpoint_url)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    def _load_devices(self, profile: str | None) -> None:
+        from wizard.session_credentials import find_mfa_serials
+
+        serials = find_mfa_serials(self._services_for(profile))
+        self.app.call_from_thread(self._show_devices, serials)
+
+    def _show_devices(self, serials: list[str]) -> None:
+        select = self.query_one("#session-serial", Select)
+        if not serials:
+            select.set_options([])
+            select.prompt = "no MFA device: enrol one first (step 2)"
+            return
+        select.set_options([(s.split(":", 5)[-1], s) for s in serials])
+        select.value = serials[0]
+        self._tick()
+
+    @on(Input.Submitted, "#session-profile")
+    def _profile_chosen(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if value:
+            try:
+                validate_profile_name(value)
+            except UsageError as exc:
+                self._verdict(f"[red]{exc.message}[/]")
+                return
+        self._verdict("")
+        self._load_devices(value or None)
+
+    @on(Input.Changed, "#session-duration")
+    def _duration_changed(self, event: Input.Changed) -> None:
+        try:
+            seconds = parse_duration(event.value)
+        except UsageError as exc:
+            self.query_one("#duration-verdict", Static).update(f"[red] {exc.fix}[/]")
+            return
+        self.query_one("#duration-verdict", Static).update(f"[dim] {describe_left(seconds)}[/]")
+
+    def _verdict(self, markup: str) -> None:
+        self.query_one("#session-verdict", Static).update(markup)
+
+    @on(Input.Submitted, "#session-code")
+    @on(Button.Pressed, "#session-get")
+    def _get(self) -> None:
+        from wizard.session_credentials import code_problem
+
+        serial = self.query_one("#session-serial", Select).value
+        if not isinstance(serial, str):
+            self._verdict("[red]Choose the MFA device first (or enrol one on step 2).[/]")
+            return
+        code = self.query_one("#session-code", Input).value
+        if problem := code_problem(code):
+            self._verdict(f"[red]{problem}[/]")
+            return
+        try:
+            duration = check_duration(
+                parse_duration(self.query_one("#session-duration", Input).value),
+                root=is_root_serial(serial),
+            )
+        except UsageError as exc:
+            self._verdict(f"[red]{exc.message}[/]")
+            return
+        profile = self.query_one("#session-profile", Input).value.strip() or None
+        self._verdict("[dim]Asking STS for a session...[/]")
+        self.query_one("#session-get", Button).disabled = True
+        self._fetch(profile, serial, code.strip(), duration)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    def _fetch(self, profile: str | None, serial: str, code: str, duration: int) -> None:
+        from wizard.session_credentials import ensure_long_term, get_session_token
+
+        services = self._services_for(profile)
+        ensure_long_term(services.session, profile or "(current)")
+        creds = get_session_token(services.sts, serial, code, duration)
+        self.app.call_from_thread(self._show_creds, creds)
+
+    def worker_failed(self, worker: object) -> None:
+        self.query_one("#session-get", Button).disabled = False
+        self._verdict("[red]No session: see the message.[/] Fix it and try again.")
+
+    # ------------------------------------------------------------------ result
+
+    def _show_creds(self, creds: SessionCredentials) -> None:
+        self.creds = creds
+        self.revealed = False
+        self.query_one("#session-get", Button).disabled = False
+        self.query_one("#session-code", Input).value = ""
+        self._verdict(f"[green]Session ready for {describe_left(creds.seconds_left())}.[/]")
+        self.query_one("#session-result").display = True
+        self._render_lines()
+        self._tick()
+        self.refresh_bindings()
+
+    def _render_lines(self) -> None:
+        if self.creds is None:
+            return
+        fmt = str(self.query_one("#session-format", Select).value)
+        text = render(self.creds, fmt) if self.revealed else masked(self.creds, fmt)
+        self.query_one("#session-lines", Static).update(text.rstrip("\n"))
+        self.query_one("#session-reveal", Button).label = (
+            "Hide (F3)" if self.revealed else "Reveal (F3)"
+        )
+
+    def _tick(self) -> None:
+        if self.creds is not None:
+            left = self.creds.seconds_left()
+            style = "red" if left < 300 else "green"
+            self.query_one("#session-expiry", Static).update(
+                f"Expires {self.creds.expiration_iso} · [{style}]{describe_left(left)} left[/]"
+            )
+        demo = self.wizard.ctx.demo
+        panel = self.query_one("#session-demo", Static)
+        serial = self.query_one("#session-serial", Select).value
+        seed = demo.seeds.get(serial) if demo is not None and isinstance(serial, str) else None
+        panel.display = seed is not None
+        if seed is not None:
+            import time
+
+            import pyotp
+
+            now = time.time()
+            code = pyotp.TOTP(seed).at(now)
+            panel.update(
+                f"[b]Demo authenticator[/b] for this device: [b]{code[:3]} {code[3:]}[/b]  "
+                f"({30 - int(now) % 30:2d}s)"
+            )
+
+    @on(Select.Changed, "#session-format")
+    def _format_changed(self) -> None:
+        self._render_lines()
+
+    @on(Button.Pressed, "#session-reveal")
+    def action_reveal(self) -> None:
+        self.revealed = not self.revealed
+        self._render_lines()
+
+    @on(Button.Pressed, "#session-copy")
+    def action_copy(self) -> None:
+        if self.creds is None:
+            return
+        fmt = str(self.query_one("#session-format", Select).value)
+        # OSC 52: the terminal puts it on the clipboard; nothing is written to disk.
+        self.app.copy_to_clipboard(render(self.creds, fmt))
+        self.notify(f"Copied the {fmt} lines to the clipboard.", title="Session")
+
+    @on(Input.Submitted, "#session-write-name")
+    @on(Button.Pressed, "#session-write")
+    def _write_pressed(self) -> None:
+        if self.creds is None:
+            return
+        name = self.query_one("#session-write-name", Input).value.strip()
+        try:
+            validate_profile_name(name)
+        except UsageError as exc:
+            self._verdict(f"[red]{exc.message}[/]")
+            return
+        self._write(name, self.creds)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session-files")
+    def _write(self, name: str, creds: SessionCredentials) -> None:
+        from wizard.session_credentials import write_profile
+
+        path = write_profile(name, creds, region=self.wizard.ctx.region)
+        self.app.call_from_thread(
+            self._verdict,
+            f"[green]Wrote profile {name} to {path}[/] (mode 0600). Use: AWS_PROFILE={name}",
+        )
+
+    @on(Button.Pressed, "#session-setup")
+    def _setup_pressed(self) -> None:
+        profile = self.query_one("#session-profile", Input).value.strip()
+        if not profile:
+            self._verdict(
+                "[red]Type the profile that holds the long-term keys in 'Profile' first[/]: "
+                "credential_process needs a named profile."
+            )
+            return
+        try:
+            validate_profile_name(profile)
+        except UsageError as exc:
+            self._verdict(f"[red]{exc.message}[/]")
+            return
+        self._setup(profile)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session-files")
+    def _setup(self, profile: str) -> None:
+        from wizard.session_credentials import config_path, setup_credential_process
+
+        new, changed = setup_credential_process(profile)
+        message = (
+            f"[green]Added profile {new} to {config_path()}[/]: AWS_PROFILE={new} aws ..."
+            if changed
+            else f"Profile {new} is already set up; nothing to do."
+        )
+        self.app.call_from_thread(self._verdict, message)

@@ -1,0 +1,519 @@
+"""mfa-session against a moto server: formats, cache, profiles, credential_process, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from wizard.errors import CredentialsError, UsageError
+from wizard.session_credentials import (
+    FileCache,
+    SessionCredentials,
+    WrongMfaCodeError,
+    cache_key,
+    ensure_long_term,
+    get_session_token,
+    obtain,
+    parse_duration,
+    read_profile,
+    render,
+    setup_credential_process,
+    write_profile,
+)
+
+SERIAL = "arn:aws:iam::123456789012:mfa/admin"
+
+
+def mfa_session(*args: str, env: dict[str, str], timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from wizard.session_cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def profile_env(demo, tmp_path):
+    """A HOME with ~/.aws/config and credentials: profile 'dev' = the demo admin's keys."""
+    home = tmp_path / "home"
+    aws = home / ".aws"
+    aws.mkdir(parents=True)
+    (aws / "config").write_text(
+        "# my config\n[profile dev]\nregion = us-east-1\nmfa_serial = " + SERIAL + "\n"
+    )
+    (aws / "credentials").write_text(
+        "# keep this comment\n[dev]\n"
+        f"aws_access_key_id = {demo.admin_access_key_id}\n"
+        f"aws_secret_access_key = {demo.admin_secret_access_key}\n\n"
+        "[other]  # another profile\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = x\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        AWS_CONFIG_FILE=str(aws / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(aws / "credentials"),
+        AWS_ENDPOINT_URL=demo.endpoint_url,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    return env
+
+
+def session_from_json(text: str) -> dict:
+    doc = json.loads(text)
+    assert set(doc) >= {"AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    return doc
+
+
+def test_env_format_sourced_by_a_real_bash(profile_env):
+    out = mfa_session("--profile", "dev", "--code", "123456", env=profile_env)
+    assert out.returncode == 0, out.stderr
+    script = (
+        out.stdout
+        + 'printf "%s\\n%s\\n%s\\n%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" "$AWS_CREDENTIAL_EXPIRATION"'
+    )
+    values = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    access, secret, token, expiration = values[:4]
+    assert access.startswith("A") and secret and len(token) > 40
+    assert datetime.fromisoformat(expiration.replace("Z", "+00:00")) > datetime.now(
+        UTC
+    ) + timedelta(hours=11)
+    # The exported credentials work for a call.
+    sts = boto3.client(
+        "sts",
+        endpoint_url=profile_env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=access,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+    )
+    assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+@pytest.mark.parametrize("fmt", ["json", "credential-process", "dotenv", "fish", "powershell"])
+def test_every_format_parses_back(profile_env, fmt):
+    out = mfa_session("--profile", "dev", "--code", "123456", "--format", fmt, env=profile_env)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    if fmt in {"json", "credential-process"}:
+        doc = session_from_json(text)
+        if fmt == "credential-process":
+            assert doc["Version"] == 1
+        parsed = {"AWS_ACCESS_KEY_ID": doc["AccessKeyId"], "AWS_SESSION_TOKEN": doc["SessionToken"]}
+    elif fmt == "dotenv":
+        parsed = dict(line.split("=", 1) for line in text.splitlines())
+    elif fmt == "fish":
+        parsed = {}
+        for line in text.splitlines():
+            assert line.startswith("set -gx ") and line.endswith("';")
+            name, value = line[len("set -gx ") : -1].split(" ", 1)
+            parsed[name] = value.strip("'")
+    else:
+        parsed = {}
+        for line in text.splitlines():
+            name, value = line.split(" = ", 1)
+            assert name.startswith("$Env:")
+            parsed[name[len("$Env:") :]] = value.strip("'")
+    assert parsed["AWS_ACCESS_KEY_ID"].startswith("A")
+    assert len(parsed["AWS_SESSION_TOKEN"]) > 40
+    assert "mfa-session" not in text  # nothing but the output on stdout
+
+
+def test_cache_hit_needs_no_code_and_is_0600(profile_env):
+    first = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+    assert first.returncode == 0
+    second = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    cache = Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard" / "sessions"
+    files = list(cache.glob("*.json"))
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    # Never in the project tree.
+    assert not str(files[0]).startswith(str(Path.cwd()))
+
+
+def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env):
+    assert mfa_session("--profile", "dev", "--code", "123456", env=profile_env).returncode == 0
+    probe = (
+        "import sys\n"
+        "from wizard.session_cli import run\n"
+        "sys.argv = ['mfa-session']\n"
+        "rc = run(['--profile', 'dev', '--format', 'credential-process'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'keyring', 'textual', 'questionary', 'configupdater'})\n"
+        "print(rc, heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=profile_env, timeout=60
+    )
+    assert out.stderr.strip().endswith("0 []"), out.stderr
+    assert json.loads(out.stdout)["Version"] == 1
+
+
+def test_cache_expiry_five_minutes_before(tmp_path):
+    cache = FileCache(tmp_path / "c")
+    key = cache_key("dev", SERIAL, None)
+    soon = SessionCredentials("ASIA1", "s", "t", datetime.now(UTC) + timedelta(minutes=4))
+    cache.save(key, soon)
+    assert cache.load(key) is not None and not cache.load(key).fresh()
+    later = SessionCredentials("ASIA2", "s", "t", datetime.now(UTC) + timedelta(minutes=6))
+    cache.save(key, later)
+    assert cache.load(key).fresh()
+    # A cache file others can read is not trusted.
+    os.chmod(cache.path(key), 0o644)
+    assert cache.load(key) is None and not cache.path(key).exists()
+    # A damaged file is a miss, not an error.
+    cache.path(key).write_text("{not json")
+    os.chmod(cache.path(key), 0o600)
+    assert cache.load(key) is None
+
+
+def test_expired_cache_entry_is_refreshed(profile_env):
+    cache = FileCache(Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard" / "sessions")
+    key = cache_key("dev", SERIAL, profile_env["AWS_ENDPOINT_URL"])
+    cache.save(
+        key, SessionCredentials("ASIAOLDOLD", "s", "t", datetime.now(UTC) + timedelta(minutes=2))
+    )
+    # No code available and the entry is about to expire: it must ask (and fail: no terminal).
+    out = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
+    assert out.returncode == 2 and "no terminal to ask for the MFA code" in out.stderr
+    out = mfa_session("--profile", "dev", "--format", "json", "--code", "123456", env=profile_env)
+    assert json.loads(out.stdout)["AccessKeyId"] != "ASIAOLDOLD"
+
+
+def test_write_profile_keeps_comments_and_other_profiles(profile_env, monkeypatch):
+    creds_file = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+    before = creds_file.read_text()
+    out = mfa_session(
+        "--profile", "dev", "--code", "123456", "--write-profile", "dev-mfa", env=profile_env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""  # nothing on stdout unless a --format was asked for
+    after = creds_file.read_text()
+    assert after.startswith(before.rstrip("\n"))  # every earlier line kept, byte for byte
+    assert "# keep this comment" in after and "[other]  # another profile" in after
+    assert "[dev-mfa]" in after and "aws_session_token = " in after
+    assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600
+    # boto3 reads the new profile.
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds_file))
+    monkeypatch.setenv("AWS_CONFIG_FILE", profile_env["AWS_CONFIG_FILE"])
+    session = boto3.Session(profile_name="dev-mfa")
+    assert session.get_credentials().token
+    # A second write replaces the session in place (no duplicate section).
+    mfa_session("--profile", "dev", "--write-profile", "dev-mfa", env=profile_env)
+    assert creds_file.read_text().count("[dev-mfa]") == 1
+
+
+def test_write_profile_refuses_long_term_keys_without_force(profile_env):
+    out = mfa_session(
+        "--profile", "dev", "--code", "123456", "--write-profile", "other", env=profile_env
+    )
+    assert out.returncode == 2 and "holds long-term access keys" in out.stderr
+    assert "AKIAOTHEROTHEROTHER1" in Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+    forced = mfa_session("--profile", "dev", "--write-profile", "other", "--force", env=profile_env)
+    assert forced.returncode == 0
+    assert (
+        "AKIAOTHEROTHEROTHER1" not in Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+    )
+
+
+def test_write_profile_to_a_read_only_file_is_a_clear_error(tmp_path):
+    target = tmp_path / "ro" / "credentials"
+    target.parent.mkdir()
+    target.write_text("[x]\n")
+    os.chmod(target.parent, 0o500)
+    try:
+        if os.geteuid() == 0:
+            pytest.skip("root ignores directory permissions")
+        with pytest.raises(UsageError, match="cannot write"):
+            write_profile("y", SessionCredentials("A", "s", "t", datetime.now(UTC)), path=target)
+    finally:
+        os.chmod(target.parent, 0o700)
+
+
+def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch):
+    """A real boto3 Session through botocore's own credential_process provider."""
+    for key, value in profile_env.items():
+        monkeypatch.setenv(key, value)
+    config = Path(profile_env["AWS_CONFIG_FILE"])
+    # The command must run with the test's environment and this interpreter.
+    monkeypatch.setattr(
+        "wizard.session_credentials.command_for_credential_process",
+        lambda profile: (
+            f"{sys.executable} -c 'from wizard.session_cli import main; main()' --profile {profile} --format credential-process"
+        ),
+    )
+    name, changed = setup_credential_process("dev")
+    assert (name, changed) == ("dev-mfa", True)
+    assert setup_credential_process("dev") == ("dev-mfa", False)  # idempotent
+    text = config.read_text()
+    assert text.startswith("# my config\n[profile dev]") and "[profile dev-mfa]" in text
+    assert "region = us-east-1" in text.split("[profile dev-mfa]")[1]
+    # Fill the cache once (as a person would at the terminal), then botocore takes over.
+    assert mfa_session("--profile", "dev", "--code", "123456", env=profile_env).returncode == 0
+    session = boto3.Session(profile_name="dev-mfa")
+    creds = session.get_credentials().get_frozen_credentials()
+    assert creds.token and creds.access_key.startswith("A")
+    sts = session.client("sts", endpoint_url=profile_env["AWS_ENDPOINT_URL"])
+    assert sts.get_caller_identity()["Account"] == "123456789012"
+
+
+def test_setup_command_line(profile_env):
+    run = lambda *a: mfa_session(*a, env=profile_env)  # noqa: E731
+    first = run("setup", "dev")
+    assert first.returncode == 0 and "Added profile dev-mfa" in first.stdout
+    second = run("setup", "dev")
+    assert "nothing to do" in second.stdout
+    bad = run("setup", "bad name")
+    assert bad.returncode == 2 and "not a usable profile name" in bad.stderr
+
+
+def test_reads_profile_settings_like_the_cli(tmp_path):
+    config = tmp_path / "config"
+    config.write_text(
+        "[default]\nregion = eu-west-1\n"
+        "[profile base]\nmfa_serial = arn:aws:iam::1:mfa/base\n"
+        "[profile work]\nsource_profile = base\nduration_seconds = 3600\nregion = ap-northeast-1\n"
+    )
+    work = read_profile("work", config)
+    assert work.source_profile == "base" and work.mfa_serial == "arn:aws:iam::1:mfa/base"
+    assert work.duration_seconds == 3600 and work.region == "ap-northeast-1"
+    assert read_profile("default", config).region == "eu-west-1"
+    assert read_profile("missing", config).mfa_serial is None
+    config.write_text("[profile broken\nx")
+    with pytest.raises(UsageError, match="not a valid AWS config file"):
+        read_profile("x", config)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("900", 900), ("12h", 43200), ("90m", 5400), ("36h", 129600), ("1d", 86400)],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["899", "37h", "0", "2d", "soon", "-5", "1.5h"])
+def test_durations_out_of_range_are_refused_with_the_range(text):
+    with pytest.raises(UsageError) as info:
+        parse_duration(text)
+    assert "900-129600" in info.value.fix or "12h" in info.value.fix
+
+
+def test_root_duration_is_capped(profile_env):
+    out = mfa_session(
+        "--profile",
+        "dev",
+        "--serial",
+        "arn:aws:iam::123456789012:mfa/root-account-mfa-device",
+        "--duration",
+        "2h",
+        "--code",
+        "123456",
+        "--no-cache",
+        env=profile_env,
+    )
+    assert out.returncode == 2 and "900-3600" in out.stderr
+
+
+def test_bad_duration_refused_before_any_aws_call(profile_env):
+    out = mfa_session(
+        "--profile",
+        "dev",
+        "--duration",
+        "48h",
+        env={**profile_env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
+    )
+    assert out.returncode == 2 and "900-129600" in out.stderr
+
+
+# ------------------------------------------------------------------ STS errors moto cannot produce
+
+
+def stubbed_sts():
+    client = boto3.client(
+        "sts", region_name="us-east-1", aws_access_key_id="AKIAX", aws_secret_access_key="x"
+    )
+    return client, Stubber(client)
+
+
+def token_response():
+    return {
+        "Credentials": {
+            "AccessKeyId": "ASIASTUBBEDSTUBBED12",
+            "SecretAccessKey": "stubbedsecret",
+            "SessionToken": "stubbedtoken" * 10,
+            "Expiration": datetime.now(UTC) + timedelta(hours=12),
+        }
+    }
+
+
+def test_wrong_code_is_asked_again_up_to_three_times():
+    client, stub = stubbed_sts()
+    for _ in range(3):
+        stub.add_client_error(
+            "get_session_token", service_error_code="AccessDenied", http_status_code=403
+        )
+    said: list[str] = []
+    codes = iter(["12345", "111111", "222222", "333333"])
+    with stub, pytest.raises(WrongMfaCodeError, match="3 times"):
+        obtain(client, SERIAL, 3600, lambda serial: next(codes), on_retry=said.append)
+    assert "5 digits" in said[0]  # a bad format is asked again without calling STS
+    assert sum("refused the MFA code" in s for s in said) == 2
+
+
+def test_wrong_then_right_code():
+    client, stub = stubbed_sts()
+    stub.add_client_error(
+        "get_session_token", service_error_code="AccessDenied", http_status_code=403
+    )
+    stub.add_response(
+        "get_session_token",
+        token_response(),
+        {"SerialNumber": SERIAL, "TokenCode": "222222", "DurationSeconds": 3600},
+    )
+    codes = iter(["111111", "222222"])
+    with stub:
+        creds = obtain(client, SERIAL, 3600, lambda serial: next(codes))
+    assert creds.access_key_id == "ASIASTUBBEDSTUBBED12"
+    assert "stubbedsecret" not in repr(creds) and "stubbedtoken" not in repr(creds)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("ExpiredToken", "expired"),
+        ("InvalidClientTokenId", "not valid"),
+        ("SignatureDoesNotMatch", "secret access key"),
+    ],
+)
+def test_expired_or_revoked_keys_are_named(code, words):
+    client, stub = stubbed_sts()
+    stub.add_client_error("get_session_token", service_error_code=code, http_status_code=403)
+    with stub, pytest.raises(CredentialsError) as info:
+        get_session_token(client, SERIAL, "123456", 3600)
+    assert words in info.value.message
+
+
+def test_session_credentials_are_refused_early():
+    session = boto3.Session(
+        aws_access_key_id="ASIAX",
+        aws_secret_access_key="s",
+        aws_session_token="t",
+        region_name="us-east-1",
+    )
+    with pytest.raises(CredentialsError, match="already session"):
+        ensure_long_term(session, "dev")
+
+
+def test_session_token_in_env_is_refused_on_the_command_line(profile_env):
+    env = {
+        **profile_env,
+        "AWS_ACCESS_KEY_ID": "ASIAXXXX",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_SESSION_TOKEN": "t",
+    }
+    out = mfa_session("--code", "123456", "--no-cache", "--serial", SERIAL, env=env)
+    assert out.returncode == 2 and "already session" in out.stderr and "long-term" in out.stderr
+
+
+def test_no_credentials_at_all(profile_env, tmp_path):
+    env = {**profile_env, "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    out = mfa_session("--profile", "dev", "--code", "123456", "--no-cache", env=env)
+    assert (
+        out.returncode == 2
+        and "no AWS credentials found" in out.stderr
+        and "Traceback" not in out.stderr
+    )
+
+
+def test_unknown_profile(profile_env):
+    out = mfa_session("--profile", "nosuch", "--code", "123456", env=profile_env)
+    assert out.returncode == 2 and "'nosuch'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_device_discovered_without_mfa_serial(profile_env):
+    config = Path(profile_env["AWS_CONFIG_FILE"])
+    config.write_text("[profile dev]\nregion = us-east-1\n")
+    out = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+    assert out.returncode == 0, out.stderr
+    assert f"Using MFA device {SERIAL}" in out.stderr
+    # Cached under the same key: a second call needs no code.
+    again = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
+    assert again.returncode == 0
+
+
+def test_keyring_backend_opt_in(profile_env, tmp_path):
+    """With a keyring module present, the keyring holds the session and no cache file is written."""
+    fake = tmp_path / "fakekeyring"
+    fake.mkdir()
+    (fake / "keyring.py").write_text(
+        "import json, os\nP=os.environ['FAKE_KEYRING']\n"
+        "def _l():\n    return json.load(open(P)) if os.path.exists(P) else {}\n"
+        "def get_password(s, k):\n    return _l().get(s + k)\n"
+        "def set_password(s, k, v):\n    d = _l(); d[s + k] = v; json.dump(d, open(P, 'w'))\n"
+        "def delete_password(s, k):\n    pass\n"
+    )
+    env = {
+        **profile_env,
+        "PYTHONPATH": f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "FAKE_KEYRING": str(tmp_path / "ring.json"),
+    }
+    out = mfa_session("--profile", "dev", "--code", "123456", "--cache", "keyring", env=env)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "ring.json").exists()
+    assert not (Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard").exists()
+    hit = mfa_session("--profile", "dev", "--cache", "keyring", "--format", "json", env=env)
+    assert hit.returncode == 0
+
+
+def test_keyring_missing_is_a_clear_error(profile_env):
+    out = mfa_session(
+        "--profile",
+        "dev",
+        "--code",
+        "123456",
+        "--cache",
+        "keyring",
+        env={**profile_env, "PYTHONPATH": ""},
+    )
+    if out.returncode == 0:
+        pytest.skip("a real keyring package is installed here")
+    assert out.returncode == 2 and "needs the keyring package" in out.stderr
+
+
+def test_render_formats_quote_safely():
+    creds = SessionCredentials("AKIA'X", "se'cret\\", "tok en", datetime(2030, 1, 1, tzinfo=UTC))
+    bash = render(creds, "env")
+    out = subprocess.run(
+        ["bash", "-c", bash + 'printf "%s|%s" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN"'],
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout == "se'cret\\|tok en"
+    assert "$Env:AWS_ACCESS_KEY_ID = 'AKIA''X'" in render(creds, "powershell")
+    assert "2030-01-01T00:00:00Z" in render(creds, "credential-process")
+
+
+def test_nothing_secret_in_error_output(profile_env):
+    out = mfa_session("--profile", "dev", "--code", "123456", env=profile_env)
+    secret = next(line for line in out.stdout.splitlines() if "SECRET" in line).split("=", 1)[1]
+    bad = mfa_session("--profile", "dev", "--write-profile", "other", env=profile_env)
+    assert secret not in bad.stderr and "aws_session_token" not in bad.stderr
+    assert time.time()  # keep the import used

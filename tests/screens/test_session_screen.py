@@ -1,0 +1,133 @@
+"""The Session step driven by Pilot against the moto server."""
+
+from __future__ import annotations
+
+import contextlib
+import stat
+from pathlib import Path
+
+import pyotp
+from textual.widgets import Input, Select, Static
+from textual.worker import WorkerFailed
+
+from screens.dialogs import ErrorDialog
+from screens.session import SessionScreen
+
+
+async def settle(pilot):
+    await pilot.pause()
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_session(pilot):
+    await settle(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SessionScreen)
+    return screen
+
+
+def text(screen, selector) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def press_button(pilot, selector):
+    """Click a button; a Button ignores a second click within its 0.2 s press effect, as a
+    person's double click, so wait that out first."""
+    await pilot.pause(0.25)
+    await pilot.click(selector)
+
+
+async def get_session(pilot, screen, code):
+    screen.query_one("#session-code", Input).value = code
+    await press_button(pilot, "#session-get")
+    await settle(pilot)
+
+
+async def test_get_reveal_write_and_setup(demo, demo_app, monkeypatch):
+    async with demo_app.run_test(size=(100, 36), notifications=True) as pilot:
+        screen = await open_session(pilot)
+        assert screen.query_one("#session-serial", Select).value == demo.admin_mfa_serial
+        # The demo authenticator shows the admin device's current code.
+        seed = demo.seeds[demo.admin_mfa_serial]
+        assert "Demo authenticator" in text(screen, "#session-demo")
+        await get_session(pilot, screen, pyotp.TOTP(seed).now())
+        creds = screen.creds
+        assert creds is not None and creds.fresh()
+        lines = text(screen, "#session-lines")
+        assert creds.access_key_id in lines
+        assert creds.secret_access_key not in lines and creds.session_token not in lines
+        assert "left" in text(screen, "#session-expiry")
+        await pilot.press("f3")
+        assert creds.secret_access_key in text(screen, "#session-lines")
+        await pilot.press("f3")
+        assert creds.secret_access_key not in text(screen, "#session-lines")
+        # Write a profile: 0600, boto3-readable.
+        screen.query_one("#session-write-name", Input).value = "demo-mfa"
+        await pilot.click("#session-write")
+        await settle(pilot)
+        creds_file = Path.home() / ".aws" / "credentials"
+        assert "[demo-mfa]" in creds_file.read_text()
+        assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600
+        assert "Wrote profile demo-mfa" in text(screen, "#session-verdict")
+        # credential_process needs a named profile.
+        await pilot.click("#session-setup")
+        assert "needs a named profile" in text(screen, "#session-verdict")
+        screen.query_one("#session-profile", Input).value = "work"
+        await press_button(pilot, "#session-setup")
+        await settle(pilot)
+        assert "Added profile work-mfa" in text(screen, "#session-verdict"), text(
+            screen, "#session-verdict"
+        )
+        assert "[profile work-mfa]" in (Path.home() / ".aws" / "config").read_text()
+
+
+async def test_bad_inputs_are_refused_before_any_call(demo_app):
+    async with demo_app.run_test(size=(100, 36)) as pilot:
+        screen = await open_session(pilot)
+        await get_session(pilot, screen, "12a456")
+        assert "letters" in text(screen, "#session-verdict") and screen.creds is None
+        screen.query_one("#session-duration", Input).value = "48h"
+        await pilot.pause()
+        assert "900-129600" in text(screen, "#duration-verdict")
+        await get_session(pilot, screen, "123456")
+        assert "outside what AWS allows" in text(screen, "#session-verdict")
+        assert screen.creds is None
+
+
+async def test_session_credentials_are_refused_with_the_reason(demo, moto_server):
+    """The wizard itself running on session credentials: GetSessionToken would refuse them."""
+    import boto3
+
+    from screens.app import WizardContext, create_app
+    from wizard.aws import Services
+
+    session = boto3.Session(
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+        aws_session_token="FAKE-SESSION-TOKEN",
+        region_name="us-east-1",
+    )
+    services = Services(
+        session=session, region="us-east-1", endpoint_url=moto_server, max_attempts=1
+    )
+    app = create_app(WizardContext(services=services, identity=demo.services().identity()))
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await open_session(pilot)
+        await get_session(pilot, screen, "123456")
+        assert isinstance(app.screen, ErrorDialog)
+        assert "already session" in str(app.screen.query_one("#error-cause").render())
+        await pilot.press("enter")
+        assert "No session" in text(screen, "#session-verdict")
+
+
+def test_session_form_snapshot(stable_demo_app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)
