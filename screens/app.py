@@ -13,6 +13,7 @@ from textual.binding import Binding
 from screens.audit import AuditScreen
 from screens.dialogs import ErrorDialog
 from screens.enrollment import EnrollmentScreen
+from screens.policy import PolicyScreen
 from screens.session import SessionScreen
 from screens.steps import STEPS, step
 from wizard import asset
@@ -71,7 +72,12 @@ class WizardApp(App[int]):
 
     TITLE = "mfa-wizard"
     CSS_PATH = str(asset("styles", "app.tcss"))
-    SCREENS = {"audit": AuditScreen, "enroll": EnrollmentScreen, "session": SessionScreen}
+    SCREENS = {
+        "audit": AuditScreen,
+        "enroll": EnrollmentScreen,
+        "enforce": PolicyScreen,
+        "session": SessionScreen,
+    }
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         *[Binding(str(s.number), f"go('{s.key}')", s.title, show=False) for s in STEPS],

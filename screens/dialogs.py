@@ -36,9 +36,13 @@ class ErrorDialog(ModalScreen[None]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Show what will change, then ask: True to go ahead."""
+    """Show what will change, then ask: True to go ahead. Cancel has the focus, so a stray
+    Enter changes nothing; `y` confirms, `n` or Esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("y", "confirm", "Yes"),
+        Binding("n,escape", "cancel", "No"),
+    ]
 
     def __init__(self, title: str, body: str, confirm_label: str = "Go ahead") -> None:
         super().__init__(id="confirm-dialog")
@@ -50,12 +54,19 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.body, id="confirm-body")
+            yield Static("[dim]y: yes · n / Esc: no[/dim]")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, variant="warning", id="confirm-yes")
                 yield Button("Cancel", id="confirm-no")
 
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -19,7 +19,7 @@ class Step:
 STEPS: tuple[Step, ...] = (
     Step("audit", 1, "Audit", "find IAM users and root without MFA", True),
     Step("enroll", 2, "Enroll", "enrol virtual MFA devices with a QR code", True),
-    Step("enforce", 3, "Enforce", "attach the deny-without-MFA policy", False),
+    Step("enforce", 3, "Enforce", "attach the deny-without-MFA policy", True),
     Step("session", 4, "Session", "get MFA session credentials for the CLI", True),
     Step("monitor", 5, "Monitor", "alarm on console sign-in without MFA", False),
     Step("summary", 6, "Summary", "before/after report of this sitting", False),

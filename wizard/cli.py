@@ -84,6 +84,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deactivate.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
+    enforce = commands.add_parser("enforce", help="attach the require-MFA policy through a group")
+    enforce.add_argument("--group", default=None, help="group name (default MFARequired)")
+    enforce.add_argument("--policy-name", default=None, help="policy name (default RequireMFA)")
+    enforce.add_argument("--policy-path", default=None, help="policy path (default /mfa-wizard/)")
+    who = enforce.add_mutually_exclusive_group()
+    who.add_argument("--users", help="comma-separated user names")
+    who.add_argument(
+        "--all-console-users", action="store_true", help="every console user (the default)"
+    )
+    enforce.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    enforce.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    enforce.add_argument("--undo", action="store_true", help="reverse what enforce did")
+
+    scp = commands.add_parser("scp", help="organization-wide SCP for IAM users without MFA")
+    mode = scp.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--preview", action="store_true", help="print the SCP and what it does")
+    mode.add_argument(
+        "--apply", action="store_true", help="create and attach it (management account)"
+    )
+    scp.add_argument("--target", help="root, OU or account id to attach to (with --apply)")
+    scp.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
     server = commands.add_parser(
         "demo-server", help="run the seeded demo AWS in the foreground for the CLI helpers"
     )
@@ -327,7 +349,113 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     return 0
 
 
+def format_enforce_plan(plan: Any) -> str:
+    """The enforcement plan as text: what the policy does, each step, the impact."""
+    from wizard.policies import describe_policy
+
+    marks = {"create": "+", "update": "~", "delete": "-", "nothing": "="}
+    lines = [f"Policy {plan.policy_arn}", *describe_policy(plan.document), "", "Plan:"]
+    for step in plan.steps:
+        lines.append(f"  {marks[step.status]} {step.status:<8} {step.description}")
+        if step.cli:
+            lines.append(f"      $ {step.cli}")
+    if plan.diff:
+        lines += ["", "Policy change:", *("  " + d for d in plan.diff)]
+    if plan.impact:
+        lines += ["", "Impact:"]
+        for item in plan.impact:
+            lines.append(f"  {item.user_name}:")
+            lines += [f"    - {reason}" for reason in item.reasons]
+    if plan.left_out:
+        lines += ["", "Left out:"] + [f"  {item}" for item in plan.left_out]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_enforce(args: argparse.Namespace) -> int:
+    """`mfa-wizard enforce`: plan, show, confirm, apply; `--undo` reverses it."""
+    from wizard import audit, policies
+
+    with target_services(args) as (services, _):
+        if args.undo:
+            from wizard.journal import read
+            from wizard.undo import undoable
+
+            todo = undoable(read(), services.identity().account_id, step="enforce")
+            if not todo:
+                print("Nothing to undo: the journal has no enforcement change for this account.")
+                return 0
+            print("Will undo, newest first:")
+            for entry in todo:
+                print(f"  {entry.action} {entry.resource}")
+            if not confirm("Undo these changes?", args.yes):
+                print("Nothing changed.")
+                return 1
+            for line in policies.undo_enforcement(services):
+                print(line)
+            return 0
+        users = [u.strip() for u in args.users.split(",") if u.strip()] if args.users else None
+        result = audit.run_audit(services)
+        plan = policies.plan_enforcement(
+            services,
+            result,
+            users=users,
+            group=args.group or policies.DEFAULT_GROUP,
+            policy_name=args.policy_name or policies.DEFAULT_POLICY_NAME,
+            policy_path=args.policy_path or policies.DEFAULT_POLICY_PATH,
+        )
+        print(format_enforce_plan(plan), end="")
+        if plan.guard:
+            raise UsageError("refused: " + plan.guard, "")
+        if plan.nothing_to_do:
+            print("\nNothing to do: the policy, the group and its members are already in place.")
+            return 0
+        if args.dry_run:
+            print("\nDry run: nothing changed.")
+            return 0
+        if not confirm("Apply these changes?", args.yes):
+            print("Nothing changed.")
+            return 1
+        for line in policies.apply_enforcement(services, plan):
+            print(f"  {line}")
+        print("Done. Undo with: mfa-wizard enforce --undo")
+    return 0
+
+
+def cmd_scp(args: argparse.Namespace) -> int:
+    """`mfa-wizard scp --preview | --apply --target ID`."""
+    import json
+
+    from wizard import policies
+
+    if args.preview:
+        print(json.dumps(policies.scp_document(), indent=2))
+        print()
+        print("\n".join(policies.scp_explanation()))
+        return 0
+    if not args.target:
+        raise UsageError(
+            "--apply needs --target", "pass the root (r-...), OU (ou-...) or account id"
+        )
+    with target_services(args) as (services, _):
+        plan = policies.plan_scp(services, args.target)
+        if plan.policy_id and plan.attached:
+            print(f"Nothing to do: {policies.SCP_NAME} is already attached to {args.target}.")
+            return 0
+        print(json.dumps(plan.document, indent=2))
+        print("\n".join(policies.scp_explanation()))
+        action = "attach the existing" if plan.policy_id else "create and attach the"
+        print(f"Will {action} SCP {policies.SCP_NAME} to {args.target}.")
+        if not confirm("Apply this SCP to the organization?", args.yes):
+            print("Nothing changed.")
+            return 1
+        for line in policies.apply_scp(services, plan):
+            print(f"  {line}")
+    return 0
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    "enforce": cmd_enforce,
+    "scp": cmd_scp,
     None: cmd_tui,
     "audit": cmd_audit,
     "enroll": cmd_enroll,

@@ -39,6 +39,7 @@ class DemoUser:
     inactive_keys: int = 0
     groups: tuple[str, ...] = ()
     days_since_sign_in: int | None = None
+    days_since_key_used: int | None = None
 
 
 # A realistic small company: people at varied paths, some without MFA, service users with keys.
@@ -50,6 +51,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         access_keys=1,
         groups=("Developers",),
         days_since_sign_in=1,
+        days_since_key_used=2,
     ),
     DemoUser(
         "bob.tanaka",
@@ -79,9 +81,16 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         groups=("Support",),
         days_since_sign_in=2,
     ),
-    DemoUser("heidi.watanabe", "/contractors/", console=True, access_keys=2, days_since_sign_in=95),
+    DemoUser(
+        "heidi.watanabe",
+        "/contractors/",
+        console=True,
+        access_keys=2,
+        days_since_sign_in=95,
+        days_since_key_used=12,
+    ),
     DemoUser("judy.kimura", "/", console=True, mfa_devices=1, days_since_sign_in=5),
-    DemoUser("ci-deployer", "/service/", access_keys=2),
+    DemoUser("ci-deployer", "/service/", access_keys=2, days_since_key_used=0),
     DemoUser("backup-agent", "/service/", access_keys=1),
     DemoUser("terraform", "/service/", access_keys=1, inactive_keys=1),
     DemoUser("ivan.kato", "/"),
@@ -237,7 +246,10 @@ def seed_account(endpoint_url: str, extra_users: int = 0, rng_seed: int = 7) -> 
             iam.add_user_to_group(GroupName=group, UserName=user.name)
     iam.create_virtual_mfa_device(VirtualMFADeviceName=ORPHAN_DEVICE)
 
-    _set_sign_in_times({u.name: u.days_since_sign_in for u in DEMO_USERS})
+    _set_sign_in_times(
+        {u.name: u.days_since_sign_in for u in DEMO_USERS},
+        {u.name: u.days_since_key_used for u in DEMO_USERS},
+    )
     if extra_users:
         seed_bulk_users(extra_users, rng_seed=rng_seed)
     return DemoAccount(
@@ -255,9 +267,12 @@ def _iam_backend() -> Any:
     return iam_backends[DEMO_ACCOUNT_ID]["global"]
 
 
-def _set_sign_in_times(days: dict[str, int | None]) -> None:
-    """Give console users a plausible password_last_used (AWS sets it on sign-in)."""
+def _set_sign_in_times(days: dict[str, int | None], key_days: dict[str, int | None]) -> None:
+    """Give users a plausible password_last_used and access-key last use (AWS records both on
+    use, which moto cannot simulate)."""
     try:
+        from moto.iam.models import AccessKeyLastUsed
+
         backend = _iam_backend()
     except Exception:  # an external server: nothing to decorate
         return
@@ -266,6 +281,16 @@ def _set_sign_in_times(days: dict[str, int | None]) -> None:
         user = backend.users.get(name)
         if user is not None and ago is not None:
             user.password_last_used = now - timedelta(days=ago, hours=3)
+    for name, ago in key_days.items():
+        user = backend.users.get(name)
+        if user is None or ago is None:
+            continue
+        for key in user.access_keys:
+            key.last_used = AccessKeyLastUsed(
+                timestamp=(now - timedelta(days=ago, hours=2)).replace(tzinfo=None),
+                service="s3",
+                region=DEMO_REGION,
+            )
 
 
 def seed_bulk_users(count: int, rng_seed: int = 7, prefix: str = "user") -> None:

@@ -295,13 +295,19 @@ def default_device_name(user_name: str, existing: list[MfaDevice]) -> str:
 
 def deactivate_device(services: Services, user_name: str, serial: str, delete: bool = False) -> str:
     """Deactivate a user's device (and delete it if virtual and asked); returns what was done."""
+    from wizard.journal import record
+
     with aws_errors("DeactivateMFADevice"):
         services.iam.deactivate_mfa_device(UserName=user_name, SerialNumber=serial)
     if delete and serial.startswith("arn:") and ":mfa/" in serial:
         with aws_errors("DeleteVirtualMFADevice"):
             services.iam.delete_virtual_mfa_device(SerialNumber=serial)
-        return f"deactivated and deleted {serial}"
-    return f"deactivated {serial}"
+        done = f"deactivated and deleted {serial}"
+    else:
+        done = f"deactivated {serial}"
+    # AWS cannot give a device back: re-enrolling is the only way, so no undo is recorded.
+    record(services, "enroll", "deactivate_mfa_device", f"{user_name} {serial}", detail=done)
+    return done
 
 
 def resync_device(services: Services, user_name: str, serial: str, first: str, second: str) -> None:
@@ -459,6 +465,15 @@ class Enrollment:
         self.enabled = True
         self._used_steps.update({verdict.step, verdict.step + 1})
         self.forget_seed()
+        from wizard.journal import record
+
+        record(
+            self.services,
+            "enroll",
+            "enable_mfa_device",
+            f"{self.user_name} {self.serial}",
+            undo={"op": "disable_mfa_device", "user": self.user_name, "serial": self.serial},
+        )
         return MfaDevice(serial=self.serial, user_name=self.user_name, enabled_at=datetime.now(UTC))
 
     def forget_seed(self) -> None:

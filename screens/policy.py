@@ -1,0 +1,207 @@
+"""The Enforce step: the policy in plain words, who it applies to, the plan and its impact,
+then apply (after a confirmation) or undo."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Collapsible, SelectionList, Static
+
+from screens.base import StepScreen
+from screens.dialogs import ConfirmDialog
+from wizard.models import AuditResult
+from wizard.policies import EnforcePlan, default_users, describe_policy, load_document
+
+MARKS = {
+    "create": "[green]+ create[/]",
+    "update": "[yellow]~ update[/]",
+    "delete": "[red]- delete[/]",
+    "nothing": "[dim]= nothing[/]",
+}
+
+
+def plan_markup(plan: EnforcePlan) -> str:
+    """The plan, its impact and what was left out, as Rich markup."""
+    lines = ["[b]Plan[/b]"]
+    lines += [f"  {MARKS[s.status]}  {s.description}" for s in plan.steps]
+    if plan.diff:
+        lines.append("[b]Policy change[/b] (new default version):")
+        lines += [f"  [dim]{d.replace('[', '(')}[/dim]" for d in plan.diff[:12]]
+    if plan.impact:
+        lines.append("[b]Impact[/b]")
+        for item in plan.impact:
+            lines.append(f"  [b]{item.user_name}[/b]: " + "; ".join(item.reasons))
+    for item in plan.left_out:
+        lines.append(f"[yellow]Left out:[/] {item}")
+    if plan.guard:
+        lines.append(f"[b red]Refused:[/] {plan.guard}")
+    elif plan.nothing_to_do:
+        lines.append("[green]Nothing to do: everything is already in place.[/]")
+    return "\n".join(lines)
+
+
+class PolicyScreen(StepScreen):
+    """Plan -> confirm -> apply, or undo."""
+
+    STEP = "enforce"
+    EXPLANATION = "deny everything without MFA, except managing your own credentials"
+    BINDINGS = [
+        Binding("p", "plan", "Preview"),
+        Binding("a", "apply", "Apply"),
+        Binding("u", "undo", "Undo"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: EnforcePlan | None = None
+        self.audit: AuditResult | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="enforce-body"):
+            with Collapsible(title="What the policy allows and denies", id="policy-collapsible"):
+                yield Static("\n".join(describe_policy(load_document())), id="policy-words")
+            yield Static("[b]Users to put under the policy[/b] (space toggles):", id="users-title")
+            yield SelectionList[str](id="enforce-users")
+            yield Static("[dim]Reading the current state...[/dim]", id="enforce-plan")
+        with Horizontal(id="enforce-buttons"):
+            yield Button("Preview plan (p)", id="enforce-preview", compact=True)
+            yield Button(
+                "Apply (a)", id="enforce-apply", variant="warning", compact=True, disabled=True
+            )
+            yield Button("Undo (u)", id="enforce-undo", compact=True)
+
+    def on_mount(self) -> None:
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.audit is not None and self.wizard.ctx.last_audit is not self.audit:
+            self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
+    def _load(self) -> None:
+        from wizard.audit import run_audit
+        from wizard.policies import plan_enforcement
+
+        audit = self.wizard.ctx.last_audit or run_audit(self.wizard.ctx.services)
+        plan = plan_enforcement(self.wizard.ctx.services, audit)
+        self.app.call_from_thread(self._loaded, audit, plan)
+
+    def _loaded(self, audit: AuditResult, plan: EnforcePlan) -> None:
+        self.audit = audit
+        self.wizard.ctx.last_audit = audit
+        chosen = set(plan.users)
+        users = self.query_one("#enforce-users", SelectionList)
+        # Filling the list is not a change of selection by the admin.
+        with users.prevent(SelectionList.SelectedChanged):
+            users.clear_options()
+            for name in default_users(audit):
+                finding = next(u for u in audit.users if u.user_name == name)
+                label = f"{name}  {'MFA' if finding.mfa_active else 'no MFA'}"
+                users.add_option((label, name, name in chosen))
+        self._show_plan(plan)
+
+    def _show_plan(self, plan: EnforcePlan) -> None:
+        self.plan = plan
+        self.query_one("#enforce-plan", Static).update(plan_markup(plan))
+        self.query_one("#enforce-apply", Button).disabled = bool(plan.guard) or plan.nothing_to_do
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply":
+            return self.plan is not None and not self.plan.guard and not self.plan.nothing_to_do
+        return True
+
+    def worker_failed(self, worker: object) -> None:
+        self.query_one("#enforce-plan", Static).update(
+            "[red]No plan: see the message.[/] Press p to try again."
+        )
+
+    @on(Button.Pressed, "#enforce-preview")
+    def action_plan(self) -> None:
+        if self.audit is None:
+            self._load()
+            return
+        users = list(self.query_one("#enforce-users", SelectionList).selected)
+        self.query_one("#enforce-plan", Static).update("[dim]Planning...[/dim]")
+        self._replan(users)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
+    def _replan(self, users: list[str]) -> None:
+        from wizard.policies import plan_enforcement
+
+        assert self.audit is not None
+        plan = plan_enforcement(self.wizard.ctx.services, self.audit, users=users)
+        self.app.call_from_thread(self._show_plan, plan)
+
+    @on(SelectionList.SelectedChanged)
+    def _selection_changed(self) -> None:
+        # The shown plan no longer matches the selection: make the admin look again first.
+        self.query_one("#enforce-apply", Button).disabled = True
+        self.query_one("#enforce-plan", Static).update(
+            "[yellow]Selection changed: press p to preview the plan.[/]"
+        )
+        self.plan = None
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#enforce-apply")
+    @work(exclusive=True, group="enforce-dialog")
+    async def action_apply(self) -> None:
+        plan = self.plan
+        if plan is None or plan.guard or plan.nothing_to_do:
+            return
+        changes = [s.description for s in plan.steps if s.changes]
+        body = "\n".join(f"• {c}" for c in changes[:10])
+        if len(changes) > 10:
+            body += f"\n• ... and {len(changes) - 10} more"
+        ok = await self.app.push_screen_wait(ConfirmDialog("Apply the MFA policy?", body, "Apply"))
+        if ok:
+            self.query_one("#enforce-plan", Static).update("[dim]Applying...[/dim]")
+            self._apply(plan)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
+    def _apply(self, plan: EnforcePlan) -> None:
+        from wizard.policies import apply_enforcement, plan_enforcement
+
+        def progress(text: str) -> None:
+            self.app.call_from_thread(
+                self.query_one("#enforce-plan", Static).update, f"[dim]{text}...[/dim]"
+            )
+
+        done = apply_enforcement(self.wizard.ctx.services, plan, progress)
+        assert self.audit is not None
+        after = plan_enforcement(self.wizard.ctx.services, self.audit, users=plan.users)
+        self.app.call_from_thread(self._applied, done, after)
+
+    def _applied(self, done: list[str], after: EnforcePlan) -> None:
+        self._show_plan(after)
+        self.notify(f"{len(done)} change(s) made. Undo with u.", title="Enforce")
+
+    @on(Button.Pressed, "#enforce-undo")
+    @work(exclusive=True, group="enforce-dialog")
+    async def action_undo(self) -> None:
+        from wizard.journal import read
+        from wizard.undo import undoable
+
+        todo = undoable(read(), self.wizard.ctx.account_id, step="enforce")
+        if not todo:
+            self.notify("Nothing to undo: no enforcement change is in the journal.", title="Undo")
+            return
+        body = "\n".join(f"• {e.action} {e.resource}" for e in todo[:10])
+        ok = await self.app.push_screen_wait(ConfirmDialog("Undo the enforcement?", body, "Undo"))
+        if ok:
+            self._undo()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
+    def _undo(self) -> None:
+        from wizard.policies import plan_enforcement, undo_enforcement
+
+        lines = undo_enforcement(self.wizard.ctx.services)
+        assert self.audit is not None
+        after = plan_enforcement(self.wizard.ctx.services, self.audit)
+        self.app.call_from_thread(self._undone, lines, after)
+
+    def _undone(self, lines: list[str], after: EnforcePlan) -> None:
+        self._show_plan(after)
+        self.notify(f"{len(lines)} change(s) undone.", title="Undo")

@@ -1,0 +1,267 @@
+"""Enforcement against a moto server: plan, apply, idempotence, versions, guard, undo, SCP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from wizard import policies
+from wizard.audit import run_audit
+from wizard.aws import Services
+from wizard.errors import UsageError, WizardError
+from wizard.journal import read
+from wizard.policies import DEFAULT_GROUP, apply_enforcement, plan_enforcement, undo_enforcement
+
+ARN = "arn:aws:iam::123456789012:policy/mfa-wizard/RequireMFA"
+
+
+def members(services, group=DEFAULT_GROUP):
+    return {u["UserName"] for u in services.iam.get_group(GroupName=group)["Users"]}
+
+
+def test_plan_then_apply_then_nothing_to_do(services):
+    audit = run_audit(services)
+    plan = plan_enforcement(services, audit)
+    # Default: console users, and the admin is left out (long-term keys), not locked out.
+    assert "admin" not in plan.users and "alice.nakamura" in plan.users
+    assert "ci-deployer" not in plan.users  # programmatic users are not the policy's target
+    assert any("admin (you)" in item for item in plan.left_out)
+    assert [s.status for s in plan.steps[:3]] == ["create", "create", "create"]
+    impact = {i.user_name: i.reasons for i in plan.impact}
+    assert any("until they enrol" in r for r in impact["dave.sato"])
+    assert any("access key 1 was used 2 d ago" in r for r in impact["alice.nakamura"])
+    assert any("no change" in r for r in impact["bob.tanaka"])
+
+    done = apply_enforcement(services, plan)
+    assert done[0] == f"created {ARN}"
+    iam = services.iam
+    version = iam.get_policy_version(PolicyArn=ARN, VersionId="v1")["PolicyVersion"]["Document"]
+    assert policies.canonical(version) == policies.canonical(policies.load_document())
+    assert {"Key": "managed-by", "Value": "mfa-wizard"} in iam.get_policy(PolicyArn=ARN)["Policy"][
+        "Tags"
+    ]
+    attached = iam.list_attached_group_policies(GroupName=DEFAULT_GROUP)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [ARN]
+    assert members(services) == set(plan.users)
+
+    again = plan_enforcement(services, run_audit(services))
+    assert again.nothing_to_do
+    assert apply_enforcement(services, again) == []
+
+
+def test_changed_document_makes_a_new_default_version_with_a_diff(services):
+    iam = services.iam
+    old = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}],
+    }
+    iam.create_policy(PolicyName="RequireMFA", Path="/mfa-wizard/", PolicyDocument=json.dumps(old))
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato"])
+    assert plan.diff and any("DenyAllExceptListedIfNoMFA" in line for line in plan.diff)
+    assert [s.key for s in plan.steps][:1] == ["create_version"]
+    apply_enforcement(services, plan)
+    policy = iam.get_policy(PolicyArn=ARN)["Policy"]
+    assert policy["DefaultVersionId"] == "v2"
+    undo_enforcement(services)
+    # Undo restores v1 as default and deletes v2; the policy itself was not ours to delete.
+    policy = iam.get_policy(PolicyArn=ARN)["Policy"]
+    assert policy["DefaultVersionId"] == "v1"
+    assert [v["VersionId"] for v in iam.list_policy_versions(PolicyArn=ARN)["Versions"]] == ["v1"]
+
+
+def test_five_versions_the_oldest_non_default_is_pruned(services):
+    iam = services.iam
+
+    def doc(n):
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": f"S{n}", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}
+                ],
+            }
+        )  # noqa: E731
+
+    iam.create_policy(PolicyName="RequireMFA", Path="/mfa-wizard/", PolicyDocument=doc(1))
+    for n in range(2, 6):
+        iam.create_policy_version(PolicyArn=ARN, PolicyDocument=doc(n), SetAsDefault=(n == 3))
+    assert len(iam.list_policy_versions(PolicyArn=ARN)["Versions"]) == 5
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato"])
+    assert plan.prune_version == "v1"  # oldest non-default (v3 is the default)
+    apply_enforcement(services, plan)
+    versions = {
+        v["VersionId"]: v["IsDefaultVersion"]
+        for v in iam.list_policy_versions(PolicyArn=ARN)["Versions"]
+    }
+    assert "v1" not in versions and len(versions) == 5
+    new_default = [v for v, is_default in versions.items() if is_default]
+    assert new_default == ["v6"]
+    assert any(e.action == "delete_policy_version" and e.undo is None for e in read())
+
+
+def test_lockout_guard_refuses_the_admin_by_name(services):
+    audit = run_audit(services)
+    plan = plan_enforcement(services, audit, users=["admin", "dave.sato"])
+    assert plan.guard and "long-term access keys" in plan.guard
+    with pytest.raises(UsageError, match="refused"):
+        apply_enforcement(services, plan)
+    assert "MFARequired" not in {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+
+
+def test_lockout_guard_admin_without_mfa(demo, services):
+    """An admin without any MFA device is refused even from a session."""
+    iam = services.iam
+    iam.create_user(UserName="newadmin")
+    key = iam.create_access_key(UserName="newadmin")["AccessKey"]
+    session = boto3.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="us-east-1",
+    )
+    as_new = Services(session=session, region="us-east-1", endpoint_url=demo.endpoint_url)
+    plan = plan_enforcement(as_new, run_audit(as_new), users=["newadmin"])
+    assert (
+        plan.guard
+        and "have no MFA device" in plan.guard
+        and "mfa-wizard enroll newadmin" in plan.guard
+    )
+
+
+def test_guard_passes_for_an_mfa_session(demo):
+    session = boto3.Session(
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+        aws_session_token="SESSION-FROM-MFA",
+        region_name="us-east-1",
+    )
+    as_session = Services(session=session, region="us-east-1", endpoint_url=demo.endpoint_url)
+    plan = plan_enforcement(as_session, run_audit(as_session), users=["admin"])
+    assert plan.guard is None
+
+
+def test_undo_reverses_everything_and_is_idempotent(services):
+    plan = plan_enforcement(services, run_audit(services))
+    apply_enforcement(services, plan)
+    lines = undo_enforcement(services)
+    assert lines[0].startswith("undone: add_user_to_group")
+    assert lines[-1] == f"undone: create_policy {ARN}"
+    iam = services.iam
+    assert DEFAULT_GROUP not in {g["GroupName"] for g in iam.list_groups()["Groups"]}
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_policy(PolicyArn=ARN)
+    assert undo_enforcement(services) == []
+
+
+def test_undo_refuses_to_delete_a_group_with_foreign_members(services):
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato"])
+    apply_enforcement(services, plan)
+    services.iam.add_user_to_group(GroupName=DEFAULT_GROUP, UserName="ivan.kato")  # someone else's
+    with pytest.raises(WizardError, match="still has members"):
+        undo_enforcement(services)
+    assert members(services) == {"ivan.kato"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"users": ["nobody"]}, "no IAM user named 'nobody'"),
+        ({"group": "bad group"}, "not a valid IAM group name"),
+        ({"policy_name": "x/y"}, "not a valid IAM policy name"),
+        ({"policy_path": "no-slashes"}, "not a valid IAM path"),
+    ],
+)
+def test_bad_inputs(services, kwargs, words):
+    with pytest.raises(UsageError, match=words):
+        plan_enforcement(services, run_audit(services), **kwargs)
+
+
+def test_failure_midway_leaves_a_journal_that_undo_completes(services, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato", "erin.kobayashi"])
+    real = services.iam.add_user_to_group
+    calls = []
+
+    def flaky(**kwargs):
+        calls.append(kwargs["UserName"])
+        if kwargs["UserName"] == "erin.kobayashi":
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "x"}}, "AddUserToGroup")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services.iam, "add_user_to_group", flaky)
+    with pytest.raises(WizardError, match="throttling"):
+        apply_enforcement(services, plan)
+    monkeypatch.setattr(services.iam, "add_user_to_group", real)
+    # A re-run completes exactly what is missing...
+    rerun = plan_enforcement(services, run_audit(services), users=["dave.sato", "erin.kobayashi"])
+    assert [s.key for s in rerun.steps if s.changes] == ["member:erin.kobayashi"]
+    apply_enforcement(services, rerun)
+    # ...and undo removes everything, the half-run's changes included.
+    undo_enforcement(services)
+    assert DEFAULT_GROUP not in {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+
+
+# ------------------------------------------------------------------ SCP
+
+
+def test_scp_apply_needs_an_organization(services):
+    with pytest.raises(UsageError, match="not in an AWS Organization"):
+        policies.plan_scp(services, "r-abcd")
+
+
+def test_scp_apply_in_the_management_account(services):
+    org = services.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    plan = policies.plan_scp(services, root)
+    assert plan.policy_id is None and not plan.attached
+    done = policies.apply_scp(services, plan)
+    assert done[-1].startswith("attached RequireMFAForIAMUsers")
+    again = policies.plan_scp(services, root)
+    assert again.policy_id and again.attached
+    content = json.loads(org.describe_policy(PolicyId=again.policy_id)["Policy"]["Content"])
+    assert content == policies.scp_document()
+
+
+def mfa_wizard(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_enforce_dry_run_apply_rerun_undo(services, demo_env, tmp_path):
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "journal.jsonl")}
+    dry = mfa_wizard("enforce", "--users", "dave.sato,erin.kobayashi", "--dry-run", env=env)
+    assert dry.returncode == 0 and "Dry run: nothing changed." in dry.stdout
+    assert "DenyAllExceptListedIfNoMFA" not in dry.stdout  # readable, not raw JSON
+    assert "Without MFA in the session, everything else is denied" in dry.stdout
+    assert "aws iam create-policy" in dry.stdout
+    assert DEFAULT_GROUP not in {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+    unconfirmed = mfa_wizard("enforce", "--users", "dave.sato", env=env)
+    assert unconfirmed.returncode == 1 and "pass --yes" in unconfirmed.stderr
+    applied = mfa_wizard("enforce", "--users", "dave.sato,erin.kobayashi", "--yes", env=env)
+    assert applied.returncode == 0 and "added erin.kobayashi to MFARequired" in applied.stdout
+    rerun = mfa_wizard("enforce", "--users", "dave.sato,erin.kobayashi", "--yes", env=env)
+    assert rerun.returncode == 0 and "Nothing to do" in rerun.stdout
+    refused = mfa_wizard("enforce", "--users", "admin", "--yes", env=env)
+    assert refused.returncode == 2 and "refused" in refused.stderr
+    undo = mfa_wizard("enforce", "--undo", "--yes", env=env)
+    assert undo.returncode == 0 and "undone: create_policy" in undo.stdout
+    assert "Nothing to undo" in mfa_wizard("enforce", "--undo", "--yes", env=env).stdout
+
+
+def test_cli_scp_preview(demo_env):
+    out = mfa_wizard("scp", "--preview", env=demo_env)
+    assert out.returncode == 0
+    document = json.loads(out.stdout.split("\n\n")[0])
+    assert document == policies.scp_document()
+    assert "Role sessions never match" in out.stdout

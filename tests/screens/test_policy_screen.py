@@ -1,0 +1,99 @@
+"""The Enforce step driven by Pilot against the moto server."""
+
+from __future__ import annotations
+
+import contextlib
+
+from textual.widgets import Button, SelectionList, Static
+from textual.worker import WorkerFailed
+
+from screens.dialogs import ConfirmDialog
+from screens.policy import PolicyScreen
+from wizard.policies import DEFAULT_GROUP
+
+ARN = "arn:aws:iam::123456789012:policy/mfa-wizard/RequireMFA"
+
+
+async def settle(pilot):
+    await pilot.pause()
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_enforce(pilot):
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PolicyScreen)
+    return screen
+
+
+def plan_text(screen) -> str:
+    return str(screen.query_one("#enforce-plan", Static).render())
+
+
+def groups(services):
+    return {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+
+
+async def test_preview_apply_nothing_to_do_undo(demo_app, services):
+    async with demo_app.run_test(size=(100, 40), notifications=True) as pilot:
+        screen = await open_enforce(pilot)
+        text = plan_text(screen)
+        assert "create the policy /mfa-wizard/RequireMFA" in text
+        assert "admin (you)" in text  # left out, with the reason
+        assert "until they enrol" in text
+        selected = set(screen.query_one("#enforce-users", SelectionList).selected)
+        assert "admin" not in selected and "dave.sato" in selected
+        # Nothing has changed in AWS yet.
+        assert DEFAULT_GROUP not in groups(services)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("enter")  # Cancel has the focus: a stray Enter changes nothing
+        await settle(pilot)
+        assert DEFAULT_GROUP not in groups(services)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert DEFAULT_GROUP in groups(services)
+        members = {u["UserName"] for u in services.iam.get_group(GroupName=DEFAULT_GROUP)["Users"]}
+        assert members == selected
+        assert "Nothing to do" in plan_text(screen)
+        assert screen.query_one("#enforce-apply", Button).disabled
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert DEFAULT_GROUP not in groups(services)
+        assert "create the group MFARequired" in plan_text(screen)
+
+
+async def test_choosing_the_admin_is_refused(demo_app, services):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen = await open_enforce(pilot)
+        users = screen.query_one("#enforce-users", SelectionList)
+        users.deselect_all()
+        users.select("admin")
+        await pilot.pause()
+        assert "Selection changed" in plan_text(screen)
+        assert screen.query_one("#enforce-apply", Button).disabled
+        await pilot.press("p")
+        await settle(pilot)
+        assert "Refused:" in plan_text(screen) and "long-term access keys" in plan_text(screen)
+        assert screen.query_one("#enforce-apply", Button).disabled
+        await pilot.press("a")  # hidden and inert while refused
+        await settle(pilot)
+        assert DEFAULT_GROUP not in groups(services)
+
+
+def test_enforce_screen_snapshot(stable_demo_app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)

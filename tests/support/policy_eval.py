@@ -1,0 +1,65 @@
+"""A small evaluator of the policy grammar our documents use (enough to test them; moto has none).
+
+Supports Effect, Action/NotAction with * and ? wildcards (case-insensitive, as IAM), Resource "*",
+and the condition operators Bool, BoolIfExists, ArnLike, ArnLikeIfExists, StringLike; operators
+and keys in one Condition block are ANDed, values of one key ORed, as IAM documents.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Any
+
+
+def _list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _action_matches(patterns: list[str], action: str) -> bool:
+    return any(fnmatchcase(action.lower(), p.lower()) for p in patterns)
+
+
+def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, Any]) -> bool:
+    if_exists = operator.endswith("IfExists")
+    base = operator.removesuffix("IfExists")
+    if key not in context or context[key] is None:
+        # ...IfExists: a missing key makes the condition true; otherwise false.
+        return if_exists
+    actual = context[key]
+    values = _list(expected)
+    if base == "Bool":
+        return str(actual).lower() in {str(v).lower() for v in values}
+    if base in {"ArnLike", "StringLike"}:
+        return any(fnmatchcase(str(actual), v) for v in values)
+    raise NotImplementedError(operator)
+
+
+def statement_applies(statement: dict[str, Any], action: str, context: dict[str, Any]) -> bool:
+    """Whether the statement matches this request (its Effect then decides)."""
+    if "Action" in statement and not _action_matches(_list(statement["Action"]), action):
+        return False
+    if "NotAction" in statement and _action_matches(_list(statement["NotAction"]), action):
+        return False
+    for operator, pairs in statement.get("Condition", {}).items():
+        for key, expected in pairs.items():
+            if not _condition_holds(operator, key, expected, context):
+                return False
+    return True
+
+
+def denied(document: dict[str, Any], action: str, context: dict[str, Any]) -> bool:
+    """True when an explicit Deny in the document matches the request."""
+    return any(
+        s["Effect"] == "Deny" and statement_applies(s, action, context)
+        for s in document["Statement"]
+    )
+
+
+def allowed_by(document: dict[str, Any], action: str, context: dict[str, Any]) -> bool:
+    """True when an Allow matches and no Deny does."""
+    if denied(document, action, context):
+        return False
+    return any(
+        s["Effect"] == "Allow" and statement_applies(s, action, context)
+        for s in document["Statement"]
+    )

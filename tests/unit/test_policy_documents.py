@@ -1,0 +1,199 @@
+"""The policy documents against AWS's documented statements, evaluated by a small evaluator."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.policy_eval import allowed_by, denied
+from wizard.policies import describe_policy, document_diff, load_document, scp_document
+
+# From "AWS: Allows MFA-authenticated IAM users to manage their own credentials on the Security
+# credentials page" (IAM User Guide, reference_policies_examples_aws_my-sec-creds-self-manage).
+DOCUMENTED_SIDS = [
+    "AllowViewAccountInfo",
+    "AllowManageOwnPasswords",
+    "AllowManageOwnAccessKeys",
+    "AllowManageOwnSigningCertificates",
+    "AllowManageOwnSSHPublicKeys",
+    "AllowManageOwnGitCredentials",
+    "AllowManageOwnVirtualMFADevice",
+    "AllowManageOwnUserMFA",
+    "DenyAllExceptListedIfNoMFA",
+]
+DOCUMENTED_NOT_ACTION = {
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:GetUser",
+    "iam:ChangePassword",
+    "iam:ListMFADevices",
+    "iam:ListVirtualMFADevices",
+    "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
+}
+ENROLMENT_CALLS = [
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:ListMFADevices",
+    "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
+]
+USER = "arn:aws:iam::123456789012:user/alice"
+ROLE = "arn:aws:iam::123456789012:role/ci-deploy"
+
+
+def by_sid(document):
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+def test_statements_are_the_documented_ones():
+    document = load_document()
+    assert document["Version"] == "2012-10-17"
+    assert [s["Sid"] for s in document["Statement"]] == DOCUMENTED_SIDS
+
+
+def test_deny_statement_operator_key_and_exemptions():
+    deny = by_sid(load_document())["DenyAllExceptListedIfNoMFA"]
+    assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
+    assert "Action" not in deny
+    assert set(deny["NotAction"]) == DOCUMENTED_NOT_ACTION
+    # BoolIfExists, not Bool: long-term access keys carry no MFA key at all and must be denied.
+    assert deny["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+
+
+@pytest.mark.parametrize(
+    ("sid", "actions", "resource"),
+    [
+        (
+            "AllowManageOwnPasswords",
+            {"iam:ChangePassword", "iam:GetUser"},
+            "arn:aws:iam::*:user/${aws:username}",
+        ),
+        (
+            "AllowManageOwnAccessKeys",
+            {
+                "iam:CreateAccessKey",
+                "iam:DeleteAccessKey",
+                "iam:ListAccessKeys",
+                "iam:UpdateAccessKey",
+                "iam:GetAccessKeyLastUsed",
+            },
+            "arn:aws:iam::*:user/${aws:username}",
+        ),
+        ("AllowManageOwnVirtualMFADevice", {"iam:CreateVirtualMFADevice"}, "arn:aws:iam::*:mfa/*"),
+        (
+            "AllowManageOwnUserMFA",
+            {
+                "iam:DeactivateMFADevice",
+                "iam:EnableMFADevice",
+                "iam:ListMFADevices",
+                "iam:ResyncMFADevice",
+            },
+            "arn:aws:iam::*:user/${aws:username}",
+        ),
+    ],
+)
+def test_self_service_statements(sid, actions, resource):
+    statement = by_sid(load_document())[sid]
+    assert statement["Effect"] == "Allow"
+    assert set(statement["Action"]) == actions
+    assert statement["Resource"] == resource
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "s3:ListAllMyBuckets",
+        "ec2:RunInstances",
+        "iam:CreateUser",
+        "iam:DeactivateMFADevice",
+        "iam:CreateAccessKey",
+    ],
+)
+def test_without_mfa_everything_else_is_denied(action):
+    document = load_document()
+    assert denied(document, action, {"aws:MultiFactorAuthPresent": "false"})
+    # A request signed with long-term access keys has no MFA key: BoolIfExists denies it too.
+    assert denied(document, action, {})
+    assert not denied(document, action, {"aws:MultiFactorAuthPresent": "true"})
+
+
+@pytest.mark.parametrize("action", ENROLMENT_CALLS)
+def test_enrolment_calls_are_never_denied(action):
+    document = load_document()
+    for context in (
+        {},
+        {"aws:MultiFactorAuthPresent": "false"},
+        {"aws:MultiFactorAuthPresent": "true"},
+    ):
+        assert not denied(document, action, context)
+
+
+def test_with_mfa_users_manage_their_own_keys():
+    assert allowed_by(
+        load_document(), "iam:CreateAccessKey", {"aws:MultiFactorAuthPresent": "true"}
+    )
+
+
+def test_scp_denies_iam_users_without_mfa():
+    scp = scp_document()
+    assert denied(
+        scp, "s3:GetObject", {"aws:PrincipalArn": USER, "aws:MultiFactorAuthPresent": "false"}
+    )
+    assert denied(scp, "s3:GetObject", {"aws:PrincipalArn": USER})  # long-term keys
+    assert not denied(
+        scp, "s3:GetObject", {"aws:PrincipalArn": USER, "aws:MultiFactorAuthPresent": "true"}
+    )
+    for action in ENROLMENT_CALLS:
+        assert not denied(scp, action, {"aws:PrincipalArn": USER})
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        ROLE,
+        "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+        "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
+        "arn:aws:iam::123456789012:root",
+    ],
+)
+@pytest.mark.parametrize("action", ["s3:GetObject", "ec2:RunInstances", "iam:CreateUser", "*"])
+def test_scp_never_matches_a_role_principal(principal, action):
+    scp = scp_document()
+    for mfa in (None, "false", "true"):
+        context = {"aws:PrincipalArn": principal}
+        if mfa is not None:
+            context["aws:MultiFactorAuthPresent"] = mfa
+        assert not denied(scp, action, context)
+
+
+def test_the_seed_scp_would_have_denied_roles():
+    """The evaluator can tell: seed 002's SCP (deny * without MFA) hits role sessions."""
+    naive = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+            }
+        ]
+    }
+    assert denied(naive, "s3:GetObject", {"aws:PrincipalArn": ROLE})
+    assert denied(naive, "iam:EnableMFADevice", {"aws:PrincipalArn": USER})
+
+
+def test_description_names_every_statement_and_the_condition():
+    text = "\n".join(describe_policy(load_document()))
+    assert "change their own password" in text and "access keys" in text
+    assert "GetSessionToken" in text and "BoolIfExists aws:MultiFactorAuthPresent = false" in text
+
+
+def test_diff_ignores_key_order_and_spacing():
+    document = load_document()
+    shuffled = {"Statement": document["Statement"], "Version": document["Version"]}
+    assert document_diff(document, shuffled) == []
+    changed = {**document, "Statement": document["Statement"][:-1]}
+    assert any(
+        line.startswith("-") and "DenyAllExceptListedIfNoMFA" in line
+        for line in document_diff(document, changed)
+    )

@@ -1,0 +1,627 @@
+"""The Enforce step: AWS's "manage your own credentials, deny everything else without MFA" policy,
+a group, an impact preview, a lockout guard, and an organization-wide SCP preview.
+
+moto evaluates no policy condition, so what this module promises about the documents is tested
+against the documented statements and a small evaluator, not against moto.
+
+Needs: iam:GetPolicy, iam:GetPolicyVersion, iam:ListPolicyVersions, iam:CreatePolicy,
+iam:CreatePolicyVersion, iam:DeletePolicyVersion, iam:TagPolicy, iam:GetGroup, iam:CreateGroup,
+iam:ListAttachedGroupPolicies, iam:AttachGroupPolicy, iam:AddUserToGroup; for undo also
+iam:RemoveUserFromGroup, iam:DetachGroupPolicy, iam:DeleteGroup, iam:DeletePolicy,
+iam:SetDefaultPolicyVersion, iam:ListEntitiesForPolicy. SCP: organizations:DescribeOrganization,
+ListRoots, ListPolicies, CreatePolicy, AttachPolicy, ListTargetsForPolicy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from wizard import asset
+from wizard.aws import Services
+from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
+from wizard.journal import record
+from wizard.models import AuditResult, UserFinding
+
+POLICY_FILE = "require-mfa.json"
+SCP_FILE = "scp-require-mfa-iam-users.json"
+DEFAULT_POLICY_NAME = "RequireMFA"
+DEFAULT_POLICY_PATH = "/mfa-wizard/"
+DEFAULT_GROUP = "MFARequired"
+SCP_NAME = "RequireMFAForIAMUsers"
+MAX_POLICY_VERSIONS = 5
+RECENT_KEY_DAYS = 30
+TAG = {"Key": "managed-by", "Value": "mfa-wizard"}
+NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
+PATH_RE = re.compile(r"^/([\x21-\x7e]*/)?$")
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def load_document(name: str = POLICY_FILE) -> dict[str, Any]:
+    """A policy document from assets/policies, parsed (a broken file is a clear error)."""
+    path = asset("policies", name)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WizardError(
+            f"the policy file {path} could not be read ({type(exc).__name__})",
+            "reinstall mfa-wizard; the file ships with it",
+        ) from None
+
+
+def canonical(document: dict[str, Any] | str) -> str:
+    """A stable text form for comparing documents (key order and spacing ignored)."""
+    if isinstance(document, str):
+        document = json.loads(document)
+    return json.dumps(document, sort_keys=True, indent=2)
+
+
+def document_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Unified diff lines between two documents (empty when they mean the same)."""
+    return list(
+        difflib.unified_diff(
+            canonical(old).splitlines(),
+            canonical(new).splitlines(),
+            "current default version",
+            "mfa-wizard's version",
+            lineterm="",
+        )
+    )
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+SID_WORDS = {
+    "AllowViewAccountInfo": "see the account's password policy and MFA devices",
+    "AllowManageOwnPasswords": "change their own password",
+    "AllowManageOwnAccessKeys": "create, rotate and delete their own access keys",
+    "AllowManageOwnSigningCertificates": "manage their own signing certificates",
+    "AllowManageOwnSSHPublicKeys": "manage their own SSH public keys (CodeCommit)",
+    "AllowManageOwnGitCredentials": "manage their own Git credentials (CodeCommit)",
+    "AllowManageOwnVirtualMFADevice": "create a virtual MFA device",
+    "AllowManageOwnUserMFA": "enable, resync, list and deactivate their own MFA devices",
+}
+
+
+def describe_policy(document: dict[str, Any]) -> list[str]:
+    """The policy in plain words, one line per statement."""
+    lines = ["Every user in the group may:"]
+    for statement in document.get("Statement", []):
+        sid = statement.get("Sid", "")
+        if statement.get("Effect") == "Allow":
+            lines.append(f"  • {SID_WORDS.get(sid, ', '.join(_as_list(statement.get('Action'))))}")
+    for statement in document.get("Statement", []):
+        if statement.get("Effect") == "Deny" and "NotAction" in statement:
+            allowed = ", ".join(a.split(":", 1)[1] for a in _as_list(statement["NotAction"]))
+            lines.append("Without MFA in the session, everything else is denied, except:")
+            lines.append(f"  {allowed}")
+            condition = statement.get("Condition", {})
+            for operator, pairs in condition.items():
+                for key, value in pairs.items():
+                    lines.append(f"  (condition: {operator} {key} = {value})")
+    lines.append("CLI and SDK calls need an MFA session (mfa-session / sts get-session-token).")
+    return lines
+
+
+# ----------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One change (or no change) the plan will make, with the equivalent AWS CLI command."""
+
+    key: str
+    status: str  # "create", "update", "delete", "nothing"
+    description: str
+    cli: str = ""
+
+    @property
+    def changes(self) -> bool:
+        return self.status != "nothing"
+
+
+@dataclass(frozen=True)
+class UserImpact:
+    """What the policy does to one user."""
+
+    user_name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class EnforcePlan:
+    """What `enforce` will do, read from AWS before anything changes."""
+
+    policy_name: str
+    policy_path: str
+    policy_arn: str
+    group: str
+    users: list[str]
+    steps: list[PlanStep]
+    impact: list[UserImpact]
+    guard: str | None = None
+    left_out: list[str] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)
+    prune_version: str | None = None
+    previous_default: str | None = None
+    document: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not any(step.changes for step in self.steps)
+
+
+def validate_names(policy_name: str, policy_path: str, group: str) -> None:
+    """IAM's name and path rules, checked before any call."""
+    for label, value in (("policy name", policy_name), ("group name", group)):
+        if not NAME_RE.match(value or ""):
+            raise UsageError(
+                f"{value!r} is not a valid IAM {label}", "use 1-128 letters, digits and _+=,.@-"
+            )
+    if not PATH_RE.match(policy_path or "") or len(policy_path) > 512:
+        raise UsageError(
+            f"{policy_path!r} is not a valid IAM path",
+            "a path starts and ends with '/', e.g. /mfa-wizard/",
+        )
+
+
+def uses_long_term_keys(services: Services) -> bool:
+    """True when the wizard signs with an IAM user's access keys (no MFA session token)."""
+    with aws_errors("loading credentials"):
+        creds = services.session.get_credentials()
+    return creds is not None and not creds.get_frozen_credentials().token
+
+
+def lockout_reason(services: Services, users: list[str], audit: AuditResult) -> str | None:
+    """Why putting `users` under the policy would lock out the identity running the wizard."""
+    identity = services.identity()
+    if not identity.is_iam_user or identity.name not in users:
+        return None
+    me = next((u for u in audit.users if u.user_name == identity.name), None)
+    if me is not None and not me.mfa_active:
+        return (
+            f"you ({identity.name}) have no MFA device: once in the group, every call but MFA set-up "
+            f"is denied to you, including the wizard's next one. Enrol yourself first "
+            f"(`mfa-wizard enroll {identity.name}`), then run enforce from an MFA session"
+        )
+    if uses_long_term_keys(services):
+        return (
+            f"you ({identity.name}) are signed in with long-term access keys, not an MFA session: once "
+            "in the group, these keys can do nothing but MFA set-up, so the wizard would lock itself "
+            'out. Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself out'
+        )
+    return None
+
+
+def impact_of(user: UserFinding, now: datetime) -> UserImpact:
+    """What the policy changes for one user, from the credential report."""
+    reasons = []
+    if user.console_access and not user.mfa_active:
+        reasons.append("can sign in but can do nothing except set up MFA until they enrol")
+    elif not user.mfa_active:
+        reasons.append("has no MFA device: nothing but MFA set-up is allowed")
+    for key in user.access_keys:
+        if key.active and key.last_used and now - key.last_used <= timedelta(days=RECENT_KEY_DAYS):
+            days = (now - key.last_used).days
+            reasons.append(
+                f"access key {key.slot} was used {days} d ago: calls signed with it will be denied "
+                "unless made with an MFA session (mfa-session)"
+            )
+    if not reasons:
+        reasons.append("has MFA: no change when signed in with MFA")
+    return UserImpact(user.user_name, tuple(reasons))
+
+
+def default_users(audit: AuditResult) -> list[str]:
+    """The console users of the audit: the people the policy is for."""
+    return sorted(u.user_name for u in audit.users if u.console_access)
+
+
+def plan_enforcement(
+    services: Services,
+    audit: AuditResult,
+    *,
+    users: list[str] | None = None,
+    group: str = DEFAULT_GROUP,
+    policy_name: str = DEFAULT_POLICY_NAME,
+    policy_path: str = DEFAULT_POLICY_PATH,
+) -> EnforcePlan:
+    """Read the current state and say what enforcement will create, update or leave alone."""
+    validate_names(policy_name, policy_path, group)
+    known = {u.user_name: u for u in audit.users}
+    explicit = users is not None
+    targets = list(dict.fromkeys(users if explicit else default_users(audit)))
+    unknown = [u for u in targets if u not in known]
+    if unknown:
+        raise UsageError(
+            f"no IAM user named {', '.join(repr(u) for u in unknown)}",
+            "check the names with `mfa-wizard audit --all` (they are case-sensitive)",
+        )
+    left_out: list[str] = []
+    guard = lockout_reason(services, targets, audit)
+    if guard and not explicit:
+        # By default the admin is left out rather than locked out; asked for by name: refused.
+        me = services.identity().name
+        targets = [u for u in targets if u != me]
+        left_out.append(f"{me} (you): {guard}")
+        guard = None
+
+    iam = services.iam
+    account = services.identity().account_id
+    arn = f"arn:aws:iam::{account}:policy{policy_path}{policy_name}"
+    document = load_document()
+    steps: list[PlanStep] = []
+    diff: list[str] = []
+    prune = previous = None
+
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise translate(exc, "GetPolicy") from None
+        policy = None
+    if policy is None:
+        steps.append(
+            PlanStep(
+                "create_policy",
+                "create",
+                f"create the policy {policy_path}{policy_name}",
+                f"aws iam create-policy --policy-name {policy_name} --path {policy_path} --policy-document file://{POLICY_FILE}",
+            )
+        )
+    else:
+        previous = policy["DefaultVersionId"]
+        with aws_errors("GetPolicyVersion"):
+            current = iam.get_policy_version(PolicyArn=arn, VersionId=previous)["PolicyVersion"][
+                "Document"
+            ]
+        if isinstance(current, str):
+            from urllib.parse import unquote
+
+            current = json.loads(unquote(current))
+        diff = document_diff(current, document)
+        if diff:
+            with aws_errors("ListPolicyVersions"):
+                versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+            if len(versions) >= MAX_POLICY_VERSIONS:
+                oldest = min(
+                    (v for v in versions if not v["IsDefaultVersion"]),
+                    key=lambda v: v["CreateDate"],
+                )
+                prune = oldest["VersionId"]
+                steps.append(
+                    PlanStep(
+                        "prune_version",
+                        "delete",
+                        f"delete the oldest version {prune} (IAM keeps at most 5)",
+                        f"aws iam delete-policy-version --policy-arn {arn} --version-id {prune}",
+                    )
+                )
+            steps.append(
+                PlanStep(
+                    "create_version",
+                    "update",
+                    f"new default version of {policy_name} (was {previous})",
+                    f"aws iam create-policy-version --policy-arn {arn} --set-as-default --policy-document file://{POLICY_FILE}",
+                )
+            )
+        else:
+            steps.append(
+                PlanStep("policy", "nothing", f"policy {policy_name} is up to date ({previous})")
+            )
+
+    members: set[str] = set()
+    attached = False
+    try:
+        members = {
+            u["UserName"]
+            for page in iam.get_paginator("get_group").paginate(GroupName=group)
+            for u in page["Users"]
+        }
+        group_exists = True
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise translate(exc, "GetGroup") from None
+        group_exists = False
+    if group_exists:
+        with aws_errors("ListAttachedGroupPolicies"):
+            attached = any(
+                p["PolicyArn"] == arn
+                for p in iam.list_attached_group_policies(GroupName=group)["AttachedPolicies"]
+            )
+        steps.append(PlanStep("group", "nothing", f"group {group} exists"))
+    else:
+        steps.append(
+            PlanStep(
+                "create_group",
+                "create",
+                f"create the group {group}",
+                f"aws iam create-group --group-name {group}",
+            )
+        )
+    if attached:
+        steps.append(PlanStep("attach", "nothing", f"{policy_name} is attached to {group}"))
+    else:
+        steps.append(
+            PlanStep(
+                "attach",
+                "create",
+                f"attach {policy_name} to {group}",
+                f"aws iam attach-group-policy --group-name {group} --policy-arn {arn}",
+            )
+        )
+    for user in targets:
+        if user in members:
+            steps.append(PlanStep(f"member:{user}", "nothing", f"{user} is in {group}"))
+        else:
+            steps.append(
+                PlanStep(
+                    f"member:{user}",
+                    "create",
+                    f"add {user} to {group}",
+                    f"aws iam add-user-to-group --group-name {group} --user-name {user}",
+                )
+            )
+
+    now = datetime.now(UTC)
+    impact = [impact_of(known[u], now) for u in targets if u not in members]
+    return EnforcePlan(
+        policy_name=policy_name,
+        policy_path=policy_path,
+        policy_arn=arn,
+        group=group,
+        users=targets,
+        steps=steps,
+        impact=impact,
+        guard=guard,
+        left_out=left_out,
+        diff=diff,
+        prune_version=prune,
+        previous_default=previous,
+        document=document,
+    )
+
+
+def apply_enforcement(
+    services: Services,
+    plan: EnforcePlan,
+    on_progress: Callable[[str], None] | None = None,
+) -> list[str]:
+    """Carry out the plan's changes in order, journaling each; returns what was done."""
+    if plan.guard:
+        raise UsageError("enforcement refused: " + plan.guard, "see above")
+    iam = services.iam
+    done: list[str] = []
+    body = json.dumps(plan.document)
+
+    def step(text: str) -> None:
+        done.append(text)
+        if on_progress:
+            on_progress(text)
+
+    for item in plan.steps:
+        if not item.changes:
+            continue
+        if item.key == "create_policy":
+            with aws_errors("CreatePolicy"):
+                iam.create_policy(
+                    PolicyName=plan.policy_name,
+                    Path=plan.policy_path,
+                    PolicyDocument=body,
+                    Description="Deny everything without MFA except managing your own credentials (mfa-wizard)",
+                    Tags=[TAG],
+                )
+            record(
+                services,
+                "enforce",
+                "create_policy",
+                plan.policy_arn,
+                undo={"op": "delete_policy", "arn": plan.policy_arn},
+            )
+            step(f"created {plan.policy_arn}")
+        elif item.key == "prune_version":
+            with aws_errors("DeletePolicyVersion"):
+                iam.delete_policy_version(PolicyArn=plan.policy_arn, VersionId=plan.prune_version)
+            record(
+                services,
+                "enforce",
+                "delete_policy_version",
+                f"{plan.policy_arn} {plan.prune_version}",
+                detail="IAM keeps at most 5 versions; a deleted version cannot be restored",
+            )
+            step(f"deleted old version {plan.prune_version}")
+        elif item.key == "create_version":
+            with aws_errors("CreatePolicyVersion"):
+                version = iam.create_policy_version(
+                    PolicyArn=plan.policy_arn, PolicyDocument=body, SetAsDefault=True
+                )["PolicyVersion"]["VersionId"]
+            record(
+                services,
+                "enforce",
+                "create_policy_version",
+                f"{plan.policy_arn} {version}",
+                undo={
+                    "op": "delete_policy_version",
+                    "arn": plan.policy_arn,
+                    "version": version,
+                    "previous_default": plan.previous_default,
+                },
+            )
+            step(f"new default version {version} of {plan.policy_name}")
+        elif item.key == "create_group":
+            with aws_errors("CreateGroup"):
+                iam.create_group(GroupName=plan.group)
+            record(
+                services,
+                "enforce",
+                "create_group",
+                plan.group,
+                undo={"op": "delete_group", "group": plan.group},
+            )
+            step(f"created group {plan.group}")
+        elif item.key == "attach":
+            with aws_errors("AttachGroupPolicy"):
+                iam.attach_group_policy(GroupName=plan.group, PolicyArn=plan.policy_arn)
+            record(
+                services,
+                "enforce",
+                "attach_group_policy",
+                f"{plan.group} {plan.policy_arn}",
+                undo={"op": "detach_group_policy", "group": plan.group, "arn": plan.policy_arn},
+            )
+            step(f"attached {plan.policy_name} to {plan.group}")
+        elif item.key.startswith("member:"):
+            user = item.key.split(":", 1)[1]
+            with aws_errors("AddUserToGroup"):
+                iam.add_user_to_group(GroupName=plan.group, UserName=user)
+            record(
+                services,
+                "enforce",
+                "add_user_to_group",
+                f"{plan.group} {user}",
+                undo={"op": "remove_user_from_group", "group": plan.group, "user": user},
+            )
+            step(f"added {user} to {plan.group}")
+    return done
+
+
+def undo_enforcement(
+    services: Services, on_progress: Callable[[str], None] | None = None
+) -> list[str]:
+    """Reverse every journaled enforcement change of this account (newest first)."""
+    from wizard.journal import read
+    from wizard.undo import undo_entries, undoable
+
+    todo = undoable(read(), services.identity().account_id, step="enforce")
+    return [
+        f"{outcome}: {entry.action} {entry.resource}"
+        for entry, outcome in undo_entries(services, todo, on_progress)
+    ]
+
+
+# ----------------------------------------------------------------------------- SCP
+
+
+def scp_document() -> dict[str, Any]:
+    """The organization-wide SCP: IAM-user principals only, enrollment calls exempt."""
+    return load_document(SCP_FILE)
+
+
+def scp_explanation() -> list[str]:
+    """Why the SCP is shaped the way it is."""
+    return [
+        "Denies IAM users (aws:PrincipalArn like arn:aws:iam::*:user/*) everything without MFA,",
+        "except enrolling and using MFA (the same calls the IAM policy exempts).",
+        "Role sessions never match, so services and federated/SSO users keep working.",
+        "SCPs do not apply to the management account itself.",
+    ]
+
+
+@dataclass
+class ScpPlan:
+    """What `scp --apply` would do."""
+
+    policy_id: str | None
+    target: str
+    attached: bool
+    document: dict[str, Any]
+
+
+def _organizations(services: Services) -> Any:
+    return services.client("organizations")
+
+
+def check_scp_allowed(services: Services) -> str:
+    """The root id when the caller is in the management account with SCPs enabled; else a clear error."""
+    org = _organizations(services)
+    try:
+        organization = org.describe_organization()["Organization"]
+    except Exception as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            raise UsageError(
+                "this account is not in an AWS Organization",
+                "use the IAM policy (mfa-wizard enforce) instead",
+            ) from None
+        raise translate(exc, "DescribeOrganization") from None
+    account = services.identity().account_id
+    if organization.get("MasterAccountId") != account:
+        raise UsageError(
+            f"account {account} is not the organization's management account ({organization.get('MasterAccountId')})",
+            "run `mfa-wizard scp --apply` with management-account credentials",
+        )
+    with aws_errors("ListRoots"):
+        root = org.list_roots()["Roots"][0]
+    enabled = any(
+        t["Type"] == "SERVICE_CONTROL_POLICY" and t["Status"] == "ENABLED"
+        for t in root.get("PolicyTypes", [])
+    )
+    if not enabled:
+        raise UsageError(
+            "service control policies are not enabled in this organization",
+            f"enable them first: aws organizations enable-policy-type --root-id {root['Id']} --policy-type SERVICE_CONTROL_POLICY",
+        )
+    return root["Id"]
+
+
+def plan_scp(services: Services, target: str) -> ScpPlan:
+    """Find an existing mfa-wizard SCP by name and whether it is attached to `target`."""
+    check_scp_allowed(services)
+    org = _organizations(services)
+    with aws_errors("ListPolicies"):
+        policies = [
+            p
+            for page in org.get_paginator("list_policies").paginate(Filter="SERVICE_CONTROL_POLICY")
+            for p in page["Policies"]
+            if p["Name"] == SCP_NAME
+        ]
+    policy_id = policies[0]["Id"] if policies else None
+    attached = False
+    if policy_id:
+        with aws_errors("ListTargetsForPolicy"):
+            targets = [
+                t["TargetId"]
+                for page in org.get_paginator("list_targets_for_policy").paginate(
+                    PolicyId=policy_id
+                )
+                for t in page["Targets"]
+            ]
+        attached = target in targets
+    return ScpPlan(policy_id=policy_id, target=target, attached=attached, document=scp_document())
+
+
+def apply_scp(services: Services, plan: ScpPlan) -> list[str]:
+    """Create (if needed) and attach the SCP; journaled, undo detaches it."""
+    org = _organizations(services)
+    done = []
+    policy_id = plan.policy_id
+    if policy_id is None:
+        with aws_errors("CreatePolicy"):
+            policy_id = org.create_policy(
+                Content=json.dumps(plan.document),
+                Description="Deny IAM users without MFA (mfa-wizard)",
+                Name=SCP_NAME,
+                Type="SERVICE_CONTROL_POLICY",
+            )["Policy"]["PolicySummary"]["Id"]
+        record(services, "enforce", "create_scp", policy_id)
+        done.append(f"created SCP {SCP_NAME} ({policy_id})")
+    if not plan.attached:
+        with aws_errors("AttachPolicy"):
+            org.attach_policy(PolicyId=policy_id, TargetId=plan.target)
+        record(
+            services,
+            "enforce",
+            "attach_scp",
+            f"{policy_id} -> {plan.target}",
+            undo={"op": "detach_scp", "policy_id": policy_id, "target": plan.target},
+        )
+        done.append(f"attached {SCP_NAME} to {plan.target}")
+    return done

@@ -1,0 +1,165 @@
+"""Reversing journaled changes: each journal entry's `undo` names an op handled here.
+
+An op is idempotent: when the thing is already gone it reports "already undone" instead of
+failing, so `mfa-wizard undo` can be re-run after an interruption.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from wizard.aws import Services
+from wizard.errors import WizardError, error_code, translate
+from wizard.journal import Entry, mark_undone, read
+
+_GONE = {
+    "NoSuchEntity",
+    "NoSuchEntityException",
+    "ResourceNotFoundException",
+    "PolicyNotAttachedException",
+    "PolicyNotFoundException",
+    "TargetNotFoundException",
+}
+
+
+def _iam_call(services: Services, method: str, **kwargs: Any) -> str:
+    try:
+        getattr(services.iam, method)(**kwargs)
+    except Exception as exc:
+        if error_code(exc) in _GONE:
+            return "already undone"
+        raise translate(exc, method) from None
+    return "undone"
+
+
+def _delete_policy_version(services: Services, p: dict[str, Any]) -> str:
+    iam = services.iam
+    try:
+        policy = iam.get_policy(PolicyArn=p["arn"])["Policy"]
+    except Exception as exc:
+        if error_code(exc) in _GONE:
+            return "already undone"
+        raise translate(exc, "GetPolicy") from None
+    if policy["DefaultVersionId"] == p["version"] and p.get("previous_default"):
+        _iam_call(
+            services,
+            "set_default_policy_version",
+            PolicyArn=p["arn"],
+            VersionId=p["previous_default"],
+        )
+    return _iam_call(services, "delete_policy_version", PolicyArn=p["arn"], VersionId=p["version"])
+
+
+def _delete_policy(services: Services, p: dict[str, Any]) -> str:
+    iam = services.iam
+    arn = p["arn"]
+    try:
+        entities = iam.list_entities_for_policy(PolicyArn=arn)
+    except Exception as exc:
+        if error_code(exc) in _GONE:
+            return "already undone"
+        raise translate(exc, "ListEntitiesForPolicy") from None
+    attached = [g["GroupName"] for g in entities.get("PolicyGroups", [])]
+    attached += [u["UserName"] for u in entities.get("PolicyUsers", [])]
+    attached += [r["RoleName"] for r in entities.get("PolicyRoles", [])]
+    if attached:
+        raise WizardError(
+            f"the policy {arn} is still attached to {', '.join(attached)}",
+            "detach it there first (someone attached it after the wizard did), then undo again",
+        )
+    for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            _iam_call(
+                services, "delete_policy_version", PolicyArn=arn, VersionId=version["VersionId"]
+            )
+    return _iam_call(services, "delete_policy", PolicyArn=arn)
+
+
+def _delete_group(services: Services, p: dict[str, Any]) -> str:
+    try:
+        members = services.iam.get_group(GroupName=p["group"])["Users"]
+    except Exception as exc:
+        if error_code(exc) in _GONE:
+            return "already undone"
+        raise translate(exc, "GetGroup") from None
+    if members:
+        raise WizardError(
+            f"the group {p['group']} still has members ({', '.join(u['UserName'] for u in members[:5])})",
+            "they were added outside this wizard: remove them first, then undo again",
+        )
+    return _iam_call(services, "delete_group", GroupName=p["group"])
+
+
+def _disable_mfa_device(services: Services, p: dict[str, Any]) -> str:
+    result = _iam_call(
+        services, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
+    )
+    _iam_call(services, "delete_virtual_mfa_device", SerialNumber=p["serial"])
+    return result
+
+
+def _detach_scp(services: Services, p: dict[str, Any]) -> str:
+    try:
+        services.client("organizations").detach_policy(
+            PolicyId=p["policy_id"], TargetId=p["target"]
+        )
+    except Exception as exc:
+        if error_code(exc) in _GONE:
+            return "already undone"
+        raise translate(exc, "DetachPolicy") from None
+    return "undone"
+
+
+OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
+    "remove_user_from_group": lambda s, p: _iam_call(
+        s, "remove_user_from_group", GroupName=p["group"], UserName=p["user"]
+    ),
+    "detach_group_policy": lambda s, p: _iam_call(
+        s, "detach_group_policy", GroupName=p["group"], PolicyArn=p["arn"]
+    ),
+    "delete_group": _delete_group,
+    "delete_policy_version": _delete_policy_version,
+    "delete_policy": _delete_policy,
+    "disable_mfa_device": _disable_mfa_device,
+    "detach_scp": _detach_scp,
+}
+
+
+def undoable(entries: list[Entry], account: str, step: str | None = None) -> list[Entry]:
+    """Entries of this account that can still be undone, newest first."""
+    return [
+        e
+        for e in reversed(entries)
+        if e.account == account
+        and e.action != "undo"
+        and e.undo
+        and e.undo.get("op") in OPS
+        and e.undone_by is None
+        and e.outcome == "done"
+        and (step is None or e.step == step)
+    ]
+
+
+def undo_entries(
+    services: Services,
+    entries: list[Entry],
+    on_progress: Callable[[str], None] | None = None,
+) -> list[tuple[Entry, str]]:
+    """Reverse `entries` in the order given (newest first); stops at the first error."""
+    done: list[tuple[Entry, str]] = []
+    for entry in entries:
+        assert entry.undo is not None
+        outcome = OPS[entry.undo["op"]](services, entry.undo)
+        mark_undone(services, entry, outcome)
+        done.append((entry, outcome))
+        if on_progress:
+            on_progress(f"{outcome}: {entry.action} {entry.resource}")
+    return done
+
+
+def undo_last(services: Services, count: int, step: str | None = None) -> list[tuple[Entry, str]]:
+    """Undo the newest `count` reversible changes of this account (optionally of one step)."""
+    account = services.identity().account_id
+    todo = undoable(read(), account, step)[:count]
+    return undo_entries(services, todo)
