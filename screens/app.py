@@ -13,6 +13,7 @@ from textual.binding import Binding
 from screens.audit import AuditScreen
 from screens.dialogs import ErrorDialog
 from screens.enrollment import EnrollmentScreen
+from screens.monitoring import MonitoringScreen
 from screens.policy import PolicyScreen
 from screens.session import SessionScreen
 from screens.steps import STEPS, step
@@ -77,6 +78,7 @@ class WizardApp(App[int]):
         "enroll": EnrollmentScreen,
         "enforce": PolicyScreen,
         "session": SessionScreen,
+        "monitor": MonitoringScreen,
     }
     BINDINGS = [
         Binding("q", "quit", "Quit"),

@@ -21,7 +21,7 @@ STEPS: tuple[Step, ...] = (
     Step("enroll", 2, "Enroll", "enrol virtual MFA devices with a QR code", True),
     Step("enforce", 3, "Enforce", "attach the deny-without-MFA policy", True),
     Step("session", 4, "Session", "get MFA session credentials for the CLI", True),
-    Step("monitor", 5, "Monitor", "alarm on console sign-in without MFA", False),
+    Step("monitor", 5, "Monitor", "alarm on console sign-in without MFA", True),
     Step("summary", 6, "Summary", "before/after report of this sitting", False),
 )
 

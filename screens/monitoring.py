@@ -1,0 +1,210 @@
+"""The Monitor step: a short form, the plan table, apply with progress, every ARN, a test email."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
+
+from screens.base import StepScreen
+from screens.dialogs import ConfirmDialog
+from wizard.errors import UsageError
+from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
+
+STATUS = {
+    "create": "[green]+ create[/]",
+    "update": "[yellow]~ update[/]",
+    "nothing": "[dim]= ok[/]",
+    "reuse": "[cyan]= reuse[/]",
+    "info": "[yellow]! note[/]",
+}
+
+
+class MonitoringScreen(StepScreen):
+    """Form -> plan -> apply (progress) -> result."""
+
+    STEP = "monitor"
+    EXPLANATION = "CloudTrail -> metric filter -> alarm -> email, step by step"
+    BINDINGS = [
+        Binding("f5", "plan", "Plan"),
+        Binding("f6", "apply", "Apply"),
+        Binding("f7", "test_notification", "Test email"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: MonitorPlan | None = None
+
+    def compose_body(self) -> ComposeResult:
+        names = names_for("0", "x")
+        with VerticalScroll(id="monitor-body"):
+            with Horizontal(classes="form-row"):
+                yield Label("Email      ", classes="form-label")
+                yield Input(placeholder="security@example.com", id="monitor-email", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Time zone  ", classes="form-label")
+                yield Input(value="UTC", id="monitor-timezone", compact=True)
+                yield Label(" Retention ", classes="form-label")
+                yield Input(value="365", id="monitor-retention", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Quiet hours", classes="form-label")
+                yield Input(placeholder="18:00-09:00 (optional)", id="monitor-quiet", compact=True)
+                yield Select(
+                    [
+                        ("trail changes alarm", names.trail_changes_alarm),
+                        ("no-MFA sign-in alarm (!)", names.signin_alarm),
+                    ],
+                    value=names.trail_changes_alarm,
+                    allow_blank=False,
+                    id="monitor-quiet-alarm",
+                    compact=True,
+                )
+            with Horizontal(classes="form-row"):
+                yield Checkbox("SSE-KMS", id="monitor-kms", compact=True)
+                yield Checkbox("IAM users only (SSO)", id="monitor-iam-only", compact=True)
+                yield Checkbox("insist", id="monitor-insist", compact=True)
+            yield Static("", id="monitor-verdict")
+            yield DataTable(id="monitor-plan", cursor_type="row", show_cursor=False)
+            yield ProgressBar(id="monitor-progress", show_eta=False)
+            yield Static("", id="monitor-result")
+        with Horizontal(id="monitor-buttons"):
+            yield Button("Plan (F5)", id="monitor-plan-button", compact=True)
+            yield Button(
+                "Apply (F6)", id="monitor-apply", variant="warning", compact=True, disabled=True
+            )
+            yield Button("Test email (F7)", id="monitor-test", compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#monitor-plan", DataTable)
+        table.add_columns("Status", "Resource", "Name", "What")
+        self.query_one("#monitor-progress").display = False
+
+    def options(self) -> MonitorOptions:
+        """The form as validated options (a UsageError names the bad field)."""
+        retention_text = self.query_one("#monitor-retention", Input).value.strip()
+        if not retention_text.isdigit():
+            raise UsageError(
+                f"retention {retention_text!r} is not a number of days", "type e.g. 365"
+            )
+        quiet = self.query_one("#monitor-quiet", Input).value.strip() or None
+        return validate(
+            MonitorOptions(
+                email=self.query_one("#monitor-email", Input).value.strip() or None,
+                timezone=self.query_one("#monitor-timezone", Input).value.strip(),
+                quiet_hours=quiet,
+                quiet_alarm=str(self.query_one("#monitor-quiet-alarm", Select).value)
+                if quiet
+                else None,
+                insist_quiet_signin_alarm=self.query_one("#monitor-insist", Checkbox).value,
+                kms=self.query_one("#monitor-kms", Checkbox).value,
+                iam_users_only=self.query_one("#monitor-iam-only", Checkbox).value,
+                retention_days=int(retention_text),
+            )
+        )
+
+    def _verdict(self, markup: str) -> None:
+        self.query_one("#monitor-verdict", Static).update(markup)
+
+    @on(Button.Pressed, "#monitor-plan-button")
+    def action_plan(self) -> None:
+        try:
+            options = self.options()
+        except UsageError as exc:
+            self._verdict(f"[red]{exc.message}[/]")
+            return
+        self._verdict("[dim]Reading the account...[/dim]")
+        self._plan(options)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
+    def _plan(self, options: MonitorOptions) -> None:
+        from wizard.monitoring import plan_monitoring
+
+        _, plan = plan_monitoring(self.wizard.ctx.services, options)
+        self.app.call_from_thread(self._show_plan, plan)
+
+    def _show_plan(self, plan: MonitorPlan) -> None:
+        self.plan = plan
+        table = self.query_one("#monitor-plan", DataTable)
+        table.clear()
+        for index, change in enumerate(plan.changes):
+            table.add_row(
+                STATUS.get(change.status, change.status),
+                change.kind,
+                change.name,
+                change.detail,
+                key=str(index),
+            )
+        notes = "\n".join(f"[yellow]Note:[/] {note}" for note in plan.notes)
+        if plan.nothing_to_do:
+            self._verdict(
+                "[green]Nothing to do: every resource is in place.[/]"
+                + ("\n" + notes if notes else "")
+            )
+        else:
+            count = sum(1 for c in plan.changes if c.changes)
+            self._verdict(
+                f"{count} change(s) to make. F6 applies them." + ("\n" + notes if notes else "")
+            )
+        self.query_one("#monitor-apply", Button).disabled = plan.nothing_to_do
+
+    def worker_failed(self, worker: object) -> None:
+        self.query_one("#monitor-progress").display = False
+        self._verdict(
+            "[red]Stopped: see the message.[/] What was made is in the journal; plan again to continue."
+        )
+
+    @on(Button.Pressed, "#monitor-apply")
+    @work(exclusive=True, group="monitor-dialog")
+    async def action_apply(self) -> None:
+        plan = self.plan
+        if plan is None or plan.nothing_to_do:
+            return
+        changes = [f"• {c.status} {c.kind} {c.name}" for c in plan.changes if c.changes]
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog("Create the monitoring?", "\n".join(changes), "Apply")
+        )
+        if ok:
+            bar = self.query_one("#monitor-progress", ProgressBar)
+            bar.display = True
+            bar.update(total=len(changes), progress=0)
+            self._apply(plan)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
+    def _apply(self, plan: MonitorPlan) -> None:
+        from wizard.monitoring import apply_monitoring, plan_monitoring
+
+        def progress(index: int, total: int, what: str) -> None:
+            self.app.call_from_thread(self._progress, index - 1, what)
+
+        results = apply_monitoring(plan, progress)
+        _, after = plan_monitoring(self.wizard.ctx.services, plan.options)
+        self.app.call_from_thread(self._applied, results, after)
+
+    def _progress(self, done: int, what: str) -> None:
+        self.query_one("#monitor-progress", ProgressBar).update(progress=done)
+        self._verdict(f"[dim]{what}...[/dim]")
+
+    def _applied(self, results: list[str], after: MonitorPlan) -> None:
+        bar = self.query_one("#monitor-progress", ProgressBar)
+        bar.update(progress=bar.total or 0)
+        self._show_plan(after)
+        self.query_one("#monitor-result", Static).update(
+            "[b]Created / updated[/b]\n" + "\n".join(results)
+        )
+        self.notify(f"{len(results)} resource(s) created or updated.", title="Monitor")
+
+    @on(Button.Pressed, "#monitor-test")
+    def action_test_notification(self) -> None:
+        self._test()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
+    def _test(self) -> None:
+        from wizard.monitoring import send_test_notification
+
+        alarm = send_test_notification(self.wizard.ctx.services)
+        self.app.call_from_thread(
+            self._verdict,
+            f"[green]Set {alarm} to ALARM once[/]: the email arrives if the subscription is confirmed.",
+        )

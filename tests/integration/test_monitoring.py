@@ -1,0 +1,343 @@
+"""The Monitor step against a moto server: every resource and property, idempotence, teardown."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from wizard import monitoring
+from wizard.errors import UsageError
+from wizard.monitoring import MonitorOptions, apply_monitoring, names_for, plan_monitoring, teardown
+
+OPTS = MonitorOptions(
+    email="security@example.com",
+    timezone="Asia/Tokyo",
+    quiet_hours="18:00-09:00",
+    quiet_alarm="mfa-wizard-cloudtrail-changes",
+)
+
+
+@pytest.fixture
+def applied(services):
+    _, plan = plan_monitoring(services, OPTS)
+    assert all(c.status in {"create", "info"} for c in plan.changes)
+    apply_monitoring(plan)
+    return services, names_for("123456789012", "us-east-1")
+
+
+def test_bucket(applied):
+    services, n = applied
+    s3 = services.client("s3")
+    assert s3.get_public_access_block(Bucket=n.bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    enc = s3.get_bucket_encryption(Bucket=n.bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert s3.get_bucket_versioning(Bucket=n.bucket)["Status"] == "Enabled"
+    rule = s3.get_bucket_lifecycle_configuration(Bucket=n.bucket)["Rules"][0]
+    assert (
+        rule["Transitions"][0] == {"Days": 90, "StorageClass": "GLACIER"}
+        and rule["Expiration"]["Days"] == 2557
+    )
+    policy = json.loads(s3.get_bucket_policy(Bucket=n.bucket)["Policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    trail_arn = "arn:aws:cloudtrail:us-east-1:123456789012:trail/mfa-wizard-trail"
+    assert by_sid["AWSCloudTrailAclCheck"]["Action"] == "s3:GetBucketAcl"
+    assert by_sid["AWSCloudTrailAclCheck"]["Condition"] == {
+        "StringEquals": {"aws:SourceArn": trail_arn}
+    }
+    write = by_sid["AWSCloudTrailWrite"]
+    assert write["Action"] == "s3:PutObject" and write["Principal"] == {
+        "Service": "cloudtrail.amazonaws.com"
+    }
+    assert write["Condition"]["StringEquals"] == {
+        "s3:x-amz-acl": "bucket-owner-full-control",
+        "aws:SourceArn": trail_arn,
+    }
+    assert by_sid["DenyInsecureTransport"]["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
+
+
+def test_log_group_role_and_trail(applied):
+    services, n = applied
+    group = services.client("logs").describe_log_groups(logGroupNamePrefix=n.log_group)[
+        "logGroups"
+    ][0]
+    assert group["retentionInDays"] == 365
+    role = services.iam.get_role(RoleName=n.logs_role)["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "cloudtrail.amazonaws.com"
+    }
+    inline = services.iam.get_role_policy(RoleName=n.logs_role, PolicyName=n.logs_role)[
+        "PolicyDocument"
+    ]
+    assert set(inline["Statement"][0]["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert inline["Statement"][0]["Resource"].endswith(f"log-group:{n.log_group}:log-stream:*")
+    ct = services.client("cloudtrail")
+    trail = ct.describe_trails(trailNameList=[n.trail])["trailList"][0]
+    assert (
+        trail["IsMultiRegionTrail"]
+        and trail["IncludeGlobalServiceEvents"]
+        and trail["LogFileValidationEnabled"]
+    )
+    assert trail["CloudWatchLogsLogGroupArn"] == n.log_group_arn
+    assert ct.get_trail_status(Name=n.trail)["IsLogging"]
+
+
+def test_filter_topic_subscription_alarm(applied):
+    services, n = applied
+    filters = services.client("logs").describe_metric_filters(logGroupName=n.log_group)[
+        "metricFilters"
+    ]
+    signin = [f for f in filters if f["filterName"] == n.signin_filter]
+    assert len(signin) == 1 and signin[0]["filterPattern"] == monitoring.SIGNIN_PATTERN
+    assert signin[0]["metricTransformations"][0]["metricValue"] == "1"
+    sns = services.client("sns")
+    policy = json.loads(sns.get_topic_attributes(TopicArn=n.topic_arn)["Attributes"]["Policy"])
+    publish = next(s for s in policy["Statement"] if s["Action"] == "SNS:Publish")
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publish["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    subs = sns.list_subscriptions_by_topic(TopicArn=n.topic_arn)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subs] == [("email", "security@example.com")]
+    alarm = services.client("cloudwatch").describe_alarms(AlarmNames=[n.signin_alarm])[
+        "MetricAlarms"
+    ][0]
+    assert (
+        alarm["Statistic"],
+        alarm["Period"],
+        alarm["EvaluationPeriods"],
+        alarm["Threshold"],
+    ) == ("Sum", 300, 1, 1.0)
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching" and alarm["AlarmActions"] == [n.topic_arn]
+    assert alarm["Period"] >= 60
+
+
+def test_schedules_and_their_role(applied):
+    services, n = applied
+    scheduler = services.client("scheduler")
+    start = scheduler.get_schedule(Name=n.schedule_start)
+    end = scheduler.get_schedule(Name=n.schedule_end)
+    assert start["ScheduleExpression"] == "cron(0 18 ? * MON-FRI *)"
+    assert end["ScheduleExpression"] == "cron(0 9 ? * MON-FRI *)"
+    assert start["ScheduleExpressionTimezone"] == "Asia/Tokyo"
+    assert start["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
+    assert end["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:cloudwatch:enableAlarmActions"
+    assert json.loads(start["Target"]["Input"]) == {"AlarmNames": ["mfa-wizard-cloudtrail-changes"]}
+    role = services.iam.get_role(RoleName=n.scheduler_role)["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "scheduler.amazonaws.com"
+    }
+    inline = services.iam.get_role_policy(RoleName=n.scheduler_role, PolicyName=n.scheduler_role)[
+        "PolicyDocument"
+    ]
+    assert set(inline["Statement"][0]["Action"]) == {
+        "cloudwatch:DisableAlarmActions",
+        "cloudwatch:EnableAlarmActions",
+    }
+    assert inline["Statement"][0]["Resource"] == [n.alarm_arn("mfa-wizard-cloudtrail-changes")]
+
+
+def test_second_apply_changes_nothing_and_no_duplicate_filter(applied):
+    services, n = applied
+    _, again = plan_monitoring(services, OPTS)
+    assert again.nothing_to_do
+    assert apply_monitoring(again) == []
+    filters = services.client("logs").describe_metric_filters(logGroupName=n.log_group)[
+        "metricFilters"
+    ]
+    assert len([f for f in filters if f["filterName"] == n.signin_filter]) == 1
+
+
+def test_changed_option_is_an_update_and_replaces_the_filter(applied):
+    services, n = applied
+    narrowed = MonitorOptions(**{**OPTS.__dict__, "iam_users_only": True, "retention_days": 400})
+    _, plan = plan_monitoring(services, narrowed)
+    updates = {(c.kind, c.status) for c in plan.changes if c.changes}
+    assert updates == {("metric filter", "update"), ("log group", "update")}
+    apply_monitoring(plan)
+    filters = services.client("logs").describe_metric_filters(logGroupName=n.log_group)[
+        "metricFilters"
+    ]
+    signin = [f for f in filters if f["filterName"] == n.signin_filter]
+    assert len(signin) == 1 and signin[0]["filterPattern"] == monitoring.SIGNIN_PATTERN_IAM_USERS
+
+
+def test_test_notification_sets_the_alarm(applied):
+    services, n = applied
+    assert monitoring.send_test_notification(services) == n.signin_alarm
+    alarm = services.client("cloudwatch").describe_alarms(AlarmNames=[n.signin_alarm])[
+        "MetricAlarms"
+    ][0]
+    assert alarm["StateValue"] == "ALARM"
+
+
+def test_teardown_leaves_nothing_tagged(applied):
+    services, n = applied
+    s3 = services.client("s3")
+    # The bucket policy denies plain HTTP (moto enforces that one), so CloudTrail's delivery is
+    # simulated in the in-process backend.
+    from moto.s3.models import s3_backends
+
+    s3_backends["123456789012"]["aws"].put_object(
+        n.bucket, "AWSLogs/123456789012/x.json.gz", b"log"
+    )
+    done = teardown(services)
+    assert any("kept bucket" in line for line in done)  # logs are evidence: not without --purge
+    assert s3.head_bucket(Bucket=n.bucket)
+    done = teardown(services, purge=True)
+    assert any(line.startswith("deleted bucket") for line in done)
+    assert services.client("cloudtrail").describe_trails(trailNameList=[n.trail])["trailList"] == []
+    assert (
+        services.client("cloudwatch").describe_alarms(AlarmNamePrefix="mfa-wizard")["MetricAlarms"]
+        == []
+    )
+    assert (
+        services.client("logs").describe_log_groups(logGroupNamePrefix="/mfa-wizard")["logGroups"]
+        == []
+    )
+    assert "mfa-wizard" not in " ".join(r["RoleName"] for r in services.iam.list_roles()["Roles"])
+    assert services.client("scheduler").list_schedules()["Schedules"] == []
+    assert all(
+        "mfa-wizard" not in t["TopicArn"] for t in services.client("sns").list_topics()["Topics"]
+    )
+    assert teardown(services) == []
+
+
+def test_teardown_spares_what_is_not_ours(services):
+    iam = services.iam
+    iam.create_role(
+        RoleName="mfa-wizard-scheduler",
+        AssumeRolePolicyDocument=json.dumps(
+            monitoring.scheduler_trust(names_for("123456789012", "us-east-1"))
+        ),
+    )
+    teardown(services)
+    assert iam.get_role(RoleName="mfa-wizard-scheduler")  # untagged: somebody else's
+
+
+def test_existing_trail_is_reused(services):
+    logs = services.client("logs")
+    logs.create_log_group(logGroupName="org-trail-logs")
+    s3 = services.client("s3")
+    s3.create_bucket(Bucket="org-trail-bucket")
+    services.client("cloudtrail").create_trail(
+        Name="org-trail",
+        S3BucketName="org-trail-bucket",
+        IsMultiRegionTrail=True,
+        CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:org-trail-logs:*",
+        CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/x",
+    )
+    _, plan = plan_monitoring(services, MonitorOptions())
+    assert plan.reused_trail == "org-trail"
+    kinds = [c.kind for c in plan.changes if c.changes]
+    assert "cloudtrail" not in kinds and "s3 bucket" not in kinds
+    apply_monitoring(plan)
+    filters = logs.describe_metric_filters(logGroupName="org-trail-logs")["metricFilters"]
+    assert {f["filterName"] for f in filters} >= {"mfa-wizard-console-signin-without-mfa"}
+
+
+def test_kms_option(services):
+    _, plan = plan_monitoring(services, MonitorOptions(kms=True))
+    assert plan.changes[0].kind == "kms key"
+    apply_monitoring(plan)
+    n = names_for("123456789012", "us-east-1")
+    enc = services.client("s3").get_bucket_encryption(Bucket=n.bucket)[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"][0]
+    assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    key = services.client("kms").describe_key(KeyId=n.key_alias)["KeyMetadata"]
+    policy = json.loads(
+        services.client("kms").get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+    )
+    assert any(
+        s["Principal"] == {"Service": "cloudtrail.amazonaws.com"} for s in policy["Statement"]
+    )
+    teardown(services, purge=True)
+    assert (
+        services.client("kms").describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
+        == "PendingDeletion"
+    )
+
+
+def test_region_correct_bucket_creation(demo):
+    services = demo.services(region="ap-northeast-1")
+    _, plan = plan_monitoring(services, MonitorOptions(trail_changes_alarm=False))
+    apply_monitoring(plan)
+    n = names_for("123456789012", "ap-northeast-1")
+    assert (
+        services.client("s3").get_bucket_location(Bucket=n.bucket)["LocationConstraint"]
+        == "ap-northeast-1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"email": "not-an-email"}, "not an email address"),
+        ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
+        ({"timezone": "JST"}, "not an IANA time zone"),
+        ({"quiet_hours": "18-9", "quiet_alarm": "x"}, "not a time range"),
+        ({"quiet_hours": "25:00-09:00", "quiet_alarm": "x"}, "not a time range"),
+        ({"quiet_hours": "09:00-09:00", "quiet_alarm": "x"}, "same time"),
+        ({"quiet_hours": "18:00-09:00"}, "need --quiet-alarm"),
+        (
+            {"quiet_hours": "18:00-09:00", "quiet_alarm": "mfa-wizard-console-signin-without-mfa"},
+            "never notified later",
+        ),
+        ({"retention_days": 42}, "not a CloudWatch Logs retention"),
+        ({"glacier_days": 400, "expire_days": 300}, "Glacier before"),
+    ],
+)
+def test_bad_options_are_refused_before_any_call(options, words):
+    with pytest.raises(UsageError, match=words):
+        monitoring.validate(MonitorOptions(**options))
+
+
+def test_no_mfa_alarm_on_schedule_only_when_insisted():
+    options = MonitorOptions(
+        quiet_hours="18:00-09:00",
+        quiet_alarm="mfa-wizard-console-signin-without-mfa",
+        insist_quiet_signin_alarm=True,
+    )
+    assert monitoring.validate(options) is options
+
+
+def mfa_wizard(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_plan_apply_plan_teardown(services, demo_env, tmp_path):
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "j.jsonl")}
+    plan = mfa_wizard("monitor", "plan", "--email", "a@example.com", "--format", "json", env=env)
+    assert plan.returncode == 0, plan.stderr
+    doc = json.loads(plan.stdout)
+    assert {c["kind"] for c in doc["changes"] if c["status"] == "create"} >= {
+        "s3 bucket",
+        "cloudtrail",
+        "alarm",
+        "metric filter",
+    }
+    assert all(c["cli"].startswith("aws ") for c in doc["changes"] if c["status"] == "create")
+    applied = mfa_wizard("monitor", "apply", "--email", "a@example.com", "--yes", env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert "[1/" in applied.stderr and "arn:aws:cloudtrail:" in applied.stdout
+    again = mfa_wizard("monitor", "apply", "--email", "a@example.com", "--yes", env=env)
+    assert "Nothing to do" in again.stdout
+    bad = mfa_wizard("monitor", "plan", "--timezone", "Tokyo", env=env)
+    assert bad.returncode == 2 and "IANA" in bad.stderr and "Traceback" not in bad.stderr
+    down = mfa_wizard("monitor", "teardown", "--yes", env=env)
+    assert down.returncode == 0 and "deleted trail mfa-wizard-trail" in down.stdout

@@ -1,0 +1,68 @@
+"""The Monitor step from form to result, driven by Pilot against the moto server."""
+
+from __future__ import annotations
+
+import contextlib
+
+from textual.widgets import Button, DataTable, Input, Static
+from textual.worker import WorkerFailed
+
+from screens.monitoring import MonitoringScreen
+
+
+async def settle(pilot):
+    await pilot.pause()
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_form_plan_apply_result_test_email(demo_app, services):
+    async with demo_app.run_test(size=(120, 50), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MonitoringScreen)
+        screen.query_one("#monitor-email", Input).value = "sec@example.com"
+        screen.query_one("#monitor-timezone", Input).value = "Mars/Olympus"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "not an IANA time zone" in str(screen.query_one("#monitor-verdict", Static).render())
+        screen.query_one("#monitor-timezone", Input).value = "Asia/Tokyo"
+        screen.query_one("#monitor-quiet", Input).value = "18:00-09:00"
+        await pilot.press("f5")
+        await settle(pilot)
+        table = screen.query_one("#monitor-plan", DataTable)
+        kinds = [table.get_row(k)[1] for k in table.rows]
+        assert (
+            kinds.count("schedule") == 2 and "cloudtrail" in kinds and "email subscription" in kinds
+        )
+        assert not screen.query_one("#monitor-apply", Button).disabled
+        assert (
+            services.client("cloudtrail").describe_trails()["trailList"] == []
+        )  # a plan changes nothing
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        result = str(screen.query_one("#monitor-result", Static).render())
+        assert "arn:aws:cloudtrail:us-east-1:123456789012:trail/mfa-wizard-trail" in result
+        assert (
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:mfa-wizard-console-signin-without-mfa"
+            in result
+        )
+        assert "Nothing to do" in str(screen.query_one("#monitor-verdict", Static).render())
+        assert screen.query_one("#monitor-apply", Button).disabled
+        schedules = services.client("scheduler").list_schedules()["Schedules"]
+        assert {s["Name"] for s in schedules} == {
+            "mfa-wizard-quiet-hours-start",
+            "mfa-wizard-quiet-hours-end",
+        }
+        await pilot.press("f7")
+        await settle(pilot)
+        alarm = services.client("cloudwatch").describe_alarms(
+            AlarmNames=["mfa-wizard-console-signin-without-mfa"]
+        )["MetricAlarms"][0]
+        assert alarm["StateValue"] == "ALARM"
+        assert "ALARM once" in str(screen.query_one("#monitor-verdict", Static).render())

@@ -1,0 +1,64 @@
+"""The metric filter patterns against CloudTrail ConsoleLogin events (moto never applies one)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.filter_eval import matches
+from wizard import asset
+from wizard.monitoring import SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS, TRAIL_CHANGES_PATTERN
+
+EVENTS = {
+    k: v
+    for k, v in json.loads(asset("samples", "console_login_events.json").read_text()).items()
+    if not k.startswith("_")
+}
+SEED_000_PATTERN = '{ ($.eventName = "ConsoleLogin") && ($.errorMessage = "null") && ($.responseElements.MfaUsed = "false") }'
+
+
+def matched(pattern: str) -> set[str]:
+    return {name for name, event in EVENTS.items() if matches(pattern, event)}
+
+
+def test_cis_pattern_is_the_documented_form():
+    assert (
+        SIGNIN_PATTERN
+        == '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }'
+    )
+
+
+def test_cis_pattern_catches_every_sign_in_without_mfa():
+    assert matched(SIGNIN_PATTERN) == {
+        "iam_user_success_without_mfa",
+        "iam_user_failure",
+        "root_success_without_mfa",
+        "sso_assumed_role_success",
+    }
+
+
+def test_narrowed_pattern_keeps_only_successful_iam_user_sign_ins():
+    assert matched(SIGNIN_PATTERN_IAM_USERS) == {"iam_user_success_without_mfa"}
+
+
+def test_the_seed_pattern_never_matches_a_real_event():
+    assert matched(SEED_000_PATTERN) == set()
+
+
+def test_values_are_case_sensitive():
+    event = dict(EVENTS["iam_user_success_with_mfa"])
+    event["additionalEventData"] = {**event["additionalEventData"], "MFAUsed": "yes"}
+    assert matches(SIGNIN_PATTERN, event)  # "yes" is not "Yes": CloudTrail writes "Yes"
+
+
+def test_trail_changes_pattern():
+    for name in ("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"):
+        assert matches(TRAIL_CHANGES_PATTERN, {"eventName": name})
+    assert not matches(TRAIL_CHANGES_PATTERN, {"eventName": "DescribeTrails"})
+
+
+@pytest.mark.parametrize("bad", ["{ $.eventName = }", "eventName = x", "{ ($.a = 1) && }"])
+def test_evaluator_rejects_malformed_patterns(bad):
+    with pytest.raises((ValueError, IndexError)):
+        matches(bad, {})
