@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker
 
 from screens.audit import AuditScreen
 from screens.dialogs import ErrorDialog
@@ -17,6 +20,7 @@ from screens.monitoring import MonitoringScreen
 from screens.policy import PolicyScreen
 from screens.session import SessionScreen
 from screens.steps import STEPS, step
+from screens.summary import SummaryScreen
 from wizard import asset
 from wizard.errors import WizardError, translate
 
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from wizard.demo import DemoAccount
     from wizard.enrollment import Enrollment
     from wizard.models import AuditResult, CallerIdentity
+    from wizard.summary import PostureState
 
 
 @dataclass
@@ -39,6 +44,12 @@ class WizardContext:
     # Enrolments with a created, not yet enabled device: rolled back on any exit.
     pending_enrollments: set[Enrollment] = field(default_factory=set)
     enrolled: set[str] = field(default_factory=set)
+    # The posture when the wizard started (read in the background), for the Summary.
+    before: PostureState | None = None
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # Resume the last step and choices (the CLI turns it on; tests opt in).
+    resume: bool = False
+    saved: dict = field(default_factory=dict)
     # The audit source; tests and snapshots may pass a fixed one (the default calls AWS).
     audit_runner: Callable[[Callable[[str], None]], AuditResult] | None = None
 
@@ -79,9 +90,14 @@ class WizardApp(App[int]):
         "enforce": PolicyScreen,
         "session": SessionScreen,
         "monitor": MonitoringScreen,
+        "summary": SummaryScreen,
     }
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # Digits type into a focused field; Esc leaves the field, then a digit changes step.
+        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("ctrl+n", "step(1)", "Next step", show=False, priority=True),
+        Binding("ctrl+b", "step(-1)", "Previous step", show=False, priority=True),
         *[Binding(str(s.number), f"go('{s.key}')", s.title, show=False) for s in STEPS],
     ]
 
@@ -91,9 +107,60 @@ class WizardApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen("audit")
+        if self.ctx.before is None and self.ctx.audit_runner is None:
+            self._capture_before()
+        if self.ctx.resume:
+            self._resume()
+
+    def _resume(self) -> None:
+        """Back to the step reached last time, with the users chosen then."""
+        from wizard import resume
+
+        saved = resume.load(self.ctx.account_id)
+        self.ctx.saved = saved
+        self.ctx.selected_users.update(saved.get("selected_users", []))
+        step_key = saved.get("step")
+        if step_key and step_key != "audit" and step_key in self.SCREENS:
+            self.switch_screen(step_key)
+            self.notify(
+                f"Resumed at step {step(step_key).number} {step(step_key).title}.", title="Resume"
+            )
+
+    def remember(self, **choices: object) -> None:
+        """Save non-secret choices for the next run (a failure to save is not worth a dialog)."""
+        if not self.ctx.resume:
+            return
+        import contextlib
+
+        from wizard import resume
+
+        with contextlib.suppress(WizardError):
+            resume.save(
+                self.ctx.account_id, {"selected_users": sorted(self.ctx.selected_users), **choices}
+            )
+
+    @work(thread=True, exit_on_error=False, group="before")
+    def _capture_before(self) -> None:
+        """The 'before' column of the Summary; a failure only leaves it empty."""
+        from wizard.summary import capture
+
+        self.ctx.before = capture(self.ctx.services)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # App-level workers (the 'before' capture) fail quietly: the Summary says "not captured".
+        return
 
     def action_go(self, key: str) -> None:
         self.go_to_step(key)
+
+    def action_leave_field(self) -> None:
+        self.screen.set_focus(None)
+
+    def action_step(self, delta: int) -> None:
+        keys = [s.key for s in STEPS]
+        current = getattr(self.screen, "STEP", "audit")
+        if current in keys:
+            self.go_to_step(keys[(keys.index(current) + delta) % len(keys)])
 
     def go_to_step(self, key: str) -> None:
         """Show a step's screen; an unbuilt step says what it will do instead."""
@@ -108,6 +175,7 @@ class WizardApp(App[int]):
         if self.screen.id == key or getattr(self.screen, "STEP", None) == key:
             return
         self.switch_screen(key)
+        self.remember(step=key)
 
     def show_error(self, exc: BaseException, title: str = "Something went wrong") -> None:
         """The single error dialog: cause and fix, never a traceback."""
@@ -126,7 +194,8 @@ def run_tui(args: argparse.Namespace) -> int:
 
     with target_services(args) as (services, demo):
         identity = services.identity()
-        ctx = WizardContext(services=services, identity=identity, demo=demo)
+        # The demo account is new every run, so there is nothing to resume there.
+        ctx = WizardContext(services=services, identity=identity, demo=demo, resume=demo is None)
         app = create_app(ctx)
         try:
             app.run()

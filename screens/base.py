@@ -25,6 +25,8 @@ class StepScreen(Screen):
 
     STEP: ClassVar[str] = ""
     EXPLANATION: ClassVar[str] = ""
+    # Nothing is focused on arrival, so the digit keys change step until a field is chosen.
+    AUTO_FOCUS = None
 
     @property
     def wizard(self) -> WizardApp:

@@ -73,28 +73,33 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 class ExportDialog(ModalScreen[tuple[Path, str] | None]):
-    """Ask where and in which format to export: (path, 'csv'|'json') or None."""
+    """Ask where (and in which format) to export: (path, format) or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, default_stem: str) -> None:
+    def __init__(self, default_stem: str, formats: tuple[str, ...] = ("csv", "json")) -> None:
         super().__init__(id="export-dialog")
         self.default_stem = default_stem
+        self.formats = formats
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Export the table", classes="dialog-title")
-            with RadioSet(id="export-format", classes="-horizontal"):
-                yield RadioButton("CSV", value=True, id="format-csv")
-                yield RadioButton("JSON", id="format-json")
-            yield Input(value=f"{self.default_stem}.csv", id="export-path")
+            yield Label("Export", classes="dialog-title")
+            if len(self.formats) > 1:
+                with RadioSet(id="export-format", classes="-horizontal"):
+                    for index, fmt in enumerate(self.formats):
+                        yield RadioButton(fmt.upper(), value=index == 0, id=f"format-{fmt}")
+            yield Input(value=f"{self.default_stem}.{self.formats[0]}", id="export-path")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
                 yield Button("Cancel", id="export-cancel")
 
     @property
     def chosen_format(self) -> str:
-        return "json" if self.query_one("#format-json", RadioButton).value else "csv"
+        for fmt in self.formats[1:]:
+            if self.query_one(f"#format-{fmt}", RadioButton).value:
+                return fmt
+        return self.formats[0]
 
     def on_radio_set_changed(self) -> None:
         path = self.query_one("#export-path", Input)

@@ -80,6 +80,25 @@ class MonitoringScreen(StepScreen):
         table = self.query_one("#monitor-plan", DataTable)
         table.add_columns("Status", "Resource", "Name", "What")
         self.query_one("#monitor-progress").display = False
+        saved = self.wizard.ctx.saved.get("monitor") or {}
+        for field_id, key in (
+            ("#monitor-email", "email"),
+            ("#monitor-timezone", "timezone"),
+            ("#monitor-quiet", "quiet_hours"),
+            ("#monitor-retention", "retention"),
+        ):
+            if saved.get(key):
+                self.query_one(field_id, Input).value = str(saved[key])
+
+    def on_screen_suspend(self) -> None:
+        self.wizard.remember(
+            monitor={
+                "email": self.query_one("#monitor-email", Input).value.strip(),
+                "timezone": self.query_one("#monitor-timezone", Input).value.strip(),
+                "quiet_hours": self.query_one("#monitor-quiet", Input).value.strip(),
+                "retention": self.query_one("#monitor-retention", Input).value.strip(),
+            }
+        )
 
     def options(self) -> MonitorOptions:
         """The form as validated options (a UsageError names the bad field)."""

@@ -22,7 +22,7 @@ STEPS: tuple[Step, ...] = (
     Step("enforce", 3, "Enforce", "attach the deny-without-MFA policy", True),
     Step("session", 4, "Session", "get MFA session credentials for the CLI", True),
     Step("monitor", 5, "Monitor", "alarm on console sign-in without MFA", True),
-    Step("summary", 6, "Summary", "before/after report of this sitting", False),
+    Step("summary", 6, "Summary", "before/after report of this sitting", True),
 )
 
 

@@ -144,6 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     monitor.add_argument("--format", choices=["table", "json"], default="table")
 
+    journal = commands.add_parser("journal", help="every change the wizard made, newest last")
+    journal.add_argument("--format", choices=["table", "json"], default="table")
+    journal.add_argument("--all-accounts", action="store_true", help="not only this account's")
+
+    undo = commands.add_parser("undo", help="reverse the newest reversible changes")
+    undo.add_argument(
+        "--last", type=_positive_int, default=1, metavar="N", help="how many (default 1)"
+    )
+    undo.add_argument("--step", choices=["enroll", "enforce", "monitor"], help="only this step's")
+    undo.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    summary = commands.add_parser("summary", help="the account's MFA posture now")
+    summary.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    summary.add_argument("--output", "-o", metavar="PATH", help="write to PATH")
+
     server = commands.add_parser(
         "demo-server", help="run the seeded demo AWS in the foreground for the CLI helpers"
     )
@@ -574,7 +589,72 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_journal(args: argparse.Namespace) -> int:
+    """`mfa-wizard journal`: the record of changes (no AWS call unless filtering by account)."""
+    import json
+    from dataclasses import asdict
+
+    from wizard.journal import journal_path, read
+
+    entries = read()
+    if not args.all_accounts and entries:
+        with target_services(args) as (services, _):
+            account = services.identity().account_id
+        entries = [e for e in entries if e.account == account]
+    if args.format == "json":
+        print(json.dumps([asdict(e) for e in entries], indent=2))
+        return 0
+    if not entries:
+        print(f"The journal ({journal_path()}) has no change for this account yet.")
+        return 0
+    for e in entries:
+        mark = " (undone)" if e.undone_by else "" if e.undo or e.action == "undo" else " (no undo)"
+        print(e.describe() + mark)
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """`mfa-wizard undo --last N`: show, confirm, reverse."""
+    from wizard.journal import read
+    from wizard.undo import undo_entries, undoable
+
+    with target_services(args) as (services, _):
+        todo = undoable(read(), services.identity().account_id, args.step)[: args.last]
+        if not todo:
+            print("Nothing to undo.")
+            return 0
+        print("Will undo, newest first:")
+        for entry in todo:
+            print(f"  {entry.time}  {entry.action} {entry.resource}")
+        if not confirm("Undo these changes?", args.yes):
+            print("Nothing changed.")
+            return 1
+        for entry, outcome in undo_entries(services, todo):
+            print(f"  {outcome}: {entry.action} {entry.resource}")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """`mfa-wizard summary`: the posture now, as Markdown or JSON."""
+    import json
+
+    from wizard import summary
+
+    with target_services(args) as (services, _):
+        state = summary.capture(services)
+    text = (
+        summary.markdown(None, state)
+        if args.format == "markdown"
+        else json.dumps(summary.to_json(state), indent=2) + "\n"
+    )
+    write_output(text, args.output)
+    return 0
+
+
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    "journal": cmd_journal,
+    "undo": cmd_undo,
+    "summary": cmd_summary,
     "monitor": cmd_monitor,
     "enforce": cmd_enforce,
     "scp": cmd_scp,

@@ -111,7 +111,50 @@ def _detach_scp(services: Services, p: dict[str, Any]) -> str:
     return "undone"
 
 
+def _call(services: Services, service: str, method: str, **kwargs: Any) -> str:
+    try:
+        getattr(services.client(service), method)(**kwargs)
+    except Exception as exc:
+        if error_code(exc) in _GONE | {
+            "ResourceNotFound",
+            "NoSuchBucket",
+            "TrailNotFoundException",
+            "NotFound",
+        }:
+            return "already undone"
+        raise translate(exc, method) from None
+    return "undone"
+
+
+def _delete_role(services: Services, p: dict[str, Any]) -> str:
+    _iam_call(services, "delete_role_policy", RoleName=p["name"], PolicyName=p["name"])
+    return _iam_call(services, "delete_role", RoleName=p["name"])
+
+
+def _delete_trail(services: Services, p: dict[str, Any]) -> str:
+    _call(services, "cloudtrail", "stop_logging", Name=p["name"])
+    return _call(services, "cloudtrail", "delete_trail", Name=p["name"])
+
+
+def _schedule_key_deletion(services: Services, p: dict[str, Any]) -> str:
+    _call(services, "kms", "delete_alias", AliasName=p["alias"])
+    return _call(services, "kms", "schedule_key_deletion", KeyId=p["key"], PendingWindowInDays=7)
+
+
 OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
+    # Monitoring (the bucket is deleted only when empty: its logs are evidence).
+    "delete_schedule": lambda s, p: _call(s, "scheduler", "delete_schedule", Name=p["name"]),
+    "delete_alarm": lambda s, p: _call(s, "cloudwatch", "delete_alarms", AlarmNames=[p["name"]]),
+    "unsubscribe": lambda s, p: _call(s, "sns", "unsubscribe", SubscriptionArn=p["arn"]),
+    "delete_topic": lambda s, p: _call(s, "sns", "delete_topic", TopicArn=p["arn"]),
+    "delete_metric_filter": lambda s, p: _call(
+        s, "logs", "delete_metric_filter", logGroupName=p["group"], filterName=p["name"]
+    ),
+    "delete_trail": _delete_trail,
+    "delete_role": _delete_role,
+    "delete_log_group": lambda s, p: _call(s, "logs", "delete_log_group", logGroupName=p["name"]),
+    "delete_bucket": lambda s, p: _call(s, "s3", "delete_bucket", Bucket=p["bucket"]),
+    "schedule_key_deletion": _schedule_key_deletion,
     "remove_user_from_group": lambda s, p: _iam_call(
         s, "remove_user_from_group", GroupName=p["group"], UserName=p["user"]
     ),

@@ -153,13 +153,21 @@ async def test_audit_failure_lands_in_the_error_dialog(demo):
         assert "did not run" in str(app.screen.query_one("#audit-summary").render())
 
 
-async def test_unbuilt_steps_say_what_they_will_do(demo_app):
-    async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
+async def test_number_keys_switch_steps(demo_app):
+    from screens.steps import STEPS
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        await pilot.press("6")
-        assert isinstance(pilot.app.screen, AuditScreen)
-        messages = [n.message for n in pilot.app._notifications]
-        assert any("Summary" in m and "Not built yet" in m for m in messages)
+        for step in STEPS:
+            await pilot.press("escape", str(step.number))
+            await pilot.pause()
+            assert pilot.app.screen.STEP == step.key
+            current = pilot.app.screen.query_one(f"#step-{step.key}")
+            assert current.has_class("-current")
+        await pilot.press("ctrl+n")  # from the last step back to the first
+        assert pilot.app.screen.STEP == "audit"
+        with contextlib.suppress(WorkerFailed):
+            await pilot.app.workers.wait_for_complete()
 
 
 def test_audit_screen_snapshot(sample_app, snap_compare):

@@ -1,0 +1,113 @@
+"""The Summary step: before and after side by side, the changes of this sitting, Markdown export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from screens.base import StepScreen
+from screens.dialogs import ExportDialog
+from wizard.errors import WizardError
+from wizard.files import write_text_atomic
+from wizard.summary import PostureState, markdown
+
+
+class SummaryScreen(StepScreen):
+    """What changed since the wizard started."""
+
+    STEP = "summary"
+    EXPLANATION = "the account before this sitting and now"
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("e", "export", "Export Markdown"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.after: PostureState | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="summary-body"):
+            yield Static("[dim]Reading the account...[/dim]", id="summary-status")
+            yield DataTable(id="summary-table", cursor_type="row", show_cursor=False)
+            yield Static("", id="summary-changes")
+
+    def on_mount(self) -> None:
+        self.query_one("#summary-table", DataTable).add_columns("", "Before", "Now")
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._capture()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
+    def _capture(self) -> None:
+        from wizard.summary import capture
+
+        after = capture(self.wizard.ctx.services)
+        self.app.call_from_thread(self._show, after)
+
+    def _show(self, after: PostureState) -> None:
+        self.after = after
+        before = self.wizard.ctx.before
+        table = self.query_one("#summary-table", DataTable)
+        table.clear()
+        before_rows = dict(before.rows()) if before else {}
+        for label, now in after.rows():
+            was = before_rows.get(label, "(not captured)")
+            style = "" if was == now or not before else "[b green]"
+            table.add_row(label, was, f"{style}{now}[/]" if style else now)
+        changes = self.changes()
+        still = after.console_users_without_mfa
+        pending = f"[b]Still without MFA:[/b] {', '.join(still)}\n\n" if still else ""
+        self.query_one("#summary-changes", Static).update(
+            pending
+            + (
+                "[b]Changes made in this sitting[/b]\n" + "\n".join(f"  {c}" for c in changes)
+                if changes
+                else "[dim]No change was made in this sitting.[/dim]"
+            )
+        )
+        self.query_one("#summary-status", Static).update(
+            f"Now: {after.taken_at}" + (f" · before: {before.taken_at}" if before else "")
+        )
+
+    def changes(self) -> list[str]:
+        """This sitting's journal entries, for this account."""
+        from wizard.journal import read
+
+        started = self.wizard.ctx.started_at
+        return [
+            f"{e.time[11:19]} {e.step}: {e.action} {e.resource}"
+            + (" (undone)" if e.undone_by else "")
+            for e in read()
+            if e.account == self.wizard.ctx.account_id and e.time >= started and e.action != "undo"
+        ]
+
+    def markdown(self) -> str:
+        """The report as Markdown."""
+        assert self.after is not None
+        return markdown(self.wizard.ctx.before, self.after, self.changes())
+
+    @work(exclusive=True, group="summary-export")
+    async def action_export(self) -> None:
+        if self.after is None:
+            return
+        stem = f"mfa-posture-{self.after.account_id}-{self.after.taken_at[:10]}"
+        choice = await self.app.push_screen_wait(ExportDialog(stem, formats=("md",)))
+        if choice is None:
+            return
+        path, _ = choice
+        try:
+            written = write_text_atomic(Path(path), self.markdown(), mode=0o644)
+        except WizardError as exc:
+            self.wizard.show_error(exc, title="Export failed")
+            return
+        self.notify(f"Wrote {written}", title="Summary")

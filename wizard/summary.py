@@ -1,0 +1,176 @@
+"""The Summary: the account's MFA posture as a few facts, before and after the sitting.
+
+One state is a handful of reads (the audit, the group, the trail, the filter, the alarm, the
+subscription, the schedules); `markdown()` puts two states side by side for the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from wizard.audit import run_audit
+from wizard.aws import Services
+from wizard.errors import WizardError
+from wizard.monitoring import SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS, names_for
+from wizard.policies import DEFAULT_GROUP
+
+
+@dataclass
+class PostureState:
+    """The facts the summary compares."""
+
+    taken_at: str
+    account_id: str
+    console_users: int
+    console_users_without_mfa: list[str]
+    root_mfa: bool
+    users_under_policy: list[str]
+    trail: str
+    signin_filter: str
+    signin_alarm: str
+    subscription: str
+    schedules: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) pairs in display order."""
+        return [
+            (
+                "Console users without MFA",
+                f"{len(self.console_users_without_mfa)} of {self.console_users}",
+            ),
+            ("Root MFA", "on" if self.root_mfa else "OFF"),
+            ("Users in " + DEFAULT_GROUP, str(len(self.users_under_policy))),
+            ("Trail", self.trail),
+            ("No-MFA sign-in filter", self.signin_filter),
+            ("Alarm", self.signin_alarm),
+            ("Email subscription", self.subscription),
+            ("Schedules", ", ".join(self.schedules) or "none"),
+        ]
+
+
+def _safe(call, default: str) -> str:  # noqa: ANN001 - a read that may be denied
+    try:
+        return call()
+    except WizardError:
+        return default
+    except Exception:
+        return default
+
+
+def capture(services: Services) -> PostureState:
+    """Read the current posture (a denied read shows as 'unknown', never an error)."""
+    audit = run_audit(services)
+    n = names_for(audit.account_id, services.region)
+    iam = services.iam
+
+    def members() -> list[str]:
+        return sorted(u["UserName"] for u in iam.get_group(GroupName=DEFAULT_GROUP)["Users"])
+
+    try:
+        under = members()
+    except Exception:
+        under = []
+
+    def trail() -> str:
+        trails = services.client("cloudtrail").describe_trails()["trailList"]
+        delivering = [
+            t for t in trails if t.get("IsMultiRegionTrail") and t.get("CloudWatchLogsLogGroupArn")
+        ]
+        if not delivering:
+            return "none"
+        status = services.client("cloudtrail").get_trail_status(Name=delivering[0]["Name"])
+        return (
+            f"{delivering[0]['Name']} ({'logging' if status.get('IsLogging') else 'NOT logging'})"
+        )
+
+    def signin_filter() -> str:
+        logs = services.client("logs")
+        for group in logs.describe_log_groups()["logGroups"]:
+            for f in logs.describe_metric_filters(logGroupName=group["logGroupName"])[
+                "metricFilters"
+            ]:
+                if f["filterPattern"] in {SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS}:
+                    return f"{f['filterName']} on {group['logGroupName']}"
+        return "none"
+
+    def alarm() -> str:
+        found = services.client("cloudwatch").describe_alarms(AlarmNames=[n.signin_alarm])[
+            "MetricAlarms"
+        ]
+        if not found:
+            return "none"
+        a = found[0]
+        return f"{a['AlarmName']} ({a['StateValue']}, actions {'on' if a.get('ActionsEnabled') else 'OFF'})"
+
+    def subscription() -> str:
+        sns = services.client("sns")
+        if n.topic_arn not in {t["TopicArn"] for t in sns.list_topics()["Topics"]}:
+            return "none"
+        subs = sns.list_subscriptions_by_topic(TopicArn=n.topic_arn)["Subscriptions"]
+        if not subs:
+            return "none"
+        pending = [
+            s
+            for s in subs
+            if s["SubscriptionArn"] in {"PendingConfirmation", "pending confirmation"}
+        ]
+        return (
+            f"{len(subs)} ({len(pending)} waiting for confirmation)"
+            if pending
+            else f"{len(subs)} confirmed"
+        )
+
+    def schedules() -> list[str]:
+        items = services.client("scheduler").list_schedules(NamePrefix="mfa-wizard")["Schedules"]
+        return sorted(s["Name"] for s in items)
+
+    try:
+        schedule_names = schedules()
+    except Exception:
+        schedule_names = []
+    return PostureState(
+        taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        account_id=audit.account_id,
+        console_users=sum(1 for u in audit.users if u.console_access),
+        console_users_without_mfa=[u.user_name for u in audit.console_users_without_mfa],
+        root_mfa=audit.root_mfa_active,
+        users_under_policy=under,
+        trail=_safe(trail, "unknown"),
+        signin_filter=_safe(signin_filter, "unknown"),
+        signin_alarm=_safe(alarm, "unknown"),
+        subscription=_safe(subscription, "unknown"),
+        schedules=schedule_names,
+    )
+
+
+def markdown(
+    before: PostureState | None, after: PostureState, changes: list[str] | None = None
+) -> str:
+    """A Markdown report: before and after side by side, then the changes made."""
+    lines = [f"# MFA posture of account {after.account_id}", ""]
+    if before is not None:
+        lines += [
+            f"Before: {before.taken_at} · After: {after.taken_at}",
+            "",
+            "| | Before | After |",
+            "|---|---|---|",
+        ]
+        for (label, was), (_, now) in zip(before.rows(), after.rows(), strict=True):
+            lines.append(f"| {label} | {was} | {now} |")
+    else:
+        lines += [f"As of {after.taken_at}", "", "| | Now |", "|---|---|"]
+        lines += [f"| {label} | {value} |" for label, value in after.rows()]
+    if after.console_users_without_mfa:
+        lines += [
+            "",
+            "Console users still without MFA: " + ", ".join(after.console_users_without_mfa),
+        ]
+    if changes:
+        lines += ["", "## Changes made", ""] + [f"- {c}" for c in changes]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(state: PostureState) -> dict:
+    """The state as JSON."""
+    return asdict(state)
