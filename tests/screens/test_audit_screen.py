@@ -161,7 +161,7 @@ async def test_number_keys_switch_steps(demo_app):
         for step in STEPS:
             await pilot.press("escape", str(step.number))
             await pilot.pause()
-            assert pilot.app.screen.STEP == step.key
+            assert step.key == pilot.app.screen.STEP
             current = pilot.app.screen.query_one(f"#step-{step.key}")
             assert current.has_class("-current")
         await pilot.press("ctrl+n")  # from the last step back to the first
