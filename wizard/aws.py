@@ -34,12 +34,36 @@ def botocore_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:
     )
 
 
+_loader_lock = threading.Lock()
+_shared_loader: Any = None
+
+
+def new_boto3_session(**kwargs: Any) -> Any:
+    """boto3.Session(**kwargs) sharing one botocore data loader per process.
+
+    Loading the service models is most of the ~100 ms a new Session's first client costs; the
+    loader only reads AWS's JSON models, so sharing it between sessions is safe (credentials and
+    config stay per session).
+    """
+    global _shared_loader
+    import boto3
+    import botocore.loaders
+    import botocore.session
+
+    with _loader_lock:
+        if _shared_loader is None:
+            _shared_loader = botocore.loaders.create_loader()
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _shared_loader)
+    return boto3.Session(botocore_session=core, **kwargs)
+
+
 def build_session(profile: str | None = None, region: str | None = None) -> Any:
     """A boto3 Session for --profile/--region, falling back to the environment and config."""
-    import boto3
-
     with aws_errors("loading the AWS profile"):
-        session = boto3.Session(profile_name=profile or None, region_name=region or None)
+        session = new_boto3_session(profile_name=profile or None, region_name=region or None)
+        # Resolving the region reads the profile: an unknown profile fails here, translated.
+        _ = session.region_name
     return session
 
 

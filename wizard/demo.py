@@ -113,9 +113,9 @@ class DemoAccount:
 
     def services(self, region: str = DEMO_REGION, max_attempts: int = 3) -> Services:
         """A Services bundle signed as the demo admin, pointed at the demo server."""
-        import boto3
+        from wizard.aws import new_boto3_session
 
-        session = boto3.Session(
+        session = new_boto3_session(
             aws_access_key_id=self.admin_access_key_id,
             aws_secret_access_key=self.admin_secret_access_key,
             region_name=region,
@@ -172,9 +172,9 @@ def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
 def _client(
     endpoint_url: str, service: str, key: str = _BOOTSTRAP_KEY, secret: str = _BOOTSTRAP_KEY
 ) -> Any:
-    import boto3
+    from wizard.aws import new_boto3_session
 
-    return boto3.client(
+    return new_boto3_session().client(
         service,
         region_name=DEMO_REGION,
         endpoint_url=endpoint_url,

@@ -199,6 +199,11 @@ def translate(exc: BaseException, op: str | None = None) -> WizardError:
             f"the AWS profile {exc.kwargs.get('profile')!r} is not in the config files",
             "check the name with `aws configure list-profiles`, or unset AWS_PROFILE",
         )
+    if isinstance(exc, bx.ConfigParseError):
+        return UsageError(
+            f"an AWS config or credentials file could not be parsed ({exc.kwargs.get('path', 'unknown file')})",
+            "fix the malformed line (a [section] header or key = value) and retry",
+        )
     if isinstance(exc, bx.NoRegionError):
         return UsageError("no AWS region configured", "set AWS_REGION or pass --region")
     if isinstance(

@@ -146,8 +146,9 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise
         from wizard.errors import translate
 
-        print(f"mfa-session: {translate(exc).message}", file=sys.stderr)
-        return 1
+        error = translate(exc)
+        print(f"mfa-session: {error.message}", file=sys.stderr)
+        return error.exit_code
 
 
 def run_session(args: argparse.Namespace) -> int:

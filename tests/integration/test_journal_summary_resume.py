@@ -1,0 +1,128 @@
+"""The journal (0600, never a secret), undo --last, the summary, and resume."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import stat
+
+import pytest
+from textual.worker import WorkerFailed
+
+from wizard import cli, journal, resume, summary
+from wizard.audit import run_audit
+from wizard.policies import apply_enforcement, plan_enforcement
+
+
+def test_journal_file_is_private_and_refuses_secret_fields(services):
+    entry = journal.record(services, "test", "did_something", "resource-x", undo=None, detail="ok")
+    path = journal.journal_path()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert journal.read()[-1].id == entry.id
+    for bad in ({"SecretAccessKey": "x"}, {"seed": "x"}, {"nested": {"SessionToken": "x"}}):
+        with pytest.raises(ValueError, match="secret"):
+            journal.record(services, "test", "leak", "r", undo=bad)
+    assert len(journal.read()) == 1
+    path.write_text(path.read_text() + "{broken line\n")
+    assert len(journal.read()) == 1  # a damaged line is skipped
+
+
+def test_journal_and_undo_last_on_the_command_line(services, demo_env, monkeypatch, capsys):
+    for key, value in demo_env.items():
+        monkeypatch.setenv(key, value)
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato", "erin.kobayashi"])
+    apply_enforcement(services, plan)
+    assert cli.run(["journal"]) == 0
+    out = capsys.readouterr().out
+    assert "create_policy" in out and "add_user_to_group" in out
+    assert cli.run(["undo", "--last", "2", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("undone: add_user_to_group") == 2
+    members = {u["UserName"] for u in services.iam.get_group(GroupName="MFARequired")["Users"]}
+    assert members == set()
+    assert cli.run(["journal"]) == 0
+    assert out.count("(undone)") == 0 and "(undone)" in capsys.readouterr().out
+    assert cli.run(["undo", "--last", "9", "--yes"]) == 0  # the rest: attach, group, policy
+    assert "MFARequired" not in {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+    assert cli.run(["undo", "--yes"]) == 0
+    assert "Nothing to undo" in capsys.readouterr().out
+    assert cli.run(["journal", "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert all(
+        set(e) >= {"time", "account", "region", "action", "resource", "outcome", "undo"}
+        for e in entries
+    )
+
+
+def test_summary_before_and_after(services):
+    before = summary.capture(services)
+    assert before.console_users_without_mfa and before.trail == "none"
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato"])
+    apply_enforcement(services, plan)
+    after = summary.capture(services)
+    assert after.users_under_policy == ["dave.sato"]
+    text = summary.markdown(before, after, ["enforce: add_user_to_group MFARequired dave.sato"])
+    assert "| Users in MFARequired | 0 | 1 |" in text
+    assert "## Changes made" in text and "dave.sato" in text
+
+
+def test_summary_command(services, demo_env, monkeypatch, capsys, tmp_path):
+    for key, value in demo_env.items():
+        monkeypatch.setenv(key, value)
+    assert cli.run(["summary", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["account_id"] == "123456789012" and doc["console_users"] == 10
+    assert cli.run(["summary", "--output", str(tmp_path / "s.md")]) == 0
+    assert (tmp_path / "s.md").read_text().startswith("# MFA posture of account 123456789012")
+
+
+def test_resume_file_keeps_only_non_secret_choices():
+    resume.save(
+        "111",
+        {"step": "enforce", "selected_users": ["a"], "secret": "x", "monitor": {"email": "a@b.co"}},
+    )
+    assert resume.load("111") == {
+        "step": "enforce",
+        "selected_users": ["a"],
+        "monitor": {"email": "a@b.co"},
+    }
+    assert stat.S_IMODE(resume.resume_path().stat().st_mode) == 0o600
+    assert resume.load("222") == {}
+    resume.forget("111")
+    assert resume.load("111") == {}
+
+
+async def test_leaving_and_starting_again_returns_to_the_step(demo):
+    from screens.app import WizardContext, create_app
+
+    def new_app():
+        services = demo.services(max_attempts=2)
+        return create_app(
+            WizardContext(services=services, identity=services.identity(), resume=True)
+        )
+
+    first = new_app()
+    async with first.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        with contextlib.suppress(WorkerFailed):
+            await first.workers.wait_for_complete()
+        await pilot.press("space")
+        selected = set(first.ctx.selected_users)
+        await pilot.press("5")
+        await pilot.pause()
+        first.screen.query_one("#monitor-email").value = "sec@example.com"
+        await pilot.press("escape", "3")
+        await pilot.pause()
+        with contextlib.suppress(WorkerFailed):
+            await first.workers.wait_for_complete()
+    second = new_app()
+    async with second.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert second.screen.STEP == "enforce"
+        assert second.ctx.selected_users == selected
+        await pilot.press("5")
+        await pilot.pause()
+        assert second.screen.query_one("#monitor-email").value == "sec@example.com"
+        with contextlib.suppress(WorkerFailed):
+            await second.workers.wait_for_complete()
