@@ -190,7 +190,9 @@ class AuditScreen(StepScreen):
         rotated = user.oldest_active_key_rotated()
         keys = str(user.access_keys_active) if user.access_keys_active else "-"
         if rotated:
-            keys += f" ({humanize_age(rotated, now)})"
+            # The age of the oldest active key (rotation), e.g. "2 (412d)"; under a day: "new".
+            age = humanize_age(rotated, now)
+            keys += " (new)" if age.endswith(("m", "h")) or age == "now" else f" ({age})"
         return [
             Text("✓", style="bold cyan") if selected else "",
             user.user_name,

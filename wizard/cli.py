@@ -434,18 +434,7 @@ def cmd_enforce(args: argparse.Namespace) -> int:
             from wizard.undo import undoable
 
             todo = undoable(read(), services.identity().account_id, step="enforce")
-            if not todo:
-                print("Nothing to undo: the journal has no enforcement change for this account.")
-                return 0
-            print("Will undo, newest first:")
-            for entry in todo:
-                print(f"  {entry.action} {entry.resource}")
-            if not confirm("Undo these changes?", args.yes):
-                print("Nothing changed.")
-                return 1
-            for line in policies.undo_enforcement(services):
-                print(line)
-            return 0
+            return confirm_and_undo(services, todo, args.yes)
         users = [u.strip() for u in args.users.split(",") if u.strip()] if args.users else None
         result = audit.run_audit(services)
         plan = policies.plan_enforcement(
@@ -616,21 +605,28 @@ def cmd_journal(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     """`mfa-wizard undo --last N`: show, confirm, reverse."""
     from wizard.journal import read
-    from wizard.undo import undo_entries, undoable
+    from wizard.undo import undoable
 
     with target_services(args) as (services, _):
         todo = undoable(read(), services.identity().account_id, args.step)[: args.last]
-        if not todo:
-            print("Nothing to undo.")
-            return 0
-        print("Will undo, newest first:")
-        for entry in todo:
-            print(f"  {entry.time}  {entry.action} {entry.resource}")
-        if not confirm("Undo these changes?", args.yes):
-            print("Nothing changed.")
-            return 1
-        for entry, outcome in undo_entries(services, todo):
-            print(f"  {outcome}: {entry.action} {entry.resource}")
+        return confirm_and_undo(services, todo, args.yes)
+
+
+def confirm_and_undo(services: Any, todo: list[Any], assume_yes: bool) -> int:
+    """Show the journaled changes to reverse (newest first), confirm, reverse them."""
+    from wizard.undo import undo_entries
+
+    if not todo:
+        print("Nothing to undo.")
+        return 0
+    print("Will undo, newest first:")
+    for entry in todo:
+        print(f"  {entry.time}  {entry.action} {entry.resource}")
+    if not confirm("Undo these changes?", assume_yes):
+        print("Nothing changed.")
+        return 1
+    for entry, outcome in undo_entries(services, todo):
+        print(f"  {outcome}: {entry.action} {entry.resource}")
     return 0
 
 

@@ -6,12 +6,11 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pyotp
 import pytest
 
+from tests.support.cli import mfa_wizard
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.demo import DEMO_USERS, ORPHAN_DEVICE, seed_bulk_users
@@ -125,12 +124,6 @@ def test_missing_credentials_is_a_clear_error(moto_server):
 
 
 # ------------------------------------------------------------------- the CLI, as a subprocess
-
-
-def mfa_wizard(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args], capture_output=True, text=True, env=env, timeout=60
-    )
 
 
 def test_cli_audit_json(demo_env):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import boto3
 import pytest
 
+from tests.support.cli import mfa_wizard
 from wizard import policies
 from wizard.audit import run_audit
 from wizard.aws import Services
@@ -226,16 +225,6 @@ def test_scp_apply_in_the_management_account(services):
     assert again.policy_id and again.attached
     content = json.loads(org.describe_policy(PolicyId=again.policy_id)["Policy"]["Content"])
     assert content == policies.scp_document()
-
-
-def mfa_wizard(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_cli_enforce_dry_run_apply_rerun_undo(services, demo_env, tmp_path):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from tests.support.cli import mfa_wizard
 from wizard import monitoring
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, apply_monitoring, names_for, plan_monitoring, teardown
@@ -308,16 +307,6 @@ def test_no_mfa_alarm_on_schedule_only_when_insisted():
         insist_quiet_signin_alarm=True,
     )
     assert monitoring.validate(options) is options
-
-
-def mfa_wizard(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "wizard", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_cli_plan_apply_plan_teardown(services, demo_env, tmp_path):

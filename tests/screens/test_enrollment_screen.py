@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 from textual.widgets import Button, DataTable, Input, Static
-from textual.worker import WorkerFailed
 
 from screens.app import roll_back_pending
 from screens.dialogs import ConfirmDialog, ErrorDialog
 from screens.enrollment import EnrollmentScreen
 from screens.widgets.qr import QRCode
 from tests.support.aws import FAULTS, good_codes, serials, unassigned
+from tests.support.pilot import settle
 from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks, zbar_available
 from wizard.demo import ORPHAN_DEVICE
 from wizard.enrollment import qr_matrix
 
 ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
-
-
-async def settle(pilot):
-    await pilot.pause()
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_enroll(pilot, users):

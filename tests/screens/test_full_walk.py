@@ -3,37 +3,23 @@ then every file written searched for the secrets used (MFA seeds, keys, session 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
-from textual.worker import WorkerFailed
 
 from tests.support.aws import good_codes, serials
+from tests.support.pilot import press_button, settle
 from wizard.policies import DEFAULT_GROUP
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def settle(pilot):
-    await pilot.pause()
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def go(pilot, number: str):
     await pilot.press("escape", number)
     await settle(pilot)
     return pilot.app.screen
-
-
-async def press_button(pilot, selector):
-    await pilot.pause(0.25)  # a Button ignores a second click within its 0.2 s press effect
-    await pilot.click(selector)
-    await settle(pilot)
 
 
 async def test_full_demo_walk_and_no_secret_left_behind(demo, demo_app, services, tmp_path):

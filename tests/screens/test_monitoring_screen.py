@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from textual.widgets import Button, DataTable, Input, Static
-from textual.worker import WorkerFailed
 
 from screens.monitoring import MonitoringScreen
-
-
-async def settle(pilot):
-    await pilot.pause()
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import settle
 
 
 async def test_form_plan_apply_result_test_email(demo_app, services):

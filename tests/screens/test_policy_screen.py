@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from textual.widgets import Button, SelectionList, Static
-from textual.worker import WorkerFailed
 
 from screens.dialogs import ConfirmDialog
 from screens.policy import PolicyScreen
+from tests.support.pilot import settle
 from wizard.policies import DEFAULT_GROUP
 
 ARN = "arn:aws:iam::123456789012:policy/mfa-wizard/RequireMFA"
-
-
-async def settle(pilot):
-    await pilot.pause()
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_enforce(pilot):

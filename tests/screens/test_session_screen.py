@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import stat
 from pathlib import Path
 
 import pyotp
 from textual.widgets import Input, Select, Static
-from textual.worker import WorkerFailed
 
 from screens.dialogs import ErrorDialog
 from screens.session import SessionScreen
-
-
-async def settle(pilot):
-    await pilot.pause()
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.support.pilot import press_button, settle
 
 
 async def open_session(pilot):
@@ -32,13 +24,6 @@ async def open_session(pilot):
 
 def text(screen, selector) -> str:
     return str(screen.query_one(selector, Static).render())
-
-
-async def press_button(pilot, selector):
-    """Click a button; a Button ignores a second click within its 0.2 s press effect, as a
-    person's double click, so wait that out first."""
-    await pilot.pause(0.25)
-    await pilot.click(selector)
 
 
 async def get_session(pilot, screen, code):

@@ -1,0 +1,17 @@
+"""Running the console scripts as a user would: a subprocess with its own environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def mfa_wizard(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
+    """`mfa-wizard ARGS` (as `python -m wizard`), output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "wizard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )

@@ -1,0 +1,23 @@
+"""Pilot helpers shared by the screen tests."""
+
+from __future__ import annotations
+
+import contextlib
+
+from textual.worker import WorkerFailed
+
+
+async def settle(pilot) -> None:  # noqa: ANN001
+    """Let workers finish (a failed one is the error dialog's business) and the screen redraw."""
+    await pilot.pause()
+    with contextlib.suppress(WorkerFailed):
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def press_button(pilot, selector: str) -> None:  # noqa: ANN001
+    """Click a button; a Button ignores a second click within its 0.2 s press effect, as a
+    person's double click, so wait that out first."""
+    await pilot.pause(0.25)
+    await pilot.click(selector)
+    await settle(pilot)
