@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import os
+import subprocess
+import sys
 
 import pyotp
 import pytest
@@ -218,3 +220,26 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
     monkeypatch.setattr(audit, "root_mfa_enabled", lambda services: True)
     assert cli.run(["audit"]) == 0
     assert "Every console user has MFA." in capsys.readouterr().out
+
+
+def test_headless_commands_never_import_textual(demo_env):
+    probe = (
+        "import sys, io, contextlib\n"
+        "from wizard import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for argv in (['audit', '--format', 'json'], ['devices', 'bob.tanaka'], ['enforce', '--dry-run'], ['monitor', 'plan'], ['summary']):\n"
+        "        cli.run(argv)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'screens', 'rich'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=demo_env, timeout=120
+    )
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_demo_users_seeds_a_larger_account(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    out = mfa_wizard("--demo", "--demo-users", "40", "audit", "--format", "json", env=env)
+    doc = json.loads(out.stdout)
+    assert len(doc["users"]) == len(DEMO_USERS) + 1 + 40
+    assert out.returncode == 1
