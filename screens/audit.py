@@ -76,7 +76,8 @@ class AuditScreen(StepScreen):
             yield Static("", id="audit-filter")
         table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            # Deep paths are cut so the table fits 80 columns; search and export show them whole.
+            table.add_column(label, key=key, width=16 if key == "path" else None)
         yield table
         yield Static("", id="audit-selection")
 
