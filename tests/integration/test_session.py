@@ -15,6 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from tests.support.cli import mfa_session
 from wizard.errors import CredentialsError, UsageError
 from wizard.session_credentials import (
     FileCache,
@@ -32,17 +33,6 @@ from wizard.session_credentials import (
 )
 
 SERIAL = "arn:aws:iam::123456789012:mfa/admin"
-
-
-def mfa_session(*args: str, env: dict[str, str], timeout: int = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "from wizard.session_cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
@@ -314,22 +304,6 @@ def test_durations_out_of_range_are_refused_with_the_range(text):
     with pytest.raises(UsageError) as info:
         parse_duration(text)
     assert "900-129600" in info.value.fix or "12h" in info.value.fix
-
-
-def test_root_duration_is_capped(profile_env):
-    out = mfa_session(
-        "--profile",
-        "dev",
-        "--serial",
-        "arn:aws:iam::123456789012:mfa/root-account-mfa-device",
-        "--duration",
-        "2h",
-        "--code",
-        "123456",
-        "--no-cache",
-        env=profile_env,
-    )
-    assert out.returncode == 2 and "900-3600" in out.stderr
 
 
 def test_bad_duration_refused_before_any_aws_call(profile_env):
