@@ -62,7 +62,7 @@ def main() -> None:
         )
         script = Path(sys.executable).parent / "mfa-session"
         session_cmd = (
-            [str(script)] if script.exists() else [sys.executable, "-m", "wizard.session_cli"]
+            [str(script)] if script.exists() else [sys.executable, "-m", "wizard.cli.session"]
         )
         fill = subprocess.run(
             [*session_cmd, "--profile", "dev", "--code", "123456"],

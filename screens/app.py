@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -188,19 +187,16 @@ def create_app(ctx: WizardContext) -> WizardApp:
     return WizardApp(ctx)
 
 
-def run_tui(args: argparse.Namespace) -> int:
-    """Start the TUI for the target in `args` (embedded demo or a real/explicit endpoint)."""
-    from wizard.cli import target_services
-
-    with target_services(args) as (services, demo):
-        identity = services.identity()
-        # The demo account is new every run, so there is nothing to resume there.
-        ctx = WizardContext(services=services, identity=identity, demo=demo, resume=demo is None)
-        app = create_app(ctx)
-        try:
-            app.run()
-        finally:
-            rolled_back = roll_back_pending(ctx)
+def run_tui(services: Services, demo: DemoAccount | None = None) -> int:
+    """Run the TUI against `services` (the embedded demo when `demo` is given) until it quits."""
+    identity = services.identity()
+    # The demo account is new every run, so there is nothing to resume there.
+    ctx = WizardContext(services=services, identity=identity, demo=demo, resume=demo is None)
+    app = create_app(ctx)
+    try:
+        app.run()
+    finally:
+        rolled_back = roll_back_pending(ctx)
     if rolled_back:
         print(f"mfa-wizard: deleted {rolled_back} unfinished MFA device(s) on exit.")
     return app.return_code or 0

@@ -10,16 +10,9 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
+from screens.widgets.status import status_markup
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
-
-STATUS = {
-    "create": "[green]+ create[/]",
-    "update": "[yellow]~ update[/]",
-    "nothing": "[dim]= ok[/]",
-    "reuse": "[cyan]= reuse[/]",
-    "info": "[yellow]! note[/]",
-}
 
 
 class MonitoringScreen(StepScreen):
@@ -149,7 +142,7 @@ class MonitoringScreen(StepScreen):
         table.clear()
         for index, change in enumerate(plan.changes):
             table.add_row(
-                STATUS.get(change.status, change.status),
+                status_markup(change.status),
                 change.kind,
                 change.name,
                 change.detail,

@@ -11,21 +11,15 @@ from textual.widgets import Button, Collapsible, SelectionList, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
+from screens.widgets.status import status_markup
 from wizard.models import AuditResult
 from wizard.policies import EnforcePlan, default_users, describe_policy, load_document
-
-MARKS = {
-    "create": "[green]+ create[/]",
-    "update": "[yellow]~ update[/]",
-    "delete": "[red]- delete[/]",
-    "nothing": "[dim]= nothing[/]",
-}
 
 
 def plan_markup(plan: EnforcePlan) -> str:
     """The plan, its impact and what was left out, as Rich markup."""
     lines = ["[b]Plan[/b]"]
-    lines += [f"  {MARKS[s.status]}  {s.description}" for s in plan.steps]
+    lines += [f"  {status_markup(s.status)}  {s.description}" for s in plan.steps]
     if plan.diff:
         lines.append("[b]Policy change[/b] (new default version):")
         lines += [f"  [dim]{d.replace('[', '(')}[/dim]" for d in plan.diff[:12]]

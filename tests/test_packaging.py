@@ -32,10 +32,11 @@ def test_wheel_ships_assets_inside_the_package(tmp_path):
     for asset in ROOT.joinpath("assets").rglob("*"):
         if asset.is_file():
             assert f"wizard/assets/{asset.relative_to(ROOT / 'assets')}" in names
-    assert "screens/app.py" in names and "wizard/cli.py" in names
+    assert "screens/app.py" in names and "wizard/cli/main.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert (
-        "mfa-wizard = wizard.cli:main" in text and "mfa-session = wizard.session_cli:main" in text
+        "mfa-wizard = wizard.cli.main:main" in text
+        and "mfa-session = wizard.cli.session:main" in text
     )
     assert not any(n.startswith("tests/") for n in names)

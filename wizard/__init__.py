@@ -6,6 +6,11 @@ import os
 
 __version__ = "0.1.0"
 
+# The product's name: directories, user agent, resource prefix, keyring service. Held once here.
+APP_NAME = "mfa-wizard"
+# Every AWS resource the wizard creates carries this tag, so teardown and undo touch only those.
+TAG_KEY, TAG_VALUE = "managed-by", APP_NAME
+
 
 def assets_dir() -> Path:  # noqa: F821 - pathlib is imported lazily (mfa-session start-up)
     """The assets folder, found relative to this package, never the working directory.

@@ -1,5 +1,5 @@
 """`python -m wizard` is `mfa-wizard`."""
 
-from wizard.cli import main
+from wizard.cli.main import main
 
 main()

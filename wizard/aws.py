@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard import APP_NAME
 from wizard.errors import aws_errors
 from wizard.models import CallerIdentity
 
@@ -30,7 +31,7 @@ def botocore_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:
         retries={"mode": "standard", "max_attempts": max_attempts},
         connect_timeout=5,
         read_timeout=30,
-        user_agent_extra="mfa-wizard",
+        user_agent_extra=APP_NAME,
     )
 
 

@@ -7,8 +7,10 @@ secret: we build them from the code, the operation name and our own words, not f
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class WizardError(Exception):
@@ -255,3 +257,70 @@ def error_code(exc: BaseException) -> str:
     if isinstance(exc, WizardError):
         return exc.code
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+# "The thing is not there", across the services the wizard uses: held once, used by every read
+# that may find nothing and every delete that may find it already gone. InvalidParameterException
+# is deliberately not here: it means a bad request, not a missing resource.
+ABSENT_CODES = frozenset(
+    {
+        "NoSuchEntity",
+        "NoSuchEntityException",
+        "NoSuchBucket",
+        "NoSuchBucketPolicy",
+        "NoSuchLifecycleConfiguration",
+        "NoSuchPublicAccessBlockConfiguration",
+        "NoSuchTagSet",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "404",
+        "NotFound",
+        "NotFoundException",
+        "NotFoundError",
+        "ResourceNotFound",
+        "ResourceNotFoundException",
+        "TrailNotFoundException",
+        "PolicyNotAttachedException",
+        "PolicyNotFoundException",
+        "TargetNotFoundException",
+    }
+)
+
+
+def is_absent(exc: BaseException) -> bool:
+    """True when `exc` says the resource does not exist (or no longer does)."""
+    return error_code(exc) in ABSENT_CODES
+
+
+def aws_call(op: str, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call boto3 and re-raise any failure as a WizardError naming `op` (cause and fix)."""
+    try:
+        return call(*args, **kwargs)
+    except WizardError:
+        raise
+    except Exception as exc:  # translated by code; the original is not chained (no request data)
+        raise translate(exc, op) from None
+
+
+def absent(op: str, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T | None:
+    """Read something: its answer, or None when it does not exist; other failures translated."""
+    try:
+        return call(*args, **kwargs)
+    except WizardError:
+        raise
+    except Exception as exc:
+        if is_absent(exc):
+            return None
+        raise translate(exc, op) from None
+
+
+def delete_if_present(op: str, call: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bool:
+    """Delete something: True if it was deleted, False if it was already gone."""
+    try:
+        call(*args, **kwargs)
+    except WizardError:
+        raise
+    except Exception as exc:
+        if is_absent(exc):
+            return False
+        raise translate(exc, op) from None
+    return True

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wizard import APP_NAME
+
 # Keys that must never reach the journal, whatever a caller passes (defence in depth).
 _FORBIDDEN = ("secret", "seed", "token", "password", "base32", "qrcode")
 _lock = threading.Lock()
@@ -28,7 +30,7 @@ def journal_path() -> Path:
         return Path(override).expanduser()
     import platformdirs
 
-    return Path(platformdirs.user_state_dir("mfa-wizard", appauthor=False)) / "journal.jsonl"
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "journal.jsonl"
 
 
 @dataclass

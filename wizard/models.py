@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -175,16 +175,6 @@ class MfaDevice:
     def to_json(self) -> dict[str, Any]:
         """JSON form for `mfa-wizard devices`."""
         return {**asdict(self), "enabled_at": _iso(self.enabled_at), "virtual": self.is_virtual}
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A progress report from long domain work: 'done of total: what'."""
-
-    done: int
-    total: int
-    what: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _iso(value: datetime | None) -> str | None:

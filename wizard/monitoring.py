@@ -24,12 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard import APP_NAME, TAG_KEY, TAG_VALUE
 from wizard.aws import Services
-from wizard.errors import UsageError, aws_errors, error_code, translate
+from wizard.errors import UsageError, absent, aws_errors, delete_if_present
 from wizard.journal import record
+from wizard.plan import Status
 
-PREFIX = "mfa-wizard"
-TAG_KEY, TAG_VALUE = "managed-by", "mfa-wizard"
+PREFIX = APP_NAME
 NAMESPACE = "MfaWizard"
 SIGNIN_METRIC = "ConsoleSignInWithoutMFA"
 TRAIL_CHANGES_METRIC = "CloudTrailConfigurationChanges"
@@ -405,14 +406,14 @@ class Change:
 
     kind: str
     name: str
-    status: str  # create | update | nothing | reuse | info
+    status: Status
     detail: str
     cli: str = ""
     run: Callable[[], str] | None = field(default=None, repr=False)
 
     @property
     def changes(self) -> bool:
-        return self.status in {"create", "update"}
+        return self.status in {Status.CREATE, Status.UPDATE}
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -448,34 +449,9 @@ class MonitorPlan:
         }
 
 
-def _missing(exc: Exception) -> bool:
-    return error_code(exc) in {
-        "NoSuchBucket",
-        "404",
-        "NoSuchEntity",
-        "ResourceNotFoundException",
-        "TrailNotFoundException",
-        "NotFound",
-        "NoSuchBucketPolicy",
-        "NoSuchLifecycleConfiguration",
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "NotFoundException",
-        "NoSuchTagSet",
-        "ResourceNotFound",
-        "NotFoundError",
-        "InvalidParameterException",
-    }
-
-
 def _try(call: Callable[[], Any], op: str) -> Any | None:
     """The answer of a read, or None when the thing does not exist."""
-    try:
-        return call()
-    except Exception as exc:
-        if _missing(exc):
-            return None
-        raise translate(exc, op) from None
+    return absent(op, call)
 
 
 class Planner:
@@ -520,7 +496,7 @@ class Planner:
                 Change(
                     "trail",
                     reused["Name"],
-                    "reuse",
+                    Status.REUSE,
                     f"reuse the existing multi-region trail delivering to {log_group} (no second trail to pay for)",
                 )
             )
@@ -568,7 +544,9 @@ class Planner:
         alias = _try(lambda: kms.describe_key(KeyId=self.n.key_alias)["KeyMetadata"], "DescribeKey")
         if alias and alias.get("KeyState") == "Enabled":
             self.key_arn = alias["Arn"]
-            self.add(Change("kms key", self.n.key_alias, "nothing", "customer managed key exists"))
+            self.add(
+                Change("kms key", self.n.key_alias, Status.NOTHING, "customer managed key exists")
+            )
             return
 
         def run() -> str:
@@ -596,7 +574,7 @@ class Planner:
             Change(
                 "kms key",
                 self.n.key_alias,
-                "create",
+                Status.CREATE,
                 "customer managed key whose policy lets CloudTrail encrypt and alarms publish",
                 f"aws kms create-key --policy file://key-policy.json && aws kms create-alias --alias-name {self.n.key_alias} ...",
                 run,
@@ -629,7 +607,7 @@ class Planner:
                 Change(
                     "s3 bucket",
                     n.bucket,
-                    "create",
+                    Status.CREATE,
                     "private (Block Public Access), encrypted, versioned, lifecycle to Glacier, CloudTrail-only policy, TLS only",
                     f"aws s3api create-bucket --bucket {n.bucket}"
                     + (
@@ -647,7 +625,7 @@ class Planner:
                 Change(
                     "s3 bucket",
                     n.bucket,
-                    "update",
+                    Status.UPDATE,
                     "fix: " + ", ".join(drift),
                     f"aws s3api put-bucket-policy --bucket {n.bucket} ... (and the others)",
                     lambda: self.apply_bucket_settings(wanted, only=drift),
@@ -658,7 +636,7 @@ class Planner:
                 Change(
                     "s3 bucket",
                     n.bucket,
-                    "nothing",
+                    Status.NOTHING,
                     "private, encrypted, versioned, lifecycle and policy in place",
                 )
             )
@@ -670,7 +648,7 @@ class Planner:
                 Change(
                     "mfa delete",
                     n.bucket,
-                    "info",
+                    Status.INFO,
                     "MFA Delete is off: only the root user can turn it on (see the note)",
                 )
             )
@@ -814,7 +792,7 @@ class Planner:
                 Change(
                     "log group",
                     n.log_group,
-                    "create",
+                    Status.CREATE,
                     f"retention {self.o.retention_days} days",
                     f"aws logs create-log-group --log-group-name {n.log_group} && aws logs put-retention-policy --retention-in-days {self.o.retention_days}",
                     run,
@@ -834,7 +812,7 @@ class Planner:
                 Change(
                     "log group",
                     n.log_group,
-                    "update",
+                    Status.UPDATE,
                     f"retention {group.get('retentionInDays')} -> {self.o.retention_days} days",
                     f"aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
                     update,
@@ -845,7 +823,7 @@ class Planner:
                 Change(
                     "log group",
                     n.log_group,
-                    "nothing",
+                    Status.NOTHING,
                     f"exists, retention {self.o.retention_days} days",
                 )
             )
@@ -884,7 +862,7 @@ class Planner:
                 Change(
                     "iam role",
                     name,
-                    "create",
+                    Status.CREATE,
                     what,
                     f"aws iam create-role --role-name {name} ... && aws iam put-role-policy ...",
                     run,
@@ -895,14 +873,14 @@ class Planner:
                 Change(
                     "iam role",
                     name,
-                    "update",
+                    Status.UPDATE,
                     f"{what}: permissions differ",
                     f"aws iam put-role-policy --role-name {name} ...",
                     run,
                 )
             )
         else:
-            self.add(Change("iam role", name, "nothing", what))
+            self.add(Change("iam role", name, Status.NOTHING, what))
 
     def plan_logs_role(self) -> None:
         self.plan_role(
@@ -950,7 +928,7 @@ class Planner:
                 Change(
                     "cloudtrail",
                     n.trail,
-                    "create",
+                    Status.CREATE,
                     "multi-region, global service events, log file validation, to CloudWatch Logs; logging started",
                     f"aws cloudtrail create-trail --name {n.trail} --s3-bucket-name {n.bucket} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {n.log_group_arn} --cloud-watch-logs-role-arn {role_arn} && aws cloudtrail start-logging --name {n.trail}",
                     create,
@@ -986,7 +964,7 @@ class Planner:
                 Change(
                     "cloudtrail",
                     n.trail,
-                    "update",
+                    Status.UPDATE,
                     f"fix: {what}",
                     f"aws cloudtrail update-trail --name {n.trail} ... && aws cloudtrail start-logging --name {n.trail}",
                     update,
@@ -997,7 +975,7 @@ class Planner:
                 Change(
                     "cloudtrail",
                     n.trail,
-                    "nothing",
+                    Status.NOTHING,
                     "multi-region, validated, logging to CloudWatch Logs",
                 )
             )
@@ -1053,11 +1031,13 @@ class Planner:
 
         cli = f"aws logs put-metric-filter --log-group-name {log_group} --filter-name {name} --filter-pattern '{pattern}' --metric-transformations metricName={metric},metricNamespace={NAMESPACE},metricValue=1,defaultValue=0"
         if not existing:
-            self.add(Change("metric filter", name, "create", pattern, cli, run))
+            self.add(Change("metric filter", name, Status.CREATE, pattern, cli, run))
         elif not same:
-            self.add(Change("metric filter", name, "update", f"pattern -> {pattern}", cli, run))
+            self.add(
+                Change("metric filter", name, Status.UPDATE, f"pattern -> {pattern}", cli, run)
+            )
         else:
-            self.add(Change("metric filter", name, "nothing", pattern))
+            self.add(Change("metric filter", name, Status.NOTHING, pattern))
 
     # -- SNS
 
@@ -1094,7 +1074,7 @@ class Planner:
                 Change(
                     "sns topic",
                     n.topic,
-                    "create",
+                    Status.CREATE,
                     "only this account's CloudWatch alarms may publish"
                     + (" · KMS encrypted" if kms_id else ""),
                     f"aws sns create-topic --name {n.topic} --attributes file://topic-attributes.json",
@@ -1108,14 +1088,14 @@ class Planner:
                 Change(
                     "sns topic",
                     n.topic,
-                    "update",
+                    Status.UPDATE,
                     "topic policy / encryption differ",
                     f"aws sns set-topic-attributes --topic-arn {n.topic_arn} ...",
                     run,
                 )
             )
         else:
-            self.add(Change("sns topic", n.topic, "nothing", "policy in place"))
+            self.add(Change("sns topic", n.topic, Status.NOTHING, "policy in place"))
 
     def subscriptions(self) -> list[dict[str, Any]]:
         sns = self.s.client("sns")
@@ -1159,7 +1139,7 @@ class Planner:
                 Change(
                     "email subscription",
                     email,
-                    "create",
+                    Status.CREATE,
                     "AWS emails a confirmation link: alerts arrive only after it is clicked",
                     f"aws sns subscribe --topic-arn {self.n.topic_arn} --protocol email --notification-endpoint {email}",
                     run,
@@ -1171,7 +1151,7 @@ class Planner:
                 Change(
                     "email subscription",
                     email,
-                    "nothing",
+                    Status.NOTHING,
                     "waiting for confirmation (click the link in the email)"
                     if pending
                     else "confirmed",
@@ -1218,7 +1198,7 @@ class Planner:
                 Change(
                     "alarm",
                     name,
-                    "create",
+                    Status.CREATE,
                     f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}",
                     cli,
                     run,
@@ -1239,10 +1219,12 @@ class Planner:
         ]
         differs = [k for k in keys if alarm.get(k) != wanted[k]]
         if differs:
-            self.add(Change("alarm", name, "update", "fix: " + ", ".join(differs), cli, run))
+            self.add(Change("alarm", name, Status.UPDATE, "fix: " + ", ".join(differs), cli, run))
         else:
             self.add(
-                Change("alarm", name, "nothing", f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}")
+                Change(
+                    "alarm", name, Status.NOTHING, f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}"
+                )
             )
 
     # -- schedules
@@ -1306,7 +1288,7 @@ class Planner:
                 Change(
                     "schedule",
                     name,
-                    "create",
+                    Status.CREATE,
                     f"{expression} {self.o.timezone} -> {target.rsplit(':', 1)[-1]}",
                     cli,
                     run,
@@ -1319,10 +1301,12 @@ class Planner:
             current.get("Target", {}).get("Input"),
         ) != (expression, self.o.timezone, target, body["Target"]["Input"]):
             self.add(
-                Change("schedule", name, "update", f"-> {expression} {self.o.timezone}", cli, run)
+                Change(
+                    "schedule", name, Status.UPDATE, f"-> {expression} {self.o.timezone}", cli, run
+                )
             )
         else:
-            self.add(Change("schedule", name, "nothing", f"{expression} {self.o.timezone}"))
+            self.add(Change("schedule", name, Status.NOTHING, f"{expression} {self.o.timezone}"))
 
 
 def plan_monitoring(services: Services, options: MonitorOptions) -> tuple[Planner, MonitorPlan]:
@@ -1388,13 +1372,8 @@ def teardown(
             on_progress(text)
 
     def gone(call: Callable[[], Any], what: str, op: str) -> None:
-        try:
-            call()
-        except Exception as exc:
-            if _missing(exc):
-                return
-            raise translate(exc, op) from None
-        say(f"deleted {what}")
+        if delete_if_present(op, call):
+            say(f"deleted {what}")
 
     scheduler = services.client("scheduler")
     for name in (n.schedule_start, n.schedule_end):

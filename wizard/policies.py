@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from wizard import asset
+from wizard import TAG_KEY, TAG_VALUE, asset
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
 from wizard.journal import record
 from wizard.models import AuditResult, UserFinding
+from wizard.plan import Status
 
 POLICY_FILE = "require-mfa.json"
 SCP_FILE = "scp-require-mfa-iam-users.json"
@@ -36,7 +37,7 @@ DEFAULT_GROUP = "MFARequired"
 SCP_NAME = "RequireMFAForIAMUsers"
 MAX_POLICY_VERSIONS = 5
 RECENT_KEY_DAYS = 30
-TAG = {"Key": "managed-by", "Value": "mfa-wizard"}
+TAG = {"Key": TAG_KEY, "Value": TAG_VALUE}
 NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
 PATH_RE = re.compile(r"^/([\x21-\x7e]*/)?$")
 
@@ -120,13 +121,13 @@ class PlanStep:
     """One change (or no change) the plan will make, with the equivalent AWS CLI command."""
 
     key: str
-    status: str  # "create", "update", "delete", "nothing"
+    status: Status
     description: str
     cli: str = ""
 
     @property
     def changes(self) -> bool:
-        return self.status != "nothing"
+        return self.status != Status.NOTHING
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def plan_enforcement(
         steps.append(
             PlanStep(
                 "create_policy",
-                "create",
+                Status.CREATE,
                 f"create the policy {policy_path}{policy_name}",
                 f"aws iam create-policy --policy-name {policy_name} --path {policy_path} --policy-document file://{POLICY_FILE}",
             )
@@ -301,7 +302,7 @@ def plan_enforcement(
                 steps.append(
                     PlanStep(
                         "prune_version",
-                        "delete",
+                        Status.DELETE,
                         f"delete the oldest version {prune} (IAM keeps at most 5)",
                         f"aws iam delete-policy-version --policy-arn {arn} --version-id {prune}",
                     )
@@ -309,14 +310,16 @@ def plan_enforcement(
             steps.append(
                 PlanStep(
                     "create_version",
-                    "update",
+                    Status.UPDATE,
                     f"new default version of {policy_name} (was {previous})",
                     f"aws iam create-policy-version --policy-arn {arn} --set-as-default --policy-document file://{POLICY_FILE}",
                 )
             )
         else:
             steps.append(
-                PlanStep("policy", "nothing", f"policy {policy_name} is up to date ({previous})")
+                PlanStep(
+                    "policy", Status.NOTHING, f"policy {policy_name} is up to date ({previous})"
+                )
             )
 
     members: set[str] = set()
@@ -338,35 +341,35 @@ def plan_enforcement(
                 p["PolicyArn"] == arn
                 for p in iam.list_attached_group_policies(GroupName=group)["AttachedPolicies"]
             )
-        steps.append(PlanStep("group", "nothing", f"group {group} exists"))
+        steps.append(PlanStep("group", Status.NOTHING, f"group {group} exists"))
     else:
         steps.append(
             PlanStep(
                 "create_group",
-                "create",
+                Status.CREATE,
                 f"create the group {group}",
                 f"aws iam create-group --group-name {group}",
             )
         )
     if attached:
-        steps.append(PlanStep("attach", "nothing", f"{policy_name} is attached to {group}"))
+        steps.append(PlanStep("attach", Status.NOTHING, f"{policy_name} is attached to {group}"))
     else:
         steps.append(
             PlanStep(
                 "attach",
-                "create",
+                Status.CREATE,
                 f"attach {policy_name} to {group}",
                 f"aws iam attach-group-policy --group-name {group} --policy-arn {arn}",
             )
         )
     for user in targets:
         if user in members:
-            steps.append(PlanStep(f"member:{user}", "nothing", f"{user} is in {group}"))
+            steps.append(PlanStep(f"member:{user}", Status.NOTHING, f"{user} is in {group}"))
         else:
             steps.append(
                 PlanStep(
                     f"member:{user}",
-                    "create",
+                    Status.CREATE,
                     f"add {user} to {group}",
                     f"aws iam add-user-to-group --group-name {group} --user-name {user}",
                 )

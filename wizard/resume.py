@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from wizard import APP_NAME
 from wizard.files import write_text_atomic
 
 ALLOWED_KEYS = {"step", "selected_users", "monitor", "session_profile", "session_duration"}
@@ -23,7 +24,7 @@ def resume_path() -> Path:
         return Path(override).expanduser()
     import platformdirs
 
-    return Path(platformdirs.user_state_dir("mfa-wizard", appauthor=False)) / "resume.json"
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "resume.json"
 
 
 def load(account: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wizard import APP_NAME
 from wizard.errors import CredentialsError, UsageError
 from wizard.files import write_text_atomic
 
@@ -32,7 +33,7 @@ DEFAULT_DURATION = 43_200
 REFRESH_MARGIN_SECONDS = 5 * 60
 FORMATS = ("env", "fish", "powershell", "json", "credential-process", "dotenv")
 CACHE_BACKENDS = ("file", "keyring", "none")
-KEYRING_SERVICE = "mfa-wizard"
+KEYRING_SERVICE = APP_NAME
 CODE_ATTEMPTS = 3
 
 
@@ -248,7 +249,7 @@ def cache_dir() -> Path:
     """The per-user cache directory (platformdirs), never the project tree."""
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("mfa-wizard", appauthor=False)) / "sessions"
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "sessions"
 
 
 def cache_key(profile: str, serial: str | None, endpoint: str | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from wizard import APP_NAME
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import WizardError
@@ -122,7 +123,7 @@ def capture(services: Services) -> PostureState:
         )
 
     def schedules() -> list[str]:
-        items = services.client("scheduler").list_schedules(NamePrefix="mfa-wizard")["Schedules"]
+        items = services.client("scheduler").list_schedules(NamePrefix=APP_NAME)["Schedules"]
         return sorted(s["Name"] for s in items)
 
     try:

@@ -10,38 +10,29 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import WizardError, error_code, translate
-from wizard.journal import Entry, mark_undone, read
+from wizard.errors import WizardError, absent, aws_call, delete_if_present
+from wizard.journal import Entry, mark_undone
 
-_GONE = {
-    "NoSuchEntity",
-    "NoSuchEntityException",
-    "ResourceNotFoundException",
-    "PolicyNotAttachedException",
-    "PolicyNotFoundException",
-    "TargetNotFoundException",
-}
+
+def _outcome(deleted: bool) -> str:
+    return "undone" if deleted else "already undone"
 
 
 def _iam_call(services: Services, method: str, **kwargs: Any) -> str:
-    try:
-        getattr(services.iam, method)(**kwargs)
-    except Exception as exc:
-        if error_code(exc) in _GONE:
-            return "already undone"
-        raise translate(exc, method) from None
-    return "undone"
+    return _outcome(delete_if_present(method, getattr(services.iam, method), **kwargs))
+
+
+def _call(services: Services, service: str, method: str, **kwargs: Any) -> str:
+    client = services.client(service)
+    return _outcome(delete_if_present(method, getattr(client, method), **kwargs))
 
 
 def _delete_policy_version(services: Services, p: dict[str, Any]) -> str:
     iam = services.iam
-    try:
-        policy = iam.get_policy(PolicyArn=p["arn"])["Policy"]
-    except Exception as exc:
-        if error_code(exc) in _GONE:
-            return "already undone"
-        raise translate(exc, "GetPolicy") from None
-    if policy["DefaultVersionId"] == p["version"] and p.get("previous_default"):
+    found = absent("GetPolicy", iam.get_policy, PolicyArn=p["arn"])
+    if found is None:
+        return "already undone"
+    if found["Policy"]["DefaultVersionId"] == p["version"] and p.get("previous_default"):
         _iam_call(
             services,
             "set_default_policy_version",
@@ -54,21 +45,29 @@ def _delete_policy_version(services: Services, p: dict[str, Any]) -> str:
 def _delete_policy(services: Services, p: dict[str, Any]) -> str:
     iam = services.iam
     arn = p["arn"]
-    try:
-        entities = iam.list_entities_for_policy(PolicyArn=arn)
-    except Exception as exc:
-        if error_code(exc) in _GONE:
-            return "already undone"
-        raise translate(exc, "ListEntitiesForPolicy") from None
-    attached = [g["GroupName"] for g in entities.get("PolicyGroups", [])]
-    attached += [u["UserName"] for u in entities.get("PolicyUsers", [])]
-    attached += [r["RoleName"] for r in entities.get("PolicyRoles", [])]
+    pages = absent(
+        "ListEntitiesForPolicy",
+        lambda: list(iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn)),
+    )
+    if pages is None:
+        return "already undone"
+    attached = [g["GroupName"] for page in pages for g in page.get("PolicyGroups", [])]
+    attached += [u["UserName"] for page in pages for u in page.get("PolicyUsers", [])]
+    attached += [r["RoleName"] for page in pages for r in page.get("PolicyRoles", [])]
     if attached:
         raise WizardError(
             f"the policy {arn} is still attached to {', '.join(attached)}",
             "detach it there first (someone attached it after the wizard did), then undo again",
         )
-    for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+    versions = aws_call(
+        "ListPolicyVersions",
+        lambda: [
+            v
+            for page in iam.get_paginator("list_policy_versions").paginate(PolicyArn=arn)
+            for v in page["Versions"]
+        ],
+    )
+    for version in versions:
         if not version["IsDefaultVersion"]:
             _iam_call(
                 services, "delete_policy_version", PolicyArn=arn, VersionId=version["VersionId"]
@@ -77,15 +76,20 @@ def _delete_policy(services: Services, p: dict[str, Any]) -> str:
 
 
 def _delete_group(services: Services, p: dict[str, Any]) -> str:
-    try:
-        members = services.iam.get_group(GroupName=p["group"])["Users"]
-    except Exception as exc:
-        if error_code(exc) in _GONE:
-            return "already undone"
-        raise translate(exc, "GetGroup") from None
+    iam = services.iam
+    members = absent(
+        "GetGroup",
+        lambda: [
+            u["UserName"]
+            for page in iam.get_paginator("get_group").paginate(GroupName=p["group"])
+            for u in page["Users"]
+        ],
+    )
+    if members is None:
+        return "already undone"
     if members:
         raise WizardError(
-            f"the group {p['group']} still has members ({', '.join(u['UserName'] for u in members[:5])})",
+            f"the group {p['group']} still has members ({', '.join(members[:5])})",
             "they were added outside this wizard: remove them first, then undo again",
         )
     return _iam_call(services, "delete_group", GroupName=p["group"])
@@ -100,30 +104,9 @@ def _disable_mfa_device(services: Services, p: dict[str, Any]) -> str:
 
 
 def _detach_scp(services: Services, p: dict[str, Any]) -> str:
-    try:
-        services.client("organizations").detach_policy(
-            PolicyId=p["policy_id"], TargetId=p["target"]
-        )
-    except Exception as exc:
-        if error_code(exc) in _GONE:
-            return "already undone"
-        raise translate(exc, "DetachPolicy") from None
-    return "undone"
-
-
-def _call(services: Services, service: str, method: str, **kwargs: Any) -> str:
-    try:
-        getattr(services.client(service), method)(**kwargs)
-    except Exception as exc:
-        if error_code(exc) in _GONE | {
-            "ResourceNotFound",
-            "NoSuchBucket",
-            "TrailNotFoundException",
-            "NotFound",
-        }:
-            return "already undone"
-        raise translate(exc, method) from None
-    return "undone"
+    return _call(
+        services, "organizations", "detach_policy", PolicyId=p["policy_id"], TargetId=p["target"]
+    )
 
 
 def _delete_role(services: Services, p: dict[str, Any]) -> str:
@@ -199,10 +182,3 @@ def undo_entries(
         if on_progress:
             on_progress(f"{outcome}: {entry.action} {entry.resource}")
     return done
-
-
-def undo_last(services: Services, count: int, step: str | None = None) -> list[tuple[Entry, str]]:
-    """Undo the newest `count` reversible changes of this account (optionally of one step)."""
-    account = services.identity().account_id
-    todo = undoable(read(), account, step)[:count]
-    return undo_entries(services, todo)

@@ -198,7 +198,8 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
     """Enrol every console user without MFA; with root MFA on, the audit exits 0."""
     import time
 
-    from wizard import audit, cli
+    from wizard import audit
+    from wizard.cli import main as cli
 
     iam = demo.services().iam
     for user in [u.name for u in DEMO_USERS if u.console and not u.mfa_devices]:
@@ -225,7 +226,7 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
 def test_headless_commands_never_import_textual(demo_env):
     probe = (
         "import sys, io, contextlib\n"
-        "from wizard import cli\n"
+        "from wizard.cli import main as cli\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    for argv in (['audit', '--format', 'json'], ['devices', 'bob.tanaka'], ['enforce', '--dry-run'], ['monitor', 'plan'], ['summary']):\n"
         "        cli.run(argv)\n"

@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from wizard import cli, session_cli
+from wizard.cli import main as cli
+from wizard.cli import session as session_cli
 
 # (command, argv, words expected in the message). "{endpoint}" is the moto server.
 WIZARD_CASES = [

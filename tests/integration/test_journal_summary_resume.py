@@ -9,8 +9,9 @@ import stat
 import pytest
 from textual.worker import WorkerFailed
 
-from wizard import cli, journal, resume, summary
+from wizard import journal, resume, summary
 from wizard.audit import run_audit
+from wizard.cli import main as cli
 from wizard.policies import apply_enforcement, plan_enforcement
 
 

@@ -143,7 +143,7 @@ def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env):
     assert mfa_session("--profile", "dev", "--code", "123456", env=profile_env).returncode == 0
     probe = (
         "import sys\n"
-        "from wizard.session_cli import run\n"
+        "from wizard.cli.session import run\n"
         "sys.argv = ['mfa-session']\n"
         "rc = run(['--profile', 'dev', '--format', 'credential-process'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'keyring', 'textual', 'questionary', 'configupdater'})\n"
@@ -246,7 +246,7 @@ def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch):
     monkeypatch.setattr(
         "wizard.session_credentials.command_for_credential_process",
         lambda profile: (
-            f"{sys.executable} -c 'from wizard.session_cli import main; main()' --profile {profile} --format credential-process"
+            f"{sys.executable} -c 'from wizard.cli.session import main; main()' --profile {profile} --format credential-process"
         ),
     )
     name, changed = setup_credential_process("dev")

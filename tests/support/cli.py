@@ -20,7 +20,7 @@ def mfa_wizard(*args: str, env: dict[str, str], timeout: int = 120) -> subproces
 def mfa_session(*args: str, env: dict[str, str], timeout: int = 60) -> subprocess.CompletedProcess:
     """`mfa-session ARGS` with no terminal (stdin is /dev/null), output captured."""
     return subprocess.run(
-        [sys.executable, "-c", "from wizard.session_cli import main; main()", *args],
+        [sys.executable, "-c", "from wizard.cli.session import main; main()", *args],
         capture_output=True,
         text=True,
         env=env,

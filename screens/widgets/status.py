@@ -1,0 +1,21 @@
+"""How a planned change's status looks on screen: the domain's mark, in one colour per status."""
+
+from __future__ import annotations
+
+from wizard.plan import Status
+
+_COLOURS = {
+    Status.CREATE: "green",
+    Status.UPDATE: "yellow",
+    Status.DELETE: "red",
+    Status.NOTHING: "dim",
+    Status.REUSE: "cyan",
+    Status.INFO: "yellow",
+}
+_WORDS = {Status.NOTHING: "ok", Status.INFO: "note"}
+
+
+def status_markup(status: Status | str) -> str:
+    """`+ create` in green, `= ok` dimmed, and so on (Rich markup)."""
+    status = Status(status)
+    return f"[{_COLOURS[status]}]{status.mark} {_WORDS.get(status, status.value)}[/]"

@@ -1,0 +1,63 @@
+"""`mfa-wizard audit` and `mfa-wizard summary`: read-only reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wizard.cli.common import Handler, target_of
+from wizard.cli.output import format_audit_table, write_output
+from wizard.errors import WizardError
+from wizard.target import open_target
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`mfa-wizard audit`: exit 0 when root and every console user have MFA, 1 otherwise."""
+    from wizard import audit
+
+    try:
+        with open_target(target_of(args)) as (services, _):
+            result = audit.run_audit(services)
+    except WizardError as exc:
+        # 1 means "findings"; any failure to audit at all is 2, whatever its kind.
+        print(f"mfa-wizard: {exc.message}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = audit.to_json(result) + "\n"
+    elif args.format == "csv":
+        text = audit.to_csv(result.users)
+    else:
+        text = format_audit_table(result, show_all=args.all)
+    write_output(text, args.output)
+    return 0 if result.compliant else 1
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """`mfa-wizard summary`: the posture now, as Markdown or JSON."""
+    import json
+
+    from wizard import summary
+
+    with open_target(target_of(args)) as (services, _):
+        state = summary.capture(services)
+    text = (
+        summary.markdown(None, state)
+        if args.format == "markdown"
+        else json.dumps(summary.to_json(state), indent=2) + "\n"
+    )
+    write_output(text, args.output)
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
+    """`audit` and `summary`."""
+    audit = commands.add_parser("audit", help="list users without MFA (exit 1 if any)")
+    audit.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    audit.add_argument("--output", "-o", metavar="PATH", help="write to PATH instead of stdout")
+    audit.add_argument(
+        "--all", action="store_true", help="table format: list every user, not just findings"
+    )
+    summary = commands.add_parser("summary", help="the account's MFA posture now")
+    summary.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    summary.add_argument("--output", "-o", metavar="PATH", help="write to PATH")
+    return {"audit": cmd_audit, "summary": cmd_summary}

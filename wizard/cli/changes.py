@@ -1,0 +1,77 @@
+"""`mfa-wizard journal` and `undo`: the record of changes and their reversal."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from wizard.cli.common import Handler, positive_int, target_of
+from wizard.cli.prompts import confirm
+from wizard.target import open_target
+
+
+def cmd_journal(args: argparse.Namespace) -> int:
+    """`mfa-wizard journal`: the record of changes (no AWS call unless filtering by account)."""
+    import json
+    from dataclasses import asdict
+
+    from wizard.journal import journal_path, read
+
+    entries = read()
+    if not args.all_accounts and entries:
+        with open_target(target_of(args)) as (services, _):
+            account = services.identity().account_id
+        entries = [e for e in entries if e.account == account]
+    if args.format == "json":
+        print(json.dumps([asdict(e) for e in entries], indent=2))
+        return 0
+    if not entries:
+        print(f"The journal ({journal_path()}) has no change for this account yet.")
+        return 0
+    for e in entries:
+        mark = " (undone)" if e.undone_by else "" if e.undo or e.action == "undo" else " (no undo)"
+        print(e.describe() + mark)
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """`mfa-wizard undo --last N`: show, confirm, reverse."""
+    from wizard.journal import read
+    from wizard.undo import undoable
+
+    with open_target(target_of(args)) as (services, _):
+        todo = undoable(read(), services.identity().account_id, args.step)[: args.last]
+        return confirm_and_undo(services, todo, args.yes)
+
+
+def confirm_and_undo(services: Any, todo: list[Any], assume_yes: bool) -> int:
+    """Show the journaled changes to reverse (newest first), confirm, reverse them."""
+    from wizard.undo import undo_entries
+
+    if not todo:
+        print("Nothing to undo.")
+        return 0
+    print("Will undo, newest first:")
+    for entry in todo:
+        print(f"  {entry.time}  {entry.action} {entry.resource}")
+    if not confirm("Undo these changes?", assume_yes):
+        print("Nothing changed.")
+        return 1
+    for entry, outcome in undo_entries(services, todo):
+        print(f"  {outcome}: {entry.action} {entry.resource}")
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
+    """`journal` and `undo`."""
+    journal = commands.add_parser("journal", help="every change the wizard made, newest last")
+    journal.add_argument("--format", choices=["table", "json"], default="table")
+    journal.add_argument("--all-accounts", action="store_true", help="not only this account's")
+
+    undo = commands.add_parser("undo", help="reverse the newest reversible changes")
+    undo.add_argument(
+        "--last", type=positive_int, default=1, metavar="N", help="how many (default 1)"
+    )
+    undo.add_argument("--step", choices=["enroll", "enforce", "monitor"], help="only this step's")
+    undo.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    return {"journal": cmd_journal, "undo": cmd_undo}

@@ -1,0 +1,53 @@
+"""What every command module shares: argument types, the target options, the handler type."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from wizard.target import Target
+
+Handler = Callable[[argparse.Namespace], int]
+DEBUG_ENV = "MFA_WIZARD_DEBUG"
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """--profile/--region/--endpoint-url/--demo/--demo-users."""
+    target = parser.add_argument_group("AWS target (default: the standard AWS_* environment)")
+    target.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
+    target.add_argument("--region", help="AWS region (default: AWS_REGION / config)")
+    target.add_argument("--endpoint-url", help="AWS endpoint (default: AWS_ENDPOINT_URL)")
+    target.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against an embedded, seeded demo AWS account (nothing real is touched)",
+    )
+    target.add_argument(
+        "--demo-users",
+        type=positive_int,
+        default=0,
+        metavar="N",
+        help="with --demo: add N generated users to the demo account",
+    )
+
+
+def target_of(args: argparse.Namespace) -> Target:
+    """The AWS target the options name."""
+    return Target(
+        profile=args.profile,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        demo=args.demo,
+        demo_users=args.demo_users,
+    )

@@ -1,0 +1,109 @@
+"""`mfa-wizard enforce` and `scp`: the require-MFA policy for users and for the organization."""
+
+from __future__ import annotations
+
+import argparse
+
+from wizard.cli.changes import confirm_and_undo
+from wizard.cli.common import Handler, target_of
+from wizard.cli.output import format_enforce_plan
+from wizard.cli.prompts import confirm
+from wizard.errors import UsageError
+from wizard.target import open_target
+
+
+def cmd_enforce(args: argparse.Namespace) -> int:
+    """`mfa-wizard enforce`: plan, show, confirm, apply; `--undo` reverses it."""
+    from wizard import audit, policies
+
+    with open_target(target_of(args)) as (services, _):
+        if args.undo:
+            from wizard.journal import read
+            from wizard.undo import undoable
+
+            todo = undoable(read(), services.identity().account_id, step="enforce")
+            return confirm_and_undo(services, todo, args.yes)
+        users = [u.strip() for u in args.users.split(",") if u.strip()] if args.users else None
+        result = audit.run_audit(services)
+        plan = policies.plan_enforcement(
+            services,
+            result,
+            users=users,
+            group=args.group or policies.DEFAULT_GROUP,
+            policy_name=args.policy_name or policies.DEFAULT_POLICY_NAME,
+            policy_path=args.policy_path or policies.DEFAULT_POLICY_PATH,
+        )
+        print(format_enforce_plan(plan), end="")
+        if plan.guard:
+            raise UsageError("refused: " + plan.guard, "")
+        if plan.nothing_to_do:
+            print("\nNothing to do: the policy, the group and its members are already in place.")
+            return 0
+        if args.dry_run:
+            print("\nDry run: nothing changed.")
+            return 0
+        if not confirm("Apply these changes?", args.yes):
+            print("Nothing changed.")
+            return 1
+        for line in policies.apply_enforcement(services, plan):
+            print(f"  {line}")
+        print("Done. Undo with: mfa-wizard enforce --undo")
+    return 0
+
+
+def cmd_scp(args: argparse.Namespace) -> int:
+    """`mfa-wizard scp --preview | --apply --target ID`."""
+    import json
+
+    from wizard import policies
+
+    if args.preview:
+        print(json.dumps(policies.scp_document(), indent=2))
+        print()
+        print("\n".join(policies.scp_explanation()))
+        return 0
+    if not args.target:
+        raise UsageError(
+            "--apply needs --target", "pass the root (r-...), OU (ou-...) or account id"
+        )
+    with open_target(target_of(args)) as (services, _):
+        plan = policies.plan_scp(services, args.target)
+        if plan.policy_id and plan.attached:
+            print(f"Nothing to do: {policies.SCP_NAME} is already attached to {args.target}.")
+            return 0
+        print(json.dumps(plan.document, indent=2))
+        print("\n".join(policies.scp_explanation()))
+        action = "attach the existing" if plan.policy_id else "create and attach the"
+        print(f"Will {action} SCP {policies.SCP_NAME} to {args.target}.")
+        if not confirm("Apply this SCP to the organization?", args.yes):
+            print("Nothing changed.")
+            return 1
+        for line in policies.apply_scp(services, plan):
+            print(f"  {line}")
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
+    """`enforce` and `scp`."""
+    enforce = commands.add_parser("enforce", help="attach the require-MFA policy through a group")
+    enforce.add_argument("--group", default=None, help="group name (default MFARequired)")
+    enforce.add_argument("--policy-name", default=None, help="policy name (default RequireMFA)")
+    enforce.add_argument("--policy-path", default=None, help="policy path (default /mfa-wizard/)")
+    who = enforce.add_mutually_exclusive_group()
+    who.add_argument("--users", help="comma-separated user names")
+    who.add_argument(
+        "--all-console-users", action="store_true", help="every console user (the default)"
+    )
+    enforce.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    enforce.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    enforce.add_argument("--undo", action="store_true", help="reverse what enforce did")
+
+    scp = commands.add_parser("scp", help="organization-wide SCP for IAM users without MFA")
+    mode = scp.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--preview", action="store_true", help="print the SCP and what it does")
+    mode.add_argument(
+        "--apply", action="store_true", help="create and attach it (management account)"
+    )
+    scp.add_argument("--target", help="root, OU or account id to attach to (with --apply)")
+    scp.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    return {"enforce": cmd_enforce, "scp": cmd_scp}

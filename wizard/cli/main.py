@@ -1,0 +1,65 @@
+"""`mfa-wizard`: the TUI by default, scriptable subcommands for everything it does.
+
+Imports stay lazy: `mfa-wizard audit` never imports Textual, and `--help` imports neither Textual
+nor boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from wizard.cli import audit, changes, enforce, enroll, monitor, tui
+from wizard.cli.common import DEBUG_ENV, Handler, add_target_options
+from wizard.errors import CancelledError, UsageError, WizardError
+
+COMMAND_GROUPS = (audit, enroll, enforce, monitor, changes, tui)
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
+    """The argument parser for `mfa-wizard` and the handler of each command."""
+    from wizard import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mfa-wizard",
+        description="Audit, enroll and enforce MFA for an AWS account. Without a command: the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"mfa-wizard {__version__}")
+    add_target_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    handlers: dict[str | None, Handler] = {}
+    for group in COMMAND_GROUPS:
+        handlers.update(group.add_parsers(commands))
+    return parser, handlers
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse and dispatch; every WizardError becomes one line on stderr and an exit status."""
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo_users and not (args.demo or args.command == "demo-server"):
+        parser.error("--demo-users needs --demo")
+    try:
+        return handlers[args.command](args)
+    except WizardError as exc:
+        print(f"mfa-wizard: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mfa-wizard: cancelled (Ctrl-C); nothing was left half-done", file=sys.stderr)
+        return CancelledError.exit_code
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        from wizard.errors import translate
+
+        error = translate(exc)
+        print(f"mfa-wizard: {error.message}", file=sys.stderr)
+        print(f"(set {DEBUG_ENV}=1 to see the traceback)", file=sys.stderr)
+        return 2 if isinstance(error, UsageError) else error.exit_code
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

@@ -1,0 +1,123 @@
+"""`mfa-wizard monitor plan|apply|teardown|test-notification`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from wizard.cli.common import Handler, target_of
+from wizard.cli.output import format_monitor_plan
+from wizard.cli.prompts import confirm
+from wizard.target import open_target
+
+
+def monitor_options(args: argparse.Namespace) -> Any:
+    """MonitorOptions from the command line."""
+    from wizard.monitoring import MonitorOptions
+
+    return MonitorOptions(
+        email=args.email,
+        timezone=args.timezone,
+        quiet_hours=args.quiet_hours,
+        quiet_alarm=args.quiet_alarm,
+        insist_quiet_signin_alarm=args.insist,
+        kms=args.kms,
+        retention_days=args.retention,
+        glacier_days=args.glacier_days,
+        expire_days=args.expire_days,
+        iam_users_only=args.iam_users_only,
+        trail_changes_alarm=not args.no_trail_changes_alarm,
+        reuse_trail=not args.new_trail,
+    )
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    """`mfa-wizard monitor plan|apply|teardown|test-notification`."""
+    import json
+
+    from wizard import monitoring
+
+    options = monitoring.validate(monitor_options(args))
+    with open_target(target_of(args)) as (services, _):
+        if args.action == "teardown":
+            names = monitoring.names_for(services.identity().account_id, services.region)
+            print(
+                f"Will delete what mfa-wizard created for monitoring in {services.region} (trail {names.trail}, "
+                f"alarms, topic, filters, roles, schedules{', and the logs in ' + names.bucket if args.purge else ''})."
+            )
+            if not confirm("Tear down?", args.yes):
+                print("Nothing changed.")
+                return 1
+            done = monitoring.teardown(services, purge=args.purge)
+            print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
+            return 0
+        if args.action == "test-notification":
+            alarm = monitoring.send_test_notification(services)
+            print(
+                f"Set {alarm} to ALARM once: the email should arrive within a minute (if the subscription is confirmed)."
+            )
+            return 0
+        _, plan = monitoring.plan_monitoring(services, options)
+        if args.format == "json":
+            print(json.dumps(plan.to_json(), indent=2))
+        else:
+            print(format_monitor_plan(plan), end="")
+        if plan.nothing_to_do:
+            print(
+                "Nothing to do: every resource is in place." if args.format == "table" else "",
+                end="\n" if args.format == "table" else "",
+            )
+            return 0
+        if args.action == "plan":
+            return 0
+        if not confirm("Apply this plan?", args.yes):
+            print("Nothing changed.")
+            return 1
+        for line in monitoring.apply_monitoring(
+            plan, lambda i, n, what: print(f"  [{i}/{n}] {what}", file=sys.stderr)
+        ):
+            print(f"  {line}")
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
+    """`monitor`."""
+    monitor = commands.add_parser(
+        "monitor", help="trail, no-MFA sign-in alarm, notification, schedules"
+    )
+    monitor.add_argument("action", choices=["plan", "apply", "teardown", "test-notification"])
+    monitor.add_argument("--email", help="where alerts go (an SNS email subscription)")
+    monitor.add_argument(
+        "--timezone", default="UTC", help="IANA time zone for schedules (Asia/Tokyo)"
+    )
+    monitor.add_argument(
+        "--quiet-hours", metavar="HH:MM-HH:MM", help="weekday hours to silence --quiet-alarm"
+    )
+    monitor.add_argument(
+        "--quiet-alarm", metavar="NAME", help="the alarm whose actions quiet hours disable"
+    )
+    monitor.add_argument(
+        "--insist", action="store_true", help="allow the no-MFA alarm on the quiet-hours schedule"
+    )
+    monitor.add_argument("--kms", action="store_true", help="SSE-KMS with a customer managed key")
+    monitor.add_argument(
+        "--retention", type=int, default=365, help="log group retention in days (365)"
+    )
+    monitor.add_argument(
+        "--glacier-days", type=int, default=90, help="move logs to Glacier after N days"
+    )
+    monitor.add_argument("--expire-days", type=int, default=2557, help="delete logs after M days")
+    monitor.add_argument(
+        "--iam-users-only", action="store_true", help="narrow the filter (accounts using SSO)"
+    )
+    monitor.add_argument(
+        "--no-trail-changes-alarm", action="store_true", help="skip the second alarm"
+    )
+    monitor.add_argument("--new-trail", action="store_true", help="do not reuse an existing trail")
+    monitor.add_argument(
+        "--purge", action="store_true", help="teardown: also delete the logs in the bucket"
+    )
+    monitor.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    monitor.add_argument("--format", choices=["table", "json"], default="table")
+    return {"monitor": cmd_monitor}

@@ -1,0 +1,96 @@
+"""Plain-text output of the headless commands: tables, plans, the terminal QR, files."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from wizard.plan import Status
+
+
+def format_audit_table(result: Any, show_all: bool = False) -> str:
+    """A plain-text table of the audit for terminals and logs."""
+    from wizard.audit import humanize_age
+
+    now = result.generated_at
+    users = result.users if show_all else [u for u in result.users if u.needs_mfa]
+    header = ["USER", "PATH", "CONSOLE", "MFA", "DEVICES", "PWD USED", "KEYS"]
+    rows = [
+        [
+            u.user_name,
+            u.path,
+            "yes" if u.console_access else "no",
+            "yes" if u.mfa_active else "NO" if u.console_access else "no",
+            str(len(u.mfa_devices)),
+            humanize_age(u.password_last_used, now) if u.console_access else "-",
+            str(u.access_keys_active),
+        ]
+        for u in users
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    without = result.console_users_without_mfa
+    console = sum(1 for u in result.users if u.console_access)
+    lines.append("")
+    lines.append(
+        f"account {result.account_id}: root MFA {'on' if result.root_mfa_active else 'OFF'}; "
+        f"{len(without)} of {console} console users without MFA; "
+        f"{len(result.orphan_virtual_mfa_devices)} orphaned virtual MFA devices"
+    )
+    if not show_all and not users:
+        lines.insert(0, "Every console user has MFA.")
+    return "\n".join(lines) + "\n"
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write to PATH (atomically) or stdout; a bad path becomes a clear error."""
+    if not path or path == "-":
+        sys.stdout.write(text)
+        return
+    from wizard.files import write_text_atomic
+
+    write_text_atomic(path, text, mode=0o644)
+
+
+def terminal_qr(matrix: list[list[bool]]) -> str:
+    """The QR as half blocks, black on white, so it scans on dark and light themes."""
+    from wizard.enrollment import half_block_lines
+
+    return "\n".join(f"\x1b[30;107m{line}\x1b[0m" for line in half_block_lines(matrix))
+
+
+def format_enforce_plan(plan: Any) -> str:
+    """The enforcement plan as text: what the policy does, each step, the impact."""
+    from wizard.policies import describe_policy
+
+    lines = [f"Policy {plan.policy_arn}", *describe_policy(plan.document), "", "Plan:"]
+    for step in plan.steps:
+        lines.append(f"  {Status(step.status).mark} {step.status:<8} {step.description}")
+        if step.cli:
+            lines.append(f"      $ {step.cli}")
+    if plan.diff:
+        lines += ["", "Policy change:", *("  " + d for d in plan.diff)]
+    if plan.impact:
+        lines += ["", "Impact:"]
+        for item in plan.impact:
+            lines.append(f"  {item.user_name}:")
+            lines += [f"    - {reason}" for reason in item.reasons]
+    if plan.left_out:
+        lines += ["", "Left out:"] + [f"  {item}" for item in plan.left_out]
+    return "\n".join(lines) + "\n"
+
+
+def format_monitor_plan(plan: Any) -> str:
+    """The monitoring plan as a table with the CLI equivalents."""
+    lines = []
+    for c in plan.changes:
+        lines.append(f"  {Status(c.status).mark} {c.status:<7} {c.kind:<18} {c.name}")
+        lines.append(f"      {c.detail}")
+        if c.cli and c.changes:
+            lines.append(f"      $ {c.cli}")
+    for note in plan.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines) + "\n"

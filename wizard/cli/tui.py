@@ -1,0 +1,46 @@
+"""No command: the TUI; and `demo-server`, the seeded demo AWS in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wizard.cli.common import Handler, positive_int, target_of
+from wizard.target import open_target
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """No command: start the TUI (the only path that imports Textual)."""
+    from screens.app import run_tui
+
+    with open_target(target_of(args)) as (services, demo):
+        return run_tui(services, demo)
+
+
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    """`mfa-wizard demo-server`: the seeded server in the foreground until Ctrl-C."""
+    import threading
+
+    from wizard.demo import start_demo
+
+    account = start_demo(port=args.port, extra_users=args.demo_users)
+    try:
+        print("# demo AWS account running; paste these lines into another shell:")
+        for line in account.export_lines():
+            print(line)
+        print("# Ctrl-C stops the server.", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nstopped.", file=sys.stderr)
+    finally:
+        account.stop()
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> dict[str | None, Handler]:
+    """`demo-server`, and the TUI when no command is given."""
+    server = commands.add_parser(
+        "demo-server", help="run the seeded demo AWS in the foreground for the CLI helpers"
+    )
+    server.add_argument("--port", type=positive_int, default=0, help="port (default: a free one)")
+    return {"demo-server": cmd_demo_server, None: cmd_tui}
