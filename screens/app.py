@@ -105,9 +105,8 @@ class WizardApp(App[int]):
         self.ctx = ctx
 
     def on_mount(self) -> None:
+        # The Audit screen's first result also becomes the Summary's "before" (one audit, not two).
         self.push_screen("audit")
-        if self.ctx.before is None and self.ctx.audit_runner is None:
-            self._capture_before()
         if self.ctx.resume:
             self._resume()
 
@@ -138,12 +137,18 @@ class WizardApp(App[int]):
                 self.ctx.account_id, {"selected_users": sorted(self.ctx.selected_users), **choices}
             )
 
+    def audit_taken(self, result: AuditResult) -> None:
+        """An audit finished: the first one also captures the Summary's 'before' column."""
+        self.ctx.last_audit = result
+        if self.ctx.before is None and self.ctx.audit_runner is None:
+            self._capture_before(result)
+
     @work(thread=True, exit_on_error=False, group="before")
-    def _capture_before(self) -> None:
+    def _capture_before(self, audit: AuditResult) -> None:
         """The 'before' column of the Summary; a failure only leaves it empty."""
         from wizard.summary import capture
 
-        self.ctx.before = capture(self.ctx.services)
+        self.ctx.before = capture(self.ctx.services, audit)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # App-level workers (the 'before' capture) fail quietly: the Summary says "not captured".

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -9,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
@@ -64,6 +66,10 @@ class AuditScreen(StepScreen):
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
+    @dataclass
+    class AuditFinished(Message):
+        result: AuditResult
+
     show_all: reactive[bool] = reactive(False)
     search: reactive[str] = reactive("")
     sort_column: reactive[str] = reactive("mfa")
@@ -104,12 +110,12 @@ class AuditScreen(StepScreen):
     def load(self) -> AuditResult:
         """Run the audit in a thread; progress replaces the summary line."""
 
-        def progress(text: str) -> None:
-            self.app.call_from_thread(self._set_summary, f"[dim]{text}...[/dim]")
-
-        result = self.wizard.ctx.run_audit(progress)
-        self.app.call_from_thread(self._show_result, result)
+        result = self.wizard.ctx.run_audit(self.report_progress)
+        self.post_message(self.AuditFinished(result))
         return result
+
+    def show_progress(self, text: str) -> None:
+        self._set_summary(f"[dim]{text}...[/dim]")
 
     def worker_failed(self, worker: Worker) -> None:
         self._set_summary("[b red]The audit did not run.[/] Press r to try again.")
@@ -117,10 +123,14 @@ class AuditScreen(StepScreen):
     def _set_summary(self, markup: str) -> None:
         self.query_one("#audit-summary", Static).update(markup)
 
+    @on(AuditFinished)
+    def _audit_finished(self, event: AuditFinished) -> None:
+        self._show_result(event.result)
+
     def _show_result(self, result: AuditResult) -> None:
         self._enrolled_seen = len(self.wizard.ctx.enrolled)
         self.result = result
-        self.wizard.ctx.last_audit = result
+        self.wizard.audit_taken(result)
         known = {u.user_name for u in result.users}
         self.wizard.ctx.selected_users &= known
         self._set_summary(self._summary_markup(result))

@@ -6,9 +6,12 @@ the app's single error dialog, so no traceback ever reaches the terminal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
@@ -22,6 +25,15 @@ if TYPE_CHECKING:
 
 class StepScreen(Screen):
     """Base of the step screens; subclasses set STEP and implement compose_body()."""
+
+    @dataclass
+    class Progressed(Message):
+        """A worker's latest progress line; a newer one replaces an unhandled older one."""
+
+        text: str
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, StepScreen.Progressed)
 
     STEP: ClassVar[str] = ""
     EXPLANATION: ClassVar[str] = ""
@@ -46,6 +58,17 @@ class StepScreen(Screen):
     def compose_body(self) -> ComposeResult:
         """The step's own widgets."""
         yield from ()
+
+    def report_progress(self, text: str) -> None:
+        """Post a progress line from a worker thread (thread-safe)."""
+        self.post_message(self.Progressed(text))
+
+    @on(Progressed)
+    def _progressed(self, event: Progressed) -> None:
+        self.show_progress(event.text)
+
+    def show_progress(self, text: str) -> None:
+        """Hook: show a worker's progress line."""
 
     def on_step_label_chosen(self, event: StepLabel.Chosen) -> None:
         self.wizard.go_to_step(event.key)

@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Select, Static
@@ -88,6 +89,47 @@ class EnrollmentScreen(StepScreen):
 
     STEP = "enroll"
     EXPLANATION = "a virtual MFA device per user; codes checked here before AWS"
+
+    # What the workers report, in the past tense; each has one handler below.
+    @dataclass
+    class DevicesListed(Message):
+        user: str
+        devices: list[MfaDevice]
+
+    @dataclass
+    class DeviceCreated(Message):
+        enrollment: Enrollment
+        matrix: list[list[bool]]
+
+    @dataclass
+    class DeviceCreationFailed(Message):
+        user: str
+
+    @dataclass
+    class CodesRefused(Message):
+        message: str
+
+    @dataclass
+    class DeviceEnabled(Message):
+        device: MfaDevice
+
+    @dataclass
+    class EnrollmentFailed(Message):
+        enrollment: Enrollment
+
+    @dataclass
+    class DeviceRemoved(Message):
+        user: str
+        serial: str
+
+    @dataclass
+    class DeviceResynced(Message):
+        serial: str
+
+    @dataclass
+    class DeviceRolledBack(Message):
+        why: str
+
     BINDINGS = [
         Binding("f2", "show_key", "Key"),
         Binding("escape", "cancel", "Cancel"),
@@ -101,7 +143,6 @@ class EnrollmentScreen(StepScreen):
         self.enrollment: Enrollment | None = None
         self.devices: list[MfaDevice] = []
         self.stage = "pick"
-        self._failed_enrollment: Enrollment | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -240,15 +281,17 @@ class EnrollmentScreen(StepScreen):
         self.query_one("#enroll-back", Button).disabled = self.index == 0
         self._load_devices(user)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
+    # Its own group: a lookup never cancels an enable still reporting its outcome.
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll-lookup")
     def _load_devices(self, user: str) -> None:
         from wizard.enrollment import ensure_user
 
         ensure_user(self.wizard.ctx.services, user)
-        devices = list_devices(self.wizard.ctx.services, user)
-        self.app.call_from_thread(self._show_devices, user, devices)
+        self.post_message(self.DevicesListed(user, list_devices(self.wizard.ctx.services, user)))
 
-    def _show_devices(self, user: str, devices: list[MfaDevice]) -> None:
+    @on(DevicesListed)
+    def _show_devices(self, event: DevicesListed) -> None:
+        user, devices = event.user, event.devices
         if self.stage != "intro" or user != self.current_user:
             return
         self.devices = devices
@@ -271,10 +314,7 @@ class EnrollmentScreen(StepScreen):
         self.query_one("#enroll-start", Button).focus()
 
     def worker_failed(self, worker: object) -> None:
-        failed, self._failed_enrollment = self._failed_enrollment, None
-        if failed is not None:
-            self._enable_failed(failed)
-        elif self.stage == "intro":
+        if self.stage == "intro":
             self.query_one("#intro-devices", Static).update(
                 "[red]Could not look up this user.[/] Skip or go back."
             )
@@ -331,8 +371,12 @@ class EnrollmentScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _replace(self, user: str, serial: str, name: str) -> None:
         deactivate_device(self.wizard.ctx.services, user, serial, delete=True)
-        self.app.call_from_thread(self.notify, f"Removed {serial.rsplit('/', 1)[-1]} from {user}.")
+        self.post_message(self.DeviceRemoved(user, serial))
         self._create_now(user, name)
+
+    @on(DeviceRemoved)
+    def _device_removed(self, event: DeviceRemoved) -> None:
+        self.notify(f"Removed {event.serial.rsplit('/', 1)[-1]} from {event.user}.")
 
     @on(Button.Pressed, "#enroll-resync")
     @work(exclusive=True, group="enroll-dialog")
@@ -347,7 +391,11 @@ class EnrollmentScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _resync(self, user: str, serial: str, first: str, second: str) -> None:
         resync_device(self.wizard.ctx.services, user, serial, first, second)
-        self.app.call_from_thread(self.notify, f"Resynchronised {serial.rsplit('/', 1)[-1]}.")
+        self.post_message(self.DeviceResynced(serial))
+
+    @on(DeviceResynced)
+    def _device_resynced(self, event: DeviceResynced) -> None:
+        self.notify(f"Resynchronised {event.serial.rsplit('/', 1)[-1]}.")
 
     # ------------------------------------------------------------------ create -> QR
 
@@ -364,14 +412,17 @@ class EnrollmentScreen(StepScreen):
         except BaseException:
             enrollment.rollback()
             self.wizard.ctx.pending_enrollments.discard(enrollment)
-            self.app.call_from_thread(self._enable_start)
+            self.post_message(self.DeviceCreationFailed(user))
             raise
-        self.app.call_from_thread(self._show_qr, enrollment, matrix)
+        self.post_message(self.DeviceCreated(enrollment, matrix))
 
+    @on(DeviceCreationFailed)
     def _enable_start(self) -> None:
         self.query_one("#enroll-start", Button).disabled = False
 
-    def _show_qr(self, enrollment: Enrollment, matrix: list[list[bool]]) -> None:
+    @on(DeviceCreated)
+    def _show_qr(self, event: DeviceCreated) -> None:
+        enrollment, matrix = event.enrollment, event.matrix
         self.enrollment = enrollment
         self.query_one(QRCode).set_matrix(matrix)
         self.query_one("#qr-title", Static).update(
@@ -444,32 +495,38 @@ class EnrollmentScreen(StepScreen):
         try:
             device = enrollment.enable(first, second)
         except WrongCodesError as exc:
-            self.app.call_from_thread(self._wrong_codes, exc.verdict.message)
+            self.post_message(self.CodesRefused(exc.verdict.message))
             return
         except BaseException:
-            # enable() already deleted the device; worker_failed() records it once the error
-            # dialog is up (going back to the intro here would cancel this worker's report).
+            # enable() already deleted the device; the error itself reaches the error dialog.
             self.wizard.ctx.pending_enrollments.discard(enrollment)
-            self._failed_enrollment = enrollment
+            self.post_message(self.EnrollmentFailed(enrollment))
             raise
         self.wizard.ctx.pending_enrollments.discard(enrollment)
-        self.app.call_from_thread(self._enabled, device)
+        self.post_message(self.DeviceEnabled(device))
 
-    def _wrong_codes(self, message: str) -> None:
-        self.query_one("#verdict", Static).update(f"[b red]Not yet:[/] {message}")
+    @on(CodesRefused)
+    def _wrong_codes(self, event: CodesRefused) -> None:
+        self.query_one("#verdict", Static).update(f"[b red]Not yet:[/] {event.message}")
         self.query_one("#enroll-verify", Button).disabled = False
 
-    def _enable_failed(self, enrollment: Enrollment) -> None:
+    @on(EnrollmentFailed)
+    def _enable_failed(self, event: EnrollmentFailed) -> None:
+        enrollment = event.enrollment
         self.results[enrollment.user_name] = UserResult(
             enrollment.user_name, "failed; device deleted"
         )
         self.enrollment = None
         self._show_intro()
 
-    def _enabled(self, device: MfaDevice) -> None:
+    @on(DeviceEnabled)
+    def _enabled(self, event: DeviceEnabled) -> None:
+        device = event.device
         self.results[device.user_name] = UserResult(device.user_name, "enabled", device.serial)
         self.enrollment = None
         self.wizard.ctx.enrolled.add(device.user_name)
+        # The audit no longer tells the truth about this user: later steps read it again.
+        self.wizard.ctx.last_audit = None
         self.notify(f"MFA enabled for {device.user_name}.", title="Enroll")
         self._next_user()
 
@@ -510,11 +567,11 @@ class EnrollmentScreen(StepScreen):
         finally:
             self.wizard.ctx.pending_enrollments.discard(enrollment)
         if deleted:
-            self.app.call_from_thread(
-                self.notify,
-                f"{why.capitalize()}: the unfinished device was deleted.",
-                title="Enroll",
-            )
+            self.post_message(self.DeviceRolledBack(why))
+
+    @on(DeviceRolledBack)
+    def _rolled_back(self, event: DeviceRolledBack) -> None:
+        self.notify(f"{event.why.capitalize()}: the unfinished device was deleted.", title="Enroll")
 
     # ------------------------------------------------------------------ done
 

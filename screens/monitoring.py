@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 
 from screens.base import StepScreen
@@ -25,6 +28,27 @@ class MonitoringScreen(StepScreen):
         Binding("f6", "apply", "Apply"),
         Binding("f7", "test_notification", "Test email"),
     ]
+
+    @dataclass
+    class PlanMade(Message):
+        plan: MonitorPlan
+
+    @dataclass
+    class ChangeApplying(Message):
+        done: int
+        what: str
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, MonitoringScreen.ChangeApplying)
+
+    @dataclass
+    class PlanApplied(Message):
+        results: list[str]
+        after: MonitorPlan
+
+    @dataclass
+    class TestNotificationSent(Message):
+        alarm: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -134,7 +158,11 @@ class MonitoringScreen(StepScreen):
         from wizard.monitoring import plan_monitoring
 
         _, plan = plan_monitoring(self.wizard.ctx.services, options)
-        self.app.call_from_thread(self._show_plan, plan)
+        self.post_message(self.PlanMade(plan))
+
+    @on(PlanMade)
+    def _plan_made(self, event: PlanMade) -> None:
+        self._show_plan(event.plan)
 
     def _show_plan(self, plan: MonitorPlan) -> None:
         self.plan = plan
@@ -188,17 +216,20 @@ class MonitoringScreen(StepScreen):
         from wizard.monitoring import apply_monitoring, plan_monitoring
 
         def progress(index: int, total: int, what: str) -> None:
-            self.app.call_from_thread(self._progress, index - 1, what)
+            self.post_message(self.ChangeApplying(index - 1, what))
 
         results = apply_monitoring(plan, progress)
         _, after = plan_monitoring(self.wizard.ctx.services, plan.options)
-        self.app.call_from_thread(self._applied, results, after)
+        self.post_message(self.PlanApplied(results, after))
 
-    def _progress(self, done: int, what: str) -> None:
-        self.query_one("#monitor-progress", ProgressBar).update(progress=done)
-        self._verdict(f"[dim]{what}...[/dim]")
+    @on(ChangeApplying)
+    def _progress(self, event: ChangeApplying) -> None:
+        self.query_one("#monitor-progress", ProgressBar).update(progress=event.done)
+        self._verdict(f"[dim]{event.what}...[/dim]")
 
-    def _applied(self, results: list[str], after: MonitorPlan) -> None:
+    @on(PlanApplied)
+    def _applied(self, event: PlanApplied) -> None:
+        results, after = event.results, event.after
         bar = self.query_one("#monitor-progress", ProgressBar)
         bar.update(progress=bar.total or 0)
         self._show_plan(after)
@@ -215,8 +246,12 @@ class MonitoringScreen(StepScreen):
     def _test(self) -> None:
         from wizard.monitoring import send_test_notification
 
-        alarm = send_test_notification(self.wizard.ctx.services)
-        self.app.call_from_thread(
-            self._verdict,
-            f"[green]Set {alarm} to ALARM once[/]: the email arrives if the subscription is confirmed.",
+        self.post_message(
+            self.TestNotificationSent(send_test_notification(self.wizard.ctx.services))
+        )
+
+    @on(TestNotificationSent)
+    def _test_sent(self, event: TestNotificationSent) -> None:
+        self._verdict(
+            f"[green]Set {event.alarm} to ALARM once[/]: the email arrives if the subscription is confirmed."
         )

@@ -3,10 +3,13 @@ then apply (after a confirmation) or undo."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Collapsible, SelectionList, Static
 
 from screens.base import StepScreen
@@ -47,6 +50,25 @@ class PolicyScreen(StepScreen):
         Binding("u", "undo", "Undo"),
     ]
 
+    @dataclass
+    class StateRead(Message):
+        audit: AuditResult
+        plan: EnforcePlan
+
+    @dataclass
+    class PlanMade(Message):
+        plan: EnforcePlan
+
+    @dataclass
+    class PlanApplied(Message):
+        done: list[str]
+        after: EnforcePlan
+
+    @dataclass
+    class EnforcementUndone(Message):
+        lines: list[str]
+        after: EnforcePlan
+
     def __init__(self) -> None:
         super().__init__()
         self.plan: EnforcePlan | None = None
@@ -80,9 +102,11 @@ class PolicyScreen(StepScreen):
 
         audit = self.wizard.ctx.last_audit or run_audit(self.wizard.ctx.services)
         plan = plan_enforcement(self.wizard.ctx.services, audit)
-        self.app.call_from_thread(self._loaded, audit, plan)
+        self.post_message(self.StateRead(audit, plan))
 
-    def _loaded(self, audit: AuditResult, plan: EnforcePlan) -> None:
+    @on(StateRead)
+    def _loaded(self, event: StateRead) -> None:
+        audit, plan = event.audit, event.plan
         self.audit = audit
         self.wizard.ctx.last_audit = audit
         chosen = set(plan.users)
@@ -126,8 +150,13 @@ class PolicyScreen(StepScreen):
         from wizard.policies import plan_enforcement
 
         assert self.audit is not None
-        plan = plan_enforcement(self.wizard.ctx.services, self.audit, users=users)
-        self.app.call_from_thread(self._show_plan, plan)
+        self.post_message(
+            self.PlanMade(plan_enforcement(self.wizard.ctx.services, self.audit, users=users))
+        )
+
+    @on(PlanMade)
+    def _plan_made(self, event: PlanMade) -> None:
+        self._show_plan(event.plan)
 
     @on(SelectionList.SelectedChanged)
     def _selection_changed(self) -> None:
@@ -158,19 +187,18 @@ class PolicyScreen(StepScreen):
     def _apply(self, plan: EnforcePlan) -> None:
         from wizard.policies import apply_enforcement, plan_enforcement
 
-        def progress(text: str) -> None:
-            self.app.call_from_thread(
-                self.query_one("#enforce-plan", Static).update, f"[dim]{text}...[/dim]"
-            )
-
-        done = apply_enforcement(self.wizard.ctx.services, plan, progress)
+        done = apply_enforcement(self.wizard.ctx.services, plan, self.report_progress)
         assert self.audit is not None
         after = plan_enforcement(self.wizard.ctx.services, self.audit, users=plan.users)
-        self.app.call_from_thread(self._applied, done, after)
+        self.post_message(self.PlanApplied(done, after))
 
-    def _applied(self, done: list[str], after: EnforcePlan) -> None:
-        self._show_plan(after)
-        self.notify(f"{len(done)} change(s) made. Undo with u.", title="Enforce")
+    def show_progress(self, text: str) -> None:
+        self.query_one("#enforce-plan", Static).update(f"[dim]{text}...[/dim]")
+
+    @on(PlanApplied)
+    def _applied(self, event: PlanApplied) -> None:
+        self._show_plan(event.after)
+        self.notify(f"{len(event.done)} change(s) made. Undo with u.", title="Enforce")
 
     @on(Button.Pressed, "#enforce-undo")
     @work(exclusive=True, group="enforce-dialog")
@@ -194,8 +222,9 @@ class PolicyScreen(StepScreen):
         lines = undo_enforcement(self.wizard.ctx.services)
         assert self.audit is not None
         after = plan_enforcement(self.wizard.ctx.services, self.audit)
-        self.app.call_from_thread(self._undone, lines, after)
+        self.post_message(self.EnforcementUndone(lines, after))
 
-    def _undone(self, lines: list[str], after: EnforcePlan) -> None:
-        self._show_plan(after)
-        self.notify(f"{len(lines)} change(s) undone.", title="Undo")
+    @on(EnforcementUndone)
+    def _undone(self, event: EnforcementUndone) -> None:
+        self._show_plan(event.after)
+        self.notify(f"{len(event.lines)} change(s) undone.", title="Undo")

@@ -3,10 +3,13 @@ copy the export lines (masked until revealed), write a profile or set up credent
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
 from screens.base import StepScreen
@@ -28,6 +31,18 @@ SHOWN_FORMATS = [f for f in FORMATS if f != "credential-process"]
 
 class SessionScreen(StepScreen):
     """Form -> GetSessionToken -> the credentials, their expiry, and what to do with them."""
+
+    @dataclass
+    class DevicesFound(Message):
+        serials: list[str]
+
+    @dataclass
+    class SessionIssued(Message):
+        creds: SessionCredentials
+
+    @dataclass
+    class FileWritten(Message):
+        message: str
 
     STEP = "session"
     EXPLANATION = "temporary credentials for CLI work, unlocked with an MFA code"
@@ -109,10 +124,11 @@ class SessionScreen(StepScreen):
     def _load_devices(self, profile: str | None) -> None:
         from wizard.session_credentials import find_mfa_serials
 
-        serials = find_mfa_serials(self._services_for(profile))
-        self.app.call_from_thread(self._show_devices, serials)
+        self.post_message(self.DevicesFound(find_mfa_serials(self._services_for(profile))))
 
-    def _show_devices(self, serials: list[str]) -> None:
+    @on(DevicesFound)
+    def _show_devices(self, event: DevicesFound) -> None:
+        serials = event.serials
         select = self.query_one("#session-serial", Select)
         if not serials:
             select.set_options([])
@@ -178,8 +194,9 @@ class SessionScreen(StepScreen):
 
         services = self._services_for(profile)
         ensure_long_term(services.session, profile or "(current)")
-        creds = get_session_token(services.sts, serial, code, duration)
-        self.app.call_from_thread(self._show_creds, creds)
+        self.post_message(
+            self.SessionIssued(get_session_token(services.sts, serial, code, duration))
+        )
 
     def worker_failed(self, worker: object) -> None:
         self.query_one("#session-get", Button).disabled = False
@@ -187,7 +204,9 @@ class SessionScreen(StepScreen):
 
     # ------------------------------------------------------------------ result
 
-    def _show_creds(self, creds: SessionCredentials) -> None:
+    @on(SessionIssued)
+    def _show_creds(self, event: SessionIssued) -> None:
+        creds = event.creds
         self.creds = creds
         self.revealed = False
         self.query_one("#session-get", Button).disabled = False
@@ -209,6 +228,9 @@ class SessionScreen(StepScreen):
         )
 
     def _tick(self) -> None:
+        # The timer can fire once more while the app is closing and the widgets are gone.
+        if not self.is_attached or not self.query("#session-expiry"):
+            return
         if self.creds is not None:
             left = self.creds.seconds_left()
             style = "red" if left < 300 else "green"
@@ -268,9 +290,10 @@ class SessionScreen(StepScreen):
         from wizard.session_credentials import write_profile
 
         path = write_profile(name, creds, region=self.wizard.ctx.region)
-        self.app.call_from_thread(
-            self._verdict,
-            f"[green]Wrote profile {name} to {path}[/] (mode 0600). Use: AWS_PROFILE={name}",
+        self.post_message(
+            self.FileWritten(
+                f"[green]Wrote profile {name} to {path}[/] (mode 0600). Use: AWS_PROFILE={name}"
+            )
         )
 
     @on(Button.Pressed, "#session-setup")
@@ -299,4 +322,8 @@ class SessionScreen(StepScreen):
             if changed
             else f"Profile {new} is already set up; nothing to do."
         )
-        self.app.call_from_thread(self._verdict, message)
+        self.post_message(self.FileWritten(message))
+
+    @on(FileWritten)
+    def _file_written(self, event: FileWritten) -> None:
+        self._verdict(event.message)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from screens.base import StepScreen
@@ -19,6 +21,10 @@ from wizard.summary import PostureState, markdown
 
 class SummaryScreen(StepScreen):
     """What changed since the wizard started."""
+
+    @dataclass
+    class PostureRead(Message):
+        after: PostureState
 
     STEP = "summary"
     EXPLANATION = "the account before this sitting and now"
@@ -51,10 +57,11 @@ class SummaryScreen(StepScreen):
     def _capture(self) -> None:
         from wizard.summary import capture
 
-        after = capture(self.wizard.ctx.services)
-        self.app.call_from_thread(self._show, after)
+        self.post_message(self.PostureRead(capture(self.wizard.ctx.services)))
 
-    def _show(self, after: PostureState) -> None:
+    @on(PostureRead)
+    def _show(self, event: PostureRead) -> None:
+        after = event.after
         self.after = after
         before = self.wizard.ctx.before
         table = self.query_one("#summary-table", DataTable)

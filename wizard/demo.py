@@ -1,10 +1,9 @@
-"""The embedded demo account: moto's server on 127.0.0.1 in a background thread, seeded over HTTP.
+"""The embedded demo account: moto's server on 127.0.0.1 in a background thread, seeded in-process.
 
 Everything the wizard does in --demo goes through real HTTP to this server with the same boto3
-code used against AWS. Only two things reach into moto's in-process backend, both to make the
-demo look like a lived-in account and never on the wizard's own code path: `password_last_used`
-(AWS sets it on sign-in, which moto cannot simulate) and bulk seeding for --demo-users/benchmarks
-(10 000 users over HTTP would take minutes).
+code used against AWS. Only the seeding reaches into moto's in-process backend, never the wizard's
+own code path: it is ~60 calls that would each cost an HTTP round trip, plus what AWS records and
+moto cannot simulate (`password_last_used`, access-key last use).
 """
 
 from __future__ import annotations
@@ -17,14 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from wizard.aws import Services, botocore_config
+from wizard.aws import Services
 
 DEMO_ACCOUNT_ID = "123456789012"
 DEMO_REGION = "us-east-1"
 DEMO_ALIAS = "acme-demo"
 ADMIN_USER = "admin"
-# moto accepts any signature; these only select the default account for bootstrap calls.
-_BOOTSTRAP_KEY = "testing"
 
 
 @dataclass(frozen=True)
@@ -138,9 +135,9 @@ class DemoAccount:
         ]
 
     def stop(self) -> None:
-        """Stop the embedded server (no-op for an external one)."""
+        """Stop the embedded server (no-op for an external one) without waiting for it."""
         if self.server is not None:
-            self.server.stop()
+            stop_server(self.server)
             self.server = None
 
 
@@ -169,82 +166,78 @@ def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
     return server, f"http://{bound_host}:{bound_port}"
 
 
-def _client(
-    endpoint_url: str, service: str, key: str = _BOOTSTRAP_KEY, secret: str = _BOOTSTRAP_KEY
-) -> Any:
-    from wizard.aws import new_boto3_session
+def stop_server(server: Any) -> None:
+    """Stop a ThreadedMotoServer at once.
 
-    return new_boto3_session().client(
-        service,
-        region_name=DEMO_REGION,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=botocore_config(2),
-    )
+    werkzeug's serve_forever() looks for a shutdown request every 0.5 s, so a plain stop() costs
+    up to half a second at every exit. The serving thread is a daemon, so the shutdown runs beside
+    it and the process can leave without waiting for that poll.
+    """
+    import threading
+
+    inner = getattr(server, "_server", None)
+    if inner is None:
+        return
+    threading.Thread(target=inner.shutdown, daemon=True).start()
 
 
-def _enable_virtual_device(iam: Any, user: str, device_name: str, seeds: dict[str, str]) -> str:
+def _enable_virtual_device(backend: Any, user: str, device_name: str, seeds: dict[str, str]) -> str:
     import pyotp
 
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName=device_name)["VirtualMFADevice"]
-    serial = device["SerialNumber"]
-    seed = device["Base32StringSeed"]
-    seed = seed.decode() if isinstance(seed, bytes) else seed
-    totp = pyotp.TOTP(seed)
+    device = backend.create_virtual_mfa_device(device_name, "/")
+    serial = device.serial_number
+    totp = pyotp.TOTP(device.base32_string_seed)
     now = datetime.now(UTC).timestamp()
-    iam.enable_mfa_device(
-        UserName=user,
-        SerialNumber=serial,
-        AuthenticationCode1=totp.at(now - 30),
-        AuthenticationCode2=totp.at(now),
-    )
-    seeds[serial] = seed
+    backend.enable_mfa_device(user, serial, totp.at(now - 30), totp.at(now))
+    seeds[serial] = device.base32_string_seed
     return serial
 
 
 def seed_account(endpoint_url: str, extra_users: int = 0, rng_seed: int = 7) -> DemoAccount:
-    """Seed a realistic account through the server's HTTP API; return the admin's credentials."""
-    iam = _client(endpoint_url, "iam")
-    iam.create_account_alias(AccountAlias=DEMO_ALIAS)
+    """Seed a realistic account straight into the server's backend; return the admin's keys.
+
+    The server runs in this process, so seeding skips ~60 HTTP round trips (the wizard itself
+    only ever talks HTTP). The credential report is generated here, as on a lived-in account
+    where one exists already: the first audit does not wait for IAM to build it.
+    """
+    backend = _iam_backend()
+    backend.create_account_alias(DEMO_ALIAS)
     for group in DEMO_GROUPS:
-        iam.create_group(GroupName=group)
+        backend.create_group(group, "/")
     seeds: dict[str, str] = {}
 
-    iam.create_user(UserName=ADMIN_USER, Path="/admins/")
-    iam.create_login_profile(UserName=ADMIN_USER, Password="Demo-Admin-Passw0rd!")
-    iam.add_user_to_group(GroupName="Admins", UserName=ADMIN_USER)
+    backend.create_user(DEMO_REGION, ADMIN_USER, path="/admins/")
+    backend.create_login_profile(ADMIN_USER, "Demo-Admin-Passw0rd!")
+    backend.add_user_to_group("Admins", ADMIN_USER)
     # moto does not load AWS managed policies by default, so an inline equivalent.
-    iam.put_group_policy(
-        GroupName="Admins",
-        PolicyName="AdministratorAccess",
-        PolicyDocument=json.dumps(
+    backend.put_group_policy(
+        "Admins",
+        "AdministratorAccess",
+        json.dumps(
             {
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
             }
         ),
     )
-    key = iam.create_access_key(UserName=ADMIN_USER)["AccessKey"]
-    admin_serial = _enable_virtual_device(iam, ADMIN_USER, ADMIN_USER, seeds)
+    key = backend.create_access_key(ADMIN_USER)
+    admin_serial = _enable_virtual_device(backend, ADMIN_USER, ADMIN_USER, seeds)
 
     for user in DEMO_USERS:
-        iam.create_user(UserName=user.name, Path=user.path)
+        backend.create_user(DEMO_REGION, user.name, path=user.path)
         if user.console:
-            iam.create_login_profile(UserName=user.name, Password="Demo-Passw0rd-" + user.name)
+            backend.create_login_profile(user.name, "Demo-Passw0rd-" + user.name)
         for index in range(user.mfa_devices):
             suffix = "" if index == 0 else f"-{index + 1}"
-            _enable_virtual_device(iam, user.name, user.name + suffix, seeds)
+            _enable_virtual_device(backend, user.name, user.name + suffix, seeds)
         for _ in range(user.access_keys):
-            iam.create_access_key(UserName=user.name)
+            backend.create_access_key(user.name)
         for _ in range(user.inactive_keys):
-            inactive = iam.create_access_key(UserName=user.name)["AccessKey"]
-            iam.update_access_key(
-                UserName=user.name, AccessKeyId=inactive["AccessKeyId"], Status="Inactive"
-            )
+            inactive = backend.create_access_key(user.name)
+            backend.update_access_key(user.name, inactive.access_key_id, "Inactive")
         for group in user.groups:
-            iam.add_user_to_group(GroupName=group, UserName=user.name)
-    iam.create_virtual_mfa_device(VirtualMFADeviceName=ORPHAN_DEVICE)
+            backend.add_user_to_group(group, user.name)
+    backend.create_virtual_mfa_device(ORPHAN_DEVICE, "/")
 
     _set_sign_in_times(
         {u.name: u.days_since_sign_in for u in DEMO_USERS},
@@ -252,10 +245,11 @@ def seed_account(endpoint_url: str, extra_users: int = 0, rng_seed: int = 7) -> 
     )
     if extra_users:
         seed_bulk_users(extra_users, rng_seed=rng_seed)
+    backend.generate_report()
     return DemoAccount(
         endpoint_url=endpoint_url,
-        admin_access_key_id=key["AccessKeyId"],
-        admin_secret_access_key=key["SecretAccessKey"],
+        admin_access_key_id=key.access_key_id,
+        admin_secret_access_key=key.secret_access_key,
         admin_mfa_serial=admin_serial,
         seeds=seeds,
     )
@@ -270,12 +264,9 @@ def _iam_backend() -> Any:
 def _set_sign_in_times(days: dict[str, int | None], key_days: dict[str, int | None]) -> None:
     """Give users a plausible password_last_used and access-key last use (AWS records both on
     use, which moto cannot simulate)."""
-    try:
-        from moto.iam.models import AccessKeyLastUsed
+    from moto.iam.models import AccessKeyLastUsed
 
-        backend = _iam_backend()
-    except Exception:  # an external server: nothing to decorate
-        return
+    backend = _iam_backend()
     now = datetime.now(UTC)
     for name, ago in days.items():
         user = backend.users.get(name)
@@ -321,7 +312,7 @@ def start_demo(port: int = 0, extra_users: int = 0) -> DemoAccount:
     try:
         account = seed_account(url, extra_users=extra_users)
     except BaseException:
-        server.stop()
+        stop_server(server)
         raise
     account.server = server
     return account

@@ -13,6 +13,7 @@ from wizard import APP_NAME
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import WizardError
+from wizard.models import AuditResult
 from wizard.monitoring import SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS, names_for
 from wizard.policies import DEFAULT_GROUP
 
@@ -59,9 +60,12 @@ def _safe(call, default: str) -> str:  # noqa: ANN001 - a read that may be denie
         return default
 
 
-def capture(services: Services) -> PostureState:
-    """Read the current posture (a denied read shows as 'unknown', never an error)."""
-    audit = run_audit(services)
+def capture(services: Services, audit: AuditResult | None = None) -> PostureState:
+    """Read the current posture (a denied read shows as 'unknown', never an error).
+
+    `audit` is one just taken (the TUI's first audit), so the 'before' state costs no second one.
+    """
+    audit = audit or run_audit(services)
     n = names_for(audit.account_id, services.region)
     iam = services.iam
 
