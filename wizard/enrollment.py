@@ -97,12 +97,10 @@ class Verdict:
 
 def normalize_code(text: str, which: str = "code") -> tuple[str | None, str]:
     """('123456', '') for a well-formed code, else (None, the reason in plain words)."""
-    raw = text or ""
-    stripped = raw.strip()
+    # Apps show codes as "565 878": spaces anywhere are ignored, as people type what they see.
+    stripped = re.sub(r"\s+", "", text or "")
     if not stripped:
         return None, f"Type the {which}: six digits from the app."
-    if re.search(r"\s", stripped):
-        return None, f"The {which} has a space inside it: type the six digits without spaces."
     if not stripped.isdigit() or not stripped.isascii():
         return None, f"The {which} has letters or symbols in it: it is six digits only."
     if len(stripped) != 6:
@@ -134,6 +132,38 @@ def describe_drift(seconds: float) -> str:
     return f"about {minutes} minutes {direction}"
 
 
+def check_first_code(seed: str, first: str, *, now: float | None = None) -> Verdict:
+    """Judge the first code alone, the moment it is typed, so a typo is not found 30 s later.
+
+    Good when it matches a step near now (it may be the previous or the current code); the
+    second code, typed next, is judged with it by verify_codes().
+    """
+    code1, why1 = normalize_code(first, "first code")
+    if code1 is None:
+        return Verdict(False, "format", why1)
+    totp = _totp(seed)
+    current = int((time.time() if now is None else now) // STEP_SECONDS)
+    near = _steps_matching(totp, code1, current, ACCEPT_STEPS)
+    if near:
+        return Verdict.good(near[0])
+    far = _steps_matching(totp, code1, current, DRIFT_SEARCH_STEPS)
+    if far:
+        offset = (far[0] - current) * STEP_SECONDS
+        return Verdict(
+            False,
+            "drift",
+            f"That code matches the key, but the phone's clock is {describe_drift(offset)}. "
+            "Turn on automatic date and time on the phone, then type the code it shows.",
+            far[0],
+        )
+    return Verdict(
+        False,
+        "first_wrong",
+        "That code does not match this device. Check the app shows this account (scan the QR "
+        "shown here, not an older one) and type the code it shows now.",
+    )
+
+
 def verify_codes(
     seed: str,
     first: str,
@@ -160,7 +190,9 @@ def verify_codes(
     near1 = _steps_matching(totp, code1, current, ACCEPT_STEPS + 1)
     near2 = _steps_matching(totp, code2, current, ACCEPT_STEPS + 1)
     for s1 in near1:
-        if s1 + 1 in near2 and abs(s1 + 1 - current) <= ACCEPT_STEPS:
+        # The second code must be the current one or the one before: AWS enables a device with an
+        # older pair too, but then leaves it out of sync (sign-ins fail until a resync).
+        if s1 + 1 in near2 and current - 1 <= s1 + 1 <= current:
             if s1 in used_steps or s1 + 1 in used_steps:
                 return Verdict(
                     False,
@@ -168,6 +200,21 @@ def verify_codes(
                     "These codes were already used. Wait for the app to show two new codes (about a minute).",
                 )
             return Verdict.good(s1)
+    for s1 in near1:
+        if s1 + 1 in near2:
+            ahead = s1 + 1 > current
+            return Verdict(
+                False,
+                "stale",
+                "The codes are consecutive but "
+                + (
+                    "ahead of AWS's clock: turn on automatic date and time on the phone"
+                    if ahead
+                    else "no longer the newest: AWS would accept them yet leave the device out of sync"
+                )
+                + ". Type the code the app shows now and the next one.",
+                s1,
+            )
     for s2 in near2:
         if s2 + 1 in near1:
             return Verdict(
@@ -441,7 +488,7 @@ class Enrollment:
         if not verdict.ok:
             raise WrongCodesError(verdict)
         assert self.serial is not None and verdict.step is not None
-        code1, code2 = first.strip(), second.strip()
+        code1, code2 = normalize_code(first)[0], normalize_code(second)[0]
         try:
             self.services.iam.enable_mfa_device(
                 UserName=self.user_name,

@@ -77,6 +77,12 @@ def test_failure_at_enable_leaves_no_orphan(services, monkeypatch, fault):
     assert serials(services, "erin.kobayashi") == set()
 
 
+def error_code_of(exc: BaseException) -> str:
+    from wizard.errors import error_code
+
+    return error_code(exc) or type(exc).__name__
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_failure_after_create_before_enable_leaves_no_orphan(services, monkeypatch, fault):
     """A failure while drawing the QR (or anything between create and enable)."""
@@ -86,10 +92,14 @@ def test_failure_after_create_before_enable_leaves_no_orphan(services, monkeypat
         raise FAULTS[fault]("qr")
 
     monkeypatch.setattr(module, "qr_matrix", boom)
-    with pytest.raises((Exception, KeyboardInterrupt)):
+    expected = KeyboardInterrupt if fault == "Ctrl-C" else type(FAULTS[fault]("qr"))
+    with pytest.raises(expected) as raised:
         with Enrollment(services, "frank.ito") as enrollment:
             enrollment.create()
             enrollment.qr()
+    # The very failure reaches the caller (not a rollback error in its place), and nothing is left.
+    if fault != "Ctrl-C":
+        assert error_code_of(raised.value) == error_code_of(FAULTS[fault]("qr"))
     assert unassigned(services) == {ORPHAN}
 
 
@@ -196,8 +206,9 @@ def test_aws_rejecting_checked_codes_keeps_the_device_for_a_retry(services, monk
         # The same codes are now "used": asking again with them is refused locally.
         assert enrollment.check(*codes).kind == "reused"
         monkeypatch.setattr(services.iam, "enable_mfa_device", real)
-        later = good_codes(enrollment._seed, time.time() + 60)
-        enrollment.enable(*later)
+        # A minute later the app shows two new codes, and they go through.
+        moment = time.time() + 60
+        enrollment.enable(*good_codes(enrollment._seed, moment), now=moment)
     assert serials(services, "alice.nakamura") == {enrollment.serial}
 
 
@@ -279,7 +290,10 @@ def test_headless_enroll_ctrl_c_rolls_back_and_exits_130(services, demo_env):
     read_until(proc.stdout, "First code:")
     assert len(unassigned(services)) == 2
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=30)
+    # Wait for the exit before closing stdin: communicate() would close it at once, and the child
+    # could read end-of-input before the signal lands ("no more input" instead of "cancelled").
+    proc.wait(timeout=30)
+    stderr = proc.stderr.read()
     assert proc.returncode == 130
     assert "cancelled" in stderr and "Traceback" not in stderr
     assert unassigned(services) == {ORPHAN}

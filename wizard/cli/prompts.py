@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from wizard.errors import CancelledError
+from wizard.errors import CancelledError, UsageError
 
 
 def ask(question: str) -> str:
@@ -36,3 +36,39 @@ def confirm(question: str, assume_yes: bool) -> bool:
     if answer is None:  # Ctrl-C at the question: the same exit 130 as everywhere else
         raise KeyboardInterrupt
     return bool(answer)
+
+
+def tty_prompt(question: str) -> str:
+    """Ask on the controlling terminal, never on stdout/stderr (they may be piped or captured).
+
+    `eval "$(mfa-session)"` captures stdout, and botocore's credential_process captures stdout
+    and stderr, so the terminal itself is the only way to reach the person. It is opened twice,
+    once to read and once to write: a single "r+" text handle needs a seekable file, which a
+    terminal is not (io.UnsupportedOperation in every real pty).
+    """
+    try:
+        reader = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - closed below, both handles
+    except OSError:
+        raise UsageError(
+            "no terminal to ask for the MFA code",
+            "pass --code CODE or --totp-command CMD, or run it in a terminal",
+        ) from None
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as writer:
+            writer.write(question)
+            writer.flush()
+        line = reader.readline()
+    finally:
+        reader.close()
+    if not line:
+        raise CancelledError("no MFA code given (end of input)", "nothing was changed")
+    return line.strip()
+
+
+def tty_say(text: str) -> None:
+    """A message for the person at the terminal (stderr when there is no terminal)."""
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(text + "\n")
+    except OSError:
+        print(text, file=sys.stderr)

@@ -17,7 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from wizard.errors import CancelledError, UsageError, WizardError
+from wizard.cli.prompts import tty_prompt, tty_say
+from wizard.errors import UsageError, WizardError
 from wizard.session_credentials import (
     CACHE_BACKENDS,
     DEFAULT_DURATION,
@@ -62,32 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.add_argument("--cache", choices=CACHE_BACKENDS, help="cache backend (default: file)")
     return parser
-
-
-def tty_prompt(question: str) -> str:
-    """Ask on the controlling terminal, never on stdout/stderr (they may be piped)."""
-    try:
-        with open("/dev/tty", "r+", encoding="utf-8") as tty:
-            tty.write(question)
-            tty.flush()
-            line = tty.readline()
-    except OSError:
-        raise UsageError(
-            "no terminal to ask for the MFA code",
-            "pass --code CODE or --totp-command CMD, or run it in a terminal",
-        ) from None
-    if not line:
-        raise CancelledError("no MFA code given", "nothing was changed")
-    return line.strip()
-
-
-def tty_say(text: str) -> None:
-    """A message for the person at the terminal (stderr when there is no terminal)."""
-    try:
-        with open("/dev/tty", "w", encoding="utf-8") as tty:
-            tty.write(text + "\n")
-    except OSError:
-        print(text, file=sys.stderr)
 
 
 def code_source(args: argparse.Namespace):  # noqa: ANN201 - a small closure factory
@@ -265,3 +240,7 @@ def run_setup(argv: Sequence[str]) -> int:
 def main() -> None:
     """Console-script entry point."""
     sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Prompts in a real pseudo-terminal, the way a person meets them (pexpect, no monkeypatching).
+
+`mfa-session` asks for the code on the controlling terminal: through `eval "$(...)"` in bash
+(stdout captured), and through botocore's credential_process (stdout and stderr captured).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.integration.conftest import SERIAL
+
+VENV_BIN = Path(sys.executable).parent
+MFA_SESSION = str(VENV_BIN / "mfa-session")
+pytestmark = pytest.mark.skipif(
+    not Path(MFA_SESSION).exists(), reason="the console scripts are installed by `pip install -e`"
+)
+
+
+def cache_files(env: dict[str, str]) -> list[Path]:
+    root = Path(env["XDG_CACHE_HOME"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def bash(env: dict[str, str]) -> pexpect.spawn:
+    shell = pexpect.spawn(
+        shutil.which("bash") or "/bin/bash",
+        ["--norc", "--noprofile"],
+        env={**env, "PS1": "$ ", "TERM": "xterm"},
+        encoding="utf-8",
+        dimensions=(24, 80),
+        timeout=60,
+    )
+    shell.expect_exact("$ ")
+    return shell
+
+
+def test_eval_in_bash_asks_for_the_code_on_the_terminal_and_exports(profile_env):
+    shell = bash(profile_env)
+    shell.sendline(f'eval "$({MFA_SESSION} --profile dev)"')
+    shell.expect_exact("MFA code for admin: ")
+    shell.sendline("123 456")  # typed as the app shows it
+    shell.expect_exact("$ ")
+    shell.sendline('test -n "$AWS_SESSION_TOKEN" && echo "token-${#AWS_SESSION_TOKEN}-set"')
+    shell.expect(r"token-\d+-set")
+    shell.sendline("echo $AWS_ACCESS_KEY_ID")
+    shell.expect(r"(A[A-Z0-9]{15,})\r\n")
+    # Temporary keys, not the long-term ones in ~/.aws/credentials.
+    assert shell.match.group(1) not in Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
+    assert cache_files(profile_env), "the session was cached for the next run"
+
+
+def test_ctrl_c_at_the_prompt_exits_130_and_caches_nothing(profile_env):
+    child = pexpect.spawn(
+        MFA_SESSION, ["--profile", "dev"], env=profile_env, encoding="utf-8", timeout=60
+    )
+    child.expect_exact("MFA code for admin: ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "cancelled" in child.before and "Traceback" not in child.before
+    assert cache_files(profile_env) == []
+
+
+def test_end_of_input_at_the_prompt_cancels_cleanly(profile_env):
+    child = pexpect.spawn(
+        MFA_SESSION, ["--profile", "dev"], env=profile_env, encoding="utf-8", timeout=60
+    )
+    child.expect_exact("MFA code for admin: ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "no MFA code given" in child.before and "Traceback" not in child.before
+    assert cache_files(profile_env) == []
+
+
+def test_credential_process_prompts_on_a_cache_miss_through_botocore(profile_env):
+    # `mfa-session setup dev` writes [profile dev-mfa] credential_process = <this mfa-session>.
+    setup = pexpect.run(
+        MFA_SESSION, args=["setup", "dev"], env=profile_env, encoding="utf-8", withexitstatus=True
+    )
+    assert setup[1] == 0 and "Added profile dev-mfa" in setup[0]
+    assert MFA_SESSION in Path(profile_env["AWS_CONFIG_FILE"]).read_text()
+    script = (
+        "import boto3\n"
+        "s = boto3.Session(profile_name='dev-mfa')\n"
+        "print('ARN', s.client('sts').get_caller_identity()['Arn'])\n"
+        "print('TOKEN', bool(s.get_credentials().get_frozen_credentials().token))\n"
+    )
+    child = pexpect.spawn(
+        sys.executable, ["-c", script], env=profile_env, encoding="utf-8", timeout=90
+    )
+    child.expect_exact("MFA code for admin: ")
+    child.sendline("123456")
+    child.expect(r"ARN arn:aws:\S+:(\d{12}):")
+    assert child.match.group(1) == SERIAL.split(":")[4]
+    child.expect_exact("TOKEN True")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert child.match is not None
