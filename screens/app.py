@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from textual import work
-from textual.app import App
+from textual import on, work
+from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.worker import Worker
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
-from screens.audit import AuditScreen
-from screens.dialogs import ErrorDialog
-from screens.enrollment import EnrollmentScreen
-from screens.monitoring import MonitoringScreen
-from screens.policy import PolicyScreen
-from screens.session import SessionScreen
 from screens.steps import STEPS, step
-from screens.summary import SummaryScreen
 from wizard import asset
 from wizard.errors import WizardError, translate
 
@@ -29,6 +26,12 @@ if TYPE_CHECKING:
     from wizard.enrollment import Enrollment
     from wizard.models import AuditResult, CallerIdentity
     from wizard.summary import PostureState
+    from wizard.target import Target
+
+
+def _lazy(module: str, name: str) -> Callable[[], Screen]:
+    """A screen factory that imports its module on first use (start-up imports one screen)."""
+    return lambda: getattr(import_module(module), name)()
 
 
 @dataclass
@@ -84,12 +87,12 @@ class WizardApp(App[int]):
     TITLE = "mfa-wizard"
     CSS_PATH = str(asset("styles", "app.tcss"))
     SCREENS = {
-        "audit": AuditScreen,
-        "enroll": EnrollmentScreen,
-        "enforce": PolicyScreen,
-        "session": SessionScreen,
-        "monitor": MonitoringScreen,
-        "summary": SummaryScreen,
+        "audit": _lazy("screens.audit", "AuditScreen"),
+        "enroll": _lazy("screens.enrollment", "EnrollmentScreen"),
+        "enforce": _lazy("screens.policy", "PolicyScreen"),
+        "session": _lazy("screens.session", "SessionScreen"),
+        "monitor": _lazy("screens.monitoring", "MonitoringScreen"),
+        "summary": _lazy("screens.summary", "SummaryScreen"),
     }
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -100,15 +103,49 @@ class WizardApp(App[int]):
         *[Binding(str(s.number), f"go('{s.key}')", s.title, show=False) for s in STEPS],
     ]
 
-    def __init__(self, ctx: WizardContext) -> None:
+    @dataclass
+    class Connected(Message):
+        """The AWS target answered (the demo server is up and seeded): the steps can start."""
+
+        ctx: WizardContext
+
+    def __init__(
+        self,
+        ctx: WizardContext | None = None,
+        connect: Callable[[], WizardContext] | None = None,
+    ) -> None:
         super().__init__()
-        self.ctx = ctx
+        if ctx is None and connect is None:
+            raise ValueError("WizardApp needs a context or a way to connect")
+        self.ctx: WizardContext = ctx  # type: ignore[assignment] - set by Connected otherwise
+        self._connect = connect
+        # A failure to reach AWS at start: run_tui reports it after the app closes.
+        self.connect_error: WizardError | None = None
 
     def on_mount(self) -> None:
+        if self.ctx is None:
+            # Paint at once; the embedded server (or STS) answers in the background.
+            self.push_screen(ConnectingScreen())
+            self._connect_worker()
+            return
+        self._start()
+
+    def _start(self) -> None:
         # The Audit screen's first result also becomes the Summary's "before" (one audit, not two).
         self.push_screen("audit")
         if self.ctx.resume:
             self._resume()
+
+    @work(thread=True, exit_on_error=False, group="connect")
+    def _connect_worker(self) -> None:
+        assert self._connect is not None
+        self.post_message(self.Connected(self._connect()))
+
+    @on(Connected)
+    def _connected(self, event: Connected) -> None:
+        self.ctx = event.ctx
+        self.pop_screen()
+        self._start()
 
     def _resume(self) -> None:
         """Back to the step reached last time, with the users chosen then."""
@@ -151,8 +188,12 @@ class WizardApp(App[int]):
         self.ctx.before = capture(self.ctx.services, audit)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # App-level workers (the 'before' capture) fail quietly: the Summary says "not captured".
-        return
+        # Not reaching AWS at start ends the app with the cause and fix (run_tui prints them).
+        if event.worker.group == "connect" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.connect_error = error if isinstance(error, WizardError) else translate(error)
+            self.exit(return_code=self.connect_error.exit_code)
+        # Other app-level workers (the 'before' capture) fail quietly: the Summary says so.
 
     def action_go(self, key: str) -> None:
         self.go_to_step(key)
@@ -183,6 +224,8 @@ class WizardApp(App[int]):
 
     def show_error(self, exc: BaseException, title: str = "Something went wrong") -> None:
         """The single error dialog: cause and fix, never a traceback."""
+        from screens.dialogs import ErrorDialog
+
         error = exc if isinstance(exc, WizardError) else translate(exc)
         self.push_screen(ErrorDialog(title, error.cause, error.fix))
 
@@ -192,16 +235,57 @@ def create_app(ctx: WizardContext) -> WizardApp:
     return WizardApp(ctx)
 
 
-def run_tui(services: Services, demo: DemoAccount | None = None) -> int:
-    """Run the TUI against `services` (the embedded demo when `demo` is given) until it quits."""
-    identity = services.identity()
-    # The demo account is new every run, so there is nothing to resume there.
-    ctx = WizardContext(services=services, identity=identity, demo=demo, resume=demo is None)
-    app = create_app(ctx)
+class ConnectingScreen(Screen):
+    """What the first frame shows while the AWS target (or the demo server) comes up.
+
+    Static on purpose: an animated indicator would take the interpreter from the thread that is
+    starting the server, and make the wait longer than what it decorates.
+    """
+
+    BINDINGS = [Binding("q", "app.quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(" mfa-wizard ", id="identity-bar")
+        yield Static("Connecting to AWS (starting the demo account when --demo)...", id="connecting")
+        yield Footer()
+
+
+def run_tui(target: Target) -> int:
+    """Run the TUI against `target` until it quits: the first frame paints before AWS answers.
+
+    The target (for --demo, the embedded server) is opened in a worker, so the app is on screen
+    while moto starts and seeds; a failure to connect ends the app and is raised here.
+    """
+    demo_holder: list[DemoAccount] = []
+
+    def connect() -> WizardContext:
+        if target.demo:
+            from wizard.demo import start_demo
+
+            demo = start_demo(extra_users=target.demo_users)
+            demo_holder.append(demo)
+            services = demo.services()
+        else:
+            from wizard.aws import make_services
+
+            services = make_services(target.profile, target.region, target.endpoint_url)
+        # The demo account is new every run, so there is nothing to resume there.
+        return WizardContext(
+            services=services,
+            identity=services.identity(),
+            demo=demo_holder[0] if demo_holder else None,
+            resume=not target.demo,
+        )
+
+    app = WizardApp(connect=connect)
     try:
         app.run()
     finally:
-        rolled_back = roll_back_pending(ctx)
+        rolled_back = roll_back_pending(app.ctx) if app.ctx is not None else 0
+        for demo in demo_holder:
+            demo.stop()
+    if app.connect_error is not None:
+        raise app.connect_error
     if rolled_back:
         print(f"mfa-wizard: deleted {rolled_back} unfinished MFA device(s) on exit.")
     return app.return_code or 0

@@ -6,15 +6,13 @@ import argparse
 import sys
 
 from wizard.cli.common import Handler, positive_int, target_of
-from wizard.target import open_target
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """No command: start the TUI (the only path that imports Textual)."""
     from screens.app import run_tui
 
-    with open_target(target_of(args)) as (services, demo):
-        return run_tui(services, demo)
+    return run_tui(target_of(args))
 
 
 def cmd_demo_server(args: argparse.Namespace) -> int:
