@@ -263,6 +263,74 @@ def otpauth_uri(seed: str, device_name: str, account_label: str) -> str:
     return f"otpauth://totp/{label}?secret={seed}&issuer={ISSUER}"
 
 
+# AWS's Base32StringSeed is 64 characters; the QR's size depends on the length, not the content,
+# so the size can be known before the device (and its seed) exists.
+SEED_LENGTH = 64
+
+
+def otpauth_candidates(seed: str, device_name: str, account_label: str) -> list[str]:
+    """otpauth URIs for one seed, most informative first, each shorter than the one before.
+
+    The label and issuer are only what the app displays; the secret is what matters. A long
+    user name makes a QR too tall for an 80x24 terminal, so the label gives way in steps:
+    the account alias goes, then the issuer, then the name is shortened (with a "~").
+    """
+    full = otpauth_uri(seed, device_name, account_label)
+    name = quote(device_name, safe="@")
+    shorter = [
+        full,
+        f"otpauth://totp/{name}?secret={seed}&issuer={ISSUER}",
+        f"otpauth://totp/{name}?secret={seed}",
+    ]
+    for keep in (40, 24, 12):
+        if len(device_name) > keep:
+            shorter.append(f"otpauth://totp/{quote(device_name[:keep], safe='@')}~?secret={seed}")
+    return shorter
+
+
+def qr_rows(matrix: list[list[bool]]) -> int:
+    """Terminal rows the matrix takes when drawn with half blocks (two modules a row)."""
+    return (len(matrix) + 1) // 2
+
+
+def fit_qr(
+    seed: str, device_name: str, account_label: str, max_rows: int | None
+) -> tuple[str, list[list[bool]]]:
+    """The most informative (uri, matrix) whose QR fits in `max_rows` rows (None: no limit).
+
+    Raises QrTooBigError, naming the rows needed, when even the shortest label does not fit:
+    a QR cut by the terminal's edge cannot be scanned, so it is never drawn.
+    """
+    candidates = otpauth_candidates(seed, device_name, account_label)
+    smallest = None
+    for uri in candidates:
+        matrix = qr_matrix(uri)
+        if max_rows is None or qr_rows(matrix) <= max_rows:
+            return uri, matrix
+        smallest = matrix if smallest is None or len(matrix) < len(smallest) else smallest
+    assert smallest is not None
+    raise QrTooBigError(qr_rows(smallest), len(smallest[0]), max_rows or 0)
+
+
+def qr_size_needed(device_name: str, account_label: str) -> tuple[int, int]:
+    """(rows, columns) of the smallest QR possible for this name, known before creating it."""
+    placeholder = "A" * SEED_LENGTH
+    matrix = qr_matrix(otpauth_candidates(placeholder, device_name, account_label)[-1])
+    return qr_rows(matrix), len(matrix[0])
+
+
+class QrTooBigError(UsageError):
+    """The terminal is too small for a scannable QR."""
+
+    def __init__(self, rows: int, columns: int, available: int) -> None:
+        super().__init__(
+            f"the terminal is too small for the QR code ({columns}x{rows} characters needed, "
+            f"{available} rows free)",
+            "make the window taller (or the font smaller), or run with --show-key to type the key in",
+        )
+        self.rows, self.columns = rows, columns
+
+
 def qr_matrix(uri: str) -> list[list[bool]]:
     """The QR modules for `uri`: error correction L and a one-module quiet zone (True = dark).
 
@@ -327,6 +395,53 @@ def account_label(services: Services) -> str:
     except Exception:  # an alias is cosmetic: fall back rather than fail the enrolment
         aliases = []
     return aliases[0] if aliases else services.identity().account_id
+
+
+def device_name_of(serial: str) -> str:
+    """The device name in a virtual device's serial (arn:...:mfa/PATH/NAME -> NAME)."""
+    return serial.rsplit("/", 1)[-1]
+
+
+def unassigned_devices(services: Services) -> list[str]:
+    """Serials of the account's unassigned virtual MFA devices (leftovers of failed attempts)."""
+    return [
+        d["SerialNumber"]
+        for d in paginate(
+            services.iam,
+            "list_virtual_mfa_devices",
+            "VirtualMFADevices",
+            page_size=1000,
+            AssignmentStatus="Unassigned",
+        )
+    ]
+
+
+def leftover_named(services: Services, device_name: str) -> str | None:
+    """The serial of an unassigned virtual device called `device_name`, if one is in the way."""
+    return next((s for s in unassigned_devices(services) if device_name_of(s) == device_name), None)
+
+
+def free_device_name(services: Services, user_name: str, existing: list[MfaDevice]) -> str:
+    """user, user-2, user-3...: the first name no device of this user or leftover has taken."""
+    taken = {device_name_of(d.serial) for d in existing}
+    taken |= {device_name_of(s) for s in unassigned_devices(services)}
+    if user_name not in taken:
+        return user_name
+    n = 2
+    while f"{user_name}-{n}" in taken:
+        n += 1
+    return f"{user_name}-{n}"
+
+
+def remove_leftover(services: Services, serial: str) -> None:
+    """Delete an unassigned device; refuses if it was assigned meanwhile (someone's MFA)."""
+    if serial not in unassigned_devices(services):
+        raise UsageError(
+            f"{serial} is no longer an unassigned leftover (it was assigned to a user)",
+            "leave it alone; pick another device name with --device-name",
+        )
+    with aws_errors("DeleteVirtualMFADevice"):
+        services.iam.delete_virtual_mfa_device(SerialNumber=serial)
 
 
 def default_device_name(user_name: str, existing: list[MfaDevice]) -> str:
@@ -398,6 +513,7 @@ class Enrollment:
         self._seed: str | None = None
         self._uri: str | None = None
         self._used_steps: set[int] = set()
+        self._label = ""
 
     def __repr__(self) -> str:
         return (
@@ -429,7 +545,7 @@ class Enrollment:
             )
         name = self.device_name or default_device_name(self.user_name, existing)
         self.device_name = name
-        label = account_label(self.services)
+        label = self._label = account_label(self.services)
         try:
             answer = self.services.iam.create_virtual_mfa_device(VirtualMFADeviceName=name)
         except Exception as exc:
@@ -462,9 +578,12 @@ class Enrollment:
             raise WizardError("no device has been created yet", "call create() first")
         return " ".join(self._seed[i : i + 4] for i in range(0, len(self._seed), 4))
 
-    def qr(self) -> list[list[bool]]:
-        """The QR matrix of the URI."""
-        return qr_matrix(self.uri)
+    def qr(self, max_rows: int | None = None) -> list[list[bool]]:
+        """The QR matrix, its label shortened if need be to fit `max_rows` terminal rows."""
+        if self._seed is None or self.device_name is None:
+            raise WizardError("no device has been created yet", "call create() first")
+        self._uri, matrix = fit_qr(self._seed, self.device_name, self._label, max_rows)
+        return matrix
 
     def demo_codes(self, now: float | None = None) -> tuple[str, str, int]:
         """(current code, next code, seconds left): only for the --demo authenticator panel."""
@@ -474,6 +593,12 @@ class Enrollment:
         totp = _totp(self._seed)
         left = STEP_SECONDS - int(moment) % STEP_SECONDS
         return totp.at(moment), totp.at(moment + STEP_SECONDS), left
+
+    def check_first(self, first: str, now: float | None = None) -> Verdict:
+        """The local verdict on the first code alone, the moment it is typed."""
+        if self._seed is None:
+            raise WizardError("no device has been created yet", "call create() first")
+        return check_first_code(self._seed, first, now=now)
 
     def check(self, first: str, second: str, now: float | None = None) -> Verdict:
         """The local verdict on two codes (no AWS call)."""

@@ -3,43 +3,150 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from wizard.cli.common import Handler, target_of
-from wizard.cli.output import terminal_qr
-from wizard.cli.prompts import ask, confirm
+from wizard.cli.prompts import confirm
 from wizard.errors import UsageError, WizardError
 from wizard.target import open_target
 
 ENROLL_ATTEMPTS = 3
+# Below the QR: one line of help, one prompt. The QR must stay whole on screen above them.
+LINES_BELOW_QR = 2
+
+
+@contextmanager
+def hangup_is_cancel() -> Iterator[None]:
+    """SIGHUP/SIGTERM (a closed terminal, a kill) cancel like Ctrl-C, so the device is rolled back."""
+
+    def cancel(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def open_terminal() -> TextIO | None:
+    """A writer on the controlling terminal, or None: the QR and the key go nowhere else."""
+    try:
+        return open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError:
+        return None
+
+
+def enroll_who(services: Any, user: str | None) -> str:
+    """The named user, or the caller itself when it is an IAM user (self-enrolment)."""
+    if user:
+        return user
+    identity = services.identity()
+    if not identity.is_iam_user:
+        raise UsageError(
+            f"you are signed in as {identity.short}, not as an IAM user",
+            "name the user to enrol (`mfa-wizard enroll USER`), or run this with the IAM user's own keys",
+        )
+    return identity.name
+
+
+def pick_device_name(services: Any, user: str, wanted: str | None, existing: list) -> str:
+    """The device name, after clearing (or stepping around) a leftover of an earlier attempt."""
+    from wizard.enrollment import (
+        default_device_name,
+        free_device_name,
+        leftover_named,
+        remove_leftover,
+    )
+
+    name = wanted or default_device_name(user, existing)
+    leftover = leftover_named(services, name)
+    if leftover is None:
+        return name
+    print(
+        f"A virtual MFA device named {name} already exists but is assigned to nobody "
+        "(left over from an earlier attempt; removing it takes MFA from no one)."
+    )
+    if sys.stdin.isatty() and confirm(f"Remove that leftover and use the name {name}?", False):
+        remove_leftover(services, leftover)
+        print(f"Removed the leftover {leftover}.")
+        return name
+    free = free_device_name(services, user, existing)
+    print(f"Using the free name {free} instead (the leftover stays; see `mfa-wizard audit`).")
+    return free
+
+
+def ask_code(question: str) -> str:
+    """A code typed at the terminal (plain line input: no cursor tricks that could scroll the QR)."""
+    from wizard.cli.prompts import tty_prompt
+
+    return tty_prompt(question + " ")
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    """`mfa-wizard enroll USER`: QR, two codes verified locally, enable; roll back on any exit."""
-    from wizard.enrollment import Enrollment, WrongCodesError, default_device_name
+    """`mfa-wizard enroll [USER]`: QR, each code checked as typed, enable; roll back on any exit."""
+    from wizard.enrollment import (
+        Enrollment,
+        WrongCodesError,
+        account_label,
+        half_block_lines,
+        qr_size_needed,
+    )
 
-    with open_target(target_of(args)) as (services, demo):
-        with Enrollment(services, args.user, args.device_name) as enrollment:
+    terminal = open_terminal()
+    if terminal is None:
+        # Checked before anything is created: the seed must never land in a file or a pipe.
+        raise UsageError(
+            "no terminal to show the QR code on",
+            "run `mfa-wizard enroll` in a terminal; the QR code and the key are never written to files or pipes",
+        )
+    with terminal, open_target(target_of(args)) as (services, demo), hangup_is_cancel():
+        user = enroll_who(services, args.user)
+        with Enrollment(services, user, args.device_name) as enrollment:
             existing = enrollment.existing_devices()
-            name = enrollment.device_name or default_device_name(args.user, existing)
+            name = pick_device_name(services, user, args.device_name, existing)
             enrollment.device_name = name
+            columns, rows = os.get_terminal_size(terminal.fileno())
+            free_rows = rows - LINES_BELOW_QR
+            need_rows, need_columns = qr_size_needed(name, account_label(services))
+            if not args.show_key and (need_rows > free_rows or need_columns > columns):
+                raise UsageError(
+                    f"the terminal ({columns}x{rows}) is too small for the QR code "
+                    f"({need_columns}x{need_rows + LINES_BELOW_QR} needed); nothing was created",
+                    "enlarge the window (or make the font smaller) and run again, or add --show-key to type the key in",
+                )
             print(
-                f"Will create a virtual MFA device {name} for {args.user} "
+                f"Will create a virtual MFA device {name} for {user} "
                 f"(has {len(existing)} device(s) now) and enable it after two codes check out."
             )
             serial = enrollment.create()
-            print(terminal_qr(enrollment.qr()))
-            print(f"Scan this with an authenticator app: {enrollment.device_name} @ account.")
             if args.show_key:
-                print(f"Key for manual entry: {enrollment.manual_key}")
+                terminal.write(f"Key for manual entry: {enrollment.manual_key}\n")
             else:
-                print("Can't scan? Run again with --show-key for the key to type in.")
+                matrix = enrollment.qr(max_rows=free_rows)
+                terminal.write(
+                    "".join(f"\x1b[30;107m{line}\x1b[0m\n" for line in half_block_lines(matrix))
+                )
+            help_line = "Scan it with an authenticator app, then type its codes."
+            if demo is not None:
+                now_code, next_code, left = enrollment.demo_codes()
+                help_line = f"Demo app: {now_code[:3]} {now_code[3:]}, next {next_code[:3]} {next_code[3:]} in {left} s."
+            terminal.write(help_line[:columns] + "\n")
+            terminal.flush()
             for attempt in range(1, ENROLL_ATTEMPTS + 1):
-                if demo is not None:
-                    now_code, next_code, left = enrollment.demo_codes()
-                    print(f"(demo authenticator: {now_code}, next {next_code} in {left} s)")
-                first = ask("First code:")
-                second = ask("Second code (the next one the app shows):")
+                first = ask_code("First code:")
+                early = enrollment.check_first(first)
+                if not early.ok:
+                    # Refused at once: nobody waits 30 s for the next code to learn of a typo.
+                    print(f"Not that one: {early.message}", file=sys.stderr)
+                    continue
+                second = ask_code("Next code (when the app changes):")
                 try:
                     enrollment.enable(first, second)
                 except WrongCodesError as exc:
@@ -48,10 +155,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                     if left_tries:
                         print(f"{left_tries} tries left.", file=sys.stderr)
                     continue
-                print(f"Enabled {serial} for {args.user}.")
+                print(f"Enabled {serial} for {user}.")
                 return 0
         raise WizardError(
-            f"gave up after {ENROLL_ATTEMPTS} wrong code pairs",
+            f"gave up after {ENROLL_ATTEMPTS} wrong codes",
             "the new device was deleted; check the phone's clock and run the command again",
         )
 
@@ -105,7 +212,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     enroll = commands.add_parser(
         "enroll", help="enrol a virtual MFA device for USER (QR in the terminal, two codes)"
     )
-    enroll.add_argument("user", metavar="USER")
+    enroll.add_argument(
+        "user", metavar="USER", nargs="?", help="the IAM user (default: yourself, the calling user)"
+    )
     enroll.add_argument("--device-name", help="device name (default: the user name)")
     enroll.add_argument(
         "--show-key", action="store_true", help="also print the key for manual entry"

@@ -55,13 +55,6 @@ def write_output(text: str, path: str | None) -> None:
     write_text_atomic(path, text, mode=0o644)
 
 
-def terminal_qr(matrix: list[list[bool]]) -> str:
-    """The QR as half blocks, black on white, so it scans on dark and light themes."""
-    from wizard.enrollment import half_block_lines
-
-    return "\n".join(f"\x1b[30;107m{line}\x1b[0m" for line in half_block_lines(matrix))
-
-
 def format_enforce_plan(plan: Any) -> str:
     """The enforcement plan as text: what the policy does, each step, the impact."""
     from wizard.policies import describe_policy
