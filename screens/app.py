@@ -195,6 +195,10 @@ class WizardApp(App[int]):
             self.exit(return_code=self.connect_error.exit_code)
         # Other app-level workers (the 'before' capture) fail quietly: the Summary says so.
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A screen in the middle of something typed (the Enroll codes) keeps the digit keys.
+        return not (action in {"go", "step"} and getattr(self.screen, "holds_keys", False))
+
     def action_go(self, key: str) -> None:
         self.go_to_step(key)
 
@@ -246,7 +250,9 @@ class ConnectingScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(" mfa-wizard ", id="identity-bar")
-        yield Static("Connecting to AWS (starting the demo account when --demo)...", id="connecting")
+        yield Static(
+            "Connecting to AWS (starting the demo account when --demo)...", id="connecting"
+        )
         yield Footer()
 
 

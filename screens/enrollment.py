@@ -27,6 +27,7 @@ from wizard.enrollment import (
     default_device_name,
     list_devices,
     normalize_code,
+    qr_size_needed,
     resync_device,
     validate_device_name,
     validate_user_name,
@@ -95,6 +96,13 @@ class EnrollmentScreen(StepScreen):
     class DevicesListed(Message):
         user: str
         devices: list[MfaDevice]
+        # An unassigned device already holding the default name, and the name to use instead.
+        leftover: str | None = None
+        free_name: str = ""
+
+    @dataclass
+    class LeftoverRemoved(Message):
+        serial: str
 
     @dataclass
     class DeviceCreated(Message):
@@ -133,6 +141,7 @@ class EnrollmentScreen(StepScreen):
     BINDINGS = [
         Binding("f2", "show_key", "Key"),
         Binding("escape", "cancel", "Cancel"),
+        Binding("r", "remove_leftover", "Remove leftover"),
     ]
 
     def __init__(self) -> None:
@@ -143,6 +152,7 @@ class EnrollmentScreen(StepScreen):
         self.enrollment: Enrollment | None = None
         self.devices: list[MfaDevice] = []
         self.stage = "pick"
+        self.leftover: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -172,6 +182,7 @@ class EnrollmentScreen(StepScreen):
                     yield Button("Back", id="enroll-back", compact=True)
                     yield Button("Replace", id="enroll-replace", variant="warning", compact=True)
                     yield Button("Resync", id="enroll-resync", compact=True)
+                    yield Button("Remove leftover (r)", id="enroll-remove-leftover", compact=True)
             with Horizontal(id="enroll-qr"):
                 yield QRCode(id="qr")
                 with Vertical(id="qr-side"):
@@ -245,7 +256,15 @@ class EnrollmentScreen(StepScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"show_key", "cancel"}:
             return self.stage == "qr"
+        if action == "remove_leftover":
+            return self.stage == "intro" and bool(self.leftover)
         return True
+
+    @property
+    def holds_keys(self) -> bool:
+        """While a device waits for its codes, digit keys are codes, never a change of step
+        (which would roll the device back). Esc cancels; the app asks this before switching."""
+        return self.stage == "qr"
 
     @property
     def current_user(self) -> str:
@@ -274,7 +293,7 @@ class EnrollmentScreen(StepScreen):
         )
         self.query_one("#intro-devices", Static).update("[dim]Looking up devices...[/dim]")
         self.query_one("#device-name-verdict", Static).update("")
-        for button in ("#enroll-replace", "#enroll-resync"):
+        for button in ("#enroll-replace", "#enroll-resync", "#enroll-remove-leftover"):
             self.query_one(button, Button).display = False
         self.query_one("#existing-device", Select).display = False
         self.query_one("#enroll-start", Button).disabled = True
@@ -284,10 +303,14 @@ class EnrollmentScreen(StepScreen):
     # Its own group: a lookup never cancels an enable still reporting its outcome.
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll-lookup")
     def _load_devices(self, user: str) -> None:
-        from wizard.enrollment import ensure_user
+        from wizard.enrollment import ensure_user, free_device_name, leftover_named
 
-        ensure_user(self.wizard.ctx.services, user)
-        self.post_message(self.DevicesListed(user, list_devices(self.wizard.ctx.services, user)))
+        services = self.wizard.ctx.services
+        ensure_user(services, user)
+        devices = list_devices(services, user)
+        leftover = leftover_named(services, default_device_name(user, devices))
+        free = free_device_name(services, user, devices) if leftover else ""
+        self.post_message(self.DevicesListed(user, devices, leftover, free))
 
     @on(DevicesListed)
     def _show_devices(self, event: DevicesListed) -> None:
@@ -307,9 +330,19 @@ class EnrollmentScreen(StepScreen):
                 self.query_one(button, Button).display = True
         else:
             lines = [f"{user} has no MFA device yet."]
-        self.query_one("#intro-devices", Static).update("\n".join(lines))
+        self.leftover = event.leftover
         name = self.query_one("#device-name", Input)
         name.value = default_device_name(user, devices)
+        if event.leftover:
+            # Never a dead end: the free name is filled in, and the leftover can go (it is
+            # assigned to nobody, so removing it takes MFA from no one).
+            lines.append(
+                f"[yellow]A leftover device named {name.value} is assigned to nobody[/]: "
+                f"using {event.free_name}. R removes the leftover to reuse the name."
+            )
+            name.value = event.free_name
+        self.query_one("#enroll-remove-leftover", Button).display = bool(event.leftover)
+        self.query_one("#intro-devices", Static).update("\n".join(lines))
         self.query_one("#enroll-start", Button).disabled = False
         self.query_one("#enroll-start", Button).focus()
 
@@ -333,11 +366,47 @@ class EnrollmentScreen(StepScreen):
         verdict.update("")
         self.query_one("#enroll-start", Button).disabled = False
 
+    @on(Input.Submitted, "#device-name")
     @on(Button.Pressed, "#enroll-start")
     def _start_pressed(self) -> None:
+        if self.query_one("#enroll-start", Button).disabled:
+            return
         name = self.query_one("#device-name", Input).value
+        rows, columns = qr_size_needed(name, self.wizard.ctx.account_id)
+        free_rows, free_columns = self.qr_room()
+        if rows > free_rows or columns > free_columns:
+            # Said before any device exists: a QR cut by the window's edge cannot be scanned.
+            self.query_one("#device-name-verdict", Static).update(
+                f"[red]The window is too small for this QR[/] ({columns}x{rows} needed, "
+                f"{free_columns}x{free_rows} free): enlarge it, or use "
+                f"`mfa-wizard enroll {self.current_user} --show-key` to type the key in."
+            )
+            return
         self.query_one("#enroll-start", Button).disabled = True
         self._create(self.current_user, name)
+
+    def qr_room(self) -> tuple[int, int]:
+        """(rows, columns) the QR may take: the screen less the identity bar and the footer, and
+        less the side panel of codes (at least 36 columns)."""
+        size = self.app.size
+        return size.height - 2, size.width - 36
+
+    @on(Button.Pressed, "#enroll-remove-leftover")
+    def action_remove_leftover(self) -> None:
+        if self.stage == "intro" and self.leftover:
+            self._remove_leftover(self.leftover)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll-lookup")
+    def _remove_leftover(self, serial: str) -> None:
+        from wizard.enrollment import remove_leftover
+
+        remove_leftover(self.wizard.ctx.services, serial)
+        self.post_message(self.LeftoverRemoved(serial))
+
+    @on(LeftoverRemoved)
+    def _leftover_removed(self, event: LeftoverRemoved) -> None:
+        self.notify(f"Removed the leftover {event.serial.rsplit('/', 1)[-1]}.", title="Enroll")
+        self._show_intro()
 
     @on(Button.Pressed, "#enroll-skip")
     def _skip_pressed(self) -> None:
@@ -408,7 +477,7 @@ class EnrollmentScreen(StepScreen):
         self.wizard.ctx.pending_enrollments.add(enrollment)
         try:
             enrollment.create()
-            matrix = enrollment.qr()
+            matrix = enrollment.qr(max_rows=self.qr_room()[0])
         except BaseException:
             enrollment.rollback()
             self.wizard.ctx.pending_enrollments.discard(enrollment)
@@ -462,6 +531,8 @@ class EnrollmentScreen(StepScreen):
         first = self.query_one("#code-1", Input).value
         second = self.query_one("#code-2", Input).value
         verdict = self.query_one("#verdict", Static)
+        if not first and not second:
+            return  # fields just emptied (after a refused code): keep saying why
         for value, which in ((first, "first code"), (second, "second code")):
             if not value:
                 continue
@@ -473,6 +544,18 @@ class EnrollmentScreen(StepScreen):
 
     @on(Input.Submitted, "#code-1")
     def _first_submitted(self) -> None:
+        # Judged at once: a typo is said now, not after waiting 30 s for the second code.
+        if self.enrollment is None:
+            return
+        first = self.query_one("#code-1", Input)
+        verdict = self.enrollment.check_first(first.value)
+        if not verdict.ok:
+            self.query_one("#verdict", Static).update(f"[b red]Not that one:[/] {verdict.message}")
+            first.value = ""
+            return
+        self.query_one("#verdict", Static).update(
+            "[green]First code is right.[/] Now the next one."
+        )
         self.query_one("#code-2", Input).focus()
 
     @on(Input.Submitted, "#code-2")

@@ -1,0 +1,117 @@
+"""The TUI traps found by trying the app in tmux, each driven by Pilot against the moto server."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, SelectionList, Static
+
+from screens.enrollment import EnrollmentScreen
+from screens.policy import PolicyScreen
+from tests.support.aws import good_codes, serials, unassigned
+from tests.support.pilot import press_button, settle
+from wizard.demo import ORPHAN_DEVICE
+
+ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
+
+
+async def open_enroll(pilot, users):
+    await settle(pilot)
+    pilot.app.ctx.selected_users.update(users)
+    await pilot.press("2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, EnrollmentScreen)
+    return pilot.app.screen
+
+
+def verdict(screen) -> str:
+    return str(screen.query_one("#verdict", Static).render())
+
+
+async def test_digits_on_a_focused_button_in_the_qr_stage_change_nothing(demo_app, services):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await pilot.press("enter")  # Enter in the intro starts (focus is on Create)
+        await settle(pilot)
+        assert screen.stage == "qr"
+        await press_button(pilot, "#enroll-verify")  # a failed Verify...
+        await pilot.press("tab")  # ...then Tab: a button has focus
+        await pilot.press("3", "4")
+        await settle(pilot)
+        assert pilot.app.screen is screen and screen.stage == "qr"
+        assert screen.enrollment is not None and screen.enrollment.serial in unassigned(services)
+
+
+async def test_enter_in_the_device_name_field_starts(demo_app, services):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await pilot.click("#device-name")
+        await pilot.press("end", "-", "x", "enter")
+        await settle(pilot)
+        assert screen.stage == "qr"
+        assert screen.enrollment.device_name == "dave.sato-x"
+
+
+async def test_a_wrong_first_code_is_refused_at_once(demo_app, services):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await press_button(pilot, "#enroll-start")
+        assert screen.stage == "qr"
+        current = set(good_codes(screen.enrollment._seed))
+        wrong = next(c for c in ("000000", "111111", "222222") if c not in current)
+        await pilot.click("#code-1")
+        await pilot.press(*wrong, "enter")
+        await settle(pilot)
+        assert "Not that one" in verdict(screen) and "does not match" in verdict(screen)
+        assert screen.focused is screen.query_one("#code-1", Input)  # not moved on to the second
+        first, second = good_codes(screen.enrollment._seed)
+        await pilot.press(*f"{first[:3]} {first[3:]}", "enter")  # with a space, as the app shows
+        await settle(pilot)
+        assert "First code is right" in verdict(screen)
+        await pilot.press(*second, "enter")
+        await settle(pilot)
+        assert len(serials(services, "dave.sato")) == 1
+
+
+async def test_a_leftover_device_is_stepped_around_then_removed(demo_app, services):
+    leftover = services.iam.create_virtual_mfa_device(VirtualMFADeviceName="dave.sato")
+    serial = leftover["VirtualMFADevice"]["SerialNumber"]
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        assert screen.query_one("#device-name", Input).value == "dave.sato-2"
+        assert "leftover" in str(screen.query_one("#intro-devices", Static).render())
+        assert screen.query_one("#enroll-remove-leftover", Button).display
+        await pilot.press("r")
+        await settle(pilot)
+        await settle(pilot)
+        assert serial not in unassigned(services)
+        assert screen.query_one("#device-name", Input).value == "dave.sato"
+
+
+async def test_a_window_too_small_for_the_qr_creates_nothing(demo_app, services):
+    async with demo_app.run_test(size=(80, 18)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await press_button(pilot, "#enroll-start")
+        assert screen.stage == "intro"
+        text = str(screen.query_one("#device-name-verdict", Static).render())
+        assert "too small for this QR" in text and "--show-key" in text
+    assert unassigned(services) == {ORPHAN}
+
+
+async def test_enforce_after_enroll_sees_the_new_device(demo_app, services):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")  # Enforce reads the audit: dave.sato has no MFA
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PolicyScreen)
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await press_button(pilot, "#enroll-start")
+        first, second = good_codes(screen.enrollment._seed)
+        await pilot.click("#code-1")
+        await pilot.press(*first, "enter", *second, "enter")
+        await settle(pilot)
+        assert len(serials(services, "dave.sato")) == 1
+        await pilot.press("3")
+        await settle(pilot)
+        await settle(pilot)
+        users = pilot.app.screen.query_one("#enforce-users", SelectionList)
+        labels = {str(users.get_option_at_index(i).prompt) for i in range(users.option_count)}
+        assert any(label.startswith("dave.sato") and "no MFA" not in label for label in labels)
