@@ -97,7 +97,7 @@ class WizardApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         # Digits type into a focused field; Esc leaves the field, then a digit changes step.
-        Binding("escape", "leave_field", "Leave field", show=False),
+        Binding("escape", "leave_field", "Leave field"),
         Binding("ctrl+n", "step(1)", "Next step", show=False, priority=True),
         Binding("ctrl+b", "step(-1)", "Previous step", show=False, priority=True),
         *[Binding(str(s.number), f"go('{s.key}')", s.title, show=False) for s in STEPS],
@@ -197,6 +197,11 @@ class WizardApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A screen in the middle of something typed (the Enroll codes) keeps the digit keys.
+        if action == "leave_field":
+            # Shown (and active) only while a field has the keys: it says how to get them back.
+            from textual.widgets import Input
+
+            return isinstance(self.screen.focused, Input)
         return not (action in {"go", "step"} and getattr(self.screen, "holds_keys", False))
 
     def action_go(self, key: str) -> None:

@@ -38,7 +38,8 @@ class StepScreen(Screen):
     STEP: ClassVar[str] = ""
     EXPLANATION: ClassVar[str] = ""
     # Nothing is focused on arrival, so the digit keys change step until a field is chosen.
-    AUTO_FOCUS = None
+    # "" turns it off; None would inherit the App's "*" and focus the first field.
+    AUTO_FOCUS = ""
 
     @property
     def wizard(self) -> WizardApp:

@@ -161,7 +161,7 @@ class EnrollmentScreen(StepScreen):
             with Vertical(id="enroll-pick"):
                 yield Static(
                     "No users were selected in the Audit (space selects them there).\n"
-                    "Type a user name to enrol one now:",
+                    "Or Tab to the field, type a user name and Enter:",
                     id="pick-help",
                 )
                 yield Input(placeholder="IAM user name", id="pick-user")
@@ -241,10 +241,10 @@ class EnrollmentScreen(StepScreen):
             names = []
             if self.wizard.ctx.last_audit:
                 names = [u.user_name for u in self.wizard.ctx.last_audit.console_users_without_mfa]
+            # Not focused on arrival: the digit keys still change step until the field is chosen.
             self.query_one("#pick-user", Input).suggester = SuggestFromList(
                 names, case_sensitive=True
             )
-            self.query_one("#pick-user", Input).focus()
 
     def _switch(self, stage: str) -> None:
         self.stage = stage
@@ -515,13 +515,13 @@ class EnrollmentScreen(StepScreen):
         if self.enrollment is None or self.stage != "qr":
             return
         try:
-            now_code, next_code, left = self.enrollment.demo_codes()
+            first_code, second_code, left = self.enrollment.demo_codes()
         except WizardError:
             return
         self.query_one("#demo-authenticator", Static).update(
             "[b]Demo authenticator[/b] (no phone needed)\n"
-            f"now [b]{now_code[:3]} {now_code[3:]}[/b]  next {next_code[:3]} {next_code[3:]}  "
-            f"{left:2d}s"
+            f"1st [b]{first_code[:3]} {first_code[3:]}[/b]  "
+            f"2nd [b]{second_code[:3]} {second_code[3:]}[/b]  ({left:2d}s)"
         )
 
     # ------------------------------------------------------------------ codes

@@ -49,6 +49,7 @@ class MonitoringScreen(StepScreen):
     @dataclass
     class TestNotificationSent(Message):
         alarm: str
+        reachable: bool
 
     def __init__(self) -> None:
         super().__init__()
@@ -246,12 +247,16 @@ class MonitoringScreen(StepScreen):
     def _test(self) -> None:
         from wizard.monitoring import send_test_notification
 
-        self.post_message(
-            self.TestNotificationSent(send_test_notification(self.wizard.ctx.services))
-        )
+        alarm, reachable = send_test_notification(self.wizard.ctx.services)
+        self.post_message(self.TestNotificationSent(alarm, reachable))
 
     @on(TestNotificationSent)
     def _test_sent(self, event: TestNotificationSent) -> None:
         self._verdict(
-            f"[green]Set {event.alarm} to ALARM once[/]: the email arrives if the subscription is confirmed."
+            f"[green]Set {event.alarm} to ALARM once[/]: "
+            + (
+                "confirmed subscribers get the email within a minute."
+                if event.reachable
+                else "[yellow]nobody will receive it[/]: the topic has no confirmed subscription."
+            )
         )

@@ -206,7 +206,7 @@ class PolicyScreen(StepScreen):
         from wizard.journal import read
         from wizard.undo import undoable
 
-        todo = undoable(read(), self.wizard.ctx.account_id, step="enforce")
+        todo = undoable(read(), self.wizard.ctx.services, step="enforce")
         if not todo:
             self.notify("Nothing to undo: no enforcement change is in the journal.", title="Undo")
             return

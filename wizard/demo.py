@@ -107,6 +107,9 @@ class DemoAccount:
     # Seeds of devices the demo created, held in memory only, for the demo authenticator panel.
     seeds: dict[str, str] = field(default_factory=dict, repr=False)
     server: Any = field(default=None, repr=False)
+    # The demo's own journal and AWS config files (see start_demo), and the values they replaced.
+    files: Any = field(default=None, repr=False)
+    saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def services(self, region: str = DEMO_REGION, max_attempts: int = 3) -> Services:
         """A Services bundle signed as the demo admin, pointed at the demo server."""
@@ -135,10 +138,19 @@ class DemoAccount:
         ]
 
     def stop(self) -> None:
-        """Stop the embedded server (no-op for an external one) without waiting for it."""
+        """Stop the embedded server without waiting for it; put the real files back in place."""
         if self.server is not None:
             stop_server(self.server)
             self.server = None
+        for variable, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
+        self.saved_env.clear()
+        if self.files is not None:
+            self.files.cleanup()
+            self.files = None
 
 
 def _quiet_server_logs() -> None:
@@ -153,11 +165,29 @@ def _quiet_server_logs() -> None:
             logger.addHandler(logging.NullHandler())
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """A busy port is said at once (moto's server thread would fail and leave us waiting)."""
+    import socket
+
+    from wizard.errors import UsageError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise UsageError(
+                f"port {port} on {host} is already in use",
+                "pick another with --port, or leave --port out for a free one",
+            ) from None
+
+
 def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
     """Start moto's ThreadedMotoServer on host:port (0 = a free port); return (server, url)."""
     _quiet_server_logs()
     # moto reads this to decide IAM policy enforcement; keep its lenient default explicit.
     os.environ.setdefault("MOTO_ENABLE_IAM_AUTHENTICATION", "false")
+    if port:
+        _check_port_free(host, port)
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -306,8 +336,24 @@ def seed_bulk_users(count: int, rng_seed: int = 7, prefix: str = "user") -> None
             backend.create_access_key(name)
 
 
+# Where a --demo process keeps what it would otherwise write beside the user's real files: the
+# journal, ~/.aws/config and ~/.aws/credentials (the Session step's "Write profile", `mfa-session
+# setup`). The demo account is new every run, so they go with it.
+DEMO_FILES = {
+    "MFA_WIZARD_JOURNAL": "journal.jsonl",
+    "AWS_CONFIG_FILE": "aws/config",
+    "AWS_SHARED_CREDENTIALS_FILE": "aws/credentials",
+}
+
+
 def start_demo(port: int = 0, extra_users: int = 0) -> DemoAccount:
-    """Start the embedded server and seed it: the whole of `--demo` before the TUI opens."""
+    """Start the embedded server and seed it: the whole of `--demo` before the TUI opens.
+
+    The process's journal and AWS config files move to a private temporary directory until
+    stop(): nothing a demo does lands in ~/.aws or in the real journal.
+    """
+    import tempfile
+
     server, url = start_server(port)
     try:
         account = seed_account(url, extra_users=extra_users)
@@ -315,4 +361,8 @@ def start_demo(port: int = 0, extra_users: int = 0) -> DemoAccount:
         stop_server(server)
         raise
     account.server = server
+    account.files = tempfile.TemporaryDirectory(prefix="mfa-wizard-demo-")
+    for variable, name in DEMO_FILES.items():
+        account.saved_env[variable] = os.environ.get(variable)
+        os.environ[variable] = os.path.join(account.files.name, name)
     return account

@@ -421,10 +421,19 @@ def leftover_named(services: Services, device_name: str) -> str | None:
     return next((s for s in unassigned_devices(services) if device_name_of(s) == device_name), None)
 
 
+def virtual_device_names(services: Services) -> set[str]:
+    """Every virtual MFA device name in the account, assigned or not (names are account-wide)."""
+    return {
+        device_name_of(d["SerialNumber"])
+        for d in paginate(
+            services.iam, "list_virtual_mfa_devices", "VirtualMFADevices", page_size=1000
+        )
+    }
+
+
 def free_device_name(services: Services, user_name: str, existing: list[MfaDevice]) -> str:
-    """user, user-2, user-3...: the first name no device of this user or leftover has taken."""
-    taken = {device_name_of(d.serial) for d in existing}
-    taken |= {device_name_of(s) for s in unassigned_devices(services)}
+    """user, user-2, user-3...: the first name no device in the account has taken."""
+    taken = {device_name_of(d.serial) for d in existing} | virtual_device_names(services)
     if user_name not in taken:
         return user_name
     n = 2
@@ -586,13 +595,17 @@ class Enrollment:
         return matrix
 
     def demo_codes(self, now: float | None = None) -> tuple[str, str, int]:
-        """(current code, next code, seconds left): only for the --demo authenticator panel."""
+        """(previous code, current code, seconds left): only for the --demo authenticator panel.
+
+        The pair a person has after typing one code and waiting for the next: the one just gone
+        and the one shown now. (A "next" code is ahead of AWS's clock and would be refused.)
+        """
         if self._seed is None:
             raise WizardError("no device has been created yet", "call create() first")
         moment = time.time() if now is None else now
         totp = _totp(self._seed)
         left = STEP_SECONDS - int(moment) % STEP_SECONDS
-        return totp.at(moment), totp.at(moment + STEP_SECONDS), left
+        return totp.at(moment - STEP_SECONDS), totp.at(moment), left
 
     def check_first(self, first: str, now: float | None = None) -> Verdict:
         """The local verdict on the first code alone, the moment it is typed."""

@@ -45,9 +45,16 @@ class Entry:
     outcome: str = "done"
     undo: dict[str, Any] | None = None
     detail: str = ""
+    # The endpoint for a moto server or another non-AWS endpoint ("" is AWS itself): changes made
+    # against a demo never show, nor get undone, against a real account with the same id.
+    endpoint: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     undone_by: str | None = None
+
+    def belongs_to(self, account: str, endpoint: str) -> bool:
+        """True for an entry made in this account through this endpoint."""
+        return self.account == account and self.endpoint == endpoint
 
     def describe(self) -> str:
         """One line for people."""
@@ -101,6 +108,17 @@ def read(path: Path | None = None) -> list[Entry]:
     return entries
 
 
+def endpoint_of(services: Any) -> str:
+    """The endpoint a journal entry is keyed by: "" for AWS itself."""
+    return getattr(services, "effective_endpoint", None) or ""
+
+
+def for_target(entries: list[Entry], services: Any) -> list[Entry]:
+    """The entries made in this account through this endpoint."""
+    account, endpoint = services.identity().account_id, endpoint_of(services)
+    return [e for e in entries if e.belongs_to(account, endpoint)]
+
+
 def record(
     services: Any,
     step: str,
@@ -120,6 +138,7 @@ def record(
             resource=resource,
             account=identity.account_id,
             region=services.region,
+            endpoint=endpoint_of(services),
             outcome=outcome,
             undo=undo,
             detail=detail,

@@ -517,6 +517,13 @@ class Planner:
         self.plan_topic()
         if self.o.email:
             self.plan_subscription()
+        elif not any(
+            s["SubscriptionArn"].startswith("arn:") for s in self.subscriptions()
+        ):  # "PendingConfirmation" is not yet a way to reach anyone
+            self.notes.append(
+                f"Nobody will be notified: the topic {self.n.topic} has no confirmed subscription. "
+                "Pass --email ADDRESS (or subscribe a pager or chat endpoint to the topic)."
+            )
         self.plan_alarm(
             self.n.signin_alarm, SIGNIN_METRIC, "Console sign-in without MFA (mfa-wizard)"
         )
@@ -794,7 +801,7 @@ class Planner:
                     n.log_group,
                     Status.CREATE,
                     f"retention {self.o.retention_days} days",
-                    f"aws logs create-log-group --log-group-name {n.log_group} && aws logs put-retention-policy --retention-in-days {self.o.retention_days}",
+                    f"aws logs create-log-group --log-group-name {n.log_group} && aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
                     run,
                 )
             )
@@ -1329,8 +1336,9 @@ def apply_monitoring(
     return results
 
 
-def send_test_notification(services: Services) -> str:
-    """Set the no-MFA alarm to ALARM once: the email arrives; the next evaluation resets it."""
+def send_test_notification(services: Services) -> tuple[str, bool]:
+    """Set the no-MFA alarm to ALARM once (the next evaluation resets it): (alarm name, whether
+    the topic has a confirmed subscription, i.e. whether anyone will get it)."""
     n = names_for(services.identity().account_id, services.region)
     cw = services.client("cloudwatch")
     with aws_errors("DescribeAlarms"):
@@ -1340,7 +1348,19 @@ def send_test_notification(services: Services) -> str:
         cw.set_alarm_state(
             AlarmName=n.signin_alarm, StateValue="ALARM", StateReason="mfa-wizard test notification"
         )
-    return n.signin_alarm
+    sns = services.client("sns")
+    subscriptions = absent(
+        "ListSubscriptionsByTopic",
+        lambda: [
+            s
+            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
+                TopicArn=n.topic_arn
+            )
+            for s in page["Subscriptions"]
+        ],
+    )
+    reachable = any(s["SubscriptionArn"].startswith("arn:") for s in subscriptions or [])
+    return n.signin_alarm, reachable
 
 
 # ----------------------------------------------------------------------------- teardown

@@ -504,7 +504,7 @@ def undo_enforcement(
     from wizard.journal import read
     from wizard.undo import undo_entries, undoable
 
-    todo = undoable(read(), services.identity().account_id, step="enforce")
+    todo = undoable(read(), services, step="enforce")
     return [
         f"{outcome}: {entry.action} {entry.resource}"
         for entry, outcome in undo_entries(services, todo, on_progress)

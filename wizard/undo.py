@@ -11,7 +11,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import WizardError, absent, aws_call, delete_if_present
-from wizard.journal import Entry, mark_undone
+from wizard.journal import Entry, for_target, mark_undone
 
 
 def _outcome(deleted: bool) -> str:
@@ -152,13 +152,12 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
 }
 
 
-def undoable(entries: list[Entry], account: str, step: str | None = None) -> list[Entry]:
-    """Entries of this account that can still be undone, newest first."""
+def undoable(entries: list[Entry], services: Services, step: str | None = None) -> list[Entry]:
+    """Entries of this account and endpoint that can still be undone, newest first."""
     return [
         e
-        for e in reversed(entries)
-        if e.account == account
-        and e.action != "undo"
+        for e in reversed(for_target(entries, services))
+        if e.action != "undo"
         and e.undo
         and e.undo.get("op") in OPS
         and e.undone_by is None

@@ -171,7 +171,7 @@ def test_changed_option_is_an_update_and_replaces_the_filter(applied):
 
 def test_test_notification_sets_the_alarm(applied):
     services, n = applied
-    assert monitoring.send_test_notification(services) == n.signin_alarm
+    assert monitoring.send_test_notification(services)[0] == n.signin_alarm
     alarm = services.client("cloudwatch").describe_alarms(AlarmNames=[n.signin_alarm])[
         "MetricAlarms"
     ][0]

@@ -154,6 +154,7 @@ async def test_unknown_user_typed_in_the_picker(demo_app):
         await settle(pilot)
         screen = pilot.app.screen
         assert screen.stage == "pick"
+        await pilot.click("#pick-user")
         await pilot.press(*"bad name", "enter")
         assert "not a valid IAM user name" in str(screen.query_one("#pick-verdict").render())
         screen.query_one("#pick-user", Input).value = "nobody"
@@ -194,15 +195,19 @@ async def test_demo_authenticator_shows_the_current_code(demo_app):
         screen = await open_enroll(pilot, {"alice.nakamura"})
         enrollment = await start_qr(pilot, screen)
         panel = str(screen.query_one("#demo-authenticator").render())
-        shown = re.search(r"now (\d{3}) (\d{3})\s+next (\d{3}) (\d{3})", panel)
+        shown = re.search(r"1st (\d{3}) (\d{3})\s+2nd (\d{3}) (\d{3})", panel)
         assert shown, panel
-        now_shown, next_shown = shown[1] + shown[2], shown[3] + shown[4]
-        # The panel was drawn at most a step ago: its "now" is this step's code or the last one's,
-        # and its "next" is the code right after it.
+        first_shown, second_shown = shown[1] + shown[2], shown[3] + shown[4]
+        # The panel was drawn at most a step ago: its pair is (previous, current) of that moment,
+        # exactly the pair the Verify accepts.
         totp = pyotp.TOTP(enrollment._seed)
         moment = time.time()
-        steps = {totp.at(moment - 30): totp.at(moment), totp.at(moment): totp.at(moment + 30)}
-        assert now_shown in steps and steps[now_shown] == next_shown
+        pairs = {
+            (totp.at(moment - 60), totp.at(moment - 30)),
+            (totp.at(moment - 30), totp.at(moment)),
+        }
+        assert (first_shown, second_shown) in pairs
+        assert enrollment.check(first_shown, second_shown).ok
         # The manual key stays hidden until asked for.
         assert not screen.query_one("#manual-key").display
         await pilot.press("f2")

@@ -115,3 +115,34 @@ async def test_enforce_after_enroll_sees_the_new_device(demo_app, services):
         users = pilot.app.screen.query_one("#enforce-users", SelectionList)
         labels = {str(users.get_option_at_index(i).prompt) for i in range(users.option_count)}
         assert any(label.startswith("dave.sato") and "no MFA" not in label for label in labels)
+
+
+async def test_digits_change_step_on_arrival_nothing_types_into_a_field(demo_app):
+    from screens.session import SessionScreen
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # Enroll with nobody selected: the name field waits, unfocused
+        await settle(pilot)
+        assert pilot.app.screen.focused is None
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SessionScreen)
+        assert pilot.app.screen.focused is None
+        assert pilot.app.screen.query_one("#session-profile", Input).value == ""
+
+
+async def test_escape_leave_field_shows_only_while_a_field_has_focus(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert pilot.app.screen.focused is None
+        assert not pilot.app.check_action("leave_field", ())
+        await pilot.click("#session-profile")
+        await pilot.pause()
+        keys = {k for k, b in pilot.app.screen.active_bindings.items() if b.enabled}
+        assert "escape" in keys
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen.focused is None

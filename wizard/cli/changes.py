@@ -15,13 +15,12 @@ def cmd_journal(args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
 
-    from wizard.journal import journal_path, read
+    from wizard.journal import for_target, journal_path, read
 
     entries = read()
     if not args.all_accounts and entries:
         with open_target(target_of(args)) as (services, _):
-            account = services.identity().account_id
-        entries = [e for e in entries if e.account == account]
+            entries = for_target(entries, services)
     if args.format == "json":
         print(json.dumps([asdict(e) for e in entries], indent=2))
         return 0
@@ -40,7 +39,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     from wizard.undo import undoable
 
     with open_target(target_of(args)) as (services, _):
-        todo = undoable(read(), services.identity().account_id, args.step)[: args.last]
+        todo = undoable(read(), services, args.step)[: args.last]
         return confirm_and_undo(services, todo, args.yes)
 
 

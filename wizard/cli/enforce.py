@@ -21,7 +21,7 @@ def cmd_enforce(args: argparse.Namespace) -> int:
             from wizard.journal import read
             from wizard.undo import undoable
 
-            todo = undoable(read(), services.identity().account_id, step="enforce")
+            todo = undoable(read(), services, step="enforce")
             return confirm_and_undo(services, todo, args.yes)
         users = [u.strip() for u in args.users.split(",") if u.strip()] if args.users else None
         result = audit.run_audit(services)

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from wizard.cli.common import Handler, target_of
 from wizard.cli.prompts import confirm
-from wizard.errors import UsageError, WizardError
+from wizard.errors import AlreadyExistsError, UsageError, WizardError
 from wizard.target import open_target
 
 ENROLL_ATTEMPTS = 3
@@ -63,23 +63,34 @@ def pick_device_name(services: Any, user: str, wanted: str | None, existing: lis
         free_device_name,
         leftover_named,
         remove_leftover,
+        validate_device_name,
+        virtual_device_names,
     )
 
-    name = wanted or default_device_name(user, existing)
+    name = validate_device_name(wanted) if wanted else default_device_name(user, existing)
     leftover = leftover_named(services, name)
-    if leftover is None:
-        return name
-    print(
-        f"A virtual MFA device named {name} already exists but is assigned to nobody "
-        "(left over from an earlier attempt; removing it takes MFA from no one)."
-    )
-    if sys.stdin.isatty() and confirm(f"Remove that leftover and use the name {name}?", False):
-        remove_leftover(services, leftover)
-        print(f"Removed the leftover {leftover}.")
-        return name
-    free = free_device_name(services, user, existing)
-    print(f"Using the free name {free} instead (the leftover stays; see `mfa-wizard audit`).")
-    return free
+    if leftover is not None:
+        print(
+            f"A virtual MFA device named {name} already exists but is assigned to nobody "
+            "(left over from an earlier attempt; removing it takes MFA from no one)."
+        )
+        if sys.stdin.isatty() and confirm(f"Remove that leftover and use the name {name}?", False):
+            remove_leftover(services, leftover)
+            print(f"Removed the leftover {leftover}.")
+            return name
+        if wanted:
+            raise AlreadyExistsError(
+                f"a virtual MFA device named {name!r} already exists in this account",
+                "choose another --device-name, or run again on a terminal to remove the leftover",
+            )
+        free = free_device_name(services, user, existing)
+        print(f"Using the free name {free} instead (the leftover stays; see `mfa-wizard audit`).")
+        return free
+    if not wanted and name in virtual_device_names(services):
+        free = free_device_name(services, user, existing)
+        print(f"Another user's device is named {name}: using the free name {free}.")
+        return free
+    return name
 
 
 def ask_code(question: str) -> str:
@@ -91,31 +102,42 @@ def ask_code(question: str) -> str:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     """`mfa-wizard enroll [USER]`: QR, each code checked as typed, enable; roll back on any exit."""
-    from wizard.enrollment import (
-        Enrollment,
-        WrongCodesError,
-        account_label,
-        half_block_lines,
-        qr_size_needed,
-    )
+    from wizard.enrollment import Enrollment
 
-    terminal = open_terminal()
-    if terminal is None:
-        # Checked before anything is created: the seed must never land in a file or a pipe.
-        raise UsageError(
-            "no terminal to show the QR code on",
-            "run `mfa-wizard enroll` in a terminal; the QR code and the key are never written to files or pipes",
-        )
-    with terminal, open_target(target_of(args)) as (services, demo), hangup_is_cancel():
+    with open_target(target_of(args)) as (services, demo), hangup_is_cancel():
         user = enroll_who(services, args.user)
         with Enrollment(services, user, args.device_name) as enrollment:
             existing = enrollment.existing_devices()
             name = pick_device_name(services, user, args.device_name, existing)
             enrollment.device_name = name
+            terminal = open_terminal()
+            if terminal is None:
+                # Before anything is created: the seed never lands in a file or a pipe.
+                raise UsageError(
+                    "no terminal to show the QR code on",
+                    "run `mfa-wizard enroll` in a terminal; the QR code and the key are never written to files or pipes",
+                )
+            return show_and_enable(enrollment, terminal, user, name, existing, args.show_key, demo)
+
+
+def show_and_enable(
+    enrollment: Any,
+    terminal: TextIO,
+    user: str,
+    name: str,
+    existing: list,
+    show_key: bool,
+    demo: Any,
+) -> int:
+    """Create the device, show its QR (or key) on the terminal, take the codes, enable it."""
+    from wizard.enrollment import WrongCodesError, account_label, half_block_lines, qr_size_needed
+
+    with terminal:
+        if True:
             columns, rows = os.get_terminal_size(terminal.fileno())
             free_rows = rows - LINES_BELOW_QR
-            need_rows, need_columns = qr_size_needed(name, account_label(services))
-            if not args.show_key and (need_rows > free_rows or need_columns > columns):
+            need_rows, need_columns = qr_size_needed(name, account_label(enrollment.services))
+            if not show_key and (need_rows > free_rows or need_columns > columns):
                 raise UsageError(
                     f"the terminal ({columns}x{rows}) is too small for the QR code "
                     f"({need_columns}x{need_rows + LINES_BELOW_QR} needed); nothing was created",
@@ -126,7 +148,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 f"(has {len(existing)} device(s) now) and enable it after two codes check out."
             )
             serial = enrollment.create()
-            if args.show_key:
+            if show_key:
                 terminal.write(f"Key for manual entry: {enrollment.manual_key}\n")
             else:
                 matrix = enrollment.qr(max_rows=free_rows)
@@ -135,8 +157,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 )
             help_line = "Scan it with an authenticator app, then type its codes."
             if demo is not None:
-                now_code, next_code, left = enrollment.demo_codes()
-                help_line = f"Demo app: {now_code[:3]} {now_code[3:]}, next {next_code[:3]} {next_code[3:]} in {left} s."
+                first_code, second_code, left = enrollment.demo_codes()
+                help_line = (
+                    f"Demo app: first {first_code[:3]} {first_code[3:]}, "
+                    f"second {second_code[:3]} {second_code[3:]} (new pair in {left} s)."
+                )
             terminal.write(help_line[:columns] + "\n")
             terminal.flush()
             for attempt in range(1, ENROLL_ATTEMPTS + 1):

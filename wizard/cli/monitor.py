@@ -53,9 +53,15 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
             return 0
         if args.action == "test-notification":
-            alarm = monitoring.send_test_notification(services)
+            alarm, reachable = monitoring.send_test_notification(services)
             print(
-                f"Set {alarm} to ALARM once: the email should arrive within a minute (if the subscription is confirmed)."
+                f"Set {alarm} to ALARM once: the alarm's action publishes to the topic now."
+                + (
+                    " Confirmed subscribers get it within a minute."
+                    if reachable
+                    else " Nobody will receive it: the topic has no confirmed subscription "
+                    "(apply with --email ADDRESS and click the link in the confirmation email)."
+                )
             )
             return 0
         _, plan = monitoring.plan_monitoring(services, options)

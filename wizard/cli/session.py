@@ -54,7 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     code = parser.add_mutually_exclusive_group()
     code.add_argument("--code", help="the current MFA code (default: asked on the terminal)")
     code.add_argument("--totp-command", metavar="CMD", help="a command that prints the code")
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: env)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        # credential_process (as in ~/.aws/config) means credential-process.
+        type=lambda text: text.replace("_", "-"),
+        help="output format (default: env)",
+    )
     parser.add_argument("--write-profile", metavar="NAME", help="write into the credentials file")
     parser.add_argument(
         "--force", action="store_true", help="with --write-profile: overwrite long-term keys"
