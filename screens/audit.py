@@ -63,6 +63,7 @@ class AuditScreen(StepScreen):
         Binding("s", "cycle_sort", "Sort"),
         Binding("e", "export", "Export"),
         Binding("r", "refresh", "Refresh"),
+        Binding("o", "orphans", "Orphans"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
@@ -102,6 +103,8 @@ class AuditScreen(StepScreen):
         # Keys that act on the table do nothing until the report is in: hide them.
         if action in {"toggle_select", "select_all", "export", "toggle_filter", "cycle_sort"}:
             return self.result is not None
+        if action == "orphans":
+            return self.result is not None and bool(self.result.orphan_virtual_mfa_devices)
         return True
 
     # ------------------------------------------------------------------ loading
@@ -147,7 +150,7 @@ class AuditScreen(StepScreen):
             else f"[green]all {console} console users have MFA[/]",
         ]
         if result.orphan_virtual_mfa_devices:
-            parts.append(f"{len(result.orphan_virtual_mfa_devices)} orphan device(s)")
+            parts.append(f"{len(result.orphan_virtual_mfa_devices)} orphan device(s) (o)")
         parts.append(self._report_age(result))
         return " · ".join(parts)
 
@@ -287,6 +290,32 @@ class AuditScreen(StepScreen):
         search = self.query_one("#audit-search", Input)
         search.value = ""
         self.query_one(DataTable).focus()
+
+    @work(exclusive=True, group="audit-dialog")
+    async def action_orphans(self) -> None:
+        """Unassigned virtual devices (left over from failed attempts): show them, offer removal."""
+        from screens.dialogs import ConfirmDialog
+
+        if self.result is None or not self.result.orphan_virtual_mfa_devices:
+            return
+        serials = list(self.result.orphan_virtual_mfa_devices)
+        body = "\n".join(f"• {s}" for s in serials[:10])
+        if len(serials) > 10:
+            body += f"\n• ... and {len(serials) - 10} more"
+        body += "\nAssigned to nobody: removing them takes MFA from no one."
+        if await self.app.push_screen_wait(
+            ConfirmDialog(f"Remove {len(serials)} orphaned MFA device(s)?", body, "Remove")
+        ):
+            self._set_summary("[dim]Removing orphaned devices...[/dim]")
+            self._remove_orphans(serials)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
+    def _remove_orphans(self, serials: list[str]) -> None:
+        from wizard.enrollment import remove_leftover
+
+        for serial in serials:
+            remove_leftover(self.wizard.ctx.services, serial)
+        self.post_message(self.AuditFinished(self.wizard.ctx.run_audit(self.report_progress)))
 
     def action_refresh(self) -> None:
         self._set_summary("[dim]Refreshing...[/dim]")

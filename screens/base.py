@@ -54,7 +54,8 @@ class StepScreen(Screen):
         yield StepBar(self.STEP)
         yield Static(f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}", id="step-explanation")
         yield from self.compose_body()
-        yield Footer()
+        # No command palette entry: the footer's room goes to the step's own keys and Quit.
+        yield Footer(compact=True, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets."""

@@ -197,10 +197,10 @@ class EnrollmentScreen(StepScreen):
                     yield Static("", id="manual-key")
                     with Horizontal(classes="code-row"):
                         yield Label("First  ")
-                        yield Input(placeholder="123456", id="code-1", max_length=8, compact=True)
+                        yield Input(placeholder="6 digits", id="code-1", max_length=8, compact=True)
                     with Horizontal(classes="code-row"):
                         yield Label("Second ")
-                        yield Input(placeholder="654321", id="code-2", max_length=8, compact=True)
+                        yield Input(placeholder="6 digits", id="code-2", max_length=8, compact=True)
                     yield Static("", id="verdict")
                     with Horizontal(id="qr-buttons"):
                         yield Button("Verify", variant="primary", id="enroll-verify", compact=True)

@@ -13,9 +13,23 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
+from screens.widgets.marked import MarkedCheckbox
 from screens.widgets.status import status_markup
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in `width` columns, with an ellipsis when it is cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a note (up to the first ': ' or '. ')."""
+    for mark in (". ", ": "):
+        if mark in text:
+            return text.split(mark, 1)[0] + ("." if mark == ". " else ".")
+    return text
 
 
 class MonitoringScreen(StepScreen):
@@ -60,7 +74,9 @@ class MonitoringScreen(StepScreen):
         with VerticalScroll(id="monitor-body"):
             with Horizontal(classes="form-row"):
                 yield Label("Email      ", classes="form-label")
-                yield Input(placeholder="security@example.com", id="monitor-email", compact=True)
+                yield Input(
+                    placeholder="email for alerts (optional)", id="monitor-email", compact=True
+                )
             with Horizontal(classes="form-row"):
                 yield Label("Time zone  ", classes="form-label")
                 yield Input(value="UTC", id="monitor-timezone", compact=True)
@@ -68,7 +84,7 @@ class MonitoringScreen(StepScreen):
                 yield Input(value="365", id="monitor-retention", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Quiet hours", classes="form-label")
-                yield Input(placeholder="18:00-09:00 (optional)", id="monitor-quiet", compact=True)
+                yield Input(placeholder="HH:MM-HH:MM (optional)", id="monitor-quiet", compact=True)
                 yield Select(
                     [
                         ("trail changes alarm", names.trail_changes_alarm),
@@ -80,11 +96,12 @@ class MonitoringScreen(StepScreen):
                     compact=True,
                 )
             with Horizontal(classes="form-row"):
-                yield Checkbox("SSE-KMS", id="monitor-kms", compact=True)
-                yield Checkbox("IAM users only (SSO)", id="monitor-iam-only", compact=True)
-                yield Checkbox("insist", id="monitor-insist", compact=True)
+                yield MarkedCheckbox("SSE-KMS", id="monitor-kms", compact=True)
+                yield MarkedCheckbox("IAM users only (SSO)", id="monitor-iam-only", compact=True)
+                yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
             yield Static("", id="monitor-verdict")
-            yield DataTable(id="monitor-plan", cursor_type="row", show_cursor=False)
+            yield DataTable(id="monitor-plan", cursor_type="row")
+            yield Static("", id="monitor-row")
             yield ProgressBar(id="monitor-progress", show_eta=False)
             yield Static("", id="monitor-result")
         with Horizontal(id="monitor-buttons"):
@@ -96,7 +113,11 @@ class MonitoringScreen(StepScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#monitor-plan", DataTable)
-        table.add_columns("Status", "Resource", "Name", "What")
+        # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole below.
+        table.add_column("Status", width=9)
+        table.add_column("Resource", width=13)
+        table.add_column("Name", width=20)
+        table.add_column("What")
         self.query_one("#monitor-progress").display = False
         saved = self.wizard.ctx.saved.get("monitor") or {}
         for field_id, key in (
@@ -173,11 +194,12 @@ class MonitoringScreen(StepScreen):
             table.add_row(
                 status_markup(change.status),
                 change.kind,
-                change.name,
+                _cut(change.name, 20),
                 change.detail,
                 key=str(index),
             )
-        notes = "\n".join(f"[yellow]Note:[/] {note}" for note in plan.notes)
+        # One line per note here (the whole text is in `mfa-wizard monitor plan`).
+        notes = "\n".join(f"[yellow]Note:[/] {_first_sentence(note)}" for note in plan.notes)
         if plan.nothing_to_do:
             self._verdict(
                 "[green]Nothing to do: every resource is in place.[/]"
@@ -190,6 +212,15 @@ class MonitoringScreen(StepScreen):
             )
         self.query_one("#monitor-apply", Button).disabled = plan.nothing_to_do
 
+    @on(DataTable.RowHighlighted, "#monitor-plan")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.plan is None or event.row_key.value is None:
+            return
+        change = self.plan.changes[int(event.row_key.value)]
+        self.query_one("#monitor-row", Static).update(
+            f"[b]{change.kind}[/b] {change.name}: {change.detail}"
+        )
+
     def worker_failed(self, worker: object) -> None:
         self.query_one("#monitor-progress").display = False
         self._verdict(
@@ -200,7 +231,12 @@ class MonitoringScreen(StepScreen):
     @work(exclusive=True, group="monitor-dialog")
     async def action_apply(self) -> None:
         plan = self.plan
-        if plan is None or plan.nothing_to_do:
+        if plan is None:
+            # Nothing silent: say what to do first.
+            self._verdict("[yellow]No plan yet:[/] press F5 to plan, then F6 to apply it.")
+            return
+        if plan.nothing_to_do:
+            self._verdict("[green]Nothing to apply:[/] every resource is in place.")
             return
         changes = [f"• {c.status} {c.kind} {c.name}" for c in plan.changes if c.changes]
         ok = await self.app.push_screen_wait(

@@ -14,6 +14,7 @@ from textual.widgets import Button, Collapsible, SelectionList, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
+from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.status import status_markup
 from wizard.models import AuditResult
 from wizard.policies import EnforcePlan, default_users, describe_policy, load_document
@@ -79,7 +80,7 @@ class PolicyScreen(StepScreen):
             with Collapsible(title="What the policy allows and denies", id="policy-collapsible"):
                 yield Static("\n".join(describe_policy(load_document())), id="policy-words")
             yield Static("[b]Users to put under the policy[/b] (space toggles):", id="users-title")
-            yield SelectionList[str](id="enforce-users")
+            yield MarkedSelectionList(id="enforce-users")
             yield Static("[dim]Reading the current state...[/dim]", id="enforce-plan")
         with Horizontal(id="enforce-buttons"):
             yield Button("Preview plan (p)", id="enforce-preview", compact=True)
@@ -210,7 +211,9 @@ class PolicyScreen(StepScreen):
         if not todo:
             self.notify("Nothing to undo: no enforcement change is in the journal.", title="Undo")
             return
-        body = "\n".join(f"• {e.action} {e.resource}" for e in todo[:10])
+        from wizard.undo import describe_undo
+
+        body = "\n".join(f"• {describe_undo(e)}" for e in todo[:10])
         ok = await self.app.push_screen_wait(ConfirmDialog("Undo the enforcement?", body, "Undo"))
         if ok:
             self._undo()

@@ -76,7 +76,7 @@ class SessionScreen(StepScreen):
                 )
             with Horizontal(classes="form-row"):
                 yield Label("MFA code  ", classes="form-label")
-                yield Input(placeholder="123456", id="session-code", max_length=8, compact=True)
+                yield Input(placeholder="6 digits", id="session-code", max_length=8, compact=True)
                 yield Button("Get session", variant="primary", id="session-get", compact=True)
             yield Static("", id="session-verdict")
             yield Static("", id="session-demo")
@@ -94,9 +94,7 @@ class SessionScreen(StepScreen):
                 yield Button("Copy (F4)", id="session-copy", compact=True)
             yield Static("", id="session-lines")
             with Horizontal(classes="form-row"):
-                yield Input(
-                    placeholder="profile name, e.g. dev-mfa", id="session-write-name", compact=True
-                )
+                yield Input(placeholder="profile name", id="session-write-name", compact=True)
                 yield Button("Write profile", id="session-write", compact=True)
                 yield Button("Set up credential_process", id="session-setup", compact=True)
 

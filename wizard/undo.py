@@ -152,6 +152,39 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
 }
 
 
+# What undoing each op does, in the words of the plan (never a raw API name).
+_UNDO_WORDS: dict[str, str] = {
+    "delete_schedule": "delete the schedule {name}",
+    "delete_alarm": "delete the alarm {name}",
+    "unsubscribe": "unsubscribe the email from the alert topic",
+    "delete_topic": "delete the alert topic",
+    "delete_metric_filter": "delete the metric filter {name}",
+    "delete_trail": "stop and delete the trail {name}",
+    "delete_role": "delete the role {name}",
+    "delete_log_group": "delete the log group {name}",
+    "delete_bucket": "delete the (empty) bucket {bucket}",
+    "schedule_key_deletion": "schedule the KMS key for deletion",
+    "remove_user_from_group": "take {user} out of the group {group}",
+    "detach_group_policy": "detach the MFA policy from the group {group}",
+    "delete_group": "delete the group {group}",
+    "delete_policy_version": "go back to the previous version of the MFA policy",
+    "delete_policy": "delete the MFA policy",
+    "disable_mfa_device": "deactivate and delete the MFA device of {user}",
+    "detach_scp": "detach the SCP from {target}",
+}
+
+
+def describe_undo(entry: Entry) -> str:
+    """What undoing `entry` will do, in plain words, with the region it happens in."""
+    undo = entry.undo or {}
+    template = _UNDO_WORDS.get(str(undo.get("op")), "reverse: " + entry.action.replace("_", " "))
+    try:
+        words = template.format(**{k: v for k, v in undo.items() if isinstance(v, str)})
+    except (KeyError, IndexError):
+        words = template.split(" {")[0] + f" ({entry.resource})"
+    return f"{words} (in {entry.region})"
+
+
 def undoable(entries: list[Entry], services: Services, step: str | None = None) -> list[Entry]:
     """Entries of this account and endpoint that can still be undone, newest first."""
     return [

@@ -57,3 +57,12 @@ async def test_form_plan_apply_result_test_email(demo_app, services):
         )["MetricAlarms"][0]
         assert alarm["StateValue"] == "ALARM"
         assert "ALARM once" in str(screen.query_one("#monitor-verdict", Static).render())
+
+
+def test_monitor_form_snapshot(stable_demo_app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+
+    assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)

@@ -146,3 +146,75 @@ async def test_escape_leave_field_shows_only_while_a_field_has_focus(demo_app):
         await pilot.press("escape")
         await pilot.pause()
         assert pilot.app.screen.focused is None
+
+
+async def test_orphaned_devices_are_shown_and_removed_from_the_audit(demo_app, services):
+    from screens.dialogs import ConfirmDialog
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        summary = str(pilot.app.screen.query_one("#audit-summary", Static).render())
+        assert "1 orphan device(s) (o)" in summary
+        await pilot.press("o")
+        await pilot.pause(0.2)  # a dialog is open: its worker waits for the answer
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert ORPHAN in str(pilot.app.screen.query_one("#confirm-body").render())
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        assert unassigned(services) == set()
+        assert "orphan" not in str(pilot.app.screen.query_one("#audit-summary", Static).render())
+
+
+async def test_f6_before_f5_says_what_to_do(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "press F5 to plan" in str(pilot.app.screen.query_one("#monitor-verdict").render())
+
+
+async def test_checkboxes_read_without_colour(demo_app):
+    from screens.widgets.marked import MarkedCheckbox
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        box = pilot.app.screen.query_one("#monitor-kms", MarkedCheckbox)
+        assert str(box._button).startswith("[ ]")
+        box.value = True
+        assert str(box._button).startswith("[x]")
+
+
+async def test_undo_dialog_speaks_in_plain_words(demo_app, services):
+    from screens.dialogs import ConfirmDialog
+    from wizard import audit, policies
+
+    plan = policies.plan_enforcement(services, audit.run_audit(services), users=["dave.sato"])
+    policies.apply_enforcement(services, plan)
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("u")
+        await pilot.pause(0.2)
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        body = str(pilot.app.screen.query_one("#confirm-body").render())
+        assert "take dave.sato out of the group MFARequired (in us-east-1)" in body
+        assert "remove_user_from_group" not in body and "add_user_to_group" not in body
+        await pilot.press("n")
+        await settle(pilot)
+
+
+async def test_enforce_user_boxes_read_without_colour(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        users = pilot.app.screen.query_one("#enforce-users", SelectionList)
+        lines = [users.render_line(y).text for y in range(users.option_count)]
+        assert any(line.startswith("[ ] admin") for line in lines), lines
+        assert any(line.startswith("[x] dave.sato") for line in lines), lines

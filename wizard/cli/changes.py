@@ -51,8 +51,10 @@ def confirm_and_undo(services: Any, todo: list[Any], assume_yes: bool) -> int:
         print("Nothing to undo.")
         return 0
     print("Will undo, newest first:")
+    from wizard.undo import describe_undo
+
     for entry in todo:
-        print(f"  {entry.time}  {entry.action} {entry.resource}")
+        print(f"  {entry.time}  {describe_undo(entry)}")
     if not confirm("Undo these changes?", assume_yes):
         print("Nothing changed.")
         return 1
