@@ -348,7 +348,7 @@ class AuditScreen(StepScreen):
         users = self.visible_users()
         text = to_json(self.result, users) + "\n" if fmt == "json" else to_csv(users)
         try:
-            written = write_text_atomic(path, text, mode=0o644)
+            written = write_text_atomic(path, text, mode=0o600, make_parents=False)
         except WizardError as exc:
             self.wizard.show_error(exc, title="Export failed")
             return

@@ -113,7 +113,7 @@ class SummaryScreen(StepScreen):
             return
         path, _ = choice
         try:
-            written = write_text_atomic(Path(path), self.markdown(), mode=0o644)
+            written = write_text_atomic(Path(path), self.markdown(), mode=0o600, make_parents=False)
         except WizardError as exc:
             self.wizard.show_error(exc, title="Export failed")
             return

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import hashlib
 import json
 import os
 import re
 import shlex
 import time
-import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,9 @@ MIN_DURATION = 900
 MAX_DURATION = 129_600
 ROOT_MAX_DURATION = 3_600
 DEFAULT_DURATION = 43_200
-REFRESH_MARGIN_SECONDS = 5 * 60
+# botocore refreshes credential_process credentials from 15 minutes before expiry (and calls the
+# process again and again inside that window): a cache hit must have more than that left.
+REFRESH_MARGIN_SECONDS = 15 * 60
 FORMATS = ("env", "fish", "powershell", "json", "credential-process", "dotenv")
 CACHE_BACKENDS = ("file", "keyring", "none")
 KEYRING_SERVICE = APP_NAME
@@ -43,19 +45,35 @@ class SessionCredentials:
     A plain class, not a dataclass: building dataclasses costs start-up time on the cache hit.
     """
 
-    __slots__ = ("access_key_id", "secret_access_key", "session_token", "expiration")
+    __slots__ = (
+        "access_key_id",
+        "secret_access_key",
+        "session_token",
+        "expiration",
+        "owner",
+        "duration",
+    )
 
     def __init__(
-        self, access_key_id: str, secret_access_key: str, session_token: str, expiration: datetime
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str,
+        expiration: datetime,
+        owner: str = "",
+        duration: int = 0,
     ) -> None:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.session_token = session_token
         self.expiration = expiration
+        # In the cache only: whose long-term key obtained it (a hash), and the duration asked.
+        self.owner = owner
+        self.duration = duration
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SessionCredentials) and all(
-            getattr(self, n) == getattr(other, n) for n in self.__slots__
+            getattr(self, n) == getattr(other, n) for n in self.__slots__[:4]
         )
 
     def __hash__(self) -> int:
@@ -85,6 +103,8 @@ class SessionCredentials:
             "SecretAccessKey": self.secret_access_key,
             "SessionToken": self.session_token,
             "Expiration": self.expiration_iso,
+            "Owner": self.owner,
+            "Duration": str(self.duration),
         }
 
     @classmethod
@@ -95,7 +115,18 @@ class SessionCredentials:
             secret_access_key=data["SecretAccessKey"],
             session_token=data["SessionToken"],
             expiration=parse_expiration(data["Expiration"]),
+            owner=str(data.get("Owner", "")),
+            duration=int(data.get("Duration") or 0),
         )
+
+    def serves(self, owner: str, duration: int | None, now: float | None = None) -> bool:
+        """A cache hit for this request: same source identity, the duration asked for (when one
+        was), and more than the refresh margin left."""
+        if not owner or self.owner != owner:
+            return False
+        if duration and self.duration != duration:
+            return False
+        return self.fresh(now)
 
 
 def parse_expiration(value: Any) -> datetime:
@@ -157,12 +188,13 @@ def section_name(profile: str) -> str:
     return "default" if profile == "default" else f"profile {profile}"
 
 
-PROFILE_NAME = re.compile(r"^[A-Za-z0-9_.+@-]{1,64}$")
+PROFILE_NAME = re.compile(r"[A-Za-z0-9_.+@-]{1,64}")
 
 
 def validate_profile_name(name: str) -> str:
-    """A profile name that is safe in both files (no spaces, brackets or '=')."""
-    if not PROFILE_NAME.match(name or ""):
+    """A profile name that is safe in both files (no spaces, brackets, '=' or line breaks)."""
+    # fullmatch: `$` would also match before a trailing newline, and "dev\n" corrupts the file.
+    if not PROFILE_NAME.fullmatch(name or ""):
         raise UsageError(
             f"{name!r} is not a usable profile name",
             "use letters, digits and _.+@- (no spaces or brackets), at most 64 characters",
@@ -252,12 +284,59 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "sessions"
 
 
-def cache_key(profile: str, serial: str | None, endpoint: str | None) -> str:
-    """A file-name-safe key for one profile + device + endpoint (readable, with a checksum so
-    two profiles whose names sanitise alike never share an entry)."""
-    raw = f"{profile}\0{serial or ''}\0{endpoint or ''}"
+def source_key_id(profile: str, explicit: bool) -> str | None:
+    """The long-term access key id the session would be asked with, read with the standard
+    library (no boto3 on the hit path), in botocore's order: the environment's keys unless a
+    profile was named, then the credentials file, then the config file. None when unknown."""
+    if not explicit and os.environ.get("AWS_ACCESS_KEY_ID"):
+        return os.environ["AWS_ACCESS_KEY_ID"]
+    for path, section in (
+        (credentials_path(), profile),
+        (config_path(), section_name(profile)),
+    ):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_option(section, "aws_access_key_id"):
+            return parser.get(section, "aws_access_key_id").strip() or None
+    return None
+
+
+def identity_hash(
+    key_id: str | None, serial: str | None, endpoint: str | None, region: str | None
+) -> str:
+    """Who and where a session belongs to, as a hash (the key id itself is not written down)."""
+    if not key_id:
+        return ""
+    raw = "\0".join((key_id, serial or "", endpoint or "", region or ""))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def cache_key(profile: str, owner: str) -> str:
+    """A file-name-safe key: the profile (readable) and the source identity's hash."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile)[:40]
-    return f"{safe}-{zlib.crc32(raw.encode()):08x}"
+    return f"{safe}-{owner[:16]}"
+
+
+@contextlib.contextmanager
+def miss_lock(directory: Path, key: str) -> Iterator[None]:
+    """One miss at a time per key: two credential_process calls at once prompt once, the second
+    finds what the first cached. (No lock where fcntl does not exist.)"""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(directory / f"{key}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 class FileCache:
@@ -477,22 +556,25 @@ def obtain(
     attempts: int = CODE_ATTEMPTS,
 ) -> SessionCredentials:
     """Ask for a code (again on a bad format), call STS, ask again on a wrong code (3 tries)."""
-    last: WrongMfaCodeError | None = None
+    # A malformed code counts as a failed attempt like a wrong one: a --totp-command that prints
+    # garbage must end after a few tries, never loop (under credential_process nobody sees it).
+    last_cause = ""
     for attempt in range(1, attempts + 1):
-        code = ask_code(serial).strip()
-        while problem := code_problem(code):
-            if on_retry:
-                on_retry(problem)
-            code = ask_code(serial).strip()
+        code = re.sub(r"\s+", "", ask_code(serial))
+        problem = code_problem(code)
+        if problem:
+            last_cause = problem.rstrip(".")
+            if on_retry and attempt < attempts:
+                on_retry(f"{problem} {attempts - attempt} tries left.")
+            continue
         try:
             return get_session_token(sts, serial, code, duration)
         except WrongMfaCodeError as exc:
-            last = exc
+            last_cause = exc.cause
             if on_retry and attempt < attempts:
                 on_retry(f"{exc.cause}; {attempts - attempt} tries left")
-    assert last is not None
     raise WrongMfaCodeError(
-        f"{last.cause}, {attempts} times", "check the device and the phone's clock, then run again"
+        f"{last_cause}, {attempts} times", "check the device and the phone's clock, then run again"
     )
 
 

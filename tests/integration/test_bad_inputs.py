@@ -137,7 +137,7 @@ SESSION_CASES = [
     ),
     (
         "totp command that fails",
-        ["--profile", "dev", "--totp-command", "exit 3", "--no-cache"],
+        ["--profile", "dev", "--totp-command", "sh -c 'exit 3'", "--no-cache"],
         "exit 3",
     ),
 ]

@@ -24,6 +24,7 @@ from wizard.session_credentials import (
     cache_key,
     ensure_long_term,
     get_session_token,
+    identity_hash,
     obtain,
     parse_duration,
     read_profile,
@@ -33,6 +34,12 @@ from wizard.session_credentials import (
 )
 
 SERIAL = "arn:aws:iam::123456789012:mfa/admin"
+
+
+def ADMIN_KEY(env: dict[str, str]) -> str:  # noqa: N802 - reads like the constant it stands for
+    """The long-term key id of profile dev (the demo admin's), as the credentials file has it."""
+    text = Path(env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+    return text.split("[dev]")[1].split("aws_access_key_id = ")[1].split("\n")[0].strip()
 
 
 def session_from_json(text: str) -> dict:
@@ -129,15 +136,19 @@ def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env):
     assert json.loads(out.stdout)["Version"] == 1
 
 
-def test_cache_expiry_five_minutes_before(tmp_path):
+def test_cache_hit_needs_more_than_fifteen_minutes(tmp_path):
+    # botocore refreshes credential_process credentials 15 minutes before expiry.
     cache = FileCache(tmp_path / "c")
-    key = cache_key("dev", SERIAL, None)
-    soon = SessionCredentials("ASIA1", "s", "t", datetime.now(UTC) + timedelta(minutes=4))
+    owner = identity_hash("AKIAEXAMPLE", SERIAL, None, None)
+    key = cache_key("dev", owner)
+    soon = SessionCredentials("ASIA1", "s", "t", datetime.now(UTC) + timedelta(minutes=14), owner)
     cache.save(key, soon)
-    assert cache.load(key) is not None and not cache.load(key).fresh()
-    later = SessionCredentials("ASIA2", "s", "t", datetime.now(UTC) + timedelta(minutes=6))
+    assert cache.load(key) is not None and not cache.load(key).serves(owner, None)
+    later = SessionCredentials("ASIA2", "s", "t", datetime.now(UTC) + timedelta(minutes=16), owner)
     cache.save(key, later)
-    assert cache.load(key).fresh()
+    assert cache.load(key).serves(owner, None)
+    assert not cache.load(key).serves(identity_hash("AKIAOTHER", SERIAL, None, None), None)
+    assert not cache.load(key).serves("", None)
     # A cache file others can read is not trusted.
     os.chmod(cache.path(key), 0o644)
     assert cache.load(key) is None and not cache.path(key).exists()
@@ -149,9 +160,13 @@ def test_cache_expiry_five_minutes_before(tmp_path):
 
 def test_expired_cache_entry_is_refreshed(profile_env):
     cache = FileCache(Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard" / "sessions")
-    key = cache_key("dev", SERIAL, profile_env["AWS_ENDPOINT_URL"])
+    owner = identity_hash(ADMIN_KEY(profile_env), SERIAL, profile_env["AWS_ENDPOINT_URL"], None)
+    key = cache_key("dev", owner)
     cache.save(
-        key, SessionCredentials("ASIAOLDOLD", "s", "t", datetime.now(UTC) + timedelta(minutes=2))
+        key,
+        SessionCredentials(
+            "ASIAOLDOLD", "s", "t", datetime.now(UTC) + timedelta(minutes=10), owner
+        ),
     )
     # No code available and the entry is about to expire: it must ask (and fail: no terminal).
     out = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
@@ -309,7 +324,7 @@ def token_response():
 
 def test_wrong_code_is_asked_again_up_to_three_times():
     client, stub = stubbed_sts()
-    for _ in range(3):
+    for _ in range(2):
         stub.add_client_error(
             "get_session_token", service_error_code="AccessDenied", http_status_code=403
         )
@@ -317,8 +332,11 @@ def test_wrong_code_is_asked_again_up_to_three_times():
     codes = iter(["12345", "111111", "222222", "333333"])
     with stub, pytest.raises(WrongMfaCodeError, match="3 times"):
         obtain(client, SERIAL, 3600, lambda serial: next(codes), on_retry=said.append)
-    assert "5 digits" in said[0]  # a bad format is asked again without calling STS
-    assert sum("refused the MFA code" in s for s in said) == 2
+    # A bad format is refused without calling STS, and it counts as one of the three tries
+    # (a --totp-command printing garbage must end, never loop).
+    assert "5 digits" in said[0] and "2 tries left" in said[0]
+    assert sum("refused the MFA code" in s for s in said) == 1
+    assert next(codes) == "333333"  # asked three times in all
 
 
 def test_wrong_then_right_code():
@@ -421,7 +439,8 @@ def test_keyring_backend_opt_in(profile_env, tmp_path):
     out = mfa_session("--profile", "dev", "--code", "123456", "--cache", "keyring", env=env)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "ring.json").exists()
-    assert not (Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard").exists()
+    cache_root = Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard"
+    assert not list(cache_root.rglob("*.json"))  # only the miss lock, never a session file
     hit = mfa_session("--profile", "dev", "--cache", "keyring", "--format", "json", env=env)
     assert hit.returncode == 0
 
@@ -460,3 +479,114 @@ def test_nothing_secret_in_error_output(profile_env):
     bad = mfa_session("--profile", "dev", "--write-profile", "other", env=profile_env)
     assert secret not in bad.stderr and "aws_session_token" not in bad.stderr
     assert time.time()  # keep the import used
+
+
+# ------------------------------------------------------------------ the safety pass (cache)
+
+
+def test_another_identity_never_gets_the_cached_session(profile_env, demo, services):
+    first = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+    assert first.returncode == 0, first.stderr
+    admin_session = json.loads(first.stdout)["AccessKeyId"]
+    # Same profile name, another user's long-term keys: a miss (asks, and there is no terminal).
+    other = services.iam.create_access_key(UserName="dave.sato")["AccessKey"]
+    creds = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+    creds.write_text(creds.read_text().replace(demo.admin_access_key_id, other["AccessKeyId"]))
+    swapped = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
+    assert admin_session not in swapped.stdout
+    assert swapped.returncode == 2 and "no terminal" in swapped.stderr
+    # No keys at all: nothing served either.
+    creds.write_text("")
+    none = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
+    assert admin_session not in none.stdout and none.returncode != 0
+
+
+def test_a_different_duration_is_a_miss(profile_env):
+    long = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+    assert long.returncode == 0
+    short = mfa_session(
+        "--profile", "dev", "--duration", "15m", "--format", "json", env=profile_env
+    )
+    assert short.returncode == 2 and "no terminal" in short.stderr  # not the 12 h session
+    same = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
+    assert json.loads(same.stdout)["AccessKeyId"] == json.loads(long.stdout)["AccessKeyId"]
+
+
+def test_two_misses_at_once_ask_once(profile_env, tmp_path):
+    counter = tmp_path / "asked"
+    script = tmp_path / "code.sh"
+    script.write_text(f"#!/bin/sh\necho x >> {counter}\nsleep 1\necho 123456\n")
+    script.chmod(0o700)
+    argv = [
+        sys.executable,
+        "-m",
+        "wizard.cli.session",
+        "--profile",
+        "dev",
+        "--format",
+        "credential-process",
+        "--totp-command",
+        str(script),
+    ]
+    procs = [
+        subprocess.Popen(
+            argv,
+            env=profile_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert counter.read_text().count("x") == 1
+    assert json.loads(outs[0][0])["AccessKeyId"] == json.loads(outs[1][0])["AccessKeyId"]
+
+
+def test_totp_command_is_not_a_shell_gets_no_keys_and_gives_up_on_garbage(profile_env, tmp_path):
+    seen = tmp_path / "env"
+    script = tmp_path / "code.sh"
+    script.write_text(f"#!/bin/sh\nenv > {seen}\necho 'not a code'\necho 'token locked' >&2\n")
+    script.chmod(0o700)
+    env = {**profile_env, "AWS_SECRET_ACCESS_KEY": "SHOULD-NOT-LEAK", "AWS_ACCESS_KEY_ID": "AKIAX"}
+    out = mfa_session(
+        "--profile",
+        "dev",
+        "--no-cache",
+        "--totp-command",
+        f"{script} ; touch {tmp_path}/pwned",
+        env=env,
+        timeout=60,
+    )
+    # Split like a shell, run without one: "; touch" is two more arguments, not a command.
+    assert not (tmp_path / "pwned").exists()
+    assert out.returncode != 0 and "3 times" in out.stderr
+    assert "token locked" in out.stderr  # its stderr is shown
+    assert "SHOULD-NOT-LEAK" not in seen.read_text() and "AKIAX" not in seen.read_text()
+
+
+def test_write_profile_name_with_a_newline_is_refused(profile_env):
+    out = mfa_session(
+        "--profile", "dev", "--code", "123456", "--write-profile", "dev\n", env=profile_env
+    )
+    assert out.returncode == 2 and "not a usable profile name" in out.stderr
+    import configparser
+
+    configparser.RawConfigParser().read(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+
+
+def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path):
+    real = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+    moved = tmp_path / "dotfiles-credentials"
+    moved.write_text(real.read_text())
+    real.unlink()
+    real.symlink_to(moved)
+    out = mfa_session(
+        "--profile", "dev", "--code", "123456", "--write-profile", "dev-mfa", env=profile_env
+    )
+    assert out.returncode == 0, out.stderr
+    assert real.is_symlink() and real.resolve() == moved.resolve()
+    assert "[dev-mfa]" in moved.read_text()
+    assert stat.S_IMODE(moved.stat().st_mode) == 0o600

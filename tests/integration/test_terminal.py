@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(
 
 def cache_files(env: dict[str, str]) -> list[Path]:
     root = Path(env["XDG_CACHE_HOME"])
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    # Session files (a miss lock file holds nothing).
+    return [p for p in root.rglob("*.json") if p.is_file()] if root.exists() else []
 
 
 def bash(env: dict[str, str]) -> pexpect.spawn:

@@ -52,7 +52,8 @@ def write_output(text: str, path: str | None) -> None:
         return
     from wizard.files import write_text_atomic
 
-    write_text_atomic(path, text, mode=0o644)
+    # 0600 like the journal: an audit names people and their weak spots.
+    write_text_atomic(path, text, mode=0o600, make_parents=False)
 
 
 def format_enforce_plan(plan: Any) -> str:

@@ -26,15 +26,19 @@ from wizard.session_credentials import (
     ROOT_MAX_DURATION,
     ProfileSettings,
     SessionCredentials,
+    cache_dir,
     cache_key,
     check_duration,
     describe_left,
+    identity_hash,
     is_root_serial,
     make_cache,
+    miss_lock,
     parse_duration,
     read_profile,
     render,
     resolve_profile_name,
+    source_key_id,
 )
 
 
@@ -71,6 +75,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TOTP_COMMAND_TIMEOUT = 15
+# What a code generator may need from the environment; never the long-term AWS keys.
+TOTP_ENV_KEEP = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "GNUPGHOME",
+    "PASSWORD_STORE_DIR",
+    "SSH_AUTH_SOCK",
+)
+
+
+def run_totp_command(command: str) -> str:
+    """Run --totp-command: split like a shell (no shell), a scrubbed environment, a timeout; its
+    stderr is shown; whatever it prints is judged as a code by the caller."""
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise UsageError(
+            f"the --totp-command cannot be parsed ({exc})", "check its quoting"
+        ) from None
+    if not argv:
+        raise UsageError("the --totp-command is empty", "give the command that prints the code")
+    env = {k: v for k, v in os.environ.items() if k in TOTP_ENV_KEEP}
+    try:
+        out = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=TOTP_COMMAND_TIMEOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise UsageError(
+            f"the --totp-command {argv[0]!r} was not found", "check the path"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(
+            f"the --totp-command took over {TOTP_COMMAND_TIMEOUT} s", "check the command"
+        ) from None
+    if out.stderr.strip():
+        tty_say(f"--totp-command said: {out.stderr.strip()[:500]}")
+    if out.returncode != 0:
+        raise UsageError(
+            f"the --totp-command failed (exit {out.returncode})", "run it by hand to see why"
+        )
+    return out.stdout.strip()
+
+
 def code_source(args: argparse.Namespace):  # noqa: ANN201 - a small closure factory
     """A function returning the next code: --code once, --totp-command, or the terminal."""
     if args.code:
@@ -88,24 +152,7 @@ def code_source(args: argparse.Namespace):  # noqa: ANN201 - a small closure fac
 
         return from_option
     if args.totp_command:
-
-        def from_command(serial: str) -> str:
-            import subprocess
-
-            try:
-                out = subprocess.run(
-                    args.totp_command, shell=True, capture_output=True, text=True, timeout=30
-                )
-            except subprocess.TimeoutExpired:
-                raise UsageError("the --totp-command took over 30 s", "check the command") from None
-            if out.returncode != 0:
-                raise UsageError(
-                    f"the --totp-command failed (exit {out.returncode})",
-                    "run it by hand to see why",
-                )
-            return out.stdout.strip()
-
-        return from_command
+        return lambda serial: run_totp_command(args.totp_command)
     return lambda serial: tty_prompt(f"MFA code for {serial.rsplit('/', 1)[-1]}: ")
 
 
@@ -147,16 +194,31 @@ def run_session(args: argparse.Namespace) -> int:
         validate_profile_name(args.write_profile)
     backend = "none" if args.no_cache else (args.cache or settings.cache_backend or "file")
     cache = make_cache(backend)
-    # Keyed by what is known before any AWS call, so a discovered device still hits next time.
-    key = cache_key(profile, serial, endpoint)
+    # Keyed by the source identity (a hash of the long-term key id, the device, the endpoint and
+    # the region): another user's keys, or none at all, never get this user's session.
+    creds_profile = settings.source_profile or profile
+    explicit = bool(args.profile or settings.source_profile or os.environ.get("AWS_PROFILE"))
+    owner = identity_hash(
+        source_key_id(creds_profile, explicit), serial, endpoint, args.region or settings.region
+    )
+    key = cache_key(profile, owner)
 
-    if not args.refresh:
+    if not args.refresh and owner:
         cached = cache.load(key)
-        if cached is not None and cached.fresh():
+        if cached is not None and cached.serves(owner, duration):
             return emit(cached, fmt, args, settings.region)
-
-    creds = fetch(args, profile, settings, serial, duration)
-    cache.save(key, creds)
+    if not owner:
+        # No way to tell whose session it would be: neither served from nor written to the cache.
+        creds = fetch(args, profile, settings, serial, duration)
+        return emit(creds, fmt, args, settings.region)
+    with miss_lock(cache_dir(), key):
+        if not args.refresh:
+            cached = cache.load(key)  # filled by a process that held the lock before us?
+            if cached is not None and cached.serves(owner, duration):
+                return emit(cached, fmt, args, settings.region)
+        creds = fetch(args, profile, settings, serial, duration)
+        creds.owner = owner
+        cache.save(key, creds)
     return emit(creds, fmt, args, settings.region)
 
 
@@ -203,7 +265,9 @@ def fetch(
     # AWS's default is 12 h for IAM users; the root user is capped at 1 h.
     duration = duration or (ROOT_MAX_DURATION if root else DEFAULT_DURATION)
     check_duration(duration, root=root)
-    return obtain(services.sts, serial, duration, code_source(args), on_retry=tty_say)
+    creds = obtain(services.sts, serial, duration, code_source(args), on_retry=tty_say)
+    creds.duration = duration  # what was asked: a later request for another duration is a miss
+    return creds
 
 
 def emit(
