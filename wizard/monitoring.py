@@ -1383,7 +1383,8 @@ def teardown(
 
     The trail bucket is deleted only when empty, or with purge=True (its logs are evidence).
     """
-    n = names_for(services.identity().account_id, services.region)
+    account = services.identity().account_id
+    n = names_for(account, services.region)
     done: list[str] = []
 
     def say(text: str) -> None:
@@ -1500,19 +1501,38 @@ def teardown(
             )
             or {}
         )
-        if _tagged(tags):
+        if _tagged(tags) and purge:
             gone(
                 lambda: logs.delete_log_group(logGroupName=n.log_group),
                 f"log group {n.log_group}",
                 "DeleteLogGroup",
             )
+        elif _tagged(tags):
+            # The sign-in events in it are evidence: only --purge deletes them.
+            say(f"kept log group {n.log_group} (its events are evidence); --purge deletes it")
     s3 = services.client("s3")
-    tags = _try(lambda: s3.get_bucket_tagging(Bucket=n.bucket)["TagSet"], "GetBucketTagging")
+    items: list[dict[str, str]] = []
+    tags = _try(
+        lambda: s3.get_bucket_tagging(Bucket=n.bucket, ExpectedBucketOwner=account)["TagSet"],
+        "GetBucketTagging",
+    )
     if tags is not None and _tagged(tags):
-        objects = _try(lambda: s3.list_object_versions(Bucket=n.bucket), "ListObjectVersions") or {}
+        # Every page: a real trail bucket holds far more than the first 1 000 versions.
+        pages = (
+            _try(
+                lambda: list(
+                    s3.get_paginator("list_object_versions").paginate(
+                        Bucket=n.bucket, ExpectedBucketOwner=account
+                    )
+                ),
+                "ListObjectVersions",
+            )
+            or []
+        )
         items = [
             {"Key": o["Key"], "VersionId": o["VersionId"]}
-            for o in objects.get("Versions", []) + objects.get("DeleteMarkers", [])
+            for page in pages
+            for o in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
         if items and not purge:
             say(
@@ -1537,7 +1557,11 @@ def teardown(
             gone(lambda: s3.delete_bucket(Bucket=n.bucket), f"bucket {n.bucket}", "DeleteBucket")
     kms = services.client("kms")
     key = _try(lambda: kms.describe_key(KeyId=n.key_alias)["KeyMetadata"], "DescribeKey")
-    if key and key.get("KeyState") == "Enabled":
+    protects_logs = bool(items) and not purge if tags is not None and _tagged(tags) else False
+    if key and key.get("KeyState") == "Enabled" and (not purge or protects_logs):
+        # Deleting the key would make every log it encrypted unreadable for good.
+        say(f"kept KMS key {n.key_alias}: it protects the logs kept; --purge removes both")
+    elif key and key.get("KeyState") == "Enabled":
         with aws_errors("ScheduleKeyDeletion"):
             kms.delete_alias(AliasName=n.key_alias)
             kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)

@@ -28,6 +28,7 @@ from wizard.errors import UsageError, WizardError, aws_errors, error_code, trans
 from wizard.journal import record
 from wizard.models import AuditResult, UserFinding
 from wizard.plan import Status
+from wizard.session_credentials import is_known_mfa_session
 
 POLICY_FILE = "require-mfa.json"
 SCP_FILE = "scp-require-mfa-iam-users.json"
@@ -175,6 +176,16 @@ def validate_names(policy_name: str, policy_path: str, group: str) -> None:
         )
 
 
+def session_key_id(services: Services) -> str | None:
+    """The access key id of the wizard's credentials when they are a session (have a token)."""
+    with aws_errors("loading credentials"):
+        creds = services.session.get_credentials()
+    if creds is None:
+        return None
+    frozen = creds.get_frozen_credentials()
+    return frozen.access_key if frozen.token else None
+
+
 def uses_long_term_keys(services: Services) -> bool:
     """True when the wizard signs with an IAM user's access keys (no MFA session token)."""
     with aws_errors("loading credentials"):
@@ -182,8 +193,14 @@ def uses_long_term_keys(services: Services) -> bool:
     return creds is not None and not creds.get_frozen_credentials().token
 
 
-def lockout_reason(services: Services, users: list[str], audit: AuditResult) -> str | None:
-    """Why putting `users` under the policy would lock out the identity running the wizard."""
+def lockout_reason(
+    services: Services, users: list[str], audit: AuditResult, include_self: bool = False
+) -> str | None:
+    """Why putting `users` under the policy would lock out the identity running the wizard.
+
+    Only a session known to carry MFA (one mfa-session or the Session step created) counts as
+    safe: a GetSessionToken without MFA or a GetFederationToken session also has a token.
+    """
     identity = services.identity()
     if not identity.is_iam_user or identity.name not in users:
         return None
@@ -193,6 +210,13 @@ def lockout_reason(services: Services, users: list[str], audit: AuditResult) -> 
             f"you ({identity.name}) have no MFA device: once in the group, every call but MFA set-up "
             f"is denied to you, including the wizard's next one. Enrol yourself first "
             f"(`mfa-wizard enroll {identity.name}`), then run enforce from an MFA session"
+        )
+    token_key = session_key_id(services)
+    if token_key and not include_self and not is_known_mfa_session(token_key):
+        return (
+            f"you ({identity.name}) are signed in with a session this tool cannot tell carries "
+            "MFA (it did not create it): if it does not, the wizard locks itself out. Use "
+            'eval "$(mfa-session)" first, or pass --include-self if you are sure'
         )
     if uses_long_term_keys(services):
         return (
@@ -235,8 +259,14 @@ def plan_enforcement(
     group: str = DEFAULT_GROUP,
     policy_name: str = DEFAULT_POLICY_NAME,
     policy_path: str = DEFAULT_POLICY_PATH,
+    force: bool = False,
+    include_self: bool = False,
 ) -> EnforcePlan:
-    """Read the current state and say what enforcement will create, update or leave alone."""
+    """Read the current state and say what enforcement will create, update or leave alone.
+
+    `force` accepts an existing group that grants more than the MFA policy; `include_self` puts
+    the running identity in even when its session cannot be shown to carry MFA.
+    """
     validate_names(policy_name, policy_path, group)
     known = {u.user_name: u for u in audit.users}
     explicit = users is not None
@@ -248,7 +278,7 @@ def plan_enforcement(
             "check the names with `mfa-wizard audit --all` (they are case-sensitive)",
         )
     left_out: list[str] = []
-    guard = lockout_reason(services, targets, audit)
+    guard = lockout_reason(services, targets, audit, include_self=include_self)
     if guard and not explicit:
         # By default the admin is left out rather than locked out; asked for by name: refused.
         me = services.identity().name
@@ -337,11 +367,41 @@ def plan_enforcement(
         group_exists = False
     if group_exists:
         with aws_errors("ListAttachedGroupPolicies"):
-            attached = any(
-                p["PolicyArn"] == arn
-                for p in iam.list_attached_group_policies(GroupName=group)["AttachedPolicies"]
+            attached_arns = [
+                p["PolicyArn"]
+                for page in iam.get_paginator("list_attached_group_policies").paginate(
+                    GroupName=group
+                )
+                for p in page["AttachedPolicies"]
+            ]
+        with aws_errors("ListGroupPolicies"):
+            inline = [
+                name
+                for page in iam.get_paginator("list_group_policies").paginate(GroupName=group)
+                for name in page["PolicyNames"]
+            ]
+        attached = arn in attached_arns
+        # Everyone put in the group gets whatever else it grants: show it, and refuse unless told.
+        others = [a.rsplit("/", 1)[-1] + " (attached)" for a in attached_arns if a != arn]
+        others += [f"{name} (inline)" for name in inline]
+        if others:
+            steps.append(
+                PlanStep(
+                    "group",
+                    Status.INFO,
+                    f"group {group} exists and also grants: {', '.join(others)}",
+                )
             )
-        steps.append(PlanStep("group", Status.NOTHING, f"group {group} exists"))
+            if not force and not guard:
+                guard = (
+                    f"the group {group} already has other policies ({', '.join(others)}): "
+                    "every user added would get them too. Choose another group with --group, "
+                    "or pass --force if that is intended"
+                )
+        else:
+            steps.append(
+                PlanStep("group", Status.NOTHING, f"group {group} exists (no other policy)")
+            )
     else:
         steps.append(
             PlanStep(

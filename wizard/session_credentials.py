@@ -320,6 +320,41 @@ def cache_key(profile: str, owner: str) -> str:
     return f"{safe}-{owner[:16]}"
 
 
+def _mfa_sessions_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "mfa-sessions.json"
+
+
+def _key_digest(access_key_id: str) -> str:
+    return hashlib.sha256(access_key_id.encode()).hexdigest()[:32]
+
+
+def remember_mfa_session(creds: SessionCredentials) -> None:
+    """Note (a hash of the key id, and the expiry) that this session was made with an MFA code,
+    so the lockout guard can tell it from a session made without one. Never the key itself."""
+    path = _mfa_sessions_path()
+    known = _read_mfa_sessions(path)
+    now = time.time()
+    known = {k: v for k, v in known.items() if v > now}
+    known[_key_digest(creds.access_key_id)] = creds.expiration.timestamp()
+    write_text_atomic(path, json.dumps(known), mode=0o600)
+
+
+def _read_mfa_sessions(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text())
+        return {str(k): float(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def is_known_mfa_session(access_key_id: str) -> bool:
+    """True when this tool made the session `access_key_id` belongs to, with an MFA code."""
+    expiry = _read_mfa_sessions(_mfa_sessions_path()).get(_key_digest(access_key_id))
+    return expiry is not None and expiry > time.time()
+
+
 @contextlib.contextmanager
 def miss_lock(directory: Path, key: str) -> Iterator[None]:
     """One miss at a time per key: two credential_process calls at once prompt once, the second
@@ -535,12 +570,16 @@ def get_session_token(sts: Any, serial: str, code: str, duration: int) -> Sessio
         with aws_errors("GetSessionToken"):
             raise
     c = answer["Credentials"]
-    return SessionCredentials(
+    creds = SessionCredentials(
         access_key_id=c["AccessKeyId"],
         secret_access_key=c["SecretAccessKey"],
         session_token=c["SessionToken"],
         expiration=parse_expiration(c["Expiration"]),
     )
+    # Best effort: the lockout guard is stricter without it, never looser.
+    with contextlib.suppress(UsageError, OSError):
+        remember_mfa_session(creds)
+    return creds
 
 
 class WrongMfaCodeError(UsageError):

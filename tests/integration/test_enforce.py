@@ -130,14 +130,31 @@ def test_lockout_guard_admin_without_mfa(demo, services):
     )
 
 
-def test_guard_passes_for_an_mfa_session(demo):
+def test_guard_passes_only_for_a_session_known_to_carry_mfa(demo):
+    # moto identifies a caller by the access key id alone, so the admin's key with a token is
+    # "the admin in a session" here; what the session is worth is decided by the guard.
+    from datetime import UTC, datetime, timedelta
+
+    from wizard.session_credentials import SessionCredentials, remember_mfa_session
+
     session = boto3.Session(
         aws_access_key_id=demo.admin_access_key_id,
         aws_secret_access_key=demo.admin_secret_access_key,
-        aws_session_token="SESSION-FROM-MFA",
+        aws_session_token="A-SESSION-TOKEN",
         region_name="us-east-1",
     )
     as_session = Services(session=session, region="us-east-1", endpoint_url=demo.endpoint_url)
+    # Any token is not enough (GetSessionToken without MFA, GetFederationToken): asked for by
+    # name, refused; by default, left out with the reason; --include-self puts it in.
+    plan = plan_enforcement(as_session, run_audit(as_session), users=["admin"])
+    assert plan.guard and "cannot tell carries MFA" in plan.guard
+    default = plan_enforcement(as_session, run_audit(as_session))
+    assert "admin" not in default.users
+    assert any("cannot tell carries MFA" in line for line in default.left_out)
+    assert "admin" in plan_enforcement(as_session, run_audit(as_session), include_self=True).users
+    # A session this tool made with an MFA code (mfa-session remembers it) counts.
+    expiry = datetime.now(UTC) + timedelta(hours=1)
+    remember_mfa_session(SessionCredentials(demo.admin_access_key_id, "s", "t", expiry))
     plan = plan_enforcement(as_session, run_audit(as_session), users=["admin"])
     assert plan.guard is None
 
@@ -254,3 +271,30 @@ def test_cli_scp_preview(demo_env):
     document = json.loads(out.stdout.split("\n\n")[0])
     assert document == policies.scp_document()
     assert "Role sessions never match" in out.stdout
+
+
+# ------------------------------------------------------------------ the safety pass (enforce)
+
+
+def test_an_existing_group_with_other_policies_is_refused_unless_forced(services):
+    from wizard import audit
+    from wizard.policies import plan_enforcement
+
+    services.iam.create_group(GroupName="MFARequired")
+    services.iam.put_group_policy(
+        GroupName="MFARequired",
+        PolicyName="AllowEverything",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
+    result = audit.run_audit(services)
+    plan = plan_enforcement(services, result)
+    assert plan.guard and "AllowEverything (inline)" in plan.guard and "--force" in plan.guard
+    assert any("AllowEverything (inline)" in s.description for s in plan.steps)
+    forced = plan_enforcement(services, result, force=True)
+    assert forced.guard is None
+    assert any("also grants: AllowEverything (inline)" in s.description for s in forced.steps)

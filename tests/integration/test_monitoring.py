@@ -188,10 +188,17 @@ def test_teardown_leaves_nothing_tagged(applied):
     s3_backends["123456789012"]["aws"].put_object(
         n.bucket, "AWSLogs/123456789012/x.json.gz", b"log"
     )
+    # Past one page of versions: --purge must empty all of them, not the first 1 000.
+    for i in range(1005):
+        s3_backends["123456789012"]["aws"].put_object(n.bucket, f"AWSLogs/p/{i}.gz", b"l")
     done = teardown(services)
     assert any("kept bucket" in line for line in done)  # logs are evidence: not without --purge
     assert s3.head_bucket(Bucket=n.bucket)
+    # The log group (its events are evidence) stays too without --purge.
+    assert any("kept log group" in line for line in done)
+    assert services.client("logs").describe_log_groups(logGroupNamePrefix=n.log_group)["logGroups"]
     done = teardown(services, purge=True)
+    assert any("deleted 1006 log object(s)" in line for line in done)
     assert any(line.startswith("deleted bucket") for line in done)
     assert services.client("cloudtrail").describe_trails(trailNameList=[n.trail])["trailList"] == []
     assert (
@@ -259,6 +266,11 @@ def test_kms_option(services):
     assert any(
         s["Principal"] == {"Service": "cloudtrail.amazonaws.com"} for s in policy["Statement"]
     )
+    # Without --purge the key stays: deleting it would make the logs it encrypted unreadable.
+    done = teardown(services)
+    assert any("kept KMS key" in line for line in done)
+    state = services.client("kms").describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]
+    assert state == "Enabled"
     teardown(services, purge=True)
     assert (
         services.client("kms").describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"]

@@ -26,6 +26,7 @@ async def test_full_demo_walk_and_no_secret_left_behind(demo, demo_app, services
     seeds_seen: list[str] = []
     session = None
     export = tmp_path / "exports"
+    export.mkdir()  # exports never create directories (a typo would otherwise make a tree)
     async with demo_app.run_test(size=(120, 45), notifications=True) as pilot:
         # 1 Audit: select the first two users without MFA.
         await settle(pilot)

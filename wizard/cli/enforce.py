@@ -32,6 +32,8 @@ def cmd_enforce(args: argparse.Namespace) -> int:
             group=args.group or policies.DEFAULT_GROUP,
             policy_name=args.policy_name or policies.DEFAULT_POLICY_NAME,
             policy_path=args.policy_path or policies.DEFAULT_POLICY_PATH,
+            force=args.force,
+            include_self=args.include_self,
         )
         print(format_enforce_plan(plan), end="")
         if plan.guard:
@@ -97,6 +99,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     enforce.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     enforce.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     enforce.add_argument("--undo", action="store_true", help="reverse what enforce did")
+    enforce.add_argument(
+        "--force", action="store_true", help="use an existing group that grants other policies too"
+    )
+    enforce.add_argument(
+        "--include-self",
+        action="store_true",
+        help="put yourself in even if your session cannot be shown to carry MFA",
+    )
 
     scp = commands.add_parser("scp", help="organization-wide SCP for IAM users without MFA")
     mode = scp.add_mutually_exclusive_group(required=True)
