@@ -153,6 +153,8 @@ class EnrollmentScreen(StepScreen):
         self.devices: list[MfaDevice] = []
         self.stage = "pick"
         self.leftover: str | None = None
+        # (user, serial) of the device to remove once its replacement is enabled.
+        self.replacing: tuple[str, str] | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -429,8 +431,9 @@ class EnrollmentScreen(StepScreen):
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
                 "Replace a device (lost or new phone)",
-                f"Will deactivate and delete\n  {serial}\nof {user}, then create a new device to scan.\n"
-                "The old phone stops working for this account at once.",
+                f"Will create a new device for {user} to scan; once it is enabled, deactivate "
+                f"and delete\n  {serial}\n"
+                "Until then the old one keeps working: cancelling leaves {user} as before.",
                 "Replace",
             )
         )
@@ -439,9 +442,15 @@ class EnrollmentScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _replace(self, user: str, serial: str, name: str) -> None:
+        # The new device first (up to 8 are allowed): a cancel or a failure before it is enabled
+        # leaves the user with the old one, never with no MFA at all.
+        self.replacing = (user, serial)
+        self._create_now(user, name)
+
+    @work(thread=True, exit_on_error=False, group="enroll-replace")
+    def _remove_replaced(self, user: str, serial: str) -> None:
         deactivate_device(self.wizard.ctx.services, user, serial, delete=True)
         self.post_message(self.DeviceRemoved(user, serial))
-        self._create_now(user, name)
 
     @on(DeviceRemoved)
     def _device_removed(self, event: DeviceRemoved) -> None:
@@ -595,6 +604,7 @@ class EnrollmentScreen(StepScreen):
 
     @on(EnrollmentFailed)
     def _enable_failed(self, event: EnrollmentFailed) -> None:
+        self.replacing = None
         enrollment = event.enrollment
         self.results[enrollment.user_name] = UserResult(
             enrollment.user_name, "failed; device deleted"
@@ -605,6 +615,9 @@ class EnrollmentScreen(StepScreen):
     @on(DeviceEnabled)
     def _enabled(self, event: DeviceEnabled) -> None:
         device = event.device
+        if self.replacing and self.replacing[0] == device.user_name:
+            self._remove_replaced(*self.replacing)
+        self.replacing = None
         self.results[device.user_name] = UserResult(device.user_name, "enabled", device.serial)
         self.enrollment = None
         self.wizard.ctx.enrolled.add(device.user_name)
@@ -631,6 +644,7 @@ class EnrollmentScreen(StepScreen):
 
     @on(Button.Pressed, "#enroll-cancel")
     def action_cancel(self) -> None:
+        self.replacing = None  # the old device stays: nothing was replaced
         if self.stage != "qr" or self.enrollment is None:
             return
         self.results[self.current_user] = UserResult(self.current_user, "cancelled; device deleted")

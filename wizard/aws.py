@@ -86,6 +86,20 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _identity: CallerIdentity | None = field(default=None, repr=False)
 
+    def in_region(self, region: str) -> Services:
+        """The same identity and endpoint in another region (this one when it is the same)."""
+        if region == self.region or not region:
+            return self
+        other = Services(
+            session=self.session,
+            region=region,
+            endpoint_url=self.endpoint_url,
+            max_attempts=self.max_attempts,
+            demo=self.demo,
+        )
+        other._identity = self._identity
+        return other
+
     def client(self, name: str) -> Any:
         """A cached boto3 client for service `name`."""
         with self._lock:

@@ -645,8 +645,12 @@ class Enrollment:
                         "AWS rejected the codes although they match the key here. Wait for two new codes and try again.",
                     )
                 ) from None
-            self.rollback()
-            raise translate(exc, "EnableMFADevice") from None
+            # The answer may have been lost after AWS enabled it (a dropped connection, Ctrl-C):
+            # read the device again before deleting anything (deleting an assigned device fails
+            # with DeleteConflict, and it is the user's MFA now).
+            if not self._assigned_now():
+                self.rollback()
+                raise translate(exc, "EnableMFADevice") from None
         self.enabled = True
         self._used_steps.update({verdict.step, verdict.step + 1})
         self.forget_seed()
@@ -660,6 +664,15 @@ class Enrollment:
             undo={"op": "disable_mfa_device", "user": self.user_name, "serial": self.serial},
         )
         return MfaDevice(serial=self.serial, user_name=self.user_name, enabled_at=datetime.now(UTC))
+
+    def _assigned_now(self) -> bool:
+        """True when the device is assigned to the user (checked again, best effort)."""
+        try:
+            return any(d.serial == self.serial for d in list_devices(self.services, self.user_name))
+        except (WizardError, KeyboardInterrupt):
+            return False
+        except Exception:  # the network that just failed may still be down: assume not
+            return False
 
     def forget_seed(self) -> None:
         """Drop the seed and the URI from memory."""

@@ -674,14 +674,15 @@ def apply_scp(services: Services, plan: ScpPlan) -> list[str]:
                 Name=SCP_NAME,
                 Type="SERVICE_CONTROL_POLICY",
             )["Policy"]["PolicySummary"]["Id"]
-        record(services, "enforce", "create_scp", policy_id)
+        # Its own step: `enforce --undo` never reaches the organization's SCP (`undo --step scp`).
+        record(services, "scp", "create_scp", policy_id)
         done.append(f"created SCP {SCP_NAME} ({policy_id})")
     if not plan.attached:
         with aws_errors("AttachPolicy"):
             org.attach_policy(PolicyId=policy_id, TargetId=plan.target)
         record(
             services,
-            "enforce",
+            "scp",
             "attach_scp",
             f"{policy_id} -> {plan.target}",
             undo={"op": "detach_scp", "policy_id": policy_id, "target": plan.target},

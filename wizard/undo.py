@@ -206,10 +206,18 @@ def undo_entries(
 ) -> list[tuple[Entry, str]]:
     """Reverse `entries` in the order given (newest first); stops at the first error."""
     done: list[tuple[Entry, str]] = []
+    account = services.identity().account_id
     for entry in entries:
         assert entry.undo is not None
-        outcome = OPS[entry.undo["op"]](services, entry.undo)
-        mark_undone(services, entry, outcome)
+        if entry.account != account:
+            raise WizardError(
+                f"the change {entry.id} was made in account {entry.account}, not {account}",
+                "run undo with credentials for that account",
+            )
+        # Each change is undone where it was made, whatever --region this run has.
+        here = services.in_region(entry.region)
+        outcome = OPS[entry.undo["op"]](here, entry.undo)
+        mark_undone(here, entry, outcome)
         done.append((entry, outcome))
         if on_progress:
             on_progress(f"{outcome}: {entry.action} {entry.resource}")

@@ -251,3 +251,22 @@ def test_headless_devices_and_deactivate(services, demo_env):
     missing = run("deactivate", "carol.suzuki", "arn:aws:iam::123456789012:mfa/nope", "--yes")
     assert missing.returncode == 2 and "has no MFA device" in missing.stderr
     assert os.environ.get("AWS_ACCESS_KEY_ID") is None  # the test's own env stays clean
+
+
+def test_a_lost_enable_answer_is_read_again_not_rolled_back(services, monkeypatch):
+    # AWS enabled the device but the answer never arrived: the device is the user's MFA now.
+    from botocore.exceptions import EndpointConnectionError
+
+    with Enrollment(services, "dave.sato") as enrollment:
+        enrollment.create()
+        real = services.iam.enable_mfa_device
+
+        def enabled_then_lost(**kwargs):
+            real(**kwargs)
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+        monkeypatch.setattr(services.iam, "enable_mfa_device", enabled_then_lost)
+        device = enrollment.enable(*good_codes(enrollment._seed))
+    assert device.serial == enrollment.serial
+    assert serials(services, "dave.sato") == {enrollment.serial}
+    assert unassigned(services) == {ORPHAN}

@@ -127,3 +127,53 @@ async def test_leaving_and_starting_again_returns_to_the_step(demo):
         assert second.screen.query_one("#monitor-email").value == "sec@example.com"
         with contextlib.suppress(WorkerFailed):
             await second.workers.wait_for_complete()
+
+
+def test_undo_acts_in_each_entrys_own_region(services):
+    # An alarm made in eu-west-1; undo run with a us-east-1 target must delete that one, and
+    # leave the us-east-1 alarm of the same name alone.
+    from wizard.undo import undo_entries, undoable
+
+    def alarm(region):
+        return services.in_region(region).client("cloudwatch")
+
+    for region in ("eu-west-1", "us-east-1"):
+        alarm(region).put_metric_alarm(
+            AlarmName="mfa-wizard-x",
+            MetricName="M",
+            Namespace="N",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+    journal.record(
+        services.in_region("eu-west-1"),
+        "monitor",
+        "put_metric_alarm",
+        "mfa-wizard-x",
+        undo={"op": "delete_alarm", "name": "mfa-wizard-x"},
+    )
+    todo = undoable(journal.read(), services)
+    assert todo and todo[0].region == "eu-west-1"
+    from wizard.undo import describe_undo
+
+    assert "(in eu-west-1)" in describe_undo(todo[0])
+    undo_entries(services, todo)
+    assert alarm("eu-west-1").describe_alarms(AlarmNames=["mfa-wizard-x"])["MetricAlarms"] == []
+    assert alarm("us-east-1").describe_alarms(AlarmNames=["mfa-wizard-x"])["MetricAlarms"]
+
+
+def test_enforce_undo_never_reaches_the_scp(services):
+    journal.record(
+        services,
+        "scp",
+        "attach_scp",
+        "p-1 -> r-1",
+        undo={"op": "detach_scp", "policy_id": "p-1", "target": "r-1"},
+    )
+    from wizard.undo import undoable
+
+    assert undoable(journal.read(), services, step="enforce") == []
+    assert len(undoable(journal.read(), services, step="scp")) == 1

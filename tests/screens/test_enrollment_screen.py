@@ -185,9 +185,27 @@ async def test_replace_a_lost_phone(demo_app, services):
         await pilot.click("#confirm-yes")
         await settle(pilot)
         assert screen.stage == "qr"
-        assert serials(services, "grace.yamamoto") == set()  # the lost one is gone
+        old = "arn:aws:iam::123456789012:mfa/grace.yamamoto"
+        # The old device keeps working until the new one is enabled.
+        assert serials(services, "grace.yamamoto") == {old}
         await type_codes(pilot, *good_codes(screen.enrollment._seed))
-        assert len(serials(services, "grace.yamamoto")) == 1
+        await settle(pilot)
+        now = serials(services, "grace.yamamoto")
+        assert len(now) == 1 and old not in now
+
+
+async def test_cancelling_a_replacement_keeps_the_old_device(demo_app, services):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        screen = await open_enroll(pilot, {"grace.yamamoto"})
+        await pilot.click("#enroll-replace")
+        await pilot.pause()
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert screen.stage == "qr"
+        await pilot.press("escape")
+        await settle(pilot)
+    assert serials(services, "grace.yamamoto") == {"arn:aws:iam::123456789012:mfa/grace.yamamoto"}
+    assert unassigned(services) == {ORPHAN}
 
 
 async def test_demo_authenticator_shows_the_current_code(demo_app):

@@ -73,6 +73,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     undo.add_argument(
         "--last", type=positive_int, default=1, metavar="N", help="how many (default 1)"
     )
-    undo.add_argument("--step", choices=["enroll", "enforce", "monitor"], help="only this step's")
+    undo.add_argument(
+        "--step", choices=["enroll", "enforce", "scp", "monitor"], help="only this step's"
+    )
     undo.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     return {"journal": cmd_journal, "undo": cmd_undo}
