@@ -149,6 +149,12 @@ def validate(options: MonitorOptions) -> MonitorOptions:
         )
     if options.quiet_hours:
         parse_quiet_hours(options.quiet_hours)
+        if options.quiet_alarm and not ALARM_NAME.fullmatch(options.quiet_alarm):
+            # A wildcard would give the scheduler role rights over every alarm in the account.
+            raise UsageError(
+                f"{options.quiet_alarm!r} is not an alarm name",
+                "name one alarm exactly: no wildcards (* ?), 1-255 characters",
+            )
         if not options.quiet_alarm:
             raise UsageError(
                 "quiet hours need --quiet-alarm",
@@ -191,6 +197,7 @@ class Names:
     scheduler_role: str = f"{PREFIX}-scheduler"
     schedule_start: str = f"{PREFIX}-quiet-hours-start"
     schedule_end: str = f"{PREFIX}-quiet-hours-end"
+    schedule_failed_alarm: str = f"{PREFIX}-quiet-hours-schedule-failed"
     key_alias: str = f"alias/{PREFIX}-trail"
 
     @property
@@ -381,11 +388,40 @@ def scheduler_policy(n: Names, alarms: list[str]) -> dict[str, Any]:
     }
 
 
+ALARM_NAME = re.compile(r"[^*?\x00-\x1f]{1,255}")
+
+
 def quiet_schedules(options: MonitorOptions) -> tuple[str, str]:
-    """(disable, enable) cron expressions for weekday quiet hours in the admin's time zone."""
+    """(disable, enable) cron expressions for weekday quiet hours in the admin's time zone.
+
+    An overnight range (18:00-09:00) starts on weekday evenings and ends the next morning, so
+    it ends Tuesday to Saturday: ending MON-FRI would silence Friday evening to Monday morning.
+    """
     assert options.quiet_hours
     (sh, sm), (eh, em) = parse_quiet_hours(options.quiet_hours)
-    return f"cron({sm} {sh} ? * MON-FRI *)", f"cron({em} {eh} ? * MON-FRI *)"
+    overnight = (eh, em) < (sh, sm)
+    return (
+        f"cron({sm} {sh} ? * MON-FRI *)",
+        f"cron({em} {eh} ? * {'TUE-SAT' if overnight else 'MON-FRI'} *)",
+    )
+
+
+def dst_gaps(timezone: str, at: tuple[int, int], days: int = 366) -> list[str]:
+    """Dates in the coming year on which the local time `at` does not exist in `timezone`
+    (a spring-forward gap): EventBridge Scheduler skips a run set for such a time."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    gaps = []
+    start = date.today()
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        local = datetime(day.year, day.month, day.day, at[0], at[1], tzinfo=zone)
+        back = local.astimezone(UTC).astimezone(zone)
+        if (back.hour, back.minute) != at:
+            gaps.append(day.isoformat())
+    return gaps
 
 
 def mfa_delete_command(bucket: str, account: str) -> str:
@@ -1167,12 +1203,14 @@ class Planner:
 
     # -- alarms
 
-    def alarm_settings(self, name: str, metric: str, description: str) -> dict[str, Any]:
+    def alarm_settings(
+        self, name: str, metric: str, description: str, namespace: str = NAMESPACE
+    ) -> dict[str, Any]:
         return {
             "AlarmName": name,
             "AlarmDescription": description,
             "MetricName": metric,
-            "Namespace": NAMESPACE,
+            "Namespace": namespace,
             "Statistic": "Sum",
             "Period": ALARM_PERIOD,
             "EvaluationPeriods": 1,
@@ -1183,9 +1221,11 @@ class Planner:
             "ActionsEnabled": True,
         }
 
-    def plan_alarm(self, name: str, metric: str, description: str) -> None:
+    def plan_alarm(
+        self, name: str, metric: str, description: str, namespace: str = NAMESPACE
+    ) -> None:
         cw = self.s.client("cloudwatch")
-        wanted = self.alarm_settings(name, metric, description)
+        wanted = self.alarm_settings(name, metric, description, namespace)
         with aws_errors("DescribeAlarms"):
             found = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
 
@@ -1196,7 +1236,7 @@ class Planner:
             return self.n.alarm_arn(name)
 
         cli = (
-            f"aws cloudwatch put-metric-alarm --alarm-name {name} --metric-name {metric} --namespace {NAMESPACE} --statistic Sum "
+            f"aws cloudwatch put-metric-alarm --alarm-name {name} --metric-name {metric} --namespace {namespace} --statistic Sum "
             f"--period {ALARM_PERIOD} --evaluation-periods 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold "
             f"--treat-missing-data notBreaching --alarm-actions {self.n.topic_arn}"
         )
@@ -1246,7 +1286,25 @@ class Planner:
             scheduler_policy(n, [alarm]),
             "EventBridge Scheduler may disable/enable the chosen alarm's actions",
         )
+        ours = {n.signin_alarm, n.trail_changes_alarm}
+        if alarm not in ours:
+            with aws_errors("DescribeAlarms"):
+                exists = self.s.client("cloudwatch").describe_alarms(AlarmNames=[alarm])[
+                    "MetricAlarms"
+                ]
+            if not exists:
+                raise UsageError(
+                    f"there is no alarm named {alarm!r} in {self.s.region}",
+                    "name an existing alarm exactly (see `aws cloudwatch describe-alarms`)",
+                )
         disable, enable = quiet_schedules(self.o)
+        for gap in dst_gaps(self.o.timezone, parse_quiet_hours(self.o.quiet_hours or "")[1]):
+            self.notes.append(
+                f"On {gap} the clocks in {self.o.timezone} skip the end of quiet hours "
+                f"({self.o.quiet_hours.split('-')[1] if self.o.quiet_hours else ''}): EventBridge "
+                "Scheduler skips that run, so the alarm would stay silent until the next day. "
+                "Choose an end time outside 02:00-03:00."
+            )
         role_arn = f"arn:aws:iam::{n.account}:role/{n.scheduler_role}"
         self.notes.append(
             f"During quiet hours ({self.o.quiet_hours} {self.o.timezone}, weekdays) the actions of {alarm} are disabled: "
@@ -1257,6 +1315,13 @@ class Planner:
             (n.schedule_end, enable, UNIVERSAL_ENABLE),
         ):
             self.plan_schedule(name, expression, target, role_arn, alarm)
+        # A re-enable that fails would leave the alarm silent for good, unnoticed: page on it.
+        self.plan_alarm(
+            n.schedule_failed_alarm,
+            "TargetErrorCount",
+            "An mfa-wizard quiet-hours schedule failed: an alarm may still be silenced",
+            namespace="AWS/Scheduler",
+        )
 
     def plan_schedule(
         self, name: str, expression: str, target: str, role_arn: str, alarm: str
@@ -1406,9 +1471,9 @@ def teardown(
     cw = services.client("cloudwatch")
     alarms = [
         a
-        for a in cw.describe_alarms(AlarmNames=[n.signin_alarm, n.trail_changes_alarm])[
-            "MetricAlarms"
-        ]
+        for a in cw.describe_alarms(
+            AlarmNames=[n.signin_alarm, n.trail_changes_alarm, n.schedule_failed_alarm]
+        )["MetricAlarms"]
     ]
     mine = [
         a["AlarmName"]

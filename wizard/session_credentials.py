@@ -407,6 +407,23 @@ class FileCache:
         self.path(key).unlink(missing_ok=True)
 
 
+def check_keyring_backend(backend: Any) -> None:
+    """Refuse a keyring that would store the session in the clear, or not at all: the fail
+    backend (no keyring found), a plaintext file, or one that rates itself unusable."""
+    kind = f"{type(backend).__module__}.{type(backend).__name__}"
+    priority = getattr(backend, "priority", 1)
+    if (
+        "fail" in kind.lower()
+        or "plaintext" in kind.lower()
+        or "null" in kind.lower()
+        or (isinstance(priority, int | float) and priority < 1)
+    ):
+        raise UsageError(
+            f"the keyring backend {kind} does not keep secrets safe (or at all)",
+            "use the OS keychain (macOS Keychain, Secret Service, Windows Credential Locker) or --cache file",
+        )
+
+
 class KeyringCache:
     """Credentials in the OS keyring (opt-in: importing keyring costs ~110 ms)."""
 
@@ -421,6 +438,7 @@ class KeyringCache:
                 "install it (`pip install keyring`) or use --cache file",
             ) from None
         self._keyring = keyring
+        check_keyring_backend(keyring.get_keyring())
 
     def load(self, key: str) -> SessionCredentials | None:
         try:

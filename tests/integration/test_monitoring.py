@@ -125,7 +125,8 @@ def test_schedules_and_their_role(applied):
     start = scheduler.get_schedule(Name=n.schedule_start)
     end = scheduler.get_schedule(Name=n.schedule_end)
     assert start["ScheduleExpression"] == "cron(0 18 ? * MON-FRI *)"
-    assert end["ScheduleExpression"] == "cron(0 9 ? * MON-FRI *)"
+    # Overnight: Monday-Friday evenings end Tuesday-Saturday mornings (not Friday -> Monday).
+    assert end["ScheduleExpression"] == "cron(0 9 ? * TUE-SAT *)"
     assert start["ScheduleExpressionTimezone"] == "Asia/Tokyo"
     assert start["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
     assert end["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:cloudwatch:enableAlarmActions"
@@ -303,6 +304,8 @@ def test_region_correct_bucket_creation(demo):
             {"quiet_hours": "18:00-09:00", "quiet_alarm": "mfa-wizard-console-signin-without-mfa"},
             "never notified later",
         ),
+        ({"quiet_hours": "18:00-09:00", "quiet_alarm": "*"}, "no wildcards"),
+        ({"quiet_hours": "18:00-09:00", "quiet_alarm": "mfa-wizard-*"}, "no wildcards"),
         ({"retention_days": 42}, "not a CloudWatch Logs retention"),
         ({"glacier_days": 400, "expire_days": 300}, "Glacier before"),
     ],
@@ -342,3 +345,33 @@ def test_cli_plan_apply_plan_teardown(services, demo_env, tmp_path):
     assert bad.returncode == 2 and "IANA" in bad.stderr and "Traceback" not in bad.stderr
     down = mfa_wizard("monitor", "teardown", "--yes", env=env)
     assert down.returncode == 0 and "deleted trail mfa-wizard-trail" in down.stdout
+
+
+def test_quiet_hours_same_day_range_stays_on_weekdays():
+    start, end = monitoring.quiet_schedules(
+        MonitorOptions(quiet_hours="12:00-13:30", quiet_alarm="x")
+    )
+    assert start == "cron(0 12 ? * MON-FRI *)" and end == "cron(30 13 ? * MON-FRI *)"
+
+
+def test_dst_gap_is_found():
+    # 02:30 does not exist in New York on the spring-forward Sunday (second Sunday of March).
+    gaps = monitoring.dst_gaps("America/New_York", (2, 30))
+    assert len(gaps) == 1 and gaps[0][5:7] == "03"
+    assert monitoring.dst_gaps("Asia/Tokyo", (2, 30)) == []
+
+
+def test_quiet_alarm_must_exist_and_failures_page(services):
+    with pytest.raises(UsageError, match="no alarm named 'nosuch'"):
+        plan_monitoring(services, MonitorOptions(quiet_hours="18:00-09:00", quiet_alarm="nosuch"))
+    _, plan = plan_monitoring(
+        services,
+        MonitorOptions(quiet_hours="18:00-09:00", quiet_alarm="mfa-wizard-cloudtrail-changes"),
+    )
+    failed = [c for c in plan.changes if c.name == "mfa-wizard-quiet-hours-schedule-failed"]
+    assert failed and failed[0].status == "create"
+    apply_monitoring(plan)
+    alarm = services.client("cloudwatch").describe_alarms(
+        AlarmNames=["mfa-wizard-quiet-hours-schedule-failed"]
+    )["MetricAlarms"][0]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Scheduler", "TargetErrorCount")

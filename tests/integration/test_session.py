@@ -430,6 +430,8 @@ def test_keyring_backend_opt_in(profile_env, tmp_path):
         "def get_password(s, k):\n    return _l().get(s + k)\n"
         "def set_password(s, k, v):\n    d = _l(); d[s + k] = v; json.dump(d, open(P, 'w'))\n"
         "def delete_password(s, k):\n    pass\n"
+        "class SecretServiceKeyring:\n    priority = 5\n"
+        "def get_keyring():\n    return SecretServiceKeyring()\n"
     )
     env = {
         **profile_env,
@@ -590,3 +592,27 @@ def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path):
     assert real.is_symlink() and real.resolve() == moved.resolve()
     assert "[dev-mfa]" in moved.read_text()
     assert stat.S_IMODE(moved.stat().st_mode) == 0o600
+
+
+def test_an_unsafe_keyring_backend_is_refused():
+    from wizard.session_credentials import check_keyring_backend
+
+    class Keyring:  # what keyring.backends.fail / keyrings.alt's plaintext look like
+        priority = 0
+
+    Keyring.__module__ = "keyring.backends.fail"
+    with pytest.raises(UsageError, match="does not keep secrets safe"):
+        check_keyring_backend(Keyring())
+
+    class PlaintextKeyring:
+        priority = 0.5
+
+    PlaintextKeyring.__module__ = "keyrings.alt.file"
+    with pytest.raises(UsageError, match="does not keep secrets safe"):
+        check_keyring_backend(PlaintextKeyring())
+
+    class Keychain:
+        priority = 5
+
+    Keychain.__module__ = "keyring.backends.macOS"
+    check_keyring_backend(Keychain())
