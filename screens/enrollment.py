@@ -486,7 +486,7 @@ class EnrollmentScreen(StepScreen):
         self.wizard.ctx.pending_enrollments.add(enrollment)
         try:
             enrollment.create()
-            matrix = enrollment.qr(max_rows=self.qr_room()[0])
+            matrix = enrollment.qr(*self.qr_room())
         except BaseException:
             enrollment.rollback()
             self.wizard.ctx.pending_enrollments.discard(enrollment)

@@ -135,6 +135,12 @@ class DemoAccount:
             f"export AWS_ACCESS_KEY_ID={self.admin_access_key_id}",
             f"export AWS_SECRET_ACCESS_KEY={self.admin_secret_access_key}",
             f"export AWS_REGION={DEMO_REGION}",
+            # What the helpers write goes with the demo, not into ~/.aws or the real journal.
+            *(
+                f"export {variable}={os.environ[variable]}"
+                for variable in DEMO_FILES
+                if variable in self.saved_env
+            ),
         ]
 
     def stop(self) -> None:
@@ -343,6 +349,9 @@ DEMO_FILES = {
     "MFA_WIZARD_JOURNAL": "journal.jsonl",
     "AWS_CONFIG_FILE": "aws/config",
     "AWS_SHARED_CREDENTIALS_FILE": "aws/credentials",
+    # The session cache, its lock files and the record of MFA sessions (platformdirs).
+    "XDG_CACHE_HOME": "cache",
+    "XDG_STATE_HOME": "state",
 }
 
 

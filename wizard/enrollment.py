@@ -294,7 +294,11 @@ def qr_rows(matrix: list[list[bool]]) -> int:
 
 
 def fit_qr(
-    seed: str, device_name: str, account_label: str, max_rows: int | None
+    seed: str,
+    device_name: str,
+    account_label: str,
+    max_rows: int | None,
+    max_columns: int | None = None,
 ) -> tuple[str, list[list[bool]]]:
     """The most informative (uri, matrix) whose QR fits in `max_rows` rows (None: no limit).
 
@@ -305,7 +309,8 @@ def fit_qr(
     smallest = None
     for uri in candidates:
         matrix = qr_matrix(uri)
-        if max_rows is None or qr_rows(matrix) <= max_rows:
+        fits_rows = max_rows is None or qr_rows(matrix) <= max_rows
+        if fits_rows and (max_columns is None or len(matrix[0]) <= max_columns):
             return uri, matrix
         smallest = matrix if smallest is None or len(matrix) < len(smallest) else smallest
     assert smallest is not None
@@ -587,11 +592,11 @@ class Enrollment:
             raise WizardError("no device has been created yet", "call create() first")
         return " ".join(self._seed[i : i + 4] for i in range(0, len(self._seed), 4))
 
-    def qr(self, max_rows: int | None = None) -> list[list[bool]]:
-        """The QR matrix, its label shortened if need be to fit `max_rows` terminal rows."""
+    def qr(self, max_rows: int | None = None, max_columns: int | None = None) -> list[list[bool]]:
+        """The QR matrix, its label shortened if need be to fit the terminal."""
         if self._seed is None or self.device_name is None:
             raise WizardError("no device has been created yet", "call create() first")
-        self._uri, matrix = fit_qr(self._seed, self.device_name, self._label, max_rows)
+        self._uri, matrix = fit_qr(self._seed, self.device_name, self._label, max_rows, max_columns)
         return matrix
 
     def demo_codes(self, now: float | None = None) -> tuple[str, str, int]:
@@ -634,6 +639,11 @@ class Enrollment:
                 AuthenticationCode1=code1,
                 AuthenticationCode2=code2,
             )
+        except KeyboardInterrupt:
+            # Ctrl-C (or a hang-up) while AWS answers: it may have enabled the device already.
+            if self._assigned_now():
+                self._mark_enabled(verdict.step)
+            raise
         except Exception as exc:
             if error_code(exc) == "InvalidAuthenticationCode":
                 # Our check passed but AWS disagrees (its clock or a race): let the user retry.
@@ -651,8 +661,13 @@ class Enrollment:
             if not self._assigned_now():
                 self.rollback()
                 raise translate(exc, "EnableMFADevice") from None
+        return self._mark_enabled(verdict.step)
+
+    def _mark_enabled(self, step: int) -> MfaDevice:
+        """The device is the user's MFA now: remember it, forget the seed, journal it."""
+        assert self.serial is not None
         self.enabled = True
-        self._used_steps.update({verdict.step, verdict.step + 1})
+        self._used_steps.update({step, step + 1})
         self.forget_seed()
         from wizard.journal import record
 

@@ -28,6 +28,7 @@ from wizard import APP_NAME, TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, absent, aws_errors, delete_if_present
 from wizard.journal import record
+from wizard.partition import partition_of_region
 from wizard.plan import Status
 
 PREFIX = APP_NAME
@@ -46,8 +47,8 @@ TRAIL_CHANGES_PATTERN = (
     "|| ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
 )
 ALARM_PERIOD = 300  # a metric-filter metric is standard resolution: never under 60 s
-UNIVERSAL_DISABLE = "arn:aws:scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
-UNIVERSAL_ENABLE = "arn:aws:scheduler:::aws-sdk:cloudwatch:enableAlarmActions"
+UNIVERSAL_DISABLE = "scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
+UNIVERSAL_ENABLE = "scheduler:::aws-sdk:cloudwatch:enableAlarmActions"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -201,19 +202,25 @@ class Names:
     key_alias: str = f"alias/{PREFIX}-trail"
 
     @property
+    def partition(self) -> str:
+        return partition_of_region(self.region)
+
+    @property
     def trail_arn(self) -> str:
-        return f"arn:aws:cloudtrail:{self.region}:{self.account}:trail/{self.trail}"
+        return f"arn:{self.partition}:cloudtrail:{self.region}:{self.account}:trail/{self.trail}"
 
     @property
     def topic_arn(self) -> str:
-        return f"arn:aws:sns:{self.region}:{self.account}:{self.topic}"
+        return f"arn:{self.partition}:sns:{self.region}:{self.account}:{self.topic}"
 
     def alarm_arn(self, name: str) -> str:
-        return f"arn:aws:cloudwatch:{self.region}:{self.account}:alarm:{name}"
+        return f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{name}"
 
     @property
     def log_group_arn(self) -> str:
-        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.log_group}:*"
+        return (
+            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{self.log_group}:*"
+        )
 
 
 def names_for(account: str, region: str) -> Names:
@@ -235,7 +242,7 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudtrail.amazonaws.com"},
                 "Action": "s3:GetBucketAcl",
-                "Resource": f"arn:aws:s3:::{n.bucket}",
+                "Resource": f"arn:{n.partition}:s3:::{n.bucket}",
                 "Condition": {"StringEquals": source},
             },
             {
@@ -243,7 +250,7 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudtrail.amazonaws.com"},
                 "Action": "s3:PutObject",
-                "Resource": f"arn:aws:s3:::{n.bucket}/AWSLogs/{n.account}/*",
+                "Resource": f"arn:{n.partition}:s3:::{n.bucket}/AWSLogs/{n.account}/*",
                 "Condition": {
                     "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}
                 },
@@ -253,7 +260,10 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{n.bucket}", f"arn:aws:s3:::{n.bucket}/*"],
+                "Resource": [
+                    f"arn:{n.partition}:s3:::{n.bucket}",
+                    f"arn:{n.partition}:s3:::{n.bucket}/*",
+                ],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             },
         ],
@@ -268,7 +278,7 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
             {
                 "Sid": "EnableAccountAdministration",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{n.account}:root"},
+                "Principal": {"AWS": f"arn:{n.partition}:iam::{n.account}:root"},
                 "Action": "kms:*",
                 "Resource": "*",
             },
@@ -281,7 +291,7 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
                 "Condition": {
                     "StringEquals": {"aws:SourceArn": n.trail_arn},
                     "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{n.account}:trail/*"
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{n.partition}:cloudtrail:*:{n.account}:trail/*"
                     },
                 },
             },
@@ -318,7 +328,7 @@ def logs_role_policy(n: Names) -> dict[str, Any]:
             {
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": f"arn:aws:logs:{n.region}:{n.account}:log-group:{n.log_group}:log-stream:*",
+                "Resource": f"arn:{n.partition}:logs:{n.region}:{n.account}:log-group:{n.log_group}:log-stream:*",
             }
         ],
     }
@@ -332,7 +342,7 @@ def topic_policy(n: Names) -> dict[str, Any]:
             {
                 "Sid": "OwnerManagesTopic",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{n.account}:root"},
+                "Principal": {"AWS": f"arn:{n.partition}:iam::{n.account}:root"},
                 "Action": [
                     "SNS:GetTopicAttributes",
                     "SNS:SetTopicAttributes",
@@ -350,7 +360,7 @@ def topic_policy(n: Names) -> dict[str, Any]:
                 "Resource": n.topic_arn,
                 "Condition": {
                     "ArnLike": {
-                        "aws:SourceArn": f"arn:aws:cloudwatch:{n.region}:{n.account}:alarm:*"
+                        "aws:SourceArn": f"arn:{n.partition}:cloudwatch:{n.region}:{n.account}:alarm:*"
                     },
                     "StringEquals": {"aws:SourceAccount": n.account},
                 },
@@ -406,17 +416,21 @@ def quiet_schedules(options: MonitorOptions) -> tuple[str, str]:
     )
 
 
-def dst_gaps(timezone: str, at: tuple[int, int], days: int = 366) -> list[str]:
-    """Dates in the coming year on which the local time `at` does not exist in `timezone`
-    (a spring-forward gap): EventBridge Scheduler skips a run set for such a time."""
-    from datetime import UTC, date, datetime, timedelta
+def dst_gaps(
+    timezone: str, at: tuple[int, int], weekdays: range = range(7), days: int = 366
+) -> list[str]:
+    """Dates in the coming year, on the given weekdays (0 = Monday), on which the local time `at`
+    does not exist in `timezone` (a spring-forward gap): EventBridge Scheduler skips such a run."""
+    from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(timezone)
     gaps = []
-    start = date.today()
+    start = datetime.now(zone).date()  # "today" where the schedule runs, not on this machine
     for offset in range(days):
         day = start + timedelta(days=offset)
+        if day.weekday() not in weekdays:
+            continue
         local = datetime(day.year, day.month, day.day, at[0], at[1], tzinfo=zone)
         back = local.astimezone(UTC).astimezone(zone)
         if (back.hour, back.minute) != at:
@@ -424,12 +438,12 @@ def dst_gaps(timezone: str, at: tuple[int, int], days: int = 366) -> list[str]:
     return gaps
 
 
-def mfa_delete_command(bucket: str, account: str) -> str:
+def mfa_delete_command(bucket: str, account: str, partition: str = "aws") -> str:
     """The root-only command that enables MFA Delete (the wizard cannot run it)."""
     return (
         f"aws s3api put-bucket-versioning --bucket {bucket} "
         f"--versioning-configuration Status=Enabled,MFADelete=Enabled "
-        f'--mfa "arn:aws:iam::{account}:mfa/root-account-mfa-device 123456"   # as root, with root\'s code'
+        f'--mfa "arn:{partition}:iam::{account}:mfa/root-account-mfa-device 123456"   # as root, with root\'s code'
     )
 
 
@@ -574,7 +588,8 @@ class Planner:
         if not reused:
             self.notes.append(
                 "MFA Delete on the trail bucket can only be enabled by the root user with its own MFA device, "
-                "through the CLI/API: " + mfa_delete_command(self.n.bucket, self.n.account)
+                "through the CLI/API: "
+                + mfa_delete_command(self.n.bucket, self.n.account, self.n.partition)
             )
         return MonitorPlan(
             self.o, self.n, self.changes, self.notes, reused["Name"] if reused else None, log_group
@@ -612,7 +627,9 @@ class Planner:
             )
             return key["Arn"]
 
-        self.key_arn = f"arn:aws:kms:{self.n.region}:{self.n.account}:{self.n.key_alias}"
+        self.key_arn = (
+            f"arn:{self.n.partition}:kms:{self.n.region}:{self.n.account}:{self.n.key_alias}"
+        )
         self.add(
             Change(
                 "kms key",
@@ -644,7 +661,7 @@ class Planner:
                     "create_bucket", n.bucket, undo={"op": "delete_bucket", "bucket": n.bucket}
                 )
                 self.apply_bucket_settings(wanted)
-                return f"arn:aws:s3:::{n.bucket}"
+                return f"arn:{n.partition}:s3:::{n.bucket}"
 
             self.add(
                 Change(
@@ -806,7 +823,7 @@ class Planner:
                 )
         if only:
             self.journal("update_bucket", b, undo=None)
-        return f"arn:aws:s3:::{b}"
+        return f"arn:{self.n.partition}:s3:::{b}"
 
     # -- CloudWatch Logs
 
@@ -814,7 +831,13 @@ class Planner:
         logs = self.s.client("logs")
         n = self.n
         with aws_errors("DescribeLogGroups"):
-            groups = logs.describe_log_groups(logGroupNamePrefix=n.log_group)["logGroups"]
+            groups = [
+                g
+                for page in logs.get_paginator("describe_log_groups").paginate(
+                    logGroupNamePrefix=n.log_group
+                )
+                for g in page["logGroups"]
+            ]
         group = next((g for g in groups if g["logGroupName"] == n.log_group), None)
         if group is None:
 
@@ -898,7 +921,7 @@ class Planner:
                 iam.put_role_policy(
                     RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy)
                 )
-            return f"arn:aws:iam::{self.n.account}:role/{name}"
+            return f"arn:{self.n.partition}:iam::{self.n.account}:role/{name}"
 
         if role is None:
             self.add(
@@ -945,7 +968,7 @@ class Planner:
             ]
         }
         trail = trails.get(n.trail)
-        role_arn = f"arn:aws:iam::{n.account}:role/{n.logs_role}"
+        role_arn = f"arn:{n.partition}:iam::{n.account}:role/{n.logs_role}"
         settings = {
             "S3BucketName": n.bucket,
             "IsMultiRegionTrail": True,
@@ -1298,21 +1321,24 @@ class Planner:
                     "name an existing alarm exactly (see `aws cloudwatch describe-alarms`)",
                 )
         disable, enable = quiet_schedules(self.o)
-        for gap in dst_gaps(self.o.timezone, parse_quiet_hours(self.o.quiet_hours or "")[1]):
+        (sh, sm), end = parse_quiet_hours(self.o.quiet_hours or "")
+        # Only the days the end schedule runs: TUE-SAT for an overnight range, else MON-FRI.
+        end_days = range(1, 6) if end < (sh, sm) else range(0, 5)
+        for gap in dst_gaps(self.o.timezone, end, end_days):
             self.notes.append(
                 f"On {gap} the clocks in {self.o.timezone} skip the end of quiet hours "
                 f"({self.o.quiet_hours.split('-')[1] if self.o.quiet_hours else ''}): EventBridge "
                 "Scheduler skips that run, so the alarm would stay silent until the next day. "
                 "Choose an end time outside 02:00-03:00."
             )
-        role_arn = f"arn:aws:iam::{n.account}:role/{n.scheduler_role}"
+        role_arn = f"arn:{n.partition}:iam::{n.account}:role/{n.scheduler_role}"
         self.notes.append(
             f"During quiet hours ({self.o.quiet_hours} {self.o.timezone}, weekdays) the actions of {alarm} are disabled: "
             "an alarm that fires then is never notified later, because alarm actions run only on a change of state."
         )
         for name, expression, target in (
-            (n.schedule_start, disable, UNIVERSAL_DISABLE),
-            (n.schedule_end, enable, UNIVERSAL_ENABLE),
+            (n.schedule_start, disable, f"arn:{n.partition}:{UNIVERSAL_DISABLE}"),
+            (n.schedule_end, enable, f"arn:{n.partition}:{UNIVERSAL_ENABLE}"),
         ):
             self.plan_schedule(name, expression, target, role_arn, alarm)
         # A re-enable that fails would leave the alarm silent for good, unnoticed: page on it.
@@ -1553,7 +1579,13 @@ def teardown(
             gone(lambda role=role: iam.delete_role(RoleName=role), f"role {role}", "DeleteRole")
     groups = (
         _try(
-            lambda: logs.describe_log_groups(logGroupNamePrefix=n.log_group)["logGroups"],
+            lambda: [
+                g
+                for page in logs.get_paginator("describe_log_groups").paginate(
+                    logGroupNamePrefix=n.log_group
+                )
+                for g in page["logGroups"]
+            ],
             "DescribeLogGroups",
         )
         or []

@@ -27,6 +27,7 @@ from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
 from wizard.journal import record
 from wizard.models import AuditResult, UserFinding
+from wizard.partition import partition_of_arn
 from wizard.plan import Status
 from wizard.session_credentials import is_known_mfa_session
 
@@ -46,16 +47,34 @@ PATH_RE = re.compile(r"^/([\x21-\x7e]*/)?$")
 # ----------------------------------------------------------------------------- documents
 
 
-def load_document(name: str = POLICY_FILE) -> dict[str, Any]:
-    """A policy document from assets/policies, parsed (a broken file is a clear error)."""
+SELF = "user/${aws:username}"
+# Users with a path (user/engineering/alice) match neither AWS's documented `user/${aws:username}`
+# nor anything else in the document: without this they could not manage their own credentials.
+SELF_WITH_PATH = "user/*/${aws:username}"
+
+
+def load_document(name: str = POLICY_FILE, partition: str = "aws") -> dict[str, Any]:
+    """A policy document from assets/policies, for `partition` (aws, aws-cn, aws-us-gov).
+
+    The assets hold AWS's documented text (with arn:aws:); every ARN is rewritten for the
+    partition, and each self-service `user/${aws:username}` also gets `user/*/${aws:username}`.
+    """
     path = asset("policies", name)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8").replace('"arn:aws:', f'"arn:{partition}:')
+        document = json.loads(text)
     except (OSError, ValueError) as exc:
         raise WizardError(
             f"the policy file {path} could not be read ({type(exc).__name__})",
             "reinstall mfa-wizard; the file ships with it",
         ) from None
+    for statement in document.get("Statement", []):
+        resources = statement.get("Resource")
+        own = f"arn:{partition}:iam::*:{SELF}"
+        if resources == own or (isinstance(resources, list) and own in resources):
+            listed = [resources] if isinstance(resources, str) else list(resources)
+            statement["Resource"] = [*listed, f"arn:{partition}:iam::*:{SELF_WITH_PATH}"]
+    return document
 
 
 def canonical(document: dict[str, Any] | str) -> str:
@@ -288,8 +307,9 @@ def plan_enforcement(
 
     iam = services.iam
     account = services.identity().account_id
-    arn = f"arn:aws:iam::{account}:policy{policy_path}{policy_name}"
-    document = load_document()
+    partition = partition_of_arn(services.identity().arn)
+    arn = f"arn:{partition}:iam::{account}:policy{policy_path}{policy_name}"
+    document = load_document(partition=partition)
     steps: list[PlanStep] = []
     diff: list[str] = []
     prune = previous = None
@@ -574,9 +594,9 @@ def undo_enforcement(
 # ----------------------------------------------------------------------------- SCP
 
 
-def scp_document() -> dict[str, Any]:
+def scp_document(partition: str = "aws") -> dict[str, Any]:
     """The organization-wide SCP: IAM-user principals only, enrollment calls exempt."""
-    return load_document(SCP_FILE)
+    return load_document(SCP_FILE, partition=partition)
 
 
 def scp_explanation() -> list[str]:
@@ -658,7 +678,8 @@ def plan_scp(services: Services, target: str) -> ScpPlan:
                 for t in page["Targets"]
             ]
         attached = target in targets
-    return ScpPlan(policy_id=policy_id, target=target, attached=attached, document=scp_document())
+    document = scp_document(partition_of_arn(services.identity().arn))
+    return ScpPlan(policy_id=policy_id, target=target, attached=attached, document=document)
 
 
 def apply_scp(services: Services, plan: ScpPlan) -> list[str]:

@@ -70,7 +70,8 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
     iam = services.iam
 
     def members() -> list[str]:
-        return sorted(u["UserName"] for u in iam.get_group(GroupName=DEFAULT_GROUP)["Users"])
+        pages = iam.get_paginator("get_group").paginate(GroupName=DEFAULT_GROUP)
+        return sorted(u["UserName"] for page in pages for u in page["Users"])
 
     try:
         under = members()
@@ -91,7 +92,8 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
 
     def signin_filter() -> str:
         logs = services.client("logs")
-        for group in logs.describe_log_groups()["logGroups"]:
+        groups = logs.get_paginator("describe_log_groups").paginate()
+        for group in (g for page in groups for g in page["logGroups"]):
             for f in logs.describe_metric_filters(logGroupName=group["logGroupName"])[
                 "metricFilters"
             ]:
@@ -110,9 +112,16 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
 
     def subscription() -> str:
         sns = services.client("sns")
-        if n.topic_arn not in {t["TopicArn"] for t in sns.list_topics()["Topics"]}:
+        topics = sns.get_paginator("list_topics").paginate()
+        if n.topic_arn not in {t["TopicArn"] for page in topics for t in page["Topics"]}:
             return "none"
-        subs = sns.list_subscriptions_by_topic(TopicArn=n.topic_arn)["Subscriptions"]
+        subs = [
+            s
+            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
+                TopicArn=n.topic_arn
+            )
+            for s in page["Subscriptions"]
+        ]
         if not subs:
             return "none"
         pending = [
@@ -127,7 +136,12 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         )
 
     def schedules() -> list[str]:
-        items = services.client("scheduler").list_schedules(NamePrefix=APP_NAME)["Schedules"]
+        scheduler = services.client("scheduler")
+        items = [
+            s
+            for page in scheduler.get_paginator("list_schedules").paginate(NamePrefix=APP_NAME)
+            for s in page["Schedules"]
+        ]
         return sorted(s["Name"] for s in items)
 
     try:

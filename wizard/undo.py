@@ -119,11 +119,6 @@ def _delete_trail(services: Services, p: dict[str, Any]) -> str:
     return _call(services, "cloudtrail", "delete_trail", Name=p["name"])
 
 
-def _schedule_key_deletion(services: Services, p: dict[str, Any]) -> str:
-    _call(services, "kms", "delete_alias", AliasName=p["alias"])
-    return _call(services, "kms", "schedule_key_deletion", KeyId=p["key"], PendingWindowInDays=7)
-
-
 OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     # Monitoring (the bucket is deleted only when empty: its logs are evidence).
     "delete_schedule": lambda s, p: _call(s, "scheduler", "delete_schedule", Name=p["name"]),
@@ -135,9 +130,12 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     ),
     "delete_trail": _delete_trail,
     "delete_role": _delete_role,
-    "delete_log_group": lambda s, p: _call(s, "logs", "delete_log_group", logGroupName=p["name"]),
+    # Evidence stays, as with teardown without --purge: `monitor teardown --purge` removes it.
+    "delete_log_group": lambda s, p: "kept (its events are evidence; teardown --purge deletes it)",
     "delete_bucket": lambda s, p: _call(s, "s3", "delete_bucket", Bucket=p["bucket"]),
-    "schedule_key_deletion": _schedule_key_deletion,
+    "schedule_key_deletion": lambda s, p: (
+        "kept (it protects the logs; teardown --purge removes it)"
+    ),
     "remove_user_from_group": lambda s, p: _iam_call(
         s, "remove_user_from_group", GroupName=p["group"], UserName=p["user"]
     ),

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -152,8 +153,13 @@ def test_cli_audit_json(demo_env):
 
 def test_cli_audit_csv_to_file(demo_env, tmp_path):
     target = tmp_path / "out" / "audit.csv"
+    # A missing directory is an error (a typo must not create a tree), with nothing written.
+    missing = mfa_wizard("audit", "--format", "csv", "--output", str(target), env=demo_env)
+    assert missing.returncode == 2 and "no such directory" in missing.stderr
+    target.parent.mkdir()
     out = mfa_wizard("audit", "--format", "csv", "--output", str(target), env=demo_env)
     assert out.returncode == 1 and out.stdout == ""
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # names people and their weak spots
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert {r["user_name"] for r in rows if r["needs_mfa"] == "true"} == {
         u.name for u in DEMO_USERS if u.console and not u.mfa_devices

@@ -270,3 +270,33 @@ def test_a_lost_enable_answer_is_read_again_not_rolled_back(services, monkeypatc
     assert device.serial == enrollment.serial
     assert serials(services, "dave.sato") == {enrollment.serial}
     assert unassigned(services) == {ORPHAN}
+
+
+def test_ctrl_c_after_aws_enabled_keeps_the_device(services, monkeypatch):
+    # Interrupted while AWS answered, after it enabled the device: it is the user's MFA now.
+    with pytest.raises(KeyboardInterrupt):
+        with Enrollment(services, "dave.sato") as enrollment:
+            enrollment.create()
+            real = services.iam.enable_mfa_device
+
+            def enabled_then_interrupted(**kwargs):
+                real(**kwargs)
+                raise KeyboardInterrupt
+
+            monkeypatch.setattr(services.iam, "enable_mfa_device", enabled_then_interrupted)
+            enrollment.enable(*good_codes(enrollment._seed))
+    assert enrollment.enabled
+    assert serials(services, "dave.sato") == {enrollment.serial}
+    assert unassigned(services) == {ORPHAN}
+
+
+def test_the_qr_fits_the_columns_too():
+    from wizard.enrollment import SEED_LENGTH, fit_qr, qr_rows
+
+    seed = "A" * SEED_LENGTH
+    uri, matrix = fit_qr(seed, "x" * 64, "acme-demo", max_rows=40, max_columns=44)
+    assert len(matrix[0]) <= 44 and qr_rows(matrix) <= 40
+    from wizard.enrollment import QrTooBigError
+
+    with pytest.raises(QrTooBigError):
+        fit_qr(seed, "x" * 64, "acme-demo", max_rows=40, max_columns=30)

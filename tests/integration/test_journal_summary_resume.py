@@ -177,3 +177,20 @@ def test_enforce_undo_never_reaches_the_scp(services):
 
     assert undoable(journal.read(), services, step="enforce") == []
     assert len(undoable(journal.read(), services, step="scp")) == 1
+
+
+def test_undo_keeps_the_evidence_like_teardown(services):
+    from wizard.undo import undo_entries, undoable
+
+    logs = services.client("logs")
+    logs.create_log_group(logGroupName="/mfa-wizard/cloudtrail")
+    journal.record(
+        services,
+        "monitor",
+        "create_log_group",
+        "/mfa-wizard/cloudtrail",
+        undo={"op": "delete_log_group", "name": "/mfa-wizard/cloudtrail"},
+    )
+    [(entry, outcome)] = undo_entries(services, undoable(journal.read(), services))
+    assert outcome.startswith("kept")
+    assert logs.describe_log_groups(logGroupNamePrefix="/mfa-wizard/cloudtrail")["logGroups"]

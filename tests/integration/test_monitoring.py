@@ -359,6 +359,10 @@ def test_dst_gap_is_found():
     gaps = monitoring.dst_gaps("America/New_York", (2, 30))
     assert len(gaps) == 1 and gaps[0][5:7] == "03"
     assert monitoring.dst_gaps("Asia/Tokyo", (2, 30)) == []
+    # Only the days the end schedule runs: New York changes on a Sunday (never a run day);
+    # Jerusalem changes on a Friday, a TUE-SAT run day.
+    assert monitoring.dst_gaps("America/New_York", (2, 30), range(1, 6)) == []
+    assert monitoring.dst_gaps("Asia/Jerusalem", (2, 30), range(1, 6))
 
 
 def test_quiet_alarm_must_exist_and_failures_page(services):

@@ -1,7 +1,8 @@
 """A small evaluator of the policy grammar our documents use (enough to test them; moto has none).
 
-Supports Effect, Action/NotAction with * and ? wildcards (case-insensitive, as IAM), Resource "*",
-and the condition operators Bool, BoolIfExists, ArnLike, ArnLikeIfExists, StringLike; operators
+Supports Effect, Action/NotAction with * and ? wildcards (case-insensitive, as IAM),
+Resource/NotResource with * and ? (case-sensitive) and the ${aws:username} policy variable taken
+from the request context, and the condition operators Bool, BoolIfExists, ArnLike, ArnLikeIfExists, StringLike; operators
 and keys in one Condition block are ANDed, values of one key ORed, as IAM documents.
 """
 
@@ -34,11 +35,33 @@ def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, 
     raise NotImplementedError(operator)
 
 
-def statement_applies(statement: dict[str, Any], action: str, context: dict[str, Any]) -> bool:
-    """Whether the statement matches this request (its Effect then decides)."""
+def _resource_matches(patterns: list[str], resource: str, context: dict[str, Any]) -> bool:
+    def expand(pattern: str) -> str | None:
+        if "${aws:username}" in pattern:
+            if "aws:username" not in context:
+                return None  # an unresolvable variable matches nothing, as in IAM
+            pattern = pattern.replace("${aws:username}", str(context["aws:username"]))
+        return pattern
+
+    expanded = [e for e in (expand(p) for p in patterns) if e is not None]
+    return any(fnmatchcase(resource, p) for p in expanded)
+
+
+def statement_applies(
+    statement: dict[str, Any], action: str, context: dict[str, Any], resource: str = "*"
+) -> bool:
+    """Whether the statement matches this request on `resource` (its Effect then decides)."""
     if "Action" in statement and not _action_matches(_list(statement["Action"]), action):
         return False
     if "NotAction" in statement and _action_matches(_list(statement["NotAction"]), action):
+        return False
+    if "Resource" in statement and not _resource_matches(
+        _list(statement["Resource"]), resource, context
+    ):
+        return False
+    if "NotResource" in statement and _resource_matches(
+        _list(statement["NotResource"]), resource, context
+    ):
         return False
     for operator, pairs in statement.get("Condition", {}).items():
         for key, expected in pairs.items():
@@ -47,19 +70,23 @@ def statement_applies(statement: dict[str, Any], action: str, context: dict[str,
     return True
 
 
-def denied(document: dict[str, Any], action: str, context: dict[str, Any]) -> bool:
+def denied(
+    document: dict[str, Any], action: str, context: dict[str, Any], resource: str = "*"
+) -> bool:
     """True when an explicit Deny in the document matches the request."""
     return any(
-        s["Effect"] == "Deny" and statement_applies(s, action, context)
+        s["Effect"] == "Deny" and statement_applies(s, action, context, resource)
         for s in document["Statement"]
     )
 
 
-def allowed_by(document: dict[str, Any], action: str, context: dict[str, Any]) -> bool:
+def allowed_by(
+    document: dict[str, Any], action: str, context: dict[str, Any], resource: str = "*"
+) -> bool:
     """True when an Allow matches and no Deny does."""
-    if denied(document, action, context):
+    if denied(document, action, context, resource):
         return False
     return any(
-        s["Effect"] == "Allow" and statement_applies(s, action, context)
+        s["Effect"] == "Allow" and statement_applies(s, action, context, resource)
         for s in document["Statement"]
     )

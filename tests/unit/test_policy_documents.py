@@ -20,11 +20,13 @@ DOCUMENTED_SIDS = [
     "AllowManageOwnUserMFA",
     "DenyAllExceptListedIfNoMFA",
 ]
+# AWS's documented exemptions. iam:ChangePassword is deliberately not one of them (AWS: it can be
+# added, but that is not recommended): changing a password needs MFA first.
 DOCUMENTED_NOT_ACTION = {
     "iam:CreateVirtualMFADevice",
     "iam:EnableMFADevice",
     "iam:GetUser",
-    "iam:ChangePassword",
+    "iam:GetMFADevice",
     "iam:ListMFADevices",
     "iam:ListVirtualMFADevices",
     "iam:ResyncMFADevice",
@@ -38,6 +40,9 @@ ENROLMENT_CALLS = [
     "sts:GetSessionToken",
 ]
 USER = "arn:aws:iam::123456789012:user/alice"
+PATH_USER = "arn:aws:iam::123456789012:user/engineering/alice"
+# The documented self-service resource, plus the one that lets users with a path match it.
+OWN = ["arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/*/${aws:username}"]
 ROLE = "arn:aws:iam::123456789012:role/ci-deploy"
 
 
@@ -66,7 +71,7 @@ def test_deny_statement_operator_key_and_exemptions():
         (
             "AllowManageOwnPasswords",
             {"iam:ChangePassword", "iam:GetUser"},
-            "arn:aws:iam::*:user/${aws:username}",
+            OWN,
         ),
         (
             "AllowManageOwnAccessKeys",
@@ -77,7 +82,7 @@ def test_deny_statement_operator_key_and_exemptions():
                 "iam:UpdateAccessKey",
                 "iam:GetAccessKeyLastUsed",
             },
-            "arn:aws:iam::*:user/${aws:username}",
+            OWN,
         ),
         ("AllowManageOwnVirtualMFADevice", {"iam:CreateVirtualMFADevice"}, "arn:aws:iam::*:mfa/*"),
         (
@@ -85,10 +90,11 @@ def test_deny_statement_operator_key_and_exemptions():
             {
                 "iam:DeactivateMFADevice",
                 "iam:EnableMFADevice",
+                "iam:GetMFADevice",
                 "iam:ListMFADevices",
                 "iam:ResyncMFADevice",
             },
-            "arn:aws:iam::*:user/${aws:username}",
+            OWN,
         ),
     ],
 )
@@ -128,10 +134,39 @@ def test_enrolment_calls_are_never_denied(action):
         assert not denied(document, action, context)
 
 
-def test_with_mfa_users_manage_their_own_keys():
-    assert allowed_by(
-        load_document(), "iam:CreateAccessKey", {"aws:MultiFactorAuthPresent": "true"}
-    )
+@pytest.mark.parametrize("me", [USER, PATH_USER])
+def test_with_mfa_users_manage_their_own_keys_and_nothing_else(me):
+    document = load_document()
+    with_mfa = {"aws:MultiFactorAuthPresent": "true", "aws:username": "alice"}
+    without = {"aws:MultiFactorAuthPresent": "false", "aws:username": "alice"}
+    for action in ("iam:CreateAccessKey", "iam:ChangePassword", "iam:DeactivateMFADevice"):
+        assert allowed_by(document, action, with_mfa, resource=me), (action, me)
+        # Without MFA: only the enrolment calls, never the rest of self-service.
+        assert not allowed_by(document, action, without, resource=me), (action, me)
+    for action in ("iam:EnableMFADevice", "iam:ListMFADevices", "iam:GetUser"):
+        assert allowed_by(document, action, without, resource=me), (action, me)
+    # Someone else's user is never theirs, with MFA or not.
+    bob = "arn:aws:iam::123456789012:user/engineering/bob"
+    assert not allowed_by(document, "iam:CreateAccessKey", with_mfa, resource=bob)
+    assert not allowed_by(document, "iam:EnableMFADevice", without, resource=bob)
+
+
+def test_documented_resource_alone_would_miss_path_users():
+    # What AWS's text gives: a user at /engineering/ matches none of it (why the path form exists).
+    from tests.support.policy_eval import statement_applies
+
+    documented = {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": OWN[0]}
+    context = {"aws:username": "alice"}
+    assert statement_applies(documented, "iam:CreateAccessKey", context, resource=USER)
+    assert not statement_applies(documented, "iam:CreateAccessKey", context, resource=PATH_USER)
+
+
+@pytest.mark.parametrize("partition", ["aws-cn", "aws-us-gov"])
+def test_every_arn_follows_the_partition(partition):
+    import json as _json
+
+    text = _json.dumps(load_document(partition=partition)) + _json.dumps(scp_document(partition))
+    assert "arn:aws:" not in text and f"arn:{partition}:" in text
 
 
 def test_scp_denies_iam_users_without_mfa():
@@ -197,3 +232,12 @@ def test_diff_ignores_key_order_and_spacing():
         line.startswith("-") and "DenyAllExceptListedIfNoMFA" in line
         for line in document_diff(document, changed)
     )
+
+
+def test_monitoring_arns_follow_the_region_partition():
+    from wizard.monitoring import names_for
+
+    cn = names_for("123456789012", "cn-north-1")
+    gov = names_for("123456789012", "us-gov-west-1")
+    assert cn.topic_arn.startswith("arn:aws-cn:sns:") and cn.trail_arn.startswith("arn:aws-cn:")
+    assert gov.log_group_arn.startswith("arn:aws-us-gov:logs:")

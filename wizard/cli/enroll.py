@@ -25,6 +25,10 @@ def hangup_is_cancel() -> Iterator[None]:
     """SIGHUP/SIGTERM (a closed terminal, a kill) cancel like Ctrl-C, so the device is rolled back."""
 
     def cancel(signum: int, frame: object) -> None:
+        # Once: a closing terminal often sends more than one, and a second one must not cut
+        # the rollback short (that would leave the device behind).
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGHUP, signal.SIGTERM)}
@@ -151,7 +155,7 @@ def show_and_enable(
             if show_key:
                 terminal.write(f"Key for manual entry: {enrollment.manual_key}\n")
             else:
-                matrix = enrollment.qr(max_rows=free_rows)
+                matrix = enrollment.qr(max_rows=free_rows, max_columns=columns)
                 terminal.write(
                     "".join(f"\x1b[30;107m{line}\x1b[0m\n" for line in half_block_lines(matrix))
                 )

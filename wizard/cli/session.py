@@ -197,7 +197,10 @@ def run_session(args: argparse.Namespace) -> int:
     # Keyed by the source identity (a hash of the long-term key id, the device, the endpoint and
     # the region): another user's keys, or none at all, never get this user's session.
     creds_profile = settings.source_profile or profile
+    # The same rule fetch() gives boto3: a named profile (or any but "default") wins over the
+    # environment's keys, so the key hashed here is the key that will ask for the session.
     explicit = bool(args.profile or settings.source_profile or os.environ.get("AWS_PROFILE"))
+    explicit = explicit or creds_profile != "default"
     owner = identity_hash(
         source_key_id(creds_profile, explicit), serial, endpoint, args.region or settings.region
     )
@@ -207,8 +210,9 @@ def run_session(args: argparse.Namespace) -> int:
         cached = cache.load(key)
         if cached is not None and cached.serves(owner, duration):
             return emit(cached, fmt, args, settings.region)
-    if not owner:
-        # No way to tell whose session it would be: neither served from nor written to the cache.
+    if not owner or backend == "none":
+        # No way to tell whose session it would be (or no cache at all): neither served from
+        # nor written to the cache, and no lock file either.
         creds = fetch(args, profile, settings, serial, duration)
         return emit(creds, fmt, args, settings.region)
     with miss_lock(cache_dir(), key):
