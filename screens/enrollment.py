@@ -27,13 +27,13 @@ from wizard.enrollment import (
     default_device_name,
     list_devices,
     normalize_code,
-    qr_size_needed,
     resync_device,
     validate_device_name,
     validate_user_name,
 )
 from wizard.errors import UsageError, WizardError
 from wizard.models import MfaDevice
+from wizard.qr import qr_size_needed
 
 
 @dataclass

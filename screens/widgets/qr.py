@@ -6,7 +6,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from wizard.enrollment import half_block_lines
+from wizard.qr import half_block_lines
 
 # Explicit colours: a QR needs dark modules on a light ground (and a light quiet zone).
 QR_STYLE = Style(color="#000000", bgcolor="#ffffff")

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from tests.support.cli import mfa_wizard
-from wizard import policies
+from wizard import policies, scp
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError
@@ -135,7 +135,8 @@ def test_guard_passes_only_for_a_session_known_to_carry_mfa(demo):
     # "the admin in a session" here; what the session is worth is decided by the guard.
     from datetime import UTC, datetime, timedelta
 
-    from wizard.session_credentials import SessionCredentials, remember_mfa_session
+    from wizard.session_cache import remember_mfa_session
+    from wizard.session_credentials import SessionCredentials
 
     session = boto3.Session(
         aws_access_key_id=demo.admin_access_key_id,
@@ -226,7 +227,7 @@ def test_failure_midway_leaves_a_journal_that_undo_completes(services, monkeypat
 
 def test_scp_apply_needs_an_organization(services):
     with pytest.raises(UsageError, match="not in an AWS Organization"):
-        policies.plan_scp(services, "r-abcd")
+        scp.plan_scp(services, "r-abcd")
 
 
 def test_scp_apply_in_the_management_account(services):
@@ -234,14 +235,14 @@ def test_scp_apply_in_the_management_account(services):
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
-    plan = policies.plan_scp(services, root)
+    plan = scp.plan_scp(services, root)
     assert plan.policy_id is None and not plan.attached
-    done = policies.apply_scp(services, plan)
+    done = scp.apply_scp(services, plan)
     assert done[-1].startswith("attached RequireMFAForIAMUsers")
-    again = policies.plan_scp(services, root)
+    again = scp.plan_scp(services, root)
     assert again.policy_id and again.attached
     content = json.loads(org.describe_policy(PolicyId=again.policy_id)["Policy"]["Content"])
-    assert content == policies.scp_document()
+    assert content == scp.scp_document()
 
 
 def test_cli_enforce_dry_run_apply_rerun_undo(services, demo_env, tmp_path):
@@ -269,7 +270,7 @@ def test_cli_scp_preview(demo_env):
     out = mfa_wizard("scp", "--preview", env=demo_env)
     assert out.returncode == 0
     document = json.loads(out.stdout.split("\n\n")[0])
-    assert document == policies.scp_document()
+    assert document == scp.scp_document()
     assert "Role sessions never match" in out.stdout
 
 

@@ -85,7 +85,7 @@ def error_code_of(exc: BaseException) -> str:
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_failure_after_create_before_enable_leaves_no_orphan(services, monkeypatch, fault):
     """A failure while drawing the QR (or anything between create and enable)."""
-    import wizard.enrollment as module
+    import wizard.qr as module  # where the QR is drawn
 
     def boom(uri):
         raise FAULTS[fault]("qr")
@@ -291,12 +291,12 @@ def test_ctrl_c_after_aws_enabled_keeps_the_device(services, monkeypatch):
 
 
 def test_the_qr_fits_the_columns_too():
-    from wizard.enrollment import SEED_LENGTH, fit_qr, qr_rows
+    from wizard.qr import SEED_LENGTH, fit_qr, qr_rows
 
     seed = "A" * SEED_LENGTH
     uri, matrix = fit_qr(seed, "x" * 64, "acme-demo", max_rows=40, max_columns=44)
     assert len(matrix[0]) <= 44 and qr_rows(matrix) <= 40
-    from wizard.enrollment import QrTooBigError
+    from wizard.qr import QrTooBigError
 
     with pytest.raises(QrTooBigError):
         fit_qr(seed, "x" * 64, "acme-demo", max_rows=40, max_columns=30)

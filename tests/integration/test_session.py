@@ -17,14 +17,12 @@ from botocore.stub import Stubber
 
 from tests.support.cli import mfa_session
 from wizard.errors import CredentialsError, UsageError
+from wizard.session_cache import FileCache, cache_key, identity_hash
 from wizard.session_credentials import (
-    FileCache,
     SessionCredentials,
     WrongMfaCodeError,
-    cache_key,
     ensure_long_term,
     get_session_token,
-    identity_hash,
     obtain,
     parse_duration,
     read_profile,
@@ -595,7 +593,7 @@ def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path):
 
 
 def test_an_unsafe_keyring_backend_is_refused():
-    from wizard.session_credentials import check_keyring_backend
+    from wizard.session_cache import check_keyring_backend
 
     class Keyring:  # what keyring.backends.fail / keyrings.alt's plaintext look like
         priority = 0

@@ -17,7 +17,7 @@ from tests.support.aws import FAULTS, good_codes, serials, unassigned
 from tests.support.pilot import press_button, settle
 from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks, zbar_available
 from wizard.demo import ORPHAN_DEVICE
-from wizard.enrollment import qr_matrix
+from wizard.qr import qr_matrix
 
 ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
 

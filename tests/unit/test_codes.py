@@ -8,14 +8,12 @@ import pytest
 from wizard.enrollment import (
     check_first_code,
     describe_drift,
-    half_block_lines,
     normalize_code,
-    otpauth_uri,
-    qr_matrix,
     validate_device_name,
     verify_codes,
 )
 from wizard.errors import UsageError
+from wizard.qr import half_block_lines, otpauth_uri, qr_matrix
 
 # A fixed test seed (not a real device's): 64 Base32 characters as AWS issues.
 SEED = "JBSWY3DPEHPK3PXP" * 4

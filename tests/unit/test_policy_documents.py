@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.policy_eval import allowed_by, denied
-from wizard.policies import describe_policy, document_diff, load_document, scp_document
+from wizard.policies import describe_policy, document_diff, load_document
+from wizard.scp import scp_document
 
 # From "AWS: Allows MFA-authenticated IAM users to manage their own credentials on the Security
 # credentials page" (IAM User Guide, reference_policies_examples_aws_my-sec-creds-self-manage).

@@ -57,30 +57,30 @@ def cmd_scp(args: argparse.Namespace) -> int:
     """`mfa-wizard scp --preview | --apply --target ID`."""
     import json
 
-    from wizard import policies
+    from wizard import scp
 
     if args.preview:
-        print(json.dumps(policies.scp_document(), indent=2))
+        print(json.dumps(scp.scp_document(), indent=2))
         print()
-        print("\n".join(policies.scp_explanation()))
+        print("\n".join(scp.scp_explanation()))
         return 0
     if not args.target:
         raise UsageError(
             "--apply needs --target", "pass the root (r-...), OU (ou-...) or account id"
         )
     with open_target(target_of(args)) as (services, _):
-        plan = policies.plan_scp(services, args.target)
+        plan = scp.plan_scp(services, args.target)
         if plan.policy_id and plan.attached:
-            print(f"Nothing to do: {policies.SCP_NAME} is already attached to {args.target}.")
+            print(f"Nothing to do: {scp.SCP_NAME} is already attached to {args.target}.")
             return 0
         print(json.dumps(plan.document, indent=2))
-        print("\n".join(policies.scp_explanation()))
+        print("\n".join(scp.scp_explanation()))
         action = "attach the existing" if plan.policy_id else "create and attach the"
-        print(f"Will {action} SCP {policies.SCP_NAME} to {args.target}.")
+        print(f"Will {action} SCP {scp.SCP_NAME} to {args.target}.")
         if not confirm("Apply this SCP to the organization?", args.yes):
             print("Nothing changed.")
             return 1
-        for line in policies.apply_scp(services, plan):
+        for line in scp.apply_scp(services, plan):
             print(f"  {line}")
     return 0
 

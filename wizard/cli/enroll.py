@@ -134,7 +134,8 @@ def show_and_enable(
     demo: Any,
 ) -> int:
     """Create the device, show its QR (or key) on the terminal, take the codes, enable it."""
-    from wizard.enrollment import WrongCodesError, account_label, half_block_lines, qr_size_needed
+    from wizard.enrollment import WrongCodesError, account_label
+    from wizard.qr import half_block_lines, qr_size_needed
 
     with terminal:
         if True:

@@ -19,26 +19,28 @@ from collections.abc import Sequence
 
 from wizard.cli.prompts import tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
-from wizard.session_credentials import (
+from wizard.session_cache import (
     CACHE_BACKENDS,
+    cache_dir,
+    cache_key,
+    identity_hash,
+    make_cache,
+    miss_lock,
+    source_key_id,
+)
+from wizard.session_credentials import (
     DEFAULT_DURATION,
     FORMATS,
     ROOT_MAX_DURATION,
     ProfileSettings,
     SessionCredentials,
-    cache_dir,
-    cache_key,
     check_duration,
     describe_left,
-    identity_hash,
     is_root_serial,
-    make_cache,
-    miss_lock,
     parse_duration,
     read_profile,
     render,
     resolve_profile_name,
-    source_key_id,
 )
 
 

@@ -1,0 +1,296 @@
+"""Metric filters, the SNS topic and its subscription, the alarms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wizard import TAG_KEY, TAG_VALUE
+from wizard.aws import Services
+from wizard.errors import UsageError, absent, aws_errors
+from wizard.monitoring.base import Change, PlannerBase, _try
+from wizard.monitoring.documents import (
+    topic_policy,
+)
+from wizard.monitoring.names import (
+    ALARM_PERIOD,
+    NAMESPACE,
+    names_for,
+)
+from wizard.plan import Status
+
+
+class AlertsMixin(PlannerBase):
+    """Metric filters, the SNS topic and its subscription, the alarms."""
+
+    def plan_filter(self, log_group: str, name: str, pattern: str, metric: str) -> None:
+        logs = self.s.client("logs")
+        transformation = {
+            "metricName": metric,
+            "metricNamespace": NAMESPACE,
+            "metricValue": "1",
+            "defaultValue": 0.0,
+        }
+        existing = (
+            _try(
+                lambda: logs.describe_metric_filters(logGroupName=log_group, filterNamePrefix=name)[
+                    "metricFilters"
+                ],
+                "DescribeMetricFilters",
+            )
+            or []
+        )
+        existing = [f for f in existing if f["filterName"] == name]
+        same = (
+            bool(existing)
+            and existing[0]["filterPattern"] == pattern
+            and all(
+                str(existing[0]["metricTransformations"][0].get(k)) == str(v)
+                for k, v in transformation.items()
+                if k != "defaultValue"
+            )
+        )
+
+        def run() -> str:
+            with aws_errors("PutMetricFilter"):
+                if existing:
+                    # AWS replaces a filter of the same name; some emulators add a second one:
+                    # removing it first gives one filter everywhere.
+                    logs.delete_metric_filter(logGroupName=log_group, filterName=name)
+                logs.put_metric_filter(
+                    logGroupName=log_group,
+                    filterName=name,
+                    filterPattern=pattern,
+                    metricTransformations=[transformation],
+                )
+            self.journal(
+                "put_metric_filter",
+                f"{log_group} {name}",
+                undo={"op": "delete_metric_filter", "group": log_group, "name": name},
+            )
+            return f"{log_group}:{name}"
+
+        cli = f"aws logs put-metric-filter --log-group-name {log_group} --filter-name {name} --filter-pattern '{pattern}' --metric-transformations metricName={metric},metricNamespace={NAMESPACE},metricValue=1,defaultValue=0"
+        if not existing:
+            self.add(Change("metric filter", name, Status.CREATE, pattern, cli, run))
+        elif not same:
+            self.add(
+                Change("metric filter", name, Status.UPDATE, f"pattern -> {pattern}", cli, run)
+            )
+        else:
+            self.add(Change("metric filter", name, Status.NOTHING, pattern))
+
+    def plan_topic(self) -> None:
+        sns = self.s.client("sns")
+        n = self.n
+        attributes = _try(
+            lambda: sns.get_topic_attributes(TopicArn=n.topic_arn)["Attributes"],
+            "GetTopicAttributes",
+        )
+        wanted = {"Policy": topic_policy(n)}
+        kms_id = self.n.key_alias if self.o.kms else None
+
+        def run() -> str:
+            with aws_errors("CreateTopic"):
+                attrs = {"Policy": json.dumps(topic_policy(n))}
+                if kms_id:
+                    attrs["KmsMasterKeyId"] = kms_id
+                if attributes is None:
+                    arn = sns.create_topic(
+                        Name=n.topic, Attributes=attrs, Tags=[{"Key": TAG_KEY, "Value": TAG_VALUE}]
+                    )["TopicArn"]
+                    self.journal("create_topic", arn, undo={"op": "delete_topic", "arn": arn})
+                else:
+                    for key, value in attrs.items():
+                        sns.set_topic_attributes(
+                            TopicArn=n.topic_arn, AttributeName=key, AttributeValue=value
+                        )
+                    self.journal("update_topic", n.topic_arn)
+            return n.topic_arn
+
+        if attributes is None:
+            self.add(
+                Change(
+                    "sns topic",
+                    n.topic,
+                    Status.CREATE,
+                    "only this account's CloudWatch alarms may publish"
+                    + (" · KMS encrypted" if kms_id else ""),
+                    f"aws sns create-topic --name {n.topic} --attributes file://topic-attributes.json",
+                    run,
+                )
+            )
+        elif json.loads(attributes.get("Policy", "{}")) != wanted["Policy"] or (
+            kms_id and attributes.get("KmsMasterKeyId") != kms_id
+        ):
+            self.add(
+                Change(
+                    "sns topic",
+                    n.topic,
+                    Status.UPDATE,
+                    "topic policy / encryption differ",
+                    f"aws sns set-topic-attributes --topic-arn {n.topic_arn} ...",
+                    run,
+                )
+            )
+        else:
+            self.add(Change("sns topic", n.topic, Status.NOTHING, "policy in place"))
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        sns = self.s.client("sns")
+        return (
+            _try(
+                lambda: [
+                    s
+                    for p in sns.get_paginator("list_subscriptions_by_topic").paginate(
+                        TopicArn=self.n.topic_arn
+                    )
+                    for s in p["Subscriptions"]
+                ],
+                "ListSubscriptionsByTopic",
+            )
+            or []
+        )
+
+    def plan_subscription(self) -> None:
+        sns = self.s.client("sns")
+        email = self.o.email
+        assert email
+        subs = [
+            s
+            for s in self.subscriptions()
+            if s["Protocol"] == "email" and s["Endpoint"].lower() == email.lower()
+        ]
+
+        def run() -> str:
+            with aws_errors("Subscribe"):
+                arn = sns.subscribe(
+                    TopicArn=self.n.topic_arn,
+                    Protocol="email",
+                    Endpoint=email,
+                    ReturnSubscriptionArn=True,
+                )["SubscriptionArn"]
+            self.journal("subscribe_email", self.n.topic, undo={"op": "unsubscribe", "arn": arn})
+            return arn
+
+        if not subs:
+            self.add(
+                Change(
+                    "email subscription",
+                    email,
+                    Status.CREATE,
+                    "AWS emails a confirmation link: alerts arrive only after it is clicked",
+                    f"aws sns subscribe --topic-arn {self.n.topic_arn} --protocol email --notification-endpoint {email}",
+                    run,
+                )
+            )
+        else:
+            pending = subs[0]["SubscriptionArn"] in {"PendingConfirmation", "pending confirmation"}
+            self.add(
+                Change(
+                    "email subscription",
+                    email,
+                    Status.NOTHING,
+                    "waiting for confirmation (click the link in the email)"
+                    if pending
+                    else "confirmed",
+                )
+            )
+
+    def alarm_settings(
+        self, name: str, metric: str, description: str, namespace: str = NAMESPACE
+    ) -> dict[str, Any]:
+        return {
+            "AlarmName": name,
+            "AlarmDescription": description,
+            "MetricName": metric,
+            "Namespace": namespace,
+            "Statistic": "Sum",
+            "Period": ALARM_PERIOD,
+            "EvaluationPeriods": 1,
+            "Threshold": 1.0,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [self.n.topic_arn],
+            "ActionsEnabled": True,
+        }
+
+    def plan_alarm(
+        self, name: str, metric: str, description: str, namespace: str = NAMESPACE
+    ) -> None:
+        cw = self.s.client("cloudwatch")
+        wanted = self.alarm_settings(name, metric, description, namespace)
+        with aws_errors("DescribeAlarms"):
+            found = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+
+        def run() -> str:
+            with aws_errors("PutMetricAlarm"):
+                cw.put_metric_alarm(**wanted, Tags=[{"Key": TAG_KEY, "Value": TAG_VALUE}])
+            self.journal("put_metric_alarm", name, undo={"op": "delete_alarm", "name": name})
+            return self.n.alarm_arn(name)
+
+        cli = (
+            f"aws cloudwatch put-metric-alarm --alarm-name {name} --metric-name {metric} --namespace {namespace} --statistic Sum "
+            f"--period {ALARM_PERIOD} --evaluation-periods 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold "
+            f"--treat-missing-data notBreaching --alarm-actions {self.n.topic_arn}"
+        )
+        if not found:
+            self.add(
+                Change(
+                    "alarm",
+                    name,
+                    Status.CREATE,
+                    f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}",
+                    cli,
+                    run,
+                )
+            )
+            return
+        alarm = found[0]
+        keys = [
+            "MetricName",
+            "Namespace",
+            "Statistic",
+            "Period",
+            "EvaluationPeriods",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "AlarmActions",
+        ]
+        differs = [k for k in keys if alarm.get(k) != wanted[k]]
+        if differs:
+            self.add(Change("alarm", name, Status.UPDATE, "fix: " + ", ".join(differs), cli, run))
+        else:
+            self.add(
+                Change(
+                    "alarm", name, Status.NOTHING, f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}"
+                )
+            )
+
+
+def send_test_notification(services: Services) -> tuple[str, bool]:
+    """Set the no-MFA alarm to ALARM once (the next evaluation resets it): (alarm name, whether
+    the topic has a confirmed subscription, i.e. whether anyone will get it)."""
+    n = names_for(services.identity().account_id, services.region)
+    cw = services.client("cloudwatch")
+    with aws_errors("DescribeAlarms"):
+        if not cw.describe_alarms(AlarmNames=[n.signin_alarm])["MetricAlarms"]:
+            raise UsageError("the alarm does not exist yet", "apply the monitoring plan first")
+    with aws_errors("SetAlarmState"):
+        cw.set_alarm_state(
+            AlarmName=n.signin_alarm, StateValue="ALARM", StateReason="mfa-wizard test notification"
+        )
+    sns = services.client("sns")
+    subscriptions = absent(
+        "ListSubscriptionsByTopic",
+        lambda: [
+            s
+            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
+                TopicArn=n.topic_arn
+            )
+            for s in page["Subscriptions"]
+        ],
+    )
+    reachable = any(s["SubscriptionArn"].startswith("arn:") for s in subscriptions or [])
+    return n.signin_alarm, reachable

@@ -1,0 +1,183 @@
+"""The policy documents of the Monitor step (bucket, key, roles, topic, scheduler)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.monitoring.names import Names
+
+
+def bucket_policy(n: Names) -> dict[str, Any]:
+    """CloudTrail may check the ACL and write (owner full control), only for our trail; no plain HTTP."""
+    source = {"aws:SourceArn": n.trail_arn}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSCloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:GetBucketAcl",
+                "Resource": f"arn:{n.partition}:s3:::{n.bucket}",
+                "Condition": {"StringEquals": source},
+            },
+            {
+                "Sid": "AWSCloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:{n.partition}:s3:::{n.bucket}/AWSLogs/{n.account}/*",
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}
+                },
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [
+                    f"arn:{n.partition}:s3:::{n.bucket}",
+                    f"arn:{n.partition}:s3:::{n.bucket}/*",
+                ],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def kms_key_policy(n: Names) -> dict[str, Any]:
+    """The account administers the key; CloudTrail encrypts for our trail; alarms publish to SNS."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EnableAccountAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{n.partition}:iam::{n.account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "AllowCloudTrailToEncryptLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceArn": n.trail_arn},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{n.partition}:cloudtrail:*:{n.account}:trail/*"
+                    },
+                },
+            },
+            {
+                "Sid": "AllowCloudWatchAlarmsToUseTheTopicKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def logs_role_trust() -> dict[str, Any]:
+    """CloudTrail may assume the delivery role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def logs_role_policy(n: Names) -> dict[str, Any]:
+    """CreateLogStream and PutLogEvents on our log group's streams only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"arn:{n.partition}:logs:{n.region}:{n.account}:log-group:{n.log_group}:log-stream:*",
+            }
+        ],
+    }
+
+
+def topic_policy(n: Names) -> dict[str, Any]:
+    """Only this account's CloudWatch alarms may publish; the owner manages the topic."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OwnerManagesTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{n.partition}:iam::{n.account}:root"},
+                "Action": [
+                    "SNS:GetTopicAttributes",
+                    "SNS:SetTopicAttributes",
+                    "SNS:Subscribe",
+                    "SNS:ListSubscriptionsByTopic",
+                    "SNS:DeleteTopic",
+                ],
+                "Resource": n.topic_arn,
+            },
+            {
+                "Sid": "AllowCloudWatchAlarmsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "SNS:Publish",
+                "Resource": n.topic_arn,
+                "Condition": {
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{n.partition}:cloudwatch:{n.region}:{n.account}:alarm:*"
+                    },
+                    "StringEquals": {"aws:SourceAccount": n.account},
+                },
+            },
+        ],
+    }
+
+
+def scheduler_trust(n: Names) -> dict[str, Any]:
+    """EventBridge Scheduler of this account may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "scheduler.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": n.account}},
+            }
+        ],
+    }
+
+
+def scheduler_policy(n: Names, alarms: list[str]) -> dict[str, Any]:
+    """Only Disable/EnableAlarmActions, only on the chosen alarms."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"],
+                "Resource": [n.alarm_arn(a) for a in alarms],
+            }
+        ],
+    }
+
+
+def mfa_delete_command(bucket: str, account: str, partition: str = "aws") -> str:
+    """The root-only command that enables MFA Delete (the wizard cannot run it)."""
+    return (
+        f"aws s3api put-bucket-versioning --bucket {bucket} "
+        f"--versioning-configuration Status=Enabled,MFADelete=Enabled "
+        f'--mfa "arn:{partition}:iam::{account}:mfa/root-account-mfa-device 123456"   # as root, with root\'s code'
+    )

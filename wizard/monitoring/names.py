@@ -1,0 +1,93 @@
+"""Names and ARNs of everything the Monitor step creates, and the patterns it watches for."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wizard import APP_NAME
+from wizard.partition import partition_of_region
+
+PREFIX = APP_NAME
+
+NAMESPACE = "MfaWizard"
+
+SIGNIN_METRIC = "ConsoleSignInWithoutMFA"
+
+TRAIL_CHANGES_METRIC = "CloudTrailConfigurationChanges"
+
+# CIS AWS Foundations 4.2 / Security Hub CloudWatch.3: the form checkers look for.
+SIGNIN_PATTERN = '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }'
+
+# Narrowed for accounts using SSO: IAM users only, successful sign-ins only.
+SIGNIN_PATTERN_IAM_USERS = (
+    '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") '
+    '&& ($.userIdentity.type = "IAMUser") && ($.responseElements.ConsoleLogin = "Success") }'
+)
+
+TRAIL_CHANGES_PATTERN = (
+    "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) "
+    "|| ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
+)
+
+ALARM_PERIOD = 300  # a metric-filter metric is standard resolution: never under 60 s
+
+UNIVERSAL_DISABLE = "scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
+
+UNIVERSAL_ENABLE = "scheduler:::aws-sdk:cloudwatch:enableAlarmActions"
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every resource name, derived from account and region (stable across runs)."""
+
+    account: str
+    region: str
+
+    @property
+    def bucket(self) -> str:
+        return f"{PREFIX}-trail-{self.account}-{self.region}"
+
+    log_group: str = f"/{PREFIX}/cloudtrail"
+    logs_role: str = f"{PREFIX}-cloudtrail-to-logs"
+    trail: str = f"{PREFIX}-trail"
+    signin_filter: str = f"{PREFIX}-console-signin-without-mfa"
+    trail_changes_filter: str = f"{PREFIX}-cloudtrail-changes"
+    topic: str = f"{PREFIX}-alerts"
+    signin_alarm: str = f"{PREFIX}-console-signin-without-mfa"
+    trail_changes_alarm: str = f"{PREFIX}-cloudtrail-changes"
+    scheduler_role: str = f"{PREFIX}-scheduler"
+    schedule_start: str = f"{PREFIX}-quiet-hours-start"
+    schedule_end: str = f"{PREFIX}-quiet-hours-end"
+    schedule_failed_alarm: str = f"{PREFIX}-quiet-hours-schedule-failed"
+    key_alias: str = f"alias/{PREFIX}-trail"
+
+    @property
+    def partition(self) -> str:
+        return partition_of_region(self.region)
+
+    @property
+    def trail_arn(self) -> str:
+        return f"arn:{self.partition}:cloudtrail:{self.region}:{self.account}:trail/{self.trail}"
+
+    @property
+    def topic_arn(self) -> str:
+        return f"arn:{self.partition}:sns:{self.region}:{self.account}:{self.topic}"
+
+    def alarm_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{name}"
+
+    @property
+    def log_group_arn(self) -> str:
+        return (
+            f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{self.log_group}:*"
+        )
+
+
+def names_for(account: str, region: str) -> Names:
+    """The resource names for one account and region."""
+    return Names(account=account, region=region)

@@ -1,0 +1,236 @@
+"""The CloudTrail trail, its log group and the role that delivers to it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wizard import TAG_KEY, TAG_VALUE
+from wizard.errors import aws_errors
+from wizard.monitoring.base import Change, PlannerBase, _try
+from wizard.monitoring.documents import (
+    logs_role_policy,
+    logs_role_trust,
+)
+from wizard.plan import Status
+
+
+class TrailMixin(PlannerBase):
+    """The CloudTrail trail, its log group and the role that delivers to it."""
+
+    def plan_log_group(self) -> None:
+        logs = self.s.client("logs")
+        n = self.n
+        with aws_errors("DescribeLogGroups"):
+            groups = [
+                g
+                for page in logs.get_paginator("describe_log_groups").paginate(
+                    logGroupNamePrefix=n.log_group
+                )
+                for g in page["logGroups"]
+            ]
+        group = next((g for g in groups if g["logGroupName"] == n.log_group), None)
+        if group is None:
+
+            def run() -> str:
+                with aws_errors("CreateLogGroup"):
+                    logs.create_log_group(logGroupName=n.log_group, tags={TAG_KEY: TAG_VALUE})
+                    logs.put_retention_policy(
+                        logGroupName=n.log_group, retentionInDays=self.o.retention_days
+                    )
+                self.journal(
+                    "create_log_group",
+                    n.log_group,
+                    undo={"op": "delete_log_group", "name": n.log_group},
+                )
+                return n.log_group_arn
+
+            self.add(
+                Change(
+                    "log group",
+                    n.log_group,
+                    Status.CREATE,
+                    f"retention {self.o.retention_days} days",
+                    f"aws logs create-log-group --log-group-name {n.log_group} && aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
+                    run,
+                )
+            )
+        elif group.get("retentionInDays") != self.o.retention_days:
+
+            def update() -> str:
+                with aws_errors("PutRetentionPolicy"):
+                    logs.put_retention_policy(
+                        logGroupName=n.log_group, retentionInDays=self.o.retention_days
+                    )
+                self.journal("update_log_retention", n.log_group)
+                return n.log_group_arn
+
+            self.add(
+                Change(
+                    "log group",
+                    n.log_group,
+                    Status.UPDATE,
+                    f"retention {group.get('retentionInDays')} -> {self.o.retention_days} days",
+                    f"aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
+                    update,
+                )
+            )
+        else:
+            self.add(
+                Change(
+                    "log group",
+                    n.log_group,
+                    Status.NOTHING,
+                    f"exists, retention {self.o.retention_days} days",
+                )
+            )
+
+    def plan_role(
+        self, name: str, trust: dict[str, Any], policy: dict[str, Any], what: str
+    ) -> None:
+        iam = self.s.iam
+        role = _try(lambda: iam.get_role(RoleName=name)["Role"], "GetRole")
+        current = (
+            _try(
+                lambda: iam.get_role_policy(RoleName=name, PolicyName=name)["PolicyDocument"],
+                "GetRolePolicy",
+            )
+            if role
+            else None
+        )
+
+        def run() -> str:
+            with aws_errors("CreateRole"):
+                if role is None:
+                    iam.create_role(
+                        RoleName=name,
+                        AssumeRolePolicyDocument=json.dumps(trust),
+                        Description=what,
+                        Tags=[{"Key": TAG_KEY, "Value": TAG_VALUE}],
+                    )
+                    self.journal("create_role", name, undo={"op": "delete_role", "name": name})
+                iam.put_role_policy(
+                    RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy)
+                )
+            return f"arn:{self.n.partition}:iam::{self.n.account}:role/{name}"
+
+        if role is None:
+            self.add(
+                Change(
+                    "iam role",
+                    name,
+                    Status.CREATE,
+                    what,
+                    f"aws iam create-role --role-name {name} ... && aws iam put-role-policy ...",
+                    run,
+                )
+            )
+        elif current != policy:
+            self.add(
+                Change(
+                    "iam role",
+                    name,
+                    Status.UPDATE,
+                    f"{what}: permissions differ",
+                    f"aws iam put-role-policy --role-name {name} ...",
+                    run,
+                )
+            )
+        else:
+            self.add(Change("iam role", name, Status.NOTHING, what))
+
+    def plan_logs_role(self) -> None:
+        self.plan_role(
+            self.n.logs_role,
+            logs_role_trust(),
+            logs_role_policy(self.n),
+            "CloudTrail writes to the log group",
+        )
+
+    def plan_trail(self) -> None:
+        ct = self.s.client("cloudtrail")
+        n = self.n
+        trails = {
+            t["Name"]: t
+            for t in ct.describe_trails(trailNameList=[n.trail], includeShadowTrails=False)[
+                "trailList"
+            ]
+        }
+        trail = trails.get(n.trail)
+        role_arn = f"arn:{n.partition}:iam::{n.account}:role/{n.logs_role}"
+        settings = {
+            "S3BucketName": n.bucket,
+            "IsMultiRegionTrail": True,
+            "IncludeGlobalServiceEvents": True,
+            "EnableLogFileValidation": True,
+            "CloudWatchLogsLogGroupArn": n.log_group_arn,
+            "CloudWatchLogsRoleArn": role_arn,
+        }
+        if self.o.kms:
+            settings["KmsKeyId"] = self.key_arn
+
+        def create() -> str:
+            with aws_errors("CreateTrail"):
+                arn = ct.create_trail(
+                    Name=n.trail, TagsList=[{"Key": TAG_KEY, "Value": TAG_VALUE}], **settings
+                )["TrailARN"]
+                ct.start_logging(Name=n.trail)
+            self.journal("create_trail", n.trail, undo={"op": "delete_trail", "name": n.trail})
+            return arn
+
+        if trail is None:
+            self.add(
+                Change(
+                    "cloudtrail",
+                    n.trail,
+                    Status.CREATE,
+                    "multi-region, global service events, log file validation, to CloudWatch Logs; logging started",
+                    f"aws cloudtrail create-trail --name {n.trail} --s3-bucket-name {n.bucket} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {n.log_group_arn} --cloud-watch-logs-role-arn {role_arn} && aws cloudtrail start-logging --name {n.trail}",
+                    create,
+                )
+            )
+            return
+        drift = [
+            k
+            for k, v in (
+                ("IsMultiRegionTrail", True),
+                ("IncludeGlobalServiceEvents", True),
+                ("LogFileValidationEnabled", True),
+            )
+            if trail.get(k) != v
+        ]
+        if trail.get("CloudWatchLogsLogGroupArn") != n.log_group_arn:
+            drift.append("CloudWatchLogsLogGroupArn")
+        status = ct.get_trail_status(Name=n.trail)
+        logging = bool(status.get("IsLogging"))
+
+        def update() -> str:
+            with aws_errors("UpdateTrail"):
+                if drift:
+                    ct.update_trail(Name=n.trail, **settings)
+                if not logging:
+                    ct.start_logging(Name=n.trail)
+            self.journal("update_trail", n.trail)
+            return n.trail_arn
+
+        if drift or not logging:
+            what = ", ".join(drift + ([] if logging else ["logging stopped"]))
+            self.add(
+                Change(
+                    "cloudtrail",
+                    n.trail,
+                    Status.UPDATE,
+                    f"fix: {what}",
+                    f"aws cloudtrail update-trail --name {n.trail} ... && aws cloudtrail start-logging --name {n.trail}",
+                    update,
+                )
+            )
+        else:
+            self.add(
+                Change(
+                    "cloudtrail",
+                    n.trail,
+                    Status.NOTHING,
+                    "multi-region, validated, logging to CloudWatch Logs",
+                )
+            )

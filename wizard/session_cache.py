@@ -1,0 +1,239 @@
+"""Where mfa-session keeps sessions: the 0600 file cache (or the OS keyring), keyed by the source
+identity, the miss lock, and the record of which sessions this tool made with an MFA code.
+
+Standard library only at import time: this is on the cache-hit path.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from wizard import APP_NAME
+from wizard.errors import UsageError
+from wizard.files import write_text_atomic
+from wizard.session_credentials import (
+    SessionCredentials,
+    config_path,
+    credentials_path,
+    section_name,
+)
+
+CACHE_BACKENDS = ("file", "keyring", "none")
+
+
+KEYRING_SERVICE = APP_NAME
+
+
+def cache_dir() -> Path:
+    """The per-user cache directory (platformdirs), never the project tree."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "sessions"
+
+
+def source_key_id(profile: str, explicit: bool) -> str | None:
+    """The long-term access key id the session would be asked with, read with the standard
+    library (no boto3 on the hit path), in botocore's order: the environment's keys unless a
+    profile was named, then the credentials file, then the config file. None when unknown."""
+    if not explicit and os.environ.get("AWS_ACCESS_KEY_ID"):
+        return os.environ["AWS_ACCESS_KEY_ID"]
+    for path, section in (
+        (credentials_path(), profile),
+        (config_path(), section_name(profile)),
+    ):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_option(section, "aws_access_key_id"):
+            return parser.get(section, "aws_access_key_id").strip() or None
+    return None
+
+
+def identity_hash(
+    key_id: str | None, serial: str | None, endpoint: str | None, region: str | None
+) -> str:
+    """Who and where a session belongs to, as a hash (the key id itself is not written down)."""
+    if not key_id:
+        return ""
+    raw = "\0".join((key_id, serial or "", endpoint or "", region or ""))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def cache_key(profile: str, owner: str) -> str:
+    """A file-name-safe key: the profile (readable) and the source identity's hash."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile)[:40]
+    return f"{safe}-{owner[:16]}"
+
+
+def _mfa_sessions_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)) / "mfa-sessions.json"
+
+
+def _key_digest(access_key_id: str) -> str:
+    return hashlib.sha256(access_key_id.encode()).hexdigest()[:32]
+
+
+def remember_mfa_session(creds: SessionCredentials) -> None:
+    """Note (a hash of the key id, and the expiry) that this session was made with an MFA code,
+    so the lockout guard can tell it from a session made without one. Never the key itself."""
+    path = _mfa_sessions_path()
+    known = _read_mfa_sessions(path)
+    now = time.time()
+    known = {k: v for k, v in known.items() if v > now}
+    known[_key_digest(creds.access_key_id)] = creds.expiration.timestamp()
+    write_text_atomic(path, json.dumps(known), mode=0o600)
+
+
+def _read_mfa_sessions(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text())
+        return {str(k): float(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def is_known_mfa_session(access_key_id: str) -> bool:
+    """True when this tool made the session `access_key_id` belongs to, with an MFA code."""
+    expiry = _read_mfa_sessions(_mfa_sessions_path()).get(_key_digest(access_key_id))
+    return expiry is not None and expiry > time.time()
+
+
+@contextlib.contextmanager
+def miss_lock(directory: Path, key: str) -> Iterator[None]:
+    """One miss at a time per key: two credential_process calls at once prompt once, the second
+    finds what the first cached. (No lock where fcntl does not exist.)"""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(directory / f"{key}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class FileCache:
+    """Credentials as 0600 JSON files in a 0700 directory under the user cache dir."""
+
+    name = "file"
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir()
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def load(self, key: str) -> SessionCredentials | None:
+        """The cached credentials, or None when missing or damaged (never an error)."""
+        path = self.path(key)
+        try:
+            info = path.stat()
+            if info.st_mode & 0o077:
+                # Someone loosened the mode: do not trust (or use) what others could read.
+                path.unlink(missing_ok=True)
+                return None
+            return SessionCredentials.from_cache(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, key: str, creds: SessionCredentials) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.directory, 0o700)
+        write_text_atomic(self.path(key), json.dumps(creds.to_cache()), mode=0o600)
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+
+def check_keyring_backend(backend: Any) -> None:
+    """Refuse a keyring that would store the session in the clear, or not at all: the fail
+    backend (no keyring found), a plaintext file, or one that rates itself unusable."""
+    kind = f"{type(backend).__module__}.{type(backend).__name__}"
+    priority = getattr(backend, "priority", 1)
+    if (
+        "fail" in kind.lower()
+        or "plaintext" in kind.lower()
+        or "null" in kind.lower()
+        or (isinstance(priority, int | float) and priority < 1)
+    ):
+        raise UsageError(
+            f"the keyring backend {kind} does not keep secrets safe (or at all)",
+            "use the OS keychain (macOS Keychain, Secret Service, Windows Credential Locker) or --cache file",
+        )
+
+
+class KeyringCache:
+    """Credentials in the OS keyring (opt-in: importing keyring costs ~110 ms)."""
+
+    name = "keyring"
+
+    def __init__(self) -> None:
+        try:
+            import keyring
+        except ImportError:
+            raise UsageError(
+                "the keyring cache needs the keyring package",
+                "install it (`pip install keyring`) or use --cache file",
+            ) from None
+        self._keyring = keyring
+        check_keyring_backend(keyring.get_keyring())
+
+    def load(self, key: str) -> SessionCredentials | None:
+        try:
+            raw = self._keyring.get_password(KEYRING_SERVICE, key)
+            return SessionCredentials.from_cache(json.loads(raw)) if raw else None
+        except Exception:  # a locked or broken keyring behaves as a miss
+            return None
+
+    def save(self, key: str, creds: SessionCredentials) -> None:
+        self._keyring.set_password(KEYRING_SERVICE, key, json.dumps(creds.to_cache()))
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(Exception):
+            self._keyring.delete_password(KEYRING_SERVICE, key)
+
+
+class NoCache:
+    """--no-cache / --cache none."""
+
+    name = "none"
+
+    def load(self, key: str) -> SessionCredentials | None:
+        return None
+
+    def save(self, key: str, creds: SessionCredentials) -> None:
+        return None
+
+    def delete(self, key: str) -> None:
+        return None
+
+
+def make_cache(backend: str) -> FileCache | KeyringCache | NoCache:
+    """The cache backend by name."""
+    if backend == "file":
+        return FileCache()
+    if backend == "keyring":
+        return KeyringCache()
+    if backend == "none":
+        return NoCache()
+    raise UsageError(
+        f"unknown cache backend {backend!r}", f"use one of {', '.join(CACHE_BACKENDS)}"
+    )
