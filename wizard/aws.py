@@ -111,8 +111,22 @@ class Services:
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                 with aws_errors(f"creating the {name} client"):
-                    self._clients[name] = self.session.client(name, **kwargs)
+                    client = self.session.client(name, **kwargs)
+                if name == "s3":
+                    self._expect_own_buckets(client)
+                self._clients[name] = client
             return self._clients[name]
+
+    def _expect_own_buckets(self, s3: Any) -> None:
+        """Every S3 call that can carry ExpectedBucketOwner carries this account's id, so a bucket
+        name taken by another account (sniped or left over) is refused by S3, never written to."""
+
+        def add_owner(params: dict[str, Any], model: Any, **_: Any) -> None:
+            members = getattr(model.input_shape, "members", {}) if model.input_shape else {}
+            if "ExpectedBucketOwner" in members and "ExpectedBucketOwner" not in params:
+                params["ExpectedBucketOwner"] = self.identity().account_id
+
+        s3.meta.events.register("provide-client-params.s3.*", add_owner)
 
     @property
     def iam(self) -> Any:

@@ -81,7 +81,8 @@ def append(entry: Entry, path: Path | None = None) -> Entry:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            os.fchmod(fd, 0o600)
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+                os.fchmod(fd, 0o600)
             os.write(fd, (json.dumps(data, sort_keys=True) + "\n").encode())
         finally:
             os.close(fd)

@@ -146,7 +146,8 @@ class FileCache:
         path = self.path(key)
         try:
             info = path.stat()
-            if info.st_mode & 0o077:
+            # POSIX mode bits only: on Windows they say nothing (every file would look open).
+            if os.name == "posix" and info.st_mode & 0o077:
                 # Someone loosened the mode: do not trust (or use) what others could read.
                 path.unlink(missing_ok=True)
                 return None

@@ -241,3 +241,15 @@ def test_self_enrolment_needs_an_iam_user():
     with pytest.raises(UsageError, match="not as an IAM user"):
         enroll_who(RoleSession(), None)
     assert enroll_who(RoleSession(), "alice") == "alice"
+
+
+def test_a_hang_up_rolls_back_like_ctrl_c(services, demo_env):
+    # The terminal closes (SIGHUP) while the device waits for its codes: nothing is left behind.
+    import signal
+
+    term = enroll(demo_env, "dave.sato")
+    term.wait_for("First code:")
+    assert len(unassigned(services)) == 2
+    term.child.kill(signal.SIGHUP)
+    assert term.wait_exit() == 130
+    assert unassigned(services) == {ORPHAN}

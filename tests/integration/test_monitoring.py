@@ -379,3 +379,18 @@ def test_quiet_alarm_must_exist_and_failures_page(services):
         AlarmNames=["mfa-wizard-quiet-hours-schedule-failed"]
     )["MetricAlarms"][0]
     assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Scheduler", "TargetErrorCount")
+
+
+def test_every_bucket_call_names_the_expected_owner(services):
+    # A bucket name someone else owns is refused by S3 instead of being written to.
+    from botocore.stub import Stubber
+
+    s3 = services.client("s3")
+    with Stubber(s3) as stub:
+        stub.add_response(
+            "get_bucket_versioning",
+            {},
+            {"Bucket": "b", "ExpectedBucketOwner": "123456789012"},
+        )
+        s3.get_bucket_versioning(Bucket="b")
+        stub.assert_no_pending_responses()

@@ -14,6 +14,7 @@ import pexpect
 import pytest
 
 from tests.integration.conftest import SERIAL
+from tests.support.terminal import interruptible
 
 VENV_BIN = Path(sys.executable).parent
 MFA_SESSION = str(VENV_BIN / "mfa-session")
@@ -60,7 +61,12 @@ def test_eval_in_bash_asks_for_the_code_on_the_terminal_and_exports(profile_env)
 
 def test_ctrl_c_at_the_prompt_exits_130_and_caches_nothing(profile_env):
     child = pexpect.spawn(
-        MFA_SESSION, ["--profile", "dev"], env=profile_env, encoding="utf-8", timeout=60
+        MFA_SESSION,
+        ["--profile", "dev"],
+        env=profile_env,
+        encoding="utf-8",
+        timeout=60,
+        preexec_fn=interruptible,
     )
     child.expect_exact("MFA code for admin: ")
     child.sendcontrol("c")
@@ -73,7 +79,12 @@ def test_ctrl_c_at_the_prompt_exits_130_and_caches_nothing(profile_env):
 
 def test_end_of_input_at_the_prompt_cancels_cleanly(profile_env):
     child = pexpect.spawn(
-        MFA_SESSION, ["--profile", "dev"], env=profile_env, encoding="utf-8", timeout=60
+        MFA_SESSION,
+        ["--profile", "dev"],
+        env=profile_env,
+        encoding="utf-8",
+        timeout=60,
+        preexec_fn=interruptible,
     )
     child.expect_exact("MFA code for admin: ")
     child.sendeof()

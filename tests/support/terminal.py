@@ -7,12 +7,22 @@ screen now (not at the output stream, which may have scrolled away) and read a Q
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pexpect
 import pyte
 
 QR_CHARS = set("█▀▄")
+
+
+def interruptible() -> None:
+    """In the child, before exec: Ctrl-C interrupts, as at a person's terminal.
+
+    A job started in the background of a non-interactive shell (how CI may start the suite)
+    inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler at all.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Terminal:
@@ -23,7 +33,11 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self.output = b""
         self.child = pexpect.spawn(
-            argv[0], argv[1:], env={**env, "TERM": "xterm"}, dimensions=(rows, columns)
+            argv[0],
+            argv[1:],
+            env={**env, "TERM": "xterm"},
+            dimensions=(rows, columns),
+            preexec_fn=interruptible,
         )
         # Answer the program's terminal queries (cursor position) as a real terminal does.
         self.screen.write_process_input = lambda data: self.child.send(data.encode())
