@@ -15,6 +15,7 @@ from wizard.aws import Services
 from wizard.errors import WizardError
 from wizard.models import AuditResult
 from wizard.monitoring import SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS, names_for
+from wizard.monitoring.alerts import topic_subscriptions
 from wizard.policies import DEFAULT_GROUP
 
 
@@ -115,13 +116,7 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         topics = sns.get_paginator("list_topics").paginate()
         if n.topic_arn not in {t["TopicArn"] for page in topics for t in page["Topics"]}:
             return "none"
-        subs = [
-            s
-            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
-                TopicArn=n.topic_arn
-            )
-            for s in page["Subscriptions"]
-        ]
+        subs = topic_subscriptions(services, n.topic_arn)
         if not subs:
             return "none"
         pending = [

@@ -14,13 +14,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.support.aws import good_codes, serials, unassigned
+from tests.support.aws import ORPHAN, good_codes, serials, unassigned
 from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks, zbar_available
 from tests.support.terminal import Terminal
-from wizard.demo import ORPHAN_DEVICE
 from wizard.qr import otpauth_candidates, qr_matrix
 
-ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
 LONG_NAME = "a" * 30 + ".very-long_name+ops=team,x@example.com"[: 64 - 30]
 
 

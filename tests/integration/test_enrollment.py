@@ -10,7 +10,7 @@ import time
 import pytest
 from botocore.stub import Stubber
 
-from tests.support.aws import FAULTS, good_codes, serials, unassigned
+from tests.support.aws import FAULTS, ORPHAN, good_codes, serials, unassigned
 from wizard.demo import ORPHAN_DEVICE
 from wizard.enrollment import (
     MAX_DEVICES_PER_USER,
@@ -21,8 +21,6 @@ from wizard.enrollment import (
     resync_device,
 )
 from wizard.errors import AlreadyExistsError, NotFoundError, UsageError, WizardError
-
-ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
 
 
 def test_full_enrollment_with_real_codes(services):

@@ -59,16 +59,22 @@ def test_eval_in_bash_asks_for_the_code_on_the_terminal_and_exports(profile_env)
     assert cache_files(profile_env), "the session was cached for the next run"
 
 
-def test_ctrl_c_at_the_prompt_exits_130_and_caches_nothing(profile_env):
+def at_the_prompt(env: dict[str, str]) -> pexpect.spawn:
+    """`mfa-session --profile dev` on its own terminal, waiting for the code."""
     child = pexpect.spawn(
         MFA_SESSION,
         ["--profile", "dev"],
-        env=profile_env,
+        env=env,
         encoding="utf-8",
         timeout=60,
         preexec_fn=interruptible,
     )
     child.expect_exact("MFA code for admin: ")
+    return child
+
+
+def test_ctrl_c_at_the_prompt_exits_130_and_caches_nothing(profile_env):
+    child = at_the_prompt(profile_env)
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()
@@ -78,15 +84,7 @@ def test_ctrl_c_at_the_prompt_exits_130_and_caches_nothing(profile_env):
 
 
 def test_end_of_input_at_the_prompt_cancels_cleanly(profile_env):
-    child = pexpect.spawn(
-        MFA_SESSION,
-        ["--profile", "dev"],
-        env=profile_env,
-        encoding="utf-8",
-        timeout=60,
-        preexec_fn=interruptible,
-    )
-    child.expect_exact("MFA code for admin: ")
+    child = at_the_prompt(profile_env)
     child.sendeof()
     child.expect(pexpect.EOF)
     child.close()

@@ -7,29 +7,15 @@ import time
 
 import pyotp
 import pytest
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input
 
 from screens.app import roll_back_pending
 from screens.dialogs import ConfirmDialog, ErrorDialog
-from screens.enrollment import EnrollmentScreen
 from screens.widgets.qr import QRCode
-from tests.support.aws import FAULTS, good_codes, serials, unassigned
-from tests.support.pilot import press_button, settle
+from tests.support.aws import FAULTS, ORPHAN, good_codes, serials, unassigned
+from tests.support.pilot import open_enroll, press_button, settle, verdict
 from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks, zbar_available
-from wizard.demo import ORPHAN_DEVICE
 from wizard.qr import qr_matrix
-
-ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
-
-
-async def open_enroll(pilot, users):
-    await settle(pilot)
-    pilot.app.ctx.selected_users.update(users)
-    await pilot.press("2")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, EnrollmentScreen)
-    return screen
 
 
 async def start_qr(pilot, screen):
@@ -47,10 +33,6 @@ async def type_codes(pilot, first, second):
     await pilot.press(*first, "enter")
     await pilot.press(*second, "enter")
     await settle(pilot)
-
-
-def verdict(screen) -> str:
-    return str(screen.query_one("#verdict", Static).render())
 
 
 async def test_full_walk_two_users_enrol_one_skip_one(demo_app, services):

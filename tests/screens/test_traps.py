@@ -4,26 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input, SelectionList, Static
 
-from screens.enrollment import EnrollmentScreen
 from screens.policy import PolicyScreen
-from tests.support.aws import good_codes, serials, unassigned
-from tests.support.pilot import press_button, settle
-from wizard.demo import ORPHAN_DEVICE
-
-ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
-
-
-async def open_enroll(pilot, users):
-    await settle(pilot)
-    pilot.app.ctx.selected_users.update(users)
-    await pilot.press("2")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, EnrollmentScreen)
-    return pilot.app.screen
-
-
-def verdict(screen) -> str:
-    return str(screen.query_one("#verdict", Static).render())
+from tests.support.aws import ORPHAN, good_codes, serials, unassigned
+from tests.support.pilot import open_enroll, press_button, settle, verdict
 
 
 async def test_digits_on_a_focused_button_in_the_qr_stage_change_nothing(demo_app, services):

@@ -8,6 +8,10 @@ import pyotp
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from wizard.aws import Services
+from wizard.demo import ORPHAN_DEVICE
+
+# The demo account's one unassigned device: what every rollback must leave behind, and no more.
+ORPHAN = f"arn:aws:iam::123456789012:mfa/{ORPHAN_DEVICE}"
 
 
 def unassigned(services: Services) -> set[str]:

@@ -21,3 +21,20 @@ async def press_button(pilot, selector: str) -> None:  # noqa: ANN001
     await pilot.pause(0.25)
     await pilot.click(selector)
     await settle(pilot)
+
+
+async def open_enroll(pilot, users):  # noqa: ANN001, ANN201
+    """Select `users` (as the Audit would) and open the Enroll step."""
+    from screens.enrollment import EnrollmentScreen
+
+    await settle(pilot)
+    pilot.app.ctx.selected_users.update(users)
+    await pilot.press("2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, EnrollmentScreen)
+    return pilot.app.screen
+
+
+def verdict(screen) -> str:  # noqa: ANN001
+    """The Enroll step's verdict line on the codes, as text."""
+    return str(screen.query_one("#verdict").render())

@@ -137,20 +137,7 @@ class AlertsMixin(PlannerBase):
             self.add(Change("sns topic", n.topic, Status.NOTHING, "policy in place"))
 
     def subscriptions(self) -> list[dict[str, Any]]:
-        sns = self.s.client("sns")
-        return (
-            _try(
-                lambda: [
-                    s
-                    for p in sns.get_paginator("list_subscriptions_by_topic").paginate(
-                        TopicArn=self.n.topic_arn
-                    )
-                    for s in p["Subscriptions"]
-                ],
-                "ListSubscriptionsByTopic",
-            )
-            or []
-        )
+        return topic_subscriptions(self.s, self.n.topic_arn)
 
     def plan_subscription(self) -> None:
         sns = self.s.client("sns")
@@ -269,6 +256,29 @@ class AlertsMixin(PlannerBase):
             )
 
 
+def topic_subscriptions(services: Services, topic_arn: str) -> list[dict[str, Any]]:
+    """Every subscription of the topic (every page); none when the topic does not exist."""
+    sns = services.client("sns")
+    return (
+        absent(
+            "ListSubscriptionsByTopic",
+            lambda: [
+                s
+                for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
+                    TopicArn=topic_arn
+                )
+                for s in page["Subscriptions"]
+            ],
+        )
+        or []
+    )
+
+
+def is_confirmed(subscription: dict[str, Any]) -> bool:
+    """A confirmed subscription has an ARN ("PendingConfirmation" reaches nobody yet)."""
+    return subscription["SubscriptionArn"].startswith("arn:")
+
+
 def send_test_notification(services: Services) -> tuple[str, bool]:
     """Set the no-MFA alarm to ALARM once (the next evaluation resets it): (alarm name, whether
     the topic has a confirmed subscription, i.e. whether anyone will get it)."""
@@ -281,16 +291,5 @@ def send_test_notification(services: Services) -> tuple[str, bool]:
         cw.set_alarm_state(
             AlarmName=n.signin_alarm, StateValue="ALARM", StateReason="mfa-wizard test notification"
         )
-    sns = services.client("sns")
-    subscriptions = absent(
-        "ListSubscriptionsByTopic",
-        lambda: [
-            s
-            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(
-                TopicArn=n.topic_arn
-            )
-            for s in page["Subscriptions"]
-        ],
-    )
-    reachable = any(s["SubscriptionArn"].startswith("arn:") for s in subscriptions or [])
+    reachable = any(is_confirmed(s) for s in topic_subscriptions(services, n.topic_arn))
     return n.signin_alarm, reachable

@@ -7,7 +7,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import aws_errors
-from wizard.monitoring.alerts import AlertsMixin
+from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan
 from wizard.monitoring.documents import mfa_delete_command
 from wizard.monitoring.names import (
@@ -70,9 +70,7 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         self.plan_topic()
         if self.o.email:
             self.plan_subscription()
-        elif not any(
-            s["SubscriptionArn"].startswith("arn:") for s in self.subscriptions()
-        ):  # "PendingConfirmation" is not yet a way to reach anyone
+        elif not any(is_confirmed(s) for s in self.subscriptions()):
             self.notes.append(
                 f"Nobody will be notified: the topic {self.n.topic} has no confirmed subscription. "
                 "Pass --email ADDRESS (or subscribe a pager or chat endpoint to the topic)."
