@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -226,9 +227,14 @@ class SessionScreen(StepScreen):
         )
 
     def _tick(self) -> None:
-        # The timer can fire once more while the app is closing and the widgets are gone.
-        if not self.is_attached or not self.query("#session-expiry"):
+        # The timer can fire while the app is closing and its widgets go one by one: whichever
+        # of them is already gone, there is nothing left to refresh.
+        try:
+            self._refresh_countdowns()
+        except NoMatches:
             return
+
+    def _refresh_countdowns(self) -> None:
         if self.creds is not None:
             left = self.creds.seconds_left()
             style = "red" if left < 300 else "green"
