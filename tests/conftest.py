@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.realism import Realism, RealisticServer, Settings
 from wizard.demo import DemoAccount, seed_account, start_server
 
 
@@ -63,17 +64,45 @@ def reset_server(url: str) -> None:
         assert answer.status == 200
 
 
+@pytest.fixture(scope="session")
+def realistic_server(moto_server: str) -> Iterator[RealisticServer]:
+    """The realism layer (tests/support/realism.py) in front of the same moto backends."""
+    server = RealisticServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def demo(moto_server: str) -> DemoAccount:
-    """A freshly reset and seeded demo account on the shared server."""
+def realism_defaults() -> dict[str, object]:
+    """How strict AWS is for this directory's tests; tests/integration makes it stricter."""
+    return {}
+
+
+@pytest.fixture
+def realism(
+    realistic_server: RealisticServer,
+    realism_defaults: dict[str, object],
+    request: pytest.FixtureRequest,
+) -> Realism:
+    """The layer, reset for this test: directory defaults, then `@pytest.mark.realism(...)`."""
+    marker = request.node.get_closest_marker("realism")
+    settings = Settings(**{**realism_defaults, **(marker.kwargs if marker else {})})
+    realistic_server.layer.reset(settings)
+    return realistic_server.layer
+
+
+@pytest.fixture
+def demo(moto_server: str, realistic_server: RealisticServer, realism: Realism) -> DemoAccount:
+    """A freshly reset and seeded demo account, reached through the realism layer."""
     reset_server(moto_server)
-    return seed_account(moto_server)
+    return seed_account(realistic_server.url)
 
 
 @pytest.fixture
 def services(demo: DemoAccount):  # noqa: ANN201
-    """Services signed as the demo admin (few retries so fault tests stay quick)."""
-    return demo.services(max_attempts=2)
+    """Services signed as the demo admin, with the app's own retry settings (the realism layer
+    throttles a share of requests in the integration tests, as AWS does)."""
+    return demo.services(max_attempts=5)
 
 
 @pytest.fixture

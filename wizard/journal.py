@@ -12,7 +12,7 @@ import os
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,24 @@ def for_target(entries: list[Entry], services: Any) -> list[Entry]:
     """The entries made in this account through this endpoint."""
     account, endpoint = services.identity().account_id, endpoint_of(services)
     return [e for e in entries if e.belongs_to(account, endpoint)]
+
+
+def recent_changes(services: Any, within: float) -> list[Entry]:
+    """This target's changes of the last `within` seconds, undo records aside.
+
+    A change an earlier run made seconds ago (a run stopped by an error or Ctrl-C) may still be
+    propagating inside AWS; the next run waits for it as it would for its own.
+    """
+    cutoff = datetime.now(UTC) - timedelta(seconds=within)
+    recent = []
+    for entry in for_target(read(), services):
+        try:
+            when = datetime.fromisoformat(entry.time)
+        except ValueError:
+            continue
+        if entry.action != "undo" and when >= cutoff:
+            recent.append(entry)
+    return recent
 
 
 def record(

@@ -25,10 +25,11 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE, asset
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
-from wizard.journal import record
+from wizard.journal import recent_changes, record
 from wizard.models import AuditResult, UserFinding
 from wizard.partition import partition_of_arn
 from wizard.plan import Status
+from wizard.propagation import PATIENCE, after_propagation
 from wizard.session_cache import is_known_mfa_session
 
 POLICY_FILE = "require-mfa.json"
@@ -476,18 +477,33 @@ def apply_enforcement(
     services: Services,
     plan: EnforcePlan,
     on_progress: Callable[[str], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Carry out the plan's changes in order, journaling each; returns what was done."""
+    """Carry out the plan's changes in order, journaling each; returns what was done.
+
+    `on_progress` hears each step done; `on_wait` (default: `on_progress`) hears the one line
+    said while AWS propagates a policy or group this run has just created.
+    """
     if plan.guard:
         raise UsageError("enforcement refused: " + plan.guard, "see above")
     iam = services.iam
     done: list[str] = []
     body = json.dumps(plan.document)
+    # What this run (or one stopped moments ago) created: IAM needs seconds before
+    # AttachGroupPolicy/AddUserToGroup can see it, so only those are waited for.
+    recent = {
+        (e.action, e.resource) for e in recent_changes(services, PATIENCE) if e.step == "enforce"
+    }
+    new_policy = ("create_policy", plan.policy_arn) in recent
+    new_group = ("create_group", plan.group) in recent
 
     def step(text: str) -> None:
         done.append(text)
         if on_progress:
             on_progress(text)
+
+    def waiting(what: str) -> str:
+        return f"IAM to propagate {what}"
 
     for item in plan.steps:
         if not item.changes:
@@ -501,6 +517,7 @@ def apply_enforcement(
                     Description="Deny everything without MFA except managing your own credentials (mfa-wizard)",
                     Tags=[TAG],
                 )
+            new_policy = True
             record(
                 services,
                 "enforce",
@@ -541,6 +558,7 @@ def apply_enforcement(
         elif item.key == "create_group":
             with aws_errors("CreateGroup"):
                 iam.create_group(GroupName=plan.group)
+            new_group = True
             record(
                 services,
                 "enforce",
@@ -550,8 +568,20 @@ def apply_enforcement(
             )
             step(f"created group {plan.group}")
         elif item.key == "attach":
+            new = " and ".join(
+                [f"the new policy {plan.policy_name}"] * new_policy
+                + [f"the new group {plan.group}"] * new_group
+            )
             with aws_errors("AttachGroupPolicy"):
-                iam.attach_group_policy(GroupName=plan.group, PolicyArn=plan.policy_arn)
+                after_propagation(
+                    "AttachGroupPolicy",
+                    lambda: iam.attach_group_policy(
+                        GroupName=plan.group, PolicyArn=plan.policy_arn
+                    ),
+                    waiting(new),
+                    fresh=bool(new),
+                    say=on_wait or on_progress,
+                )
             record(
                 services,
                 "enforce",
@@ -563,7 +593,13 @@ def apply_enforcement(
         elif item.key.startswith("member:"):
             user = item.key.split(":", 1)[1]
             with aws_errors("AddUserToGroup"):
-                iam.add_user_to_group(GroupName=plan.group, UserName=user)
+                after_propagation(
+                    "AddUserToGroup",
+                    lambda user=user: iam.add_user_to_group(GroupName=plan.group, UserName=user),
+                    waiting(f"the new group {plan.group}"),
+                    fresh=new_group,
+                    say=on_wait or on_progress,
+                )
             record(
                 services,
                 "enforce",

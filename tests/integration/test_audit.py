@@ -31,7 +31,7 @@ def count_calls(services: Services) -> list[str]:
 
 
 def test_audit_findings_match_the_seeded_account(services):
-    result = run_audit(services, sleep=lambda s: None)
+    result = run_audit(services)
     by_name = {u.user_name: u for u in result.users}
     expected_missing = {u.name for u in DEMO_USERS if u.console and not u.mfa_devices}
     assert {u.user_name for u in result.console_users_without_mfa} == expected_missing

@@ -102,9 +102,9 @@ def test_monitor_without_email_says_nobody_will_be_notified(demo_env):
     assert "Nobody will be notified" not in with_email.stdout
 
 
-def test_credential_process_format_spelled_with_an_underscore(profile_env):
+def test_credential_process_format_spelled_with_an_underscore(profile_env, mfa_code):
     out = mfa_session(
-        "--profile", "dev", "--code", "123456", "--format", "credential_process", env=profile_env
+        "--profile", "dev", "--code", mfa_code(), "--format", "credential_process", env=profile_env
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Version"] == 1

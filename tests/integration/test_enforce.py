@@ -8,12 +8,15 @@ import boto3
 import pytest
 
 from tests.support.cli import mfa_wizard
+from tests.support.realism import AWS_LIKE
 from wizard import policies, scp
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError
 from wizard.journal import read
 from wizard.policies import DEFAULT_GROUP, apply_enforcement, plan_enforcement, undo_enforcement
+
+pytestmark = AWS_LIKE
 
 ARN = "arn:aws:iam::123456789012:policy/mfa-wizard/RequireMFA"
 
@@ -22,7 +25,7 @@ def members(services, group=DEFAULT_GROUP):
     return {u["UserName"] for u in services.iam.get_group(GroupName=group)["Users"]}
 
 
-def test_plan_then_apply_then_nothing_to_do(services):
+def test_plan_then_apply_then_nothing_to_do(services, realism):
     audit = run_audit(services)
     plan = plan_enforcement(services, audit)
     # Default: console users, and the admin is left out (long-term keys), not locked out.
@@ -35,8 +38,16 @@ def test_plan_then_apply_then_nothing_to_do(services):
     assert any("access key 1 was used 2 d ago" in r for r in impact["alice.nakamura"])
     assert any("no change" in r for r in impact["bob.tanaka"])
 
-    done = apply_enforcement(services, plan)
+    waits: list[str] = []
+    done = apply_enforcement(services, plan, on_wait=waits.append)
     assert done[0] == f"created {ARN}"
+    # AWS (the realism layer) refused the attach while the new policy propagated; the first
+    # run waited, said so once, and succeeded.
+    assert realism.refused.get("NoSuchEntity", 0) >= 1
+    assert waits == [
+        "waiting for IAM to propagate the new policy RequireMFA and the new group MFARequired "
+        "(AWS takes a few seconds, at most ~2 min) …"
+    ]
     iam = services.iam
     version = iam.get_policy_version(PolicyArn=ARN, VersionId="v1")["PolicyVersion"]["Document"]
     assert policies.canonical(version) == policies.canonical(policies.load_document())
@@ -257,6 +268,8 @@ def test_cli_enforce_dry_run_apply_rerun_undo(services, demo_env, tmp_path):
     assert unconfirmed.returncode == 1 and "pass --yes" in unconfirmed.stderr
     applied = mfa_wizard("enforce", "--users", "dave.sato,erin.kobayashi", "--yes", env=env)
     assert applied.returncode == 0 and "added erin.kobayashi to MFARequired" in applied.stdout
+    # The first run met AWS's propagation delay (the realism layer) and said what it waited for.
+    assert "waiting for IAM to propagate the new policy RequireMFA" in applied.stderr
     rerun = mfa_wizard("enforce", "--users", "dave.sato,erin.kobayashi", "--yes", env=env)
     assert rerun.returncode == 0 and "Nothing to do" in rerun.stdout
     refused = mfa_wizard("enforce", "--users", "admin", "--yes", env=env)

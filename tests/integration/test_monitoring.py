@@ -7,9 +7,12 @@ import json
 import pytest
 
 from tests.support.cli import mfa_wizard
+from tests.support.realism import AWS_LIKE
 from wizard import monitoring
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, apply_monitoring, names_for, plan_monitoring, teardown
+
+pytestmark = AWS_LIKE
 
 OPTS = MonitorOptions(
     email="security@example.com",
@@ -20,10 +23,15 @@ OPTS = MonitorOptions(
 
 
 @pytest.fixture
-def applied(services):
+def applied(services, realism):
     _, plan = plan_monitoring(services, OPTS)
     assert all(c.status in {"create", "info"} for c in plan.changes)
-    apply_monitoring(plan)
+    said: list[str] = []
+    apply_monitoring(plan, lambda i, n, text: said.append(text))
+    # The first run met AWS's propagation delays (the realism layer refused CreateTrail while
+    # the new bucket policy and role propagated), waited, said so, and succeeded.
+    assert realism.refused.get("InsufficientS3BucketPolicyException", 0) >= 1
+    assert any(t.startswith("waiting for CloudTrail to see the new bucket policy") for t in said)
     return services, names_for("123456789012", "us-east-1")
 
 
@@ -251,10 +259,11 @@ def test_existing_trail_is_reused(services):
     assert {f["filterName"] for f in filters} >= {"mfa-wizard-console-signin-without-mfa"}
 
 
-def test_kms_option(services):
+def test_kms_option(services, realism):
     _, plan = plan_monitoring(services, MonitorOptions(kms=True))
     assert plan.changes[0].kind == "kms key"
     apply_monitoring(plan)
+    assert realism.refused.get("InsufficientS3BucketPolicyException", 0) >= 1
     n = names_for("123456789012", "us-east-1")
     enc = services.client("s3").get_bucket_encryption(Bucket=n.bucket)[
         "ServerSideEncryptionConfiguration"

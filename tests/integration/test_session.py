@@ -16,6 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.support.cli import mfa_session
+from tests.support.realism import AWS_LIKE
 from wizard.errors import CredentialsError, UsageError
 from wizard.session_cache import FileCache, cache_key, identity_hash
 from wizard.session_credentials import (
@@ -30,6 +31,8 @@ from wizard.session_credentials import (
     setup_credential_process,
     write_profile,
 )
+
+pytestmark = AWS_LIKE
 
 SERIAL = "arn:aws:iam::123456789012:mfa/admin"
 
@@ -46,8 +49,8 @@ def session_from_json(text: str) -> dict:
     return doc
 
 
-def test_env_format_sourced_by_a_real_bash(profile_env):
-    out = mfa_session("--profile", "dev", "--code", "123456", env=profile_env)
+def test_env_format_sourced_by_a_real_bash(profile_env, mfa_code):
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env)
     assert out.returncode == 0, out.stderr
     script = (
         out.stdout
@@ -74,8 +77,8 @@ def test_env_format_sourced_by_a_real_bash(profile_env):
 
 
 @pytest.mark.parametrize("fmt", ["json", "credential-process", "dotenv", "fish", "powershell"])
-def test_every_format_parses_back(profile_env, fmt):
-    out = mfa_session("--profile", "dev", "--code", "123456", "--format", fmt, env=profile_env)
+def test_every_format_parses_back(profile_env, fmt, mfa_code):
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), "--format", fmt, env=profile_env)
     assert out.returncode == 0, out.stderr
     text = out.stdout
     if fmt in {"json", "credential-process"}:
@@ -102,8 +105,10 @@ def test_every_format_parses_back(profile_env, fmt):
     assert "mfa-session" not in text  # nothing but the output on stdout
 
 
-def test_cache_hit_needs_no_code_and_is_0600(profile_env):
-    first = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+def test_cache_hit_needs_no_code_and_is_0600(profile_env, mfa_code):
+    first = mfa_session(
+        "--profile", "dev", "--code", mfa_code(), "--format", "json", env=profile_env
+    )
     assert first.returncode == 0
     second = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
     assert second.returncode == 0, second.stderr
@@ -117,8 +122,8 @@ def test_cache_hit_needs_no_code_and_is_0600(profile_env):
     assert not str(files[0]).startswith(str(Path.cwd()))
 
 
-def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env):
-    assert mfa_session("--profile", "dev", "--code", "123456", env=profile_env).returncode == 0
+def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env, mfa_code):
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env).returncode == 0
     probe = (
         "import sys\n"
         "from wizard.cli.session import run\n"
@@ -156,7 +161,7 @@ def test_cache_hit_needs_more_than_fifteen_minutes(tmp_path):
     assert cache.load(key) is None
 
 
-def test_expired_cache_entry_is_refreshed(profile_env):
+def test_expired_cache_entry_is_refreshed(profile_env, mfa_code):
     cache = FileCache(Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard" / "sessions")
     owner = identity_hash(ADMIN_KEY(profile_env), SERIAL, profile_env["AWS_ENDPOINT_URL"], None)
     key = cache_key("dev", owner)
@@ -169,15 +174,15 @@ def test_expired_cache_entry_is_refreshed(profile_env):
     # No code available and the entry is about to expire: it must ask (and fail: no terminal).
     out = mfa_session("--profile", "dev", "--format", "json", env=profile_env)
     assert out.returncode == 2 and "no terminal to ask for the MFA code" in out.stderr
-    out = mfa_session("--profile", "dev", "--format", "json", "--code", "123456", env=profile_env)
+    out = mfa_session("--profile", "dev", "--format", "json", "--code", mfa_code(), env=profile_env)
     assert json.loads(out.stdout)["AccessKeyId"] != "ASIAOLDOLD"
 
 
-def test_write_profile_keeps_comments_and_other_profiles(profile_env, monkeypatch):
+def test_write_profile_keeps_comments_and_other_profiles(profile_env, monkeypatch, mfa_code):
     creds_file = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
     before = creds_file.read_text()
     out = mfa_session(
-        "--profile", "dev", "--code", "123456", "--write-profile", "dev-mfa", env=profile_env
+        "--profile", "dev", "--code", mfa_code(), "--write-profile", "dev-mfa", env=profile_env
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""  # nothing on stdout unless a --format was asked for
@@ -196,9 +201,9 @@ def test_write_profile_keeps_comments_and_other_profiles(profile_env, monkeypatc
     assert creds_file.read_text().count("[dev-mfa]") == 1
 
 
-def test_write_profile_refuses_long_term_keys_without_force(profile_env):
+def test_write_profile_refuses_long_term_keys_without_force(profile_env, mfa_code):
     out = mfa_session(
-        "--profile", "dev", "--code", "123456", "--write-profile", "other", env=profile_env
+        "--profile", "dev", "--code", mfa_code(), "--write-profile", "other", env=profile_env
     )
     assert out.returncode == 2 and "holds long-term access keys" in out.stderr
     assert "AKIAOTHEROTHEROTHER1" in Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
@@ -219,7 +224,7 @@ def test_write_profile_where_no_file_can_be_is_a_clear_error(tmp_path):
     assert blocker.read_text() == "x"
 
 
-def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch):
+def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch, mfa_code):
     """A real boto3 Session through botocore's own credential_process provider."""
     for key, value in profile_env.items():
         monkeypatch.setenv(key, value)
@@ -238,7 +243,7 @@ def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch):
     assert text.startswith("# my config\n[profile dev]") and "[profile dev-mfa]" in text
     assert "region = us-east-1" in text.split("[profile dev-mfa]")[1]
     # Fill the cache once (as a person would at the terminal), then botocore takes over.
-    assert mfa_session("--profile", "dev", "--code", "123456", env=profile_env).returncode == 0
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env).returncode == 0
     session = boto3.Session(profile_name="dev-mfa")
     creds = session.get_credentials().get_frozen_credentials()
     assert creds.token and creds.access_key.startswith("A")
@@ -381,20 +386,20 @@ def test_session_credentials_are_refused_early():
         ensure_long_term(session, "dev")
 
 
-def test_session_token_in_env_is_refused_on_the_command_line(profile_env):
+def test_session_token_in_env_is_refused_on_the_command_line(profile_env, mfa_code):
     env = {
         **profile_env,
         "AWS_ACCESS_KEY_ID": "ASIAXXXX",
         "AWS_SECRET_ACCESS_KEY": "s",
         "AWS_SESSION_TOKEN": "t",
     }
-    out = mfa_session("--code", "123456", "--no-cache", "--serial", SERIAL, env=env)
+    out = mfa_session("--code", mfa_code(), "--no-cache", "--serial", SERIAL, env=env)
     assert out.returncode == 2 and "already session" in out.stderr and "long-term" in out.stderr
 
 
-def test_no_credentials_at_all(profile_env, tmp_path):
+def test_no_credentials_at_all(profile_env, tmp_path, mfa_code):
     env = {**profile_env, "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
-    out = mfa_session("--profile", "dev", "--code", "123456", "--no-cache", env=env)
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), "--no-cache", env=env)
     assert (
         out.returncode == 2
         and "no AWS credentials found" in out.stderr
@@ -402,15 +407,15 @@ def test_no_credentials_at_all(profile_env, tmp_path):
     )
 
 
-def test_unknown_profile(profile_env):
-    out = mfa_session("--profile", "nosuch", "--code", "123456", env=profile_env)
+def test_unknown_profile(profile_env, mfa_code):
+    out = mfa_session("--profile", "nosuch", "--code", mfa_code(), env=profile_env)
     assert out.returncode == 2 and "'nosuch'" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_device_discovered_without_mfa_serial(profile_env):
+def test_device_discovered_without_mfa_serial(profile_env, mfa_code):
     config = Path(profile_env["AWS_CONFIG_FILE"])
     config.write_text("[profile dev]\nregion = us-east-1\n")
-    out = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), "--format", "json", env=profile_env)
     assert out.returncode == 0, out.stderr
     assert f"Using MFA device {SERIAL}" in out.stderr
     # Cached under the same key: a second call needs no code.
@@ -418,7 +423,7 @@ def test_device_discovered_without_mfa_serial(profile_env):
     assert again.returncode == 0
 
 
-def test_keyring_backend_opt_in(profile_env, tmp_path):
+def test_keyring_backend_opt_in(profile_env, tmp_path, mfa_code):
     """With a keyring module present, the keyring holds the session and no cache file is written."""
     fake = tmp_path / "fakekeyring"
     fake.mkdir()
@@ -436,7 +441,7 @@ def test_keyring_backend_opt_in(profile_env, tmp_path):
         "PYTHONPATH": f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "FAKE_KEYRING": str(tmp_path / "ring.json"),
     }
-    out = mfa_session("--profile", "dev", "--code", "123456", "--cache", "keyring", env=env)
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), "--cache", "keyring", env=env)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "ring.json").exists()
     cache_root = Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard"
@@ -445,12 +450,12 @@ def test_keyring_backend_opt_in(profile_env, tmp_path):
     assert hit.returncode == 0
 
 
-def test_keyring_missing_is_a_clear_error(profile_env):
+def test_keyring_missing_is_a_clear_error(profile_env, mfa_code):
     out = mfa_session(
         "--profile",
         "dev",
         "--code",
-        "123456",
+        mfa_code(),
         "--cache",
         "keyring",
         env={**profile_env, "PYTHONPATH": ""},
@@ -473,8 +478,8 @@ def test_render_formats_quote_safely():
     assert "2030-01-01T00:00:00Z" in render(creds, "credential-process")
 
 
-def test_nothing_secret_in_error_output(profile_env):
-    out = mfa_session("--profile", "dev", "--code", "123456", env=profile_env)
+def test_nothing_secret_in_error_output(profile_env, mfa_code):
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env)
     secret = next(line for line in out.stdout.splitlines() if "SECRET" in line).split("=", 1)[1]
     bad = mfa_session("--profile", "dev", "--write-profile", "other", env=profile_env)
     assert secret not in bad.stderr and "aws_session_token" not in bad.stderr
@@ -484,8 +489,10 @@ def test_nothing_secret_in_error_output(profile_env):
 # ------------------------------------------------------------------ the safety pass (cache)
 
 
-def test_another_identity_never_gets_the_cached_session(profile_env, demo, services):
-    first = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+def test_another_identity_never_gets_the_cached_session(profile_env, demo, services, mfa_code):
+    first = mfa_session(
+        "--profile", "dev", "--code", mfa_code(), "--format", "json", env=profile_env
+    )
     assert first.returncode == 0, first.stderr
     admin_session = json.loads(first.stdout)["AccessKeyId"]
     # Same profile name, another user's long-term keys: a miss (asks, and there is no terminal).
@@ -501,8 +508,10 @@ def test_another_identity_never_gets_the_cached_session(profile_env, demo, servi
     assert admin_session not in none.stdout and none.returncode != 0
 
 
-def test_a_different_duration_is_a_miss(profile_env):
-    long = mfa_session("--profile", "dev", "--code", "123456", "--format", "json", env=profile_env)
+def test_a_different_duration_is_a_miss(profile_env, mfa_code):
+    long = mfa_session(
+        "--profile", "dev", "--code", mfa_code(), "--format", "json", env=profile_env
+    )
     assert long.returncode == 0
     short = mfa_session(
         "--profile", "dev", "--duration", "15m", "--format", "json", env=profile_env
@@ -512,10 +521,10 @@ def test_a_different_duration_is_a_miss(profile_env):
     assert json.loads(same.stdout)["AccessKeyId"] == json.loads(long.stdout)["AccessKeyId"]
 
 
-def test_two_misses_at_once_ask_once(profile_env, tmp_path):
+def test_two_misses_at_once_ask_once(profile_env, tmp_path, mfa_code):
     counter = tmp_path / "asked"
     script = tmp_path / "code.sh"
-    script.write_text(f"#!/bin/sh\necho x >> {counter}\nsleep 1\necho 123456\n")
+    script.write_text(f"#!/bin/sh\necho x >> {counter}\nsleep 1\necho {mfa_code()}\n")
     script.chmod(0o700)
     argv = [
         sys.executable,
@@ -567,9 +576,9 @@ def test_totp_command_is_not_a_shell_gets_no_keys_and_gives_up_on_garbage(profil
     assert "SHOULD-NOT-LEAK" not in seen.read_text() and "AKIAX" not in seen.read_text()
 
 
-def test_write_profile_name_with_a_newline_is_refused(profile_env):
+def test_write_profile_name_with_a_newline_is_refused(profile_env, mfa_code):
     out = mfa_session(
-        "--profile", "dev", "--code", "123456", "--write-profile", "dev\n", env=profile_env
+        "--profile", "dev", "--code", mfa_code(), "--write-profile", "dev\n", env=profile_env
     )
     assert out.returncode == 2 and "not a usable profile name" in out.stderr
     import configparser
@@ -577,14 +586,14 @@ def test_write_profile_name_with_a_newline_is_refused(profile_env):
     configparser.RawConfigParser().read(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
 
 
-def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path):
+def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path, mfa_code):
     real = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
     moved = tmp_path / "dotfiles-credentials"
     moved.write_text(real.read_text())
     real.unlink()
     real.symlink_to(moved)
     out = mfa_session(
-        "--profile", "dev", "--code", "123456", "--write-profile", "dev-mfa", env=profile_env
+        "--profile", "dev", "--code", mfa_code(), "--write-profile", "dev-mfa", env=profile_env
     )
     assert out.returncode == 0, out.stderr
     assert real.is_symlink() and real.resolve() == moved.resolve()

@@ -42,11 +42,12 @@ def bash(env: dict[str, str]) -> pexpect.spawn:
     return shell
 
 
-def test_eval_in_bash_asks_for_the_code_on_the_terminal_and_exports(profile_env):
+def test_eval_in_bash_asks_for_the_code_on_the_terminal_and_exports(profile_env, mfa_code):
     shell = bash(profile_env)
     shell.sendline(f'eval "$({MFA_SESSION} --profile dev)"')
     shell.expect_exact("MFA code for admin: ")
-    shell.sendline("123 456")  # typed as the app shows it
+    code = mfa_code()
+    shell.sendline(f"{code[:3]} {code[3:]}")  # typed as the app shows it
     shell.expect_exact("$ ")
     shell.sendline('test -n "$AWS_SESSION_TOKEN" && echo "token-${#AWS_SESSION_TOKEN}-set"')
     shell.expect(r"token-\d+-set")
@@ -93,7 +94,7 @@ def test_end_of_input_at_the_prompt_cancels_cleanly(profile_env):
     assert cache_files(profile_env) == []
 
 
-def test_credential_process_prompts_on_a_cache_miss_through_botocore(profile_env):
+def test_credential_process_prompts_on_a_cache_miss_through_botocore(profile_env, mfa_code):
     # `mfa-session setup dev` writes [profile dev-mfa] credential_process = <this mfa-session>.
     setup = pexpect.run(
         MFA_SESSION, args=["setup", "dev"], env=profile_env, encoding="utf-8", withexitstatus=True
@@ -110,7 +111,7 @@ def test_credential_process_prompts_on_a_cache_miss_through_botocore(profile_env
         sys.executable, ["-c", script], env=profile_env, encoding="utf-8", timeout=90
     )
     child.expect_exact("MFA code for admin: ")
-    child.sendline("123456")
+    child.sendline(mfa_code())
     child.expect(r"ARN arn:aws:\S+:(\d{12}):")
     assert child.match.group(1) == SERIAL.split(":")[4]
     child.expect_exact("TOKEN True")

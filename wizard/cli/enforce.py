@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from wizard.cli.changes import confirm_and_undo
 from wizard.cli.common import Handler, target_of
@@ -47,7 +48,9 @@ def cmd_enforce(args: argparse.Namespace) -> int:
         if not confirm("Apply these changes?", args.yes):
             print("Nothing changed.")
             return 1
-        for line in policies.apply_enforcement(services, plan):
+        for line in policies.apply_enforcement(
+            services, plan, on_wait=lambda text: print(f"  {text}", file=sys.stderr)
+        ):
             print(f"  {line}")
         print("Done. Undo with: mfa-wizard enforce --undo")
     return 0

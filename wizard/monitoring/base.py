@@ -8,10 +8,11 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import absent
-from wizard.journal import record
+from wizard.journal import recent_changes, record
 from wizard.monitoring.names import Names, names_for
 from wizard.monitoring.options import MonitorOptions, validate
 from wizard.plan import Status
+from wizard.propagation import PATIENCE
 
 
 @dataclass
@@ -39,6 +40,32 @@ class Change:
         }
 
 
+# What Progress.wrote records: a dependency CloudTrail or Scheduler may not see for some seconds.
+BUCKET_POLICY = "the new bucket policy"
+KMS_KEY = "the new KMS key policy"
+
+
+def role_written(name: str) -> str:
+    """Progress's name for a role this run created or whose permissions it changed."""
+    return f"the new role {name}"
+
+
+@dataclass
+class Progress:
+    """Shared by the planner's closures and `apply_monitoring`: what this run has written (so
+    only a fresh dependency is waited for) and who hears the "waiting for ..." line."""
+
+    written: set[str] = field(default_factory=set)
+    say: Callable[[str], None] | None = None
+
+    def wrote(self, what: str) -> None:
+        self.written.add(what)
+
+    def fresh(self, *what: str) -> list[str]:
+        """The names among `what` this run has written, in that order."""
+        return [w for w in what if w in self.written]
+
+
 @dataclass
 class MonitorPlan:
     """The whole plan, in apply order."""
@@ -49,6 +76,7 @@ class MonitorPlan:
     notes: list[str]
     reused_trail: str | None = None
     log_group: str = ""
+    progress: Progress = field(default_factory=Progress, repr=False)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -79,6 +107,21 @@ class PlannerBase:
         self.changes: list[Change] = []
         self.notes: list[str] = []
         self.key_arn: str | None = None
+        self.progress = Progress()
+        self._remember_recent_changes()
+
+    def _remember_recent_changes(self) -> None:
+        """What an earlier run changed moments ago counts as written by this one (AWS may still
+        be propagating it: a re-run right after a stopped run must wait for it too)."""
+        for entry in recent_changes(self.s, PATIENCE):
+            if entry.step != "monitor":
+                continue
+            if entry.action in {"create_bucket", "update_bucket"}:
+                self.progress.wrote(BUCKET_POLICY)
+            elif entry.action == "create_role":
+                self.progress.wrote(role_written(entry.resource))
+            elif entry.action == "create_kms_key":
+                self.progress.wrote(KMS_KEY)
 
     def add(self, change: Change) -> None:
         self.changes.append(change)

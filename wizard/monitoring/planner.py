@@ -93,7 +93,13 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
                 + mfa_delete_command(self.n.bucket, self.n.account, self.n.partition)
             )
         return MonitorPlan(
-            self.o, self.n, self.changes, self.notes, reused["Name"] if reused else None, log_group
+            self.o,
+            self.n,
+            self.changes,
+            self.notes,
+            reused["Name"] if reused else None,
+            log_group,
+            self.progress,
         )
 
 
@@ -106,12 +112,26 @@ def plan_monitoring(services: Services, options: MonitorOptions) -> tuple[Planne
 def apply_monitoring(
     plan: MonitorPlan, on_progress: Callable[[int, int, str], None] | None = None
 ) -> list[str]:
-    """Run the plan's changes in order; returns the ARN or name each produced."""
-    todo = [c for c in plan.changes if c.changes and c.run]
+    """Run the plan's changes in order; returns the ARN or name each produced.
+
+    A "waiting for IAM to propagate ..." line reaches `on_progress` as the current step's text.
+    The KMS key and the IAM roles go first: AWS propagates them while the bucket, log group and
+    topic are made, so the trail and the schedules seldom have to wait for them.
+    """
+    first = {"kms key", "iam role"}
+    todo = sorted(
+        (c for c in plan.changes if c.changes and c.run), key=lambda c: c.kind not in first
+    )
     results = []
     for index, change in enumerate(todo, 1):
         if on_progress:
             on_progress(index, len(todo), f"{change.status} {change.kind} {change.name}")
+
+            def say(text: str, index: int = index) -> None:
+                assert on_progress is not None
+                on_progress(index, len(todo), text)
+
+            plan.progress.say = say
         assert change.run is not None
         results.append(f"{change.kind} {change.name}: {change.run()}")
     return results

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from wizard.errors import UsageError, aws_errors
-from wizard.monitoring.base import Change, PlannerBase, _try
+from wizard.monitoring.base import Change, PlannerBase, _try, role_written
 from wizard.monitoring.documents import (
     scheduler_policy,
     scheduler_trust,
@@ -16,6 +17,7 @@ from wizard.monitoring.names import (
 )
 from wizard.monitoring.options import dst_gaps, parse_quiet_hours, quiet_schedules
 from wizard.plan import Status
+from wizard.propagation import after_propagation
 
 
 class SchedulesMixin(PlannerBase):
@@ -90,15 +92,30 @@ class SchedulesMixin(PlannerBase):
         }
         current = _try(lambda: scheduler.get_schedule(Name=name), "GetSchedule")
 
+        role = role_written(role_arn.rsplit("/", 1)[-1])
+
+        def propagated(op: str, call: Any) -> Any:
+            return after_propagation(
+                op,
+                call,
+                f"EventBridge Scheduler to see {role}",
+                fresh=bool(self.progress.fresh(role)),
+                say=self.progress.say,
+            )
+
         def run() -> str:
             with aws_errors("CreateSchedule"):
                 if current is None:
-                    arn = scheduler.create_schedule(**body)["ScheduleArn"]
+                    arn = propagated("CreateSchedule", lambda: scheduler.create_schedule(**body))[
+                        "ScheduleArn"
+                    ]
                     self.journal(
                         "create_schedule", name, undo={"op": "delete_schedule", "name": name}
                     )
                 else:
-                    arn = scheduler.update_schedule(**body)["ScheduleArn"]
+                    arn = propagated("UpdateSchedule", lambda: scheduler.update_schedule(**body))[
+                        "ScheduleArn"
+                    ]
                     self.journal("update_schedule", name)
             return arn
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import aws_errors
-from wizard.monitoring.base import Change, PlannerBase, _try
+from wizard.monitoring.base import BUCKET_POLICY, KMS_KEY, Change, PlannerBase, _try
 from wizard.monitoring.documents import (
     bucket_policy,
     kms_key_policy,
@@ -37,6 +37,7 @@ class StorageMixin(PlannerBase):
                     Tags=[{"TagKey": TAG_KEY, "TagValue": TAG_VALUE}],
                 )["KeyMetadata"]
                 kms.create_alias(AliasName=self.n.key_alias, TargetKeyId=key["KeyId"])
+            self.progress.wrote(KMS_KEY)
             self.key_arn = key["Arn"]
             self.journal(
                 "create_kms_key",
@@ -237,6 +238,7 @@ class StorageMixin(PlannerBase):
                 )
             if "policy" in todo:
                 s3.put_bucket_policy(Bucket=b, Policy=json.dumps(wanted["policy"]))
+                self.progress.wrote(BUCKET_POLICY)
             if "tags" in todo:
                 s3.put_bucket_tagging(
                     Bucket=b, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": TAG_VALUE}]}

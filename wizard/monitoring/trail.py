@@ -7,12 +7,20 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import aws_errors
-from wizard.monitoring.base import Change, PlannerBase, _try
+from wizard.monitoring.base import (
+    BUCKET_POLICY,
+    KMS_KEY,
+    Change,
+    PlannerBase,
+    _try,
+    role_written,
+)
 from wizard.monitoring.documents import (
     logs_role_policy,
     logs_role_trust,
 )
 from wizard.plan import Status
+from wizard.propagation import after_propagation
 
 
 class TrailMixin(PlannerBase):
@@ -112,6 +120,7 @@ class TrailMixin(PlannerBase):
                 iam.put_role_policy(
                     RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy)
                 )
+            self.progress.wrote(role_written(name))
             return f"arn:{self.n.partition}:iam::{self.n.account}:role/{name}"
 
         if role is None:
@@ -169,10 +178,23 @@ class TrailMixin(PlannerBase):
         if self.o.kms:
             settings["KmsKeyId"] = self.key_arn
 
+        def waiting(op: str, call: Any) -> Any:
+            fresh = self.progress.fresh(BUCKET_POLICY, role_written(n.logs_role), KMS_KEY)
+            return after_propagation(
+                op,
+                call,
+                "CloudTrail to see " + " and ".join(fresh),
+                fresh=bool(fresh),
+                say=self.progress.say,
+            )
+
         def create() -> str:
             with aws_errors("CreateTrail"):
-                arn = ct.create_trail(
-                    Name=n.trail, TagsList=[{"Key": TAG_KEY, "Value": TAG_VALUE}], **settings
+                arn = waiting(
+                    "CreateTrail",
+                    lambda: ct.create_trail(
+                        Name=n.trail, TagsList=[{"Key": TAG_KEY, "Value": TAG_VALUE}], **settings
+                    ),
                 )["TrailARN"]
                 ct.start_logging(Name=n.trail)
             self.journal("create_trail", n.trail, undo={"op": "delete_trail", "name": n.trail})
@@ -207,7 +229,7 @@ class TrailMixin(PlannerBase):
         def update() -> str:
             with aws_errors("UpdateTrail"):
                 if drift:
-                    ct.update_trail(Name=n.trail, **settings)
+                    waiting("UpdateTrail", lambda: ct.update_trail(Name=n.trail, **settings))
                 if not logging:
                     ct.start_logging(Name=n.trail)
             self.journal("update_trail", n.trail)

@@ -1,0 +1,460 @@
+"""A realism layer in front of moto: AWS's strictness where moto is lenient.
+
+moto answers every call at once and believes every MFA code. AWS does not:
+
+* **Propagation.** For a few seconds after CreateRole / PutRolePolicy / AttachRolePolicy /
+  CreatePolicy / CreateGroup / PutBucketPolicy / CreateKey / PutKeyPolicy, the calls that depend on
+  the new thing fail with the errors AWS really returns then: CreateTrail/UpdateTrail with
+  InsufficientS3BucketPolicyException, InvalidCloudWatchLogsLogGroupArnException ("Access
+  denied.") or InsufficientEncryptionPolicyException; CreateSchedule/UpdateSchedule with
+  ValidationException ("... must allow AWS EventBridge Scheduler to assume the role");
+  Attach*Policy / AddUserToGroup with NoSuchEntity; AssumeRole of a new role with AccessDenied.
+* **MFA codes are checked.** EnableMFADevice needs two consecutive codes of the device's seed
+  (read from moto's own backend, the server runs in this process); GetSessionToken and AssumeRole
+  need a current code, and a code (its time step) already used for that device is refused for
+  90 seconds, as AWS does.
+* **The credential report takes time.** GenerateCredentialReport answers STARTED then INPROGRESS
+  for `report_seconds`, and GetCredentialReport answers ReportInProgress meanwhile.
+* **Throttling.** A share of requests gets the service's own throttling error (Throttling for the
+  query services, ThrottlingException for the JSON ones), before moto sees them; botocore's
+  standard retries must absorb it. CloudWatch (CBOR protocol) and S3 are not throttled here.
+
+How: WSGI middleware around moto's own application (DomainDispatcherApplication), served by a
+second werkzeug server in the test process. Both servers share moto's in-process backends, so
+seeding through the backend and resetting through /moto-api/reset work for both; a test talks to
+the realistic URL exactly as the app talks to AWS (subprocesses included). Errors are written in
+each protocol's wire format so botocore parses them exactly as it parses AWS's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import pyotp
+import pytest
+
+STEP = 30
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+JSON_SERVICES = {"cloudtrail", "logs", "kms", "organizations"}
+QUERY_SERVICES = {"iam", "sts", "sns"}
+NAMESPACES = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+    "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+}
+
+Respond = Callable[..., Any]
+
+# Issue 12's bar: new IAM/S3/KMS things invisible to dependent calls for 3 s, 5 % of requests
+# throttled, the credential report 1 s in the making (and, always, MFA codes checked).
+AWS_LIKE = pytest.mark.realism(propagation=3.0, throttle=0.05, report_seconds=1.0)
+
+
+@dataclass
+class Settings:
+    """How strict the layer is. A test changes these through the `realism` fixture."""
+
+    propagation: float = 0.0
+    throttle: float = 0.0
+    report_seconds: float = 0.0
+    check_codes: bool = True
+    code_reuse_seconds: float = 90.0
+    rng_seed: int = 12
+
+
+@dataclass
+class Request:
+    """What the layer needs to know about one request."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    path: str = ""
+
+
+@dataclass
+class Answer:
+    """An error answered instead of moto."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass
+class _State:
+    fresh: dict[str, float] = field(default_factory=dict)  # "role:NAME" -> monotonic time
+    used_steps: dict[tuple[str, int], float] = field(default_factory=dict)
+    reserved: set[tuple[str, int]] = field(default_factory=set)  # handed out, not yet used
+    report_ready_at: float | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # what the layer refused, by kind
+
+
+def _param(params: dict[str, Any], name: str) -> str:
+    value = params.get(name, "")
+    return value if isinstance(value, str) else str(value)
+
+
+def _last_segment(arn_or_name: str) -> str:
+    return arn_or_name.rsplit("/", 1)[-1]
+
+
+class Realism:
+    """The WSGI middleware. `settings` may be replaced between tests (see `reset`)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], settings: Settings | None = None):
+        self.app = app
+        self.lock = threading.Lock()
+        self.reset(settings or Settings())
+
+    def reset(self, settings: Settings) -> None:
+        """Forget every timer and used code; apply new settings."""
+        with self.lock:
+            self.settings = settings
+            self.state = _State()
+            self.rng = random.Random(settings.rng_seed)
+
+    def unused_code(self, serial: str) -> str:
+        """A code AWS would take now for `serial`: a time step in the accepted window not yet
+        used (a test that needs more than three codes within 90 s must wait, as a person would)."""
+        seed = device_seed(serial)
+        assert seed, f"no virtual MFA device {serial} in moto"
+        totp = pyotp.TOTP(seed)
+        now = time.monotonic()
+        current = int(time.time()) // STEP
+        with self.lock:
+            for step in (current, current + 1, current - 1):
+                key = (serial, step)
+                used = self.state.used_steps.get(key)
+                if key in self.state.reserved or (
+                    used is not None and now - used < self.settings.code_reuse_seconds
+                ):
+                    continue
+                self.state.reserved.add(key)  # two calls never hand out the same step
+                return totp.at(step * STEP)
+        raise AssertionError("every code of the accepted window was used in the last 90 s")
+
+    @property
+    def refused(self) -> dict[str, int]:
+        """How many requests each rule refused (tests show the layer really acted)."""
+        with self.lock:
+            return dict(self.state.counts)
+
+    # ------------------------------------------------------------------ WSGI
+
+    def __call__(self, environ: dict[str, Any], start_response: Respond) -> Iterable[bytes]:
+        request = self._parse(environ)
+        if request is None:
+            return self.app(environ, start_response)
+        answer = self._before(request)
+        if answer is not None:
+            start_response(
+                f"{answer.status} {'Bad Request' if answer.status < 500 else 'Error'}",
+                answer.headers,
+            )
+            return [answer.body]
+        captured: dict[str, str] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            captured["status"] = status
+            return start_response(status, headers, *args)
+
+        body = self.app(environ, capture)
+        if captured.get("status", "").startswith("2"):
+            self._after(request)
+        return body
+
+    def _parse(self, environ: dict[str, Any]) -> Request | None:
+        found = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not found:
+            return None
+        service = found.group(1)
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if service == "s3":
+            operation = "PutBucketPolicy" if method == "PUT" and "policy" in query else "s3"
+            return Request(service, operation, {"Bucket": path.strip("/").split("/")[0]}, path)
+        if service not in QUERY_SERVICES | JSON_SERVICES | {"scheduler"}:
+            return Request(service, "", {}, path)
+        body = self._body(environ)
+        if service in QUERY_SERVICES:
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            return Request(service, form.get("Action", ""), form, path)
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            params = {}
+        if service == "scheduler":
+            verb = {"POST": "CreateSchedule", "PUT": "UpdateSchedule"}.get(method, "")
+            operation = verb if path.startswith("/schedules/") else ""
+            return Request(service, operation, params, path)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        return Request(service, target.rsplit(".", 1)[-1], params, path)
+
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> bytes:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return body
+
+    # ------------------------------------------------------------------ rules
+
+    def _count(self, kind: str) -> None:
+        self.state.counts[kind] = self.state.counts.get(kind, 0) + 1
+
+    def _is_fresh(self, key: str, now: float) -> bool:
+        made = self.state.fresh.get(key)
+        return made is not None and now - made < self.settings.propagation
+
+    def _before(self, r: Request) -> Answer | None:
+        now = time.monotonic()
+        with self.lock:
+            if (
+                self.settings.throttle
+                and r.service in QUERY_SERVICES | JSON_SERVICES | {"scheduler"}
+                and self.rng.random() < self.settings.throttle
+            ):
+                self._count("throttled")
+                return self._throttle(r)
+            refusal = self._propagation(r, now) or self._codes(r, now) or self._report(r, now)
+        return refusal
+
+    def _propagation(self, r: Request, now: float) -> Answer | None:
+        if not self.settings.propagation:
+            return None
+        p = r.params
+        if r.operation in {"CreateTrail", "UpdateTrail"}:
+            if p.get("S3BucketName") and self._is_fresh(f"bucket:{p['S3BucketName']}", now):
+                return self._refuse(
+                    r,
+                    "InsufficientS3BucketPolicyException",
+                    f"Incorrect S3 bucket policy is detected for bucket: {p['S3BucketName']}",
+                )
+            role = _last_segment(_param(p, "CloudWatchLogsRoleArn"))
+            if role and self._is_fresh(f"role:{role}", now):
+                return self._refuse(
+                    r,
+                    "InvalidCloudWatchLogsLogGroupArnException",
+                    "Access denied. Verify in IAM that the role has adequate permissions.",
+                )
+            if p.get("KmsKeyId") and self._is_fresh("kms", now):
+                return self._refuse(
+                    r,
+                    "InsufficientEncryptionPolicyException",
+                    "Insufficient permissions to access S3 bucket or KMS key.",
+                )
+        if r.operation in {"CreateSchedule", "UpdateSchedule"}:
+            role = _last_segment(str(p.get("Target", {}).get("RoleArn", "")))
+            if role and self._is_fresh(f"role:{role}", now):
+                return self._refuse(
+                    r,
+                    "ValidationException",
+                    "The execution role you provide must allow AWS EventBridge Scheduler to "
+                    "assume the role.",
+                )
+        if r.operation in {"AttachGroupPolicy", "AttachUserPolicy", "AttachRolePolicy"}:
+            policy = _last_segment(_param(p, "PolicyArn"))
+            if self._is_fresh(f"policy:{policy}", now):
+                return self._refuse(r, "NoSuchEntity", f"Policy {p['PolicyArn']} does not exist.")
+        if r.operation in {"AttachGroupPolicy", "AddUserToGroup"}:
+            group = _param(p, "GroupName")
+            if self._is_fresh(f"group:{group}", now):
+                return self._refuse(
+                    r, "NoSuchEntity", f"The group with name {group} cannot be found."
+                )
+        if r.operation == "AssumeRole":
+            role = _last_segment(_param(p, "RoleArn"))
+            if self._is_fresh(f"role:{role}", now):
+                return self._refuse(
+                    r, "AccessDenied", "User is not authorized to perform: sts:AssumeRole"
+                )
+        return None
+
+    def _refuse(self, r: Request, code: str, message: str, status: int = 400) -> Answer:
+        self._count(code)
+        return error(r.service, code, message, status)
+
+    def _codes(self, r: Request, now: float) -> Answer | None:
+        if not self.settings.check_codes:
+            return None
+        p = r.params
+        if r.operation == "EnableMFADevice":
+            seed = device_seed(_param(p, "SerialNumber"))
+            if seed is None:
+                return None
+            totp = pyotp.TOTP(seed)
+            current = int(time.time()) // STEP
+            one, two = _param(p, "AuthenticationCode1"), _param(p, "AuthenticationCode2")
+            for step in (current - 1, current, current + 1):
+                if totp.at(step * STEP - STEP) == one and totp.at(step * STEP) == two:
+                    self.state.used_steps[(p["SerialNumber"], step)] = now
+                    return None
+            return self._refuse(
+                r,
+                "InvalidAuthenticationCode",
+                "Authentication code for device is not valid.",
+                status=403,
+            )
+        if r.operation in {"GetSessionToken", "AssumeRole"} and p.get("TokenCode"):
+            serial = _param(p, "SerialNumber")
+            seed = device_seed(serial)
+            if seed is None:
+                return None
+            totp = pyotp.TOTP(seed)
+            current = int(time.time()) // STEP
+            for step in (current - 1, current, current + 1):
+                if totp.at(step * STEP) != p["TokenCode"]:
+                    continue
+                used = self.state.used_steps.get((serial, step))
+                if used is not None and now - used < self.settings.code_reuse_seconds:
+                    return self._refuse(
+                        r,
+                        "AccessDenied",
+                        "MultiFactorAuthentication failed, unable to validate MFA code. "
+                        "Please verify your MFA serial number is valid and associated with this user.",
+                        status=403,
+                    )
+                self.state.used_steps[(serial, step)] = now
+                return None
+            return self._refuse(
+                r,
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                status=403,
+            )
+        return None
+
+    def _report(self, r: Request, now: float) -> Answer | None:
+        if not self.settings.report_seconds or r.service != "iam":
+            return None
+        ready = self.state.report_ready_at
+        if r.operation == "GenerateCredentialReport":
+            if ready is None:
+                self.state.report_ready_at = now + self.settings.report_seconds
+                return report_state("STARTED")
+            if now < ready:
+                return report_state("INPROGRESS")
+        if r.operation == "GetCredentialReport" and (ready is None or now < ready):
+            if ready is None:
+                return self._refuse(
+                    r, "ReportNotPresent", "Credential report not present", status=410
+                )
+            return self._refuse(r, "ReportInProgress", "Report generation in progress", 404)
+        return None
+
+    def _after(self, r: Request) -> None:
+        p = r.params
+        key = {
+            "CreateRole": f"role:{_param(p, 'RoleName')}",
+            "PutRolePolicy": f"role:{_param(p, 'RoleName')}",
+            "AttachRolePolicy": f"role:{_param(p, 'RoleName')}",
+            "CreatePolicy": f"policy:{_param(p, 'PolicyName')}",
+            "CreateGroup": f"group:{_param(p, 'GroupName')}",
+            "PutBucketPolicy": f"bucket:{_param(p, 'Bucket')}",
+            "CreateKey": "kms",
+            "PutKeyPolicy": "kms",
+        }.get(r.operation)
+        if key:
+            with self.lock:
+                self.state.fresh[key] = time.monotonic()
+
+    def _throttle(self, r: Request) -> Answer:
+        if r.service in QUERY_SERVICES:
+            return error(r.service, "Throttling", "Rate exceeded", 400)
+        if r.service == "scheduler":
+            return error(r.service, "ThrottlingException", "Rate exceeded", 429)
+        return error(r.service, "ThrottlingException", "Rate exceeded", 400)
+
+
+# ---------------------------------------------------------------------- wire formats
+
+
+def error(service: str, code: str, message: str, status: int = 400) -> Answer:
+    """An error in the service's own protocol, the way botocore expects to parse it."""
+    request_id = str(uuid.uuid4())
+    if service in QUERY_SERVICES:
+        xml = (
+            f'<ErrorResponse xmlns="{NAMESPACES[service]}"><Error><Type>Sender</Type>'
+            f"<Code>{code}</Code><Message>{_xml(message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        return Answer(
+            status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], xml.encode()
+        )
+    body = json.dumps({"__type": code, "message": message, "Message": message}).encode()
+    headers = [
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("x-amzn-RequestId", request_id),
+        ("x-amzn-ErrorType", code),
+    ]
+    return Answer(status, headers, body)
+
+
+def report_state(state: str) -> Answer:
+    """GenerateCredentialReport's answer while the report is being built."""
+    xml = (
+        f'<GenerateCredentialReportResponse xmlns="{NAMESPACES["iam"]}">'
+        f"<GenerateCredentialReportResult><State>{state}</State>"
+        "<Description>Report generation in progress</Description>"
+        "</GenerateCredentialReportResult><ResponseMetadata>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        "</GenerateCredentialReportResponse>"
+    )
+    return Answer(200, [("Content-Type", "text/xml")], xml.encode())
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def device_seed(serial: str) -> str | None:
+    """The base32 seed moto generated for a virtual MFA device, read from its backend."""
+    from moto.iam.models import iam_backends
+
+    account = serial.split(":")[4] if serial.count(":") >= 5 else ""
+    if not account or account not in iam_backends:
+        return None
+    for backend in iam_backends[account].values():
+        device = backend.virtual_mfa_devices.get(serial)
+        if device is not None:
+            return device.base32_string_seed
+    return None
+
+
+# ---------------------------------------------------------------------- server
+
+
+class RealisticServer:
+    """A werkzeug server on 127.0.0.1 serving moto's application through the layer."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        self.layer = Realism(DomainDispatcherApplication(create_backend_app), settings)
+        self._server = make_server(
+            "127.0.0.1", 0, self.layer, threaded=True, request_handler=MotoRequestHandler
+        )
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
