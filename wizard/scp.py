@@ -62,10 +62,10 @@ def scp_document(partition: str = "aws") -> dict[str, Any]:
     return load_document(SCP_FILE, partition=partition)
 
 
-def scp_explanation() -> list[str]:
+def scp_explanation(partition: str = "aws") -> list[str]:
     """Why the SCP is shaped the way it is."""
     return [
-        "Denies IAM users (aws:PrincipalArn like arn:aws:iam::*:user/*) everything without MFA,",
+        f"Denies IAM users (aws:PrincipalArn like arn:{partition}:iam::*:user/*) everything without MFA,",
         "except enrolling and using MFA (the same calls the IAM policy exempts).",
         "Role sessions never match, so services and federated/SSO users keep working.",
         "SCPs do not apply to the management account itself.",

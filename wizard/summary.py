@@ -95,9 +95,10 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         logs = services.client("logs")
         groups = logs.get_paginator("describe_log_groups").paginate()
         for group in (g for page in groups for g in page["logGroups"]):
-            for f in logs.describe_metric_filters(logGroupName=group["logGroupName"])[
-                "metricFilters"
-            ]:
+            pages = logs.get_paginator("describe_metric_filters").paginate(
+                logGroupName=group["logGroupName"]
+            )
+            for f in (f for page in pages for f in page["metricFilters"]):
                 if f["filterPattern"] in {SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS}:
                     return f"{f['filterName']} on {group['logGroupName']}"
         return "none"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import stat
+import time
 
 import pytest
 from textual.worker import WorkerFailed
@@ -12,7 +13,7 @@ from textual.worker import WorkerFailed
 from wizard import journal, resume, summary
 from wizard.audit import run_audit
 from wizard.cli import main as cli
-from wizard.policies import apply_enforcement, plan_enforcement
+from wizard.policies import DEFAULT_GROUP, apply_enforcement, plan_enforcement
 
 
 def test_journal_file_is_private_and_refuses_secret_fields(services):
@@ -194,3 +195,37 @@ def test_undo_keeps_the_evidence_like_teardown(services):
     [(entry, outcome)] = undo_entries(services, undoable(journal.read(), services))
     assert outcome.startswith("kept")
     assert logs.describe_log_groups(logGroupNamePrefix="/mfa-wizard/cloudtrail")["logGroups"]
+
+
+def test_summary_reads_past_the_first_page(services):
+    # A lived-in account: 60 metric filters before ours on one log group, and 120 members in the
+    # group (list pages hold 50 filters and 100 members): the summary must see past page one.
+    from wizard.monitoring.names import SIGNIN_PATTERN
+
+    logs = services.client("logs")
+    logs.create_log_group(logGroupName="/org/cloudtrail")
+    for i in range(60):
+        logs.put_metric_filter(
+            logGroupName="/org/cloudtrail",
+            filterName=f"a-{i:02d}",
+            filterPattern=f'{{ $.eventName = "Event{i}" }}',
+            metricTransformations=[
+                {"metricName": f"m{i}", "metricNamespace": "Org", "metricValue": "1"}
+            ],
+        )
+    logs.put_metric_filter(
+        logGroupName="/org/cloudtrail",
+        filterName="z-signin",
+        filterPattern=SIGNIN_PATTERN,
+        metricTransformations=[{"metricName": "s", "metricNamespace": "Org", "metricValue": "1"}],
+    )
+    iam = services.iam
+    iam.create_group(GroupName=DEFAULT_GROUP)
+    time.sleep(1.1)  # the realism layer: a new group is not visible to AddUserToGroup at once
+    backend_users = [f"bulk-{i:03d}" for i in range(120)]
+    for name in backend_users:
+        iam.create_user(UserName=name)
+        iam.add_user_to_group(GroupName=DEFAULT_GROUP, UserName=name)
+    state = summary.capture(services)
+    assert state.signin_filter == "z-signin on /org/cloudtrail"
+    assert set(state.users_under_policy) == set(backend_users)

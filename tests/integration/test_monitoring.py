@@ -238,18 +238,28 @@ def test_teardown_spares_what_is_not_ours(services):
     assert iam.get_role(RoleName="mfa-wizard-scheduler")  # untagged: somebody else's
 
 
-def test_existing_trail_is_reused(services):
+def org_trail(services, *, logging=True, selectors=None, region="us-east-1"):
+    """Someone else's multi-region trail delivering to a log group (as an org would have)."""
     logs = services.client("logs")
     logs.create_log_group(logGroupName="org-trail-logs")
-    s3 = services.client("s3")
-    s3.create_bucket(Bucket="org-trail-bucket")
-    services.client("cloudtrail").create_trail(
+    services.client("s3").create_bucket(Bucket="org-trail-bucket")
+    ct = services.client("cloudtrail")
+    ct.create_trail(
         Name="org-trail",
         S3BucketName="org-trail-bucket",
         IsMultiRegionTrail=True,
-        CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:org-trail-logs:*",
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{region}:123456789012:log-group:org-trail-logs:*",
         CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/x",
     )
+    if logging:
+        ct.start_logging(Name="org-trail")
+    if selectors:
+        ct.put_event_selectors(TrailName="org-trail", EventSelectors=selectors)
+    return logs
+
+
+def test_existing_trail_is_reused(services):
+    logs = org_trail(services)
     _, plan = plan_monitoring(services, MonitorOptions())
     assert plan.reused_trail == "org-trail"
     kinds = [c.kind for c in plan.changes if c.changes]
@@ -257,6 +267,44 @@ def test_existing_trail_is_reused(services):
     apply_monitoring(plan)
     filters = logs.describe_metric_filters(logGroupName="org-trail-logs")["metricFilters"]
     assert {f["filterName"] for f in filters} >= {"mfa-wizard-console-signin-without-mfa"}
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ({"logging": False}, "it is not logging"),
+        (
+            {"selectors": [{"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}]},
+            "leave out management write events",
+        ),
+        (
+            {"selectors": [{"ReadWriteType": "All", "IncludeManagementEvents": False}]},
+            "leave out management write events",
+        ),
+        ({"region": "eu-west-1"}, "its log group is in another account or region"),
+    ],
+)
+def test_a_trail_that_would_miss_sign_ins_is_not_reused_and_the_plan_says_why(
+    services, setup, reason
+):
+    org_trail(services, **setup)
+    _, plan = plan_monitoring(services, MonitorOptions())
+    assert plan.reused_trail is None
+    assert any(c.kind == "cloudtrail" and c.status == "create" for c in plan.changes)
+    assert any(
+        note.startswith("The trail org-trail is not reused:") and reason in note
+        for note in plan.notes
+    )
+
+
+def test_a_second_region_gets_no_second_multi_region_trail(demo):
+    services = demo.services()
+    apply_monitoring(plan_monitoring(services, MonitorOptions())[1])
+    with pytest.raises(UsageError) as info:
+        plan_monitoring(demo.services(region="eu-west-1"), MonitorOptions())
+    assert "home region us-east-1" in info.value.cause and "--region us-east-1" in info.value.fix
+    trails = services.client("cloudtrail").describe_trails(includeShadowTrails=False)["trailList"]
+    assert [t["Name"] for t in trails] == ["mfa-wizard-trail"]
 
 
 def test_kms_option(services, realism):
@@ -403,3 +451,23 @@ def test_every_bucket_call_names_the_expected_owner(services):
         )
         s3.get_bucket_versioning(Bucket="b")
         stub.assert_no_pending_responses()
+
+
+def test_a_key_with_an_old_policy_gets_the_documented_one(services):
+    # A key made by an earlier version (DescribeKey inside the encryption-context statement):
+    # on AWS, CreateTrail fails with it. The plan replaces the policy, once.
+    from wizard.monitoring.documents import kms_key_policy
+
+    kms = services.client("kms")
+    n = names_for("123456789012", "us-east-1")
+    old = kms_key_policy(n)
+    old["Statement"] = [s for s in old["Statement"] if s["Sid"] != "AllowCloudTrailToDescribeKey"]
+    key = kms.create_key(Policy=json.dumps(old))["KeyMetadata"]
+    kms.create_alias(AliasName=n.key_alias, TargetKeyId=key["KeyId"])
+    _, plan = plan_monitoring(services, MonitorOptions(kms=True))
+    assert (plan.changes[0].kind, plan.changes[0].status) == ("kms key", "update")
+    apply_monitoring(plan)
+    now = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    assert now == kms_key_policy(n)
+    _, again = plan_monitoring(services, MonitorOptions(kms=True))
+    assert again.nothing_to_do

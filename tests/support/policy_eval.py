@@ -2,8 +2,8 @@
 
 Supports Effect, Action/NotAction with * and ? wildcards (case-insensitive, as IAM),
 Resource/NotResource with * and ? (case-sensitive) and the ${aws:username} policy variable taken
-from the request context, and the condition operators Bool, BoolIfExists, ArnLike, ArnLikeIfExists, StringLike; operators
-and keys in one Condition block are ANDed, values of one key ORed, as IAM documents.
+from the request context, and the condition operators Bool, ArnLike, ArnEquals, StringLike and
+StringEquals (each also as ...IfExists); operators and keys in one Condition block are ANDed, values of one key ORed, as IAM documents.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, 
         return str(actual).lower() in {str(v).lower() for v in values}
     if base in {"ArnLike", "StringLike"}:
         return any(fnmatchcase(str(actual), v) for v in values)
+    if base in {"ArnEquals", "StringEquals"}:
+        return str(actual) in {str(v) for v in values}
     raise NotImplementedError(operator)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.policy_eval import allowed_by, denied
@@ -242,3 +244,58 @@ def test_monitoring_arns_follow_the_region_partition():
     gov = names_for("123456789012", "us-gov-west-1")
     assert cn.topic_arn.startswith("arn:aws-cn:sns:") and cn.trail_arn.startswith("arn:aws-cn:")
     assert gov.log_group_arn.startswith("arn:aws-us-gov:logs:")
+
+
+# ------------------------------------------------------------------ the CloudTrail key policy
+
+
+def _for(principal: dict, document: dict) -> dict:
+    """The statements that name this principal (the evaluator does not model principals)."""
+    return {
+        "Statement": [
+            s for s in document["Statement"] if s.get("Principal") in (principal, {"AWS": "*"})
+        ]
+    }
+
+
+def test_key_policy_lets_cloudtrail_describe_encrypt_and_decrypt_for_our_trail_only():
+    from wizard.monitoring.documents import kms_key_policy
+    from wizard.monitoring.names import names_for
+
+    n = names_for("123456789012", "eu-west-1")
+    cloudtrail = _for({"Service": "cloudtrail.amazonaws.com"}, kms_key_policy(n))
+    ours = {"aws:SourceArn": n.trail_arn}
+    context = {**ours, "kms:EncryptionContext:aws:cloudtrail:arn": n.trail_arn}
+    # DescribeKey carries no encryption context: it must be allowed on SourceArn alone.
+    assert allowed_by(cloudtrail, "kms:DescribeKey", ours)
+    assert allowed_by(cloudtrail, "kms:GenerateDataKey", context)
+    assert not allowed_by(cloudtrail, "kms:GenerateDataKey", ours)  # no context, no key
+    # S3 Bucket Key: CloudTrail needs Decrypt to create or update the trail.
+    assert allowed_by(cloudtrail, "kms:Decrypt", ours)
+    other = {"aws:SourceArn": n.trail_arn.replace(n.trail, "someone-elses-trail")}
+    for action in ("kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey"):
+        assert not allowed_by(cloudtrail, action, {**context, **other})
+
+
+def test_key_policy_lets_this_account_read_the_logs_and_alarms_publish():
+    from wizard.monitoring.documents import kms_key_policy
+    from wizard.monitoring.names import names_for
+
+    n = names_for("123456789012", "us-east-1")
+    document = kms_key_policy(n)
+    anyone = _for({"AWS": "*"}, document)
+    log_file = {"kms:EncryptionContext:aws:cloudtrail:arn": n.trail_arn}
+    assert allowed_by(anyone, "kms:Decrypt", {"kms:CallerAccount": n.account, **log_file})
+    assert not allowed_by(anyone, "kms:Decrypt", {"kms:CallerAccount": "999999999999", **log_file})
+    alarms = _for({"Service": "cloudwatch.amazonaws.com"}, document)
+    assert allowed_by(alarms, "kms:GenerateDataKey", {})
+    assert allowed_by(alarms, "kms:Decrypt", {})
+
+
+def test_key_policy_arns_follow_the_partition():
+    from wizard.monitoring.documents import kms_key_policy
+    from wizard.monitoring.names import names_for
+
+    n = names_for("123456789012", "cn-north-1")
+    text = json.dumps(kms_key_policy(n))
+    assert "arn:aws-cn:" in text and "arn:aws:" not in text

@@ -61,11 +61,19 @@ def cmd_scp(args: argparse.Namespace) -> int:
     import json
 
     from wizard import scp
+    from wizard.partition import partition_of_arn
 
     if args.preview:
-        print(json.dumps(scp.scp_document(), indent=2))
+        # No AWS call for a preview: the partition comes from the region asked for.
+        import os
+
+        from wizard.partition import partition_of_region
+
+        region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or ""
+        partition = partition_of_region(region)
+        print(json.dumps(scp.scp_document(partition), indent=2))
         print()
-        print("\n".join(scp.scp_explanation()))
+        print("\n".join(scp.scp_explanation(partition)))
         return 0
     if not args.target:
         raise UsageError(
@@ -77,7 +85,7 @@ def cmd_scp(args: argparse.Namespace) -> int:
             print(f"Nothing to do: {scp.SCP_NAME} is already attached to {args.target}.")
             return 0
         print(json.dumps(plan.document, indent=2))
-        print("\n".join(scp.scp_explanation()))
+        print("\n".join(scp.scp_explanation(partition_of_arn(services.identity().arn))))
         action = "attach the existing" if plan.policy_id else "create and attach the"
         print(f"Will {action} SCP {scp.SCP_NAME} to {args.target}.")
         if not confirm("Apply this SCP to the organization?", args.yes):

@@ -33,8 +33,12 @@ class AlertsMixin(PlannerBase):
         }
         existing = (
             _try(
-                lambda: logs.describe_metric_filters(logGroupName=log_group, filterNamePrefix=name)[
-                    "metricFilters"
+                lambda: [
+                    f
+                    for page in logs.get_paginator("describe_metric_filters").paginate(
+                        logGroupName=log_group, filterNamePrefix=name
+                    )
+                    for f in page["metricFilters"]
                 ],
                 "DescribeMetricFilters",
             )

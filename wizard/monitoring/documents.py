@@ -47,7 +47,21 @@ def bucket_policy(n: Names) -> dict[str, Any]:
 
 
 def kms_key_policy(n: Names) -> dict[str, Any]:
-    """The account administers the key; CloudTrail encrypts for our trail; alarms publish to SNS."""
+    """The key policy CloudTrail's documentation gives, plus the alarm topic's grant.
+
+    * CloudTrail encrypts (GenerateDataKey*) for our trail, with the encryption-context condition.
+    * DescribeKey is a statement of its own with SourceArn only: DescribeKey carries no
+      encryption context, so inside the statement above it would be denied and CreateTrail fail.
+    * CloudTrail may Decrypt for our trail: AWS requires it when the bucket uses an S3 Bucket Key
+      (ours does), to create or update the trail.
+    * Principals of this account may decrypt the log files (and nobody else's account).
+    * CloudWatch alarms may use the key of the encrypted alarm topic.
+    """
+    trail_context = {
+        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{n.partition}:cloudtrail:*:{n.account}:trail/*"
+    }
+    our_trail = {"aws:SourceArn": n.trail_arn}
+    cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -61,14 +75,36 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
             {
                 "Sid": "AllowCloudTrailToEncryptLogs",
                 "Effect": "Allow",
-                "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Principal": cloudtrail,
+                "Action": "kms:GenerateDataKey*",
+                "Resource": "*",
+                "Condition": {"StringEquals": our_trail, "StringLike": trail_context},
+            },
+            {
+                "Sid": "AllowCloudTrailToDescribeKey",
+                "Effect": "Allow",
+                "Principal": cloudtrail,
+                "Action": "kms:DescribeKey",
+                "Resource": "*",
+                "Condition": {"StringEquals": our_trail},
+            },
+            {
+                "Sid": "AllowCloudTrailToDecryptWithTheBucketKey",
+                "Effect": "Allow",
+                "Principal": cloudtrail,
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": our_trail},
+            },
+            {
+                "Sid": "AllowPrincipalsInTheAccountToDecryptLogFiles",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt", "kms:ReEncryptFrom"],
                 "Resource": "*",
                 "Condition": {
-                    "StringEquals": {"aws:SourceArn": n.trail_arn},
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{n.partition}:cloudtrail:*:{n.account}:trail/*"
-                    },
+                    "StringEquals": {"kms:CallerAccount": n.account},
+                    "StringLike": trail_context,
                 },
             },
             {

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import aws_errors
+from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan
 from wizard.monitoring.documents import mfa_delete_command
@@ -24,21 +24,95 @@ from wizard.monitoring.trail import TrailMixin
 from wizard.plan import Status
 
 
+def records_management_writes(selectors: dict[str, Any]) -> bool:
+    """Whether GetEventSelectors' answer includes management write events (ConsoleLogin is one).
+
+    No selectors at all is CloudTrail's default: every management event.
+    """
+    basic = selectors.get("EventSelectors") or []
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    if not basic and not advanced:
+        return True
+    for selector in basic:
+        if selector.get("IncludeManagementEvents", True) and selector.get(
+            "ReadWriteType", "All"
+        ) in {"All", "WriteOnly"}:
+            return True
+    for selector in advanced:
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        category = fields.get("eventCategory", {}).get("Equals", [])
+        read_only = fields.get("readOnly", {}).get("Equals")
+        if "Management" in category and (read_only is None or "false" in read_only):
+            return True
+    return False
+
+
 class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
     """Reads each resource and builds the Change list (closures do the writes)."""
 
     def existing_trail(self) -> dict[str, Any] | None:
-        """A multi-region trail delivering to CloudWatch Logs that is not ours, if any."""
+        """A trail that already records what the alarm needs, to reuse instead of paying twice.
+
+        Reused only when it is multi-region, includes global service events (IAM sign-ins),
+        records management write events, is logging, and delivers to a log group of this
+        account in this region (the metric filter must live beside it). Each trail that fails a
+        check gets a note saying which. A multi-region trail whose home is another region
+        already records this one: the alarm belongs there, so planning here stops with that
+        region named rather than creating a second multi-region trail.
+        """
+        ct = self.s.client("cloudtrail")
         with aws_errors("DescribeTrails"):
-            trails = self.s.client("cloudtrail").describe_trails(includeShadowTrails=False)[
-                "trailList"
-            ]
+            trails = ct.describe_trails(includeShadowTrails=True)["trailList"]
         for trail in trails:
-            if trail.get("Name") == self.n.trail:
+            home = trail.get("HomeRegion", self.s.region)
+            if trail.get("IsMultiRegionTrail") and home != self.s.region and self._records(trail):
+                raise UsageError(
+                    f"the multi-region trail {trail['Name']} (home region {home}) already records "
+                    f"{self.s.region}, and its alarm belongs beside its log group in {home}",
+                    f"run the same command with --region {home}; a second multi-region trail "
+                    "here would only double the bill",
+                )
+        for trail in trails:
+            if (
+                trail.get("Name") == self.n.trail
+                or trail.get("HomeRegion", self.s.region) != self.s.region
+            ):
                 continue
-            if trail.get("IsMultiRegionTrail") and trail.get("CloudWatchLogsLogGroupArn"):
+            reasons = self._not_reusable(trail)
+            if not reasons:
                 return trail
+            self.notes.append(f"The trail {trail['Name']} is not reused: {'; '.join(reasons)}.")
         return None
+
+    def _records(self, trail: dict[str, Any]) -> bool:
+        """Ours, or a trail another region's run could reuse: what makes this region redundant."""
+        return trail.get("Name") == self.n.trail or bool(trail.get("CloudWatchLogsLogGroupArn"))
+
+    def _not_reusable(self, trail: dict[str, Any]) -> list[str]:
+        """Why `trail` cannot carry the alarm (empty when it can)."""
+        ct = self.s.client("cloudtrail")
+        reasons = []
+        if not trail.get("IsMultiRegionTrail"):
+            reasons.append("it records one region only")
+        if not trail.get("IncludeGlobalServiceEvents"):
+            reasons.append("it leaves out global service events (IAM console sign-ins)")
+        group_arn = trail.get("CloudWatchLogsLogGroupArn") or ""
+        parts = group_arn.split(":")
+        if not group_arn:
+            reasons.append("it does not deliver to CloudWatch Logs")
+        elif len(parts) < 5 or parts[4] != self.n.account or parts[3] != self.s.region:
+            reasons.append("its log group is in another account or region")
+        if reasons:
+            return reasons
+        arn = trail.get("TrailARN", trail["Name"])
+        with aws_errors("GetTrailStatus"):
+            if not ct.get_trail_status(Name=arn).get("IsLogging"):
+                reasons.append("it is not logging")
+        with aws_errors("GetEventSelectors"):
+            selectors = ct.get_event_selectors(TrailName=arn)
+        if not records_management_writes(selectors):
+            reasons.append("its event selectors leave out management write events")
+        return reasons
 
     def plan(self) -> MonitorPlan:
         reused = self.existing_trail() if self.o.reuse_trail else None

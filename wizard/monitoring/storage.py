@@ -24,8 +24,39 @@ class StorageMixin(PlannerBase):
         alias = _try(lambda: kms.describe_key(KeyId=self.n.key_alias)["KeyMetadata"], "DescribeKey")
         if alias and alias.get("KeyState") == "Enabled":
             self.key_arn = alias["Arn"]
+            key_id = alias["KeyId"]
+            with aws_errors("GetKeyPolicy"):
+                current = json.loads(
+                    kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+                )
+            wanted = kms_key_policy(self.n)
+            if current == wanted:
+                self.add(
+                    Change(
+                        "kms key", self.n.key_alias, Status.NOTHING, "customer managed key exists"
+                    )
+                )
+                return
+
+            def update() -> str:
+                with aws_errors("PutKeyPolicy"):
+                    kms.put_key_policy(
+                        KeyId=key_id, PolicyName="default", Policy=json.dumps(wanted)
+                    )
+                self.progress.wrote(KMS_KEY)
+                self.journal("update_key_policy", alias["Arn"])
+                return alias["Arn"]
+
             self.add(
-                Change("kms key", self.n.key_alias, Status.NOTHING, "customer managed key exists")
+                Change(
+                    "kms key",
+                    self.n.key_alias,
+                    Status.UPDATE,
+                    "key policy differs from CloudTrail's documented one (DescribeKey on its own, "
+                    "Decrypt for the S3 Bucket Key): replace it",
+                    f"aws kms put-key-policy --key-id {key_id} --policy-name default --policy file://key-policy.json",
+                    update,
+                )
             )
             return
 

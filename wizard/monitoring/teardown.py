@@ -93,9 +93,13 @@ def teardown(
         for name in (n.signin_filter, n.trail_changes_filter):
             filters = (
                 _try(
-                    lambda group=group, name=name: logs.describe_metric_filters(
-                        logGroupName=group, filterNamePrefix=name
-                    )["metricFilters"],
+                    lambda group=group, name=name: [
+                        f
+                        for page in logs.get_paginator("describe_metric_filters").paginate(
+                            logGroupName=group, filterNamePrefix=name
+                        )
+                        for f in page["metricFilters"]
+                    ],
                     "DescribeMetricFilters",
                 )
                 or []
