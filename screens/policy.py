@@ -17,26 +17,44 @@ from screens.dialogs import ConfirmDialog
 from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.status import status_markup
 from wizard.models import AuditResult
+from wizard.plan import Status
 from wizard.policies import EnforcePlan, default_users, describe_policy, load_document
 
 
 def plan_markup(plan: EnforcePlan) -> str:
-    """The plan, its impact and what was left out, as Rich markup."""
-    lines = ["[b]Plan[/b]"]
-    lines += [f"  {status_markup(s.status)}  {s.description}" for s in plan.steps]
-    if plan.diff:
-        lines.append("[b]Policy change[/b] (new default version):")
-        lines += [f"  [dim]{d.replace('[', '(')}[/dim]" for d in plan.diff[:12]]
-    if plan.impact:
-        lines.append("[b]Impact[/b]")
-        for item in plan.impact:
-            lines.append(f"  [b]{item.user_name}[/b]: " + "; ".join(item.reasons))
-    for item in plan.left_out:
-        lines.append(f"[yellow]Left out:[/] {item}")
+    """The plan as Rich markup, most important first so it fits above the fold at 80×24:
+    a refusal, who is left out and why, the impact on people, then the changes (the members
+    added in one line rather than one line each)."""
+    lines = []
     if plan.guard:
         lines.append(f"[b red]Refused:[/] {plan.guard}")
     elif plan.nothing_to_do:
         lines.append("[green]Nothing to do: everything is already in place.[/]")
+    for item in plan.left_out:
+        lines.append(f"[yellow]Left out:[/] {item}")
+    if plan.impact:
+        lines.append("[b]Impact[/b]")
+        for item in plan.impact:
+            lines.append(f"  [b]{item.user_name}[/b]: " + "; ".join(item.reasons))
+    lines.append("[b]Plan[/b]")
+    members = [s for s in plan.steps if s.key.startswith("member:")]
+    for step in plan.steps:
+        if step in members:
+            continue
+        lines.append(f"  {status_markup(step.status)}  {step.description}")
+    adding = [s.key.split(":", 1)[1] for s in members if s.changes]
+    if adding:
+        lines.append(
+            f"  {status_markup(Status.CREATE)}  "
+            f"add {len(adding)} user{'s' * (len(adding) != 1)} to {plan.group}: {', '.join(adding)}"
+        )
+    elif members:
+        lines.append(
+            f"  {status_markup(members[0].status)}  {len(members)} already in {plan.group}"
+        )
+    if plan.diff:
+        lines.append("[b]Policy change[/b] (new default version):")
+        lines += [f"  [dim]{d.replace('[', '(')}[/dim]" for d in plan.diff[:12]]
     return "\n".join(lines)
 
 

@@ -6,12 +6,13 @@ still refuse it, with specific errors: CreateTrail answers InsufficientS3BucketP
 InvalidCloudWatchLogsLogGroupArnException ("Access denied.") or
 InsufficientEncryptionPolicyException; EventBridge Scheduler answers ValidationException ("... must
 allow AWS EventBridge Scheduler to assume the role"); IAM answers NoSuchEntity to
-AttachGroupPolicy/AddUserToGroup. terraform-provider-aws retries exactly these for about two
-minutes, and so do we, with three limits:
+AttachGroupPolicy/AddUserToGroup. terraform-provider-aws retries the CloudWatch Logs and Scheduler
+ones for about two minutes (trail.go, schedule.go); we retry those and the bucket-policy, key and
+IAM ones too, with three limits:
 
 * only the listed (operation, error code[, message fragment]) pairs: never a blind retry;
-* only when this run has just written the thing the call depends on (`fresh`): an old, really
-  broken dependency fails at once instead of after two minutes;
+* only when this run (or one stopped moments ago) has just written the very thing the error is
+  about (`fresh`, per error code): an old, really broken dependency fails at once;
 * one visible line says what we are waiting for, so a pause is never a silent hang.
 
 Throttling is not handled here: botocore's standard retry mode does that for every call.
@@ -45,8 +46,8 @@ PROPAGATION_ERRORS: dict[str, tuple[tuple[str, str], ...]] = {
     "CreateSchedule": _SCHEDULE,
     "UpdateSchedule": _SCHEDULE,
     "AttachGroupPolicy": (("NoSuchEntity", ""),),
-    "AddUserToGroup": (("NoSuchEntity", ""),),
-    "AssumeRole": (("AccessDenied", "sts:assumerole"),),
+    # A missing *user* is a real error; only the new group can be still propagating.
+    "AddUserToGroup": (("NoSuchEntity", "group"),),
 }
 
 
@@ -68,7 +69,7 @@ def after_propagation(
     call: Callable[[], T],
     waiting_for: str,
     *,
-    fresh: bool = True,
+    fresh: bool | Callable[[str], bool] = True,
     say: Callable[[str], None] | None = None,
     patience: float = PATIENCE,
     sleep: Callable[[float], None] = time.sleep,
@@ -79,7 +80,7 @@ def after_propagation(
     `waiting_for` names what AWS is propagating ("IAM to propagate the new role X"); it is said
     once, on the first wait. Every other error is raised at once, untouched (the caller's
     aws_errors translates it). When `fresh` is False nothing was just written, so nothing is
-    retried.
+    retried; a callable gets the error code and says whether that error's dependency is fresh.
     """
     start = clock()
     attempt = 0
@@ -87,7 +88,8 @@ def after_propagation(
         try:
             return call()
         except Exception as exc:
-            if not fresh or not is_propagating(op, exc):
+            waited_for = fresh(error_code(exc)) if callable(fresh) else fresh
+            if not waited_for or not is_propagating(op, exc):
                 raise
             delay = DELAYS[min(attempt, len(DELAYS) - 1)]
             if clock() - start + delay > patience:

@@ -147,6 +147,9 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "delete_policy": _delete_policy,
     "disable_mfa_device": _disable_mfa_device,
     "detach_scp": _detach_scp,
+    "restore_key_policy": lambda s, p: _call(
+        s, "kms", "put_key_policy", KeyId=p["key"], PolicyName="default", Policy=p["policy"]
+    ),
 }
 
 
@@ -169,6 +172,7 @@ _UNDO_WORDS: dict[str, str] = {
     "delete_policy": "delete the MFA policy",
     "disable_mfa_device": "deactivate and delete the MFA device of {user}",
     "detach_scp": "detach the SCP from {target}",
+    "restore_key_policy": "put back the KMS key's previous policy",
 }
 
 

@@ -297,11 +297,12 @@ def test_a_trail_that_would_miss_sign_ins_is_not_reused_and_the_plan_says_why(
     )
 
 
-def test_a_second_region_gets_no_second_multi_region_trail(demo):
+@pytest.mark.parametrize("reuse_trail", [True, False])  # --new-trail must not bypass it
+def test_a_second_region_gets_no_second_multi_region_trail(demo, reuse_trail):
     services = demo.services()
     apply_monitoring(plan_monitoring(services, MonitorOptions())[1])
     with pytest.raises(UsageError) as info:
-        plan_monitoring(demo.services(region="eu-west-1"), MonitorOptions())
+        plan_monitoring(demo.services(region="eu-west-1"), MonitorOptions(reuse_trail=reuse_trail))
     assert "home region us-east-1" in info.value.cause and "--region us-east-1" in info.value.fix
     trails = services.client("cloudtrail").describe_trails(includeShadowTrails=False)["trailList"]
     assert [t["Name"] for t in trails] == ["mfa-wizard-trail"]
@@ -462,12 +463,57 @@ def test_a_key_with_an_old_policy_gets_the_documented_one(services):
     n = names_for("123456789012", "us-east-1")
     old = kms_key_policy(n)
     old["Statement"] = [s for s in old["Statement"] if s["Sid"] != "AllowCloudTrailToDescribeKey"]
+    # A statement someone else added: CloudTrail's documentation says never to change those.
+    theirs = {
+        "Sid": "SecurityTeamReads",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:role/security"},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+    }
+    old["Statement"].append(theirs)
     key = kms.create_key(Policy=json.dumps(old))["KeyMetadata"]
     kms.create_alias(AliasName=n.key_alias, TargetKeyId=key["KeyId"])
     _, plan = plan_monitoring(services, MonitorOptions(kms=True))
     assert (plan.changes[0].kind, plan.changes[0].status) == ("kms key", "update")
     apply_monitoring(plan)
     now = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    assert now == kms_key_policy(n)
+    assert now["Statement"] == kms_key_policy(n)["Statement"] + [theirs]
     _, again = plan_monitoring(services, MonitorOptions(kms=True))
     assert again.nothing_to_do
+    # And it can be undone: the journal kept the previous policy.
+    from wizard.journal import read
+    from wizard.undo import undo_entries, undoable
+
+    entries = [
+        e for e in undoable(read(), services, step="monitor") if e.action == "update_key_policy"
+    ]
+    assert [outcome for _, outcome in undo_entries(services, entries)] == ["undone"]
+    back = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    assert back == old
+
+
+def test_an_existing_role_with_the_wrong_trust_is_repaired(services):
+    services.iam.create_role(
+        RoleName="mfa-wizard-cloudtrail-to-logs",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    _, plan = plan_monitoring(services, MonitorOptions())
+    role = next(c for c in plan.changes if c.name == "mfa-wizard-cloudtrail-to-logs")
+    assert role.status == "update" and "who may assume it" in role.detail
+    apply_monitoring(plan)
+    trust = services.iam.get_role(RoleName="mfa-wizard-cloudtrail-to-logs")["Role"][
+        "AssumeRolePolicyDocument"
+    ]
+    assert trust["Statement"][0]["Principal"] == {"Service": "cloudtrail.amazonaws.com"}

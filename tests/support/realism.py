@@ -37,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -131,9 +132,12 @@ class Realism:
         assert seed, f"no virtual MFA device {serial} in moto"
         totp = pyotp.TOTP(seed)
         now = time.monotonic()
-        current = int(time.time()) // STEP
+        wall = time.time()
+        current = int(wall) // STEP
+        # The previous step is accepted only until the next boundary: not when that is near.
+        steps = (current, current + 1) + ((current - 1,) if wall % STEP < STEP - 10 else ())
         with self.lock:
-            for step in (current, current + 1, current - 1):
+            for step in steps:
                 key = (serial, step)
                 used = self.state.used_steps.get(key)
                 if key in self.state.reserved or (
@@ -158,10 +162,7 @@ class Realism:
             return self.app(environ, start_response)
         answer = self._before(request)
         if answer is not None:
-            start_response(
-                f"{answer.status} {'Bad Request' if answer.status < 500 else 'Error'}",
-                answer.headers,
-            )
+            start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", answer.headers)
             return [answer.body]
         captured: dict[str, str] = {}
 
@@ -205,7 +206,12 @@ class Realism:
     @staticmethod
     def _body(environ: dict[str, Any]) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        if length:
+            body = environ["wsgi.input"].read(length)
+        elif environ.get("wsgi.input_terminated"):  # chunked: read to the end
+            body = environ["wsgi.input"].read()
+        else:
+            body = b""
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return body
@@ -245,10 +251,18 @@ class Realism:
                 )
             role = _last_segment(_param(p, "CloudWatchLogsRoleArn"))
             if role and self._is_fresh(f"role:{role}", now):
+                # A new role: CloudTrail cannot assume it yet.
+                return self._refuse(
+                    r,
+                    "InvalidCloudWatchLogsRoleArnException",
+                    "Access denied. Check the trust relationships for your role.",
+                )
+            if role and self._is_fresh(f"rolepolicy:{role}", now):
+                # A role whose permissions just changed: it cannot write to the log group yet.
                 return self._refuse(
                     r,
                     "InvalidCloudWatchLogsLogGroupArnException",
-                    "Access denied. Verify in IAM that the role has adequate permissions.",
+                    "Access denied. Check the permissions for your role.",
                 )
             if p.get("KmsKeyId") and self._is_fresh("kms", now):
                 return self._refuse(
@@ -258,7 +272,9 @@ class Realism:
                 )
         if r.operation in {"CreateSchedule", "UpdateSchedule"}:
             role = _last_segment(str(p.get("Target", {}).get("RoleArn", "")))
-            if role and self._is_fresh(f"role:{role}", now):
+            if role and (
+                self._is_fresh(f"role:{role}", now) or self._is_fresh(f"rolepolicy:{role}", now)
+            ):
                 return self._refuse(
                     r,
                     "ValidationException",
@@ -268,18 +284,20 @@ class Realism:
         if r.operation in {"AttachGroupPolicy", "AttachUserPolicy", "AttachRolePolicy"}:
             policy = _last_segment(_param(p, "PolicyArn"))
             if self._is_fresh(f"policy:{policy}", now):
-                return self._refuse(r, "NoSuchEntity", f"Policy {p['PolicyArn']} does not exist.")
+                return self._refuse(
+                    r, "NoSuchEntity", f"Policy {p['PolicyArn']} does not exist.", 404
+                )
         if r.operation in {"AttachGroupPolicy", "AddUserToGroup"}:
             group = _param(p, "GroupName")
             if self._is_fresh(f"group:{group}", now):
                 return self._refuse(
-                    r, "NoSuchEntity", f"The group with name {group} cannot be found."
+                    r, "NoSuchEntity", f"The group with name {group} cannot be found.", 404
                 )
         if r.operation == "AssumeRole":
             role = _last_segment(_param(p, "RoleArn"))
             if self._is_fresh(f"role:{role}", now):
                 return self._refuse(
-                    r, "AccessDenied", "User is not authorized to perform: sts:AssumeRole"
+                    r, "AccessDenied", "User is not authorized to perform: sts:AssumeRole", 403
                 )
         return None
 
@@ -300,6 +318,7 @@ class Realism:
             one, two = _param(p, "AuthenticationCode1"), _param(p, "AuthenticationCode2")
             for step in (current - 1, current, current + 1):
                 if totp.at(step * STEP - STEP) == one and totp.at(step * STEP) == two:
+                    self.state.used_steps[(p["SerialNumber"], step - 1)] = now
                     self.state.used_steps[(p["SerialNumber"], step)] = now
                     return None
             return self._refuse(
@@ -359,8 +378,9 @@ class Realism:
         p = r.params
         key = {
             "CreateRole": f"role:{_param(p, 'RoleName')}",
-            "PutRolePolicy": f"role:{_param(p, 'RoleName')}",
-            "AttachRolePolicy": f"role:{_param(p, 'RoleName')}",
+            "PutRolePolicy": f"rolepolicy:{_param(p, 'RoleName')}",
+            "AttachRolePolicy": f"rolepolicy:{_param(p, 'RoleName')}",
+            "UpdateAssumeRolePolicy": f"role:{_param(p, 'RoleName')}",
             "CreatePolicy": f"policy:{_param(p, 'PolicyName')}",
             "CreateGroup": f"group:{_param(p, 'GroupName')}",
             "PutBucketPolicy": f"bucket:{_param(p, 'Bucket')}",

@@ -49,7 +49,6 @@ def failing(times: int, error: ClientError):
         ),
         ("AttachGroupPolicy", "NoSuchEntity", "Policy does not exist"),
         ("AddUserToGroup", "NoSuchEntity", "The group cannot be found"),
-        ("AssumeRole", "AccessDenied", "is not authorized to perform: sts:AssumeRole"),
     ],
 )
 def test_the_listed_errors_are_waited_for(op, code, message):
@@ -79,6 +78,7 @@ def test_the_listed_errors_are_waited_for(op, code, message):
         ("CreateTrail", "AccessDeniedException", "no"),
         ("CreatePolicy", "NoSuchEntity", "x"),  # not a dependent call
         ("AttachGroupPolicy", "Throttling", "Rate exceeded"),  # botocore's job, not ours
+        ("AddUserToGroup", "NoSuchEntity", "The user with name bob cannot be found."),
     ],
 )
 def test_anything_else_fails_at_once(op, code, message):
@@ -99,6 +99,35 @@ def test_nothing_fresh_nothing_waited_for():
             "AttachGroupPolicy", call, "x", fresh=False, sleep=clock.sleep, clock=lambda: clock.now
         )
     assert calls["n"] == 1
+
+
+def test_freshness_is_judged_per_error():
+    # A fresh bucket policy does not excuse a role error: that one fails at once.
+    clock = Clock()
+    role_error = client_error(
+        "InvalidCloudWatchLogsRoleArnException",
+        "Access denied. Check the trust relationships for your role.",
+        "CreateTrail",
+    )
+    fresh = {"InsufficientS3BucketPolicyException": True}
+
+    def attempt(call):
+        return after_propagation(
+            "CreateTrail",
+            call,
+            "x",
+            fresh=lambda code: fresh.get(code, False),
+            sleep=clock.sleep,
+            clock=lambda: clock.now,
+        )
+
+    call, calls = failing(1, role_error)
+    with pytest.raises(ClientError):
+        attempt(call)
+    assert calls["n"] == 1
+    bucket_error = client_error("InsufficientS3BucketPolicyException", "Incorrect", "CreateTrail")
+    call, calls = failing(2, bucket_error)
+    assert attempt(call) == "made" and calls["n"] == 3
 
 
 def test_gives_up_after_about_two_minutes_with_a_clear_message():
@@ -124,6 +153,8 @@ def test_ctrl_c_while_waiting_is_not_swallowed():
     def sleep(_: float) -> None:
         raise KeyboardInterrupt
 
-    call, _ = failing(1, client_error("NoSuchEntity", "x", "AddUserToGroup"))
+    call, _ = failing(
+        1, client_error("NoSuchEntity", "The group g cannot be found", "AddUserToGroup")
+    )
     with pytest.raises(KeyboardInterrupt):
         after_propagation("AddUserToGroup", call, "x", sleep=sleep)

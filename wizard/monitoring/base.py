@@ -118,9 +118,9 @@ class PlannerBase:
                 continue
             if entry.action in {"create_bucket", "update_bucket"}:
                 self.progress.wrote(BUCKET_POLICY)
-            elif entry.action == "create_role":
+            elif entry.action in {"create_role", "update_role"}:
                 self.progress.wrote(role_written(entry.resource))
-            elif entry.action == "create_kms_key":
+            elif entry.action in {"create_kms_key", "update_key_policy"}:
                 self.progress.wrote(KMS_KEY)
 
     def add(self, change: Change) -> None:

@@ -50,47 +50,56 @@ def records_management_writes(selectors: dict[str, Any]) -> bool:
 class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
     """Reads each resource and builds the Change list (closures do the writes)."""
 
-    def existing_trail(self) -> dict[str, Any] | None:
-        """A trail that already records what the alarm needs, to reuse instead of paying twice.
+    def trails(self) -> list[dict[str, Any]]:
+        """Every trail that records this region, shadow trails of other home regions included."""
+        if not hasattr(self, "_trails"):
+            with aws_errors("DescribeTrails"):
+                self._trails = self.s.client("cloudtrail").describe_trails(
+                    includeShadowTrails=True
+                )["trailList"]
+        return self._trails
 
-        Reused only when it is multi-region, includes global service events (IAM sign-ins),
-        records management write events, is logging, and delivers to a log group of this
-        account in this region (the metric filter must live beside it). Each trail that fails a
-        check gets a note saying which. A multi-region trail whose home is another region
-        already records this one: the alarm belongs there, so planning here stops with that
-        region named rather than creating a second multi-region trail.
+    def check_home_region(self) -> None:
+        """Stop when a multi-region trail homed in another region already does the job there.
+
+        Our own trail from a run in another region always counts (a second one here would clash
+        by name, or double the bill); another trail counts when it would be reused there. The
+        alarm belongs beside that trail's log group, so the other region is named.
         """
-        ct = self.s.client("cloudtrail")
-        with aws_errors("DescribeTrails"):
-            trails = ct.describe_trails(includeShadowTrails=True)["trailList"]
-        for trail in trails:
+        for trail in self.trails():
             home = trail.get("HomeRegion", self.s.region)
-            if trail.get("IsMultiRegionTrail") and home != self.s.region and self._records(trail):
+            if home == self.s.region or not trail.get("IsMultiRegionTrail"):
+                continue
+            ours = trail.get("Name") == self.n.trail
+            if ours or (self.o.reuse_trail and not self._not_reusable(trail, home)):
                 raise UsageError(
                     f"the multi-region trail {trail['Name']} (home region {home}) already records "
                     f"{self.s.region}, and its alarm belongs beside its log group in {home}",
                     f"run the same command with --region {home}; a second multi-region trail "
                     "here would only double the bill",
                 )
-        for trail in trails:
-            if (
-                trail.get("Name") == self.n.trail
-                or trail.get("HomeRegion", self.s.region) != self.s.region
-            ):
+
+    def existing_trail(self) -> dict[str, Any] | None:
+        """A trail of this region that already records what the alarm needs, to reuse.
+
+        Reused only when it is multi-region, includes global service events (IAM sign-ins),
+        records management write events, is logging, and delivers to a log group of this
+        account in this region (the metric filter must live beside it). Each trail that fails a
+        check gets a note saying which.
+        """
+        for trail in self.trails():
+            if trail.get("Name") == self.n.trail:
                 continue
-            reasons = self._not_reusable(trail)
+            if trail.get("HomeRegion", self.s.region) != self.s.region:
+                continue
+            reasons = self._not_reusable(trail, self.s.region)
             if not reasons:
                 return trail
             self.notes.append(f"The trail {trail['Name']} is not reused: {'; '.join(reasons)}.")
         return None
 
-    def _records(self, trail: dict[str, Any]) -> bool:
-        """Ours, or a trail another region's run could reuse: what makes this region redundant."""
-        return trail.get("Name") == self.n.trail or bool(trail.get("CloudWatchLogsLogGroupArn"))
-
-    def _not_reusable(self, trail: dict[str, Any]) -> list[str]:
-        """Why `trail` cannot carry the alarm (empty when it can)."""
-        ct = self.s.client("cloudtrail")
+    def _not_reusable(self, trail: dict[str, Any], region: str) -> list[str]:
+        """Why `trail` cannot carry an alarm in `region` (empty when it can)."""
         reasons = []
         if not trail.get("IsMultiRegionTrail"):
             reasons.append("it records one region only")
@@ -100,10 +109,11 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         parts = group_arn.split(":")
         if not group_arn:
             reasons.append("it does not deliver to CloudWatch Logs")
-        elif len(parts) < 5 or parts[4] != self.n.account or parts[3] != self.s.region:
+        elif len(parts) < 5 or parts[4] != self.n.account or parts[3] != region:
             reasons.append("its log group is in another account or region")
         if reasons:
             return reasons
+        ct = self.s.in_region(region).client("cloudtrail")
         arn = trail.get("TrailARN", trail["Name"])
         with aws_errors("GetTrailStatus"):
             if not ct.get_trail_status(Name=arn).get("IsLogging"):
@@ -115,6 +125,7 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         return reasons
 
     def plan(self) -> MonitorPlan:
+        self.check_home_region()
         reused = self.existing_trail() if self.o.reuse_trail else None
         if reused:
             group_arn = reused["CloudWatchLogsLogGroupArn"]

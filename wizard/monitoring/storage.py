@@ -16,6 +16,14 @@ from wizard.monitoring.names import PREFIX
 from wizard.plan import Status
 
 
+def merged_key_policy(current: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """`current` with our statements set by Sid: every statement someone else added is kept
+    (CloudTrail's documentation: never change the existing sections of a key policy)."""
+    mine = {s.get("Sid") for s in ours["Statement"]}
+    kept = [s for s in current.get("Statement", []) if s.get("Sid") not in mine]
+    return {**current, "Version": ours["Version"], "Statement": ours["Statement"] + kept}
+
+
 class StorageMixin(PlannerBase):
     """The trail bucket and the customer managed KMS key: read, plan, apply."""
 
@@ -29,7 +37,7 @@ class StorageMixin(PlannerBase):
                 current = json.loads(
                     kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
                 )
-            wanted = kms_key_policy(self.n)
+            wanted = merged_key_policy(current, kms_key_policy(self.n))
             if current == wanted:
                 self.add(
                     Change(
@@ -44,7 +52,11 @@ class StorageMixin(PlannerBase):
                         KeyId=key_id, PolicyName="default", Policy=json.dumps(wanted)
                     )
                 self.progress.wrote(KMS_KEY)
-                self.journal("update_key_policy", alias["Arn"])
+                self.journal(
+                    "update_key_policy",
+                    alias["Arn"],
+                    undo={"op": "restore_key_policy", "key": key_id, "policy": json.dumps(current)},
+                )
                 return alias["Arn"]
 
             self.add(
@@ -52,8 +64,8 @@ class StorageMixin(PlannerBase):
                     "kms key",
                     self.n.key_alias,
                     Status.UPDATE,
-                    "key policy differs from CloudTrail's documented one (DescribeKey on its own, "
-                    "Decrypt for the S3 Bucket Key): replace it",
+                    "key policy lacks CloudTrail's documented statements (DescribeKey on its own, "
+                    "Decrypt for the S3 Bucket Key): set ours by Sid, keep every other statement",
                     f"aws kms put-key-policy --key-id {key_id} --policy-name default --policy file://key-policy.json",
                     update,
                 )

@@ -107,6 +107,8 @@ class TrailMixin(PlannerBase):
             else None
         )
 
+        trust_differs = role is not None and role.get("AssumeRolePolicyDocument") != trust
+
         def run() -> str:
             with aws_errors("CreateRole"):
                 if role is None:
@@ -117,9 +119,13 @@ class TrailMixin(PlannerBase):
                         Tags=[{"Key": TAG_KEY, "Value": TAG_VALUE}],
                     )
                     self.journal("create_role", name, undo={"op": "delete_role", "name": name})
+                elif trust_differs:
+                    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
                 iam.put_role_policy(
                     RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy)
                 )
+            if role is not None:
+                self.journal("update_role", name)
             self.progress.wrote(role_written(name))
             return f"arn:{self.n.partition}:iam::{self.n.account}:role/{name}"
 
@@ -134,14 +140,17 @@ class TrailMixin(PlannerBase):
                     run,
                 )
             )
-        elif current != policy:
+        elif current != policy or trust_differs:
+            differs = " and ".join(
+                ["who may assume it"] * trust_differs + ["permissions"] * (current != policy)
+            )
             self.add(
                 Change(
                     "iam role",
                     name,
                     Status.UPDATE,
-                    f"{what}: permissions differ",
-                    f"aws iam put-role-policy --role-name {name} ...",
+                    f"{what}: {differs} differ",
+                    f"aws iam update-assume-role-policy / put-role-policy --role-name {name} ...",
                     run,
                 )
             )
@@ -178,13 +187,22 @@ class TrailMixin(PlannerBase):
         if self.o.kms:
             settings["KmsKeyId"] = self.key_arn
 
+        # Each propagation error names the dependency it waits for: retried only when that
+        # one was just written (an old role with a wrong trust fails at once, not in 2 min).
+        depends = {
+            "InsufficientS3BucketPolicyException": (BUCKET_POLICY,),
+            "InvalidCloudWatchLogsLogGroupArnException": (role_written(n.logs_role),),
+            "InvalidCloudWatchLogsRoleArnException": (role_written(n.logs_role),),
+            "InsufficientEncryptionPolicyException": (KMS_KEY, BUCKET_POLICY),
+        }
+
         def waiting(op: str, call: Any) -> Any:
             fresh = self.progress.fresh(BUCKET_POLICY, role_written(n.logs_role), KMS_KEY)
             return after_propagation(
                 op,
                 call,
                 "CloudTrail to see " + " and ".join(fresh),
-                fresh=bool(fresh),
+                fresh=lambda code: bool(self.progress.fresh(*depends.get(code, ()))),
                 say=self.progress.say,
             )
 
