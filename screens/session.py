@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from screens.base import StepScreen
 from wizard.errors import UsageError
 from wizard.session_credentials import (
+    DEFAULT_DURATION,
     FORMATS,
     SessionCredentials,
     check_duration,
@@ -45,6 +46,10 @@ class SessionScreen(StepScreen):
     class FileWritten(Message):
         message: str
 
+    @dataclass
+    class ProfilesListed(Message):
+        profiles: list[tuple[str, str | None]]
+
     STEP = "session"
     EXPLANATION = "temporary credentials for CLI work, unlocked with an MFA code"
     BINDINGS = [
@@ -66,6 +71,7 @@ class SessionScreen(StepScreen):
                     id="session-profile",
                     compact=True,
                 )
+            yield Static("", id="session-profiles")
             with Horizontal(classes="form-row"):
                 yield Label("Duration  ", classes="form-label")
                 yield Input(value="12h", id="session-duration", compact=True)
@@ -101,8 +107,23 @@ class SessionScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#session-result").display = False
+        self.query_one("#session-profiles").display = False
         self.set_interval(1, self._tick)
         self._load_devices(self.query_one("#session-profile", Input).value.strip() or None)
+        self._list_profiles()
+
+    @work(thread=True, exit_on_error=False, group="session-profiles")
+    def _list_profiles(self) -> None:
+        from wizard.session.roles import list_profiles
+
+        self.post_message(self.ProfilesListed(list_profiles()))
+
+    @on(ProfilesListed)
+    def _show_profiles(self, event: ProfilesListed) -> None:
+        names = [f"{name} (role)" if role else name for name, role in event.profiles]
+        line = self.query_one("#session-profiles", Static)
+        line.update(f"[dim]Profiles: {', '.join(names)}[/]")
+        line.display = bool(names)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"reveal", "copy"}:
@@ -115,9 +136,12 @@ class SessionScreen(StepScreen):
         if not profile:
             return self.wizard.ctx.services
         from wizard.aws import make_services
+        from wizard.session.roles import keys_profile
 
         current = self.wizard.ctx.services
-        return make_services(profile, current.region, current.endpoint_url)
+        # A role profile's devices are its source user's: never let boto3 assume the role here
+        # (it would ask for a code on stdin, under the TUI).
+        return make_services(keys_profile(profile), current.region, current.endpoint_url)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session")
     def _load_devices(self, profile: str | None) -> None:
@@ -188,14 +212,29 @@ class SessionScreen(StepScreen):
         self._fetch(profile, serial, code.strip(), duration)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session")
-    def _fetch(self, profile: str | None, serial: str, code: str, duration: int) -> None:
-        from wizard.session_credentials import ensure_long_term, get_session_token
+    def _fetch(self, profile: str | None, serial: str, code: str, duration: int | None) -> None:
+        if not profile:
+            # The wizard's own credentials (no profile to cache under): one GetSessionToken.
+            from wizard.session_credentials import ensure_long_term, get_session_token
 
-        services = self._services_for(profile)
-        ensure_long_term(services.session, profile or "(current)")
-        self.post_message(
-            self.SessionIssued(get_session_token(services.sts, serial, code, duration))
+            services = self._services_for(profile)
+            ensure_long_term(services.session, "(current)")
+            self.post_message(
+                self.SessionIssued(get_session_token(services.sts, serial, code, duration))
+            )
+            return
+        # A named profile: what mfa-session does, cache, role profiles and all.
+        from wizard.session.request import SessionRequest, session_for
+        from wizard.session_credentials import read_profile
+
+        current = self.wizard.ctx.services
+        request = SessionRequest(
+            True, lambda _serial: code, endpoint_url=current.endpoint_url, serial=serial
         )
+        settings = read_profile(profile)
+        if settings.role_arn and duration == DEFAULT_DURATION:
+            duration = None  # the form's default is for users; a role takes its own (1 h)
+        self.post_message(self.SessionIssued(session_for(request, profile, settings, duration)))
 
     def worker_failed(self, worker: object) -> None:
         self.query_one("#session-get", Button).disabled = False

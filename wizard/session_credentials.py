@@ -208,6 +208,9 @@ class ProfileSettings:
         "region",
         "source_profile",
         "cache_backend",
+        "role_arn",
+        "external_id",
+        "role_session_name",
     )
 
     def __init__(
@@ -218,6 +221,9 @@ class ProfileSettings:
         region: str | None,
         source_profile: str | None,
         cache_backend: str | None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        role_session_name: str | None = None,
     ) -> None:
         self.name = name
         self.mfa_serial = mfa_serial
@@ -225,6 +231,9 @@ class ProfileSettings:
         self.region = region
         self.source_profile = source_profile
         self.cache_backend = cache_backend
+        self.role_arn = role_arn
+        self.external_id = external_id
+        self.role_session_name = role_session_name
 
 
 def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
@@ -257,6 +266,9 @@ def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
         region=values.get("region") or None,
         source_profile=source or None,
         cache_backend=values.get("mfa_session_cache") or None,
+        role_arn=values.get("role_arn") or None,
+        external_id=values.get("external_id") or None,
+        role_session_name=values.get("role_session_name") or None,
     )
 
 
@@ -341,6 +353,11 @@ def find_mfa_serials(services: Any) -> list[str]:
     return [d["SerialNumber"] for d in items]
 
 
+def is_fido(serial: str) -> bool:
+    """A FIDO/U2F security key (arn:...:u2f/...): GetSessionToken cannot take a code from it."""
+    return ":u2f/" in serial
+
+
 def ensure_long_term(session: Any, profile: str) -> None:
     """GetSessionToken refuses session credentials: say so before calling it."""
     from wizard.errors import aws_errors
@@ -403,12 +420,21 @@ def obtain(
     ask_code: Callable[[str], str],
     on_retry: Callable[[str], None] | None = None,
     attempts: int = CODE_ATTEMPTS,
+    countdown: Callable[[int], None] | None = None,
 ) -> SessionCredentials:
-    """Ask for a code (again on a bad format), call STS, ask again on a wrong code (3 tries)."""
+    """Ask for a code (again on a bad format), call STS, ask again on a wrong code (3 tries).
+
+    A code is used once: when the device's current code was already accepted, wait for the next
+    one first (`countdown` hears the seconds left), and remember each accepted code's time step.
+    """
+    from wizard.session.codes import remember_used, wait_for_fresh_code
+
     # A malformed code counts as a failed attempt like a wrong one: a --totp-command that prints
     # garbage must end after a few tries, never loop (under credential_process nobody sees it).
     last_cause = ""
     for attempt in range(1, attempts + 1):
+        if countdown:
+            wait_for_fresh_code(serial, countdown)
         code = re.sub(r"\s+", "", ask_code(serial))
         problem = code_problem(code)
         if problem:
@@ -417,11 +443,14 @@ def obtain(
                 on_retry(f"{problem} {attempts - attempt} tries left.")
             continue
         try:
-            return get_session_token(sts, serial, code, duration)
+            creds = get_session_token(sts, serial, code, duration)
         except WrongMfaCodeError as exc:
             last_cause = exc.cause
             if on_retry and attempt < attempts:
                 on_retry(f"{exc.cause}; {attempts - attempt} tries left")
+            continue
+        remember_used(serial)
+        return creds
     raise WrongMfaCodeError(
         f"{last_cause}, {attempts} times", "check the device and the phone's clock, then run again"
     )

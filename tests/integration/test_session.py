@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.support.cli import mfa_session
+from tests.support.cli import hit_imports, mfa_session
 from tests.support.realism import AWS_LIKE
 from wizard.errors import CredentialsError, UsageError
 from wizard.session_cache import FileCache, cache_key, identity_hash
@@ -124,19 +124,9 @@ def test_cache_hit_needs_no_code_and_is_0600(profile_env, mfa_code):
 
 def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env, mfa_code):
     assert mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env).returncode == 0
-    probe = (
-        "import sys\n"
-        "from wizard.cli.session import run\n"
-        "sys.argv = ['mfa-session']\n"
-        "rc = run(['--profile', 'dev', '--format', 'credential-process'])\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'keyring', 'textual', 'questionary', 'configupdater'})\n"
-        "print(rc, heavy, file=sys.stderr)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=profile_env, timeout=60
-    )
-    assert out.stderr.strip().endswith("0 []"), out.stderr
-    assert json.loads(out.stdout)["Version"] == 1
+    status, heavy, stdout = hit_imports("dev", profile_env)
+    assert (status, heavy) == (0, [])
+    assert json.loads(stdout)["Version"] == 1
 
 
 def test_cache_hit_needs_more_than_fifteen_minutes(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -15,6 +16,7 @@ import pytest
 
 from tests.integration.conftest import SERIAL
 from tests.support.terminal import interruptible
+from wizard.session import codes
 
 VENV_BIN = Path(sys.executable).parent
 MFA_SESSION = str(VENV_BIN / "mfa-session")
@@ -119,3 +121,32 @@ def test_credential_process_prompts_on_a_cache_miss_through_botocore(profile_env
     child.close()
     assert child.exitstatus == 0
     assert child.match is not None
+
+
+def test_a_code_just_used_is_waited_out_on_the_terminal_before_asking(
+    profile_env, mfa_code, monkeypatch
+):
+    # The device's current code was accepted moments ago (another mfa-session run): AWS would
+    # refuse it, so the prompt waits for the next code, counting down where the person looks.
+    child_env = {**profile_env}
+    before = time.time()
+    # Written as mfa-session writes it, under the child's cache directory.
+    monkeypatch.setenv("XDG_CACHE_HOME", child_env["XDG_CACHE_HOME"])
+    codes.remember_used(SERIAL, when=before)
+    left = codes.seconds_until_fresh(SERIAL, now=before)
+    child = pexpect.spawn(
+        MFA_SESSION,
+        ["--profile", "dev"],
+        env=child_env,
+        encoding="utf-8",
+        timeout=45,
+        preexec_fn=interruptible,
+    )
+    if left > 2:
+        child.expect("was just used; a new one in +\\d+ s")
+    child.expect_exact("MFA code for admin: ")
+    assert time.time() - before >= left - 1  # not asked before the used code was gone
+    child.sendline(mfa_code())
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -116,3 +116,55 @@ def test_session_form_snapshot(stable_demo_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_role_profile_gets_the_roles_session_with_one_code(demo, demo_app, moto_server):
+    # dev holds the demo admin's keys; admin-role is a role profile on it (AWS CLI style).
+    import json
+    import os
+
+    import boto3
+
+    boto3.client(
+        "iam",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+    ).create_role(RoleName="ops", AssumeRolePolicyDocument=json.dumps({"Statement": []}))
+    config, credentials = (
+        Path(os.environ["AWS_CONFIG_FILE"]),
+        Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"]),
+    )
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        f"[profile dev]\nregion = us-east-1\nmfa_serial = {demo.admin_mfa_serial}\n"
+        "[profile admin-role]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = dev\n"
+    )
+    credentials.write_text(
+        f"[dev]\naws_access_key_id = {demo.admin_access_key_id}\n"
+        f"aws_secret_access_key = {demo.admin_secret_access_key}\n"
+    )
+    async with demo_app.run_test(size=(100, 36)) as pilot:
+        screen = await open_session(pilot)
+        assert "admin-role (role)" in text(screen, "#session-profiles")
+        profile = screen.query_one("#session-profile", Input)
+        profile.value = "admin-role"
+        profile.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        # The devices listed are the source user's (boto3 never tried to assume the role).
+        assert screen.query_one("#session-serial", Select).value == demo.admin_mfa_serial
+        await get_session(pilot, screen, pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).now())
+        creds = screen.creds
+        assert creds is not None
+        arn = boto3.client(
+            "sts",
+            endpoint_url=demo.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            aws_session_token=creds.session_token,
+        ).get_caller_identity()["Arn"]
+        assert ":assumed-role/ops/mfa-session-admin-role" in arn
+        assert creds.seconds_left() <= 3600  # a role's own default, not the form's 12 h

@@ -19,24 +19,12 @@ from collections.abc import Sequence
 
 from wizard.cli.prompts import tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
-from wizard.session_cache import (
-    CACHE_BACKENDS,
-    cache_dir,
-    cache_key,
-    identity_hash,
-    make_cache,
-    miss_lock,
-    source_key_id,
-)
+from wizard.session.request import SessionRequest, session_for
+from wizard.session_cache import CACHE_BACKENDS
 from wizard.session_credentials import (
-    DEFAULT_DURATION,
     FORMATS,
-    ROOT_MAX_DURATION,
-    ProfileSettings,
     SessionCredentials,
-    check_duration,
     describe_left,
-    is_root_serial,
     parse_duration,
     read_profile,
     render,
@@ -164,6 +152,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         if argv[:1] == ["setup"]:
             return run_setup(argv[1:])
+        if argv[:1] == ["exec"]:
+            return run_exec(argv[1:])
         return run_session(build_parser().parse_args(argv))
     except WizardError as exc:
         print(f"mfa-session: {exc.message}", file=sys.stderr)
@@ -185,95 +175,54 @@ def run_session(args: argparse.Namespace) -> int:
     """The cache check first (no boto3), then STS only on a miss."""
     profile = resolve_profile_name(args.profile)
     settings = read_profile(profile)
-    serial = args.serial or settings.mfa_serial
-    endpoint = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     fmt = args.format or ("env" if not args.write_profile else None)
     # Bad options are refused before any cache or AWS work.
-    duration = parse_duration(args.duration) if args.duration else settings.duration_seconds
+    duration = parse_duration(args.duration) if args.duration else None
     if args.write_profile:
         from wizard.session_credentials import validate_profile_name
 
         validate_profile_name(args.write_profile)
-    backend = "none" if args.no_cache else (args.cache or settings.cache_backend or "file")
-    cache = make_cache(backend)
-    # Keyed by the source identity (a hash of the long-term key id, the device, the endpoint and
-    # the region): another user's keys, or none at all, never get this user's session.
-    creds_profile = settings.source_profile or profile
-    # The same rule fetch() gives boto3: a named profile (or any but "default") wins over the
-    # environment's keys, so the key hashed here is the key that will ask for the session.
-    explicit = bool(args.profile or settings.source_profile or os.environ.get("AWS_PROFILE"))
-    explicit = explicit or creds_profile != "default"
-    owner = identity_hash(
-        source_key_id(creds_profile, explicit), serial, endpoint, args.region or settings.region
-    )
-    key = cache_key(profile, owner)
-
-    if not args.refresh and owner:
-        cached = cache.load(key)
-        if cached is not None and cached.serves(owner, duration):
-            return emit(cached, fmt, args, settings.region)
-    if not owner or backend == "none":
-        # No way to tell whose session it would be (or no cache at all): neither served from
-        # nor written to the cache, and no lock file either.
-        creds = fetch(args, profile, settings, serial, duration)
-        return emit(creds, fmt, args, settings.region)
-    with miss_lock(cache_dir(), key):
-        if not args.refresh:
-            cached = cache.load(key)  # filled by a process that held the lock before us?
-            if cached is not None and cached.serves(owner, duration):
-                return emit(cached, fmt, args, settings.region)
-        creds = fetch(args, profile, settings, serial, duration)
-        creds.owner = owner
-        cache.save(key, creds)
+    creds = session_for(request_of(args), profile, settings, duration)
     return emit(creds, fmt, args, settings.region)
 
 
-def fetch(
-    args: argparse.Namespace,
-    profile: str,
-    settings: ProfileSettings,
-    serial: str | None,
-    duration: int | None,
-) -> SessionCredentials:
-    """The miss path: boto3, the device, the code, GetSessionToken."""
-    from wizard.aws import make_services
-    from wizard.session_credentials import (
-        ensure_long_term,
-        find_mfa_serials,
-        obtain,
-        save_mfa_serial,
+def request_of(args: argparse.Namespace) -> SessionRequest:
+    """The domain's request from the command line: codes from --code, a command or the tty."""
+    interactive = sys.stdin.isatty() and not args.code and not args.totp_command
+
+    def save_serial(profile: str, serial: str) -> bool:
+        answer = tty_prompt(f"Save it as mfa_serial of profile {profile}? [y/N] ")
+        return answer.lower().startswith("y")
+
+    return SessionRequest(
+        bool(args.profile),
+        code_source(args),
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        serial=args.serial,
+        cache=args.cache,
+        refresh=args.refresh,
+        no_cache=args.no_cache,
+        say=tty_say,
+        # A typed --code is what it is; asking (terminal or command) waits for an unused one.
+        countdown=None if args.code else code_countdown,
+        save_serial=save_serial if interactive else None,
     )
 
-    # Credentials come from source_profile when the profile names one (AWS CLI semantics).
-    creds_profile = settings.source_profile or profile
-    explicit = args.profile or settings.source_profile or os.environ.get("AWS_PROFILE")
-    services = make_services(
-        creds_profile if explicit or creds_profile != "default" else None,
-        args.region or settings.region,
-        args.endpoint_url,
+
+def code_countdown(seconds: int) -> None:
+    """One terminal line, rewritten each second, while the used code is still on the device."""
+    text = (
+        f"\rThe code on your device was just used; a new one in {seconds:2d} s "
+        if seconds
+        else "\r" + " " * 60 + "\r"
     )
-    ensure_long_term(services.session, creds_profile)
-    if not serial:
-        found = find_mfa_serials(services)
-        if not found:
-            raise UsageError(
-                "this identity has no MFA device",
-                "enrol one first (`mfa-wizard enroll USER`), then run mfa-session again",
-            )
-        serial = found[0]
-        tty_say(f"Using MFA device {serial}.")
-        if sys.stdin.isatty() and not args.code and not args.totp_command:
-            answer = tty_prompt(f"Save it as mfa_serial of profile {profile}? [y/N] ")
-            if answer.lower().startswith("y"):
-                save_mfa_serial(profile, serial)
-                tty_say(f"Saved mfa_serial to profile {profile}.")
-    root = is_root_serial(serial)
-    # AWS's default is 12 h for IAM users; the root user is capped at 1 h.
-    duration = duration or (ROOT_MAX_DURATION if root else DEFAULT_DURATION)
-    check_duration(duration, root=root)
-    creds = obtain(services.sts, serial, duration, code_source(args), on_retry=tty_say)
-    creds.duration = duration  # what was asked: a later request for another duration is a miss
-    return creds
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(text)
+    except OSError:
+        if seconds and seconds % 10 == 0:
+            print(text.strip("\r").strip(), file=sys.stderr)
 
 
 def emit(
@@ -293,6 +242,71 @@ def emit(
         sys.stdout.write(render(creds, fmt))
         sys.stdout.flush()
     return 0
+
+
+def exec_environment(
+    creds: SessionCredentials, region: str | None, base: dict[str, str]
+) -> dict[str, str]:
+    """`base` with the session in it, and nothing that would make an SDK pick other keys."""
+    env = {
+        k: v
+        for k, v in base.items()
+        if k
+        not in {
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_SECURITY_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+        }
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID=creds.access_key_id,
+        AWS_SECRET_ACCESS_KEY=creds.secret_access_key,
+        AWS_SESSION_TOKEN=creds.session_token,
+        AWS_CREDENTIAL_EXPIRATION=creds.expiration_iso,
+    )
+    if region and "AWS_REGION" not in env:
+        env["AWS_REGION"] = region
+        env.setdefault("AWS_DEFAULT_REGION", region)
+    return env
+
+
+def run_exec(argv: Sequence[str]) -> int:
+    """`mfa-session exec PROFILE [options] -- COMMAND ...`: run COMMAND with the session.
+
+    The command replaces this process (exec), so its exit status, signals and terminal are its
+    own, as with aws-vault exec.
+    """
+    argv = list(argv)
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        raise UsageError("exec needs a command after --", "mfa-session exec PROFILE -- aws s3 ls")
+    split = argv.index("--")
+    parser = build_parser()
+    parser.prog = "mfa-session exec"
+    parser.add_argument("exec_profile", metavar="PROFILE", help="the profile whose session to use")
+    args = parser.parse_args(argv[:split])
+    if args.format or args.write_profile:
+        raise UsageError(
+            "exec runs a command; it neither prints nor writes credentials",
+            "drop --format / --write-profile",
+        )
+    args.profile = args.exec_profile
+    command = argv[split + 1 :]
+    settings = read_profile(args.profile)
+    duration = parse_duration(args.duration) if args.duration else None
+    creds = session_for(request_of(args), args.profile, settings, duration)
+    env = exec_environment(creds, args.region or settings.region, dict(os.environ))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execvpe(command[0], command, env)
+    except FileNotFoundError:
+        print(f"mfa-session: {command[0]}: command not found", file=sys.stderr)
+        return 127
+    except PermissionError:
+        print(f"mfa-session: {command[0]}: permission denied", file=sys.stderr)
+        return 126
+    return 0  # not reached: exec replaced the process
 
 
 def run_setup(argv: Sequence[str]) -> int:

@@ -1,0 +1,156 @@
+"""mfa-session for role profiles: one code for every role on a source, exec, FIDO keys skipped."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.integration.conftest import SERIAL
+from tests.support.cli import hit_imports, mfa_session
+from tests.support.realism import AWS_LIKE
+
+pytestmark = AWS_LIKE
+
+ACCOUNT = "123456789012"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        }
+    ],
+}
+
+
+@pytest.fixture
+def roles_env(profile_env, demo, moto_server):
+    """dev holds the keys; admin and audit are roles on it; chained assumes audit from admin."""
+    # Made long ago, as in a real account: straight on moto, not through the realism layer
+    # (which would rightly keep a brand-new role unusable for a few seconds).
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+    )
+    for name in ("admin", "audit"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    config = Path(profile_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + f"\n[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\nsource_profile = dev\n"
+        f"\n[profile audit]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/audit\nsource_profile = dev\n"
+        "external_id = audit-2026\nrole_session_name = helpdesk\nduration_seconds = 1800\n"
+        f"\n[profile chained]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/audit\nsource_profile = admin\n"
+        "duration_seconds = 7200\n"
+    )
+    return profile_env
+
+
+def whoami(creds: dict, endpoint: str) -> str:
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    return sts.get_caller_identity()["Arn"]
+
+
+def hours_left(creds: dict) -> float:
+    expiry = datetime.fromisoformat(creds["Expiration"].replace("Z", "+00:00"))
+    return (expiry - datetime.now(UTC)).total_seconds() / 3600
+
+
+def test_two_roles_on_one_source_ask_one_code(roles_env, demo, mfa_code):
+    first = mfa_session(
+        "--profile", "admin", "--code", mfa_code(), "--format", "json", env=roles_env
+    )
+    assert first.returncode == 0, first.stderr
+    admin = json.loads(first.stdout)
+    assert ":assumed-role/admin/mfa-session-admin" in whoami(admin, demo.endpoint_url)
+    # No code, no terminal: the source's MFA session is reused to assume the second role.
+    second = mfa_session("--profile", "audit", "--format", "json", env=roles_env)
+    assert second.returncode == 0, second.stderr
+    audit = json.loads(second.stdout)
+    assert ":assumed-role/audit/helpdesk" in whoami(audit, demo.endpoint_url)
+    assert audit["AccessKeyId"] != admin["AccessKeyId"]
+    assert 0.4 < hours_left(audit) <= 0.5  # duration_seconds = 1800
+    # Each role's session is cached on its own: asking again gives the same one.
+    again = mfa_session("--profile", "admin", "--format", "json", env=roles_env)
+    assert json.loads(again.stdout)["AccessKeyId"] == admin["AccessKeyId"]
+    # And the plain source session is the one the roles used: no code for it either.
+    dev = mfa_session("--profile", "dev", "--format", "json", env=roles_env)
+    assert dev.returncode == 0, dev.stderr
+
+
+def test_a_chained_role_is_capped_at_one_hour_and_says_why(roles_env, mfa_code):
+    out = mfa_session(
+        "--profile", "chained", "--code", mfa_code(), "--format", "json", env=roles_env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "role chaining" in out.stderr and "1 h" in out.stderr
+    assert 0.9 < hours_left(json.loads(out.stdout)) <= 1.0
+
+
+def test_a_role_profile_without_source_is_refused(roles_env):
+    config = Path(roles_env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + "\n[profile lost]\nrole_arn = arn:aws:iam::1:role/x\n")
+    out = mfa_session("--profile", "lost", "--format", "json", env=roles_env)
+    assert out.returncode == 2 and "no source_profile" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_exec_runs_the_command_with_the_session_and_passes_its_status(roles_env, demo, mfa_code):
+    script = (
+        "import os, sys; import boto3;"
+        "print(boto3.client('sts', endpoint_url=os.environ['AWS_ENDPOINT_URL'], region_name='us-east-1')"
+        ".get_caller_identity()['Arn']);"
+        "print('profile' if 'AWS_PROFILE' in os.environ else 'no-profile'); sys.exit(7)"
+    )
+    env = {**roles_env, "AWS_PROFILE": "dev"}
+    out = mfa_session(
+        "exec", "admin", "--code", mfa_code(), "--", sys.executable, "-c", script, env=env
+    )
+    assert out.returncode == 7, out.stderr
+    arn, profile = out.stdout.split()
+    assert ":assumed-role/admin/" in arn and profile == "no-profile"
+
+
+def test_exec_without_a_command_is_a_usage_error(roles_env):
+    out = mfa_session("exec", "admin", env=roles_env)
+    assert out.returncode == 2 and "needs a command after --" in out.stderr
+
+
+def test_fido_keys_are_skipped_with_the_reason(profile_env, monkeypatch, capsys, mfa_code):
+    from wizard.cli import session as cli
+
+    config = Path(profile_env["AWS_CONFIG_FILE"])
+    config.write_text("[profile dev]\nregion = us-east-1\n")
+    for name, value in profile_env.items():
+        monkeypatch.setenv(name, value)
+    fido = f"arn:aws:iam::{ACCOUNT}:u2f/user/admin/yubikey-ABCDEFGH"
+    monkeypatch.setattr(
+        "wizard.session_credentials.find_mfa_serials", lambda services: [fido, SERIAL]
+    )
+    assert cli.run(["--profile", "dev", "--code", mfa_code(), "--format", "json"]) == 0
+    err = capsys.readouterr().err
+    assert f"Skipping {fido}: a FIDO security key cannot" in err
+    assert f"Using MFA device {SERIAL}" in err
+
+
+def test_a_role_profile_cache_hit_imports_no_sdk(roles_env, mfa_code):
+    assert mfa_session("--profile", "admin", "--code", mfa_code(), env=roles_env).returncode == 0
+    status, heavy, stdout = hit_imports("admin", roles_env)
+    assert (status, heavy) == (0, []) and json.loads(stdout)["Version"] == 1

@@ -1,0 +1,75 @@
+"""A code is used once: the step memory and the wait for a fresh code."""
+
+from __future__ import annotations
+
+from wizard.session import codes
+from wizard.session.roles import role_duration, session_name
+from wizard.session_credentials import ProfileSettings
+
+SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_fresh_device_needs_no_wait():
+    clock = Clock(1_000_000.0)
+    shown: list[int] = []
+    assert codes.wait_for_fresh_code(SERIAL, shown.append, clock.sleep, lambda: clock.now) == 0
+    assert shown == []
+
+
+def test_the_code_just_used_is_waited_out_with_a_countdown():
+    clock = Clock(30 * 40_000 + 12.0)  # 12 s into a step
+    codes.remember_used(SERIAL, when=clock.now)
+    shown: list[int] = []
+    waited = codes.wait_for_fresh_code(SERIAL, shown.append, clock.sleep, lambda: clock.now)
+    assert 17.9 <= waited <= 18.1  # to the next step, not a second more
+    assert shown[0] == 18 and shown[-1] == 0 and shown == sorted(shown, reverse=True)
+    assert int(clock.now) % 30 == 0
+
+
+def test_the_memory_is_per_device_and_holds_no_code(tmp_path):
+    codes.remember_used(SERIAL, when=30 * 50_000 + 1.0)
+    other = "arn:aws:iam::123456789012:mfa/bob"
+    assert codes.seconds_until_fresh(other, now=30 * 50_000 + 2.0) == 0
+    assert codes.seconds_until_fresh(SERIAL, now=30 * 50_000 + 2.0) == 28
+    text = codes._path().read_text()
+    assert "alice" not in text and SERIAL not in text
+    assert oct(codes._path().stat().st_mode & 0o777) == "0o600"
+
+
+def settings(**kw) -> ProfileSettings:
+    base = dict(
+        name="p",
+        mfa_serial=None,
+        duration_seconds=None,
+        region=None,
+        source_profile="s",
+        cache_backend=None,
+        role_arn="arn:aws:iam::1:role/r",
+    )
+    base.update(kw)
+    return ProfileSettings(**base)
+
+
+def test_role_durations_follow_the_chaining_cap():
+    assert role_duration(settings(), chained=False, asked=None) == (3600, "")
+    assert role_duration(settings(duration_seconds=14_400), chained=False, asked=None) == (
+        14_400,
+        "",
+    )
+    capped, note = role_duration(settings(duration_seconds=14_400), chained=True, asked=None)
+    assert capped == 3600 and "role chaining" in note and "not 4 h" in note
+    assert role_duration(settings(), chained=True, asked=1800) == (1800, "")
+
+
+def test_session_names_are_what_sts_accepts():
+    assert session_name(settings(name="admin team/prod")) == "mfa-session-admin-team-prod"
+    assert session_name(settings(role_session_name="helpdesk")) == "helpdesk"
+    assert len(session_name(settings(name="x" * 100))) == 64

@@ -1,0 +1,90 @@
+"""A TOTP code is used once: remember each device's last used time step, never the code.
+
+AWS refuses a code that was already used (for about 90 s). A person who runs mfa-session twice
+within one 30-second step would type the same code twice and be refused. So after each accepted
+code we write down its time step (per device, a hash of the serial, in the cache directory), and
+before asking the next time we wait for the step to change, with a visible countdown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+STEP = 30  # seconds per TOTP code (RFC 6238 default; every AWS virtual device uses it)
+
+
+def _path() -> Path:
+    from wizard.session_cache import cache_dir
+
+    # Beside the sessions, not among them: it holds no credential, only time steps.
+    return cache_dir().parent / "used-steps"
+
+
+def _device(serial: str) -> str:
+    return hashlib.sha256(serial.encode()).hexdigest()[:16]
+
+
+def _read(path: Path) -> dict[str, int]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
+
+
+def last_used_step(serial: str) -> int | None:
+    """The time step of the last code accepted for `serial`, if remembered."""
+    return _read(_path()).get(_device(serial))
+
+
+def remember_used(serial: str, when: float | None = None) -> None:
+    """Write down that the code of this moment's step was used for `serial` (0600, atomic)."""
+    from wizard.files import write_text_atomic
+
+    path = _path()
+    steps = _read(path)
+    step = int((time.time() if when is None else when) // STEP)
+    steps[_device(serial)] = step
+    # Keep the file small: only steps of the last hour matter.
+    oldest = step - 120
+    steps = {k: v for k, v in steps.items() if v >= oldest}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_text_atomic(path, json.dumps(steps), mode=0o600)
+
+
+def seconds_until_fresh(serial: str, now: float | None = None) -> float:
+    """0 when the code on the device now has not been used; else the seconds to the next one."""
+    moment = time.time() if now is None else now
+    used = last_used_step(serial)
+    if used is None or moment // STEP > used:
+        return 0.0
+    return (used + 1) * STEP - moment
+
+
+def wait_for_fresh_code(
+    serial: str,
+    countdown: Callable[[int], None],
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> float:
+    """Wait until the device shows a code not used yet; `countdown(seconds_left)` each second.
+
+    Returns the seconds waited (0 when the current code is fresh).
+    """
+    left = seconds_until_fresh(serial, clock())
+    waited = 0.0
+    while left > 0:
+        countdown(int(left + 0.999))
+        pause = min(1.0, left)
+        sleep(pause)
+        waited += pause
+        left = seconds_until_fresh(serial, clock())
+    if waited:
+        countdown(0)
+    return waited

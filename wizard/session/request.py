@@ -1,0 +1,254 @@
+"""What `mfa-session` and the TUI's Session step both do: the credentials a profile stands for.
+
+A plain profile (long-term keys): its MFA session from GetSessionToken, cached. A role profile:
+the MFA session of its source (one code, shared by every role on that source), then AssumeRole
+with it, each role's session cached on its own. The cache is checked before boto3 is imported;
+only a miss pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from wizard.errors import UsageError
+from wizard.session_cache import (
+    cache_dir,
+    cache_key,
+    identity_hash,
+    make_cache,
+    miss_lock,
+    source_key_id,
+)
+from wizard.session_credentials import (
+    DEFAULT_DURATION,
+    ROOT_MAX_DURATION,
+    ProfileSettings,
+    SessionCredentials,
+    check_duration,
+    is_root_serial,
+)
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+class SessionRequest:
+    """Everything one request needs besides the profile's own settings.
+
+    `ask_code(serial)` returns the code (a prompt, a command, a typed field); `say` hears the
+    one-line notes (device found, role chaining, retries); `countdown(seconds)` hears the wait
+    for an unused code (None: do not wait, the code was given); `save_serial(profile, serial)`
+    says whether to store a discovered device as the profile's mfa_serial.
+    A plain class, not a dataclass: it is built on the cache-hit path, where start-up counts.
+    """
+
+    def __init__(
+        self,
+        profile_given: bool,
+        ask_code: Callable[[str], str],
+        *,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        serial: str | None = None,
+        cache: str | None = None,
+        refresh: bool = False,
+        no_cache: bool = False,
+        say: Callable[[str], None] = _quiet,
+        countdown: Callable[[int], None] | None = None,
+        save_serial: Callable[[str, str], bool] | None = None,
+    ) -> None:
+        self.profile_given = profile_given
+        self.ask_code = ask_code
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.serial = serial
+        self.cache = cache
+        self.refresh = refresh
+        self.no_cache = no_cache
+        self.say = say
+        self.countdown = countdown
+        self.save_serial = save_serial
+
+
+def session_for(
+    req: SessionRequest, profile: str, settings: ProfileSettings, duration: int | None
+) -> SessionCredentials:
+    """The credentials `profile` stands for: its MFA session, or its role's session."""
+    if settings.role_arn:
+        return role_session(req, profile, settings, duration)
+    serial = req.serial or settings.mfa_serial
+    return base_session(req, profile, settings, serial, duration or settings.duration_seconds)
+
+
+def cached_or(
+    req: SessionRequest,
+    profile: str,
+    settings: ProfileSettings,
+    owner: str,
+    duration: int | None,
+    miss: Callable[[], SessionCredentials],
+) -> SessionCredentials:
+    """The cached session of `profile` for `owner`, else `miss()` (run once under a lock)."""
+    backend = "none" if req.no_cache else (req.cache or settings.cache_backend or "file")
+    cache = make_cache(backend)
+    key = cache_key(profile, owner)
+    if not req.refresh and owner:
+        cached = cache.load(key)
+        if cached is not None and cached.serves(owner, duration):
+            return cached
+    if not owner or backend == "none":
+        # No way to tell whose session it would be (or no cache at all): neither served from
+        # nor written to the cache, and no lock file either.
+        return miss()
+    with miss_lock(cache_dir(), key):
+        if not req.refresh:
+            cached = cache.load(key)  # filled by a process that held the lock before us?
+            if cached is not None and cached.serves(owner, duration):
+                return cached
+        creds = miss()
+        creds.owner = owner
+        cache.save(key, creds)
+    return creds
+
+
+def base_owner(
+    req: SessionRequest, profile: str, settings: ProfileSettings, serial: str | None
+) -> str:
+    """Whose MFA session it is: a hash of the long-term key id, the device, endpoint, region."""
+    endpoint = req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    creds_profile = settings.source_profile or profile
+    # The same rule fetch() gives boto3: a named profile (or any but "default") wins over the
+    # environment's keys, so the key hashed here is the key that will ask for the session.
+    explicit = bool(req.profile_given or settings.source_profile or os.environ.get("AWS_PROFILE"))
+    explicit = explicit or creds_profile != "default"
+    return identity_hash(
+        source_key_id(creds_profile, explicit), serial, endpoint, req.region or settings.region
+    )
+
+
+def base_session(
+    req: SessionRequest,
+    profile: str,
+    settings: ProfileSettings,
+    serial: str | None,
+    duration: int | None,
+) -> SessionCredentials:
+    """The MFA session (GetSessionToken) of the profile holding long-term keys, cached."""
+    owner = base_owner(req, profile, settings, serial)
+    return cached_or(
+        req,
+        profile,
+        settings,
+        owner,
+        duration,
+        lambda: fetch(req, profile, settings, serial, duration),
+    )
+
+
+def role_session(
+    req: SessionRequest, profile: str, settings: ProfileSettings, duration: int | None
+) -> SessionCredentials:
+    """A role profile: the source's MFA session (one code, shared), then AssumeRole with it."""
+    from wizard.session.roles import chain_serial, role_chain, role_duration, role_owner
+
+    roles, base = role_chain(profile)
+    serial = req.serial or chain_serial(roles, base)
+    # The innermost role is assumed with the base user's MFA session (not chained); every
+    # role after it with the previous role's session (chained: AWS caps those at 1 h).
+    source = base_session(req, base.name, base, serial, base.duration_seconds)
+    endpoint = req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    for depth, role in enumerate(reversed(roles)):
+        outermost = depth == len(roles) - 1
+        asked, note = role_duration(role, chained=depth > 0, asked=duration if outermost else None)
+        if note:
+            req.say(f"{note}.")
+        owner = role_owner(source.owner, role)
+        source = cached_or(
+            req,
+            role.name,
+            role,
+            owner,
+            asked,
+            lambda role=role, source=source, asked=asked: assume(
+                role, source, asked, endpoint, req
+            ),
+        )
+    return source
+
+
+def assume(
+    role: ProfileSettings,
+    source: SessionCredentials,
+    duration: int,
+    endpoint: str | None,
+    req: SessionRequest,
+) -> SessionCredentials:
+    """AssumeRole for `role`, signed with `source`."""
+    from wizard.session.roles import assume_role
+
+    return assume_role(source, role, duration, req.region or role.region, endpoint)
+
+
+def fetch(
+    req: SessionRequest,
+    profile: str,
+    settings: ProfileSettings,
+    serial: str | None,
+    duration: int | None,
+) -> SessionCredentials:
+    """The miss path: boto3, the device, the code, GetSessionToken."""
+    from wizard.aws import make_services
+    from wizard.session_credentials import (
+        ensure_long_term,
+        find_mfa_serials,
+        is_fido,
+        obtain,
+        save_mfa_serial,
+    )
+
+    # Credentials come from source_profile when the profile names one (AWS CLI semantics).
+    creds_profile = settings.source_profile or profile
+    explicit = req.profile_given or settings.source_profile or os.environ.get("AWS_PROFILE")
+    explicit = explicit or creds_profile != "default"
+    services = make_services(
+        creds_profile if explicit else None,
+        req.region or settings.region,
+        req.endpoint_url,
+    )
+    ensure_long_term(services.session, creds_profile)
+    if not serial:
+        found = find_mfa_serials(services)
+        for key in (s for s in found if is_fido(s)):
+            req.say(
+                f"Skipping {key}: a FIDO security key cannot give GetSessionToken a code "
+                "(only virtual or hardware TOTP devices can)."
+            )
+        found = [s for s in found if not is_fido(s)]
+        if not found:
+            raise UsageError(
+                "this identity has no MFA device that gives codes",
+                "enrol a virtual MFA device (`mfa-wizard enroll USER`), then run mfa-session again",
+            )
+        serial = found[0]
+        req.say(f"Using MFA device {serial}.")
+        if req.save_serial and req.save_serial(profile, serial):
+            save_mfa_serial(profile, serial)
+            req.say(f"Saved mfa_serial to profile {profile}.")
+    root = is_root_serial(serial)
+    # AWS's default is 12 h for IAM users; the root user is capped at 1 h.
+    duration = duration or (ROOT_MAX_DURATION if root else DEFAULT_DURATION)
+    check_duration(duration, root=root)
+    creds = obtain(
+        services.sts,
+        serial,
+        duration,
+        req.ask_code,
+        on_retry=req.say,
+        # A code given up front is what it is; asking (terminal or command) waits for an
+        # unused one.
+        countdown=req.countdown,
+    )
+    creds.duration = duration  # what was asked: a later request for another duration is a miss
+    return creds

@@ -1,0 +1,165 @@
+"""Role profiles, the way the AWS CLI reads them: role_arn + source_profile (+ mfa_serial,
+external_id, role_session_name, duration_seconds, region), source_profile chains included.
+
+The source profile's MFA session (GetSessionToken, one code) signs every AssumeRole: it already
+carries MFA, so no role asks for a second code, and two roles on one source share one code. That is
+not role chaining, so the role's own maximum session duration applies. A role whose source is
+itself a role profile *is* chained: AWS caps it at one hour, and we say so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from wizard.errors import UsageError
+from wizard.session_credentials import ProfileSettings, SessionCredentials, read_profile
+
+CHAINED_MAX_DURATION = 3_600  # AWS's cap for a role assumed with another role's session
+DEFAULT_ROLE_DURATION = 3_600  # the AWS CLI's default for role profiles
+MAX_CHAIN = 8
+
+
+def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
+    """(the role profiles from `profile` inwards, the profile holding the long-term keys)."""
+    roles: list[ProfileSettings] = []
+    current = read_profile(profile)
+    seen = {profile}
+    while current.role_arn:
+        roles.append(current)
+        source = current.source_profile
+        if not source:
+            raise UsageError(
+                f"profile {current.name} has role_arn but no source_profile",
+                "add `source_profile = NAME` (the profile with the long-term keys); "
+                "credential_source is not supported by mfa-session",
+            )
+        if source in seen or len(roles) > MAX_CHAIN:
+            raise UsageError(
+                f"profile {profile}'s source_profile chain loops back to {source}",
+                "point the last role profile's source_profile at a profile with access keys",
+            )
+        seen.add(source)
+        current = read_profile(source)
+    return roles, current
+
+
+def chain_serial(roles: list[ProfileSettings], base: ProfileSettings) -> str | None:
+    """mfa_serial on the profile used, else on any profile of its chain (AWS CLI semantics)."""
+    for settings in [*roles, base]:
+        if settings.mfa_serial:
+            return settings.mfa_serial
+    return None
+
+
+def role_duration(settings: ProfileSettings, chained: bool, asked: int | None) -> tuple[int, str]:
+    """The DurationSeconds to ask for, and a one-line note when AWS's chaining cap lowered it."""
+    wanted = asked or settings.duration_seconds or DEFAULT_ROLE_DURATION
+    if chained and wanted > CHAINED_MAX_DURATION:
+        return CHAINED_MAX_DURATION, (
+            f"{settings.name} assumes its role with another role's session (role chaining): "
+            f"AWS caps that at 1 h, so the session lasts 1 h, not {wanted // 3600} h"
+        )
+    return wanted, ""
+
+
+def role_owner(source_owner: str, settings: ProfileSettings) -> str:
+    """Whose role session this is: the source session's owner plus the role and its options."""
+    if not source_owner:
+        return ""
+    text = "|".join(
+        [source_owner, settings.role_arn or "", settings.external_id or "", session_name(settings)]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def session_name(settings: ProfileSettings) -> str:
+    """role_session_name, else mfa-session-PROFILE (CloudTrail shows it: say who and how)."""
+    if settings.role_session_name:
+        return settings.role_session_name
+    safe = "".join(c if c.isalnum() or c in "=,.@-_" else "-" for c in settings.name)
+    return f"mfa-session-{safe}"[:64]
+
+
+def assume_role(
+    source: SessionCredentials,
+    settings: ProfileSettings,
+    duration: int,
+    region: str | None,
+    endpoint_url: str | None,
+) -> SessionCredentials:
+    """AssumeRole signed with `source` (an MFA session): no code needed, the session has MFA."""
+    from wizard.aws import FALLBACK_REGION, botocore_config, new_boto3_session
+    from wizard.errors import aws_errors, error_code
+
+    session = new_boto3_session(
+        aws_access_key_id=source.access_key_id,
+        aws_secret_access_key=source.secret_access_key,
+        aws_session_token=source.session_token,
+    )
+    kwargs: dict[str, Any] = {"region_name": region or FALLBACK_REGION, "config": botocore_config()}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    sts = session.client("sts", **kwargs)
+    request: dict[str, Any] = {
+        "RoleArn": settings.role_arn,
+        "RoleSessionName": session_name(settings),
+        "DurationSeconds": duration,
+    }
+    if settings.external_id:
+        request["ExternalId"] = settings.external_id
+    try:
+        answer = sts.assume_role(**request)
+    except Exception as exc:
+        code = error_code(exc)
+        message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", ""))
+        if code == "AccessDenied":
+            raise UsageError(
+                f"AWS refused to let this MFA session assume {settings.role_arn}",
+                "the role's trust policy must allow your user (with aws:MultiFactorAuthPresent), "
+                "and external_id must match what it expects",
+                code=code,
+            ) from None
+        if code == "ValidationException" and "DurationSeconds" in message:
+            raise UsageError(
+                f"{settings.role_arn} does not allow sessions of {duration // 60} min",
+                "lower duration_seconds in the profile (or --duration), or raise the role's "
+                "maximum session duration",
+                code=code,
+            ) from None
+        with aws_errors("AssumeRole"):
+            raise
+    c = answer["Credentials"]
+    from wizard.session_credentials import parse_expiration
+
+    return SessionCredentials(
+        access_key_id=c["AccessKeyId"],
+        secret_access_key=c["SecretAccessKey"],
+        session_token=c["SessionToken"],
+        expiration=parse_expiration(c["Expiration"]),
+        duration=duration,
+    )
+
+
+def list_profiles() -> list[tuple[str, str | None]]:
+    """The config file's profiles, each with its role_arn (None for a profile with keys)."""
+    import configparser
+
+    from wizard.session_credentials import config_path
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(config_path(), encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return []
+    found = []
+    for section in parser.sections():
+        name = section.removeprefix("profile ").strip() if section != "default" else "default"
+        if section.startswith("profile ") or section == "default":
+            found.append((name, parser.get(section, "role_arn", fallback=None) or None))
+    return found
+
+
+def keys_profile(profile: str) -> str:
+    """The profile whose long-term keys sign for `profile` (itself, or its chain's base)."""
+    return role_chain(profile)[1].name
