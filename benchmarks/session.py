@@ -76,17 +76,39 @@ def main() -> None:
         timed(hit_cmd, env, 2)  # warm the OS file cache
         baseline = timed([sys.executable, "-c", "pass"], env, args.runs)
         hits = timed(hit_cmd, env, args.runs)
+        # The same hit without pip's console-script wrapper (which imports `re` on its own).
+        bare_cmd = [
+            sys.executable,
+            "-c",
+            "from wizard.cli.fast import main; main()",
+            "--profile",
+            "dev",
+            "--format",
+            "credential-process",
+        ]
+        bare = timed(bare_cmd, env, args.runs)
+        probe = (
+            "import sys; before = set(sys.modules)\n"
+            "from wizard.cli.fast import cached_output\n"
+            "hit = cached_output(['--profile', 'dev', '--format', 'credential-process'])\n"
+            "print('hit' if hit else 'MISS', ' '.join(sorted(set(sys.modules) - before)))\n"
+        )
+        imported = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True
+        ).stdout.strip()
         miss = timed(
             [*session_cmd, "--profile", "dev", "--code", "123456", "--refresh", "--format", "json"],
             env,
             max(3, args.runs // 5),
         )
-        b, h, m = (statistics.median(x) * 1000 for x in (baseline, hits, miss))
+        b, h, m, n = (statistics.median(x) * 1000 for x in (baseline, hits, miss, bare))
         print(f"runs: {args.runs} (median of each)")
         print(f"python -c pass:                        {b:7.1f} ms")
         print(f"mfa-session cache hit (cred-process):  {h:7.1f} ms")
         print(f"mfa-session cache miss (GetSessionToken over HTTP): {m:7.1f} ms")
         print(f"ratio hit / python -c pass:            {h / b:7.2f}x")
+        print(f"hit without the console-script wrapper: {n:7.1f} ms ({n / b:.2f}x)")
+        print(f"hit path imports: {imported}")
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)

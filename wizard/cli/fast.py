@@ -1,0 +1,246 @@
+"""mfa-session's entry point: a cache hit answered with the bare standard library.
+
+botocore starts a `credential_process` for every new client and the shell runs `mfa-session` every
+morning, so a hit must cost little more than starting Python. This module imports only `os`, `sys`,
+`time` and a SHA-256 implementation (not even `json` or `re`: it reads the cache file it wrote,
+whose form it knows), reads the config files with a small line parser, and serves a
+cached session only when every rule of the full command line holds (same identity hash, same
+duration, more than 15 minutes left, a private file). Anything else (another option, a role
+profile, the keyring, an unusual platform, a damaged file, a miss) goes to the full command line
+(`wizard.cli.session`), which decides again from scratch: this path can only say "hit" or "not
+sure", never serve what the full path would not.
+
+The rules are mirrored from `wizard.session_cache` (identity_hash, cache_key, source_key_id,
+cache_dir) and `wizard.session_credentials` (read_profile, render); a test compares them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+APP = "mfa-wizard"  # wizard.APP_NAME
+MARGIN = 15 * 60  # wizard.session_credentials.REFRESH_MARGIN_SECONDS
+FAST_FORMATS = {"credential-process", "credential_process", "env", None}
+_SHELL_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+_KEY_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _sha256_hex(text: str) -> str:
+    try:  # the built-in implementation: no OpenSSL to load (Python 3.12+ / 3.11)
+        from _sha2 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
+        except ImportError:
+            from hashlib import sha256
+    return sha256(text.encode()).hexdigest()
+
+
+def read_ini(path: str) -> dict[str, dict[str, str]] | None:
+    """The sections of an AWS config/credentials file; None when unreadable or unusual.
+
+    Only the plain form is understood (`[section]`, `key = value`, whole-line `#`/`;` comments);
+    an indented (nested) value, a `:` separator, a repeated section or anything odd gives None,
+    and the caller falls back to the full parser.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError):
+        return None
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if raw[0] in " \t":
+            return None  # a continuation or nested value: not ours to guess
+        if line[0] == "[":
+            end = line.find("]")
+            if end < 0:
+                return None
+            name = line[1:end].strip()
+            if name in sections:
+                return None  # configparser refuses a repeated section: so do we
+            current = sections[name] = {}
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or current is None or ":" in key:
+            return None
+        name = key.strip().lower()
+        if name in current:
+            return None  # a repeated key: configparser refuses it too
+        # No inline comments: configparser (as mfa-session and botocore use it) keeps them.
+        current[name] = value.strip()
+    return sections
+
+
+def _section(profile: str) -> str:
+    return "default" if profile == "default" else f"profile {profile}"
+
+
+def cache_root() -> str | None:
+    """platformdirs.user_cache_dir(APP) on Linux and macOS; None elsewhere (full path)."""
+    if sys.platform == "darwin":
+        return os.path.expanduser(f"~/Library/Caches/{APP}")
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
+        return os.path.join(base, APP)
+    return None
+
+
+def hit_key(profile_arg: str | None) -> tuple[str, str, int | None] | None:
+    """(cache file key, owner hash, duration asked) for a plain profile, or None (not sure)."""
+    env = os.environ
+    profile = profile_arg or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
+    config_file = os.path.expanduser(env.get("AWS_CONFIG_FILE") or "~/.aws/config")
+    creds_file = os.path.expanduser(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
+    config = read_ini(config_file)
+    if config is None:
+        return None
+    values = dict(config.get(_section(profile), {}))
+    if values.get("role_arn") or values.get("mfa_session_cache", "file") != "file":
+        return None  # role profiles and the keyring take the full path
+    source = values.get("source_profile") or None
+    if source and not values.get("mfa_serial"):
+        values["mfa_serial"] = config.get(_section(source), {}).get("mfa_serial", "")
+    duration_text = values.get("duration_seconds", "")
+    duration = int(duration_text) if duration_text.isdigit() else None
+    creds_profile = source or profile
+    explicit = bool(profile_arg or source or env.get("AWS_PROFILE")) or creds_profile != "default"
+    key_id = None
+    if not explicit and env.get("AWS_ACCESS_KEY_ID"):
+        key_id = env["AWS_ACCESS_KEY_ID"]
+    else:
+        credentials = read_ini(creds_file)
+        if credentials is None:
+            return None
+        for sections, name in ((credentials, creds_profile), (config, _section(creds_profile))):
+            if "aws_access_key_id" in sections.get(name, {}):
+                key_id = sections[name]["aws_access_key_id"].strip() or None
+                break
+    if not key_id:
+        return None
+    raw = "\0".join(
+        (
+            key_id,
+            values.get("mfa_serial") or "",
+            env.get("AWS_ENDPOINT_URL") or "",
+            values.get("region") or "",
+        )
+    )
+    owner = _sha256_hex(raw)[:32]
+    safe = "".join(c if c in _KEY_SAFE else "_" for c in profile)[:40]
+    return f"{safe}-{owner[:16]}", owner, duration
+
+
+def _epoch(stamp: str) -> float | None:
+    """'2026-11-27T16:43:26Z' -> seconds since the epoch (UTC), without datetime."""
+    try:
+        date, clock = stamp.rstrip("Z").split("T")
+        year, month, day = (int(p) for p in date.split("-"))
+        hour, minute, second = (int(float(p)) for p in clock.split(":"))
+    except ValueError:
+        return None
+    # Days from civil (Howard Hinnant's algorithm).
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days * 86400 + hour * 3600 + minute * 60 + second
+
+
+def _quote(value: str) -> str:
+    """shlex.quote without importing shlex (and re)."""
+    if value and all(c in _SHELL_SAFE for c in value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def read_flat_json(text: str) -> dict[str, str] | None:
+    """The cache file as written by json.dumps of a flat dict of plain ASCII strings; None for
+    anything else (an escape, a nested value, another spacing): then json itself decides."""
+    text = text.strip()
+    if not (text.startswith('{"') and text.endswith('"}')) or "\\" in text:
+        return None
+    data: dict[str, str] = {}
+    for pair in text[2:-2].split('", "'):
+        key, sep, value = pair.partition('": "')
+        if not sep or '"' in key or '"' in value:
+            return None
+        data[key] = value
+    return data
+
+
+def flat_json(data: dict[str, object]) -> str:
+    """json.dumps(data) for a flat dict of plain ASCII strings and ints (what we print)."""
+    parts = [f'"{k}": {v}' if isinstance(v, int) else f'"{k}": "{v}"' for k, v in data.items()]
+    return "{" + ", ".join(parts) + "}"
+
+
+def cached_output(argv: list[str]) -> str | None:
+    """What mfa-session would print for `argv` on a cache hit, or None (take the full path)."""
+    profile = None
+    fmt = None
+    rest = list(argv)
+    while rest:
+        flag = rest.pop(0)
+        if flag in ("--profile", "--format") and rest:
+            value = rest.pop(0)
+        elif flag.startswith(("--profile=", "--format=")):
+            flag, _, value = flag.partition("=")
+        else:
+            return None
+        if flag == "--profile":
+            profile = value
+        else:
+            fmt = value
+    if fmt not in FAST_FORMATS:
+        return None
+    root = cache_root()
+    found = hit_key(profile) if root else None
+    if root is None or found is None:
+        return None
+    key, owner, duration = found
+    path = os.path.join(root, "sessions", f"{key}.json")
+    try:
+        if os.stat(path).st_mode & 0o077:
+            return None  # the full path removes a file others could read
+        with open(path, encoding="utf-8") as handle:
+            data = read_flat_json(handle.read())
+        if data is None or data.get("Owner") != owner:
+            return None
+        if duration and str(data.get("Duration")) != str(duration):
+            return None
+        expires = _epoch(str(data["Expiration"]))
+        import time
+
+        if expires is None or expires - time.time() <= MARGIN:
+            return None
+        fields = [data[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if fmt in ("credential-process", "credential_process"):
+        return flat_json({"Version": 1, **data}) + "\n"
+    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    lines = [f"export {n}={_quote(str(v))}\n" for n, v in zip(names, fields, strict=True)]
+    return "".join(lines) + f"export AWS_CREDENTIAL_EXPIRATION={_quote(str(data['Expiration']))}\n"
+
+
+def main() -> None:
+    """The `mfa-session` console script: a hit here, everything else on the full path."""
+    argv = sys.argv[1:]
+    if argv[:1] not in (["setup"], ["exec"]):
+        output = cached_output(argv)
+        if output is not None:
+            sys.stdout.write(output)
+            sys.stdout.flush()
+            return
+    from wizard.cli.session import main as full
+
+    full()
