@@ -15,11 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
-from screens.widgets.qr import QRCode
+from screens.enroll_stages import DoneStage, IntroStage, PickStage, QrStage, UserResult
 from wizard.enrollment import (
     Enrollment,
     WrongCodesError,
@@ -34,15 +34,6 @@ from wizard.enrollment import (
 from wizard.errors import UsageError, WizardError
 from wizard.models import MfaDevice
 from wizard.qr import qr_size_needed
-
-
-@dataclass
-class UserResult:
-    """What happened to one user in this walk."""
-
-    user: str
-    outcome: str
-    serial: str = ""
 
 
 class ResyncDialog(ModalScreen[tuple[str, str] | None]):
@@ -160,63 +151,12 @@ class EnrollmentScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with ContentSwitcher(initial="enroll-pick", id="enroll-switcher"):
-            with Vertical(id="enroll-pick"):
-                yield Static(
-                    "No users were selected in the Audit (space selects them there).\n"
-                    "Or Tab to the field, type a user name and Enter:",
-                    id="pick-help",
-                )
-                yield Input(placeholder="IAM user name", id="pick-user")
-                yield Static("", id="pick-verdict")
-            with Vertical(id="enroll-intro"):
-                yield Static("", id="intro-progress")
-                yield Static("", id="intro-devices")
-                with Horizontal(id="intro-name-row"):
-                    yield Label("Device name ")
-                    yield Input(id="device-name", compact=True)
-                yield Static("", id="device-name-verdict")
-                yield Select([], prompt="device", id="existing-device", compact=True)
-                with Horizontal(id="intro-buttons"):
-                    yield Button(
-                        "Create and show QR", variant="primary", id="enroll-start", compact=True
-                    )
-                    yield Button("Skip", id="enroll-skip", compact=True)
-                    yield Button("Back", id="enroll-back", compact=True)
-                    yield Button("Replace", id="enroll-replace", variant="warning", compact=True)
-                    yield Button("Resync", id="enroll-resync", compact=True)
-                    yield Button("Remove leftover (r)", id="enroll-remove-leftover", compact=True)
-            with Horizontal(id="enroll-qr"):
-                yield QRCode(id="qr")
-                with Vertical(id="qr-side"):
-                    yield Static("", id="qr-title")
-                    yield Static(
-                        "1. Open the authenticator app\n"
-                        "2. Add an account, scan the code\n"
-                        "3. Type the code it shows, wait\n"
-                        "   for the next, type that too",
-                        id="qr-steps",
-                    )
-                    yield Static("", id="manual-key")
-                    with Horizontal(classes="code-row"):
-                        yield Label("First  ")
-                        yield Input(placeholder="6 digits", id="code-1", max_length=8, compact=True)
-                    with Horizontal(classes="code-row"):
-                        yield Label("Second ")
-                        yield Input(placeholder="6 digits", id="code-2", max_length=8, compact=True)
-                    yield Static("", id="verdict")
-                    with Horizontal(id="qr-buttons"):
-                        yield Button("Verify", variant="primary", id="enroll-verify", compact=True)
-                        yield Button("Key (F2)", id="enroll-key", compact=True)
-                        yield Button("Cancel", id="enroll-cancel", compact=True)
-                    yield Static("", id="demo-authenticator")
-            with Vertical(id="enroll-done"):
-                yield Static("", id="done-title")
-                yield DataTable(id="done-table", cursor_type="row")
-                yield Static("Press 1 to re-run the audit and see the new state.", id="done-hint")
+            yield PickStage(id="enroll-pick")
+            yield IntroStage(id="enroll-intro")
+            yield QrStage(id="enroll-qr")
+            yield DoneStage(id="enroll-done")
 
     def on_mount(self) -> None:
-        table = self.query_one("#done-table", DataTable)
-        table.add_columns("User", "Outcome", "Serial")
         if self.wizard.ctx.demo is not None:
             self.set_interval(1, self._tick_demo)
         self._start_walk()
@@ -502,21 +442,13 @@ class EnrollmentScreen(StepScreen):
     def _show_qr(self, event: DeviceCreated) -> None:
         enrollment, matrix = event.enrollment, event.matrix
         self.enrollment = enrollment
-        self.query_one(QRCode).set_matrix(matrix)
-        self.query_one("#qr-title", Static).update(
-            f"[b]{enrollment.user_name}[/b] ({self.index + 1} of {len(self.queue)})"
+        self.query_one(QrStage).show(
+            matrix,
+            f"[b]{enrollment.user_name}[/b] ({self.index + 1} of {len(self.queue)})",
+            demo=self.wizard.ctx.demo is not None,
         )
-        self.query_one("#manual-key", Static).update("")
-        self.query_one("#manual-key", Static).display = False
-        self.query_one("#qr-steps", Static).display = True
-        for field in ("#code-1", "#code-2"):
-            self.query_one(field, Input).value = ""
-        self.query_one("#verdict", Static).update("")
-        self.query_one("#enroll-verify", Button).disabled = False
         self._switch("qr")
         self.query_one("#code-1", Input).focus()
-        demo_panel = self.query_one("#demo-authenticator", Static)
-        demo_panel.display = self.wizard.ctx.demo is not None
         if self.wizard.ctx.demo is not None:
             self._tick_demo()
 
@@ -527,11 +459,7 @@ class EnrollmentScreen(StepScreen):
             first_code, second_code, left = self.enrollment.demo_codes()
         except WizardError:
             return
-        self.query_one("#demo-authenticator", Static).update(
-            "[b]Demo authenticator[/b] (no phone needed)\n"
-            f"1st [b]{first_code[:3]} {first_code[3:]}[/b]  "
-            f"2nd [b]{second_code[:3]} {second_code[3:]}[/b]  ({left:2d}s)"
-        )
+        self.query_one(QrStage).show_demo_codes(first_code, second_code, left)
 
     # ------------------------------------------------------------------ codes
 
@@ -653,7 +581,7 @@ class EnrollmentScreen(StepScreen):
 
     def _roll_back(self, why: str) -> None:
         enrollment, self.enrollment = self.enrollment, None
-        self.query_one(QRCode).set_matrix(None)
+        self.query_one(QrStage).clear()
         if enrollment is not None:
             self._rollback_worker(enrollment, why)
 
@@ -681,14 +609,6 @@ class EnrollmentScreen(StepScreen):
 
     def _show_done(self) -> None:
         self._switch("done")
-        table = self.query_one("#done-table", DataTable)
-        table.clear()
-        for user in self.queue:
-            result = self.results.get(user, UserResult(user, "not done"))
-            table.add_row(user, result.outcome, result.serial or "-", key=user)
-        enabled = sum(1 for r in self.results.values() if r.outcome == "enabled")
-        self.query_one("#done-title", Static).update(
-            f"[b]{enabled} of {len(self.queue)} user(s) enrolled.[/b]"
-        )
+        self.query_one(DoneStage).show(self.queue, self.results)
         self.wizard.ctx.selected_users.clear()
         self.queue = []

@@ -100,8 +100,9 @@ class MonitoringScreen(StepScreen):
                 yield MarkedCheckbox("IAM users only (SSO)", id="monitor-iam-only", compact=True)
                 yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
             yield Static("", id="monitor-verdict")
-            yield DataTable(id="monitor-plan", cursor_type="row")
+            # The highlighted row in full above the table: its "What" column is cut at 80 cols.
             yield Static("", id="monitor-row")
+            yield DataTable(id="monitor-plan", cursor_type="row")
             yield ProgressBar(id="monitor-progress", show_eta=False)
             yield Static("", id="monitor-result")
         with Horizontal(id="monitor-buttons"):
@@ -112,8 +113,9 @@ class MonitoringScreen(StepScreen):
             yield Button("Test email (F7)", id="monitor-test", compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#monitor-row").display = False  # until a row is highlighted
         table = self.query_one("#monitor-plan", DataTable)
-        # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole below.
+        # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole above.
         table.add_column("Status", width=9)
         table.add_column("Resource", width=13)
         table.add_column("Name", width=20)
@@ -217,9 +219,9 @@ class MonitoringScreen(StepScreen):
         if self.plan is None or event.row_key.value is None:
             return
         change = self.plan.changes[int(event.row_key.value)]
-        self.query_one("#monitor-row", Static).update(
-            f"[b]{change.kind}[/b] {change.name}: {change.detail}"
-        )
+        row = self.query_one("#monitor-row", Static)
+        row.update(f"[b]{change.kind}[/b] {change.name}: {change.detail}")
+        row.display = True
 
     def worker_failed(self, worker: object) -> None:
         self.query_one("#monitor-progress").display = False

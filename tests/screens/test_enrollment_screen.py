@@ -56,6 +56,16 @@ async def test_full_walk_two_users_enrol_one_skip_one(demo_app, services):
         assert table.get_row("alice.nakamura")[1] == "enabled"
         assert table.get_row("dave.sato")[1] == "skipped"
         assert "1 of 2 user(s) enrolled" in str(screen.query_one("#done-title").render())
+        # "Press 1 to re-run the audit": 1 works as said, with no Esc first, and the new audit
+        # shows alice with MFA.
+        await pilot.press("1")
+        await settle(pilot)
+        from screens.audit import AuditScreen
+
+        assert isinstance(pilot.app.screen, AuditScreen)
+        audit = pilot.app.screen.result
+        assert audit is not None
+        assert next(u for u in audit.users if u.user_name == "alice.nakamura").mfa_active
     assert unassigned(services) == {ORPHAN}
     assert serials(services, "dave.sato") == set()
 

@@ -1,0 +1,137 @@
+"""The Enroll step's four stages, each a widget that lays itself out and draws its own state.
+
+The screen (screens/enrollment.py) walks the users and runs the AWS work in workers; a stage only
+shows what it is given: pick a user, the intro for one user, the QR with the two codes, the
+summary at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
+
+from screens.widgets.qr import QRCode
+
+
+@dataclass
+class UserResult:
+    """What happened to one user in this walk."""
+
+    user: str
+    outcome: str
+    serial: str = ""
+
+
+class PickStage(Vertical):
+    """No user selected in the Audit: type one."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "No users were selected in the Audit (space selects them there).\n"
+            "Or Tab to the field, type a user name and Enter:",
+            id="pick-help",
+        )
+        yield Input(placeholder="IAM user name", id="pick-user")
+        yield Static("", id="pick-verdict")
+
+
+class IntroStage(Vertical):
+    """One user: their devices, the new device's name, and what can be done."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="intro-progress")
+        yield Static("", id="intro-devices")
+        with Horizontal(id="intro-name-row"):
+            yield Label("Device name ")
+            yield Input(id="device-name", compact=True)
+        yield Static("", id="device-name-verdict")
+        yield Select([], prompt="device", id="existing-device", compact=True)
+        with Horizontal(id="intro-buttons"):
+            yield Button("Create and show QR", variant="primary", id="enroll-start", compact=True)
+            yield Button("Skip", id="enroll-skip", compact=True)
+            yield Button("Back", id="enroll-back", compact=True)
+            yield Button("Replace", id="enroll-replace", variant="warning", compact=True)
+            yield Button("Resync", id="enroll-resync", compact=True)
+            yield Button("Remove leftover (r)", id="enroll-remove-leftover", compact=True)
+
+
+class QrStage(Horizontal):
+    """The QR, the steps, the two code fields (and the demo authenticator in the demo)."""
+
+    def compose(self) -> ComposeResult:
+        yield QRCode(id="qr")
+        with Vertical(id="qr-side"):
+            yield Static("", id="qr-title")
+            yield Static(
+                "1. Open the authenticator app\n"
+                "2. Add an account, scan the code\n"
+                "3. Type the code it shows, wait\n"
+                "   for the next, type that too",
+                id="qr-steps",
+            )
+            yield Static("", id="manual-key")
+            with Horizontal(classes="code-row"):
+                yield Label("First  ")
+                yield Input(placeholder="6 digits", id="code-1", max_length=8, compact=True)
+            with Horizontal(classes="code-row"):
+                yield Label("Second ")
+                yield Input(placeholder="6 digits", id="code-2", max_length=8, compact=True)
+            yield Static("", id="verdict")
+            with Horizontal(id="qr-buttons"):
+                yield Button("Verify", variant="primary", id="enroll-verify", compact=True)
+                yield Button("Key (F2)", id="enroll-key", compact=True)
+                yield Button("Cancel", id="enroll-cancel", compact=True)
+            yield Static("", id="demo-authenticator")
+
+    def show(self, matrix: list[list[bool]], title: str, demo: bool) -> None:
+        """A new device: its QR and title, empty code fields, the first one focused."""
+        self.query_one(QRCode).set_matrix(matrix)
+        self.query_one("#qr-title", Static).update(title)
+        key = self.query_one("#manual-key", Static)
+        key.update("")
+        key.display = False
+        self.query_one("#qr-steps", Static).display = True
+        for field in ("#code-1", "#code-2"):
+            self.query_one(field, Input).value = ""
+        self.query_one("#verdict", Static).update("")
+        self.query_one("#enroll-verify", Button).disabled = False
+        self.query_one("#demo-authenticator", Static).display = demo
+
+    def clear(self) -> None:
+        """The device is gone: no QR left on screen to scan."""
+        self.query_one(QRCode).set_matrix(None)
+
+    def show_demo_codes(self, first: str, second: str, left: int) -> None:
+        """The demo's stand-in for a phone: the two codes to type, and how long they last."""
+        self.query_one("#demo-authenticator", Static).update(
+            "[b]Demo authenticator[/b] (no phone needed)\n"
+            f"1st [b]{first[:3]} {first[3:]}[/b]  "
+            f"2nd [b]{second[:3]} {second[3:]}[/b]  ({left:2d}s)"
+        )
+
+
+class DoneStage(Vertical):
+    """The walk's outcome, one row per user."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="done-title")
+        yield DataTable(id="done-table", cursor_type="row")
+        yield Static("Press 1 to re-run the audit and see the new state.", id="done-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#done-table", DataTable).add_columns("User", "Outcome", "Serial")
+
+    def show(self, queue: list[str], results: dict[str, UserResult]) -> None:
+        """Every user of the walk with what happened to them."""
+        table = self.query_one("#done-table", DataTable)
+        table.clear()
+        for user in queue:
+            result = results.get(user, UserResult(user, "not done"))
+            table.add_row(user, result.outcome, result.serial or "-", key=user)
+        enabled = sum(1 for r in results.values() if r.outcome == "enabled")
+        self.query_one("#done-title", Static).update(
+            f"[b]{enabled} of {len(queue)} user(s) enrolled.[/b]"
+        )
