@@ -217,6 +217,15 @@ class PolicyScreen(StepScreen):
     @on(PlanApplied)
     def _applied(self, event: PlanApplied) -> None:
         self._show_plan(event.after)
+        # Read again after applying: "nothing to do" now means "all of it is in place".
+        made = f"[green]Applied: {len(event.done)} change(s) made[/] (undo with u)."
+        self.query_one("#enforce-plan", Static).update(
+            made
+            + "\n"
+            + plan_markup(event.after).replace(
+                "Nothing to do: everything is already in place.", "Everything is in place now."
+            )
+        )
         self.notify(f"{len(event.done)} change(s) made. Undo with u.", title="Enforce")
 
     @on(Button.Pressed, "#enforce-undo")

@@ -240,7 +240,7 @@ def lockout_reason(
         return (
             f"you ({identity.name}) are signed in with long-term access keys, not an MFA session: once "
             "in the group, these keys can do nothing but MFA set-up, so the wizard would lock itself "
-            'out. Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself out'
+            'out. Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself out.'
         )
     return None
 

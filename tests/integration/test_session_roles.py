@@ -154,3 +154,9 @@ def test_a_role_profile_cache_hit_imports_no_sdk(roles_env, mfa_code):
     assert mfa_session("--profile", "admin", "--code", mfa_code(), env=roles_env).returncode == 0
     status, heavy, stdout = hit_imports("admin", roles_env)
     assert (status, heavy) == (0, []) and json.loads(stdout)["Version"] == 1
+
+
+def test_exec_help_is_help(roles_env):
+    out = mfa_session("exec", "--help", env=roles_env)
+    assert out.returncode == 0 and "mfa-session exec PROFILE" in out.stdout
+    assert "exec PROFILE -- COMMAND" in mfa_session("--help", env=roles_env).stdout

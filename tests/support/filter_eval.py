@@ -2,7 +2,7 @@
 
 Grammar: '{' expr '}' where expr joins comparisons with && and || (&& binds tighter, parentheses
 group), and a comparison is `$.a.b op value` with op '=' or '!=', value a "quoted string" or a bare
-word, '*' a wildcard. String comparison is exact and case-sensitive. A comparison on a property the
+word, '*' a wildcard; `$.a NOT EXISTS` / `$.a EXISTS` test for a property. String comparison is exact and case-sensitive. A comparison on a property the
 event does not have does not match, for '=' and '!=' alike (the documented behaviour is to match
 only properties that exist; IS NULL / NOT EXISTS are the ways to test for absence).
 """
@@ -86,6 +86,11 @@ class Parser:
         if not selector.startswith("$."):
             raise ValueError(f"expected a $.selector, found {selector!r}")
         op = self.take()
+        if op == "NOT" and self.peek() == "EXISTS":
+            self.take("EXISTS")
+            return ("absent", selector)
+        if op == "EXISTS":
+            return ("present", selector)
         if op not in {"=", "!="}:
             raise ValueError(f"unsupported operator {op!r}")
         value = self.take()
@@ -100,6 +105,8 @@ def evaluate(node, event: dict[str, Any]) -> bool:  # noqa: ANN001
         return all(evaluate(n, event) for n in node[1])
     if kind == "or":
         return any(evaluate(n, event) for n in node[1])
+    if kind in {"absent", "present"}:
+        return (lookup(event, node[1]) is _MISSING) == (kind == "absent")
     _, selector, op, expected = node
     actual = lookup(event, selector)
     if actual is _MISSING:

@@ -62,3 +62,66 @@ def test_trail_changes_pattern():
 def test_evaluator_rejects_malformed_patterns(bad):
     with pytest.raises((ValueError, IndexError)):
         matches(bad, {})
+
+
+# ------------------------------------------------------------------ CIS root usage, tampering
+
+
+def test_root_usage_pattern_catches_root_at_work_not_aws_acting_for_it():
+    from wizard.monitoring.names import ROOT_USAGE_PATTERN
+
+    root_sign_in = {
+        "eventName": "ConsoleLogin",
+        "eventType": "AwsConsoleSignIn",
+        "userIdentity": {"type": "Root"},
+    }
+    root_api = {
+        "eventName": "CreateUser",
+        "eventType": "AwsApiCall",
+        "userIdentity": {"type": "Root"},
+    }
+    service_for_root = {
+        "eventName": "Decrypt",
+        "eventType": "AwsApiCall",
+        "userIdentity": {"type": "Root", "invokedBy": "cloudtrail.amazonaws.com"},
+    }
+    service_event = {
+        "eventName": "X",
+        "eventType": "AwsServiceEvent",
+        "userIdentity": {"type": "Root"},
+    }
+    iam_user = {
+        "eventName": "CreateUser",
+        "eventType": "AwsApiCall",
+        "userIdentity": {"type": "IAMUser"},
+    }
+    assert matches(ROOT_USAGE_PATTERN, root_sign_in) and matches(ROOT_USAGE_PATTERN, root_api)
+    for event in (service_for_root, service_event, iam_user):
+        assert not matches(ROOT_USAGE_PATTERN, event)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DeleteAlarms",
+        "DisableAlarmActions",
+        "DeleteMetricFilter",
+        "PutEventSelectors",
+        "StopLogging",
+        "DeleteTrail",
+        "Unsubscribe",
+        "DeleteTopic",
+        "SetTopicAttributes",
+    ],
+)
+def test_tamper_pattern_catches_each_way_to_silence_the_alarms(name):
+    from wizard.monitoring.names import TAMPER_PATTERN
+
+    assert matches(TAMPER_PATTERN, {"eventName": name, "userIdentity": {"type": "IAMUser"}})
+
+
+def test_tamper_pattern_leaves_ordinary_changes_alone():
+    from wizard.monitoring.names import TAMPER_PATTERN
+
+    for name in ("PutMetricAlarm", "DescribeAlarms", "CreateTopic", "StartLogging", "Subscribe"):
+        assert not matches(TAMPER_PATTERN, {"eventName": name})

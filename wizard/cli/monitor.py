@@ -28,12 +28,13 @@ def monitor_options(args: argparse.Namespace) -> Any:
         expire_days=args.expire_days,
         iam_users_only=args.iam_users_only,
         trail_changes_alarm=not args.no_trail_changes_alarm,
+        minimal=args.minimal,
         reuse_trail=not args.new_trail,
     )
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    """`mfa-wizard monitor plan|apply|teardown|test-notification`."""
+    """`mfa-wizard monitor plan|apply|teardown|test-notification|drill`."""
     import json
 
     from wizard import monitoring
@@ -52,6 +53,26 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             done = monitoring.teardown(services, purge=args.purge)
             print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
             return 0
+        if args.action == "drill":
+            from wizard.monitoring.drill import run_drill, signin_log_group
+
+            group = signin_log_group(services)
+            print(
+                f"Will write one synthetic ConsoleLogin-without-MFA event, marked as a drill, into "
+                f"{group}, then follow it: metric -> alarm -> topic. If it works, every confirmed "
+                f"subscriber is paged (tell them first). Up to {args.timeout:.0f} s."
+            )
+            if not confirm("Run the fire drill?", args.yes):
+                print("Nothing changed.")
+                return 1
+            hops = run_drill(
+                services, timeout=args.timeout, say=lambda hop: print(f"  {hop.line()}", flush=True)
+            )
+            if all(h.seen for h in hops) and len(hops) == 4:
+                print("The whole chain works: a sign-in without MFA pages someone.")
+                return 0
+            print("The chain stops at the hop above: fix it, then run the drill again.")
+            return 1
         if args.action == "test-notification":
             alarm, reachable = monitoring.send_test_notification(services)
             print(
@@ -92,7 +113,15 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     monitor = commands.add_parser(
         "monitor", help="trail, no-MFA sign-in alarm, notification, schedules"
     )
-    monitor.add_argument("action", choices=["plan", "apply", "teardown", "test-notification"])
+    monitor.add_argument(
+        "action", choices=["plan", "apply", "teardown", "test-notification", "drill"]
+    )
+    monitor.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="drill: seconds to wait for the whole chain (default 600)",
+    )
     monitor.add_argument("--email", help="where alerts go (an SNS email subscription)")
     monitor.add_argument(
         "--timezone", default="UTC", help="IANA time zone for schedules (Asia/Tokyo)"
@@ -121,6 +150,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         "--no-trail-changes-alarm", action="store_true", help="skip the second alarm"
     )
     monitor.add_argument("--new-trail", action="store_true", help="do not reuse an existing trail")
+    monitor.add_argument(
+        "--minimal",
+        action="store_true",
+        help="only the no-MFA sign-in (and trail-changes) alarm: no CIS root-usage and "
+        "monitoring-tamper alarms (each alarm costs about $0.10 a month)",
+    )
     monitor.add_argument(
         "--purge", action="store_true", help="teardown: also delete the logs in the bucket"
     )

@@ -38,7 +38,8 @@ def format_audit_table(result: Any, show_all: bool = False) -> str:
     lines.append(
         f"account {result.account_id}: root MFA {'on' if result.root_mfa_active else 'OFF'}; "
         f"{len(without)} of {console} console users without MFA; "
-        f"{len(result.orphan_virtual_mfa_devices)} orphaned virtual MFA devices"
+        f"{len(result.orphan_virtual_mfa_devices)} orphaned virtual MFA "
+        f"device{'' if len(result.orphan_virtual_mfa_devices) == 1 else 's'}"
     )
     if not show_all and not users:
         lines.insert(0, "Every console user has MFA.")

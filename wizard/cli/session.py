@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mfa-session",
         description="Print temporary MFA session credentials (sts get-session-token).",
         epilog="`mfa-session setup PROFILE` adds a PROFILE-mfa profile that uses mfa-session as "
-        "its credential_process.",
+        "its credential_process. `mfa-session exec PROFILE -- COMMAND` runs a command with the "
+        "session.",
     )
     parser.add_argument("--profile", help="profile with the long-term keys (default: AWS_PROFILE)")
     parser.add_argument("--region", help="region for STS (default: the profile's)")
@@ -278,6 +279,16 @@ def run_exec(argv: Sequence[str]) -> int:
     own, as with aws-vault exec.
     """
     argv = list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(
+            "usage: mfa-session exec PROFILE [--code CODE | --totp-command CMD] [--duration D]\n"
+            "                        [--region R] [--refresh] -- COMMAND [ARG ...]\n\n"
+            "Run COMMAND with PROFILE's MFA session (or role session) in its environment:\n"
+            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and\n"
+            "AWS_CREDENTIAL_EXPIRATION set, AWS_PROFILE removed. COMMAND replaces mfa-session,\n"
+            "so its exit status is the command's own."
+        )
+        return 0
     if "--" not in argv or argv.index("--") == len(argv) - 1:
         raise UsageError("exec needs a command after --", "mfa-session exec PROFILE -- aws s3 ls")
     split = argv.index("--")

@@ -30,6 +30,29 @@ TRAIL_CHANGES_PATTERN = (
     "|| ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
 )
 
+# CIS AWS Foundations (root account usage): root activity that is not an AWS service acting.
+ROOT_USAGE_METRIC = "RootAccountUsage"
+ROOT_USAGE_PATTERN = (
+    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+    '&& $.eventType != "AwsServiceEvent" }'
+)
+
+# Each of these silences the others unnoticed: alarms, filters, the trail's selectors and
+# logging, the topic and its subscriptions.
+TAMPER_METRIC = "MonitoringTampered"
+TAMPER_EVENTS = (
+    "DeleteAlarms",
+    "DisableAlarmActions",
+    "DeleteMetricFilter",
+    "PutEventSelectors",
+    "StopLogging",
+    "DeleteTrail",
+    "Unsubscribe",
+    "DeleteTopic",
+    "SetTopicAttributes",
+)
+TAMPER_PATTERN = "{ " + " || ".join(f"($.eventName = {e})" for e in TAMPER_EVENTS) + " }"
+
 ALARM_PERIOD = 300  # a metric-filter metric is standard resolution: never under 60 s
 
 UNIVERSAL_DISABLE = "scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
@@ -60,6 +83,10 @@ class Names:
     topic: str = f"{PREFIX}-alerts"
     signin_alarm: str = f"{PREFIX}-console-signin-without-mfa"
     trail_changes_alarm: str = f"{PREFIX}-cloudtrail-changes"
+    root_usage_filter: str = f"{PREFIX}-root-usage"
+    root_usage_alarm: str = f"{PREFIX}-root-usage"
+    tamper_filter: str = f"{PREFIX}-monitoring-tampered"
+    tamper_alarm: str = f"{PREFIX}-monitoring-tampered"
     scheduler_role: str = f"{PREFIX}-scheduler"
     schedule_start: str = f"{PREFIX}-quiet-hours-start"
     schedule_end: str = f"{PREFIX}-quiet-hours-end"

@@ -50,6 +50,8 @@ class MonitorOptions:
     iam_users_only: bool = False
     trail_changes_alarm: bool = True
     reuse_trail: bool = True
+    # CIS adds the root-usage and monitoring-tamper alarms; --minimal keeps to the sign-in one.
+    minimal: bool = False
 
 
 def validate_timezone(name: str) -> str:

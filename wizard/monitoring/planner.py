@@ -11,9 +11,13 @@ from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan
 from wizard.monitoring.documents import mfa_delete_command
 from wizard.monitoring.names import (
+    ROOT_USAGE_METRIC,
+    ROOT_USAGE_PATTERN,
     SIGNIN_METRIC,
     SIGNIN_PATTERN,
     SIGNIN_PATTERN_IAM_USERS,
+    TAMPER_METRIC,
+    TAMPER_PATTERN,
     TRAIL_CHANGES_METRIC,
     TRAIL_CHANGES_PATTERN,
 )
@@ -152,6 +156,11 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             self.plan_filter(
                 log_group, self.n.trail_changes_filter, TRAIL_CHANGES_PATTERN, TRAIL_CHANGES_METRIC
             )
+        if not self.o.minimal:
+            self.plan_filter(
+                log_group, self.n.root_usage_filter, ROOT_USAGE_PATTERN, ROOT_USAGE_METRIC
+            )
+            self.plan_filter(log_group, self.n.tamper_filter, TAMPER_PATTERN, TAMPER_METRIC)
         self.plan_topic()
         if self.o.email:
             self.plan_subscription()
@@ -168,6 +177,17 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
                 self.n.trail_changes_alarm,
                 TRAIL_CHANGES_METRIC,
                 "CloudTrail configuration changed (mfa-wizard)",
+            )
+        if not self.o.minimal:
+            self.plan_alarm(
+                self.n.root_usage_alarm,
+                ROOT_USAGE_METRIC,
+                "The root user was used (CIS; mfa-wizard)",
+            )
+            self.plan_alarm(
+                self.n.tamper_alarm,
+                TAMPER_METRIC,
+                "Monitoring was changed: an alarm, filter, trail or topic (mfa-wizard)",
             )
         if self.o.quiet_hours:
             self.plan_schedules()

@@ -54,7 +54,13 @@ def teardown(
     alarms = [
         a
         for a in cw.describe_alarms(
-            AlarmNames=[n.signin_alarm, n.trail_changes_alarm, n.schedule_failed_alarm]
+            AlarmNames=[
+                n.signin_alarm,
+                n.trail_changes_alarm,
+                n.root_usage_alarm,
+                n.tamper_alarm,
+                n.schedule_failed_alarm,
+            ]
         )["MetricAlarms"]
     ]
     mine = [
@@ -90,7 +96,7 @@ def teardown(
             for t in reused
         ],
     }:
-        for name in (n.signin_filter, n.trail_changes_filter):
+        for name in (n.signin_filter, n.trail_changes_filter, n.root_usage_filter, n.tamper_filter):
             filters = (
                 _try(
                     lambda group=group, name=name: [
