@@ -41,7 +41,10 @@ class MonitoringScreen(StepScreen):
         Binding("f5", "plan", "Plan"),
         Binding("f6", "apply", "Apply"),
         Binding("f7", "test_notification", "Test email"),
+        Binding("f8", "drill", "Fire drill"),
     ]
+    # How long the drill follows the chain (AWS: filter ~1-2 min + a 5-minute alarm period).
+    DRILL_TIMEOUT = 600.0
 
     @dataclass
     class PlanMade(Message):
@@ -61,6 +64,14 @@ class MonitoringScreen(StepScreen):
         after: MonitorPlan
 
     @dataclass
+    class DrillHopSeen(Message):
+        line: str
+
+    @dataclass
+    class DrillFinished(Message):
+        complete: bool
+
+    @dataclass
     class TestNotificationSent(Message):
         alarm: str
         reachable: bool
@@ -68,6 +79,7 @@ class MonitoringScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self.plan: MonitorPlan | None = None
+        self.drill_lines: list[str] = []
 
     def compose_body(self) -> ComposeResult:
         names = names_for("0", "x")
@@ -111,6 +123,7 @@ class MonitoringScreen(StepScreen):
                 "Apply (F6)", id="monitor-apply", variant="warning", compact=True, disabled=True
             )
             yield Button("Test email (F7)", id="monitor-test", compact=True)
+            yield Button("Fire drill (F8)", id="monitor-drill", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#monitor-row").display = False  # until a row is highlighted
@@ -276,6 +289,54 @@ class MonitoringScreen(StepScreen):
             "[b]Created / updated[/b]\n" + "\n".join(results)
         )
         self.notify(f"{len(results)} resource(s) created or updated.", title="Monitor")
+        if after.nothing_to_do:
+            self._verdict(
+                "[green]Nothing to do now: every resource is in place.[/] [b]F8[/b] runs a fire "
+                "drill: a marked sign-in without MFA followed through metric, alarm and topic "
+                "(it pages the subscribers)."
+            )
+
+    @on(Button.Pressed, "#monitor-drill")
+    @work(exclusive=True, group="monitor-dialog")
+    async def action_drill(self) -> None:
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Run a fire drill?",
+                "Writes one synthetic ConsoleLogin-without-MFA event, marked as a drill, into the "
+                "trail's log group, then follows it: metric -> alarm -> topic. If it works, every "
+                "confirmed subscriber is paged: tell them first.",
+                "Run drill",
+            )
+        )
+        if ok:
+            self.drill_lines = ["[b]Fire drill[/b]"]
+            self.query_one("#monitor-result", Static).update(self.drill_lines[0])
+            self._verdict("[dim]Drill running: each hop appears below as it is seen...[/dim]")
+            self._drill()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
+    def _drill(self) -> None:
+        from wizard.monitoring.drill import run_drill
+
+        hops = run_drill(
+            self.wizard.ctx.services,
+            timeout=self.DRILL_TIMEOUT,
+            say=lambda hop: self.post_message(self.DrillHopSeen(hop.line())),
+        )
+        self.post_message(self.DrillFinished(len(hops) == 4 and all(h.seen for h in hops)))
+
+    @on(DrillHopSeen)
+    def _hop_seen(self, event: DrillHopSeen) -> None:
+        self.drill_lines.append(event.line.replace("[", "\\["))
+        self.query_one("#monitor-result", Static).update("\n".join(self.drill_lines))
+
+    @on(DrillFinished)
+    def _drill_finished(self, event: DrillFinished) -> None:
+        self._verdict(
+            "[green]The whole chain works: a sign-in without MFA pages someone.[/]"
+            if event.complete
+            else "[yellow]The chain stops at the last hop shown[/]: fix what it says, then F8 again."
+        )
 
     @on(Button.Pressed, "#monitor-test")
     def action_test_notification(self) -> None:

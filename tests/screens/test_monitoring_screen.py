@@ -66,3 +66,34 @@ def test_monitor_form_snapshot(stable_demo_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_fire_drill_after_apply_shows_each_hop(demo_app, services, monkeypatch):
+    from wizard.monitoring import MonitorOptions, apply_monitoring, plan_monitoring
+
+    apply_monitoring(plan_monitoring(services, MonitorOptions(minimal=True))[1])
+    monkeypatch.setattr(MonitoringScreen, "DRILL_TIMEOUT", 1.0)
+    async with demo_app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        for _ in range(40):  # the drill waits up to DRILL_TIMEOUT for the metric
+            if "stops at the last hop" in str(
+                screen.query_one("#monitor-verdict", Static).render()
+            ):
+                break
+            await pilot.pause(0.1)
+        result = str(screen.query_one("#monitor-result", Static).render())
+        assert "event written" in result and "not seen  metric datapoint" in result
+        assert "moto applies no metric filter" in result
+        assert "stops at the last hop shown" in str(
+            screen.query_one("#monitor-verdict", Static).render()
+        )
+    # The event is in the log group, marked as a drill.
+    streams = services.client("logs").describe_log_streams(logGroupName="/mfa-wizard/cloudtrail")
+    assert any(s["logStreamName"].startswith("mfa-wizard-drill-") for s in streams["logStreams"])

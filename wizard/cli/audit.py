@@ -15,6 +15,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """`mfa-wizard audit`: exit 0 when root and every console user have MFA, 1 otherwise."""
     from wizard import audit
 
+    if args.org:
+        return cmd_audit_org(args)
     try:
         with open_target(target_of(args)) as (services, _):
             result = audit.run_audit(services)
@@ -30,6 +32,54 @@ def cmd_audit(args: argparse.Namespace) -> int:
         text = format_audit_table(result, show_all=args.all)
     write_output(text, args.output)
     return 0 if result.compliant else 1
+
+
+def cmd_audit_org(args: argparse.Namespace) -> int:
+    """`mfa-wizard audit --org`: every ACTIVE account; exit 0 all clean, 1 findings or an
+    account not audited, 2 when the organization itself cannot be read."""
+    import csv
+    import io
+
+    from wizard import audit, organization
+
+    try:
+        with open_target(target_of(args)) as (services, _):
+            result = organization.audit_organization(
+                services,
+                role=args.org_role,
+                external_id=args.external_id,
+                parallel=args.parallel,
+                on_progress=lambda text: print(f"  {text}", file=sys.stderr),
+            )
+    except WizardError as exc:
+        print(f"mfa-wizard: {exc.message}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = result.to_json() + "\n"
+    elif args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["account_id", "account_name", *audit.CSV_COLUMNS])
+        for account in result.accounts:
+            if account.audit is None:
+                continue
+            rows = list(csv.reader(io.StringIO(audit.to_csv(account.audit.users))))[1:]
+            for row in rows:
+                writer.writerow([account.account_id, account.account_name, *row])
+        text = out.getvalue()
+    else:
+        lines = [
+            f"organization (management account {result.management_account_id}); "
+            f"root credentials management: {result.root_credentials_management}",
+            *(a.summary_line() for a in result.accounts),
+        ]
+        for account in result.accounts:
+            if account.audit is not None and (args.all or not account.audit.compliant):
+                lines += ["", f"== {account.account_id} {account.account_name}"]
+                lines.append(format_audit_table(account.audit, show_all=args.all).rstrip("\n"))
+        text = "\n".join(lines) + "\n"
+    write_output(text, args.output)
+    return 0 if result.clean else 1
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -56,6 +106,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     audit.add_argument("--output", "-o", metavar="PATH", help="write to PATH instead of stdout")
     audit.add_argument(
         "--all", action="store_true", help="table format: list every user, not just findings"
+    )
+    audit.add_argument(
+        "--org", action="store_true", help="every ACTIVE account of the organization"
+    )
+    audit.add_argument(
+        "--org-role",
+        default="OrganizationAccountAccessRole",
+        help="--org: the role assumed in each member account",
+    )
+    audit.add_argument("--external-id", help="--org: ExternalId for that role")
+    audit.add_argument(
+        "--parallel", type=int, default=8, help="--org: accounts audited at once (default 8)"
     )
     summary = commands.add_parser("summary", help="the account's MFA posture now")
     summary.add_argument("--format", choices=["markdown", "json"], default="markdown")

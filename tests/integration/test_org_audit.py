@@ -1,0 +1,102 @@
+"""`mfa-wizard audit --org`: every ACTIVE member audited through the organization role."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from tests.support.cli import mfa_wizard
+from wizard import organization
+from wizard.errors import AccessDeniedError
+from wizard.organization import audit_organization
+
+
+@pytest.fixture
+def org(demo, services):
+    """The demo account manages an organization with two members; one is being closed."""
+    orgs = services.client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    ids = {}
+    for name in ("workloads", "sandbox"):
+        status = orgs.create_account(Email=f"{name}@example.com", AccountName=name)[
+            "CreateAccountStatus"
+        ]
+        ids[name] = status["AccountId"]
+    orgs.close_account(AccountId=ids["sandbox"])
+    # A console user without MFA in the workloads account, made through its organization role.
+    sts = services.sts.assume_role(
+        RoleArn=f"arn:aws:iam::{ids['workloads']}:role/OrganizationAccountAccessRole",
+        RoleSessionName="seed",
+    )["Credentials"]
+    iam = boto3.client(
+        "iam",
+        endpoint_url=demo.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=sts["AccessKeyId"],
+        aws_secret_access_key=sts["SecretAccessKey"],
+        aws_session_token=sts["SessionToken"],
+    )
+    iam.create_user(UserName="ops.person")
+    iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
+    return ids
+
+
+def test_every_account_gets_a_status(services, org):
+    result = audit_organization(services, parallel=2)
+    by_id = {a.account_id: a for a in result.accounts}
+    assert result.management_account_id == "123456789012"
+    assert by_id["123456789012"].status == "audited"
+    workloads = by_id[org["workloads"]]
+    assert workloads.status == "audited" and workloads.audit is not None
+    assert [u.user_name for u in workloads.audit.console_users_without_mfa] == ["ops.person"]
+    assert workloads.audit.account_id == org["workloads"]  # audited inside the member
+    sandbox = by_id[org["sandbox"]]
+    assert sandbox.status == "skipped"
+    assert any(state in (sandbox.reason or "") for state in ("PENDING_CLOSURE", "SUSPENDED"))
+    assert not result.clean
+    doc = json.loads(result.to_json())
+    assert set(doc) == {
+        "generated_at",
+        "management_account_id",
+        "root_credentials_management",
+        "accounts",
+    }
+    assert doc["root_credentials_management"] in {"enabled", "disabled", "unknown"}
+    assert {a["status"] for a in doc["accounts"]} == {"audited", "skipped"}
+
+
+def test_an_account_whose_role_cannot_be_assumed_is_unreachable_never_clean(
+    services, org, monkeypatch
+):
+    real = organization.member_services
+
+    def refuse(services, account_id, role, external_id):
+        if account_id == org["workloads"]:
+            raise AccessDeniedError("access denied calling AssumeRole", "the role must trust you")
+        return real(services, account_id, role, external_id)
+
+    monkeypatch.setattr(organization, "member_services", refuse)
+    result = audit_organization(services)
+    workloads = next(a for a in result.accounts if a.account_id == org["workloads"])
+    assert workloads.status == "unreachable" and "AssumeRole" in (workloads.reason or "")
+    assert workloads.audit is None and not result.clean
+
+
+def test_cli_org_audit_formats_and_exit_codes(org, demo_env):
+    table = mfa_wizard("audit", "--org", env=demo_env)
+    assert table.returncode == 1, table.stderr
+    assert f"{org['workloads']}  workloads" in table.stdout
+    assert "skipped" in table.stdout and "ops.person" in table.stdout
+    doc = json.loads(mfa_wizard("audit", "--org", "--format", "json", env=demo_env).stdout)
+    assert doc["management_account_id"] == "123456789012"
+    csv_out = mfa_wizard("audit", "--org", "--format", "csv", env=demo_env).stdout
+    header, *rows = csv_out.splitlines()
+    assert header.startswith("account_id,account_name,")
+    assert any(r.startswith(f"{org['workloads']},workloads,ops.person,") for r in rows)
+
+
+def test_no_organization_is_exit_2(demo_env):
+    out = mfa_wizard("audit", "--org", env=demo_env)
+    assert out.returncode == 2 and "not in an AWS Organization" in out.stderr
