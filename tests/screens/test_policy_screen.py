@@ -53,7 +53,10 @@ async def test_preview_apply_nothing_to_do_undo(demo_app, services):
         assert DEFAULT_GROUP in groups(services)
         members = {u["UserName"] for u in services.iam.get_group(GroupName=DEFAULT_GROUP)["Users"]}
         assert members == selected
-        assert "Nothing to do" in plan_text(screen)
+        # Read again after applying: what was done, and that everything is in place now.
+        assert "Applied: " in plan_text(screen) and "Everything is in place now." in plan_text(
+            screen
+        )
         assert screen.query_one("#enforce-apply", Button).disabled
         await pilot.press("u")
         await pilot.pause()
