@@ -24,6 +24,10 @@ class Target:
     endpoint_url: str | None = None
     demo: bool = False
     demo_users: int = 0
+    # A member account of the organization, reached through its organization role.
+    account: str | None = None
+    org_role: str = "OrganizationAccountAccessRole"
+    external_id: str | None = None
 
 
 @contextmanager
@@ -34,10 +38,22 @@ def open_target(target: Target) -> Iterator[tuple[Services, DemoAccount | None]]
 
         account = start_demo(extra_users=target.demo_users)
         try:
-            yield account.services(), account
+            yield in_account(account.services(), target), account
         finally:
             account.stop()
         return
     from wizard.aws import make_services
 
-    yield make_services(target.profile, target.region, target.endpoint_url), None
+    yield (
+        in_account(make_services(target.profile, target.region, target.endpoint_url), target),
+        None,
+    )
+
+
+def in_account(services: Services, target: Target) -> Services:
+    """`services`, or the same signed as the organization role in `target.account`."""
+    if not target.account or target.account == services.identity().account_id:
+        return services
+    from wizard.organization import member_services
+
+    return member_services(services, target.account, target.org_role, target.external_id)

@@ -100,3 +100,24 @@ def test_cli_org_audit_formats_and_exit_codes(org, demo_env):
 def test_no_organization_is_exit_2(demo_env):
     out = mfa_wizard("audit", "--org", env=demo_env)
     assert out.returncode == 2 and "not in an AWS Organization" in out.stderr
+
+
+def test_a_step_aimed_at_a_member_account_acts_and_journals_there(
+    org, demo_env, tmp_path, services
+):
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "journal.jsonl")}
+    member = org["workloads"]
+    out = mfa_wizard("--account", member, "enforce", "--users", "ops.person", "--yes", env=env)
+    assert out.returncode == 0, out.stderr
+    entries = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    assert entries and {e["account"] for e in entries} == {member}
+    # The group is in the member account, not in the management account.
+    assert "MFARequired" not in {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+    undo = mfa_wizard("--account", member, "enforce", "--undo", "--yes", env=env)
+    assert undo.returncode == 0 and "undone: create_policy" in undo.stdout
+    assert "Nothing to undo" in mfa_wizard("enforce", "--undo", "--yes", env=env).stdout
+
+
+def test_a_malformed_account_id_is_refused(demo_env):
+    out = mfa_wizard("--account", "12345", "audit", env=demo_env)
+    assert out.returncode == 2 and "12-digit AWS account id" in out.stderr

@@ -111,12 +111,6 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         "--org", action="store_true", help="every ACTIVE account of the organization"
     )
     audit.add_argument(
-        "--org-role",
-        default="OrganizationAccountAccessRole",
-        help="--org: the role assumed in each member account",
-    )
-    audit.add_argument("--external-id", help="--org: ExternalId for that role")
-    audit.add_argument(
         "--parallel", type=int, default=8, help="--org: accounts audited at once (default 8)"
     )
     summary = commands.add_parser("summary", help="the account's MFA posture now")

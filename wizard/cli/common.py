@@ -22,12 +22,33 @@ def positive_int(text: str) -> int:
     return value
 
 
+def account_id(text: str) -> str:
+    """argparse type: a 12-digit AWS account id."""
+    value = text.strip()
+    if len(value) != 12 or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a 12-digit AWS account id")
+    return value
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """--profile/--region/--endpoint-url/--demo/--demo-users."""
     target = parser.add_argument_group("AWS target (default: the standard AWS_* environment)")
     target.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
     target.add_argument("--region", help="AWS region (default: AWS_REGION / config)")
     target.add_argument("--endpoint-url", help="AWS endpoint (default: AWS_ENDPOINT_URL)")
+    target.add_argument(
+        "--account",
+        type=account_id,
+        metavar="ID",
+        help="a member account of your organization: act there through --org-role",
+    )
+    target.add_argument(
+        "--org-role",
+        default="OrganizationAccountAccessRole",
+        metavar="NAME",
+        help="the role assumed in member accounts (--account, audit --org)",
+    )
+    target.add_argument("--external-id", help="ExternalId for --org-role, if it requires one")
     target.add_argument(
         "--demo",
         action="store_true",
@@ -50,4 +71,7 @@ def target_of(args: argparse.Namespace) -> Target:
         endpoint_url=args.endpoint_url,
         demo=args.demo,
         demo_users=args.demo_users,
+        account=getattr(args, "account", None),
+        org_role=getattr(args, "org_role", "OrganizationAccountAccessRole"),
+        external_id=getattr(args, "external_id", None),
     )
