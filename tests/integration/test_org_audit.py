@@ -121,3 +121,32 @@ def test_a_step_aimed_at_a_member_account_acts_and_journals_there(
 def test_a_malformed_account_id_is_refused(demo_env):
     out = mfa_wizard("--account", "12345", "audit", env=demo_env)
     assert out.returncode == 2 and "12-digit AWS account id" in out.stderr
+
+
+def test_scp_preview_lists_who_it_would_stop_per_member_account(org, demo_env, demo):
+    # In the workloads account a CI user signs with an access key used yesterday.
+    from datetime import UTC, datetime, timedelta
+
+    from moto.iam.models import AccessKeyLastUsed, iam_backends
+
+    backend = iam_backends[org["workloads"]]["global"]
+    backend.create_user(region_name="us-east-1", user_name="ci-bot", path="/")
+    key = backend.create_access_key("ci-bot")
+    key.last_used = AccessKeyLastUsed(
+        timestamp=(datetime.now(UTC) - timedelta(days=1)).replace(tzinfo=None),
+        service="s3",
+        region="us-east-1",
+    )
+    orgs = boto3.client(
+        "organizations",
+        endpoint_url=demo.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+    )
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    out = mfa_wizard("scp", "--preview", "--target", root, env=demo_env)
+    assert out.returncode == 0, out.stderr
+    assert f"{org['workloads']}  workloads" in out.stdout and "would stop 1: ci-bot" in out.stdout
+    assert "123456789012" in out.stdout and "SCPs never apply" in out.stdout
+    assert "test OU" in out.stdout

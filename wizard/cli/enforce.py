@@ -56,6 +56,31 @@ def cmd_enforce(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_scp_impact(args: argparse.Namespace) -> int:
+    """`scp --preview --target ID`: per member account, who the SCP would stop."""
+    from wizard.scp_impact import RECENT_DAYS, preview_impact
+
+    with open_target(target_of(args)) as (services, _):
+        impact = preview_impact(
+            services, args.target, role=args.org_role, external_id=args.external_id
+        )
+    print()
+    print(
+        f"Under {args.target}, IAM users whose access keys were used in the last {RECENT_DAYS} "
+        "days: each of their calls would be denied without an MFA session once the SCP is on."
+    )
+    for account in impact:
+        print(f"  {account.line()}")
+    if any(a.users for a in impact):
+        print(
+            "Move that automation to roles (or MFA sessions) first, and attach the SCP to a "
+            "test OU before the root."
+        )
+    else:
+        print("Nothing found would break; still, try a test OU before the root.")
+    return 0
+
+
 def cmd_scp(args: argparse.Namespace) -> int:
     """`mfa-wizard scp --preview | --apply --target ID`."""
     import json
@@ -74,6 +99,8 @@ def cmd_scp(args: argparse.Namespace) -> int:
         print(json.dumps(scp.scp_document(partition), indent=2))
         print()
         print("\n".join(scp.scp_explanation(partition)))
+        if args.target:
+            return print_scp_impact(args)
         return 0
     if not args.target:
         raise UsageError(
@@ -125,6 +152,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     mode.add_argument(
         "--apply", action="store_true", help="create and attach it (management account)"
     )
-    scp.add_argument("--target", help="root, OU or account id to attach to (with --apply)")
+    scp.add_argument(
+        "--target",
+        help="root, OU or account id: to attach to (--apply), or whose member accounts to "
+        "preview the impact on (--preview)",
+    )
     scp.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     return {"enforce": cmd_enforce, "scp": cmd_scp}
