@@ -95,12 +95,31 @@ def test_two_roles_on_one_source_ask_one_code(roles_env, demo, mfa_code):
     assert dev.returncode == 0, dev.stderr
 
 
-def test_a_chained_role_is_capped_at_one_hour_and_says_why(roles_env, mfa_code):
+def test_a_chained_role_asking_for_more_than_an_hour_is_assumed_directly_with_the_code(
+    roles_env, mfa_code, demo
+):
+    # Through its chain (dev -> admin -> audit) AWS would cap the session at 1 h; the role
+    # trusts the user itself, so it is assumed directly with the MFA code, for the 2 h asked.
     out = mfa_session(
         "--profile", "chained", "--code", mfa_code(), "--format", "json", env=roles_env
     )
     assert out.returncode == 0, out.stderr
-    assert "role chaining" in out.stderr and "1 h" in out.stderr
+    assert "assumed directly with your MFA code, for 2 h" in out.stderr
+    creds = json.loads(out.stdout)
+    assert 1.9 < hours_left(creds) <= 2.0
+    assert ":assumed-role/audit/mfa-session-chained" in whoami(creds, demo.endpoint_url)
+
+
+def test_a_chained_role_within_the_hour_goes_through_its_chain(roles_env, mfa_code, demo):
+    config = Path(roles_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text().replace("duration_seconds = 7200", "duration_seconds = 3600")
+    )
+    out = mfa_session(
+        "--profile", "chained", "--code", mfa_code(), "--format", "json", env=roles_env
+    )
+    assert out.returncode == 0, out.stderr
+    assert "directly" not in out.stderr
     assert 0.9 < hours_left(json.loads(out.stdout)) <= 1.0
 
 

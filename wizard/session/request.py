@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 from wizard.errors import UsageError
 from wizard.session_cache import (
@@ -155,10 +156,18 @@ def role_session(
 
     roles, base = role_chain(profile)
     serial = req.serial or chain_serial(roles, base)
+    endpoint = req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    _, capped = role_duration(settings, chained=len(roles) > 1, asked=duration)
+    wanted = role_duration(settings, chained=False, asked=duration)[0]  # as asked, uncapped
+    if capped and serial:
+        # Chained, the session would stop at 1 h; assumed directly from the user with the MFA
+        # code it can last as long as asked, if the role trusts the user itself.
+        direct = direct_role_session(req, settings, base, serial, wanted, endpoint)
+        if direct is not None:
+            return direct
     # The innermost role is assumed with the base user's MFA session (not chained); every
     # role after it with the previous role's session (chained: AWS caps those at 1 h).
     source = base_session(req, base.name, base, serial, base.duration_seconds)
-    endpoint = req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     for depth, role in enumerate(reversed(roles)):
         outermost = depth == len(roles) - 1
         asked, note = role_duration(role, chained=depth > 0, asked=duration if outermost else None)
@@ -176,6 +185,65 @@ def role_session(
             ),
         )
     return source
+
+
+def direct_role_session(
+    req: SessionRequest,
+    role: ProfileSettings,
+    base: ProfileSettings,
+    serial: str,
+    duration: int,
+    endpoint: str | None,
+) -> SessionCredentials | None:
+    """AssumeRole of `role` signed by the base user's long-term keys with an MFA code (not
+    chained, so not capped at 1 h), cached; None when the role does not trust the user."""
+    from wizard.session.roles import role_owner
+
+    owner = role_owner(base_owner(req, base.name, base, serial) + "|direct", role)
+
+    def miss() -> SessionCredentials:
+        from wizard.aws import make_services
+        from wizard.session.codes import remember_used, wait_for_fresh_code
+
+        services = make_services(base.name, req.region or role.region, req.endpoint_url)
+        if req.countdown:
+            wait_for_fresh_code(serial, req.countdown)
+        code = req.ask_code(serial)
+        creds = assume_role_with_code(services, role, duration, serial, code)
+        remember_used(serial)
+        return creds
+
+    try:
+        creds = cached_or(req, role.name, role, owner, duration, miss)
+    except UsageError as exc:
+        if exc.code != "AccessDenied":
+            raise
+        req.say(
+            f"{role.name}: the role does not trust your user directly, so it is assumed through "
+            "its chain, and AWS caps that at 1 h."
+        )
+        return None
+    req.say(
+        f"{role.name}: assumed directly with your MFA code, for {duration // 3600} h (through "
+        "its chain of roles AWS would stop it at 1 h)."
+    )
+    return creds
+
+
+def assume_role_with_code(
+    services: Any, role: ProfileSettings, duration: int, serial: str, code: str
+) -> SessionCredentials:
+    """AssumeRole with SerialNumber and TokenCode, signed by long-term keys."""
+    import re
+
+    from wizard.session.roles import assume_role_call
+
+    return assume_role_call(
+        services.sts,
+        role,
+        duration,
+        {"SerialNumber": serial, "TokenCode": re.sub(r"\s+", "", code)},
+    )
 
 
 def assume(

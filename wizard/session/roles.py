@@ -90,7 +90,6 @@ def assume_role(
 ) -> SessionCredentials:
     """AssumeRole signed with `source` (an MFA session): no code needed, the session has MFA."""
     from wizard.aws import FALLBACK_REGION, botocore_config, new_boto3_session
-    from wizard.errors import aws_errors, error_code
 
     session = new_boto3_session(
         aws_access_key_id=source.access_key_id,
@@ -101,10 +100,21 @@ def assume_role(
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
     sts = session.client("sts", **kwargs)
+    return assume_role_call(sts, settings, duration, {})
+
+
+def assume_role_call(
+    sts: Any, settings: ProfileSettings, duration: int, extra: dict[str, str]
+) -> SessionCredentials:
+    """One AssumeRole for a role profile (`extra`: SerialNumber/TokenCode when signed by
+    long-term keys); errors a person can act on, by code."""
+    from wizard.errors import aws_errors, error_code
+
     request: dict[str, Any] = {
         "RoleArn": settings.role_arn,
         "RoleSessionName": session_name(settings),
         "DurationSeconds": duration,
+        **extra,
     }
     if settings.external_id:
         request["ExternalId"] = settings.external_id
@@ -113,9 +123,15 @@ def assume_role(
     except Exception as exc:
         code = error_code(exc)
         message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", ""))
+        if code == "AccessDenied" and "multifactorauthentication" in message.lower():
+            raise UsageError(
+                "AWS refused the MFA code (wrong, already used, or for another device)",
+                "wait for the next code in the app and run again",
+                code="MfaCodeRefused",
+            ) from None
         if code == "AccessDenied":
             raise UsageError(
-                f"AWS refused to let this MFA session assume {settings.role_arn}",
+                f"AWS refused to let this session assume {settings.role_arn}",
                 "the role's trust policy must allow your user (with aws:MultiFactorAuthPresent), "
                 "and external_id must match what it expects",
                 code=code,
