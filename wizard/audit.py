@@ -152,7 +152,18 @@ def fetch_credential_report(
             state = iam.generate_credential_report().get("State")
         calls += 1
         if state == "COMPLETE":
-            break
+            try:
+                answer = iam.get_credential_report()
+                break
+            except Exception as exc:
+                # Generated, yet not there (ReportInProgress / ReportExpired / ReportNotPresent):
+                # AWS says the same report is being rebuilt. Another round, not an error.
+                code = error_code(exc)
+                if code not in {"ReportInProgress", "ReportExpired", "ReportNotPresent"}:
+                    with aws_errors("GetCredentialReport"):
+                        raise
+                calls += 1
+                state = code
         if waited >= timeout:
             raise ReportTimeoutError(
                 f"the credential report was still {state} after {int(timeout)} s",
@@ -163,18 +174,6 @@ def fetch_credential_report(
         sleep(delay)
         waited += delay
         delay = min(delay * 2, 8.0)
-    try:
-        answer = iam.get_credential_report()
-    except Exception as exc:
-        # ReportInProgress / ReportExpired / ReportNotPresent are transient: one more round.
-        if error_code(exc) in {"ReportInProgress", "ReportExpired", "ReportNotPresent"}:
-            raise WizardError(
-                "the credential report was not ready",
-                "run the audit again in a few seconds",
-                code=error_code(exc),
-            ) from None
-        with aws_errors("GetCredentialReport"):
-            raise
     calls += 1
     content = answer["Content"]
     if isinstance(content, bytes):

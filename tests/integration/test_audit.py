@@ -250,3 +250,11 @@ def test_demo_users_seeds_a_larger_account(tmp_path):
     doc = json.loads(out.stdout)
     assert len(doc["users"]) == len(DEMO_USERS) + 1 + 40
     assert out.returncode == 1
+
+
+@pytest.mark.realism(report_flaky_gets=2)
+def test_a_report_still_in_progress_after_complete_is_waited_for(services, realism):
+    # AWS may answer ReportInProgress to the download right after COMPLETE: another round.
+    result = run_audit(services)
+    assert realism.refused["ReportInProgress"] == 2
+    assert "alice.nakamura" in {u.user_name for u in result.users}

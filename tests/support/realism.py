@@ -71,6 +71,9 @@ class Settings:
     check_codes: bool = True
     code_reuse_seconds: float = 90.0
     rng_seed: int = 12
+    # GetCredentialReport answers ReportInProgress this many times after the report is ready
+    # (AWS does when a report is rebuilt between the two calls).
+    report_flaky_gets: int = 0
 
 
 @dataclass
@@ -99,6 +102,7 @@ class _State:
     reserved: set[tuple[str, int]] = field(default_factory=set)  # handed out, not yet used
     report_ready_at: float | None = None
     counts: dict[str, int] = field(default_factory=dict)  # what the layer refused, by kind
+    flaky_left: int = 0
 
 
 def _param(params: dict[str, Any], name: str) -> str:
@@ -122,7 +126,7 @@ class Realism:
         """Forget every timer and used code; apply new settings."""
         with self.lock:
             self.settings = settings
-            self.state = _State()
+            self.state = _State(flaky_left=settings.report_flaky_gets)
             self.rng = random.Random(settings.rng_seed)
 
     def unused_code(self, serial: str) -> str:
@@ -357,7 +361,12 @@ class Realism:
         return None
 
     def _report(self, r: Request, now: float) -> Answer | None:
-        if not self.settings.report_seconds or r.service != "iam":
+        if r.service != "iam":
+            return None
+        if r.operation == "GetCredentialReport" and self.state.flaky_left > 0:
+            self.state.flaky_left -= 1
+            return self._refuse(r, "ReportInProgress", "Report generation in progress", 404)
+        if not self.settings.report_seconds:
             return None
         ready = self.state.report_ready_at
         if r.operation == "GenerateCredentialReport":
