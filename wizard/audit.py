@@ -76,17 +76,34 @@ def _access_keys(row: dict[str, str]) -> tuple[AccessKeyInfo, ...]:
     return tuple(keys)
 
 
+def _mend_unquoted_name(fields: list[str], width: int) -> list[str]:
+    """A user name may hold commas (IAM allows `[\\w+=,.@-]`); written unquoted, the name and
+    the ARN that ends with it each split into one more field per comma. Put them back together;
+    a row that does not fit that shape is left as it is."""
+    extra = len(fields) - width
+    if extra <= 0 or extra % 2:
+        return fields
+    commas = extra // 2
+    name = ",".join(fields[: commas + 1])
+    arn = ",".join(fields[commas + 1 : 2 * commas + 2])
+    if not arn.startswith("arn:") or not arn.endswith("/" + name):
+        return fields
+    return [name, arn, *fields[2 * commas + 2 :]]
+
+
 def parse_credential_report(content: str) -> tuple[RootFinding | None, list[UserFinding]]:
     """Parse the report CSV into the root row and one finding per IAM user (pure)."""
-    reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames or "user" not in reader.fieldnames:
+    reader = csv.reader(io.StringIO(content))
+    header = next(reader, None)
+    if not header or "user" not in header:
         raise WizardError(
             "the credential report has no header row",
             "run the audit again; if it persists, check the report with `aws iam get-credential-report`",
         )
     root: RootFinding | None = None
     users: list[UserFinding] = []
-    for row in reader:
+    for fields in reader:
+        row = dict(zip(header, _mend_unquoted_name(fields, len(header)), strict=False))
         name = (row.get("user") or "").strip()
         if not name:
             continue

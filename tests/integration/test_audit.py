@@ -258,3 +258,11 @@ def test_a_report_still_in_progress_after_complete_is_waited_for(services, reali
     result = run_audit(services)
     assert realism.refused["ReportInProgress"] == 2
     assert "alice.nakamura" in {u.user_name for u in result.users}
+
+
+def test_a_user_name_with_a_comma_is_audited(services):
+    # Legal in IAM ([\w+=,.@-]); moto (like any unquoted CSV writer) splits it in the report.
+    services.iam.create_user(UserName="tanaka,ops")
+    services.iam.create_login_profile(UserName="tanaka,ops", Password="Correct-Horse-9!")
+    result = run_audit(services)
+    assert "tanaka,ops" in {u.user_name for u in result.console_users_without_mfa}

@@ -180,3 +180,28 @@ def test_humanize_age():
     assert humanize_age(datetime(2026, 11, 19, 9, tzinfo=UTC), now) == "27h"
     assert humanize_age(datetime(2026, 11, 8, 12, tzinfo=UTC), now) == "12d"
     assert humanize_age(datetime(2020, 11, 8, 12, tzinfo=UTC), now) == "6y"
+
+
+def test_a_user_name_with_commas_survives_an_unquoted_report():
+    from wizard.audit import parse_credential_report
+
+    header = (
+        "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+        "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+        "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+        "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+        "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+        "cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
+    )
+    tail = (
+        ",2026-01-01T00:00:00+00:00,true,N/A,N/A,N/A,false,"
+        + ",".join(["false", "N/A", "N/A", "N/A", "N/A"] * 2)
+        + ",false,N/A,false,N/A"
+    )
+    row = "tanaka,ops,arn:aws:iam::123456789012:user/tanaka,ops" + tail
+    plain = "bob,arn:aws:iam::123456789012:user/bob" + tail
+    _, users = parse_credential_report("\n".join([header, row, plain]) + "\n")
+    by_name = {u.user_name: u for u in users}
+    assert set(by_name) == {"tanaka,ops", "bob"}
+    assert by_name["tanaka,ops"].arn == "arn:aws:iam::123456789012:user/tanaka,ops"
+    assert by_name["tanaka,ops"].console_access and not by_name["tanaka,ops"].mfa_active
