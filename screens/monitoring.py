@@ -329,13 +329,16 @@ class MonitoringScreen(StepScreen):
     def _hop_seen(self, event: DrillHopSeen) -> None:
         self.drill_lines.append(event.line.replace("[", "\\["))
         self.query_one("#monitor-result", Static).update("\n".join(self.drill_lines))
+        # The latest hop where the eye is (the result area may be below the fold at 80x24).
+        self._verdict(f"[dim]Drill:[/dim] {self.drill_lines[-1]}")
 
     @on(DrillFinished)
     def _drill_finished(self, event: DrillFinished) -> None:
+        last = self.drill_lines[-1] if len(self.drill_lines) > 1 else ""
         self._verdict(
             "[green]The whole chain works: a sign-in without MFA pages someone.[/]"
             if event.complete
-            else "[yellow]The chain stops at the last hop shown[/]: fix what it says, then F8 again."
+            else f"[yellow]The chain stops at the last hop shown[/]: {last}"
         )
 
     @on(Button.Pressed, "#monitor-test")

@@ -93,7 +93,13 @@ def test_each_hop_is_timed_and_the_first_missing_one_says_what_to_check(
     )
     said: list[Hop] = []
     hops = run_drill(
-        services, timeout=600, poll=10, say=said.append, sleep=clock.sleep, clock=lambda: clock.now
+        services,
+        timeout=600,
+        poll=10,
+        say=said.append,
+        sleep=clock.sleep,
+        clock=lambda: clock.now,
+        emulated=False,  # the fake CloudWatch above behaves like AWS
     )
     assert said == hops
     if fire:
