@@ -56,3 +56,15 @@ def test_importing_every_domain_module_loads_no_textual():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_no_aws_partition_literal_outside_the_partition_helper():
+    # In aws-cn or aws-us-gov an `arn:aws:` ARN or condition matches nothing, silently.
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("wizard", "screens")
+        for path in (root / folder).rglob("*.py")
+        if path.name != "partition.py" and "arn:aws:" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -55,7 +55,7 @@ def parse_report_bool(value: str | None) -> bool:
 
 
 def path_from_arn(arn: str) -> str:
-    """The IAM path of a user ARN: arn:aws:iam::1:user/a/b/name -> '/a/b/'."""
+    """The IAM path of a user ARN: arn:PARTITION:iam::1:user/a/b/name -> '/a/b/'."""
     resource = arn.split(":", 5)[-1]
     if not resource.startswith("user/"):
         return "/"

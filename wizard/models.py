@@ -17,7 +17,7 @@ class CallerIdentity:
 
     @property
     def is_iam_user(self) -> bool:
-        """True for arn:aws:iam::ACCOUNT:user/..., the only kind MFA policies apply to."""
+        """True for arn:PARTITION:iam::ACCOUNT:user/..., the only kind MFA policies apply to."""
         return ":user/" in self.arn
 
     @property

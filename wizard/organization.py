@@ -186,8 +186,9 @@ def audit_organization(
                 else member_services(services, account_id, role, external_id)
             )
             result = run(target)
-        except WizardError as exc:  # the message names the call (AssumeRole, an audit read)
-            return AccountAudit(account_id, name, "unreachable", exc.message)
+        except Exception as exc:  # any failure: this account unreachable, the others go on
+            error = translate(exc)  # a WizardError names the call (AssumeRole, an audit read)
+            return AccountAudit(account_id, name, "unreachable", error.message)
         if on_progress:
             on_progress(f"audited {account_id} {name}")
         return AccountAudit(account_id, name, "audited", None, result)

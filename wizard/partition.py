@@ -27,3 +27,8 @@ def partition_of_region(region: str) -> str:
 def arn(partition: str, service: str, region: str, account: str, resource: str) -> str:
     """arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE."""
     return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+
+def in_partition(text: str, partition: str) -> str:
+    """AWS's documented JSON (written for the aws partition) with every ARN in `partition`."""
+    return text.replace('"arn:aws:', f'"arn:{partition}:')

@@ -27,7 +27,7 @@ from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
 from wizard.journal import recent_changes, record
 from wizard.models import AuditResult, UserFinding
-from wizard.partition import partition_of_arn
+from wizard.partition import in_partition, partition_of_arn
 from wizard.plan import Status
 from wizard.propagation import PATIENCE, after_propagation
 from wizard.session_cache import is_known_mfa_session
@@ -55,12 +55,12 @@ SELF_WITH_PATH = "user/*/${aws:username}"
 def load_document(name: str = POLICY_FILE, partition: str = "aws") -> dict[str, Any]:
     """A policy document from assets/policies, for `partition` (aws, aws-cn, aws-us-gov).
 
-    The assets hold AWS's documented text (with arn:aws:); every ARN is rewritten for the
+    The assets hold AWS's documented text (in the aws partition); every ARN is rewritten for the
     partition, and each self-service `user/${aws:username}` also gets `user/*/${aws:username}`.
     """
     path = asset("policies", name)
     try:
-        text = path.read_text(encoding="utf-8").replace('"arn:aws:', f'"arn:{partition}:')
+        text = in_partition(path.read_text(encoding="utf-8"), partition)
         document = json.loads(text)
     except (OSError, ValueError) as exc:
         raise WizardError(

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import UsageError, WizardError, aws_errors
+from wizard.errors import UsageError, aws_errors, translate
 from wizard.models import AuditResult
 
 RECENT_DAYS = 30
@@ -31,6 +31,7 @@ class AccountImpact:
     account_name: str
     users: list[str] = field(default_factory=list)
     note: str = ""
+    read: bool = True
 
     def line(self) -> str:
         """One line for people."""
@@ -105,8 +106,10 @@ def preview_impact(
             return AccountImpact(account_id, name, note=f"skipped: the account is {state}")
         try:
             result = run(member_services(services, account_id, role, external_id))
-        except WizardError as exc:
-            return AccountImpact(account_id, name, note=f"not read: {exc.message}")
+        except Exception as exc:  # this account not read; the others still are
+            return AccountImpact(
+                account_id, name, note=f"not read: {translate(exc).message}", read=False
+            )
         return AccountImpact(account_id, name, stopped_users(result, now))
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:

@@ -162,7 +162,7 @@ def check_duration(seconds: int, root: bool = False) -> int:
 
 
 def is_root_serial(serial: str) -> bool:
-    """Root's virtual device is arn:aws:iam::ACCOUNT:mfa/root-account-mfa-device (or :root)."""
+    """Root's virtual device is arn:PARTITION:iam::ACCOUNT:mfa/root-account-mfa-device (or :root)."""
     return serial.endswith(":root") or serial.endswith("/root-account-mfa-device")
 
 

@@ -75,6 +75,8 @@ def test_an_account_whose_role_cannot_be_assumed_is_unreachable_never_clean(
     def refuse(services, account_id, role, external_id):
         if account_id == org["workloads"]:
             raise AccessDeniedError("access denied calling AssumeRole", "the role must trust you")
+        if account_id == org["sandbox"]:
+            raise RuntimeError("anything else")  # never skips the others, never looks clean
         return real(services, account_id, role, external_id)
 
     monkeypatch.setattr(organization, "member_services", refuse)
@@ -93,8 +95,9 @@ def test_cli_org_audit_formats_and_exit_codes(org, demo_env):
     assert doc["management_account_id"] == "123456789012"
     csv_out = mfa_wizard("audit", "--org", "--format", "csv", env=demo_env).stdout
     header, *rows = csv_out.splitlines()
-    assert header.startswith("account_id,account_name,")
-    assert any(r.startswith(f"{org['workloads']},workloads,ops.person,") for r in rows)
+    assert header.startswith("account_id,account_name,account_status,")
+    assert any(r.startswith(f"{org['workloads']},workloads,audited,ops.person,") for r in rows)
+    assert any(r.startswith(f"{org['sandbox']},sandbox,skipped,") for r in rows)
 
 
 def test_no_organization_is_exit_2(demo_env):
@@ -150,3 +153,27 @@ def test_scp_preview_lists_who_it_would_stop_per_member_account(org, demo_env, d
     assert f"{org['workloads']}  workloads" in out.stdout and "would stop 1: ci-bot" in out.stdout
     assert "123456789012" in out.stdout and "SCPs never apply" in out.stdout
     assert "test OU" in out.stdout
+
+
+def test_scp_preview_with_an_unreadable_account_is_incomplete_and_exit_1(
+    org, demo_env, demo, monkeypatch
+):
+    orgs = boto3.client(
+        "organizations",
+        endpoint_url=demo.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+    )
+    root = orgs.list_roots()["Roots"][0]["Id"]
+    # An account whose credential report cannot be read (a denied audit) in the preview.
+    from wizard import scp_impact
+
+    def denied(services):
+        raise AccessDeniedError("access denied calling GenerateCredentialReport", "grant it")
+
+    impact = scp_impact.preview_impact(
+        demo.services(), root, role="OrganizationAccountAccessRole", audit_one=denied
+    )
+    unread = [a for a in impact if not a.read]
+    assert unread and all("not read: access denied" in a.line() for a in unread)

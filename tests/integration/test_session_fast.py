@@ -120,3 +120,33 @@ def test_the_console_script_is_the_fast_entry():
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "mfa-session"]
     assert script.value == "wizard.cli.fast:main"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "\n[DEFAULT]\nmfa_session_cache = none\n",  # configparser copies it into every section
+        "\n[ profile dev2 ]\nregion = x\n",
+        "\n[profile odd]\n= nameless\n",
+        "\n[profile dev3]\nregion = eu\u00a0west\n",
+    ],
+)
+def test_config_the_small_reader_cannot_vouch_for_goes_to_the_full_path(as_user, mfa_code, extra):
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=as_user).returncode == 0
+    argv = ["--profile", "dev", "--format", "credential-process"]
+    assert fast.cached_output(argv) is not None
+    config = Path(as_user["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + extra)
+    assert fast.cached_output(argv) is None
+
+
+def test_a_relative_cache_home_is_not_trusted(as_user, mfa_code, monkeypatch, tmp_path):
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=as_user).returncode == 0
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "planted")
+    # platformdirs ignores a relative XDG_CACHE_HOME; so does the fast path (~/.cache instead).
+    assert fast.cache_root() == os.path.join(os.path.expanduser("~/.cache"), "mfa-wizard")
+
+
+def test_an_option_value_that_looks_like_a_flag_goes_to_the_full_path(as_user):
+    assert fast.cached_output(["--profile", "--format", "env"]) is None

@@ -59,13 +59,18 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["account_id", "account_name", *audit.CSV_COLUMNS])
+        writer.writerow(["account_id", "account_name", "account_status", *audit.CSV_COLUMNS])
         for account in result.accounts:
             if account.audit is None:
+                # Not audited: a row of its own, so a spreadsheet never reads it as clean.
+                writer.writerow(
+                    [account.account_id, account.account_name, account.status]
+                    + [""] * len(audit.CSV_COLUMNS)
+                )
                 continue
             rows = list(csv.reader(io.StringIO(audit.to_csv(account.audit.users))))[1:]
             for row in rows:
-                writer.writerow([account.account_id, account.account_name, *row])
+                writer.writerow([account.account_id, account.account_name, "audited", *row])
         text = out.getvalue()
     else:
         lines = [

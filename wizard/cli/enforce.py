@@ -71,6 +71,13 @@ def print_scp_impact(args: argparse.Namespace) -> int:
     )
     for account in impact:
         print(f"  {account.line()}")
+    unread = [a for a in impact if not a.read]
+    if unread:
+        print(
+            f"Incomplete: {len(unread)} account(s) could not be read (see above), so who the SCP "
+            "would stop there is unknown. Fix the role (--org-role) and preview again."
+        )
+        return 1
     if any(a.users for a in impact):
         print(
             "Move that automation to roles (or MFA sessions) first, and attach the SCP to a "

@@ -51,27 +51,29 @@ def read_ini(path: str) -> dict[str, dict[str, str]] | None:
         return {}
     except (OSError, UnicodeDecodeError):
         return None
+    if any((c < " " and c not in "\t\r\n") or c > "~" for c in text):
+        return None  # control or non-ASCII characters: configparser's rules differ from ours
     sections: dict[str, dict[str, str]] = {}
     current: dict[str, str] | None = None
-    for raw in text.splitlines():
+    for raw in text.split("\n"):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue
         if raw[0] in " \t":
             return None  # a continuation or nested value: not ours to guess
         if line[0] == "[":
-            end = line.find("]")
-            if end < 0:
+            end = line.rfind("]")  # configparser: from "[" to the last "]"; the rest ignored
+            if end < 2:
                 return None
-            name = line[1:end].strip()
-            if name in sections:
-                return None  # configparser refuses a repeated section: so do we
+            name = line[1:end]
+            if name in sections or name != name.strip() or name == "DEFAULT":
+                return None  # repeated, padded, or [DEFAULT] (copied into every section)
             current = sections[name] = {}
             continue
         key, sep, value = line.partition("=")
-        if not sep or current is None or ":" in key:
-            return None
         name = key.strip().lower()
+        if not sep or current is None or ":" in key or not name:
+            return None
         if name in current:
             return None  # a repeated key: configparser refuses it too
         # No inline comments: configparser (as mfa-session and botocore use it) keeps them.
@@ -85,10 +87,13 @@ def _section(profile: str) -> str:
 
 def cache_root() -> str | None:
     """platformdirs.user_cache_dir(APP) on Linux and macOS; None elsewhere (full path)."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     if sys.platform == "darwin":
-        return os.path.expanduser(f"~/Library/Caches/{APP}")
+        # platformdirs may honour XDG_CACHE_HOME on macOS too: then leave it to platformdirs.
+        return None if xdg else os.path.expanduser(f"~/Library/Caches/{APP}")
     if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
+        # platformdirs ignores a relative XDG_CACHE_HOME (as the XDG spec says).
+        base = xdg if os.path.isabs(xdg) else os.path.expanduser("~/.cache")
         return os.path.join(base, APP)
     return None
 
@@ -109,7 +114,7 @@ def hit_key(profile_arg: str | None) -> tuple[str, str, int | None] | None:
     if source and not values.get("mfa_serial"):
         values["mfa_serial"] = config.get(_section(source), {}).get("mfa_serial", "")
     duration_text = values.get("duration_seconds", "")
-    duration = int(duration_text) if duration_text.isdigit() else None
+    duration = int(duration_text) if duration_text.isascii() and duration_text.isdigit() else None
     creds_profile = source or profile
     explicit = bool(profile_arg or source or env.get("AWS_PROFILE")) or creds_profile != "default"
     key_id = None
@@ -190,7 +195,7 @@ def cached_output(argv: list[str]) -> str | None:
     rest = list(argv)
     while rest:
         flag = rest.pop(0)
-        if flag in ("--profile", "--format") and rest:
+        if flag in ("--profile", "--format") and rest and not rest[0].startswith("-"):
             value = rest.pop(0)
         elif flag.startswith(("--profile=", "--format=")):
             flag, _, value = flag.partition("=")
@@ -236,7 +241,10 @@ def main() -> None:
     """The `mfa-session` console script: a hit here, everything else on the full path."""
     argv = sys.argv[1:]
     if argv[:1] not in (["setup"], ["exec"]):
-        output = cached_output(argv)
+        try:
+            output = cached_output(argv)
+        except Exception:  # anything unexpected here: the full path decides, and says why
+            output = None
         if output is not None:
             sys.stdout.write(output)
             sys.stdout.flush()

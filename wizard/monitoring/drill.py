@@ -27,6 +27,7 @@ from typing import Any
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.names import NAMESPACE, SIGNIN_METRIC, names_for
+from wizard.partition import partition_of_region
 
 DRILL_USER = "mfa-wizard-fire-drill"
 DEFAULT_TIMEOUT = 600.0  # filter ~1-2 min + a 5-minute alarm period + the action
@@ -66,7 +67,7 @@ def drill_event(account: str, region: str, when: datetime) -> dict[str, Any]:
             "type": "IAMUser",
             "accountId": account,
             "userName": DRILL_USER,
-            "arn": f"arn:aws:iam::{account}:user/{DRILL_USER}",
+            "arn": f"arn:{partition_of_region(region)}:iam::{account}:user/{DRILL_USER}",
         },
         "sourceIPAddress": "192.0.2.1",  # TEST-NET-1: no real address
         "userAgent": "mfa-wizard fire drill",

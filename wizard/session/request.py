@@ -197,9 +197,13 @@ def direct_role_session(
 ) -> SessionCredentials | None:
     """AssumeRole of `role` signed by the base user's long-term keys with an MFA code (not
     chained, so not capped at 1 h), cached; None when the role does not trust the user."""
-    from wizard.session.roles import role_owner
+    from wizard.session.roles import direct_refused, refuse_direct, role_owner
 
-    owner = role_owner(base_owner(req, base.name, base, serial) + "|direct", role)
+    source_owner = base_owner(req, base.name, base, serial)
+    # No known key, no owner: nothing is cached (the same rule as every other session).
+    owner = role_owner(source_owner + "|direct", role) if source_owner else ""
+    if owner and direct_refused(owner):
+        return None  # this role said before that it does not trust the user directly
 
     def miss() -> SessionCredentials:
         from wizard.aws import make_services
@@ -209,15 +213,18 @@ def direct_role_session(
         if req.countdown:
             wait_for_fresh_code(serial, req.countdown)
         code = req.ask_code(serial)
-        creds = assume_role_with_code(services, role, duration, serial, code)
-        remember_used(serial)
-        return creds
+        try:
+            return assume_role_with_code(services, role, duration, serial, code)
+        finally:
+            remember_used(serial)  # accepted or not, AWS may count the code as used
 
     try:
         creds = cached_or(req, role.name, role, owner, duration, miss)
     except UsageError as exc:
         if exc.code != "AccessDenied":
             raise
+        if owner:
+            refuse_direct(owner)  # next time straight through the chain, no code asked for this
         req.say(
             f"{role.name}: the role does not trust your user directly, so it is assumed through "
             "its chain, and AWS caps that at 1 h."

@@ -179,3 +179,33 @@ def list_profiles() -> list[tuple[str, str | None]]:
 def keys_profile(profile: str) -> str:
     """The profile whose long-term keys sign for `profile` (itself, or its chain's base)."""
     return role_chain(profile)[1].name
+
+
+def _refusals_path() -> Any:
+    from wizard.session_cache import cache_dir
+
+    return cache_dir().parent / "direct-refused"
+
+
+def direct_refused(owner: str) -> bool:
+    """True when this role refused a direct AssumeRole by this user before (trust policy)."""
+    try:
+        return owner in _refusals_path().read_text(encoding="utf-8").split()
+    except OSError:
+        return False
+
+
+def refuse_direct(owner: str) -> None:
+    """Remember (a hash, no name or key) that this role does not trust the user directly."""
+    import contextlib
+
+    from wizard.files import write_text_atomic
+
+    path = _refusals_path()
+    try:
+        known = path.read_text(encoding="utf-8").split()
+    except OSError:
+        known = []
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_text_atomic(path, "\n".join([*known[-200:], owner]) + "\n", mode=0o600)
