@@ -179,3 +179,51 @@ def test_exec_help_is_help(roles_env):
     out = mfa_session("exec", "--help", env=roles_env)
     assert out.returncode == 0 and "mfa-session exec PROFILE" in out.stdout
     assert "exec PROFILE -- COMMAND" in mfa_session("--help", env=roles_env).stdout
+
+
+def test_the_aws_sdk_uses_the_setup_profile_of_a_role(roles_env, monkeypatch, mfa_code, demo):
+    """botocore's own credential_process provider, through `mfa-session setup admin`."""
+    from wizard.session_credentials import setup_credential_process
+
+    for key, value in roles_env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(
+        "wizard.session_credentials.command_for_credential_process",
+        lambda profile: (
+            f"{sys.executable} -c 'from wizard.cli.session import main; main()' "
+            f"--profile {profile} --format credential-process"
+        ),
+    )
+    assert setup_credential_process("admin") == ("admin-mfa", True)
+    # The one code, typed once at the terminal; from then on the SDK asks nobody.
+    assert mfa_session("--profile", "admin", "--code", mfa_code(), env=roles_env).returncode == 0
+    session = boto3.Session(profile_name="admin-mfa")
+    sts = session.client("sts", endpoint_url=roles_env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    assert ":assumed-role/admin/mfa-session-admin" in sts.get_caller_identity()["Arn"]
+
+
+def test_two_refreshes_in_one_code_window_both_succeed(roles_env, demo, tmp_path, realism):
+    # AWS refuses a code used once: the second run waits for the next code, then asks again.
+    script = tmp_path / "code.sh"
+    seed = demo.seeds[SERIAL]
+    script.write_text(
+        f"#!/bin/sh\nexec {sys.executable} -c \"import pyotp; print(pyotp.TOTP('{seed}').now())\"\n"
+    )
+    script.chmod(0o700)
+    runs = [
+        mfa_session(
+            "--profile",
+            "dev",
+            "--refresh",
+            "--totp-command",
+            str(script),
+            "--format",
+            "json",
+            env=roles_env,
+            timeout=90,
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    # No code was sent twice: the realism layer (as AWS) refused none.
+    assert realism.refused.get("AccessDenied", 0) == 0
