@@ -91,3 +91,15 @@ def test_enforce_screen_snapshot(stable_demo_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_the_plan_keeps_its_height_with_the_policy_text_expanded(demo_app):
+    from textual.widgets import Collapsible
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enforce(pilot)
+        screen.query_one("#policy-collapsible", Collapsible).collapsed = False
+        await settle(pilot)
+        plan = screen.query_one("#enforce-plan", Static)
+        assert plan.region.height > 0 or plan.virtual_region.height > 0
+        assert plan.size.height >= 3  # the plan is laid out whole; the body scrolls to it
