@@ -14,14 +14,9 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
 from screens.widgets.marked import MarkedCheckbox
-from screens.widgets.status import status_markup
+from screens.widgets.status import cut, status_markup
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
-
-
-def _cut(text: str, width: int) -> str:
-    """`text` in `width` columns, with an ellipsis when it is cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _first_sentence(text: str) -> str:
@@ -209,7 +204,7 @@ class MonitoringScreen(StepScreen):
             table.add_row(
                 status_markup(change.status),
                 change.kind,
-                _cut(change.name, 20),
+                cut(change.name, 20),
                 change.detail,
                 key=str(index),
             )

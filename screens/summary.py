@@ -14,9 +14,12 @@ from textual.widgets import DataTable, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ExportDialog
+from screens.widgets.status import cut
 from wizard.errors import WizardError
 from wizard.files import write_text_atomic
 from wizard.summary import PostureState, markdown
+
+CELL = 24  # columns per value: the label (26) and two values fit an 80-column terminal
 
 
 class SummaryScreen(StepScreen):
@@ -67,15 +70,23 @@ class SummaryScreen(StepScreen):
         table = self.query_one("#summary-table", DataTable)
         table.clear()
         before_rows = dict(before.rows()) if before else {}
+        in_full = []
         for label, now in after.rows():
             was = before_rows.get(label, "(not captured)")
             style = "" if was == now or not before else "[b green]"
-            table.add_row(label, was, f"{style}{now}[/]" if style else now)
+            # Two value columns fit 80 columns at 24 each; a longer value is cut in the table
+            # and given whole below it.
+            shown = cut(now, CELL)
+            table.add_row(label, cut(was, CELL), f"{style}{shown}[/]" if style else shown)
+            if len(was) > CELL or len(now) > CELL:
+                in_full.append(f"  {label}: {now}" + (f" (before: {was})" if was != now else ""))
+        full = "[b]In full[/b]\n" + "\n".join(in_full) + "\n\n" if in_full else ""
         changes = self.changes()
         still = after.console_users_without_mfa
         pending = f"[b]Still without MFA:[/b] {', '.join(still)}\n\n" if still else ""
         self.query_one("#summary-changes", Static).update(
             pending
+            + full
             + (
                 "[b]Changes made in this sitting[/b]\n" + "\n".join(f"  {c}" for c in changes)
                 if changes

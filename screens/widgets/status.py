@@ -19,3 +19,8 @@ def status_markup(status: Status | str) -> str:
     """`+ create` in green, `= ok` dimmed, and so on (Rich markup)."""
     status = Status(status)
     return f"[{_COLOURS[status]}]{status.mark} {_WORDS.get(status, status.value)}[/]"
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in `width` columns, with an ellipsis when it is cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -30,3 +30,26 @@ def test_summary_screen_snapshot(fixed_clock, stable_demo_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(stable_demo_app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_long_values_are_cut_in_the_table_and_given_whole_below(demo_app, services):
+    # After monitoring exists, the filter and alarm values are longer than a column at 80x24.
+    from textual.widgets import DataTable, Static
+
+    from wizard.monitoring import MonitorOptions, apply_monitoring, plan_monitoring
+
+    apply_monitoring(plan_monitoring(services, MonitorOptions(minimal=True))[1])
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        screen = pilot.app.screen
+        table = screen.query_one("#summary-table", DataTable)
+        for key in table.rows:
+            label, was, now = (str(c) for c in table.get_row(key))
+            assert len(was) <= 24 and len(now.replace("[b green]", "").replace("[/]", "")) <= 30
+        below = str(screen.query_one("#summary-changes", Static).render())
+        assert (
+            "In full" in below
+            and "mfa-wizard-console-signin-without-mfa on /mfa-wizard/cloudtrail" in below
+        )
