@@ -168,10 +168,35 @@ def audit_organization(
     audit_one: Callable[[Services], AuditResult] | None = None,
 ) -> OrganizationAudit:
     """Audit every ACTIVE account, `parallel` at a time; every account gets a status."""
+    management, accounts = list_accounts(services)
+    results = audit_accounts(
+        services,
+        accounts,
+        role=role,
+        external_id=external_id,
+        parallel=parallel,
+        on_progress=on_progress,
+        audit_one=audit_one,
+    )
+    results.sort(key=lambda a: (a.status != "audited", a.account_id))
+    return OrganizationAudit(management, root_credentials_management(services), results)
+
+
+def audit_accounts(
+    services: Services,
+    accounts: list[dict[str, Any]],
+    *,
+    role: str = DEFAULT_ROLE,
+    external_id: str | None = None,
+    parallel: int = DEFAULT_PARALLEL,
+    on_progress: Callable[[str], None] | None = None,
+    audit_one: Callable[[Services], AuditResult] | None = None,
+) -> list[AccountAudit]:
+    """Audit `accounts` (ListAccounts entries), `parallel` at a time, each through the role
+    (this account with its own credentials); a failure makes that account unreachable."""
     from wizard.audit import run_audit
 
     run = audit_one or (lambda s: run_audit(s))
-    management, accounts = list_accounts(services)
     me = services.identity().account_id
 
     def one(account: dict[str, Any]) -> AccountAudit:
@@ -194,6 +219,4 @@ def audit_organization(
         return AccountAudit(account_id, name, "audited", None, result)
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        results = list(pool.map(one, accounts))
-    results.sort(key=lambda a: (a.status != "audited", a.account_id))
-    return OrganizationAudit(management, root_credentials_management(services), results)
+        return list(pool.map(one, accounts))

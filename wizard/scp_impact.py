@@ -11,13 +11,12 @@ apply to it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import UsageError, aws_errors, translate
+from wizard.errors import UsageError, aws_errors
 from wizard.models import AuditResult
 
 RECENT_DAYS = 30
@@ -89,28 +88,33 @@ def preview_impact(
     audit_one: Callable[[Services], AuditResult] | None = None,
 ) -> list[AccountImpact]:
     """Per account under `target`: who the SCP would stop (the management account apart)."""
-    from wizard.audit import run_audit
-    from wizard.organization import SKIPPED_STATES, list_accounts, member_services
+    from wizard.organization import audit_accounts, list_accounts
 
-    run = audit_one or (lambda s: run_audit(s))
     management, _ = list_accounts(services)
     accounts = accounts_under(services, target)
     now = datetime.now(UTC)
-
-    def one(account: dict[str, Any]) -> AccountImpact:
-        account_id, name = str(account["Id"]), str(account.get("Name", ""))
-        if account_id == management:
-            return AccountImpact(account_id, name, note="management account: SCPs never apply")
-        state = str(account.get("State") or account.get("Status") or "ACTIVE")
-        if state in SKIPPED_STATES:
-            return AccountImpact(account_id, name, note=f"skipped: the account is {state}")
-        try:
-            result = run(member_services(services, account_id, role, external_id))
-        except Exception as exc:  # this account not read; the others still are
-            return AccountImpact(
-                account_id, name, note=f"not read: {translate(exc).message}", read=False
-            )
-        return AccountImpact(account_id, name, stopped_users(result, now))
-
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        return sorted(pool.map(one, accounts), key=lambda a: a.account_id)
+    impact = [
+        AccountImpact(
+            str(a["Id"]), str(a.get("Name", "")), note="management account: SCPs never apply"
+        )
+        for a in accounts
+        if str(a["Id"]) == management
+    ]
+    members = [a for a in accounts if str(a["Id"]) != management]
+    for audited in audit_accounts(
+        services,
+        members,
+        role=role,
+        external_id=external_id,
+        parallel=parallel,
+        audit_one=audit_one,
+    ):
+        if audited.status == "skipped":
+            note, read = f"skipped: {audited.reason}", True
+        elif audited.status == "unreachable":
+            note, read = f"not read: {audited.reason}", False
+        else:
+            note, read = "", True
+        users = stopped_users(audited.audit, now) if audited.audit else []
+        impact.append(AccountImpact(audited.account_id, audited.account_name, users, note, read))
+    return sorted(impact, key=lambda a: a.account_id)

@@ -126,7 +126,7 @@ def test_a_malformed_account_id_is_refused(demo_env):
     assert out.returncode == 2 and "12-digit AWS account id" in out.stderr
 
 
-def test_scp_preview_lists_who_it_would_stop_per_member_account(org, demo_env, demo):
+def test_scp_preview_lists_who_it_would_stop_per_member_account(org, demo_env, services):
     # In the workloads account a CI user signs with an access key used yesterday.
     from datetime import UTC, datetime, timedelta
 
@@ -140,14 +140,7 @@ def test_scp_preview_lists_who_it_would_stop_per_member_account(org, demo_env, d
         service="s3",
         region="us-east-1",
     )
-    orgs = boto3.client(
-        "organizations",
-        endpoint_url=demo.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=demo.admin_access_key_id,
-        aws_secret_access_key=demo.admin_secret_access_key,
-    )
-    root = orgs.list_roots()["Roots"][0]["Id"]
+    root = services.client("organizations").list_roots()["Roots"][0]["Id"]
     out = mfa_wizard("scp", "--preview", "--target", root, env=demo_env)
     assert out.returncode == 0, out.stderr
     assert f"{org['workloads']}  workloads" in out.stdout and "would stop 1: ci-bot" in out.stdout
@@ -155,17 +148,8 @@ def test_scp_preview_lists_who_it_would_stop_per_member_account(org, demo_env, d
     assert "test OU" in out.stdout
 
 
-def test_scp_preview_with_an_unreadable_account_is_incomplete_and_exit_1(
-    org, demo_env, demo, monkeypatch
-):
-    orgs = boto3.client(
-        "organizations",
-        endpoint_url=demo.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=demo.admin_access_key_id,
-        aws_secret_access_key=demo.admin_secret_access_key,
-    )
-    root = orgs.list_roots()["Roots"][0]["Id"]
+def test_scp_preview_marks_an_account_it_could_not_read(org, services):
+    root = services.client("organizations").list_roots()["Roots"][0]["Id"]
     # An account whose credential report cannot be read (a denied audit) in the preview.
     from wizard import scp_impact
 
@@ -173,7 +157,7 @@ def test_scp_preview_with_an_unreadable_account_is_incomplete_and_exit_1(
         raise AccessDeniedError("access denied calling GenerateCredentialReport", "grant it")
 
     impact = scp_impact.preview_impact(
-        demo.services(), root, role="OrganizationAccountAccessRole", audit_one=denied
+        services, root, role="OrganizationAccountAccessRole", audit_one=denied
     )
     unread = [a for a in impact if not a.read]
     assert unread and all("not read: access denied" in a.line() for a in unread)

@@ -114,16 +114,22 @@ def cached_or(
     return creds
 
 
+def keys_profile(req: SessionRequest, profile: str, settings: ProfileSettings) -> tuple[str, bool]:
+    """(the profile holding the long-term keys, whether it was named): credentials come from
+    source_profile when the profile names one (AWS CLI semantics), and a named profile (or any
+    but "default") wins over the environment's keys."""
+    creds_profile = settings.source_profile or profile
+    explicit = bool(req.profile_given or settings.source_profile or os.environ.get("AWS_PROFILE"))
+    return creds_profile, explicit or creds_profile != "default"
+
+
 def base_owner(
     req: SessionRequest, profile: str, settings: ProfileSettings, serial: str | None
 ) -> str:
     """Whose MFA session it is: a hash of the long-term key id, the device, endpoint, region."""
     endpoint = req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-    creds_profile = settings.source_profile or profile
-    # The same rule fetch() gives boto3: a named profile (or any but "default") wins over the
-    # environment's keys, so the key hashed here is the key that will ask for the session.
-    explicit = bool(req.profile_given or settings.source_profile or os.environ.get("AWS_PROFILE"))
-    explicit = explicit or creds_profile != "default"
+    # The same profile fetch() gives boto3, so the key hashed here is the key that asks.
+    creds_profile, explicit = keys_profile(req, profile, settings)
     return identity_hash(
         source_key_id(creds_profile, explicit), serial, endpoint, req.region or settings.region
     )
@@ -283,10 +289,7 @@ def fetch(
         save_mfa_serial,
     )
 
-    # Credentials come from source_profile when the profile names one (AWS CLI semantics).
-    creds_profile = settings.source_profile or profile
-    explicit = req.profile_given or settings.source_profile or os.environ.get("AWS_PROFILE")
-    explicit = explicit or creds_profile != "default"
+    creds_profile, explicit = keys_profile(req, profile, settings)
     services = make_services(
         creds_profile if explicit else None,
         req.region or settings.region,
