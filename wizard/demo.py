@@ -110,6 +110,8 @@ class DemoAccount:
     # The demo's own journal and AWS config files (see start_demo), and the values they replaced.
     files: Any = field(default=None, repr=False)
     saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
+    # With --demo-accounts: the organization's member accounts (seed_organization).
+    members: list[DemoMember] = field(default_factory=list)
 
     def services(self, region: str = DEMO_REGION, max_attempts: int = 3) -> Services:
         """A Services bundle signed as the demo admin, pointed at the demo server."""
@@ -342,6 +344,101 @@ def seed_bulk_users(count: int, rng_seed: int = 7, prefix: str = "user") -> None
             backend.create_access_key(name)
 
 
+# `--demo-accounts N`: the demo account becomes an organization's management account with N
+# ACTIVE member accounts (and one closed one), for `--demo audit --org`. The command line hands
+# the number down in this variable, so every way into start_demo (the CLI, the TUI, demo-server)
+# sees it without each passing it along.
+DEMO_ACCOUNTS_ENV = "MFA_WIZARD_DEMO_ACCOUNTS"
+MEMBER_NAMES = (
+    "workloads-prod",
+    "workloads-staging",
+    "data-platform",
+    "security-tooling",
+    "log-archive",
+    "shared-services",
+    "payments",
+    "analytics",
+    "identity",
+    "networking",
+    "ml-research",
+    "marketing-site",
+)
+CLOSED_MEMBER = "sandbox-retired"
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    """One seeded member account: what it has, so tests and docs can rely on it."""
+
+    account_id: str
+    name: str
+    state: str  # ACTIVE | SUSPENDED
+    users_without_mfa: tuple[str, ...] = ()
+
+
+def member_users(index: int, name: str) -> tuple[DemoUser, ...]:
+    """The IAM users of member account number `index` (pure): an on-call admin with MFA and a
+    CI user with a key everywhere; a console user without MFA in two accounts of three, and a
+    second one in every fourth, so the organization has clean accounts and findings."""
+    users = [
+        DemoUser("oncall.admin", "/admins/", console=True, mfa_devices=1, days_since_sign_in=2),
+        DemoUser(f"{name}-ci", "/service/", access_keys=1, days_since_key_used=0),
+    ]
+    if index % 3 != 2:
+        users.append(DemoUser("new.hire", "/engineering/", console=True, days_since_sign_in=1))
+    if index % 4 == 1:
+        users.append(DemoUser("contractor.kim", "/contractors/", console=True))
+    return tuple(users)
+
+
+def seed_organization(members: int) -> list[DemoMember]:
+    """Make the demo account an organization's management account with `members` ACTIVE member
+    accounts, each with a few IAM users, plus one closed (SUSPENDED) account.
+
+    Straight into moto's in-process backends, like seed_account: moto's CreateAccount makes each
+    member's OrganizationAccountAccessRole, and each member's IAM is its own backend, which the
+    wizard then reaches through that role over HTTP. Each member's credential report is
+    generated here, as on lived-in accounts (the demo account's own is too).
+    """
+    from moto.iam.models import iam_backends
+    from moto.organizations.models import organizations_backends
+
+    org = organizations_backends[DEMO_ACCOUNT_ID]["aws"]
+    org.create_organization(region=DEMO_REGION, FeatureSet="ALL")
+    seeded: list[DemoMember] = []
+    for index in range(members):
+        name = MEMBER_NAMES[index] if index < len(MEMBER_NAMES) else f"member-{index + 1:03d}"
+        account_id = org.create_account(AccountName=name, Email=f"aws+{name}@acme-demo.example")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        backend = iam_backends[account_id]["global"]
+        users = member_users(index, name)
+        for user in users:
+            backend.create_user(DEMO_REGION, user.name, path=user.path)
+            if user.console:
+                backend.create_login_profile(user.name, "Demo-Passw0rd-" + user.name)
+            for _ in range(user.mfa_devices):
+                device = backend.create_virtual_mfa_device(f"{name}-{user.name}", "/")
+                backend.enable_mfa_device(user.name, device.serial_number, "123456", "654321")
+            for _ in range(user.access_keys):
+                backend.create_access_key(user.name)
+        backend.generate_report()
+        missing = tuple(u.name for u in users if u.console and not u.mfa_devices)
+        seeded.append(DemoMember(account_id, name, "ACTIVE", missing))
+    closed = org.create_account(
+        AccountName=CLOSED_MEMBER, Email=f"aws+{CLOSED_MEMBER}@acme-demo.example"
+    )["CreateAccountStatus"]["AccountId"]
+    org.close_account(AccountId=closed)  # moto goes straight to SUSPENDED
+    seeded.append(DemoMember(closed, CLOSED_MEMBER, "SUSPENDED"))
+    return seeded
+
+
+def demo_accounts_requested() -> int:
+    """N of `--demo-accounts N` (the DEMO_ACCOUNTS_ENV variable), 0 when not asked for."""
+    text = os.environ.get(DEMO_ACCOUNTS_ENV, "").strip()
+    return int(text) if text.isdigit() else 0
+
+
 # Where a --demo process keeps what it would otherwise write beside the user's real files: the
 # journal, ~/.aws/config and ~/.aws/credentials (the Session step's "Write profile", `mfa-session
 # setup`). The demo account is new every run, so they go with it.
@@ -355,17 +452,24 @@ DEMO_FILES = {
 }
 
 
-def start_demo(port: int = 0, extra_users: int = 0) -> DemoAccount:
+def start_demo(
+    port: int = 0, extra_users: int = 0, member_accounts: int | None = None
+) -> DemoAccount:
     """Start the embedded server and seed it: the whole of `--demo` before the TUI opens.
 
-    The process's journal and AWS config files move to a private temporary directory until
-    stop(): nothing a demo does lands in ~/.aws or in the real journal.
+    `member_accounts` (default: `--demo-accounts`, see DEMO_ACCOUNTS_ENV) seeds an organization
+    with that many member accounts; 0 leaves the demo a standalone account. The process's journal
+    and AWS config files move to a private temporary directory until stop(): nothing a demo does
+    lands in ~/.aws or in the real journal.
     """
     import tempfile
 
+    members = demo_accounts_requested() if member_accounts is None else member_accounts
     server, url = start_server(port)
     try:
         account = seed_account(url, extra_users=extra_users)
+        if members:
+            account.members = seed_organization(members)
     except BaseException:
         stop_server(server)
         raise

@@ -7,12 +7,13 @@ nor boto3.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from wizard.cli import audit, changes, enforce, enroll, monitor, tui
-from wizard.cli.common import DEBUG_ENV, Handler, add_target_options
+from wizard.cli.common import DEBUG_ENV, Handler, add_target_options, positive_int
 from wizard.errors import CancelledError, UsageError, WizardError
 
 COMMAND_GROUPS = (audit, enroll, enforce, monitor, changes, tui)
@@ -28,6 +29,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
     )
     parser.add_argument("--version", action="version", version=f"mfa-wizard {__version__}")
     add_target_options(parser)
+    parser.add_argument(
+        "--demo-accounts",
+        type=positive_int,
+        default=0,
+        metavar="N",
+        help="with --demo: the demo account manages an organization of N member accounts "
+        "(and one closed one), for `audit --org`",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     handlers: dict[str | None, Handler] = {}
     for group in COMMAND_GROUPS:
@@ -41,8 +50,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.demo_users and not (args.demo or args.command == "demo-server"):
         parser.error("--demo-users needs --demo")
+    if args.demo_accounts and not (args.demo or args.command == "demo-server"):
+        parser.error("--demo-accounts needs --demo")
     try:
-        return handlers[args.command](args)
+        with demo_accounts(args.demo_accounts):
+            return handlers[args.command](args)
     except WizardError as exc:
         print(f"mfa-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code
@@ -58,6 +70,26 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"mfa-wizard: {error.message}", file=sys.stderr)
         print(f"(set {DEBUG_ENV}=1 to see the traceback)", file=sys.stderr)
         return 2 if isinstance(error, UsageError) else error.exit_code
+
+
+@contextlib.contextmanager
+def demo_accounts(count: int) -> Iterator[None]:
+    """Hand --demo-accounts to wizard.demo.start_demo for the command's duration (the
+    environment variable reaches it however the demo is started: audit, the TUI, demo-server)."""
+    if not count:
+        yield
+        return
+    from wizard.demo import DEMO_ACCOUNTS_ENV
+
+    saved = os.environ.get(DEMO_ACCOUNTS_ENV)
+    os.environ[DEMO_ACCOUNTS_ENV] = str(count)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(DEMO_ACCOUNTS_ENV, None)
+        else:
+            os.environ[DEMO_ACCOUNTS_ENV] = saved
 
 
 def main() -> None:
