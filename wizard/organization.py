@@ -5,35 +5,125 @@ From the management account (or a delegated administrator): list the accounts, a
 for one account, a bounded number at a time. SUSPENDED and PENDING_CLOSURE accounts are listed as
 skipped; an account whose role cannot be assumed, or whose audit fails, is listed as unreachable
 with the reason: never silently passed (Prowler's credential-report code returns an empty list on
-LimitExceeded, so its MFA checks can report nothing and look clean).
+LimitExceeded, so its MFA checks can report nothing and look clean). An account that AWS throttles
+is tried again a few times, with exponential backoff and jitter, before it is called unreachable.
+
+Root users under centralized root access: where the organization has root credentials management
+enabled, a member account may have no root credentials at all, and then its credential report
+says "root MFA off" about a user nobody can sign in as. There each audited member's root
+credentials are read through sts:AssumeRoot with the IAMAuditRootUserCredentials task policy
+(read-only) and reported as present (and what), absent or unknown. Nothing is ever deleted: the
+commands to do so are printed for a person to run.
 
 Needs: organizations:DescribeOrganization, organizations:ListAccounts, sts:AssumeRole on the
-role in each member; iam:ListOrganizationsFeatures for the root-credentials line.
+role in each member; iam:ListOrganizationsFeatures and sts:AssumeRoot for the root-credentials
+check.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from wizard.aws import Services, new_boto3_session
-from wizard.errors import WizardError, aws_errors, error_code, translate
-from wizard.models import AuditResult
+from wizard.aws import Services, botocore_config
+from wizard.errors import WizardError, aws_errors, error_code, is_absent, translate
+from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
 
 DEFAULT_ROLE = "OrganizationAccountAccessRole"
 DEFAULT_PARALLEL = 8
 SKIPPED_STATES = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
 
+# An account whose audit AWS throttles (botocore's own retries exhausted) or whose credential
+# report is still being built is tried again: at most BACKOFF_ATTEMPTS times, the waits growing
+# from BACKOFF_FIRST_SECONDS, doubled each time with jitter, never more than BACKOFF_BUDGET_SECONDS
+# in all. Eight accounts throttled at once would retry in lockstep without the jitter.
+THROTTLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "LimitExceeded",
+        "LimitExceededException",
+        "ReportInProgress",
+    }
+)
+BACKOFF_ATTEMPTS = 5
+BACKOFF_FIRST_SECONDS = 3.0
+BACKOFF_BUDGET_SECONDS = 60.0
+
+# Centralized root access (iam:ListOrganizationsFeatures) and the AWS managed task policies
+# sts:AssumeRoot takes: the audit one is read-only; the delete one is only ever printed.
+ROOT_CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
+ROOT_SESSIONS = "RootSessions"
+ROOT_AUDIT_TASK = "IAMAuditRootUserCredentials"
+ROOT_DELETE_TASK = "IAMDeleteRootUserCredentials"
+ROOT_SESSION_SECONDS = 900  # AssumeRoot's maximum
+
 
 class OrganizationUnreadable(WizardError):
     """The organization itself could not be read: exit 2."""
 
     exit_code = 2
+
+
+@dataclass(frozen=True)
+class RootCredentials:
+    """A member account's root user as AssumeRoot sees it.
+
+    state: present | absent | unknown (the check failed: `detail` says why) | not checked
+    (centralized root access is not enabled, or this is the management account).
+    """
+
+    state: str
+    detail: str = ""
+    password: bool = False
+    access_key_ids: tuple[str, ...] = ()
+    certificate_ids: tuple[str, ...] = ()
+    mfa_serials: tuple[str, ...] = ()
+
+    @property
+    def absent(self) -> bool:
+        """No root credentials at all: nobody can sign in as root, so root MFA is moot."""
+        return self.state == "absent"
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"state": self.state, "detail": self.detail}
+        if self.state in {"present", "absent"}:
+            doc.update(
+                password=self.password,
+                access_keys=len(self.access_key_ids),
+                signing_certificates=len(self.certificate_ids),
+                mfa_devices=len(self.mfa_serials),
+            )
+        return doc
+
+
+def root_credentials_found(
+    password: bool, keys: tuple[str, ...], certificates: tuple[str, ...], mfa: tuple[str, ...]
+) -> RootCredentials:
+    """present (naming what) or absent, from what the root user's reads returned (pure)."""
+    what = []
+    if password:
+        what.append("password")
+    if keys:
+        what.append(f"{len(keys)} access key{'s' if len(keys) > 1 else ''}")
+    if certificates:
+        what.append(
+            f"{len(certificates)} signing certificate{'s' if len(certificates) > 1 else ''}"
+        )
+    if mfa:
+        what.append(f"{len(mfa)} MFA device{'s' if len(mfa) > 1 else ''}")
+    if not what:
+        return RootCredentials("absent", "no password, access key, signing certificate or MFA")
+    return RootCredentials("present", ", ".join(what), password, keys, certificates, mfa)
 
 
 @dataclass
@@ -45,13 +135,40 @@ class AccountAudit:
     status: str  # audited | skipped | unreachable
     reason: str | None = None
     audit: AuditResult | None = None
+    root_credentials: RootCredentials | None = None
+
+    @property
+    def root_finding(self) -> bool:
+        """Root MFA off and the root user can sign in (or we could not tell that it cannot).
+
+        AuditResult.compliant counts root MFA off as a finding; an account without root
+        credentials (centralized root access) has no root sign-in to protect.
+        """
+        if self.audit is None or self.audit.root_mfa_active:
+            return False
+        return not (self.root_credentials is not None and self.root_credentials.absent)
 
     @property
     def clean(self) -> bool:
         """Audited and compliant (skipped accounts count as clean: nothing to audit there)."""
         if self.status == "skipped":
             return True
-        return self.status == "audited" and self.audit is not None and self.audit.compliant
+        if self.status != "audited" or self.audit is None:
+            return False
+        return not self.audit.console_users_without_mfa and not self.root_finding
+
+    def root_label(self) -> str:
+        """What the summary line says about the root user."""
+        assert self.audit is not None
+        creds = self.root_credentials
+        if creds is not None and creds.absent:
+            return "no root credentials"
+        label = "root MFA on" if self.audit.root_mfa_active else "root MFA OFF"
+        if creds is not None and creds.state == "present":
+            return f"{label}, root credentials present ({creds.detail})"
+        if creds is not None and creds.state == "unknown":
+            return f"{label} (root credentials unknown)"
+        return label
 
     def summary_line(self) -> str:
         """One line per account for the table's head."""
@@ -60,8 +177,7 @@ class AccountAudit:
             return f"{head}  {self.status}: {self.reason}"
         missing = len(self.audit.console_users_without_mfa)
         console = sum(1 for u in self.audit.users if u.console_access)
-        root = "on" if self.audit.root_mfa_active else "OFF"
-        return f"{head}  root MFA {root}; {missing} of {console} console users without MFA"
+        return f"{head}  {self.root_label()}; {missing} of {console} console users without MFA"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +186,7 @@ class AccountAudit:
             "status": self.status,
             "reason": self.reason,
             "audit": self.audit.to_json() if self.audit else None,
+            "root_credentials": self.root_credentials.to_json() if self.root_credentials else None,
         }
 
 
@@ -81,6 +198,8 @@ class OrganizationAudit:
     root_credentials_management: str  # enabled | disabled | unknown
     accounts: list[AccountAudit]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    region: str = "us-east-1"
+    partition: str = "aws"
 
     @property
     def clean(self) -> bool:
@@ -121,13 +240,66 @@ def list_accounts(services: Services) -> tuple[str, list[dict[str, Any]]]:
     return management, accounts
 
 
+def organization_features(iam: Any) -> set[str] | None:
+    """iam:ListOrganizationsFeatures' EnabledFeatures, or None where it cannot be read (an
+    older partition, an endpoint without it such as moto, no permission)."""
+    try:
+        return set(iam.list_organizations_features().get("EnabledFeatures", []))
+    except Exception:  # any failure means "we cannot tell", which is reported as unknown
+        return None
+
+
+def management_state(features: set[str] | None) -> str:
+    """enabled / disabled / unknown: root credentials management, from the features (pure)."""
+    if features is None:
+        return "unknown"
+    return "enabled" if ROOT_CREDENTIALS_MANAGEMENT in features else "disabled"
+
+
 def root_credentials_management(services: Services) -> str:
     """enabled / disabled from iam:ListOrganizationsFeatures, unknown when it cannot be read."""
-    try:
-        features = services.iam.list_organizations_features().get("EnabledFeatures", [])
-    except Exception:
-        return "unknown"
-    return "enabled" if "RootCredentialsManagement" in features else "disabled"
+    return management_state(organization_features(services.iam))
+
+
+class RoleSession:
+    """A boto3 Session for AssumeRole's (or AssumeRoot's) credentials that makes its clients
+    from the caller's.
+
+    A new boto3 Session costs ~17 ms of CPU (botocore registers ~1 500 event handlers in each);
+    an organization audit needs one per member account, and that CPU, not the network, was
+    what the accounts waited for each other on. Clients are made from the caller's session
+    with these credentials on each, one at a time (a boto3 Session is not thread-safe; a client
+    is). What the wizard asks of a Session, and no more: client(), get_credentials(),
+    region_name, profile_name.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, parent: Any, credentials: dict[str, Any], region: str) -> None:
+        self._parent = parent
+        self._keys = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+        self.region_name = region
+        self.profile_name = None
+
+    def client(self, name: str, **kwargs: Any) -> Any:
+        """A client for `name` signed with the role's credentials."""
+        with self._lock:
+            return self._parent.client(name, **{**kwargs, **self._keys})
+
+    def get_credentials(self) -> Any:
+        """The role's credentials, as botocore gives them."""
+        from botocore.credentials import Credentials
+
+        return Credentials(
+            self._keys["aws_access_key_id"],
+            self._keys["aws_secret_access_key"],
+            self._keys["aws_session_token"],
+            method="assume-role",
+        )
 
 
 def member_services(
@@ -142,20 +314,219 @@ def member_services(
     if external_id:
         request["ExternalId"] = external_id
     with aws_errors("AssumeRole"):
-        creds = services.sts.assume_role(**request)["Credentials"]
-    session = new_boto3_session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=services.region,
-    )
-    return Services(
-        session=session,
+        answer = services.sts.assume_role(**request)
+    member = Services(
+        session=RoleSession(services.session, answer["Credentials"], services.region),
         region=services.region,
         endpoint_url=services.endpoint_url,
         max_attempts=services.max_attempts,
         demo=services.demo,
     )
+    # AssumeRole already said who these credentials are: GetCallerIdentity (and the STS client
+    # it needs, ~50 ms to build) would only repeat it, once per member account.
+    assumed = answer.get("AssumedRoleUser") or {}
+    if assumed.get("Arn") and assumed.get("AssumedRoleId"):
+        member._identity = CallerIdentity(
+            account_id=account_id, arn=assumed["Arn"], user_id=assumed["AssumedRoleId"]
+        )
+    return member
+
+
+# ----------------------------------------------------------------------------- root credentials
+
+
+@dataclass
+class RootAccess:
+    """The clients the root-credentials check talks through: the dependency-injection point.
+
+    moto has neither iam:ListOrganizationsFeatures nor sts:AssumeRoot, and does not answer an
+    IAM read about the root user (no UserName), so the tests hand in clients wrapped in
+    botocore.stub.Stubber here; the default (`root_access`) builds the real ones.
+    """
+
+    features_iam: Any  # answers ListOrganizationsFeatures (the management account's IAM)
+    sts: Any  # answers AssumeRoot: must be a regional endpoint, the global one refuses it
+    root_iam: Callable[[dict[str, Any]], Any]  # an IAM client signed with AssumeRoot's answer
+
+
+def regional_sts(services: Services) -> Any:
+    """An STS client on the regional endpoint of `services.region`.
+
+    AssumeRoot is only served by regional endpoints. An explicit endpoint (--endpoint-url,
+    AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, the demo) is used as it is; otherwise botocore's
+    endpoint is kept unless a config (sts_regional_endpoints = legacy) made it the global one.
+    """
+    import os
+    from urllib.parse import urlparse
+
+    client = services.sts
+    if services.effective_endpoint or os.environ.get("AWS_ENDPOINT_URL_STS"):
+        return client
+    if urlparse(client.meta.endpoint_url).hostname != "sts.amazonaws.com":
+        return client
+    with aws_errors("creating the regional sts client"):
+        return services.session.client(
+            "sts",
+            region_name=services.region,
+            endpoint_url=f"https://sts.{services.region}.amazonaws.com",
+            config=botocore_config(services.max_attempts),
+        )
+
+
+def root_access(services: Services) -> RootAccess:
+    """The real clients for the root-credentials check."""
+
+    def root_iam(credentials: dict[str, Any]) -> Any:
+        return Services(
+            session=RoleSession(services.session, credentials, services.region),
+            region=services.region,
+            endpoint_url=services.endpoint_url,
+            max_attempts=services.max_attempts,
+        ).iam
+
+    return RootAccess(features_iam=services.iam, sts=regional_sts(services), root_iam=root_iam)
+
+
+def read_root_credentials(iam: Any) -> RootCredentials:
+    """The root user's password, access keys, signing certificates and MFA devices: each call
+    made without UserName, which under an AssumeRoot session means the root user."""
+    with aws_errors("GetLoginProfile"):
+        try:
+            iam.get_login_profile()
+            password = True
+        except Exception as exc:
+            if not is_absent(exc):
+                raise
+            password = False
+
+    def every(operation: str, key: str, item: str) -> tuple[str, ...]:
+        with aws_errors(operation):
+            pages = iam.get_paginator(operation).paginate()
+            return tuple(str(entry[item]) for page in pages for entry in page.get(key, []))
+
+    return root_credentials_found(
+        password,
+        every("list_access_keys", "AccessKeyMetadata", "AccessKeyId"),
+        every("list_signing_certificates", "Certificates", "CertificateId"),
+        every("list_mfa_devices", "MFADevices", "SerialNumber"),
+    )
+
+
+def check_root_credentials(access: RootAccess, account_id: str, partition: str) -> RootCredentials:
+    """AssumeRoot into `account_id` with the read-only audit task policy and read its root
+    user's credentials; any failure is `unknown` with the reason, never `absent`."""
+    try:
+        with aws_errors("AssumeRoot"):
+            credentials = access.sts.assume_root(
+                TargetPrincipal=account_id,
+                TaskPolicyArn={
+                    "arn": f"arn:{partition}:iam::aws:policy/root-task/{ROOT_AUDIT_TASK}"
+                },
+                DurationSeconds=ROOT_SESSION_SECONDS,
+            )["Credentials"]
+        return read_root_credentials(access.root_iam(credentials))
+    except Exception as exc:  # this account's root unknown; the audit of the others goes on
+        return RootCredentials("unknown", translate(exc).message)
+
+
+def root_checker(
+    services: Services,
+    management: str,
+    features: set[str] | None,
+    access: RootAccess | None,
+) -> Callable[[str], RootCredentials]:
+    """What to say about each audited account's root credentials, given the organization's
+    centralized root access features."""
+    partition = partition_of_arn(services.identity().arn)
+    if features is None:
+        skipped = RootCredentials(
+            "not checked", "iam:ListOrganizationsFeatures could not be read (state unknown)"
+        )
+        return lambda account_id: skipped
+    if ROOT_CREDENTIALS_MANAGEMENT not in features:
+        skipped = RootCredentials(
+            "not checked", "root credentials management is not enabled in the organization"
+        )
+        return lambda account_id: skipped
+    if ROOT_SESSIONS not in features:
+        # AssumeRoot needs root sessions as well: without them every member would be unknown.
+        no_sessions = RootCredentials(
+            "unknown",
+            "root sessions are not enabled, so AssumeRoot cannot read root credentials: "
+            "`aws iam enable-organizations-root-sessions`",
+        )
+        return lambda account_id: no_sessions
+    try:
+        clients = access or root_access(services)
+    except WizardError as error:  # no regional STS client: every member's root unknown, why said
+        unreadable = RootCredentials("unknown", error.message)
+        return lambda account_id: unreadable
+    management_root = RootCredentials(
+        "not checked", "the management account (AssumeRoot reaches member accounts only)"
+    )
+
+    def check(account_id: str) -> RootCredentials:
+        if account_id == management:
+            return management_root
+        return check_root_credentials(clients, account_id, partition)
+
+    return check
+
+
+def root_access_advice(result: OrganizationAudit) -> list[str]:
+    """What a person can do about the root users the audit found, as commands to read and run
+    by hand: mfa-wizard never enables a feature nor deletes a credential itself."""
+    region, partition = result.region, result.partition
+    lines: list[str] = []
+    present = [
+        a
+        for a in result.accounts
+        if a.root_credentials is not None and a.root_credentials.state == "present"
+    ]
+    if present:
+        task = f"arn:{partition}:iam::aws:policy/root-task/{ROOT_DELETE_TASK}"
+        lines += [
+            "Member root credentials can be deleted centrally (mfa-wizard never does it). For each "
+            "account below, from the management account:",
+            f"  aws sts assume-root --region {region} --target-principal ACCOUNT "
+            f"--task-policy-arn arn={task}",
+            "  then, with the credentials it returns (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+            "AWS_SESSION_TOKEN):",
+        ]
+        for account in present:
+            creds = account.root_credentials
+            assert creds is not None
+            lines.append(f"  # {account.account_id} {account.account_name}: {creds.detail}")
+            if creds.password:
+                lines.append("  aws iam delete-login-profile")
+            lines += [
+                f"  aws iam delete-access-key --access-key-id {k}" for k in creds.access_key_ids
+            ]
+            lines += [
+                f"  aws iam delete-signing-certificate --certificate-id {c}"
+                for c in creds.certificate_ids
+            ]
+            lines += [
+                f"  aws iam deactivate-mfa-device --serial-number {s}" for s in creds.mfa_serials
+            ]
+    moot = [
+        a
+        for a in result.accounts
+        if a.root_finding and a.account_id != result.management_account_id
+    ]
+    if result.root_credentials_management != "enabled" and moot:
+        lines += [
+            "Member accounts report root MFA off. With centralized root access their root "
+            "credentials can be removed, and root MFA is then moot (mfa-wizard never enables it):",
+            "  aws organizations enable-aws-service-access --service-principal iam.amazonaws.com",
+            "  aws iam enable-organizations-root-credentials-management",
+            "  aws iam enable-organizations-root-sessions",
+            "  then `mfa-wizard audit --org` says which member accounts still have root credentials.",
+        ]
+    return lines
+
+
+# ----------------------------------------------------------------------------- the audit
 
 
 def audit_organization(
@@ -166,9 +537,20 @@ def audit_organization(
     parallel: int = DEFAULT_PARALLEL,
     on_progress: Callable[[str], None] | None = None,
     audit_one: Callable[[Services], AuditResult] | None = None,
+    access: RootAccess | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> OrganizationAudit:
-    """Audit every ACTIVE account, `parallel` at a time; every account gets a status."""
-    management, accounts = list_accounts(services)
+    """Audit every ACTIVE account, `parallel` at a time; every account gets a status.
+
+    `access` replaces the clients of the root-credentials check (tests stub them).
+    """
+    # ListOrganizationsFeatures beside DescribeOrganization + ListAccounts: one round trip fewer.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        pending = side.submit(
+            organization_features, access.features_iam if access else services.iam
+        )
+        management, accounts = list_accounts(services)
+        features = pending.result()
     results = audit_accounts(
         services,
         accounts,
@@ -177,9 +559,24 @@ def audit_organization(
         parallel=parallel,
         on_progress=on_progress,
         audit_one=audit_one,
+        check_root=root_checker(services, management, features, access),
+        sleep=sleep,
     )
     results.sort(key=lambda a: (a.status != "audited", a.account_id))
-    return OrganizationAudit(management, root_credentials_management(services), results)
+    return OrganizationAudit(
+        management,
+        management_state(features),
+        results,
+        region=services.region,
+        partition=partition_of_arn(services.identity().arn),
+    )
+
+
+def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
+    """The wait before try `attempt + 1`: doubling from BACKOFF_FIRST_SECONDS, with "equal
+    jitter" (half fixed, half random) so throttled accounts do not come back together."""
+    base = BACKOFF_FIRST_SECONDS * 2 ** (attempt - 1)
+    return base / 2 + (rng or random).uniform(0, base / 2)
 
 
 def audit_accounts(
@@ -191,13 +588,46 @@ def audit_accounts(
     parallel: int = DEFAULT_PARALLEL,
     on_progress: Callable[[str], None] | None = None,
     audit_one: Callable[[Services], AuditResult] | None = None,
+    check_root: Callable[[str], RootCredentials] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[AccountAudit]:
     """Audit `accounts` (ListAccounts entries), `parallel` at a time, each through the role
-    (this account with its own credentials); a failure makes that account unreachable."""
+    (this account with its own credentials); a throttled account is tried again with backoff,
+    any other failure makes that account unreachable at once."""
     from wizard.audit import run_audit
 
     run = audit_one or (lambda s: run_audit(s))
     me = services.identity().account_id
+
+    def audited(account_id: str) -> AuditResult:
+        """The account's audit, tried again while AWS throttles it."""
+        target: Services | None = None
+        waited = 0.0
+        for attempt in range(1, BACKOFF_ATTEMPTS + 1):
+            try:
+                if target is None:
+                    target = (
+                        services
+                        if account_id == me
+                        else member_services(services, account_id, role, external_id)
+                    )
+                return run(target)
+            except Exception as exc:
+                code = error_code(exc)
+                if code not in THROTTLE_CODES:
+                    raise
+                delay = backoff_delay(attempt)
+                if attempt == BACKOFF_ATTEMPTS or waited + delay > BACKOFF_BUDGET_SECONDS:
+                    error = translate(exc)
+                    raise WizardError(
+                        f"AWS kept throttling this account ({code}) through {attempt} "
+                        f"attempts over {waited:.0f} s; the last: {error.cause}",
+                        "run the audit again later, or with a lower --parallel",
+                        code=code,
+                    ) from None
+            sleep(delay)
+            waited += delay
+        raise AssertionError("unreachable: the loop returns or raises")
 
     def one(account: dict[str, Any]) -> AccountAudit:
         account_id, name = str(account["Id"]), str(account.get("Name", ""))
@@ -205,18 +635,14 @@ def audit_accounts(
         if state in SKIPPED_STATES:
             return AccountAudit(account_id, name, "skipped", f"the account is {state}")
         try:
-            target = (
-                services
-                if account_id == me
-                else member_services(services, account_id, role, external_id)
-            )
-            result = run(target)
+            result = audited(account_id)
         except Exception as exc:  # any failure: this account unreachable, the others go on
             error = translate(exc)  # a WizardError names the call (AssumeRole, an audit read)
             return AccountAudit(account_id, name, "unreachable", error.message)
+        root = check_root(account_id) if check_root else None
         if on_progress:
             on_progress(f"audited {account_id} {name}")
-        return AccountAudit(account_id, name, "audited", None, result)
+        return AccountAudit(account_id, name, "audited", None, result, root)
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, accounts))

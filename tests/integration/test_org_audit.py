@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore.stub import Stubber
+from moto.iam.models import iam_backends
 
 from tests.support.cli import mfa_wizard
 from wizard import organization
 from wizard.errors import AccessDeniedError
-from wizard.organization import audit_organization
+from wizard.organization import RootAccess, audit_organization
 
 
 @pytest.fixture
@@ -161,3 +164,244 @@ def test_scp_preview_marks_an_account_it_could_not_read(org, services):
     )
     unread = [a for a in impact if not a.read]
     assert unread and all("not read: access denied" in a.line() for a in unread)
+
+
+# ----------------------------------------------------------------------------- root credentials
+# moto serves Organizations, the member accounts' IAM and AssumeRole; it has neither
+# iam:ListOrganizationsFeatures nor sts:AssumeRoot, nor IAM reads about the root user. Those
+# three are stubbed with botocore's Stubber (RootAccess, the injection point); everything else
+# goes to moto through the realism layer.
+
+EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
+NO_ROOT_CREDENTIALS = [
+    ("get_login_profile", "NoSuchEntity"),
+    ("list_access_keys", {"AccessKeyMetadata": []}),
+    ("list_signing_certificates", {"Certificates": []}),
+    ("list_mfa_devices", {"MFADevices": []}),
+]
+ROOT_PASSWORD_ONLY = [
+    ("get_login_profile", {"LoginProfile": {"UserName": "root", "CreateDate": EXPIRES}}),
+    *NO_ROOT_CREDENTIALS[1:],
+]
+
+
+@pytest.fixture
+def platform(org, services):
+    """A third member whose only user is a console user with MFA: clean but for its root."""
+    orgs = services.client("organizations")
+    account = orgs.create_account(Email="platform@example.com", AccountName="platform")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    backend = iam_backends[account]["global"]
+    backend.create_user(region_name="us-east-1", user_name="sre.lead", path="/")
+    backend.create_login_profile("sre.lead", "Correct-Horse-9!")
+    device = backend.create_virtual_mfa_device("sre.lead", "/")
+    backend.enable_mfa_device("sre.lead", device.serial_number, "123456", "654321")
+    return account
+
+
+def member_order(services) -> list[str]:
+    """ACTIVE member accounts in ListAccounts order: the order a one-at-a-time audit asks
+    AssumeRoot in (the Stubber answers in the order its responses were added)."""
+    management = services.client("organizations").describe_organization()["Organization"][
+        "MasterAccountId"
+    ]
+    pages = services.client("organizations").get_paginator("list_accounts").paginate()
+    return [
+        a["Id"]
+        for page in pages
+        for a in page["Accounts"]
+        if a["Status"] == "ACTIVE" and a["Id"] != management
+    ]
+
+
+def stubbed_root_access(demo, features, answers):
+    """RootAccess with Stubber-wrapped clients: ListOrganizationsFeatures answers `features`;
+    AssumeRoot, per account in `answers`, credentials (then that account's root reads) or an
+    error code. Returns (access, every stubber, for assert_no_pending_responses)."""
+    keys = {
+        "region_name": "us-east-1",
+        "endpoint_url": demo.endpoint_url,
+        "aws_access_key_id": "AKIAEXAMPLEEXAMPLE00",
+        "aws_secret_access_key": "secret",
+    }
+    features_iam, sts = boto3.client("iam", **keys), boto3.client("sts", **keys)
+    features_stub, sts_stub = Stubber(features_iam), Stubber(sts)
+    stubs = [features_stub, sts_stub]
+    if features is None:
+        features_stub.add_client_error(
+            "list_organizations_features", "AccessDenied", http_status_code=403
+        )
+    else:
+        features_stub.add_response(
+            "list_organizations_features",
+            {"OrganizationId": "o-exampleorgid", "EnabledFeatures": features},
+        )
+    reads = {}
+    for account_id, answer in answers.items():
+        if isinstance(answer, str):
+            sts_stub.add_client_error("assume_root", answer, http_status_code=403)
+            continue
+        key = f"ASIA{account_id}"
+        reads[key] = answer
+        sts_stub.add_response(
+            "assume_root",
+            {
+                "Credentials": {
+                    "AccessKeyId": key,
+                    "SecretAccessKey": "secret",
+                    "SessionToken": "token",
+                    "Expiration": EXPIRES,
+                }
+            },
+            expected_params={
+                "TargetPrincipal": account_id,
+                "TaskPolicyArn": {
+                    "arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
+                },
+                "DurationSeconds": 900,
+            },
+        )
+
+    def root_iam(credentials):
+        iam = boto3.client(
+            "iam",
+            region_name="us-east-1",
+            endpoint_url=demo.endpoint_url,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        stub = Stubber(iam)
+        for operation, response in reads[credentials["AccessKeyId"]]:
+            if isinstance(response, str):
+                stub.add_client_error(operation, response, http_status_code=404)
+            else:
+                stub.add_response(operation, response)
+        stub.activate()
+        stubs.append(stub)
+        return iam
+
+    features_stub.activate()
+    sts_stub.activate()
+    return RootAccess(features_iam=features_iam, sts=sts, root_iam=root_iam), stubs
+
+
+ROOT_SESSIONS_ON = ["RootCredentialsManagement", "RootSessions"]
+
+
+def test_root_credentials_absent_or_present_under_centralized_root_access(
+    services, demo, org, platform
+):
+    workloads = org["workloads"]
+    answers = {workloads: ROOT_PASSWORD_ONLY, platform: NO_ROOT_CREDENTIALS}
+    access, stubs = stubbed_root_access(
+        demo, ROOT_SESSIONS_ON, {a: answers[a] for a in member_order(services)}
+    )
+    # One account at a time: the Stubber answers AssumeRoot in the order it was given.
+    result = audit_organization(services, parallel=1, access=access)
+    for stub in stubs:
+        stub.assert_no_pending_responses()
+    by_id = {a.account_id: a for a in result.accounts}
+    assert result.root_credentials_management == "enabled"
+
+    # No root credentials: moto's credential report says root MFA off, and that is no finding.
+    clean = by_id[platform]
+    assert clean.audit is not None and not clean.audit.root_mfa_active
+    assert clean.root_credentials.state == "absent" and clean.clean
+    assert "no root credentials" in clean.summary_line()
+
+    # A root password and no root MFA: a finding, with the commands to delete it.
+    exposed = by_id[workloads]
+    assert exposed.root_credentials.state == "present"
+    assert exposed.root_credentials.detail == "password"
+    assert exposed.root_finding and not exposed.clean
+    assert "root credentials present (password)" in exposed.summary_line()
+    advice = "\n".join(organization.root_access_advice(result))
+    assert "IAMDeleteRootUserCredentials" in advice and "aws iam delete-login-profile" in advice
+    assert "--target-principal ACCOUNT" in advice and f"# {workloads} workloads" in advice
+
+    # The management account is not AssumeRoot's to reach; skipped accounts are not read.
+    assert by_id["123456789012"].root_credentials.state == "not checked"
+    assert by_id[org["sandbox"]].root_credentials is None
+    doc = json.loads(result.to_json())
+    accounts = {a["account_id"]: a for a in doc["accounts"]}
+    assert accounts[platform]["root_credentials"]["state"] == "absent"
+    assert accounts[workloads]["root_credentials"] == {
+        "state": "present",
+        "detail": "password",
+        "password": True,
+        "access_keys": 0,
+        "signing_certificates": 0,
+        "mfa_devices": 0,
+    }
+    assert set(accounts[platform]) >= {"account_id", "account_name", "status", "reason", "audit"}
+
+
+def test_assume_root_refused_leaves_the_root_unknown_and_the_finding_standing(
+    services, demo, org, platform
+):
+    access, _ = stubbed_root_access(
+        demo, ROOT_SESSIONS_ON, dict.fromkeys(member_order(services), "AccessDenied")
+    )
+    result = audit_organization(services, parallel=1, access=access)
+    account = next(a for a in result.accounts if a.account_id == platform)
+    assert account.root_credentials.state == "unknown"
+    assert "access denied calling AssumeRoot" in account.root_credentials.detail
+    # Its users are clean, but an unknown root with MFA off is still a finding.
+    assert not account.audit.console_users_without_mfa and not account.clean
+    assert "root credentials unknown" in account.summary_line()
+
+
+def test_without_root_credentials_management_roots_are_not_checked(services, demo, org):
+    access, stubs = stubbed_root_access(demo, ["RootSessions"], {})
+    result = audit_organization(services, access=access)
+    assert result.root_credentials_management == "disabled"
+    audited = [a for a in result.accounts if a.status == "audited"]
+    assert audited and all(a.root_credentials.state == "not checked" for a in audited)
+    assert all("not enabled" in a.root_credentials.detail for a in audited)
+    stubs[1].assert_no_pending_responses()  # no AssumeRoot was asked for
+    advice = "\n".join(organization.root_access_advice(result))
+    assert "enable-organizations-root-credentials-management" in advice
+
+
+def test_features_unreadable_is_unknown(services, demo, org):
+    access, _ = stubbed_root_access(demo, None, {})
+    result = audit_organization(services, access=access)
+    assert result.root_credentials_management == "unknown"
+    member = next(a for a in result.accounts if a.account_id == org["workloads"])
+    assert member.root_credentials.state == "not checked"
+
+
+def test_root_sessions_off_says_how_to_turn_them_on(services, demo, org):
+    access, stubs = stubbed_root_access(demo, ["RootCredentialsManagement"], {})
+    result = audit_organization(services, access=access)
+    member = next(a for a in result.accounts if a.account_id == org["workloads"])
+    assert member.root_credentials.state == "unknown"
+    assert "enable-organizations-root-sessions" in member.root_credentials.detail
+    stubs[1].assert_no_pending_responses()
+
+
+# ----------------------------------------------------------------------------- --demo-accounts
+
+
+def test_demo_accounts_seeds_an_organization_for_audit_org(demo_env):
+    env = {k: v for k, v in demo_env.items() if not k.startswith("AWS_ENDPOINT")}
+    out = mfa_wizard(
+        "--demo", "--demo-accounts", "3", "audit", "--org", "--format", "json", env=env
+    )
+    assert out.returncode == 1, out.stderr
+    doc = json.loads(out.stdout)
+    statuses = sorted(a["status"] for a in doc["accounts"])
+    assert statuses == ["audited"] * 4 + ["skipped"]  # management + 3 members; 1 closed
+    names = {a["account_name"] for a in doc["accounts"]}
+    assert {"workloads-prod", "workloads-staging", "data-platform", "sandbox-retired"} <= names
+    by_name = {a["account_name"]: a for a in doc["accounts"]}
+    # Two in three members have a console user without MFA; the third has none.
+    assert by_name["workloads-prod"]["audit"]["summary"]["console_users_without_mfa"] == 1
+    assert by_name["data-platform"]["audit"]["summary"]["console_users_without_mfa"] == 0
+
+
+def test_demo_accounts_needs_demo(demo_env):
+    out = mfa_wizard("--demo-accounts", "3", "audit", "--org", env=demo_env)
+    assert out.returncode == 2 and "--demo-accounts needs --demo" in out.stderr

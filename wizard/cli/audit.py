@@ -79,9 +79,15 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
             *(a.summary_line() for a in result.accounts),
         ]
         for account in result.accounts:
-            if account.audit is not None and (args.all or not account.audit.compliant):
+            if account.audit is not None and (args.all or not account.clean):
                 lines += ["", f"== {account.account_id} {account.account_name}"]
                 lines.append(format_audit_table(account.audit, show_all=args.all).rstrip("\n"))
+                if account.root_credentials is not None and account.root_credentials.absent:
+                    # The credential report's root row says MFA off; nobody can sign in there.
+                    lines.append("(no root credentials in this account: root MFA is not a finding)")
+        advice = organization.root_access_advice(result)
+        if advice:
+            lines += ["", *advice]
         text = "\n".join(lines) + "\n"
     write_output(text, args.output)
     return 0 if result.clean else 1
