@@ -103,9 +103,10 @@ class MonitoringScreen(StepScreen):
                     compact=True,
                 )
             with Horizontal(classes="form-row"):
-                yield MarkedCheckbox("SSE-KMS", id="monitor-kms", compact=True)
+                yield MarkedCheckbox("KMS key", True, id="monitor-kms", compact=True)
                 yield MarkedCheckbox("IAM users only (SSO)", id="monitor-iam-only", compact=True)
                 yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
+                yield MarkedCheckbox("minimal", id="monitor-minimal", compact=True)
             yield Static("", id="monitor-verdict")
             # The highlighted row in full above the table: its "What" column is cut at 80 cols.
             yield Static("", id="monitor-row")
@@ -167,10 +168,16 @@ class MonitoringScreen(StepScreen):
                 else None,
                 insist_quiet_signin_alarm=self.query_one("#monitor-insist", Checkbox).value,
                 kms=self.query_one("#monitor-kms", Checkbox).value,
+                minimal=self.query_one("#monitor-minimal", Checkbox).value,
                 iam_users_only=self.query_one("#monitor-iam-only", Checkbox).value,
                 retention_days=int(retention_text),
             )
         )
+
+    @on(Checkbox.Changed, "#monitor-minimal")
+    def _minimal_changed(self, event: Checkbox.Changed) -> None:
+        # --minimal is the cheaper set: no KMS key (nor access logs, root-usage, tamper alarms).
+        self.query_one("#monitor-kms", Checkbox).value = not event.value
 
     def _verdict(self, markup: str) -> None:
         self.query_one("#monitor-verdict", Static).update(markup)
@@ -228,7 +235,8 @@ class MonitoringScreen(StepScreen):
             return
         change = self.plan.changes[int(event.row_key.value)]
         row = self.query_one("#monitor-row", Static)
-        row.update(f"[b]{change.kind}[/b] {change.name}: {change.detail}")
+        cost = f" [dim]({change.cost})[/dim]" if change.cost and change.changes else ""
+        row.update(f"[b]{change.kind}[/b] {change.name}: {change.detail}{cost}")
         row.display = True
 
     def worker_failed(self, worker: object) -> None:

@@ -37,12 +37,12 @@ def plan_markup(plan: EnforcePlan) -> str:
         for item in plan.impact:
             lines.append(f"  [b]{item.user_name}[/b]: " + "; ".join(item.reasons))
     lines.append("[b]Plan[/b]")
-    members = [s for s in plan.steps if s.key.startswith("member:")]
+    members = [s for s in plan.steps if s.kind == "member"]
     for step in plan.steps:
         if step in members:
             continue
-        lines.append(f"  {status_markup(step.status)}  {step.description}")
-    adding = [s.key.split(":", 1)[1] for s in members if s.changes]
+        lines.append(f"  {status_markup(step.status)}  {step.detail}")
+    adding = [s.name for s in members if s.changes]
     if adding:
         lines.append(
             f"  {status_markup(Status.CREATE)}  "
@@ -193,7 +193,7 @@ class PolicyScreen(StepScreen):
         plan = self.plan
         if plan is None or plan.guard or plan.nothing_to_do:
             return
-        changes = [s.description for s in plan.steps if s.changes]
+        changes = [s.detail for s in plan.steps if s.changes]
         body = "\n".join(f"• {c}" for c in changes[:10])
         if len(changes) > 10:
             body += f"\n• ... and {len(changes) - 10} more"

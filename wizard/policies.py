@@ -28,7 +28,7 @@ from wizard.errors import UsageError, WizardError, aws_errors, error_code, trans
 from wizard.journal import recent_changes, record
 from wizard.models import AuditResult, UserFinding
 from wizard.partition import in_partition, partition_of_arn
-from wizard.plan import Status
+from wizard.plan import Change, Progress, Status, apply_plan
 from wizard.propagation import PATIENCE, after_propagation
 from wizard.session_cache import is_known_mfa_session
 
@@ -136,20 +136,6 @@ def describe_policy(document: dict[str, Any]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class PlanStep:
-    """One change (or no change) the plan will make, with the equivalent AWS CLI command."""
-
-    key: str
-    status: Status
-    description: str
-    cli: str = ""
-
-    @property
-    def changes(self) -> bool:
-        return self.status != Status.NOTHING
-
-
-@dataclass(frozen=True)
 class UserImpact:
     """What the policy does to one user."""
 
@@ -166,7 +152,7 @@ class EnforcePlan:
     policy_arn: str
     group: str
     users: list[str]
-    steps: list[PlanStep]
+    steps: list[Change]
     impact: list[UserImpact]
     guard: str | None = None
     left_out: list[str] = field(default_factory=list)
@@ -174,6 +160,7 @@ class EnforcePlan:
     prune_version: str | None = None
     previous_default: str | None = None
     document: dict[str, Any] = field(default_factory=dict)
+    progress: Progress = field(default_factory=Progress, repr=False)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -309,9 +296,42 @@ def plan_enforcement(
     partition = partition_of_arn(services.identity().arn)
     arn = f"arn:{partition}:iam::{account}:policy{policy_path}{policy_name}"
     document = load_document(partition=partition)
-    steps: list[PlanStep] = []
+    body = json.dumps(document)
+    steps: list[Change] = []
     diff: list[str] = []
     prune = previous = None
+    progress = Progress()
+    # What a run stopped moments ago created counts as new here too: IAM may still be
+    # propagating it, so AttachGroupPolicy/AddUserToGroup wait for it as for our own.
+    for entry in recent_changes(services, PATIENCE):
+        if entry.step == "enforce" and entry.action in {"create_policy", "create_group"}:
+            progress.wrote(f"{entry.action}:{entry.resource}")
+    new_policy, new_group = f"create_policy:{arn}", f"create_group:{group}"
+
+    def waiting(op: str, call: Callable[[], Any], *what: str) -> None:
+        fresh = progress.fresh(*what)
+        words = {new_policy: f"the new policy {policy_name}", new_group: f"the new group {group}"}
+        with aws_errors(op):
+            after_propagation(
+                op,
+                call,
+                "IAM to propagate " + " and ".join(words[w] for w in fresh),
+                fresh=bool(fresh),
+                say=progress.say,
+            )
+
+    def create_policy() -> str:
+        with aws_errors("CreatePolicy"):
+            iam.create_policy(
+                PolicyName=policy_name,
+                Path=policy_path,
+                PolicyDocument=body,
+                Description="Deny everything without MFA except managing your own credentials (mfa-wizard)",
+                Tags=[TAG],
+            )
+        progress.wrote(new_policy)
+        record(services, "enforce", "create_policy", arn, undo={"op": "delete_policy", "arn": arn})
+        return f"created {arn}"
 
     try:
         policy = iam.get_policy(PolicyArn=arn)["Policy"]
@@ -321,11 +341,13 @@ def plan_enforcement(
         policy = None
     if policy is None:
         steps.append(
-            PlanStep(
-                "create_policy",
+            Change(
+                "policy",
+                policy_name,
                 Status.CREATE,
                 f"create the policy {policy_path}{policy_name}",
                 f"aws iam create-policy --policy-name {policy_name} --path {policy_path} --policy-document file://{POLICY_FILE}",
+                create_policy,
             )
         )
     else:
@@ -348,26 +370,66 @@ def plan_enforcement(
                     key=lambda v: v["CreateDate"],
                 )
                 prune = oldest["VersionId"]
+
+                def prune_version(prune: str = prune) -> str:
+                    with aws_errors("DeletePolicyVersion"):
+                        iam.delete_policy_version(PolicyArn=arn, VersionId=prune)
+                    record(
+                        services,
+                        "enforce",
+                        "delete_policy_version",
+                        f"{arn} {prune}",
+                        detail="IAM keeps at most 5 versions; a deleted version cannot be restored",
+                    )
+                    return f"deleted old version {prune}"
+
                 steps.append(
-                    PlanStep(
-                        "prune_version",
+                    Change(
+                        "policy version",
+                        prune,
                         Status.DELETE,
                         f"delete the oldest version {prune} (IAM keeps at most 5)",
                         f"aws iam delete-policy-version --policy-arn {arn} --version-id {prune}",
+                        prune_version,
                     )
                 )
+
+            def create_version(previous: str = previous) -> str:
+                with aws_errors("CreatePolicyVersion"):
+                    version = iam.create_policy_version(
+                        PolicyArn=arn, PolicyDocument=body, SetAsDefault=True
+                    )["PolicyVersion"]["VersionId"]
+                record(
+                    services,
+                    "enforce",
+                    "create_policy_version",
+                    f"{arn} {version}",
+                    undo={
+                        "op": "delete_policy_version",
+                        "arn": arn,
+                        "version": version,
+                        "previous_default": previous,
+                    },
+                )
+                return f"new default version {version} of {policy_name}"
+
             steps.append(
-                PlanStep(
-                    "create_version",
+                Change(
+                    "policy version",
+                    policy_name,
                     Status.UPDATE,
                     f"new default version of {policy_name} (was {previous})",
                     f"aws iam create-policy-version --policy-arn {arn} --set-as-default --policy-document file://{POLICY_FILE}",
+                    create_version,
                 )
             )
         else:
             steps.append(
-                PlanStep(
-                    "policy", Status.NOTHING, f"policy {policy_name} is up to date ({previous})"
+                Change(
+                    "policy",
+                    policy_name,
+                    Status.NOTHING,
+                    f"policy {policy_name} is up to date ({previous})",
                 )
             )
 
@@ -405,8 +467,9 @@ def plan_enforcement(
         others += [f"{name} (inline)" for name in inline]
         if others:
             steps.append(
-                PlanStep(
+                Change(
                     "group",
+                    group,
                     Status.INFO,
                     f"group {group} exists and also grants: {', '.join(others)}",
                 )
@@ -419,38 +482,93 @@ def plan_enforcement(
                 )
         else:
             steps.append(
-                PlanStep("group", Status.NOTHING, f"group {group} exists (no other policy)")
+                Change("group", group, Status.NOTHING, f"group {group} exists (no other policy)")
             )
     else:
-        steps.append(
-            PlanStep(
+
+        def create_group() -> str:
+            with aws_errors("CreateGroup"):
+                iam.create_group(GroupName=group)
+            progress.wrote(new_group)
+            record(
+                services,
+                "enforce",
                 "create_group",
+                group,
+                undo={"op": "delete_group", "group": group},
+            )
+            return f"created group {group}"
+
+        steps.append(
+            Change(
+                "group",
+                group,
                 Status.CREATE,
                 f"create the group {group}",
                 f"aws iam create-group --group-name {group}",
+                create_group,
             )
         )
+
+    def attach() -> str:
+        waiting(
+            "AttachGroupPolicy",
+            lambda: iam.attach_group_policy(GroupName=group, PolicyArn=arn),
+            new_policy,
+            new_group,
+        )
+        record(
+            services,
+            "enforce",
+            "attach_group_policy",
+            f"{group} {arn}",
+            undo={"op": "detach_group_policy", "group": group, "arn": arn},
+        )
+        return f"attached {policy_name} to {group}"
+
     if attached:
-        steps.append(PlanStep("attach", Status.NOTHING, f"{policy_name} is attached to {group}"))
+        steps.append(
+            Change("attachment", group, Status.NOTHING, f"{policy_name} is attached to {group}")
+        )
     else:
         steps.append(
-            PlanStep(
-                "attach",
+            Change(
+                "attachment",
+                group,
                 Status.CREATE,
                 f"attach {policy_name} to {group}",
                 f"aws iam attach-group-policy --group-name {group} --policy-arn {arn}",
+                attach,
             )
         )
+
+    def add_member(user: str) -> str:
+        waiting(
+            "AddUserToGroup",
+            lambda: iam.add_user_to_group(GroupName=group, UserName=user),
+            new_group,
+        )
+        record(
+            services,
+            "enforce",
+            "add_user_to_group",
+            f"{group} {user}",
+            undo={"op": "remove_user_from_group", "group": group, "user": user},
+        )
+        return f"added {user} to {group}"
+
     for user in targets:
         if user in members:
-            steps.append(PlanStep(f"member:{user}", Status.NOTHING, f"{user} is in {group}"))
+            steps.append(Change("member", user, Status.NOTHING, f"{user} is in {group}"))
         else:
             steps.append(
-                PlanStep(
-                    f"member:{user}",
+                Change(
+                    "member",
+                    user,
                     Status.CREATE,
                     f"add {user} to {group}",
                     f"aws iam add-user-to-group --group-name {group} --user-name {user}",
+                    lambda user=user: add_member(user),
                 )
             )
 
@@ -470,6 +588,7 @@ def plan_enforcement(
         prune_version=prune,
         previous_default=previous,
         document=document,
+        progress=progress,
     )
 
 
@@ -479,136 +598,26 @@ def apply_enforcement(
     on_progress: Callable[[str], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Carry out the plan's changes in order, journaling each; returns what was done.
+    """Carry out the plan's changes in order (`wizard.plan.apply_plan`), each journaled with the
+    op that reverts it; returns what was done.
 
-    `on_progress` hears each step done; `on_wait` (default: `on_progress`) hears the one line
-    said while AWS propagates a policy or group this run has just created.
+    `on_progress` hears each change as it starts; `on_wait` (default: `on_progress`) hears the
+    one line said while AWS propagates a policy or group this run has just created.
     """
     if plan.guard:
         raise UsageError("enforcement refused: " + plan.guard, "see above")
-    iam = services.iam
-    done: list[str] = []
-    body = json.dumps(plan.document)
-    # What this run (or one stopped moments ago) created: IAM needs seconds before
-    # AttachGroupPolicy/AddUserToGroup can see it, so only those are waited for.
-    recent = {
-        (e.action, e.resource) for e in recent_changes(services, PATIENCE) if e.step == "enforce"
-    }
-    new_policy = ("create_policy", plan.policy_arn) in recent
-    new_group = ("create_group", plan.group) in recent
 
-    def step(text: str) -> None:
-        done.append(text)
-        if on_progress:
-            on_progress(text)
+    def heard(index: int, total: int, text: str) -> None:
+        hear = (on_wait or on_progress) if text.startswith("waiting") else on_progress
+        if hear:
+            hear(text)
 
-    def waiting(what: str) -> str:
-        return f"IAM to propagate {what}"
-
-    for item in plan.steps:
-        if not item.changes:
-            continue
-        if item.key == "create_policy":
-            with aws_errors("CreatePolicy"):
-                iam.create_policy(
-                    PolicyName=plan.policy_name,
-                    Path=plan.policy_path,
-                    PolicyDocument=body,
-                    Description="Deny everything without MFA except managing your own credentials (mfa-wizard)",
-                    Tags=[TAG],
-                )
-            new_policy = True
-            record(
-                services,
-                "enforce",
-                "create_policy",
-                plan.policy_arn,
-                undo={"op": "delete_policy", "arn": plan.policy_arn},
-            )
-            step(f"created {plan.policy_arn}")
-        elif item.key == "prune_version":
-            with aws_errors("DeletePolicyVersion"):
-                iam.delete_policy_version(PolicyArn=plan.policy_arn, VersionId=plan.prune_version)
-            record(
-                services,
-                "enforce",
-                "delete_policy_version",
-                f"{plan.policy_arn} {plan.prune_version}",
-                detail="IAM keeps at most 5 versions; a deleted version cannot be restored",
-            )
-            step(f"deleted old version {plan.prune_version}")
-        elif item.key == "create_version":
-            with aws_errors("CreatePolicyVersion"):
-                version = iam.create_policy_version(
-                    PolicyArn=plan.policy_arn, PolicyDocument=body, SetAsDefault=True
-                )["PolicyVersion"]["VersionId"]
-            record(
-                services,
-                "enforce",
-                "create_policy_version",
-                f"{plan.policy_arn} {version}",
-                undo={
-                    "op": "delete_policy_version",
-                    "arn": plan.policy_arn,
-                    "version": version,
-                    "previous_default": plan.previous_default,
-                },
-            )
-            step(f"new default version {version} of {plan.policy_name}")
-        elif item.key == "create_group":
-            with aws_errors("CreateGroup"):
-                iam.create_group(GroupName=plan.group)
-            new_group = True
-            record(
-                services,
-                "enforce",
-                "create_group",
-                plan.group,
-                undo={"op": "delete_group", "group": plan.group},
-            )
-            step(f"created group {plan.group}")
-        elif item.key == "attach":
-            new = " and ".join(
-                [f"the new policy {plan.policy_name}"] * new_policy
-                + [f"the new group {plan.group}"] * new_group
-            )
-            with aws_errors("AttachGroupPolicy"):
-                after_propagation(
-                    "AttachGroupPolicy",
-                    lambda: iam.attach_group_policy(
-                        GroupName=plan.group, PolicyArn=plan.policy_arn
-                    ),
-                    waiting(new),
-                    fresh=bool(new),
-                    say=on_wait or on_progress,
-                )
-            record(
-                services,
-                "enforce",
-                "attach_group_policy",
-                f"{plan.group} {plan.policy_arn}",
-                undo={"op": "detach_group_policy", "group": plan.group, "arn": plan.policy_arn},
-            )
-            step(f"attached {plan.policy_name} to {plan.group}")
-        elif item.key.startswith("member:"):
-            user = item.key.split(":", 1)[1]
-            with aws_errors("AddUserToGroup"):
-                after_propagation(
-                    "AddUserToGroup",
-                    lambda user=user: iam.add_user_to_group(GroupName=plan.group, UserName=user),
-                    waiting(f"the new group {plan.group}"),
-                    fresh=new_group,
-                    say=on_wait or on_progress,
-                )
-            record(
-                services,
-                "enforce",
-                "add_user_to_group",
-                f"{plan.group} {user}",
-                undo={"op": "remove_user_from_group", "group": plan.group, "user": user},
-            )
-            step(f"added {user} to {plan.group}")
-    return done
+    return [
+        line.split(": ", 1)[1]
+        for line in apply_plan(
+            plan.steps, plan.progress, heard if (on_progress or on_wait) else None
+        )
+    ]
 
 
 def undo_enforcement(

@@ -45,6 +45,9 @@ PROPAGATION_ERRORS: dict[str, tuple[tuple[str, str], ...]] = {
     "UpdateTrail": _TRAIL,
     "CreateSchedule": _SCHEDULE,
     "UpdateSchedule": _SCHEDULE,
+    # A log group given a key whose policy (the CloudWatch Logs grant) is not seen yet.
+    "CreateLogGroup": (("AccessDeniedException", "not allowed to be used"),),
+    "AssociateKmsKey": (("AccessDeniedException", "not allowed to be used"),),
     "AttachGroupPolicy": (("NoSuchEntity", ""),),
     # A missing *user* is a real error; only the new group can be still propagating.
     "AddUserToGroup": (("NoSuchEntity", "group"),),

@@ -72,7 +72,7 @@ def test_changed_document_makes_a_new_default_version_with_a_diff(services):
     iam.create_policy(PolicyName="RequireMFA", Path="/mfa-wizard/", PolicyDocument=json.dumps(old))
     plan = plan_enforcement(services, run_audit(services), users=["dave.sato"])
     assert plan.diff and any("DenyAllExceptListedIfNoMFA" in line for line in plan.diff)
-    assert [s.key for s in plan.steps][:1] == ["create_version"]
+    assert [s.kind for s in plan.steps][:1] == ["policy version"]
     apply_enforcement(services, plan)
     policy = iam.get_policy(PolicyArn=ARN)["Policy"]
     assert policy["DefaultVersionId"] == "v2"
@@ -226,7 +226,7 @@ def test_failure_midway_leaves_a_journal_that_undo_completes(services, monkeypat
     monkeypatch.setattr(services.iam, "add_user_to_group", real)
     # A re-run completes exactly what is missing...
     rerun = plan_enforcement(services, run_audit(services), users=["dave.sato", "erin.kobayashi"])
-    assert [s.key for s in rerun.steps if s.changes] == ["member:erin.kobayashi"]
+    assert [(s.kind, s.name) for s in rerun.steps if s.changes] == [("member", "erin.kobayashi")]
     apply_enforcement(services, rerun)
     # ...and undo removes everything, the half-run's changes included.
     undo_enforcement(services)
@@ -308,7 +308,7 @@ def test_an_existing_group_with_other_policies_is_refused_unless_forced(services
     result = audit.run_audit(services)
     plan = plan_enforcement(services, result)
     assert plan.guard and "AllowEverything (inline)" in plan.guard and "--force" in plan.guard
-    assert any("AllowEverything (inline)" in s.description for s in plan.steps)
+    assert any("AllowEverything (inline)" in s.detail for s in plan.steps)
     forced = plan_enforcement(services, result, force=True)
     assert forced.guard is None
-    assert any("also grants: AllowEverything (inline)" in s.description for s in forced.steps)
+    assert any("also grants: AllowEverything (inline)" in s.detail for s in forced.steps)

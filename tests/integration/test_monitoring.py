@@ -45,7 +45,10 @@ def test_bucket(applied):
         "RestrictPublicBuckets": True,
     }
     enc = s3.get_bucket_encryption(Bucket=n.bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
-    assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # CIS-complete by default: the trail bucket is SSE-KMS with the wizard's key and a bucket key.
+    assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert enc["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].endswith(n.key_alias)
+    assert enc["BucketKeyEnabled"] is True
     assert s3.get_bucket_versioning(Bucket=n.bucket)["Status"] == "Enabled"
     rule = s3.get_bucket_lifecycle_configuration(Bucket=n.bucket)["Rules"][0]
     assert (
@@ -379,7 +382,16 @@ def test_no_mfa_alarm_on_schedule_only_when_insisted():
         quiet_alarm="mfa-wizard-console-signin-without-mfa",
         insist_quiet_signin_alarm=True,
     )
-    assert monitoring.validate(options) is options
+    assert monitoring.validate(options).insist_quiet_signin_alarm
+
+
+def test_cis_extras_follow_minimal_unless_said():
+    assert monitoring.validate(MonitorOptions()).kms is True
+    assert monitoring.validate(MonitorOptions()).access_logging is True
+    assert monitoring.validate(MonitorOptions(minimal=True)).kms is False
+    assert monitoring.validate(MonitorOptions(minimal=True)).access_logging is False
+    assert monitoring.validate(MonitorOptions(minimal=True, kms=True)).kms is True
+    assert monitoring.validate(MonitorOptions(kms=False)).kms is False
 
 
 def test_cli_plan_apply_plan_teardown(services, demo_env, tmp_path):

@@ -6,7 +6,8 @@ moto answers every call at once and believes every MFA code. AWS does not:
   CreatePolicy / CreateGroup / PutBucketPolicy / CreateKey / PutKeyPolicy, the calls that depend on
   the new thing fail with the errors AWS really returns then: CreateTrail/UpdateTrail with
   InsufficientS3BucketPolicyException, InvalidCloudWatchLogsLogGroupArnException ("Access
-  denied.") or InsufficientEncryptionPolicyException; CreateSchedule/UpdateSchedule with
+  denied.") or InsufficientEncryptionPolicyException; CreateLogGroup/AssociateKmsKey with a new
+  key with AccessDeniedException ("... not allowed to be used with Arn ..."); CreateSchedule/UpdateSchedule with
   ValidationException ("... must allow AWS EventBridge Scheduler to assume the role");
   Attach*Policy / AddUserToGroup with NoSuchEntity; AssumeRole of a new role with AccessDenied.
 * **MFA codes are checked.** EnableMFADevice needs two consecutive codes of the device's seed
@@ -274,6 +275,19 @@ class Realism:
                     "InsufficientEncryptionPolicyException",
                     "Insufficient permissions to access S3 bucket or KMS key.",
                 )
+        if (
+            r.operation in {"CreateLogGroup", "AssociateKmsKey"}
+            and p.get("kmsKeyId")
+            and self._is_fresh("kms", now)
+        ):
+            # CloudWatch Logs cannot use a key whose policy (its grant) it does not see yet.
+            group = p.get("logGroupName", "")
+            return self._refuse(
+                r,
+                "AccessDeniedException",
+                "The specified KMS key does not exist or is not allowed to be used with Arn "
+                f"'arn:aws:logs:region:account:log-group:{group}'",
+            )
         if r.operation in {"CreateSchedule", "UpdateSchedule"}:
             role = _last_segment(str(p.get("Target", {}).get("RoleArn", "")))
             if role and (

@@ -22,7 +22,7 @@ def monitor_options(args: argparse.Namespace) -> Any:
         quiet_hours=args.quiet_hours,
         quiet_alarm=args.quiet_alarm,
         insist_quiet_signin_alarm=args.insist,
-        kms=args.kms,
+        kms=args.kms,  # None: on unless --minimal
         retention_days=args.retention,
         glacier_days=args.glacier_days,
         expire_days=args.expire_days,
@@ -135,7 +135,13 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     monitor.add_argument(
         "--insist", action="store_true", help="allow the no-MFA alarm on the quiet-hours schedule"
     )
-    monitor.add_argument("--kms", action="store_true", help="SSE-KMS with a customer managed key")
+    monitor.add_argument(
+        "--kms",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one customer managed KMS key (rotating) for the trail, its log group and the "
+        "topic: on by default, off with --minimal ($1/month)",
+    )
     monitor.add_argument(
         "--retention", type=int, default=365, help="log group retention in days (365)"
     )
@@ -144,7 +150,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     )
     monitor.add_argument("--expire-days", type=int, default=2557, help="delete logs after M days")
     monitor.add_argument(
-        "--iam-users-only", action="store_true", help="narrow the filter (accounts using SSO)"
+        "--iam-users-only",
+        "--cis-v4-pattern",
+        dest="iam_users_only",
+        action="store_true",
+        help="CIS v4's sign-in pattern: successful IAM-user sign-ins only (no alarm for SSO "
+        "sign-ins, which carry no MFAUsed; root sign-ins stay covered by the root-usage alarm)",
     )
     monitor.add_argument(
         "--no-trail-changes-alarm", action="store_true", help="skip the second alarm"
@@ -153,8 +164,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     monitor.add_argument(
         "--minimal",
         action="store_true",
-        help="only the no-MFA sign-in (and trail-changes) alarm: no CIS root-usage and "
-        "monitoring-tamper alarms (each alarm costs about $0.10 a month)",
+        help="the cheaper set: the no-MFA sign-in (and trail-changes) alarm, SSE-S3; no KMS key, "
+        "no access-log bucket, no CIS root-usage and monitoring-tamper alarms",
     )
     monitor.add_argument(
         "--purge", action="store_true", help="teardown: also delete the logs in the bucket"

@@ -63,7 +63,7 @@ def format_enforce_plan(plan: Any) -> str:
 
     lines = [f"Policy {plan.policy_arn}", *describe_policy(plan.document), "", "Plan:"]
     for step in plan.steps:
-        lines.append(f"  {Status(step.status).mark} {step.status:<8} {step.description}")
+        lines.append(f"  {Status(step.status).mark} {step.status:<8} {step.detail}")
         if step.cli:
             lines.append(f"      $ {step.cli}")
     if plan.diff:
@@ -84,6 +84,8 @@ def format_monitor_plan(plan: Any) -> str:
     for c in plan.changes:
         lines.append(f"  {Status(c.status).mark} {c.status:<7} {c.kind:<18} {c.name}")
         lines.append(f"      {c.detail}")
+        if c.cost and c.changes:
+            lines.append(f"      cost: {c.cost}")
         if c.cli and c.changes:
             lines.append(f"      $ {c.cli}")
     for note in plan.notes:

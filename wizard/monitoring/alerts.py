@@ -13,7 +13,9 @@ from wizard.monitoring.documents import (
     topic_policy,
 )
 from wizard.monitoring.names import (
+    ALARM_COST,
     ALARM_PERIOD,
+    METRIC_COST,
     NAMESPACE,
     names_for,
 )
@@ -76,7 +78,9 @@ class AlertsMixin(PlannerBase):
 
         cli = f"aws logs put-metric-filter --log-group-name {log_group} --filter-name {name} --filter-pattern '{pattern}' --metric-transformations metricName={metric},metricNamespace={NAMESPACE},metricValue=1,defaultValue=0"
         if not existing:
-            self.add(Change("metric filter", name, Status.CREATE, pattern, cli, run))
+            self.add(
+                Change("metric filter", name, Status.CREATE, pattern, cli, run, cost=METRIC_COST)
+            )
         elif not same:
             self.add(
                 Change("metric filter", name, Status.UPDATE, f"pattern -> {pattern}", cli, run)
@@ -234,6 +238,7 @@ class AlertsMixin(PlannerBase):
                     f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}",
                     cli,
                     run,
+                    cost=ALARM_COST,
                 )
             )
             return

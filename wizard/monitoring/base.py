@@ -11,34 +11,8 @@ from wizard.errors import absent
 from wizard.journal import recent_changes, record
 from wizard.monitoring.names import Names, names_for
 from wizard.monitoring.options import MonitorOptions, validate
-from wizard.plan import Status
+from wizard.plan import Change, Progress
 from wizard.propagation import PATIENCE
-
-
-@dataclass
-class Change:
-    """One resource: what it is, what will happen, the CLI equivalent, and how to do it."""
-
-    kind: str
-    name: str
-    status: Status
-    detail: str
-    cli: str = ""
-    run: Callable[[], str] | None = field(default=None, repr=False)
-
-    @property
-    def changes(self) -> bool:
-        return self.status in {Status.CREATE, Status.UPDATE}
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "status": self.status,
-            "detail": self.detail,
-            "cli": self.cli,
-        }
-
 
 # What Progress.wrote records: a dependency CloudTrail or Scheduler may not see for some seconds.
 BUCKET_POLICY = "the new bucket policy"
@@ -48,22 +22,6 @@ KMS_KEY = "the new KMS key policy"
 def role_written(name: str) -> str:
     """Progress's name for a role this run created or whose permissions it changed."""
     return f"the new role {name}"
-
-
-@dataclass
-class Progress:
-    """Shared by the planner's closures and `apply_monitoring`: what this run has written (so
-    only a fresh dependency is waited for) and who hears the "waiting for ..." line."""
-
-    written: set[str] = field(default_factory=set)
-    say: Callable[[str], None] | None = None
-
-    def wrote(self, what: str) -> None:
-        self.written.add(what)
-
-    def fresh(self, *what: str) -> list[str]:
-        """The names among `what` this run has written, in that order."""
-        return [w for w in what if w in self.written]
 
 
 @dataclass

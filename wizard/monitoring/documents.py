@@ -7,6 +7,18 @@ from typing import Any
 from wizard.monitoring.names import Names
 
 
+def deny_plain_http(partition: str, bucket: str) -> dict[str, Any]:
+    """Every S3 call on `bucket` over plain HTTP is denied (CIS s3_bucket_secure_transport_policy)."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:{partition}:s3:::{bucket}", f"arn:{partition}:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def bucket_policy(n: Names) -> dict[str, Any]:
     """CloudTrail may check the ACL and write (owner full control), only for our trail; no plain HTTP."""
     source = {"aws:SourceArn": n.trail_arn}
@@ -31,17 +43,7 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                     "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}
                 },
             },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [
-                    f"arn:{n.partition}:s3:::{n.bucket}",
-                    f"arn:{n.partition}:s3:::{n.bucket}/*",
-                ],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_plain_http(n.partition, n.bucket),
         ],
     }
 
@@ -55,6 +57,8 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
     * CloudTrail may Decrypt for our trail: AWS requires it when the bucket uses an S3 Bucket Key
       (ours does), to create or update the trail.
     * Principals of this account may decrypt the log files (and nobody else's account).
+    * CloudWatch Logs (the regional service principal) may use it for our log group only: the
+      encryption context of every log-group operation is the log group's ARN.
     * CloudWatch alarms may use the key of the encrypted alarm topic.
     """
     trail_context = {
@@ -108,12 +112,55 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
                 },
             },
             {
+                "Sid": "AllowCloudWatchLogsToEncryptTheLogGroup",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{n.region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{n.partition}:logs:{n.region}:{n.account}:log-group:{n.log_group}"
+                        )
+                    }
+                },
+            },
+            {
                 "Sid": "AllowCloudWatchAlarmsToUseTheTopicKey",
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
             },
+        ],
+    }
+
+
+def access_logs_bucket_policy(n: Names) -> dict[str, Any]:
+    """S3 server access logging of the trail bucket may write here (and nothing else); no plain
+    HTTP. The logging service principal with SourceArn/SourceAccount, as S3's documentation
+    recommends over the old log-delivery group ACL."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "S3ServerAccessLogsOfTheTrailBucket",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:{n.partition}:s3:::{n.access_logs_bucket}/*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:{n.partition}:s3:::{n.bucket}"},
+                    "StringEquals": {"aws:SourceAccount": n.account},
+                },
+            },
+            deny_plain_http(n.partition, n.access_logs_bucket),
         ],
     }
 

@@ -53,6 +53,13 @@ TAMPER_EVENTS = (
 )
 TAMPER_PATTERN = "{ " + " || ".join(f"($.eventName = {e})" for e in TAMPER_EVENTS) + " }"
 
+# What each extra over --minimal costs a month (us-east-1 list prices, 2025), said in the plan.
+KMS_COST = "$1/month, +$1 for each of its first two yearly rotations, +$0.03 per 10,000 requests"
+ALARM_COST = "$0.10/month (standard-resolution alarm)"
+METRIC_COST = "$0.30/month for its custom metric (the first 10 metrics are free)"
+ACCESS_LOGS_COST = "cents a month: S3 storage of the trail bucket's access logs"
+SELECTORS_COST = "free: the first copy of management events costs nothing"
+
 ALARM_PERIOD = 300  # a metric-filter metric is standard resolution: never under 60 s
 
 UNIVERSAL_DISABLE = "scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
@@ -74,6 +81,12 @@ class Names:
     @property
     def bucket(self) -> str:
         return f"{PREFIX}-trail-{self.account}-{self.region}"
+
+    @property
+    def access_logs_bucket(self) -> str:
+        """Where S3 server access logs of the trail bucket go (SSE-S3: AWS refuses SSE-KMS on a
+        log target bucket)."""
+        return f"{PREFIX}-access-logs-{self.account}-{self.region}"
 
     log_group: str = f"/{PREFIX}/cloudtrail"
     logs_role: str = f"{PREFIX}-cloudtrail-to-logs"

@@ -43,14 +43,18 @@ class MonitorOptions:
     quiet_hours: str | None = None  # "18:00-09:00", weekdays
     quiet_alarm: str | None = None
     insist_quiet_signin_alarm: bool = False
-    kms: bool = False
+    # None follows --minimal: CIS-complete (KMS for trail, log group and topic; server access
+    # logging of the trail bucket) by default, neither with --minimal. `validate` settles them.
+    kms: bool | None = None
+    access_logging: bool | None = None
     retention_days: int = 365
     glacier_days: int = 90
     expire_days: int = 2557  # seven years
     iam_users_only: bool = False
     trail_changes_alarm: bool = True
     reuse_trail: bool = True
-    # CIS adds the root-usage and monitoring-tamper alarms; --minimal keeps to the sign-in one.
+    # CIS adds the root-usage and monitoring-tamper alarms, the KMS key and the access-log
+    # bucket; --minimal keeps to the sign-in (and trail-changes) alarm, SSE-S3 and no access logs.
     minimal: bool = False
 
 
@@ -85,7 +89,17 @@ def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def validate(options: MonitorOptions) -> MonitorOptions:
-    """Check every option before any AWS call; errors name the option and the fix."""
+    """Check every option before any AWS call; errors name the option and the fix. Returns the
+    options with the CIS defaults settled (kms and access_logging: on unless --minimal)."""
+    from dataclasses import replace
+
+    options = replace(
+        options,
+        kms=(not options.minimal) if options.kms is None else options.kms,
+        access_logging=(
+            (not options.minimal) if options.access_logging is None else options.access_logging
+        ),
+    )
     if options.email is not None and not EMAIL_RE.match(options.email):
         raise UsageError(
             f"{options.email!r} is not an email address",

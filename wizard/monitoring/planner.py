@@ -10,6 +10,7 @@ from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan
 from wizard.monitoring.documents import mfa_delete_command
+from wizard.monitoring.key import KeyMixin
 from wizard.monitoring.names import (
     ROOT_USAGE_METRIC,
     ROOT_USAGE_PATTERN,
@@ -25,7 +26,7 @@ from wizard.monitoring.options import MonitorOptions
 from wizard.monitoring.schedules import SchedulesMixin
 from wizard.monitoring.storage import StorageMixin
 from wizard.monitoring.trail import TrailMixin
-from wizard.plan import Status
+from wizard.plan import Status, apply_plan
 
 
 def records_management_writes(selectors: dict[str, Any]) -> bool:
@@ -51,7 +52,7 @@ def records_management_writes(selectors: dict[str, Any]) -> bool:
     return False
 
 
-class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
+class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
     """Reads each resource and builds the Change list (closures do the writes)."""
 
     def trails(self) -> list[dict[str, Any]]:
@@ -146,6 +147,8 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             log_group = self.n.log_group
             if self.o.kms:
                 self.plan_key()
+            if self.o.access_logging:
+                self.plan_access_logs_bucket()
             self.plan_bucket()
             self.plan_log_group()
             self.plan_logs_role()
@@ -191,6 +194,7 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             )
         if self.o.quiet_hours:
             self.plan_schedules()
+        self._cost_and_tamper_notes()
         if not reused:
             self.notes.append(
                 "MFA Delete on the trail bucket can only be enabled by the root user with its own MFA device, "
@@ -206,6 +210,48 @@ class Planner(StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             log_group,
             self.progress,
         )
+
+    def _cost_and_tamper_notes(self) -> None:
+        new = [c for c in self.changes if c.status == Status.CREATE]
+        extras = [c for c in new if c.cost and c.kind in {"kms key", "s3 bucket"}]
+        alarms = sum(1 for c in new if c.kind == "alarm")
+        metrics = sum(1 for c in new if c.kind == "metric filter")
+        if alarms or metrics or extras:
+            monthly = (
+                alarms * 0.10 + metrics * 0.30 + sum(1.0 for c in extras if c.kind == "kms key")
+            )
+            self.notes.append(
+                f"Monthly cost of what this plan adds: about ${monthly:.2f} "
+                f"({alarms} alarm(s) at $0.10, {metrics} metric(s) at $0.30 past the 10 free"
+                + (
+                    ", the KMS key at $1 (+$1 at each of its first two rotations)"
+                    if any(c.kind == "kms key" for c in extras)
+                    else ""
+                )
+                + (
+                    ", cents of S3 for the access logs"
+                    if any(c.kind == "s3 bucket" for c in extras)
+                    else ""
+                )
+                + "), plus CloudWatch Logs ingestion at $0.50/GB of trail events. "
+                + (
+                    "--minimal leaves out the KMS key, the access logs and the root-usage and tamper alarms."
+                    if not self.o.minimal
+                    else ""
+                )
+            )
+        selectors = any(
+            c.kind == "cloudtrail"
+            and c.changes
+            and (c.status == Status.CREATE or "selectors" in c.detail)
+            for c in self.changes
+        )
+        if selectors and not self.o.minimal:
+            self.notes.append(
+                "Setting the trail's event selectors is itself a PutEventSelectors call: when "
+                "CloudTrail delivers it (5-15 min), the monitoring-tamper alarm fires once, naming "
+                "you as the caller. That is the alarm working, not an intruder."
+            )
 
 
 def plan_monitoring(services: Services, options: MonitorOptions) -> tuple[Planner, MonitorPlan]:
@@ -223,20 +269,7 @@ def apply_monitoring(
     The KMS key and the IAM roles go first: AWS propagates them while the bucket, log group and
     topic are made, so the trail and the schedules seldom have to wait for them.
     """
-    first = {"kms key", "iam role"}
-    todo = sorted(
-        (c for c in plan.changes if c.changes and c.run), key=lambda c: c.kind not in first
-    )
-    results = []
-    for index, change in enumerate(todo, 1):
-        if on_progress:
-            on_progress(index, len(todo), f"{change.status} {change.kind} {change.name}")
+    return apply_plan(plan.changes, plan.progress, on_progress, first=FIRST)
 
-            def say(text: str, index: int = index) -> None:
-                assert on_progress is not None
-                on_progress(index, len(todo), text)
 
-            plan.progress.say = say
-        assert change.run is not None
-        results.append(f"{change.kind} {change.name}: {change.run()}")
-    return results
+FIRST = frozenset({"kms key", "iam role"})

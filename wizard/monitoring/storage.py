@@ -1,4 +1,4 @@
-"""The trail bucket and the customer managed KMS key: read, plan, apply."""
+"""The trail bucket and its access-log bucket: read, plan, apply."""
 
 from __future__ import annotations
 
@@ -7,175 +7,109 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import aws_errors
-from wizard.monitoring.base import BUCKET_POLICY, KMS_KEY, Change, PlannerBase, _try
+from wizard.monitoring.base import BUCKET_POLICY, Change, PlannerBase, _try
 from wizard.monitoring.documents import (
+    access_logs_bucket_policy,
     bucket_policy,
-    kms_key_policy,
 )
-from wizard.monitoring.names import PREFIX
+from wizard.monitoring.names import ACCESS_LOGS_COST, PREFIX
 from wizard.plan import Status
 
 
-def merged_key_policy(current: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
-    """`current` with our statements set by Sid: every statement someone else added is kept
-    (CloudTrail's documentation: never change the existing sections of a key policy)."""
-    mine = {s.get("Sid") for s in ours["Statement"]}
-    kept = [s for s in current.get("Statement", []) if s.get("Sid") not in mine]
-    return {**current, "Version": ours["Version"], "Statement": ours["Statement"] + kept}
-
-
 class StorageMixin(PlannerBase):
-    """The trail bucket and the customer managed KMS key: read, plan, apply."""
+    """The trail bucket and its access-log bucket: read, plan, apply."""
 
-    def plan_key(self) -> None:
-        kms = self.s.client("kms")
-        alias = _try(lambda: kms.describe_key(KeyId=self.n.key_alias)["KeyMetadata"], "DescribeKey")
-        if alias and alias.get("KeyState") == "Enabled":
-            self.key_arn = alias["Arn"]
-            key_id = alias["KeyId"]
-            with aws_errors("GetKeyPolicy"):
-                current = json.loads(
-                    kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
-                )
-            wanted = merged_key_policy(current, kms_key_policy(self.n))
-            if current == wanted:
-                self.add(
-                    Change(
-                        "kms key", self.n.key_alias, Status.NOTHING, "customer managed key exists"
-                    )
-                )
-                return
+    def plan_access_logs_bucket(self) -> None:
+        """The target of the trail bucket's server access logs (CIS: who read the trail's logs).
 
-            def update() -> str:
-                with aws_errors("PutKeyPolicy"):
-                    kms.put_key_policy(
-                        KeyId=key_id, PolicyName="default", Policy=json.dumps(wanted)
-                    )
-                self.progress.wrote(KMS_KEY)
-                self.journal(
-                    "update_key_policy",
-                    alias["Arn"],
-                    undo={"op": "restore_key_policy", "key": key_id, "policy": json.dumps(current)},
-                )
-                return alias["Arn"]
-
-            self.add(
-                Change(
-                    "kms key",
-                    self.n.key_alias,
-                    Status.UPDATE,
-                    "key policy lacks CloudTrail's documented statements (DescribeKey on its own, "
-                    "Decrypt for the S3 Bucket Key): set ours by Sid, keep every other statement",
-                    f"aws kms put-key-policy --key-id {key_id} --policy-name default --policy file://key-policy.json",
-                    update,
-                )
-            )
-            return
-
-        def run() -> str:
-            with aws_errors("CreateKey"):
-                key = kms.create_key(
-                    Description="mfa-wizard: CloudTrail logs and alarm topic",
-                    Policy=json.dumps(kms_key_policy(self.n)),
-                    Tags=[{"TagKey": TAG_KEY, "TagValue": TAG_VALUE}],
-                )["KeyMetadata"]
-                kms.create_alias(AliasName=self.n.key_alias, TargetKeyId=key["KeyId"])
-            self.progress.wrote(KMS_KEY)
-            self.key_arn = key["Arn"]
-            self.journal(
-                "create_kms_key",
-                key["Arn"],
-                undo={
-                    "op": "schedule_key_deletion",
-                    "key": key["KeyId"],
-                    "alias": self.n.key_alias,
-                },
-            )
-            return key["Arn"]
-
-        self.key_arn = (
-            f"arn:{self.n.partition}:kms:{self.n.region}:{self.n.account}:{self.n.key_alias}"
-        )
-        self.add(
-            Change(
-                "kms key",
-                self.n.key_alias,
-                Status.CREATE,
-                "customer managed key whose policy lets CloudTrail encrypt and alarms publish",
-                f"aws kms create-key --policy file://key-policy.json && aws kms create-alias --alias-name {self.n.key_alias} ...",
-                run,
-            )
-        )
-
-    def plan_bucket(self) -> None:
+        SSE-S3, as AWS requires of a log target; private; S3's logging service may write, for
+        the trail bucket of this account only; logs expire with the trail's.
+        """
         s3 = self.s.client("s3")
         n = self.n
-        exists = _try(lambda: s3.head_bucket(Bucket=n.bucket), "HeadBucket") is not None
-        wanted = self.bucket_settings()
-        if not exists:
+        target = n.access_logs_bucket
+        exists = _try(lambda: s3.head_bucket(Bucket=target), "HeadBucket") is not None
+        policy = access_logs_bucket_policy(n)
+        settings = {
+            "PublicAccessBlockConfiguration": self.bucket_settings()["public_access_block"],
+            "ServerSideEncryptionConfiguration": {
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "ID": f"{PREFIX}-expire",
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": ""},
+                        "Expiration": {"Days": self.o.expire_days},
+                    }
+                ]
+            },
+        }
 
-            def run() -> str:
-                kwargs: dict[str, Any] = {"Bucket": n.bucket}
-                if n.region != "us-east-1":
-                    # us-east-1 refuses an explicit LocationConstraint; every other region needs one.
-                    kwargs["CreateBucketConfiguration"] = {"LocationConstraint": n.region}
-                with aws_errors("CreateBucket"):
-                    s3.create_bucket(**kwargs)
-                self.journal(
-                    "create_bucket", n.bucket, undo={"op": "delete_bucket", "bucket": n.bucket}
+        def configure() -> None:
+            s3.put_public_access_block(
+                Bucket=target,
+                PublicAccessBlockConfiguration=settings["PublicAccessBlockConfiguration"],
+            )
+            s3.put_bucket_encryption(
+                Bucket=target,
+                ServerSideEncryptionConfiguration=settings["ServerSideEncryptionConfiguration"],
+            )
+            s3.put_bucket_lifecycle_configuration(
+                Bucket=target, LifecycleConfiguration=settings["LifecycleConfiguration"]
+            )
+            s3.put_bucket_policy(Bucket=target, Policy=json.dumps(policy))
+
+        def create() -> str:
+            kwargs: dict[str, Any] = {"Bucket": target}
+            if n.region != "us-east-1":
+                kwargs["CreateBucketConfiguration"] = {"LocationConstraint": n.region}
+            with aws_errors("CreateBucket"):
+                s3.create_bucket(**kwargs)
+            self.journal("create_bucket", target, undo={"op": "delete_bucket", "bucket": target})
+            with aws_errors("configuring the access-log bucket"):
+                s3.put_bucket_tagging(
+                    Bucket=target, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": TAG_VALUE}]}
                 )
-                self.apply_bucket_settings(wanted)
-                return f"arn:{n.partition}:s3:::{n.bucket}"
+                configure()
+            return f"arn:{n.partition}:s3:::{target}"
 
+        if not exists:
             self.add(
                 Change(
                     "s3 bucket",
-                    n.bucket,
+                    target,
                     Status.CREATE,
-                    "private (Block Public Access), encrypted, versioned, lifecycle to Glacier, CloudTrail-only policy, TLS only",
-                    f"aws s3api create-bucket --bucket {n.bucket}"
-                    + (
-                        ""
-                        if n.region == "us-east-1"
-                        else f" --create-bucket-configuration LocationConstraint={n.region}"
-                    ),
-                    run,
+                    "server access logs of the trail bucket: private, SSE-S3 (AWS refuses SSE-KMS "
+                    "on a log target), only S3 logging may write",
+                    f"aws s3api create-bucket --bucket {target} && aws s3api put-bucket-policy --bucket {target} --policy file://access-logs-policy.json",
+                    create,
+                    cost=ACCESS_LOGS_COST,
                 )
             )
             return
-        drift = self.bucket_drift(wanted)
-        if drift:
-            self.add(
-                Change(
-                    "s3 bucket",
-                    n.bucket,
-                    Status.UPDATE,
-                    "fix: " + ", ".join(drift),
-                    f"aws s3api put-bucket-policy --bucket {n.bucket} ... (and the others)",
-                    lambda: self.apply_bucket_settings(wanted, only=drift),
-                )
+        current = _try(lambda: s3.get_bucket_policy(Bucket=target)["Policy"], "GetBucketPolicy")
+        if current and json.loads(current) == policy:
+            self.add(Change("s3 bucket", target, Status.NOTHING, "access-log bucket in place"))
+            return
+
+        def update() -> str:
+            with aws_errors("configuring the access-log bucket"):
+                configure()
+            self.journal("update_bucket", target)
+            return f"arn:{n.partition}:s3:::{target}"
+
+        self.add(
+            Change(
+                "s3 bucket",
+                target,
+                Status.UPDATE,
+                "access-log bucket: set its policy, encryption and public access block",
+                f"aws s3api put-bucket-policy --bucket {target} --policy file://access-logs-policy.json",
+                update,
             )
-        else:
-            self.add(
-                Change(
-                    "s3 bucket",
-                    n.bucket,
-                    Status.NOTHING,
-                    "private, encrypted, versioned, lifecycle and policy in place",
-                )
-            )
-        versioning = (
-            _try(lambda: s3.get_bucket_versioning(Bucket=n.bucket), "GetBucketVersioning") or {}
         )
-        if versioning.get("MFADelete") != "Enabled":
-            self.add(
-                Change(
-                    "mfa delete",
-                    n.bucket,
-                    Status.INFO,
-                    "MFA Delete is off: only the root user can turn it on (see the note)",
-                )
-            )
 
     def bucket_settings(self) -> dict[str, Any]:
         n = self.n
@@ -205,6 +139,9 @@ class StorageMixin(PlannerBase):
                 ]
             },
             "policy": bucket_policy(n),
+            "logging": {"TargetBucket": n.access_logs_bucket, "TargetPrefix": f"{n.bucket}/"}
+            if self.o.access_logging
+            else None,
         }
 
     def bucket_drift(self, wanted: dict[str, Any]) -> list[str]:
@@ -248,6 +185,11 @@ class StorageMixin(PlannerBase):
         policy = _try(lambda: s3.get_bucket_policy(Bucket=b)["Policy"], "GetBucketPolicy")
         if not policy or json.loads(policy) != wanted["policy"]:
             drift.append("policy")
+        if wanted["logging"]:
+            with aws_errors("GetBucketLogging"):
+                logging = s3.get_bucket_logging(Bucket=b).get("LoggingEnabled") or {}
+            if logging.get("TargetBucket") != wanted["logging"]["TargetBucket"]:
+                drift.append("logging")
         return drift
 
     def apply_bucket_settings(self, wanted: dict[str, Any], only: list[str] | None = None) -> str:
@@ -260,6 +202,7 @@ class StorageMixin(PlannerBase):
             "lifecycle",
             "policy",
             "tags",
+            "logging",
         ]
         with aws_errors("configuring the trail bucket"):
             if "public_access_block" in todo:
@@ -285,6 +228,10 @@ class StorageMixin(PlannerBase):
             if "tags" in todo:
                 s3.put_bucket_tagging(
                     Bucket=b, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": TAG_VALUE}]}
+                )
+            if "logging" in todo and wanted["logging"]:
+                s3.put_bucket_logging(
+                    Bucket=b, BucketLoggingStatus={"LoggingEnabled": wanted["logging"]}
                 )
         if only:
             self.journal("update_bucket", b, undo=None)

@@ -11,6 +11,7 @@ from wizard.errors import UsageError, aws_errors, delete_if_present
 from wizard.journal import record
 from wizard.monitoring.base import _try
 from wizard.monitoring.names import names_for
+from wizard.plan import revert
 
 
 def _tagged(tags: list[dict[str, str]] | dict[str, str] | None) -> bool:
@@ -43,13 +44,13 @@ def teardown(
         if delete_if_present(op, call):
             say(f"deleted {what}")
 
-    scheduler = services.client("scheduler")
+    def reverted(op: dict[str, Any], what: str) -> None:
+        # The same reverting ops as `undo` (wizard.plan): one meaning of "already gone".
+        if revert(services, op) == "undone":
+            say(f"deleted {what}")
+
     for name in (n.schedule_start, n.schedule_end):
-        gone(
-            lambda name=name: scheduler.delete_schedule(Name=name),
-            f"schedule {name}",
-            "DeleteSchedule",
-        )
+        reverted({"op": "delete_schedule", "name": name}, f"schedule {name}")
     cw = services.client("cloudwatch")
     alarms = [
         a
@@ -68,19 +69,15 @@ def teardown(
         for a in alarms
         if _tagged(cw.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags"))
     ]
-    if mine:
-        with aws_errors("DeleteAlarms"):
-            cw.delete_alarms(AlarmNames=mine)
-        say(f"deleted alarms {', '.join(mine)}")
+    for alarm in mine:
+        reverted({"op": "delete_alarm", "name": alarm}, f"alarm {alarm}")
     sns = services.client("sns")
     topic_tags = _try(
         lambda: sns.list_tags_for_resource(ResourceArn=n.topic_arn)["Tags"], "ListTagsForResource"
     )
     if topic_tags is not None and _tagged(topic_tags):
-        gone(
-            lambda: sns.delete_topic(TopicArn=n.topic_arn),
-            f"topic {n.topic} and its subscriptions",
-            "DeleteTopic",
+        reverted(
+            {"op": "delete_topic", "arn": n.topic_arn}, f"topic {n.topic} and its subscriptions"
         )
     logs = services.client("logs")
     trail = services.client("cloudtrail")
@@ -110,13 +107,10 @@ def teardown(
                 )
                 or []
             )
-            for f in [f for f in filters if f["filterName"] == name]:
-                gone(
-                    lambda group=group, f=f: logs.delete_metric_filter(
-                        logGroupName=group, filterName=f["filterName"]
-                    ),
+            if any(f["filterName"] == name for f in filters):
+                reverted(
+                    {"op": "delete_metric_filter", "group": group, "name": name},
                     f"metric filter {name}",
-                    "DeleteMetricFilter",
                 )
     ours = [
         t
@@ -129,20 +123,12 @@ def teardown(
         else []
     )
     if trail_tags and _tagged(trail_tags[0].get("TagsList")):
-        gone(
-            lambda: trail.stop_logging(Name=n.trail), f"(stopped logging) {n.trail}", "StopLogging"
-        )
-        gone(lambda: trail.delete_trail(Name=n.trail), f"trail {n.trail}", "DeleteTrail")
+        reverted({"op": "delete_trail", "name": n.trail}, f"trail {n.trail}")
     iam = services.iam
     for role in (n.scheduler_role, n.logs_role):
         info = _try(lambda role=role: iam.get_role(RoleName=role)["Role"], "GetRole")
         if info and _tagged(info.get("Tags")):
-            gone(
-                lambda role=role: iam.delete_role_policy(RoleName=role, PolicyName=role),
-                f"role policy {role}",
-                "DeleteRolePolicy",
-            )
-            gone(lambda role=role: iam.delete_role(RoleName=role), f"role {role}", "DeleteRole")
+            reverted({"op": "delete_role", "name": role}, f"role {role}")
     groups = (
         _try(
             lambda: [
@@ -174,18 +160,20 @@ def teardown(
             # The sign-in events in it are evidence: only --purge deletes them.
             say(f"kept log group {n.log_group} (its events are evidence); --purge deletes it")
     s3 = services.client("s3")
-    items: list[dict[str, str]] = []
-    tags = _try(
-        lambda: s3.get_bucket_tagging(Bucket=n.bucket, ExpectedBucketOwner=account)["TagSet"],
-        "GetBucketTagging",
-    )
-    if tags is not None and _tagged(tags):
+
+    def remove_bucket(bucket: str, what: str) -> None:
+        tags = _try(
+            lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=account)["TagSet"],
+            "GetBucketTagging",
+        )
+        if tags is None or not _tagged(tags):
+            return
         # Every page: a real trail bucket holds far more than the first 1 000 versions.
         pages = (
             _try(
                 lambda: list(
                     s3.get_paginator("list_object_versions").paginate(
-                        Bucket=n.bucket, ExpectedBucketOwner=account
+                        Bucket=bucket, ExpectedBucketOwner=account
                     )
                 ),
                 "ListObjectVersions",
@@ -199,29 +187,31 @@ def teardown(
         ]
         if items and not purge:
             say(
-                f"kept bucket {n.bucket}: it holds {len(items)} log object(s); pass --purge to delete them and it"
+                f"kept bucket {bucket}: it holds {len(items)} {what}; pass --purge to delete them and it"
             )
-        else:
-            if items:
-                with aws_errors("DeleteObjects"):
-                    # The bucket is going: its policy (TLS only, CloudTrail only) goes first so
-                    # nothing in it can block the deletes (an endpoint over plain HTTP would).
-                    s3.delete_bucket_policy(Bucket=n.bucket)
-                    for start in range(0, len(items), 1000):
-                        answer = s3.delete_objects(
-                            Bucket=n.bucket, Delete={"Objects": items[start : start + 1000]}
+            return
+        if items:
+            with aws_errors("DeleteObjects"):
+                # The bucket is going: its policy (TLS only, one writer) goes first so nothing
+                # in it can block the deletes (an endpoint over plain HTTP would).
+                s3.delete_bucket_policy(Bucket=bucket)
+                for start in range(0, len(items), 1000):
+                    answer = s3.delete_objects(
+                        Bucket=bucket, Delete={"Objects": items[start : start + 1000]}
+                    )
+                    if answer.get("Errors"):
+                        raise UsageError(
+                            f"{len(answer['Errors'])} object(s) in {bucket} could not be deleted ({answer['Errors'][0].get('Code')})",
+                            "check the bucket's Object Lock / permissions, then run teardown --purge again",
                         )
-                        if answer.get("Errors"):
-                            raise UsageError(
-                                f"{len(answer['Errors'])} log object(s) in {n.bucket} could not be deleted ({answer['Errors'][0].get('Code')})",
-                                "check the bucket's Object Lock / permissions, then run teardown --purge again",
-                            )
-                say(f"deleted {len(items)} log object(s)")
-            gone(lambda: s3.delete_bucket(Bucket=n.bucket), f"bucket {n.bucket}", "DeleteBucket")
+            say(f"deleted {len(items)} {what}")
+        reverted({"op": "delete_bucket", "bucket": bucket}, f"bucket {bucket}")
+
+    remove_bucket(n.bucket, "log object(s)")
+    remove_bucket(n.access_logs_bucket, "access-log object(s)")
     kms = services.client("kms")
     key = _try(lambda: kms.describe_key(KeyId=n.key_alias)["KeyMetadata"], "DescribeKey")
-    protects_logs = bool(items) and not purge if tags is not None and _tagged(tags) else False
-    if key and key.get("KeyState") == "Enabled" and (not purge or protects_logs):
+    if key and key.get("KeyState") == "Enabled" and not purge:
         # Deleting the key would make every log it encrypted unreadable for good.
         say(f"kept KMS key {n.key_alias}: it protects the logs kept; --purge removes both")
     elif key and key.get("KeyState") == "Enabled":

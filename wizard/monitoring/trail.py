@@ -22,9 +22,40 @@ from wizard.monitoring.documents import (
 from wizard.plan import Status
 from wizard.propagation import after_propagation
 
+# CIS / Prowler's cloudtrail_multi_region_enabled_logging_management_events: said explicitly,
+# read and write, rather than left to the default a later PutEventSelectors can narrow.
+MANAGEMENT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
+
+
+def has_explicit_management_selectors(selectors: dict[str, Any]) -> bool:
+    """Whether GetEventSelectors' answer records every management event, read and write, by an
+    explicit selector (basic ReadWriteType All, or an advanced Management selector without a
+    readOnly field)."""
+    for selector in selectors.get("EventSelectors") or []:
+        if selector.get("IncludeManagementEvents") and selector.get("ReadWriteType") == "All":
+            return True
+    for selector in selectors.get("AdvancedEventSelectors") or []:
+        fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
+        if "Management" in fields.get("eventCategory", {}).get("Equals", []) and (
+            "readOnly" not in fields
+        ):
+            return True
+    return False
+
 
 class TrailMixin(PlannerBase):
     """The CloudTrail trail, its log group and the role that delivers to it."""
+
+    def _logs_key_call(self, op: str, call: Any) -> Any:
+        """`call` (CreateLogGroup/AssociateKmsKey with our key), waiting while CloudWatch Logs
+        cannot see a key policy this run has just written."""
+        return after_propagation(
+            op,
+            call,
+            "CloudWatch Logs to see the new KMS key policy",
+            fresh=bool(self.progress.fresh(KMS_KEY)),
+            say=self.progress.say,
+        )
 
     def plan_log_group(self) -> None:
         logs = self.s.client("logs")
@@ -38,19 +69,29 @@ class TrailMixin(PlannerBase):
                 for g in page["logGroups"]
             ]
         group = next((g for g in groups if g["logGroupName"] == n.log_group), None)
+        kms = " · encrypted with the KMS key" if self.o.kms else ""
         if group is None:
 
             def run() -> str:
+                # The key's own ARN (CloudWatch Logs takes no alias): set by the key's change,
+                # which runs first.
+                key = {"kmsKeyId": self.key_arn} if self.o.kms else {}
                 with aws_errors("CreateLogGroup"):
-                    logs.create_log_group(logGroupName=n.log_group, tags={TAG_KEY: TAG_VALUE})
-                    logs.put_retention_policy(
-                        logGroupName=n.log_group, retentionInDays=self.o.retention_days
+                    self._logs_key_call(
+                        "CreateLogGroup",
+                        lambda: logs.create_log_group(
+                            logGroupName=n.log_group, tags={TAG_KEY: TAG_VALUE}, **key
+                        ),
                     )
                 self.journal(
                     "create_log_group",
                     n.log_group,
                     undo={"op": "delete_log_group", "name": n.log_group},
                 )
+                with aws_errors("PutRetentionPolicy"):
+                    logs.put_retention_policy(
+                        logGroupName=n.log_group, retentionInDays=self.o.retention_days
+                    )
                 return n.log_group_arn
 
             self.add(
@@ -58,40 +99,65 @@ class TrailMixin(PlannerBase):
                     "log group",
                     n.log_group,
                     Status.CREATE,
-                    f"retention {self.o.retention_days} days",
-                    f"aws logs create-log-group --log-group-name {n.log_group} && aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
+                    f"retention {self.o.retention_days} days{kms}",
+                    f"aws logs create-log-group --log-group-name {n.log_group}"
+                    + (" --kms-key-id KEY_ARN" if self.o.kms else "")
+                    + f" && aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
                     run,
                 )
             )
-        elif group.get("retentionInDays") != self.o.retention_days:
-
-            def update() -> str:
-                with aws_errors("PutRetentionPolicy"):
-                    logs.put_retention_policy(
-                        logGroupName=n.log_group, retentionInDays=self.o.retention_days
-                    )
-                self.journal("update_log_retention", n.log_group)
-                return n.log_group_arn
-
-            self.add(
-                Change(
-                    "log group",
-                    n.log_group,
-                    Status.UPDATE,
-                    f"retention {group.get('retentionInDays')} -> {self.o.retention_days} days",
-                    f"aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
-                    update,
-                )
+            return
+        fixes = []
+        if group.get("retentionInDays") != self.o.retention_days:
+            fixes.append(
+                f"retention {group.get('retentionInDays')} -> {self.o.retention_days} days"
             )
-        else:
+        if self.o.kms and not group.get("kmsKeyId"):
+            fixes.append("encrypt with the KMS key (new events; older ones stay as they were)")
+        if not fixes:
             self.add(
                 Change(
                     "log group",
                     n.log_group,
                     Status.NOTHING,
-                    f"exists, retention {self.o.retention_days} days",
+                    f"exists, retention {self.o.retention_days} days{kms}",
                 )
             )
+            return
+
+        def update() -> str:
+            if group.get("retentionInDays") != self.o.retention_days:
+                with aws_errors("PutRetentionPolicy"):
+                    logs.put_retention_policy(
+                        logGroupName=n.log_group, retentionInDays=self.o.retention_days
+                    )
+                self.journal("update_log_retention", n.log_group)
+            if self.o.kms and not group.get("kmsKeyId"):
+                with aws_errors("AssociateKmsKey"):
+                    self._logs_key_call(
+                        "AssociateKmsKey",
+                        lambda: logs.associate_kms_key(
+                            logGroupName=n.log_group, kmsKeyId=self.key_arn
+                        ),
+                    )
+                self.journal("associate_kms_key", n.log_group)
+            return n.log_group_arn
+
+        self.add(
+            Change(
+                "log group",
+                n.log_group,
+                Status.UPDATE,
+                "; ".join(fixes),
+                f"aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}"
+                + (
+                    f" && aws logs associate-kms-key --log-group-name {n.log_group} --kms-key-id KEY_ARN"
+                    if self.o.kms
+                    else ""
+                ),
+                update,
+            )
+        )
 
     def plan_role(
         self, name: str, trust: dict[str, Any], policy: dict[str, Any], what: str
@@ -214,8 +280,11 @@ class TrailMixin(PlannerBase):
                         Name=n.trail, TagsList=[{"Key": TAG_KEY, "Value": TAG_VALUE}], **settings
                     ),
                 )["TrailARN"]
-                ct.start_logging(Name=n.trail)
             self.journal("create_trail", n.trail, undo={"op": "delete_trail", "name": n.trail})
+            with aws_errors("PutEventSelectors"):
+                ct.put_event_selectors(TrailName=n.trail, EventSelectors=MANAGEMENT_SELECTORS)
+            with aws_errors("StartLogging"):
+                ct.start_logging(Name=n.trail)
             return arn
 
         if trail is None:
@@ -224,8 +293,13 @@ class TrailMixin(PlannerBase):
                     "cloudtrail",
                     n.trail,
                     Status.CREATE,
-                    "multi-region, global service events, log file validation, to CloudWatch Logs; logging started",
-                    f"aws cloudtrail create-trail --name {n.trail} --s3-bucket-name {n.bucket} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {n.log_group_arn} --cloud-watch-logs-role-arn {role_arn} && aws cloudtrail start-logging --name {n.trail}",
+                    "multi-region, global service events, log file validation, every management event "
+                    "(explicit selectors), to CloudWatch Logs"
+                    + (", KMS encrypted" if self.o.kms else "")
+                    + "; logging started",
+                    f"aws cloudtrail create-trail --name {n.trail} --s3-bucket-name {n.bucket} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {n.log_group_arn} --cloud-watch-logs-role-arn {role_arn}"
+                    + (" --kms-key-id KEY" if self.o.kms else "")
+                    + f" && aws cloudtrail put-event-selectors --trail-name {n.trail} --event-selectors ReadWriteType=All,IncludeManagementEvents=true && aws cloudtrail start-logging --name {n.trail}",
                     create,
                 )
             )
@@ -241,6 +315,11 @@ class TrailMixin(PlannerBase):
         ]
         if trail.get("CloudWatchLogsLogGroupArn") != n.log_group_arn:
             drift.append("CloudWatchLogsLogGroupArn")
+        if self.o.kms and not trail.get("KmsKeyId"):
+            drift.append("KmsKeyId")
+        with aws_errors("GetEventSelectors"):
+            selectors = ct.get_event_selectors(TrailName=n.trail)
+        explicit = has_explicit_management_selectors(selectors)
         status = ct.get_trail_status(Name=n.trail)
         logging = bool(status.get("IsLogging"))
 
@@ -248,13 +327,19 @@ class TrailMixin(PlannerBase):
             with aws_errors("UpdateTrail"):
                 if drift:
                     waiting("UpdateTrail", lambda: ct.update_trail(Name=n.trail, **settings))
+                if not explicit:
+                    ct.put_event_selectors(TrailName=n.trail, EventSelectors=MANAGEMENT_SELECTORS)
                 if not logging:
                     ct.start_logging(Name=n.trail)
             self.journal("update_trail", n.trail)
             return n.trail_arn
 
-        if drift or not logging:
-            what = ", ".join(drift + ([] if logging else ["logging stopped"]))
+        if drift or not logging or not explicit:
+            what = ", ".join(
+                drift
+                + ([] if explicit else ["management-event selectors not explicit"])
+                + ([] if logging else ["logging stopped"])
+            )
             self.add(
                 Change(
                     "cloudtrail",

@@ -1,0 +1,198 @@
+"""The customer managed KMS key of the trail, its log group and the alarm topic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wizard import TAG_KEY, TAG_VALUE
+from wizard.errors import aws_errors
+from wizard.monitoring.base import KMS_KEY, Change, PlannerBase, _try
+from wizard.monitoring.documents import kms_key_policy
+from wizard.monitoring.names import KMS_COST
+from wizard.plan import Status
+
+
+def merged_key_policy(current: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """`current` with our statements set by Sid: every statement someone else added is kept
+    (CloudTrail's documentation: never change the existing sections of a key policy)."""
+    mine = {s.get("Sid") for s in ours["Statement"]}
+    kept = [s for s in current.get("Statement", []) if s.get("Sid") not in mine]
+    return {**current, "Version": ours["Version"], "Statement": ours["Statement"] + kept}
+
+
+class KeyMixin(PlannerBase):
+    """The customer managed KMS key: read, plan (create, or fix policy and rotation), apply."""
+
+    def plan_key(self) -> None:
+        kms = self.s.client("kms")
+        alias = _try(lambda: kms.describe_key(KeyId=self.n.key_alias)["KeyMetadata"], "DescribeKey")
+        if alias and alias.get("KeyState") == "Enabled":
+            self.key_arn = alias["Arn"]
+            self._plan_existing_key(kms, alias)
+            return
+
+        def run() -> str:
+            with aws_errors("CreateKey"):
+                key = kms.create_key(
+                    Description="mfa-wizard: CloudTrail logs, their log group and the alarm topic",
+                    Policy=json.dumps(kms_key_policy(self.n)),
+                    Tags=[{"TagKey": TAG_KEY, "TagValue": TAG_VALUE}],
+                )["KeyMetadata"]
+                self.journal(
+                    "create_kms_key",
+                    key["Arn"],
+                    undo={
+                        "op": "schedule_key_deletion",
+                        "key": key["KeyId"],
+                        "alias": self.n.key_alias,
+                    },
+                )
+                kms.enable_key_rotation(KeyId=key["KeyId"])
+                kms.create_alias(AliasName=self.n.key_alias, TargetKeyId=key["KeyId"])
+            self.progress.wrote(KMS_KEY)
+            self.key_arn = key["Arn"]
+            return key["Arn"]
+
+        # Until the key exists its alias ARN stands in (S3, CloudTrail and SNS accept it; the
+        # log group is given the key's own ARN, which `run` sets before the log group is made).
+        self.key_arn = (
+            f"arn:{self.n.partition}:kms:{self.n.region}:{self.n.account}:{self.n.key_alias}"
+        )
+        self.add(
+            Change(
+                "kms key",
+                self.n.key_alias,
+                Status.CREATE,
+                "customer managed key, yearly rotation; CloudTrail, CloudWatch Logs and the "
+                "alarms may use it (for our trail, log group and topic only)",
+                f"aws kms create-key --policy file://key-policy.json && aws kms enable-key-rotation --key-id KEY && aws kms create-alias --alias-name {self.n.key_alias} --target-key-id KEY",
+                run,
+                cost=KMS_COST,
+            )
+        )
+
+    def _plan_existing_key(self, kms: Any, key: dict[str, Any]) -> None:
+        key_id = key["KeyId"]
+        with aws_errors("GetKeyPolicy"):
+            current = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+        wanted = merged_key_policy(current, kms_key_policy(self.n))
+        with aws_errors("GetKeyRotationStatus"):
+            rotating = kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")
+        fixes = ["key policy"] * (current != wanted) + ["rotation"] * (not rotating)
+        if not fixes:
+            self.add(
+                Change(
+                    "kms key",
+                    self.n.key_alias,
+                    Status.NOTHING,
+                    "customer managed key exists, rotating yearly",
+                )
+            )
+            return
+
+        def update() -> str:
+            if current != wanted:
+                with aws_errors("PutKeyPolicy"):
+                    kms.put_key_policy(
+                        KeyId=key_id, PolicyName="default", Policy=json.dumps(wanted)
+                    )
+                self.progress.wrote(KMS_KEY)
+                self.journal(
+                    "update_key_policy",
+                    key["Arn"],
+                    undo={"op": "restore_key_policy", "key": key_id, "policy": json.dumps(current)},
+                )
+            if not rotating:
+                with aws_errors("EnableKeyRotation"):
+                    kms.enable_key_rotation(KeyId=key_id)
+                self.journal("enable_key_rotation", key["Arn"])
+            return key["Arn"]
+
+        why = {
+            "key policy": "the key policy lacks statements CloudTrail, CloudWatch Logs or the "
+            "alarms need: set ours by Sid, keep every other statement",
+            "rotation": "turn on yearly rotation (CIS)",
+        }
+        self.add(
+            Change(
+                "kms key",
+                self.n.key_alias,
+                Status.UPDATE,
+                "; ".join(why[f] for f in fixes),
+                f"aws kms put-key-policy --key-id {key_id} --policy-name default --policy file://key-policy.json"
+                if current != wanted
+                else f"aws kms enable-key-rotation --key-id {key_id}",
+                update,
+            )
+        )
+
+    def plan_bucket(self) -> None:
+        s3 = self.s.client("s3")
+        n = self.n
+        exists = _try(lambda: s3.head_bucket(Bucket=n.bucket), "HeadBucket") is not None
+        wanted = self.bucket_settings()
+        if not exists:
+
+            def run() -> str:
+                kwargs: dict[str, Any] = {"Bucket": n.bucket}
+                if n.region != "us-east-1":
+                    # us-east-1 refuses an explicit LocationConstraint; every other region needs one.
+                    kwargs["CreateBucketConfiguration"] = {"LocationConstraint": n.region}
+                with aws_errors("CreateBucket"):
+                    s3.create_bucket(**kwargs)
+                self.journal(
+                    "create_bucket", n.bucket, undo={"op": "delete_bucket", "bucket": n.bucket}
+                )
+                self.apply_bucket_settings(wanted)
+                return f"arn:{n.partition}:s3:::{n.bucket}"
+
+            self.add(
+                Change(
+                    "s3 bucket",
+                    n.bucket,
+                    Status.CREATE,
+                    "private (Block Public Access), encrypted, versioned, lifecycle to Glacier, CloudTrail-only policy, TLS only",
+                    f"aws s3api create-bucket --bucket {n.bucket}"
+                    + (
+                        ""
+                        if n.region == "us-east-1"
+                        else f" --create-bucket-configuration LocationConstraint={n.region}"
+                    ),
+                    run,
+                )
+            )
+            return
+        drift = self.bucket_drift(wanted)
+        if drift:
+            self.add(
+                Change(
+                    "s3 bucket",
+                    n.bucket,
+                    Status.UPDATE,
+                    "fix: " + ", ".join(drift),
+                    f"aws s3api put-bucket-policy --bucket {n.bucket} ... (and the others)",
+                    lambda: self.apply_bucket_settings(wanted, only=drift),
+                )
+            )
+        else:
+            self.add(
+                Change(
+                    "s3 bucket",
+                    n.bucket,
+                    Status.NOTHING,
+                    "private, encrypted, versioned, lifecycle and policy in place",
+                )
+            )
+        versioning = (
+            _try(lambda: s3.get_bucket_versioning(Bucket=n.bucket), "GetBucketVersioning") or {}
+        )
+        if versioning.get("MFADelete") != "Enabled":
+            self.add(
+                Change(
+                    "mfa delete",
+                    n.bucket,
+                    Status.INFO,
+                    "MFA Delete is off: only the root user can turn it on (see the note)",
+                )
+            )
