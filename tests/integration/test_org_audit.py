@@ -405,3 +405,33 @@ def test_demo_accounts_seeds_an_organization_for_audit_org(demo_env):
 def test_demo_accounts_needs_demo(demo_env):
     out = mfa_wizard("--demo-accounts", "3", "audit", "--org", env=demo_env)
     assert out.returncode == 2 and "--demo-accounts needs --demo" in out.stderr
+
+
+def test_organization_trail_from_the_management_account(org, demo_env, tmp_path, services):
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "journal.jsonl")}
+    org_id = services.client("organizations").describe_organization()["Organization"]["Id"]
+    plan = mfa_wizard("monitor", "plan", "--organization-trail", "--format", "json", env=env)
+    assert plan.returncode == 0, plan.stderr
+    kinds = [c["kind"] for c in json.loads(plan.stdout)["changes"]]
+    assert kinds.index("trusted access") < kinds.index("cloudtrail")
+    out = mfa_wizard("monitor", "apply", "--organization-trail", "--minimal", "--yes", env=env)
+    assert out.returncode == 0, out.stderr
+    ct = services.client("cloudtrail")
+    trail = ct.describe_trails(trailNameList=["mfa-wizard-trail"])["trailList"][0]
+    assert trail["IsOrganizationTrail"] and trail["IsMultiRegionTrail"]
+    access = services.client("organizations").list_aws_service_access_for_organization()
+    assert "cloudtrail.amazonaws.com" in {
+        s["ServicePrincipal"] for s in access["EnabledServicePrincipals"]
+    }
+    # Every member's logs land under AWSLogs/<org id>/ in the management account's bucket.
+    bucket = trail["S3BucketName"]
+    policy = json.loads(services.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["AWSCloudTrailOrganizationWrite"]["Resource"].endswith(f"/AWSLogs/{org_id}/*")
+    again = mfa_wizard("monitor", "apply", "--organization-trail", "--minimal", "--yes", env=env)
+    assert "Nothing to do" in again.stdout
+    # From a member account: refused before any change, naming the management account.
+    member = mfa_wizard(
+        "--account", org["workloads"], "monitor", "plan", "--organization-trail", env=env
+    )
+    assert member.returncode == 2 and "management account" in member.stderr

@@ -29,6 +29,7 @@ def monitor_options(args: argparse.Namespace) -> Any:
         iam_users_only=args.iam_users_only,
         trail_changes_alarm=not args.no_trail_changes_alarm,
         minimal=args.minimal,
+        organization_trail=args.organization_trail,
         reuse_trail=not args.new_trail,
     )
 
@@ -166,6 +167,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         action="store_true",
         help="the cheaper set: the no-MFA sign-in (and trail-changes) alarm, SSE-S3; no KMS key, "
         "no access-log bucket, no CIS root-usage and monitoring-tamper alarms",
+    )
+    monitor.add_argument(
+        "--organization-trail",
+        action="store_true",
+        help="from the management account: one organization trail, so one log group, filter "
+        "and alarm cover the sign-ins of every member account",
     )
     monitor.add_argument(
         "--purge", action="store_true", help="teardown: also delete the logs in the bucket"

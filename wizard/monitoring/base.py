@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import absent
+from wizard.errors import UsageError, absent, error_code, translate
 from wizard.journal import recent_changes, record
 from wizard.monitoring.names import Names, names_for
 from wizard.monitoring.options import MonitorOptions, validate
@@ -54,6 +54,28 @@ def _try(call: Callable[[], Any], op: str) -> Any | None:
     return absent(op, call)
 
 
+def management_organization(services: Services) -> str:
+    """The organization id, when `services` is its management account (an organization trail
+    is created there); a UsageError naming the fix otherwise."""
+    org = services.client("organizations")
+    try:
+        info = org.describe_organization()["Organization"]
+    except Exception as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            raise UsageError(
+                "this account is not in an AWS Organization",
+                "leave out --organization-trail: a trail of this account is what it needs",
+            ) from None
+        raise translate(exc, "DescribeOrganization") from None
+    if info["MasterAccountId"] != services.identity().account_id:
+        raise UsageError(
+            f"an organization trail is created from the management account "
+            f"{info['MasterAccountId']}, not from {services.identity().account_id}",
+            "run with the management account's credentials, or leave out --organization-trail",
+        )
+    return str(info["Id"])
+
+
 class PlannerBase:
     """What every resource planner shares: the target, the options, the names, the changes."""
 
@@ -62,6 +84,10 @@ class PlannerBase:
         self.o = validate(options)
         identity = services.identity()
         self.n = names_for(identity.account_id, services.region)
+        if self.o.organization_trail:
+            from dataclasses import replace
+
+            self.n = replace(self.n, organization=management_organization(services))
         self.changes: list[Change] = []
         self.notes: list[str] = []
         self.key_arn: str | None = None

@@ -43,6 +43,26 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                     "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **source}
                 },
             },
+            *(
+                [
+                    {
+                        # An organization trail writes every member's logs under the org's id.
+                        "Sid": "AWSCloudTrailOrganizationWrite",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": f"arn:{n.partition}:s3:::{n.bucket}/AWSLogs/{n.organization}/*",
+                        "Condition": {
+                            "StringEquals": {
+                                "s3:x-amz-acl": "bucket-owner-full-control",
+                                **source,
+                            }
+                        },
+                    }
+                ]
+                if n.organization
+                else []
+            ),
             deny_plain_http(n.partition, n.bucket),
         ],
     }

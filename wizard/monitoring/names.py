@@ -105,6 +105,9 @@ class Names:
     schedule_end: str = f"{PREFIX}-quiet-hours-end"
     schedule_failed_alarm: str = f"{PREFIX}-quiet-hours-schedule-failed"
     key_alias: str = f"alias/{PREFIX}-trail"
+    # The organization (o-...) of an organization trail, whose member accounts' logs the
+    # trail bucket takes too; None for an account's own trail.
+    organization: str | None = None
 
     @property
     def partition(self) -> str:

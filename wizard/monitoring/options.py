@@ -56,6 +56,9 @@ class MonitorOptions:
     # CIS adds the root-usage and monitoring-tamper alarms, the KMS key and the access-log
     # bucket; --minimal keeps to the sign-in (and trail-changes) alarm, SSE-S3 and no access logs.
     minimal: bool = False
+    # One organization trail from the management account: every member's sign-ins reach one log
+    # group, so one filter and one alarm cover the organization.
+    organization_trail: bool = False
 
 
 def validate_timezone(name: str) -> str:

@@ -108,6 +108,8 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         reasons = []
         if not trail.get("IsMultiRegionTrail"):
             reasons.append("it records one region only")
+        if self.o.organization_trail and not trail.get("IsOrganizationTrail"):
+            reasons.append("it is not an organization trail")
         if not trail.get("IncludeGlobalServiceEvents"):
             reasons.append("it leaves out global service events (IAM console sign-ins)")
         group_arn = trail.get("CloudWatchLogsLogGroupArn") or ""
@@ -152,6 +154,8 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             self.plan_bucket()
             self.plan_log_group()
             self.plan_logs_role()
+            if self.n.organization:
+                self.plan_trusted_access()
             self.plan_trail()
         pattern = SIGNIN_PATTERN_IAM_USERS if self.o.iam_users_only else SIGNIN_PATTERN
         self.plan_filter(log_group, self.n.signin_filter, pattern, SIGNIN_METRIC)

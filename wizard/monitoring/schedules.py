@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from wizard.errors import UsageError, aws_errors
-from wizard.monitoring.base import Change, PlannerBase, _try, role_written
+from wizard.monitoring.base import Change, _try, role_written
 from wizard.monitoring.documents import (
     scheduler_policy,
     scheduler_trust,
@@ -16,11 +16,12 @@ from wizard.monitoring.names import (
     UNIVERSAL_ENABLE,
 )
 from wizard.monitoring.options import dst_gaps, parse_quiet_hours, quiet_schedules
+from wizard.monitoring.roles import RoleMixin
 from wizard.plan import Status
 from wizard.propagation import after_propagation
 
 
-class SchedulesMixin(PlannerBase):
+class SchedulesMixin(RoleMixin):
     """Quiet hours: the scheduler role, the two schedules, and the alarm on their failures."""
 
     def plan_schedules(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
@@ -11,14 +10,13 @@ from wizard.monitoring.base import (
     BUCKET_POLICY,
     KMS_KEY,
     Change,
-    PlannerBase,
-    _try,
     role_written,
 )
 from wizard.monitoring.documents import (
     logs_role_policy,
     logs_role_trust,
 )
+from wizard.monitoring.roles import RoleMixin
 from wizard.plan import Status
 from wizard.propagation import after_propagation
 
@@ -43,7 +41,7 @@ def has_explicit_management_selectors(selectors: dict[str, Any]) -> bool:
     return False
 
 
-class TrailMixin(PlannerBase):
+class TrailMixin(RoleMixin):
     """The CloudTrail trail, its log group and the role that delivers to it."""
 
     def _logs_key_call(self, op: str, call: Any) -> Any:
@@ -159,76 +157,53 @@ class TrailMixin(PlannerBase):
             )
         )
 
-    def plan_role(
-        self, name: str, trust: dict[str, Any], policy: dict[str, Any], what: str
-    ) -> None:
-        iam = self.s.iam
-        role = _try(lambda: iam.get_role(RoleName=name)["Role"], "GetRole")
-        current = (
-            _try(
-                lambda: iam.get_role_policy(RoleName=name, PolicyName=name)["PolicyDocument"],
-                "GetRolePolicy",
-            )
-            if role
-            else None
-        )
-
-        trust_differs = role is not None and role.get("AssumeRolePolicyDocument") != trust
-
-        def run() -> str:
-            with aws_errors("CreateRole"):
-                if role is None:
-                    iam.create_role(
-                        RoleName=name,
-                        AssumeRolePolicyDocument=json.dumps(trust),
-                        Description=what,
-                        Tags=[{"Key": TAG_KEY, "Value": TAG_VALUE}],
-                    )
-                    self.journal("create_role", name, undo={"op": "delete_role", "name": name})
-                elif trust_differs:
-                    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-                iam.put_role_policy(
-                    RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy)
-                )
-            if role is not None:
-                self.journal("update_role", name)
-            self.progress.wrote(role_written(name))
-            return f"arn:{self.n.partition}:iam::{self.n.account}:role/{name}"
-
-        if role is None:
-            self.add(
-                Change(
-                    "iam role",
-                    name,
-                    Status.CREATE,
-                    what,
-                    f"aws iam create-role --role-name {name} ... && aws iam put-role-policy ...",
-                    run,
-                )
-            )
-        elif current != policy or trust_differs:
-            differs = " and ".join(
-                ["who may assume it"] * trust_differs + ["permissions"] * (current != policy)
-            )
-            self.add(
-                Change(
-                    "iam role",
-                    name,
-                    Status.UPDATE,
-                    f"{what}: {differs} differ",
-                    f"aws iam update-assume-role-policy / put-role-policy --role-name {name} ...",
-                    run,
-                )
-            )
-        else:
-            self.add(Change("iam role", name, Status.NOTHING, what))
-
     def plan_logs_role(self) -> None:
         self.plan_role(
             self.n.logs_role,
             logs_role_trust(),
             logs_role_policy(self.n),
             "CloudTrail writes to the log group",
+        )
+
+    def plan_trusted_access(self) -> None:
+        """An organization trail made through the API needs CloudTrail's trusted access in
+        Organizations (the console turns it on by itself; the API does not)."""
+        org = self.s.client("organizations")
+        principal = "cloudtrail.amazonaws.com"
+        with aws_errors("ListAWSServiceAccessForOrganization"):
+            enabled = {
+                s["ServicePrincipal"]
+                for page in org.get_paginator("list_aws_service_access_for_organization").paginate()
+                for s in page["EnabledServicePrincipals"]
+            }
+        if principal in enabled:
+            self.add(
+                Change(
+                    "trusted access",
+                    principal,
+                    Status.NOTHING,
+                    "CloudTrail may act in the organization",
+                )
+            )
+            return
+
+        def run() -> str:
+            with aws_errors("EnableAWSServiceAccess"):
+                org.enable_aws_service_access(ServicePrincipal=principal)
+            # No undo: other organization trails (and AWS Control Tower) may rely on it.
+            self.journal("enable_aws_service_access", principal)
+            return principal
+
+        self.add(
+            Change(
+                "trusted access",
+                principal,
+                Status.CREATE,
+                "let CloudTrail act in the organization (needed for an organization trail; "
+                "undo leaves it on, other trails may rely on it)",
+                f"aws organizations enable-aws-service-access --service-principal {principal}",
+                run,
+            )
         )
 
     def plan_trail(self) -> None:
@@ -252,6 +227,8 @@ class TrailMixin(PlannerBase):
         }
         if self.o.kms:
             settings["KmsKeyId"] = self.key_arn
+        if n.organization:
+            settings["IsOrganizationTrail"] = True
 
         # Each propagation error names the dependency it waits for: retried only when that
         # one was just written (an old role with a wrong trust fails at once, not in 2 min).
@@ -293,12 +270,14 @@ class TrailMixin(PlannerBase):
                     "cloudtrail",
                     n.trail,
                     Status.CREATE,
-                    "multi-region, global service events, log file validation, every management event "
+                    ("organization trail (every member account), " if n.organization else "")
+                    + "multi-region, global service events, log file validation, every management event "
                     "(explicit selectors), to CloudWatch Logs"
                     + (", KMS encrypted" if self.o.kms else "")
                     + "; logging started",
                     f"aws cloudtrail create-trail --name {n.trail} --s3-bucket-name {n.bucket} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {n.log_group_arn} --cloud-watch-logs-role-arn {role_arn}"
                     + (" --kms-key-id KEY" if self.o.kms else "")
+                    + (" --is-organization-trail" if n.organization else "")
                     + f" && aws cloudtrail put-event-selectors --trail-name {n.trail} --event-selectors ReadWriteType=All,IncludeManagementEvents=true && aws cloudtrail start-logging --name {n.trail}",
                     create,
                 )
@@ -317,6 +296,8 @@ class TrailMixin(PlannerBase):
             drift.append("CloudWatchLogsLogGroupArn")
         if self.o.kms and not trail.get("KmsKeyId"):
             drift.append("KmsKeyId")
+        if n.organization and not trail.get("IsOrganizationTrail"):
+            drift.append("IsOrganizationTrail")
         with aws_errors("GetEventSelectors"):
             selectors = ct.get_event_selectors(TrailName=n.trail)
         explicit = has_explicit_management_selectors(selectors)
