@@ -54,6 +54,11 @@ class WizardContext:
     saved: dict = field(default_factory=dict)
     # The audit source; tests and snapshots may pass a fixed one (the default calls AWS).
     audit_runner: Callable[[Callable[[str], None]], AuditResult] | None = None
+    # In an organization: the account the wizard started in (None until another is picked),
+    # and the role (with its external id) every member account is entered through.
+    home_services: Services | None = None
+    org_role: str = "OrganizationAccountAccessRole"
+    external_id: str | None = None
 
     @property
     def account_id(self) -> str:
@@ -231,6 +236,53 @@ class WizardApp(App[int]):
         self.switch_screen(key)
         self.remember(step=key)
 
+    @dataclass
+    class AccountSwitched(Message):
+        """The steps now act in another account of the organization (signed in, read)."""
+
+        services: Services
+        identity: CallerIdentity
+        audit: AuditResult
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="switch-account")
+    def switch_account(self, account_id: str, audit: AuditResult) -> None:
+        """Sign every step as the organization role in `account_id` (the home account: as
+        started). `audit` is that account's audit, just made by the accounts screen."""
+        from wizard.organization import member_services
+
+        home = self.ctx.home_services or self.ctx.services
+        if account_id == home.identity().account_id:
+            services = home
+        else:
+            services = member_services(home, account_id, self.ctx.org_role, self.ctx.external_id)
+        self.post_message(self.AccountSwitched(services, services.identity(), audit))
+
+    @on(AccountSwitched)
+    def _account_switched(self, event: AccountSwitched) -> None:
+        ctx = self.ctx
+        if ctx.home_services is None:
+            ctx.home_services = ctx.services
+        ctx.services, ctx.identity = event.services, event.identity
+        # Choices of the other account do not carry over; its "before" is this audit.
+        ctx.selected_users.clear()
+        ctx.enrolled.clear()
+        ctx.before = None
+        ctx.last_audit = None
+        current = self.screen
+        for name, factory in self.SCREENS.items():
+            if getattr(current, "STEP", None) == name:
+                continue
+            # Built again on next visit, with the new account in its header and reads.
+            self.uninstall_screen(name)
+            self.install_screen(factory, name)  # type: ignore[arg-type] - a factory, as SCREENS
+        refresh = getattr(current, "account_changed", None)
+        if refresh is not None:
+            refresh(event.audit)
+        self.notify(
+            f"Every step now acts in account {ctx.account_id} (as {ctx.identity_label}).",
+            title="Account",
+        )
+
     def show_error(self, exc: BaseException, title: str = "Something went wrong") -> None:
         """The single error dialog: cause and fix, never a traceback."""
         from screens.dialogs import ErrorDialog
@@ -281,11 +333,17 @@ def run_tui(target: Target) -> int:
 
             services = make_services(target.profile, target.region, target.endpoint_url)
         # The demo account is new every run, so there is nothing to resume there.
+        from wizard.target import in_account
+
+        # --account: every step acts in that member account from the start.
+        services = in_account(services, target)
         return WizardContext(
             services=services,
             identity=services.identity(),
             demo=demo_holder[0] if demo_holder else None,
             resume=not target.demo,
+            org_role=target.org_role,
+            external_id=target.external_id,
         )
 
     app = WizardApp(connect=connect)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +22,9 @@ from wizard.audit import humanize_age, to_csv, to_json
 from wizard.errors import WizardError
 from wizard.files import write_text_atomic
 from wizard.models import AuditResult, UserFinding
+
+if TYPE_CHECKING:
+    from wizard.organization import AccountAudit
 
 # (column key, label) in display order; sort keys below.
 COLUMNS = [
@@ -64,6 +68,7 @@ class AuditScreen(StepScreen):
         Binding("e", "export", "Export"),
         Binding("r", "refresh", "Refresh"),
         Binding("o", "orphans", "Orphans"),
+        Binding("g", "accounts", "Accounts"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
@@ -168,6 +173,31 @@ class AuditScreen(StepScreen):
             )
             return f"report dated {stamp} (re-checked live)"
         return f"report age {humanize_age(result.report_generated_at, result.generated_at)}"
+
+    # ------------------------------------------------------------------ organization
+
+    def action_accounts(self) -> None:
+        """The organization's accounts; the one picked becomes the account every step acts in."""
+        from screens.organization import AccountsScreen
+
+        def picked(account: AccountAudit | None) -> None:
+            if account is not None and account.audit is not None:
+                self._set_summary(f"[dim]Opening account {account.account_id}...[/dim]")
+                self.wizard.switch_account(account.account_id, account.audit)
+
+        self.app.push_screen(AccountsScreen(), picked)
+
+    def account_changed(self, audit: AuditResult) -> None:
+        """The app now acts in another account: new header, that account's users."""
+        from screens.widgets.bars import IdentityBar
+
+        ctx = self.wizard.ctx
+        self.query_one(IdentityBar).update(
+            IdentityBar.line(
+                ctx.account_id, ctx.identity_label, ctx.region, ctx.endpoint_label, bool(ctx.demo)
+            )
+        )
+        self._show_result(audit)
 
     # ------------------------------------------------------------------ table
 

@@ -170,14 +170,17 @@ class AccountAudit:
             return f"{label} (root credentials unknown)"
         return label
 
-    def summary_line(self) -> str:
-        """One line per account for the table's head."""
-        head = f"{self.account_id}  {self.account_name[:28]:<28}"
+    def findings(self) -> str:
+        """What the account's summary line says after its id and name."""
         if self.audit is None:
-            return f"{head}  {self.status}: {self.reason}"
+            return f"{self.status}: {self.reason}"
         missing = len(self.audit.console_users_without_mfa)
         console = sum(1 for u in self.audit.users if u.console_access)
-        return f"{head}  {self.root_label()}; {missing} of {console} console users without MFA"
+        return f"{self.root_label()}; {missing} of {console} console users without MFA"
+
+    def summary_line(self) -> str:
+        """One line per account for the table's head."""
+        return f"{self.account_id}  {self.account_name[:28]:<28}  {self.findings()}"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -17,6 +17,11 @@ class IdentityBar(Static):
     def __init__(
         self, account: str, identity: str, region: str, endpoint: str | None, demo: bool
     ) -> None:
+        super().__init__(self.line(account, identity, region, endpoint, demo), id="identity-bar")
+
+    @staticmethod
+    def line(account: str, identity: str, region: str, endpoint: str | None, demo: bool) -> Text:
+        """The bar's text (also for `update` when the app moves to another account)."""
         text = Text()
         if demo:
             # The app name gives way so the warning and the endpoint fit 80 columns.
@@ -28,7 +33,7 @@ class IdentityBar(Static):
         text.append(f"{region}", style="dim")
         if endpoint:
             text.append(f" {endpoint}", style="dim italic")
-        super().__init__(text, id="identity-bar")
+        return text
 
 
 class StepLabel(Static):

@@ -1,0 +1,151 @@
+"""The organization's accounts, from the Audit step (`g`): one summary line each, audited through
+the organization role with progress; Enter picks the account the later steps act on.
+
+The choice comes back to the Audit screen as the picked `AccountAudit` (its users are shown at
+once, from the audit just made); the app then signs every step as the organization role in that
+account and says so in the header. The management account itself is picked the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Label, Static
+from textual.worker import Worker, WorkerState
+
+from wizard.errors import WizardError, translate
+from wizard.organization import AccountAudit, OrganizationAudit, audit_organization
+
+if TYPE_CHECKING:
+    from screens.app import WizardApp
+
+
+class AccountsScreen(ModalScreen["AccountAudit | None"]):
+    """Every account of the organization with its MFA summary; Enter picks one."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Back"),
+        Binding("enter", "pick", "Open account", priority=True),
+        Binding("r", "refresh", "Audit again"),
+    ]
+
+    @dataclass
+    class Audited(Message):
+        result: OrganizationAudit
+
+    @dataclass
+    class Progress(Message):
+        text: str
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, AccountsScreen.Progress)
+
+    def __init__(self) -> None:
+        super().__init__(id="accounts-screen")
+        self.result: OrganizationAudit | None = None
+        self.done = 0
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog accounts"):
+            yield Label("Accounts of the organization", classes="dialog-title")
+            yield Static("Listing the accounts...", id="accounts-status")
+            table: DataTable = DataTable(id="accounts-table", cursor_type="row")
+            table.add_column("Account", width=12)
+            table.add_column("Name", width=16)
+            table.add_column("MFA", width=9)
+            table.add_column("Summary")
+            yield table
+            yield Static("", id="accounts-advice")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="accounts")
+    def load(self) -> None:
+        ctx = self.wizard.ctx
+        result = audit_organization(
+            ctx.home_services or ctx.services,
+            role=ctx.org_role,
+            external_id=ctx.external_id,
+            on_progress=lambda text: self.post_message(self.Progress(text)),
+        )
+        self.post_message(self.Audited(result))
+
+    @on(Progress)
+    def _progress(self, event: Progress) -> None:
+        self.done += 1
+        self.query_one("#accounts-status", Static).update(
+            f"[dim]{event.text} ({self.done} so far)...[/dim]"
+        )
+
+    @on(Audited)
+    def _audited(self, event: Audited) -> None:
+        self.result = event.result
+        table = self.query_one(DataTable)
+        table.clear()
+        for account in event.result.accounts:
+            table.add_row(
+                account.account_id,
+                account.account_name[:16],
+                _verdict(account),
+                account.findings(),
+                key=account.account_id,
+            )
+        audited = sum(1 for a in event.result.accounts if a.status == "audited")
+        here = self.wizard.ctx.account_id
+        self.query_one("#accounts-status", Static).update(
+            f"{len(event.result.accounts)} accounts, {audited} audited through "
+            f"{self.wizard.ctx.org_role}. Enter opens one: every step then acts in it "
+            f"(now: {here})."
+        )
+        if here in table.rows:
+            table.move_cursor(row=table.get_row_index(here))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            error = error if isinstance(error, WizardError) else translate(error)
+            # Not an organization, or not allowed to read it: say so here, Esc goes back.
+            self.query_one("#accounts-status", Static).update(
+                f"[b red]{error.cause}[/]\n{error.fix}\n[dim]Esc: back to this account's audit[/dim]"
+            )
+
+    def action_refresh(self) -> None:
+        self.done = 0
+        self.query_one("#accounts-status", Static).update("Listing the accounts...")
+        self.load()
+
+    def action_pick(self) -> None:
+        table = self.query_one(DataTable)
+        if self.result is None or not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        account = next(a for a in self.result.accounts if a.account_id == key)
+        if account.status != "audited":
+            self.query_one("#accounts-advice", Static).update(
+                f"[yellow]{account.account_id} is {account.status}:[/] {account.reason}"
+            )
+            return
+        self.dismiss(account)
+
+
+def _verdict(account: AccountAudit) -> Text:
+    if account.status != "audited":
+        return Text(account.status, style="yellow")
+    if account.clean:
+        return Text("clean", style="green")
+    return Text("findings", style="bold red")

@@ -1,0 +1,83 @@
+"""The organization's accounts from the Audit step (g): summary per account, Enter opens one,
+and the later steps then act in that member account (header and AWS state say so)."""
+
+from __future__ import annotations
+
+import boto3
+from textual.widgets import DataTable
+
+from screens.audit import AuditScreen
+from screens.organization import AccountsScreen
+from tests.support.pilot import settle
+
+
+def member_iam(demo, services, account_id: str):
+    creds = services.sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="seed",
+    )["Credentials"]
+    return boto3.client(
+        "iam",
+        endpoint_url=demo.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+async def test_pick_a_member_account_and_enforce_there(demo, services, demo_app):
+    orgs = services.client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    member = orgs.create_account(Email="w@example.com", AccountName="workloads")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    iam = member_iam(demo, services, member)
+    iam.create_user(UserName="ops.person")
+    iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AccountsScreen)
+        table = screen.query_one("#accounts-table", DataTable)
+        assert {str(k.value) for k in table.rows} == {"123456789012", member}
+        row = table.get_row(member)
+        assert row[1] == "workloads" and "1 of 1 console users without MFA" in row[3]
+        table.move_cursor(row=table.get_row_index(member))
+        await pilot.press("enter")
+        await settle(pilot)
+        audit = pilot.app.screen
+        assert isinstance(audit, AuditScreen)
+        # The header names the member account; its users are shown.
+        assert member in str(audit.query_one("#identity-bar").render())
+        assert [str(k.value) for k in audit.query_one("#audit-table", DataTable).rows] == [
+            "ops.person"
+        ]
+        assert pilot.app.ctx.account_id == member
+        # The Enforce step, built again, acts in the member account.
+        await pilot.press("3")
+        await settle(pilot)
+        assert member in str(pilot.app.screen.query_one("#identity-bar").render())
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+    in_member = iam.get_group(GroupName="MFARequired")["Users"]
+    assert [u["UserName"] for u in in_member] == ["ops.person"]
+    groups = {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+    assert "MFARequired" not in groups  # nothing was made in the management account
+
+
+async def test_not_an_organization_says_so(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        status = str(pilot.app.screen.query_one("#accounts-status").render())
+        assert "not in an AWS Organization" in status
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, AuditScreen)
