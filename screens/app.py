@@ -66,7 +66,11 @@ class WizardContext:
 
     @property
     def identity_label(self) -> str:
-        return self.identity.short
+        short = self.identity.short
+        if short.startswith("assumed-role/"):
+            # The role says who we act as; the session name would push the region off 80 cols.
+            return "role/" + short.split("/")[1]
+        return short
 
     @property
     def region(self) -> str:
@@ -198,6 +202,11 @@ class WizardApp(App[int]):
             error = event.worker.error
             self.connect_error = error if isinstance(error, WizardError) else translate(error)
             self.exit(return_code=self.connect_error.exit_code)
+        if event.worker.group == "switch-account" and event.state == WorkerState.ERROR:
+            # The account stays as it was; the cause and fix say why (AssumeRole refused...).
+            self.show_error(
+                event.worker.error or RuntimeError(), title="Could not open the account"
+            )
         # Other app-level workers (the 'before' capture) fail quietly: the Summary says so.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
