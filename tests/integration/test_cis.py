@@ -42,13 +42,17 @@ def test_twenty_checks(services, demo_env, tmp_path):
     assert again.returncode == 0 and "Nothing to do" in again.stdout
 
 
-def test_minimal_leaves_the_cis_extras_out(services, demo_env, tmp_path):
+def test_minimal_leaves_the_cis_extras_out(services, demo_env, tmp_path, realism):
     env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "j.jsonl")}
     plan = mfa_wizard("monitor", "plan", "--minimal", "--format", "json", env=env)
     doc = json.loads(plan.stdout)
     assert not any(c["kind"] == "kms key" for c in doc["changes"])
     applied = mfa_wizard("monitor", "apply", "--minimal", "--yes", env=env)
     assert applied.returncode == 0, applied.stderr
+    # Without the key's wait, CloudTrail met the new bucket policy still propagating, waited
+    # and said so.
+    assert realism.refused.get("InsufficientS3BucketPolicyException", 0) >= 1
+    assert "waiting for CloudTrail to see the new bucket policy" in applied.stderr
     after = run_checks(services)
     failing = {name for name, ok in after.items() if not ok}
     # No key, no access logs, no root-usage alarm: exactly those checks fail (the topic is
