@@ -104,7 +104,7 @@ class MonitoringScreen(StepScreen):
                 )
             with Horizontal(classes="form-row"):
                 yield MarkedCheckbox("KMS key", True, id="monitor-kms", compact=True)
-                yield MarkedCheckbox("IAM users only (SSO)", id="monitor-iam-only", compact=True)
+                yield MarkedCheckbox("IAM users only", id="monitor-iam-only", compact=True)
                 yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
                 yield MarkedCheckbox("minimal", id="monitor-minimal", compact=True)
             yield Static("", id="monitor-verdict")

@@ -224,22 +224,17 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             monthly = (
                 alarms * 0.10 + metrics * 0.30 + sum(1.0 for c in extras if c.kind == "kms key")
             )
+            key = any(c.kind == "kms key" for c in extras)
+            logs = any(c.kind == "s3 bucket" for c in extras)
             self.notes.append(
-                f"Monthly cost of what this plan adds: about ${monthly:.2f} "
-                f"({alarms} alarm(s) at $0.10, {metrics} metric(s) at $0.30 past the 10 free"
+                f"This plan adds about ${monthly:.2f} a month. That is {alarms} alarm(s) at "
+                f"$0.10, {metrics} metric(s) at $0.30 past the 10 free"
+                + (", the KMS key at $1 (+$1 at each of its first two rotations)" if key else "")
+                + (", cents of S3 for the access logs" if logs else "")
+                + ", plus CloudWatch Logs ingestion at $0.50/GB of trail events."
                 + (
-                    ", the KMS key at $1 (+$1 at each of its first two rotations)"
-                    if any(c.kind == "kms key" for c in extras)
-                    else ""
-                )
-                + (
-                    ", cents of S3 for the access logs"
-                    if any(c.kind == "s3 bucket" for c in extras)
-                    else ""
-                )
-                + "), plus CloudWatch Logs ingestion at $0.50/GB of trail events. "
-                + (
-                    "--minimal leaves out the KMS key, the access logs and the root-usage and tamper alarms."
+                    " --minimal leaves out the KMS key, the access logs and the root-usage and "
+                    "tamper alarms."
                     if not self.o.minimal
                     else ""
                 )
@@ -252,9 +247,9 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         )
         if selectors and not self.o.minimal:
             self.notes.append(
-                "Setting the trail's event selectors is itself a PutEventSelectors call: when "
-                "CloudTrail delivers it (5-15 min), the monitoring-tamper alarm fires once, naming "
-                "you as the caller. That is the alarm working, not an intruder."
+                "The monitoring-tamper alarm will fire once, 5-15 min after this apply. Setting "
+                "the trail's event selectors is itself a PutEventSelectors call, which CloudTrail "
+                "delivers naming you as the caller: that is the alarm working, not an intruder."
             )
 
 
