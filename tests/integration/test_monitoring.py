@@ -538,3 +538,19 @@ def test_an_existing_role_with_the_wrong_trust_is_repaired(services):
         "AssumeRolePolicyDocument"
     ]
     assert trust["Statement"][0]["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+
+
+def test_an_unencrypted_log_group_gets_the_key_by_arn(services, monkeypatch):
+    # A log group made by --minimal (or an older version) is encrypted on the next CIS apply.
+    # moto has no AssociateKmsKey: the call is caught on the client, the rest is moto.
+    apply_monitoring(plan_monitoring(services, MonitorOptions(minimal=True))[1])
+    _, plan = plan_monitoring(services, MonitorOptions())
+    group = next(c for c in plan.changes if c.kind == "log group")
+    assert group.status == "update" and "encrypt with the KMS key" in group.detail
+    calls: list[dict] = []
+    logs = services.client("logs")
+    monkeypatch.setattr(logs, "associate_kms_key", lambda **kw: calls.append(kw), raising=False)
+    apply_monitoring(plan)
+    key = services.client("kms").describe_key(KeyId="alias/mfa-wizard-trail")["KeyMetadata"]
+    # CloudWatch Logs takes the key's ARN, never the alias the trail and the topic are given.
+    assert calls == [{"logGroupName": "/mfa-wizard/cloudtrail", "kmsKeyId": key["Arn"]}]
