@@ -400,6 +400,8 @@ def test_demo_accounts_seeds_an_organization_for_audit_org(demo_env):
     # Two in three members have a console user without MFA; the third has none.
     assert by_name["workloads-prod"]["audit"]["summary"]["console_users_without_mfa"] == 1
     assert by_name["data-platform"]["audit"]["summary"]["console_users_without_mfa"] == 0
+    assert by_name["workloads-staging"]["audit"]["summary"]["console_users_without_mfa"] == 2
+    assert by_name["sandbox-retired"]["audit"] is None
 
 
 def test_demo_accounts_needs_demo(demo_env):
