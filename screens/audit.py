@@ -61,14 +61,14 @@ class AuditScreen(StepScreen):
     EXPLANATION = "one credential report, re-checked against assigned devices"
     BINDINGS = [
         Binding("space", "toggle_select", "Select", show=True),
-        Binding("a", "select_all", "All"),
+        Binding("a", "select_all", "All", show=False),
         Binding("f", "toggle_filter", "Filter"),
         Binding("slash", "search", "Search"),
         Binding("s", "cycle_sort", "Sort"),
         Binding("e", "export", "Export"),
         Binding("r", "refresh", "Refresh"),
         Binding("o", "orphans", "Orphans"),
-        Binding("g", "accounts", "Accounts"),
+        Binding("g", "accounts", "Org"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 

@@ -65,6 +65,7 @@ class MonitoringScreen(StepScreen):
     @dataclass
     class DrillFinished(Message):
         complete: bool
+        words: str
 
     @dataclass
     class TestNotificationSent(Message):
@@ -235,7 +236,7 @@ class MonitoringScreen(StepScreen):
             return
         change = self.plan.changes[int(event.row_key.value)]
         row = self.query_one("#monitor-row", Static)
-        cost = f" [dim]({change.cost})[/dim]" if change.cost and change.changes else ""
+        cost = f" [dim]· cost {change.cost}[/dim]" if change.cost and change.changes else ""
         row.update(f"[b]{change.kind}[/b] {change.name}: {change.detail}{cost}")
         row.display = True
 
@@ -258,7 +259,16 @@ class MonitoringScreen(StepScreen):
             return
         changes = [f"• {c.status} {c.kind} {c.name}" for c in plan.changes if c.changes]
         ok = await self.app.push_screen_wait(
-            ConfirmDialog("Create the monitoring?", "\n".join(changes), "Apply")
+            ConfirmDialog(
+                f"Change the monitoring of account {self.wizard.ctx.account_id}?",
+                "\n".join(changes[:8])
+                + (
+                    f"\n• ... and {len(changes) - 8} more (listed in the plan)"
+                    if len(changes) > 8
+                    else ""
+                ),
+                "Apply",
+            )
         )
         if ok:
             bar = self.query_one("#monitor-progress", ProgressBar)
@@ -285,8 +295,8 @@ class MonitoringScreen(StepScreen):
     @on(PlanApplied)
     def _applied(self, event: PlanApplied) -> None:
         results, after = event.results, event.after
-        bar = self.query_one("#monitor-progress", ProgressBar)
-        bar.update(progress=bar.total or 0)
+        # Done: the bar goes (the result below says what was made).
+        self.query_one("#monitor-progress", ProgressBar).display = False
         self._show_plan(after)
         self.query_one("#monitor-result", Static).update(
             "[b]Created / updated[/b]\n" + "\n".join(results)
@@ -319,30 +329,30 @@ class MonitoringScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
     def _drill(self) -> None:
-        from wizard.monitoring.drill import run_drill
+        from wizard.monitoring.drill import run_drill, verdict
 
         hops = run_drill(
             self.wizard.ctx.services,
             timeout=self.DRILL_TIMEOUT,
             say=lambda hop: self.post_message(self.DrillHopSeen(hop.line())),
         )
-        self.post_message(self.DrillFinished(len(hops) == 4 and all(h.seen for h in hops)))
+        self.post_message(self.DrillFinished(*verdict(hops)))
 
     @on(DrillHopSeen)
     def _hop_seen(self, event: DrillHopSeen) -> None:
         self.drill_lines.append(event.line.replace("[", "\\["))
-        self.query_one("#monitor-result", Static).update("\n".join(self.drill_lines))
+        result = self.query_one("#monitor-result", Static)
+        result.update("\n".join(self.drill_lines))
+        result.scroll_visible()
         # The latest hop where the eye is (the result area may be below the fold at 80x24).
         self._verdict(f"[dim]Drill:[/dim] {self.drill_lines[-1]}")
 
     @on(DrillFinished)
     def _drill_finished(self, event: DrillFinished) -> None:
-        last = self.drill_lines[-1] if len(self.drill_lines) > 1 else ""
-        self._verdict(
-            "[green]The whole chain works: a sign-in without MFA pages someone.[/]"
-            if event.complete
-            else f"[yellow]The chain stops at the last hop shown[/]: {last}"
-        )
+        colour = "green" if event.complete else "yellow"
+        self._verdict(f"[{colour}]{event.words}[/]")
+        # The hops are below the plan: bring them into view (the page may be scrolled).
+        self.query_one("#monitor-result", Static).scroll_visible()
 
     @on(Button.Pressed, "#monitor-test")
     def action_test_notification(self) -> None:

@@ -63,7 +63,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
             yield Static("Listing the accounts...", id="accounts-status")
             table: DataTable = DataTable(id="accounts-table", cursor_type="row")
             table.add_column("Account", width=12)
-            table.add_column("Name", width=16)
+            table.add_column("Name", width=18)
             table.add_column("MFA", width=9)
             table.add_column("Summary")
             yield table
@@ -100,9 +100,9 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         for account in event.result.accounts:
             table.add_row(
                 account.account_id,
-                account.account_name[:16],
+                account.account_name[:18],
                 _verdict(account),
-                account.findings(),
+                _compact(account),
                 key=account.account_id,
             )
         audited = sum(1 for a in event.result.accounts if a.status == "audited")
@@ -141,6 +141,16 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
             )
             return
         self.dismiss(account)
+
+
+def _compact(account: AccountAudit) -> str:
+    """The summary cut to fit 80 columns: 'root MFA OFF · 5/10 w/o MFA'."""
+    if account.audit is None:
+        return str(account.reason or account.status).removeprefix("the account is ")
+    missing = len(account.audit.console_users_without_mfa)
+    console = sum(1 for u in account.audit.users if u.console_access)
+    root = account.root_label().split(",")[0].split(" (")[0]
+    return f"{root} · {missing}/{console} console w/o MFA"
 
 
 def _verdict(account: AccountAudit) -> Text:

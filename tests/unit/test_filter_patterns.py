@@ -125,3 +125,19 @@ def test_tamper_pattern_leaves_ordinary_changes_alone():
 
     for name in ("PutMetricAlarm", "DescribeAlarms", "CreateTopic", "StartLogging", "Subscribe"):
         assert not matches(TAMPER_PATTERN, {"eventName": name})
+
+
+def test_the_quiet_hours_schedule_disabling_alarm_actions_is_not_tampering():
+    from wizard.monitoring.names import SCHEDULER_ROLE, TAMPER_PATTERN
+
+    def by(role: str) -> dict:
+        return {
+            "eventName": "DisableAlarmActions",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "sessionContext": {"sessionIssuer": {"type": "Role", "userName": role}},
+            },
+        }
+
+    assert not matches(TAMPER_PATTERN, by(SCHEDULER_ROLE))
+    assert matches(TAMPER_PATTERN, by("SomeoneElsesRole"))

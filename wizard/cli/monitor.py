@@ -55,7 +55,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
             return 0
         if args.action == "drill":
-            from wizard.monitoring.drill import run_drill, signin_log_group
+            from wizard.monitoring.drill import run_drill, signin_log_group, verdict
 
             group = signin_log_group(services)
             print(
@@ -69,11 +69,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             hops = run_drill(
                 services, timeout=args.timeout, say=lambda hop: print(f"  {hop.line()}", flush=True)
             )
-            if all(h.seen for h in hops) and len(hops) == 4:
-                print("The whole chain works: a sign-in without MFA pages someone.")
-                return 0
-            print("The chain stops at the hop above: fix it, then run the drill again.")
-            return 1
+            complete, words = verdict(hops)
+            print(words)
+            return 0 if complete else 1
         if args.action == "test-notification":
             alarm, reachable = monitoring.send_test_notification(services)
             print(
@@ -175,7 +173,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         "and alarm cover the sign-ins of every member account",
     )
     monitor.add_argument(
-        "--purge", action="store_true", help="teardown: also delete the logs in the bucket"
+        "--purge",
+        action="store_true",
+        help="teardown: also delete the evidence: the trail's logs and their bucket, the "
+        "access logs and their bucket, the log group, and the KMS key (scheduled, 7 days)",
     )
     monitor.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     monitor.add_argument("--format", choices=["table", "json"], default="table")

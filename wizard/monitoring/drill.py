@@ -41,6 +41,9 @@ class Hop:
     name: str
     seconds: float | None
     detail: str
+    # False when this endpoint cannot show the hop at all (moto applies no metric filter): the
+    # chain is then not proven here, rather than broken.
+    observable: bool = True
 
     @property
     def seen(self) -> bool:
@@ -50,6 +53,18 @@ class Hop:
         """One line for people."""
         when = f"{self.seconds:6.1f} s" if self.seconds is not None else "  not seen"
         return f"{when}  {self.name}: {self.detail}"
+
+
+def verdict(hops: list[Hop]) -> tuple[bool, str]:
+    """(whether the whole chain was seen, one sentence for people)."""
+    if len(hops) == 4 and all(h.seen for h in hops):
+        return True, "The whole chain works: a sign-in without MFA pages someone."
+    if hops and not hops[-1].observable:
+        return False, (
+            "Not proven here: the event was written, but this endpoint (not AWS) cannot show the "
+            "metric, so the rest of the chain is unobservable. Run the drill against AWS."
+        )
+    return False, "The chain stops at the hop above: fix it, then run the drill again."
 
 
 def drill_event(account: str, region: str, when: datetime) -> dict[str, Any]:
@@ -173,7 +188,7 @@ def run_drill(
             else "check that the filter pattern matches the event (aws logs test-metric-filter) "
             "and that the filter is on the trail's log group"
         )
-        note(Hop("metric datapoint", None, f"no {SIGNIN_METRIC} datapoint: {why}"))
+        note(Hop("metric datapoint", None, f"no {SIGNIN_METRIC} datapoint: {why}", not emulated))
         return hops
     note(Hop("metric datapoint", seconds, f"{NAMESPACE}/{SIGNIN_METRIC} >= 1"))
 

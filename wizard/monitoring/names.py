@@ -51,12 +51,28 @@ TAMPER_EVENTS = (
     "DeleteTopic",
     "SetTopicAttributes",
 )
-TAMPER_PATTERN = "{ " + " || ".join(f"($.eventName = {e})" for e in TAMPER_EVENTS) + " }"
+# The wizard's own quiet-hours schedules disable alarm actions every weekday evening, through
+# their role: that DisableAlarmActions is the plan working, not tampering (any other caller's is).
+SCHEDULER_ROLE = f"{PREFIX}-scheduler"
+_TAMPER_TERMS = [
+    f"($.eventName = {e})"
+    if e != "DisableAlarmActions"
+    # A comparison on a field an event lacks never matches: an IAM user's call (no session
+    # issuer) is caught by NOT EXISTS, a role's by the role name.
+    else (
+        f"(($.eventName = {e}) && (($.userIdentity.sessionContext.sessionIssuer.userName NOT "
+        f'EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.userName != "{SCHEDULER_ROLE}")))'
+    )
+    for e in TAMPER_EVENTS
+]
+TAMPER_PATTERN = "{ " + " || ".join(_TAMPER_TERMS) + " }"
 
 # What each extra over --minimal costs a month (us-east-1 list prices, 2025), said in the plan.
-KMS_COST = "$1/month, +$1 for each of its first two yearly rotations, +$0.03 per 10,000 requests"
-ALARM_COST = "$0.10/month (standard-resolution alarm)"
-METRIC_COST = "$0.30/month for its custom metric (the first 10 metrics are free)"
+KMS_COST = (
+    "$1/month; each of its first two yearly rotations adds $1/month; $0.03 per 10,000 requests"
+)
+ALARM_COST = "$0.10/month, a standard-resolution alarm"
+METRIC_COST = "$0.30/month for its custom metric; the first 10 metrics are free"
 ACCESS_LOGS_COST = "cents a month: S3 storage of the trail bucket's access logs"
 SELECTORS_COST = "free: the first copy of management events costs nothing"
 
@@ -100,7 +116,7 @@ class Names:
     root_usage_alarm: str = f"{PREFIX}-root-usage"
     tamper_filter: str = f"{PREFIX}-monitoring-tampered"
     tamper_alarm: str = f"{PREFIX}-monitoring-tampered"
-    scheduler_role: str = f"{PREFIX}-scheduler"
+    scheduler_role: str = SCHEDULER_ROLE
     schedule_start: str = f"{PREFIX}-quiet-hours-start"
     schedule_end: str = f"{PREFIX}-quiet-hours-end"
     schedule_failed_alarm: str = f"{PREFIX}-quiet-hours-schedule-failed"

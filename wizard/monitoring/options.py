@@ -139,7 +139,8 @@ def validate(options: MonitorOptions) -> MonitorOptions:
             raise UsageError(
                 "the no-MFA sign-in alarm would be silenced during quiet hours, and a sign-in then is never notified later "
                 "(alarm actions fire only on a change of state)",
-                "choose another alarm, or pass --insist if you accept missing those alerts",
+                "choose another alarm, or pass --insist (in the TUI: tick 'quiet no-MFA alarm "
+                "too') if you accept missing those alerts",
             )
     return options
 

@@ -229,7 +229,11 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             self.notes.append(
                 f"This plan adds about ${monthly:.2f} a month. That is {alarms} alarm(s) at "
                 f"$0.10, {metrics} metric(s) at $0.30 past the 10 free"
-                + (", the KMS key at $1 (+$1 at each of its first two rotations)" if key else "")
+                + (
+                    ", the KMS key at $1 (each of its first two yearly rotations adds $1)"
+                    if key
+                    else ""
+                )
                 + (", cents of S3 for the access logs" if logs else "")
                 + ", plus CloudWatch Logs ingestion at $0.50/GB of trail events."
                 + (
@@ -247,9 +251,10 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         )
         if selectors and not self.o.minimal:
             self.notes.append(
-                "The monitoring-tamper alarm will fire once, 5-15 min after this apply. Setting "
-                "the trail's event selectors is itself a PutEventSelectors call, which CloudTrail "
-                "delivers naming you as the caller: that is the alarm working, not an intruder."
+                "The tamper alarm fires once, 5-15 min after this apply, for this plan's own "
+                "selector change (naming you), not an intruder. Setting the trail's event "
+                "selectors is itself a PutEventSelectors call, which CloudTrail delivers like any "
+                "other: that is the alarm working."
             )
 
 
