@@ -144,13 +144,13 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
 
 
 def _compact(account: AccountAudit) -> str:
-    """The summary cut to fit 80 columns: 'root MFA OFF · 5/10 w/o MFA'."""
+    """The summary cut to fit 80 columns: root MFA OFF · 5/10 users no MFA (console users)."""
     if account.audit is None:
         return str(account.reason or account.status).removeprefix("the account is ")
     missing = len(account.audit.console_users_without_mfa)
     console = sum(1 for u in account.audit.users if u.console_access)
     root = account.root_label().split(",")[0].split(" (")[0]
-    return f"{root} · {missing}/{console} console w/o MFA"
+    return f"{root} · {missing}/{console} users no MFA"
 
 
 def _verdict(account: AccountAudit) -> Text:
