@@ -59,23 +59,32 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["account_id", "account_name", "account_status", *audit.CSV_COLUMNS])
+        writer.writerow(
+            ["account_id", "account_name", "account_status", "root_credentials", *audit.CSV_COLUMNS]
+        )
         for account in result.accounts:
             if account.audit is None:
                 # Not audited: a row of its own, so a spreadsheet never reads it as clean.
                 writer.writerow(
-                    [account.account_id, account.account_name, account.status]
+                    [account.account_id, account.account_name, account.status, ""]
                     + [""] * len(audit.CSV_COLUMNS)
                 )
                 continue
             rows = list(csv.reader(io.StringIO(audit.to_csv(account.audit.users))))[1:]
+            # present / absent / unknown / not checked: the account's, on each of its rows.
+            root = account.root_credentials.state if account.root_credentials else ""
             for row in rows:
-                writer.writerow([account.account_id, account.account_name, "audited", *row])
+                writer.writerow([account.account_id, account.account_name, "audited", root, *row])
         text = out.getvalue()
     else:
         lines = [
             f"organization (management account {result.management_account_id}); "
-            f"root credentials management: {result.root_credentials_management}",
+            f"root credentials management: {result.root_credentials_management}"
+            + (
+                " (iam:ListOrganizationsFeatures could not be read)"
+                if result.root_credentials_management == "unknown"
+                else ""
+            ),
             *(a.summary_line() for a in result.accounts),
         ]
         for account in result.accounts:

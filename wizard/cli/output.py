@@ -28,9 +28,10 @@ def format_audit_table(result: Any, show_all: bool = False) -> str:
         for u in users
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    # No rows: no bare header under "Every console user has MFA."
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
+        for row in ([header, *rows] if rows else [])
     ]
     without = result.console_users_without_mfa
     console = sum(1 for u in result.users if u.console_access)
