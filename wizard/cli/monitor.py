@@ -110,7 +110,15 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`monitor`."""
     monitor = commands.add_parser(
-        "monitor", help="trail, no-MFA sign-in alarm, notification, schedules"
+        "monitor",
+        help="trail, no-MFA sign-in alarm, notification, schedules",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="actions:\n"
+        "  plan               read every resource; say what apply would create or fix, and its cost\n"
+        "  apply              plan, ask, then make the changes (a second apply changes nothing)\n"
+        "  teardown           remove what the wizard made; the evidence stays unless --purge\n"
+        "  test-notification  set the no-MFA alarm once, so subscribers get an email\n"
+        "  drill              write a marked sign-in without MFA and follow it hop by hop",
     )
     monitor.add_argument(
         "action", choices=["plan", "apply", "teardown", "test-notification", "drill"]
@@ -179,5 +187,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         "access logs and their bucket, the log group, and the KMS key (scheduled, 7 days)",
     )
     monitor.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    monitor.add_argument("--format", choices=["table", "json"], default="table")
+    monitor.add_argument(
+        "--format", choices=["table", "json"], default="table", help="plan output (table)"
+    )
     return {"monitor": cmd_monitor}
