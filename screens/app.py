@@ -344,11 +344,14 @@ def run_tui(target: Target) -> int:
         # The demo account is new every run, so there is nothing to resume there.
         from wizard.target import in_account
 
-        # --account: every step acts in that member account from the start.
+        # --account: every step acts in that member account from the start; the accounts
+        # view (g) still lists and enters accounts from the account signed in.
+        home = services
         services = in_account(services, target)
         return WizardContext(
             services=services,
             identity=services.identity(),
+            home_services=home if services is not home else None,
             demo=demo_holder[0] if demo_holder else None,
             resume=not target.demo,
             org_role=target.org_role,

@@ -512,6 +512,17 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
             lines += [
                 f"  aws iam deactivate-mfa-device --serial-number {s}" for s in creds.mfa_serials
             ]
+    checked = [
+        a
+        for a in result.accounts
+        if a.root_credentials is not None and a.root_credentials.state in {"present", "absent"}
+    ]
+    if checked:
+        lines.append(
+            f"Reading the root credentials of {len(checked)} member account(s) went through "
+            "sts:AssumeRoot: CloudTrail records those reads as root activity, so a root-usage "
+            "alarm watching a member (mfa-wizard's included) fires once for this audit."
+        )
     moot = [
         a
         for a in result.accounts

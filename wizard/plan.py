@@ -261,6 +261,9 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "delete_policy": _delete_policy,
     "disable_mfa_device": _disable_mfa_device,
     "detach_scp": _detach_scp,
+    "disassociate_kms_key": lambda s, p: _call(
+        s, "logs", "disassociate_kms_key", logGroupName=p["group"]
+    ),
     "restore_key_policy": lambda s, p: _call(
         s, "kms", "put_key_policy", KeyId=p["key"], PolicyName="default", Policy=p["policy"]
     ),
@@ -287,6 +290,7 @@ REVERT_WORDS: dict[str, str] = {
     "disable_mfa_device": "deactivate and delete the MFA device of {user}",
     "detach_scp": "detach the SCP from {target}",
     "restore_key_policy": "put back the KMS key's previous policy",
+    "disassociate_kms_key": "stop encrypting new events of the log group {group} with the key",
 }
 
 

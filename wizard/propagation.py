@@ -36,6 +36,8 @@ _TRAIL = (
     ("InvalidCloudWatchLogsLogGroupArnException", "access denied"),
     ("InvalidCloudWatchLogsRoleArnException", "access denied"),
     ("InsufficientEncryptionPolicyException", ""),
+    # An organization trail right after CloudTrail's trusted access was turned on.
+    ("CloudTrailAccessNotEnabledException", ""),
 )
 _SCHEDULE = (("ValidationException", "assume the role"),)
 

@@ -48,7 +48,9 @@ def test_bucket(applied):
     enc = s3.get_bucket_encryption(Bucket=n.bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     # CIS-complete by default: the trail bucket is SSE-KMS with the wizard's key and a bucket key.
     assert enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    assert enc["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].endswith(n.key_alias)
+    key = services.client("kms").describe_key(KeyId=n.key_alias)["KeyMetadata"]
+    # The key's own ARN (S3 wants it where AWS services write), not the alias the plan had.
+    assert enc["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == key["Arn"]
     assert enc["BucketKeyEnabled"] is True
     assert s3.get_bucket_versioning(Bucket=n.bucket)["Status"] == "Enabled"
     rule = s3.get_bucket_lifecycle_configuration(Bucket=n.bucket)["Rules"][0]
@@ -271,6 +273,24 @@ def test_existing_trail_is_reused(services):
     apply_monitoring(plan)
     filters = logs.describe_metric_filters(logGroupName="org-trail-logs")["metricFilters"]
     assert {f["filterName"] for f in filters} >= {"mfa-wizard-console-signin-without-mfa"}
+    # The topic is encrypted with a key that exists: the key is made even with a reused trail.
+    topic = services.client("sns").get_topic_attributes(
+        TopicArn=names_for("123456789012", "us-east-1").topic_arn
+    )["Attributes"]
+    kms = services.client("kms")
+    assert kms.describe_key(KeyId=topic["KmsMasterKeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_a_key_pending_deletion_behind_the_alias_stops_the_plan(services):
+    # Else every apply would create a key that cannot take the alias, and leak it.
+    kms = services.client("kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/mfa-wizard-trail", TargetKeyId=key)
+    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    with pytest.raises(UsageError, match="PendingDeletion") as raised:
+        plan_monitoring(services, MonitorOptions())
+    assert "cancel-key-deletion" in raised.value.fix
+    assert len(kms.list_keys()["Keys"]) == 1
 
 
 @pytest.mark.parametrize(

@@ -435,6 +435,9 @@ def test_organization_trail_from_the_management_account(org, demo_env, tmp_path,
     assert by_sid["AWSCloudTrailOrganizationWrite"]["Resource"].endswith(f"/AWSLogs/{org_id}/*")
     again = mfa_wizard("monitor", "apply", "--organization-trail", "--minimal", "--yes", env=env)
     assert "Nothing to do" in again.stdout
+    # Without the flag it stays an organization trail: the members' write statement is kept.
+    plain = mfa_wizard("monitor", "apply", "--minimal", "--yes", env=env)
+    assert "Nothing to do" in plain.stdout and "stays one" in plain.stdout
     # From a member account: refused before any change, naming the management account.
     member = mfa_wizard(
         "--account", org["workloads"], "monitor", "plan", "--organization-trail", env=env

@@ -130,14 +130,16 @@ def test_tamper_pattern_leaves_ordinary_changes_alone():
 def test_the_quiet_hours_schedule_disabling_alarm_actions_is_not_tampering():
     from wizard.monitoring.names import SCHEDULER_ROLE, TAMPER_PATTERN
 
-    def by(role: str) -> dict:
+    def by(role: str, kind: str = "Role") -> dict:
         return {
             "eventName": "DisableAlarmActions",
             "userIdentity": {
                 "type": "AssumedRole",
-                "sessionContext": {"sessionIssuer": {"type": "Role", "userName": role}},
+                "sessionContext": {"sessionIssuer": {"type": kind, "userName": role}},
             },
         }
 
     assert not matches(TAMPER_PATTERN, by(SCHEDULER_ROLE))
     assert matches(TAMPER_PATTERN, by("SomeoneElsesRole"))
+    # An IAM user of the same name (federated, GetFederationToken) is no exception.
+    assert matches(TAMPER_PATTERN, by(SCHEDULER_ROLE, kind="IAMUser"))

@@ -59,9 +59,10 @@ class AlertsMixin(PlannerBase):
 
         def run() -> str:
             with aws_errors("PutMetricFilter"):
-                if existing:
-                    # AWS replaces a filter of the same name; some emulators add a second one:
-                    # removing it first gives one filter everywhere.
+                if existing and self.s.effective_endpoint:
+                    # AWS replaces a filter of the same name; some emulators (moto) add a second
+                    # one, so there it is removed first. Never on AWS: DeleteMetricFilter is a
+                    # monitoring-tamper event and would page.
                     logs.delete_metric_filter(logGroupName=log_group, filterName=name)
                 logs.put_metric_filter(
                     logGroupName=log_group,

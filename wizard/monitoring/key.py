@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
-from wizard.errors import aws_errors
+from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.base import KMS_KEY, Change, PlannerBase, _try
 from wizard.monitoring.documents import kms_key_policy
 from wizard.monitoring.names import KMS_COST
@@ -31,6 +31,16 @@ class KeyMixin(PlannerBase):
             self.key_arn = alias["Arn"]
             self._plan_existing_key(kms, alias)
             return
+        if alias:
+            # A new key would not get the alias (it is taken): every apply would make another.
+            state = alias.get("KeyState")
+            raise UsageError(
+                f"the KMS key behind {self.n.key_alias} ({alias['KeyId']}) is {state}, and the "
+                "trail, log group and topic encrypt with it",
+                f"aws kms cancel-key-deletion --key-id {alias['KeyId']} && aws kms enable-key "
+                f"--key-id {alias['KeyId']} (then apply again), or delete the alias with aws kms "
+                f"delete-alias --alias-name {self.n.key_alias} for a new key",
+            )
 
         def run() -> str:
             with aws_errors("CreateKey"):
@@ -48,8 +58,9 @@ class KeyMixin(PlannerBase):
                         "alias": self.n.key_alias,
                     },
                 )
-                kms.enable_key_rotation(KeyId=key["KeyId"])
+                # The alias first: it is how every later run (and teardown) finds the key.
                 kms.create_alias(AliasName=self.n.key_alias, TargetKeyId=key["KeyId"])
+                kms.enable_key_rotation(KeyId=key["KeyId"])
             self.progress.wrote(KMS_KEY)
             self.key_arn = key["Arn"]
             return key["Arn"]

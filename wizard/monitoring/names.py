@@ -61,7 +61,8 @@ _TAMPER_TERMS = [
     # issuer) is caught by NOT EXISTS, a role's by the role name.
     else (
         f"(($.eventName = {e}) && (($.userIdentity.sessionContext.sessionIssuer.userName NOT "
-        f'EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.userName != "{SCHEDULER_ROLE}")))'
+        f'EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.userName != "{SCHEDULER_ROLE}")'
+        ' || ($.userIdentity.sessionContext.sessionIssuer.type != "Role")))'
     )
     for e in TAMPER_EVENTS
 ]

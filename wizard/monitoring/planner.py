@@ -8,7 +8,7 @@ from typing import Any
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.alerts import AlertsMixin, is_confirmed
-from wizard.monitoring.base import Change, MonitorPlan
+from wizard.monitoring.base import Change, MonitorPlan, management_organization
 from wizard.monitoring.documents import mfa_delete_command
 from wizard.monitoring.key import KeyMixin
 from wizard.monitoring.names import (
@@ -84,6 +84,28 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
                     "here would only double the bill",
                 )
 
+    def _keep_organization_trail(self) -> None:
+        """Our trail is already an organization trail: plan for it as one even without
+        --organization-trail (else the bucket policy would lose the members' write statement)."""
+        if self.n.organization:
+            return
+        ours = [
+            t
+            for t in self.trails()
+            if t.get("Name") == self.n.trail
+            and t.get("HomeRegion", self.s.region) == self.s.region
+            and t.get("IsOrganizationTrail")
+        ]
+        if ours:
+            from dataclasses import replace
+
+            self.o = replace(self.o, organization_trail=True)
+            self.n = replace(self.n, organization=management_organization(self.s))
+            self.notes.append(
+                f"{self.n.trail} is an organization trail: it stays one (its bucket keeps the "
+                "members' write statement). Tear it down to go back to an account trail."
+            )
+
     def existing_trail(self) -> dict[str, Any] | None:
         """A trail of this region that already records what the alarm needs, to reuse.
 
@@ -133,7 +155,11 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
 
     def plan(self) -> MonitorPlan:
         self.check_home_region()
+        self._keep_organization_trail()
         reused = self.existing_trail() if self.o.reuse_trail else None
+        if self.o.kms:
+            # Before the reuse decision: a reused trail's run still encrypts the topic with it.
+            self.plan_key()
         if reused:
             group_arn = reused["CloudWatchLogsLogGroupArn"]
             log_group = group_arn.split(":log-group:", 1)[1].split(":", 1)[0]
@@ -147,8 +173,6 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             )
         else:
             log_group = self.n.log_group
-            if self.o.kms:
-                self.plan_key()
             if self.o.access_logging:
                 self.plan_access_logs_bucket()
             self.plan_bucket()
@@ -249,12 +273,14 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             and (c.status == Status.CREATE or "selectors" in c.detail)
             for c in self.changes
         )
-        if selectors and not self.o.minimal:
+        # SetTopicAttributes is a tamper event too: updating the topic trips the alarm as well.
+        topic = any(c.kind == "sns topic" and c.status == Status.UPDATE for c in self.changes)
+        if (selectors or topic) and not self.o.minimal:
             self.notes.append(
                 "The tamper alarm fires once, 5-15 min after this apply, for this plan's own "
-                "selector change (naming you), not an intruder. Setting the trail's event "
-                "selectors is itself a PutEventSelectors call, which CloudTrail delivers like any "
-                "other: that is the alarm working."
+                "change (naming you), not an intruder. Setting the trail's event selectors is "
+                "itself a PutEventSelectors call, and updating the topic a SetTopicAttributes "
+                "call, which CloudTrail delivers like any other: that is the alarm working."
             )
 
 

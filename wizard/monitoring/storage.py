@@ -210,7 +210,12 @@ class StorageMixin(PlannerBase):
                     Bucket=b, PublicAccessBlockConfiguration=wanted["public_access_block"]
                 )
             if "encryption" in todo:
-                rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": wanted["encryption"]}
+                encryption = wanted["encryption"]
+                if self.o.kms:
+                    # The key's own ARN, known now that its change has run (S3 asks for the
+                    # full key ARN where AWS services write, not the alias the plan had).
+                    encryption = {**encryption, "KMSMasterKeyID": self.key_arn}
+                rule: dict[str, Any] = {"ApplyServerSideEncryptionByDefault": encryption}
                 if self.o.kms:
                     rule["BucketKeyEnabled"] = True
                 s3.put_bucket_encryption(

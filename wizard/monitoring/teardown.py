@@ -7,7 +7,7 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
-from wizard.errors import UsageError, aws_errors, delete_if_present
+from wizard.errors import UsageError, WizardError, aws_errors, delete_if_present, error_code
 from wizard.journal import record
 from wizard.monitoring.base import _try
 from wizard.monitoring.names import names_for
@@ -161,13 +161,7 @@ def teardown(
             say(f"kept log group {n.log_group} (its events are evidence); --purge deletes it")
     s3 = services.client("s3")
 
-    def remove_bucket(bucket: str, what: str) -> None:
-        tags = _try(
-            lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=account)["TagSet"],
-            "GetBucketTagging",
-        )
-        if tags is None or not _tagged(tags):
-            return
+    def versions(bucket: str) -> list[dict[str, str]]:
         # Every page: a real trail bucket holds far more than the first 1 000 versions.
         pages = (
             _try(
@@ -180,35 +174,64 @@ def teardown(
             )
             or []
         )
-        items = [
+        return [
             {"Key": o["Key"], "VersionId": o["VersionId"]}
             for page in pages
             for o in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
-        if items and not purge:
-            say(
-                f"kept bucket {bucket}: it holds {len(items)} {what}; pass --purge to delete them and it"
-            )
-            return
-        if items:
-            with aws_errors("DeleteObjects"):
-                # The bucket is going: its policy (TLS only, one writer) goes first so nothing
-                # in it can block the deletes (an endpoint over plain HTTP would).
-                s3.delete_bucket_policy(Bucket=bucket)
-                for start in range(0, len(items), 1000):
-                    answer = s3.delete_objects(
-                        Bucket=bucket, Delete={"Objects": items[start : start + 1000]}
-                    )
-                    if answer.get("Errors"):
-                        raise UsageError(
-                            f"{len(answer['Errors'])} object(s) in {bucket} could not be deleted ({answer['Errors'][0].get('Code')})",
-                            "check the bucket's Object Lock / permissions, then run teardown --purge again",
-                        )
-            say(f"deleted {len(items)} {what}")
-        reverted({"op": "delete_bucket", "bucket": bucket}, f"bucket {bucket}")
 
-    remove_bucket(n.bucket, "log object(s)")
-    remove_bucket(n.access_logs_bucket, "access-log object(s)")
+    def remove_bucket(bucket: str, what: str) -> bool:
+        """Empty (with purge) and delete one of our buckets; True when it is kept."""
+        tags = _try(
+            lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=account)["TagSet"],
+            "GetBucketTagging",
+        )
+        if tags is None or not _tagged(tags):
+            return False
+        for attempt in (1, 2):
+            items = versions(bucket)
+            if items and not purge:
+                say(
+                    f"kept bucket {bucket}: it holds {len(items)} {what}; pass --purge to delete them and it"
+                )
+                return True
+            if bucket == n.bucket:
+                # No more access logs about this bucket (its deletes would be logged, and the
+                # access-log bucket would never be empty).
+                with aws_errors("PutBucketLogging"):
+                    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+            if items:
+                with aws_errors("DeleteObjects"):
+                    # The bucket is going: its policy (TLS only, one writer) goes first so
+                    # nothing in it can block the deletes (an endpoint over plain HTTP would).
+                    s3.delete_bucket_policy(Bucket=bucket)
+                    for start in range(0, len(items), 1000):
+                        answer = s3.delete_objects(
+                            Bucket=bucket, Delete={"Objects": items[start : start + 1000]}
+                        )
+                        if answer.get("Errors"):
+                            raise UsageError(
+                                f"{len(answer['Errors'])} object(s) in {bucket} could not be deleted ({answer['Errors'][0].get('Code')})",
+                                "check the bucket's Object Lock / permissions, then run teardown --purge again",
+                            )
+                say(f"deleted {len(items)} {what}")
+            try:
+                reverted({"op": "delete_bucket", "bucket": bucket}, f"bucket {bucket}")
+                return False
+            except WizardError as exc:
+                # A log delivered while we emptied it: list and empty it once more.
+                if error_code(exc) != "BucketNotEmpty" or attempt == 2:
+                    raise
+        return False
+
+    trail_bucket_kept = remove_bucket(n.bucket, "log object(s)")
+    if (
+        trail_bucket_kept
+        and _try(lambda: s3.head_bucket(Bucket=n.access_logs_bucket), "HeadBucket") is not None
+    ):
+        say(f"kept bucket {n.access_logs_bucket}: the kept trail bucket still logs to it")
+    else:
+        remove_bucket(n.access_logs_bucket, "access-log object(s)")
     kms = services.client("kms")
     key = _try(lambda: kms.describe_key(KeyId=n.key_alias)["KeyMetadata"], "DescribeKey")
     if key and key.get("KeyState") == "Enabled" and not purge:

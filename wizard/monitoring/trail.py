@@ -41,6 +41,9 @@ def has_explicit_management_selectors(selectors: dict[str, Any]) -> bool:
     return False
 
 
+TRUSTED_ACCESS = "CloudTrail's new trusted access in the organization"
+
+
 class TrailMixin(RoleMixin):
     """The CloudTrail trail, its log group and the role that delivers to it."""
 
@@ -138,7 +141,11 @@ class TrailMixin(RoleMixin):
                             logGroupName=n.log_group, kmsKeyId=self.key_arn
                         ),
                     )
-                self.journal("associate_kms_key", n.log_group)
+                self.journal(
+                    "associate_kms_key",
+                    n.log_group,
+                    undo={"op": "disassociate_kms_key", "group": n.log_group},
+                )
             return n.log_group_arn
 
         self.add(
@@ -190,6 +197,7 @@ class TrailMixin(RoleMixin):
         def run() -> str:
             with aws_errors("EnableAWSServiceAccess"):
                 org.enable_aws_service_access(ServicePrincipal=principal)
+            self.progress.wrote(TRUSTED_ACCESS)
             # No undo: other organization trails (and AWS Control Tower) may rely on it.
             self.journal("enable_aws_service_access", principal)
             return principal
@@ -237,10 +245,13 @@ class TrailMixin(RoleMixin):
             "InvalidCloudWatchLogsLogGroupArnException": (role_written(n.logs_role),),
             "InvalidCloudWatchLogsRoleArnException": (role_written(n.logs_role),),
             "InsufficientEncryptionPolicyException": (KMS_KEY, BUCKET_POLICY),
+            "CloudTrailAccessNotEnabledException": (TRUSTED_ACCESS,),
         }
 
         def waiting(op: str, call: Any) -> Any:
-            fresh = self.progress.fresh(BUCKET_POLICY, role_written(n.logs_role), KMS_KEY)
+            fresh = self.progress.fresh(
+                BUCKET_POLICY, role_written(n.logs_role), KMS_KEY, TRUSTED_ACCESS
+            )
             return after_propagation(
                 op,
                 call,
