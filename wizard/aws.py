@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,17 @@ def botocore_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:
 
 _loader_lock = threading.Lock()
 _shared_loader: Any = None
+_session_locks: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def session_lock(session: Any) -> threading.Lock:
+    """The one lock for making clients from `session` (a boto3 Session is not thread-safe; its
+    clients are). Every place that calls session.client() takes it."""
+    with _loader_lock:
+        lock = _session_locks.get(session)
+        if lock is None:
+            lock = _session_locks[session] = threading.Lock()
+        return lock
 
 
 def new_boto3_session(**kwargs: Any) -> Any:
@@ -110,7 +122,7 @@ class Services:
                 }
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
-                with aws_errors(f"creating the {name} client"):
+                with aws_errors(f"creating the {name} client"), session_lock(self.session):
                     client = self.session.client(name, **kwargs)
                 if name == "s3":
                     self._expect_own_buckets(client)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from wizard.aws import Services, botocore_config
+from wizard.aws import Services, botocore_config, session_lock
 from wizard.errors import WizardError, aws_errors, error_code, is_absent, translate
 from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
@@ -276,8 +275,6 @@ class RoleSession:
     region_name, profile_name.
     """
 
-    _lock = threading.Lock()
-
     def __init__(self, parent: Any, credentials: dict[str, Any], region: str) -> None:
         self._parent = parent
         self._keys = {
@@ -290,7 +287,7 @@ class RoleSession:
 
     def client(self, name: str, **kwargs: Any) -> Any:
         """A client for `name` signed with the role's credentials."""
-        with self._lock:
+        with session_lock(self._parent):
             return self._parent.client(name, **{**kwargs, **self._keys})
 
     def get_credentials(self) -> Any:
@@ -367,7 +364,7 @@ def regional_sts(services: Services) -> Any:
         return client
     if urlparse(client.meta.endpoint_url).hostname != "sts.amazonaws.com":
         return client
-    with aws_errors("creating the regional sts client"):
+    with aws_errors("creating the regional sts client"), session_lock(services.session):
         return services.session.client(
             "sts",
             region_name=services.region,
