@@ -297,7 +297,15 @@ class WizardApp(App[int]):
         from screens.dialogs import ErrorDialog
 
         error = exc if isinstance(exc, WizardError) else translate(exc)
-        self.push_screen(ErrorDialog(title, error.cause, error.fix))
+        fix = error.fix
+        in_member = self.ctx is not None and self.ctx.home_services is not None
+        if in_member and error.code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
+            # The organization role's session (AssumeRole's hour) ran out, not the user's own.
+            fix = (
+                f"the role session in account {self.ctx.account_id} lasts an hour: press g on "
+                "the Audit step and open the account again"
+            )
+        self.push_screen(ErrorDialog(title, error.cause, fix))
 
 
 def create_app(ctx: WizardContext) -> WizardApp:

@@ -81,3 +81,24 @@ async def test_not_an_organization_says_so(demo_app):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, AuditScreen)
+
+
+async def test_an_expired_member_session_says_to_open_the_account_again(demo_app):
+    from screens.dialogs import ErrorDialog
+    from wizard.errors import WizardError
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        expired = WizardError(
+            "the security token has expired", "run mfa-session", code="ExpiredToken"
+        )
+        pilot.app.show_error(expired)
+        await pilot.pause()
+        assert "run mfa-session" in str(pilot.app.screen.query_one("#error-fix").render())
+        await pilot.press("escape")
+        # In a member account (the home account kept aside), the fix is to open it again.
+        pilot.app.ctx.home_services = pilot.app.ctx.services
+        pilot.app.show_error(expired)
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ErrorDialog)
+        assert "open the account again" in str(pilot.app.screen.query_one("#error-fix").render())
