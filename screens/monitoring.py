@@ -355,15 +355,27 @@ class MonitoringScreen(StepScreen):
         self.query_one("#monitor-result", Static).scroll_visible()
 
     @on(Button.Pressed, "#monitor-test")
-    def action_test_notification(self) -> None:
-        self._test()
+    @work(exclusive=True, group="monitor-dialog")
+    async def action_test_notification(self) -> None:
+        # It emails every confirmed subscriber: asked first, like the drill.
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Send a test notification?",
+                "Sets the no-MFA sign-in alarm to ALARM once: its action publishes to the topic "
+                "and every confirmed subscriber gets an email now. The next evaluation resets it.",
+                "Send",
+            )
+        )
+        if ok:
+            self._test()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
     def _test(self) -> None:
         from wizard.monitoring import send_test_notification
 
-        alarm, reachable = send_test_notification(self.wizard.ctx.services)
-        self.post_message(self.TestNotificationSent(alarm, reachable))
+        sent = send_test_notification(self.wizard.ctx.services)  # asked in the dialog already
+        assert sent is not None
+        self.post_message(self.TestNotificationSent(*sent))
 
     @on(TestNotificationSent)
     def _test_sent(self, event: TestNotificationSent) -> None:

@@ -96,7 +96,9 @@ def test_monitor_without_email_says_nobody_will_be_notified(demo_env):
     assert "Nobody will be notified" in plan.stdout
     applied = mfa_wizard("monitor", "apply", "--yes", env=demo_env)
     assert applied.returncode == 0, applied.stderr
-    test = mfa_wizard("monitor", "test-notification", env=demo_env)
+    asked = mfa_wizard("monitor", "test-notification", env=demo_env)
+    assert asked.returncode == 1 and "pass --yes" in asked.stderr  # it emails: asked first
+    test = mfa_wizard("monitor", "test-notification", "--yes", env=demo_env)
     assert test.returncode == 0 and "Nobody will receive it" in test.stdout
     with_email = mfa_wizard("monitor", "plan", "--email", "sec@example.com", env=demo_env)
     assert "Nobody will be notified" not in with_email.stdout

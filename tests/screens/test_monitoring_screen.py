@@ -51,6 +51,16 @@ async def test_form_plan_apply_result_test_email(demo_app, services):
             "mfa-wizard-quiet-hours-end",
         }
         await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("n")  # asked first: No changes nothing
+        await settle(pilot)
+        untouched = services.client("cloudwatch").describe_alarms(
+            AlarmNames=["mfa-wizard-console-signin-without-mfa"]
+        )["MetricAlarms"][0]
+        assert untouched["StateValue"] != "ALARM"
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("y")
         await settle(pilot)
         alarm = services.client("cloudwatch").describe_alarms(
             AlarmNames=["mfa-wizard-console-signin-without-mfa"]

@@ -73,7 +73,17 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print(words)
             return 0 if complete else 1
         if args.action == "test-notification":
-            alarm, reachable = monitoring.send_test_notification(services)
+            sent = monitoring.send_test_notification(
+                services,
+                confirm=lambda: confirm(
+                    "Set the no-MFA alarm to ALARM once (every confirmed subscriber is emailed)?",
+                    args.yes,
+                ),
+            )
+            if sent is None:
+                print("Nothing changed.")
+                return 1
+            alarm, reachable = sent
             print(
                 f"Set {alarm} to ALARM once: the alarm's action publishes to the topic now."
                 + (

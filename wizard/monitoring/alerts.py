@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
@@ -289,14 +290,19 @@ def is_confirmed(subscription: dict[str, Any]) -> bool:
     return subscription["SubscriptionArn"].startswith("arn:")
 
 
-def send_test_notification(services: Services) -> tuple[str, bool]:
+def send_test_notification(
+    services: Services, confirm: Callable[[], bool] | None = None
+) -> tuple[str, bool] | None:
     """Set the no-MFA alarm to ALARM once (the next evaluation resets it): (alarm name, whether
-    the topic has a confirmed subscription, i.e. whether anyone will get it)."""
+    the topic has a confirmed subscription, i.e. whether anyone will get it). `confirm` is asked
+    once the alarm is known to exist; None when it says no."""
     n = names_for(services.identity().account_id, services.region)
     cw = services.client("cloudwatch")
     with aws_errors("DescribeAlarms"):
         if not cw.describe_alarms(AlarmNames=[n.signin_alarm])["MetricAlarms"]:
             raise UsageError("the alarm does not exist yet", "apply the monitoring plan first")
+    if confirm is not None and not confirm():
+        return None
     with aws_errors("SetAlarmState"):
         cw.set_alarm_state(
             AlarmName=n.signin_alarm, StateValue="ALARM", StateReason="mfa-wizard test notification"
