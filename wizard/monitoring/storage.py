@@ -15,9 +15,92 @@ from wizard.monitoring.documents import (
 from wizard.monitoring.names import ACCESS_LOGS_COST, PREFIX
 from wizard.plan import Status
 
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
 
 class StorageMixin(PlannerBase):
     """The trail bucket and its access-log bucket: read, plan, apply."""
+
+    def create_bucket(self, name: str) -> None:
+        """CreateBucket in this region, journaled with its undo."""
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if self.n.region != "us-east-1":
+            # us-east-1 refuses an explicit LocationConstraint; every other region needs one.
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.n.region}
+        with aws_errors("CreateBucket"):
+            self.s.client("s3").create_bucket(**kwargs)
+        self.journal("create_bucket", name, undo={"op": "delete_bucket", "bucket": name})
+
+    def create_bucket_cli(self, name: str) -> str:
+        """The AWS CLI line of `create_bucket`."""
+        if self.n.region == "us-east-1":
+            return f"aws s3api create-bucket --bucket {name}"
+        return (
+            f"aws s3api create-bucket --bucket {name} "
+            f"--create-bucket-configuration LocationConstraint={self.n.region}"
+        )
+
+    def plan_bucket(self) -> None:
+        s3 = self.s.client("s3")
+        n = self.n
+        exists = _try(lambda: s3.head_bucket(Bucket=n.bucket), "HeadBucket") is not None
+        wanted = self.bucket_settings()
+        if not exists:
+
+            def run() -> str:
+                self.create_bucket(n.bucket)
+                self.apply_bucket_settings(wanted)
+                return f"arn:{n.partition}:s3:::{n.bucket}"
+
+            self.add(
+                Change(
+                    "s3 bucket",
+                    n.bucket,
+                    Status.CREATE,
+                    "private (Block Public Access), encrypted, versioned, lifecycle to Glacier, CloudTrail-only policy, TLS only",
+                    self.create_bucket_cli(n.bucket),
+                    run,
+                )
+            )
+            return
+        drift = self.bucket_drift(wanted)
+        if drift:
+            self.add(
+                Change(
+                    "s3 bucket",
+                    n.bucket,
+                    Status.UPDATE,
+                    "fix: " + ", ".join(drift),
+                    f"aws s3api put-bucket-policy --bucket {n.bucket} ... (and the others)",
+                    lambda: self.apply_bucket_settings(wanted, only=drift),
+                )
+            )
+        else:
+            self.add(
+                Change(
+                    "s3 bucket",
+                    n.bucket,
+                    Status.NOTHING,
+                    "private, encrypted, versioned, lifecycle and policy in place",
+                )
+            )
+        versioning = (
+            _try(lambda: s3.get_bucket_versioning(Bucket=n.bucket), "GetBucketVersioning") or {}
+        )
+        if versioning.get("MFADelete") != "Enabled":
+            self.add(
+                Change(
+                    "mfa delete",
+                    n.bucket,
+                    Status.INFO,
+                    "MFA Delete is off: only the root user can turn it on (see the note)",
+                )
+            )
 
     def plan_access_logs_bucket(self) -> None:
         """The target of the trail bucket's server access logs (CIS: who read the trail's logs).
@@ -31,7 +114,7 @@ class StorageMixin(PlannerBase):
         exists = _try(lambda: s3.head_bucket(Bucket=target), "HeadBucket") is not None
         policy = access_logs_bucket_policy(n)
         settings = {
-            "PublicAccessBlockConfiguration": self.bucket_settings()["public_access_block"],
+            "PublicAccessBlockConfiguration": PUBLIC_ACCESS_BLOCK,
             "ServerSideEncryptionConfiguration": {
                 "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
@@ -62,12 +145,7 @@ class StorageMixin(PlannerBase):
             s3.put_bucket_policy(Bucket=target, Policy=json.dumps(policy))
 
         def create() -> str:
-            kwargs: dict[str, Any] = {"Bucket": target}
-            if n.region != "us-east-1":
-                kwargs["CreateBucketConfiguration"] = {"LocationConstraint": n.region}
-            with aws_errors("CreateBucket"):
-                s3.create_bucket(**kwargs)
-            self.journal("create_bucket", target, undo={"op": "delete_bucket", "bucket": target})
+            self.create_bucket(target)
             with aws_errors("configuring the access-log bucket"):
                 s3.put_bucket_tagging(
                     Bucket=target, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": TAG_VALUE}]}
@@ -83,7 +161,8 @@ class StorageMixin(PlannerBase):
                     Status.CREATE,
                     "server access logs of the trail bucket: private, SSE-S3 (AWS refuses SSE-KMS "
                     "on a log target), only S3 logging may write",
-                    f"aws s3api create-bucket --bucket {target} && aws s3api put-bucket-policy --bucket {target} --policy file://access-logs-policy.json",
+                    self.create_bucket_cli(target)
+                    + f" && aws s3api put-bucket-policy --bucket {target} --policy file://access-logs-policy.json",
                     create,
                     cost=ACCESS_LOGS_COST,
                 )
@@ -118,12 +197,7 @@ class StorageMixin(PlannerBase):
         else:
             encryption = {"SSEAlgorithm": "AES256"}
         return {
-            "public_access_block": {
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
+            "public_access_block": PUBLIC_ACCESS_BLOCK,
             "encryption": encryption,
             "versioning": "Enabled",
             "lifecycle": {
