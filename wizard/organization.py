@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wizard.aws import Services, botocore_config, session_lock
-from wizard.errors import WizardError, aws_errors, error_code, is_absent, translate
+from wizard.errors import UsageError, WizardError, aws_errors, error_code, is_absent, translate
 from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
 
@@ -217,6 +217,26 @@ class OrganizationAudit:
             },
             indent=2,
         )
+
+
+def management_organization(services: Services, *, outside: str, member: str) -> dict[str, Any]:
+    """DescribeOrganization's answer, when `services` signs in the organization's management
+    account; else a UsageError whose fix is `outside` (no organization) or `member` (another
+    account of it)."""
+    try:
+        organization = services.client("organizations").describe_organization()["Organization"]
+    except Exception as exc:
+        if error_code(exc) == "AWSOrganizationsNotInUseException":
+            raise UsageError("this account is not in an AWS Organization", outside) from None
+        raise translate(exc, "DescribeOrganization") from None
+    account = services.identity().account_id
+    if organization.get("MasterAccountId") != account:
+        raise UsageError(
+            f"account {account} is not the organization's management account "
+            f"({organization.get('MasterAccountId')})",
+            member,
+        )
+    return dict(organization)
 
 
 def list_accounts(services: Services) -> tuple[str, list[dict[str, Any]]]:

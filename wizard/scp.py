@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import UsageError, aws_errors, error_code, translate
+from wizard.errors import UsageError, aws_errors
 from wizard.journal import record
+from wizard.organization import management_organization
 from wizard.partition import partition_of_arn
 from wizard.policies import load_document
 
@@ -22,21 +23,11 @@ def _organizations(services: Services) -> Any:
 def check_scp_allowed(services: Services) -> str:
     """The root id when the caller is in the management account with SCPs enabled; else a clear error."""
     org = _organizations(services)
-    try:
-        organization = org.describe_organization()["Organization"]
-    except Exception as exc:
-        if error_code(exc) == "AWSOrganizationsNotInUseException":
-            raise UsageError(
-                "this account is not in an AWS Organization",
-                "use the IAM policy (mfa-wizard enforce) instead",
-            ) from None
-        raise translate(exc, "DescribeOrganization") from None
-    account = services.identity().account_id
-    if organization.get("MasterAccountId") != account:
-        raise UsageError(
-            f"account {account} is not the organization's management account ({organization.get('MasterAccountId')})",
-            "run `mfa-wizard scp --apply` with management-account credentials",
-        )
+    management_organization(
+        services,
+        outside="use the IAM policy (mfa-wizard enforce) instead",
+        member="run `mfa-wizard scp --apply` with management-account credentials",
+    )
     with aws_errors("ListRoots"):
         root = org.list_roots()["Roots"][0]
     enabled = any(

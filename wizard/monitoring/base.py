@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard import organization
 from wizard.aws import Services
-from wizard.errors import UsageError, absent, error_code, translate
+from wizard.errors import absent
 from wizard.journal import recent_changes, record
 from wizard.monitoring.names import Names, names_for
 from wizard.monitoring.options import MonitorOptions, validate
@@ -57,23 +58,14 @@ def _try(call: Callable[[], Any], op: str) -> Any | None:
 def management_organization(services: Services) -> str:
     """The organization id, when `services` is its management account (an organization trail
     is created there); a UsageError naming the fix otherwise."""
-    org = services.client("organizations")
-    try:
-        info = org.describe_organization()["Organization"]
-    except Exception as exc:
-        if error_code(exc) == "AWSOrganizationsNotInUseException":
-            raise UsageError(
-                "this account is not in an AWS Organization",
-                "leave out --organization-trail: a trail of this account is what it needs",
-            ) from None
-        raise translate(exc, "DescribeOrganization") from None
-    if info["MasterAccountId"] != services.identity().account_id:
-        raise UsageError(
-            f"an organization trail is created from the management account "
-            f"{info['MasterAccountId']}, not from {services.identity().account_id}",
-            "run with the management account's credentials, or leave out --organization-trail",
-        )
-    return str(info["Id"])
+    return str(
+        organization.management_organization(
+            services,
+            outside="leave out --organization-trail: a trail of this account is what it needs",
+            member="run with the management account's credentials, or leave out "
+            "--organization-trail",
+        )["Id"]
+    )
 
 
 class PlannerBase:
