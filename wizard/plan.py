@@ -102,9 +102,9 @@ def apply_plan(
     progress: Progress,
     on_progress: Callable[[int, int, str], None] | None = None,
     first: frozenset[str] = frozenset(),
-) -> list[str]:
+) -> list[tuple[Change, str]]:
     """Run every change that changes something, in order (kinds in `first` go first: AWS
-    propagates them while the rest is made); returns "kind name: what run() answered" each.
+    propagates them while the rest is made); returns each change with what its run() answered.
 
     `on_progress(index, total, text)` hears "create kind name" before each change, and any
     "waiting for ..." line said while it runs (through `progress.say`).
@@ -121,7 +121,7 @@ def apply_plan(
 
             progress.say = say
         assert change.run is not None
-        results.append(f"{change.kind} {change.name}: {change.run()}")
+        results.append((change, change.run()))
     return results
 
 

@@ -612,12 +612,8 @@ def apply_enforcement(
         if hear:
             hear(text)
 
-    return [
-        line.split(": ", 1)[1]
-        for line in apply_plan(
-            plan.steps, plan.progress, heard if (on_progress or on_wait) else None
-        )
-    ]
+    done = apply_plan(plan.steps, plan.progress, heard if (on_progress or on_wait) else None)
+    return [answer for _, answer in done]
 
 
 def undo_enforcement(

@@ -31,7 +31,11 @@ def test_apply_plan_runs_changes_in_order_first_kinds_first_and_routes_waiting_l
         changes, progress, lambda i, n, text: heard.append((i, n, text)), frozenset({"iam role"})
     )
     assert ran == ["r", "b", "v"]
-    assert results == ["iam role r: made r", "s3 bucket b: made b", "policy version v: made v"]
+    assert [(c.kind, c.name, answer) for c, answer in results] == [
+        ("iam role", "r", "made r"),
+        ("s3 bucket", "b", "made b"),
+        ("policy version", "v", "made v"),
+    ]
     assert heard[:2] == [
         (1, 3, "update iam role r"),
         (1, 3, "waiting for IAM to propagate the new role"),

@@ -299,7 +299,10 @@ def apply_monitoring(
     The KMS key and the IAM roles go first: AWS propagates them while the bucket, log group and
     topic are made, so the trail and the schedules seldom have to wait for them.
     """
-    return apply_plan(plan.changes, plan.progress, on_progress, first=FIRST)
+    return [
+        f"{change.kind} {change.name}: {answer}"
+        for change, answer in apply_plan(plan.changes, plan.progress, on_progress, first=FIRST)
+    ]
 
 
 FIRST = frozenset({"kms key", "iam role"})
