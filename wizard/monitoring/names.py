@@ -68,14 +68,18 @@ _TAMPER_TERMS = [
 ]
 TAMPER_PATTERN = "{ " + " || ".join(_TAMPER_TERMS) + " }"
 
-# What each extra over --minimal costs a month (us-east-1 list prices, 2025), said in the plan.
+# What each extra over --minimal costs a month (us-east-1 list prices, 2025), in dollars: said
+# beside each change in the plan, and added up in its cost note.
+KMS_MONTHLY = 1.00
+ALARM_MONTHLY = 0.10
+METRIC_MONTHLY = 0.30
 KMS_COST = (
-    "$1/month; each of its first two yearly rotations adds $1/month; $0.03 per 10,000 requests"
+    f"${KMS_MONTHLY:.0f}/month; each of its first two yearly rotations adds "
+    f"${KMS_MONTHLY:.0f}/month; $0.03 per 10,000 requests"
 )
-ALARM_COST = "$0.10/month, a standard-resolution alarm"
-METRIC_COST = "$0.30/month for its custom metric; the first 10 metrics are free"
+ALARM_COST = f"${ALARM_MONTHLY:.2f}/month, a standard-resolution alarm"
+METRIC_COST = f"${METRIC_MONTHLY:.2f}/month for its custom metric; the first 10 metrics are free"
 ACCESS_LOGS_COST = "cents a month: S3 storage of the trail bucket's access logs"
-SELECTORS_COST = "free: the first copy of management events costs nothing"
 
 ALARM_PERIOD = 300  # a metric-filter metric is standard resolution: never under 60 s
 

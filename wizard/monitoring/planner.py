@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,10 @@ from wizard.monitoring.base import Change, MonitorPlan, management_organization
 from wizard.monitoring.documents import mfa_delete_command
 from wizard.monitoring.key import KeyMixin
 from wizard.monitoring.names import (
+    ACCESS_LOGS_COST,
+    ALARM_MONTHLY,
+    KMS_MONTHLY,
+    METRIC_MONTHLY,
     ROOT_USAGE_METRIC,
     ROOT_USAGE_PATTERN,
     SIGNIN_METRIC,
@@ -240,21 +245,18 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         )
 
     def _cost_and_tamper_notes(self) -> None:
-        new = [c for c in self.changes if c.status == Status.CREATE]
-        extras = [c for c in new if c.cost and c.kind in {"kms key", "s3 bucket"}]
-        alarms = sum(1 for c in new if c.kind == "alarm")
-        metrics = sum(1 for c in new if c.kind == "metric filter")
-        if alarms or metrics or extras:
-            monthly = (
-                alarms * 0.10 + metrics * 0.30 + sum(1.0 for c in extras if c.kind == "kms key")
-            )
-            key = any(c.kind == "kms key" for c in extras)
-            logs = any(c.kind == "s3 bucket" for c in extras)
+        new = Counter(c.kind for c in self.changes if c.status == Status.CREATE)
+        alarms, metrics, key = new["alarm"], new["metric filter"], new["kms key"]
+        logs = any(c.cost == ACCESS_LOGS_COST and c.changes for c in self.changes)
+        if alarms or metrics or key or logs:
+            monthly = alarms * ALARM_MONTHLY + metrics * METRIC_MONTHLY + key * KMS_MONTHLY
             self.notes.append(
                 f"This plan adds about ${monthly:.2f} a month. That is {alarms} alarm(s) at "
-                f"$0.10, {metrics} metric(s) at $0.30 past the 10 free"
+                f"${ALARM_MONTHLY:.2f}, {metrics} metric(s) at ${METRIC_MONTHLY:.2f} past the "
+                "10 free"
                 + (
-                    ", the KMS key at $1 (each of its first two yearly rotations adds $1)"
+                    f", the KMS key at ${KMS_MONTHLY:.0f} (each of its first two yearly "
+                    f"rotations adds ${KMS_MONTHLY:.0f})"
                     if key
                     else ""
                 )
