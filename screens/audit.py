@@ -146,7 +146,7 @@ class AuditScreen(StepScreen):
 
     def _summary_markup(self, result: AuditResult) -> str:
         missing = len(result.console_users_without_mfa)
-        console = sum(1 for u in result.users if u.console_access)
+        console = result.console_user_count
         root = "[green]on[/]" if result.root_mfa_active else "[b red]OFF[/]"
         parts = [
             f"Root MFA {root}",

@@ -148,7 +148,7 @@ def _compact(account: AccountAudit) -> str:
     if account.audit is None:
         return str(account.reason or account.status).removeprefix("the account is ")
     missing = len(account.audit.console_users_without_mfa)
-    console = sum(1 for u in account.audit.users if u.console_access)
+    console = account.audit.console_user_count
     root = account.root_label().split(",")[0].split(" (")[0]
     return f"{root} · {missing}/{console} users no MFA"
 

@@ -131,6 +131,11 @@ class AuditResult:
         return [u for u in self.users if u.needs_mfa]
 
     @property
+    def console_user_count(self) -> int:
+        """How many users can sign in to the console (the 'of N' of every summary)."""
+        return sum(1 for u in self.users if u.console_access)
+
+    @property
     def compliant(self) -> bool:
         """Root and every console user have MFA."""
         return self.root_mfa_active and not self.console_users_without_mfa
@@ -153,7 +158,7 @@ class AuditResult:
             "orphan_virtual_mfa_devices": list(self.orphan_virtual_mfa_devices),
             "summary": {
                 "users": len(self.users),
-                "console_users": sum(1 for u in self.users if u.console_access),
+                "console_users": self.console_user_count,
                 "console_users_without_mfa": len(self.console_users_without_mfa),
             },
         }

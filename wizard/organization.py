@@ -174,7 +174,7 @@ class AccountAudit:
         if self.audit is None:
             return f"{self.status}: {self.reason}"
         missing = len(self.audit.console_users_without_mfa)
-        console = sum(1 for u in self.audit.users if u.console_access)
+        console = self.audit.console_user_count
         return f"{self.root_label()}; {missing} of {console} console users without MFA"
 
     def summary_line(self) -> str:

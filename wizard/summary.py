@@ -147,7 +147,7 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
     return PostureState(
         taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
         account_id=audit.account_id,
-        console_users=sum(1 for u in audit.users if u.console_access),
+        console_users=audit.console_user_count,
         console_users_without_mfa=[u.user_name for u in audit.console_users_without_mfa],
         root_mfa=audit.root_mfa_active,
         users_under_policy=under,

@@ -34,7 +34,7 @@ def format_audit_table(result: Any, show_all: bool = False) -> str:
         for row in ([header, *rows] if rows else [])
     ]
     without = result.console_users_without_mfa
-    console = sum(1 for u in result.users if u.console_access)
+    console = result.console_user_count
     lines.append("")
     lines.append(
         f"account {result.account_id}: root MFA {'on' if result.root_mfa_active else 'OFF'}; "
