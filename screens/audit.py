@@ -189,14 +189,7 @@ class AuditScreen(StepScreen):
 
     def account_changed(self, audit: AuditResult) -> None:
         """The app now acts in another account: new header, that account's users."""
-        from screens.widgets.bars import IdentityBar
-
-        ctx = self.wizard.ctx
-        self.query_one(IdentityBar).update(
-            IdentityBar.line(
-                ctx.account_id, ctx.identity_label, ctx.region, ctx.endpoint_label, bool(ctx.demo)
-            )
-        )
+        self.show_identity()
         self._show_result(audit)
 
     # ------------------------------------------------------------------ table

@@ -46,11 +46,16 @@ class StepScreen(Screen):
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
-    def compose(self) -> ComposeResult:
+    def _identity(self) -> tuple[str, str, str, str | None, bool]:
         ctx = self.wizard.ctx
-        yield IdentityBar(
-            ctx.account_id, ctx.identity_label, ctx.region, ctx.endpoint_label, ctx.demo
-        )
+        return ctx.account_id, ctx.identity_label, ctx.region, ctx.endpoint_label, bool(ctx.demo)
+
+    def show_identity(self) -> None:
+        """The identity bar again, after the app moved to another account."""
+        self.query_one(IdentityBar).update(IdentityBar.line(*self._identity()))
+
+    def compose(self) -> ComposeResult:
+        yield IdentityBar(*self._identity())
         yield StepBar(self.STEP)
         yield Static(f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}", id="step-explanation")
         yield from self.compose_body()

@@ -10,6 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from moto.iam.models import iam_backends
 
+from tests.support.aws import member_iam
 from tests.support.cli import mfa_wizard
 from wizard import organization
 from wizard.errors import AccessDeniedError
@@ -29,18 +30,7 @@ def org(demo, services):
         ids[name] = status["AccountId"]
     orgs.close_account(AccountId=ids["sandbox"])
     # A console user without MFA in the workloads account, made through its organization role.
-    sts = services.sts.assume_role(
-        RoleArn=f"arn:aws:iam::{ids['workloads']}:role/OrganizationAccountAccessRole",
-        RoleSessionName="seed",
-    )["Credentials"]
-    iam = boto3.client(
-        "iam",
-        endpoint_url=demo.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=sts["AccessKeyId"],
-        aws_secret_access_key=sts["SecretAccessKey"],
-        aws_session_token=sts["SessionToken"],
-    )
+    iam = member_iam(demo.endpoint_url, services, ids["workloads"])
     iam.create_user(UserName="ops.person")
     iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
     return ids

@@ -3,27 +3,12 @@ and the later steps then act in that member account (header and AWS state say so
 
 from __future__ import annotations
 
-import boto3
 from textual.widgets import DataTable
 
 from screens.audit import AuditScreen
 from screens.organization import AccountsScreen
+from tests.support.aws import member_iam
 from tests.support.pilot import settle
-
-
-def member_iam(demo, services, account_id: str):
-    creds = services.sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
-        RoleSessionName="seed",
-    )["Credentials"]
-    return boto3.client(
-        "iam",
-        endpoint_url=demo.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
 
 
 async def test_pick_a_member_account_and_enforce_there(demo, services, demo_app):
@@ -32,7 +17,7 @@ async def test_pick_a_member_account_and_enforce_there(demo, services, demo_app)
     member = orgs.create_account(Email="w@example.com", AccountName="workloads")[
         "CreateAccountStatus"
     ]["AccountId"]
-    iam = member_iam(demo, services, member)
+    iam = member_iam(demo.endpoint_url, services, member)
     iam.create_user(UserName="ops.person")
     iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
 

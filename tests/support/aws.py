@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pyotp
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -24,6 +25,24 @@ def unassigned(services: Services) -> set[str]:
 
 def serials(services: Services, user: str) -> set[str]:
     return {d["SerialNumber"] for d in services.iam.list_mfa_devices(UserName=user)["MFADevices"]}
+
+
+def member_iam(endpoint_url: str, services: Services, account_id: str) -> Any:
+    """An IAM client in a member account, through its OrganizationAccountAccessRole (to seed it)."""
+    import boto3
+
+    creds = services.sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="seed",
+    )["Credentials"]
+    return boto3.client(
+        "iam",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
 
 
 def good_codes(seed: str, now: float | None = None) -> tuple[str, str]:

@@ -18,6 +18,7 @@ from wizard.propagation import PATIENCE
 # What Progress.wrote records: a dependency CloudTrail or Scheduler may not see for some seconds.
 BUCKET_POLICY = "the new bucket policy"
 KMS_KEY = "the new KMS key policy"
+TRUSTED_ACCESS = "CloudTrail's new trusted access in the organization"
 
 
 def role_written(name: str) -> str:

@@ -9,6 +9,7 @@ from wizard.errors import aws_errors
 from wizard.monitoring.base import (
     BUCKET_POLICY,
     KMS_KEY,
+    TRUSTED_ACCESS,
     Change,
     role_written,
 )
@@ -39,9 +40,6 @@ def has_explicit_management_selectors(selectors: dict[str, Any]) -> bool:
         ):
             return True
     return False
-
-
-TRUSTED_ACCESS = "CloudTrail's new trusted access in the organization"
 
 
 class TrailMixin(RoleMixin):
