@@ -286,11 +286,11 @@ class SessionScreen(StepScreen):
         seed = demo.seeds.get(serial) if demo is not None and isinstance(serial, str) else None
         panel.display = seed is not None
         if seed is not None:
-            import time
-
             import pyotp
 
-            now = time.time()
+            from wizard import clock
+
+            now = clock.time()
             code = pyotp.TOTP(seed).at(now)
             panel.update(
                 f"[b]Demo authenticator[/b] for this device: [b]{code[:3]} {code[3:]}[/b]  "

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.clock import BOTOCORE_TIME, CLOCK
 from tests.support.realism import Realism, RealisticServer, Settings
+from wizard import clock
 from wizard.demo import DemoAccount, seed_account, start_server
 
 
@@ -39,6 +41,19 @@ def isolated_aws_env(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(autouse=True)
+def virtual_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The product's waits (and botocore's retry backoff) skip ahead in virtual time
+    (tests/support/clock.py); the offset starts at 0 in every test."""
+    import botocore.endpoint
+
+    CLOCK.reset()
+    previous = clock.install(CLOCK)
+    monkeypatch.setattr(botocore.endpoint, "time", BOTOCORE_TIME)
+    yield
+    clock.install(previous)
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard import clock as timing
 from wizard.aws import Services, paginate
 from wizard.errors import WizardError, aws_errors, error_code
 from wizard.models import AccessKeyInfo, AuditResult, RootFinding, UserFinding
@@ -158,7 +158,7 @@ def fetch_credential_report(
     services: Services,
     *,
     timeout: float = REPORT_TIMEOUT_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = timing.sleep,
     on_wait: Callable[[str], None] | None = None,
 ) -> tuple[str, datetime | None, int]:
     """Generate (if needed) and download the credential report: (csv, generated_at, calls)."""
@@ -224,7 +224,7 @@ def run_audit(
     services: Services,
     *,
     on_progress: Callable[[str], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = timing.sleep,
     timeout: float = REPORT_TIMEOUT_SECONDS,
 ) -> AuditResult:
     """Run the whole audit with a handful of calls, whatever the number of users."""

@@ -13,11 +13,11 @@ iam:EnableMFADevice, iam:DeleteVirtualMFADevice, iam:DeactivateMFADevice, iam:Re
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard import clock as timing
 from wizard.aws import Services, paginate
 from wizard.errors import (
     AlreadyExistsError,
@@ -141,7 +141,7 @@ def check_first_code(seed: str, first: str, *, now: float | None = None) -> Verd
     if code1 is None:
         return Verdict(False, "format", why1)
     totp = _totp(seed)
-    current = int((time.time() if now is None else now) // STEP_SECONDS)
+    current = int((timing.time() if now is None else now) // STEP_SECONDS)
     near = _steps_matching(totp, code1, current, ACCEPT_STEPS)
     if near:
         return Verdict.good(near[0])
@@ -185,7 +185,7 @@ def verify_codes(
             "You typed the same code twice. Wait for the app to show a new code, then type that one as the second code.",
         )
     totp = _totp(seed)
-    current = int((time.time() if now is None else now) // STEP_SECONDS)
+    current = int((timing.time() if now is None else now) // STEP_SECONDS)
     near1 = _steps_matching(totp, code1, current, ACCEPT_STEPS + 1)
     near2 = _steps_matching(totp, code2, current, ACCEPT_STEPS + 1)
     for s1 in near1:
@@ -497,7 +497,7 @@ class Enrollment:
         """
         if self._seed is None:
             raise WizardError("no device has been created yet", "call create() first")
-        moment = time.time() if now is None else now
+        moment = timing.time() if now is None else now
         totp = _totp(self._seed)
         left = STEP_SECONDS - int(moment) % STEP_SECONDS
         return totp.at(moment - STEP_SECONDS), totp.at(moment), left

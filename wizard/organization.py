@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wizard import clock as timing
 from wizard.aws import Services, botocore_config, session_lock
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, is_absent, translate
 from wizard.models import AuditResult, CallerIdentity
@@ -569,7 +569,7 @@ def audit_organization(
     on_progress: Callable[[str], None] | None = None,
     audit_one: Callable[[Services], AuditResult] | None = None,
     access: RootAccess | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = timing.sleep,
 ) -> OrganizationAudit:
     """Audit every ACTIVE account, `parallel` at a time; every account gets a status.
 
@@ -620,7 +620,7 @@ def audit_accounts(
     on_progress: Callable[[str], None] | None = None,
     audit_one: Callable[[Services], AuditResult] | None = None,
     check_root: Callable[[str], RootCredentials] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = timing.sleep,
 ) -> list[AccountAudit]:
     """Audit `accounts` (ListAccounts entries), `parallel` at a time, each through the role
     (this account with its own credentials); a throttled account is tried again with backoff,

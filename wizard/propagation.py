@@ -20,10 +20,10 @@ Throttling is not handled here: botocore's standard retry mode does that for eve
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from wizard import clock as timing
 from wizard.errors import WizardError, error_code
 
 T = TypeVar("T")
@@ -77,8 +77,8 @@ def after_propagation(
     fresh: bool | Callable[[str], bool] = True,
     say: Callable[[str], None] | None = None,
     patience: float = PATIENCE,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = timing.sleep,
+    clock: Callable[[], float] = timing.monotonic,
 ) -> T:
     """`call()`; while it fails with a propagation error of `op`, wait and call it again.
 

@@ -12,12 +12,12 @@ import hashlib
 import json
 import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from wizard import APP_NAME
+from wizard import clock as timing
 from wizard.errors import UsageError
 from wizard.files import write_text_atomic
 from wizard.session_credentials import (
@@ -91,7 +91,7 @@ def remember_mfa_session(creds: SessionCredentials) -> None:
     so the lockout guard can tell it from a session made without one. Never the key itself."""
     path = _mfa_sessions_path()
     known = _read_mfa_sessions(path)
-    now = time.time()
+    now = timing.time()
     known = {k: v for k, v in known.items() if v > now}
     known[_key_digest(creds.access_key_id)] = creds.expiration.timestamp()
     write_text_atomic(path, json.dumps(known), mode=0o600)
@@ -108,7 +108,7 @@ def _read_mfa_sessions(path: Path) -> dict[str, float]:
 def is_known_mfa_session(access_key_id: str) -> bool:
     """True when this tool made the session `access_key_id` belongs to, with an MFA code."""
     expiry = _read_mfa_sessions(_mfa_sessions_path()).get(_key_digest(access_key_id))
-    return expiry is not None and expiry > time.time()
+    return expiry is not None and expiry > timing.time()
 
 
 @contextlib.contextmanager

@@ -15,12 +15,12 @@ import json
 import os
 import re
 import shlex
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from wizard import clock as timing
 from wizard.errors import CredentialsError, UsageError
 from wizard.files import write_text_atomic
 
@@ -80,7 +80,7 @@ class SessionCredentials:
 
     def seconds_left(self, now: float | None = None) -> float:
         """Seconds until expiry."""
-        moment = time.time() if now is None else now
+        moment = timing.time() if now is None else now
         return self.expiration.timestamp() - moment
 
     def fresh(self, now: float | None = None) -> bool:

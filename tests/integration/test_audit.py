@@ -14,6 +14,7 @@ import pyotp
 import pytest
 
 from tests.support.cli import mfa_wizard
+from wizard import clock
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.demo import DEMO_USERS, ORPHAN_DEVICE, seed_bulk_users
@@ -59,9 +60,8 @@ def test_user_enrolled_after_the_report_is_not_flagged(services, monkeypatch):
         if isinstance(device["Base32StringSeed"], bytes)
         else device["Base32StringSeed"]
     )
-    import time
 
-    now = time.time()
+    now = clock.time()
     iam.enable_mfa_device(
         UserName="dave.sato",
         SerialNumber=device["SerialNumber"],
@@ -202,7 +202,6 @@ def test_cli_audit_exit_2_unwritable_output(demo_env, tmp_path):
 
 def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
     """Enrol every console user without MFA; with root MFA on, the audit exits 0."""
-    import time
 
     from wizard import audit
     from wizard.cli import main as cli
@@ -215,8 +214,8 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
         iam.enable_mfa_device(
             UserName=user,
             SerialNumber=device["SerialNumber"],
-            AuthenticationCode1=totp.at(time.time() - 30),
-            AuthenticationCode2=totp.now(),
+            AuthenticationCode1=totp.at(clock.time() - 30),
+            AuthenticationCode2=totp.at(clock.time()),
         )
     for key, value in demo_env.items():
         monkeypatch.setenv(key, value)

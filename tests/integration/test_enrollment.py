@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from botocore.stub import Stubber
 
 from tests.support.aws import FAULTS, ORPHAN, good_codes, serials, unassigned
 from tests.support.realism import AWS_LIKE
+from wizard import clock
 from wizard.demo import ORPHAN_DEVICE
 from wizard.enrollment import (
     MAX_DEVICES_PER_USER,
@@ -210,7 +210,7 @@ def test_aws_rejecting_checked_codes_keeps_the_device_for_a_retry(services, monk
         assert enrollment.check(*codes).kind == "reused"
         monkeypatch.setattr(services.iam, "enable_mfa_device", real)
         # A minute later the app shows two new codes, and they go through.
-        moment = time.time() + 60
+        moment = clock.time() + 60
         enrollment.enable(*good_codes(enrollment._seed, moment), now=moment)
     assert serials(services, "alice.nakamura") == {enrollment.serial}
 

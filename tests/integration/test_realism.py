@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws import good_codes
+from wizard import clock
 
 FAST = pytest.mark.realism(propagation=1.0)
 DOCUMENT = {
@@ -101,7 +102,7 @@ def test_enable_mfa_device_checks_two_consecutive_codes(services):
 
 def test_get_session_token_checks_the_code_and_refuses_it_twice(demo, services):
     serial = demo.admin_mfa_serial
-    code = pyotp.TOTP(demo.seeds[serial]).now()
+    code = pyotp.TOTP(demo.seeds[serial]).at(clock.time())
     sts = services.sts
     with pytest.raises(ClientError) as wrong:
         sts.get_session_token(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pyotp
 import pytest
@@ -15,6 +14,7 @@ from screens.widgets.qr import QRCode
 from tests.support.aws import FAULTS, ORPHAN, good_codes, serials, unassigned
 from tests.support.pilot import open_enroll, press_button, settle, verdict
 from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks, zbar_available
+from wizard import clock
 from wizard.qr import qr_matrix
 
 
@@ -211,7 +211,7 @@ async def test_demo_authenticator_shows_the_current_code(demo_app):
         # The panel was drawn at most a step ago: its pair is (previous, current) of that moment,
         # exactly the pair the Verify accepts.
         totp = pyotp.TOTP(enrollment._seed)
-        moment = time.time()
+        moment = clock.time()
         pairs = {
             (totp.at(moment - 60), totp.at(moment - 30)),
             (totp.at(moment - 30), totp.at(moment)),

@@ -64,9 +64,11 @@ async def test_full_demo_walk_and_no_secret_left_behind(demo, demo_app, services
         screen = await go(pilot, "4")
         import pyotp
 
+        from wizard import clock
+
         screen.query_one("#session-code", Input).value = pyotp.TOTP(
             demo.seeds[demo.admin_mfa_serial]
-        ).now()
+        ).at(clock.time())
         await press_button(pilot, "#session-get")
         session = screen.creds
         assert session is not None

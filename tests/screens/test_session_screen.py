@@ -11,6 +11,7 @@ from textual.widgets import Input, Select, Static
 from screens.dialogs import ErrorDialog
 from screens.session import SessionScreen
 from tests.support.pilot import press_button, settle
+from wizard import clock
 
 
 async def open_session(pilot):
@@ -39,7 +40,7 @@ async def test_get_reveal_write_and_setup(demo, demo_app, monkeypatch):
         # The demo authenticator shows the admin device's current code.
         seed = demo.seeds[demo.admin_mfa_serial]
         assert "Demo authenticator" in text(screen, "#session-demo")
-        await get_session(pilot, screen, pyotp.TOTP(seed).now())
+        await get_session(pilot, screen, pyotp.TOTP(seed).at(clock.time()))
         creds = screen.creds
         assert creds is not None and creds.fresh()
         lines = text(screen, "#session-lines")
@@ -155,7 +156,9 @@ async def test_a_role_profile_gets_the_roles_session_with_one_code(demo, demo_ap
         await settle(pilot)
         # The devices listed are the source user's (boto3 never tried to assume the role).
         assert screen.query_one("#session-serial", Select).value == demo.admin_mfa_serial
-        await get_session(pilot, screen, pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).now())
+        await get_session(
+            pilot, screen, pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).at(clock.time())
+        )
         creds = screen.creds
         assert creds is not None
         arn = boto3.client(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pyotp
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from wizard import clock
 from wizard.aws import Services
 from wizard.demo import ORPHAN_DEVICE
 
@@ -47,7 +47,7 @@ def member_iam(endpoint_url: str, services: Services, account_id: str) -> Any:
 
 def good_codes(seed: str, now: float | None = None) -> tuple[str, str]:
     """Two consecutive codes, the second being the current one."""
-    moment = time.time() if now is None else now
+    moment = clock.time() if now is None else now
     totp = pyotp.TOTP(seed)
     return totp.at(moment - 30), totp.at(moment)
 

@@ -34,7 +34,6 @@ import json
 import random
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,6 +43,8 @@ from urllib.parse import parse_qs
 
 import pyotp
 import pytest
+
+from wizard import clock
 
 STEP = 30
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
@@ -136,8 +137,8 @@ class Realism:
         seed = device_seed(serial)
         assert seed, f"no virtual MFA device {serial} in moto"
         totp = pyotp.TOTP(seed)
-        now = time.monotonic()
-        wall = time.time()
+        now = clock.monotonic()
+        wall = clock.time()
         current = int(wall) // STEP
         # The previous step is accepted only until the next boundary: not when that is near.
         steps = (current, current + 1) + ((current - 1,) if wall % STEP < STEP - 10 else ())
@@ -231,7 +232,7 @@ class Realism:
         return made is not None and now - made < self.settings.propagation
 
     def _before(self, r: Request) -> Answer | None:
-        now = time.monotonic()
+        now = clock.monotonic()
         with self.lock:
             if (
                 self.settings.throttle
@@ -332,7 +333,7 @@ class Realism:
             if seed is None:
                 return None
             totp = pyotp.TOTP(seed)
-            current = int(time.time()) // STEP
+            current = int(clock.time()) // STEP
             one, two = _param(p, "AuthenticationCode1"), _param(p, "AuthenticationCode2")
             for step in (current - 1, current, current + 1):
                 if totp.at(step * STEP - STEP) == one and totp.at(step * STEP) == two:
@@ -351,7 +352,7 @@ class Realism:
             if seed is None:
                 return None
             totp = pyotp.TOTP(seed)
-            current = int(time.time()) // STEP
+            current = int(clock.time()) // STEP
             for step in (current - 1, current, current + 1):
                 if totp.at(step * STEP) != p["TokenCode"]:
                     continue
@@ -412,7 +413,7 @@ class Realism:
         }.get(r.operation)
         if key:
             with self.lock:
-                self.state.fresh[key] = time.monotonic()
+                self.state.fresh[key] = clock.monotonic()
 
     def _throttle(self, r: Request) -> Answer:
         if r.service in QUERY_SERVICES:

@@ -223,9 +223,9 @@ def cached_output(argv: list[str]) -> str | None:
         if duration and str(data.get("Duration")) != str(duration):
             return None
         expires = _epoch(str(data["Expiration"]))
-        import time
+        from wizard import clock
 
-        if expires is None or expires - time.time() <= MARGIN:
+        if expires is None or expires - clock.time() <= MARGIN:
             return None
         fields = [data[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -17,13 +17,13 @@ cloudwatch:GetMetricStatistics, cloudwatch:DescribeAlarms, cloudwatch:DescribeAl
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from wizard import clock as timing
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.names import NAMESPACE, SIGNIN_METRIC, names_for
@@ -117,8 +117,8 @@ def run_drill(
     timeout: float = DEFAULT_TIMEOUT,
     poll: float = 10.0,
     say: Callable[[Hop], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = timing.sleep,
+    clock: Callable[[], float] = timing.monotonic,
     emulated: bool | None = None,
 ) -> list[Hop]:
     """Write the drill event and follow it hop by hop; returns every hop tried.

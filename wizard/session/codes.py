@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from wizard import clock as timing
 
 STEP = 30  # seconds per TOTP code (RFC 6238 default; every AWS virtual device uses it)
 
@@ -48,7 +49,7 @@ def remember_used(serial: str, when: float | None = None) -> None:
 
     path = _path()
     steps = _read(path)
-    step = int((time.time() if when is None else when) // STEP)
+    step = int((timing.time() if when is None else when) // STEP)
     steps[_device(serial)] = step
     # Keep the file small: only steps of the last hour matter.
     oldest = step - 120
@@ -60,7 +61,7 @@ def remember_used(serial: str, when: float | None = None) -> None:
 
 def seconds_until_fresh(serial: str, now: float | None = None) -> float:
     """0 when the code on the device now has not been used; else the seconds to the next one."""
-    moment = time.time() if now is None else now
+    moment = timing.time() if now is None else now
     used = last_used_step(serial)
     if used is None or moment // STEP > used:
         return 0.0
@@ -70,8 +71,8 @@ def seconds_until_fresh(serial: str, now: float | None = None) -> float:
 def wait_for_fresh_code(
     serial: str,
     countdown: Callable[[int], None],
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = timing.sleep,
+    clock: Callable[[], float] = timing.time,
 ) -> float:
     """Wait until the device shows a code not used yet; `countdown(seconds_left)` each second.
 

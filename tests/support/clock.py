@@ -1,0 +1,64 @@
+"""Virtual time for the suite: `sleep` moves the clock forward instead of waiting.
+
+The product reads time and sleeps only through `wizard.clock`; the realism layer in front of moto
+reads the same clock. Virtual time is the machine's time plus an offset, and `sleep(n)` adds n to
+the offset at once: every wait still sees at least n seconds pass (AWS's propagation, the next
+TOTP step, a code's 90 s of reuse), but nobody waits for them. Real time still flows under it, so
+a subprocess that really sleeps (an end-to-end test) moves the layer's clock too.
+
+The offset starts at 0 in every test (tests/conftest.py): a subprocess, which runs on the real
+clock, then computes the same TOTP codes as the test and the layer, as long as the test has not
+skipped time before starting it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+
+
+class SkippingClock:
+    """wizard.clock's Clock whose sleep skips ahead."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.offset = 0.0
+        self.slept = 0.0  # virtual seconds skipped in this test, for the curious
+
+    def reset(self) -> None:
+        with self._lock:
+            self.offset = 0.0
+            self.slept = 0.0
+
+    def time(self) -> float:
+        return _time.time() + self.offset
+
+    def monotonic(self) -> float:
+        return _time.monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._lock:
+                self.offset += seconds
+                self.slept += seconds
+        _time.sleep(0)  # still let other threads run, as a real sleep would
+
+
+class _BotocoreTime:
+    """What botocore.endpoint uses of `time`: its retry backoff sleeps in virtual time."""
+
+    def __init__(self, clock: SkippingClock) -> None:
+        self._clock = clock
+
+    def sleep(self, seconds: float) -> None:
+        self._clock.sleep(seconds)
+
+    def time(self) -> float:
+        return self._clock.time()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(_time, name)
+
+
+CLOCK = SkippingClock()
+BOTOCORE_TIME = _BotocoreTime(CLOCK)
