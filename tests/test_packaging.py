@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -39,3 +40,29 @@ def test_wheel_ships_assets_inside_the_package(tmp_path):
         "mfa-wizard = wizard.cli.main:main" in text and "mfa-session = wizard.cli.fast:main" in text
     )
     assert not any(n.startswith("tests/") for n in names)
+
+
+def test_a_plain_install_carries_no_mock_aws():
+    """moto (and its web server) is the demo's, in the `demo` extra: never a runtime dependency
+    of a tool that holds long-term keys."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {re.split(r"[\[<>=!~ ;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    assert not runtime & {"moto", "flask", "werkzeug", "docker"}
+    assert any(d.startswith("moto[server]") for d in project["optional-dependencies"]["demo"])
+
+
+def test_demo_without_moto_says_in_one_line_how_to_get_it():
+    probe = (
+        "import sys; sys.modules['moto'] = None\n"
+        "from wizard.cli.main import run\n"
+        "sys.exit(run(['--demo']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "mfa-wizard[demo]" in lines[0] and "moto" in lines[0]
+    assert "\x1b[?1049h" not in out.stdout  # the TUI never took the screen

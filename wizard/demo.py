@@ -189,8 +189,26 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+DEMO_INSTALL = "pip install 'mfa-wizard[demo]'"
+
+
+def require_moto() -> None:
+    """The demo runs on moto, which only the `demo` extra installs: a plain install (all that
+    real AWS needs) has no mock AWS and no web server in it. Say so in one line."""
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+        from wizard.errors import UsageError
+
+        raise UsageError(
+            "the demo needs moto, which a plain install leaves out",
+            f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)",
+        )
+
+
 def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
     """Start moto's ThreadedMotoServer on host:port (0 = a free port); return (server, url)."""
+    require_moto()
     _quiet_server_logs()
     # moto reads this to decide IAM policy enforcement; keep its lenient default explicit.
     os.environ.setdefault("MOTO_ENABLE_IAM_AUTHENTICATION", "false")

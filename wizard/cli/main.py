@@ -53,6 +53,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.demo_accounts and not (args.demo or args.command == "demo-server"):
         parser.error("--demo-accounts needs --demo")
     try:
+        if args.demo or args.command == "demo-server":
+            from wizard.demo import require_moto
+
+            require_moto()  # before the TUI takes the screen: one line, not a flash
         with demo_accounts(args.demo_accounts):
             return handlers[args.command](args)
     except WizardError as exc:
