@@ -73,3 +73,32 @@ def test_session_names_are_what_sts_accepts():
     assert session_name(settings(name="admin team/prod")) == "mfa-session-admin-team-prod"
     assert session_name(settings(role_session_name="helpdesk")) == "helpdesk"
     assert len(session_name(settings(name="x" * 100))) == 64
+
+
+def test_no_terminal_is_said_before_waiting_for_a_fresh_code(monkeypatch, capsys):
+    """A cold credential_process with nobody to type the code (an IDE, cron) fails at once: it
+    never waits out the used code first (that took up to 30 s before failing anyway)."""
+    import builtins
+
+    import pytest
+
+    from wizard.cli import prompts, session
+    from wizard.errors import UsageError
+
+    real_open = builtins.open
+
+    def no_tty(path, *args, **kwargs):
+        if str(path) == "/dev/tty":
+            raise OSError(6, "No such device or address")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(prompts, "open", no_tty, raising=False)
+    monkeypatch.setattr(session, "open", no_tty, raising=False)
+    args = session.build_parser().parse_args(["--profile", "dev"])
+    countdown = session.request_of(args).countdown
+    with pytest.raises(UsageError, match="no terminal"):
+        countdown(25)
+    assert "a new one in" not in capsys.readouterr().err  # no countdown was shown
+    # With a command to run, the wait is right: the command prints the next code after it.
+    with_command = session.build_parser().parse_args(["--totp-command", "pass otp aws"])
+    assert session.request_of(with_command).countdown is session.code_countdown

@@ -38,6 +38,22 @@ def confirm(question: str, assume_yes: bool) -> bool:
     return bool(answer)
 
 
+def no_terminal() -> UsageError:
+    """The error when the MFA code is to be typed and there is no terminal to type it on."""
+    return UsageError(
+        "no terminal to ask for the MFA code",
+        "pass --code CODE or --totp-command CMD, or run it in a terminal",
+    )
+
+
+def require_terminal() -> None:
+    """Raise no_terminal() unless the controlling terminal can be opened now."""
+    try:
+        open("/dev/tty").close()  # noqa: SIM115 - only a probe
+    except OSError:
+        raise no_terminal() from None
+
+
 def tty_prompt(question: str) -> str:
     """Ask on the controlling terminal, never on stdout/stderr (they may be piped or captured).
 
@@ -49,10 +65,7 @@ def tty_prompt(question: str) -> str:
     try:
         reader = open("/dev/tty", encoding="utf-8")  # noqa: SIM115 - closed below, both handles
     except OSError:
-        raise UsageError(
-            "no terminal to ask for the MFA code",
-            "pass --code CODE or --totp-command CMD, or run it in a terminal",
-        ) from None
+        raise no_terminal() from None
     try:
         with open("/dev/tty", "w", encoding="utf-8") as writer:
             writer.write(question)

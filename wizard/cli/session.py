@@ -17,7 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from wizard.cli.prompts import tty_prompt, tty_say
+from wizard.cli.prompts import require_terminal, tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
 from wizard.session.request import SessionRequest, session_for
 from wizard.session_cache import CACHE_BACKENDS
@@ -206,9 +206,21 @@ def request_of(args: argparse.Namespace) -> SessionRequest:
         no_cache=args.no_cache,
         say=tty_say,
         # A typed --code is what it is; asking (terminal or command) waits for an unused one.
-        countdown=None if args.code else code_countdown,
+        countdown=None
+        if args.code
+        else code_countdown
+        if args.totp_command
+        else terminal_countdown,
         save_serial=save_serial if interactive else None,
     )
+
+
+def terminal_countdown(seconds: int) -> None:
+    """The countdown when the code is to be typed: with no terminal to type it on, say so at
+    once, not after waiting up to 30 s for a code nobody can type (a cold credential_process
+    from an IDE or cron)."""
+    require_terminal()
+    code_countdown(seconds)
 
 
 def code_countdown(seconds: int) -> None:
