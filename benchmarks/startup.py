@@ -7,6 +7,10 @@ screen's text appears in the terminal output, then the program is told to quit. 
 first frame is its "Connecting" screen (the demo server starts behind it); the time until the
 audit table is on screen is printed too. Also times
 `mfa-wizard --demo audit --format json` (embedded server, seed, audit, exit) as a whole process.
+
+First it prints how many distributions a plain `pip install .` brings (the project's runtime
+requirements and theirs, with the extras they ask for, read from the installed metadata, the
+project itself included), and whether moto is among them: the demo's moto is in the `demo` extra.
 """
 
 from __future__ import annotations
@@ -60,12 +64,39 @@ def whole_process(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def plain_install() -> set[str]:
+    """Distributions a plain install of mfa-wizard brings: its runtime requirements (no extras of
+    its own) and theirs, transitively, with the extras they ask for, as installed here."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen: set[tuple[str, str]] = set()
+    todo: list[tuple[str, str]] = [("mfa-wizard", "")]
+    while todo:
+        name, extra = todo.pop()
+        name = name.lower().replace("_", "-")
+        if (name, extra) in seen:
+            continue
+        seen.add((name, extra))
+        for text in metadata.requires(name) or []:
+            req = Requirement(text)
+            # A requirement's own extras (textual wants markdown-it-py[linkify]) count too.
+            if req.marker is None or req.marker.evaluate({"extra": extra}):
+                todo.append((req.name, ""))
+                todo.extend((req.name, wanted) for wanted in req.extras)
+    return {name for name, _ in seen}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    plain = plain_install()
+    print(f"plain install: {len(plain)} distributions (mfa-wizard and its runtime requirements)")
+    print(f"  moto in a plain install: {'yes' if 'moto' in plain else 'no'}")
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(HOME=home, TERM="xterm-256color", COLUMNS="80", LINES="24")
