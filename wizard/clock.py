@@ -12,17 +12,21 @@ Standard library only: this is on mfa-session's cache-hit path.
 from __future__ import annotations
 
 import time as _time
-from typing import Protocol
 
+# `typing` only for type checkers: mfa-session's cache-hit path imports this module and must not
+# pay for `typing` (the fast path imports nothing it does not use).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class Clock(Protocol):
-    """What a clock gives: seconds since the epoch, a monotonic reading, and a sleep."""
+    class Clock(Protocol):
+        """What a clock gives: seconds since the epoch, a monotonic reading, and a sleep."""
 
-    def time(self) -> float: ...
+        def time(self) -> float: ...
 
-    def monotonic(self) -> float: ...
+        def monotonic(self) -> float: ...
 
-    def sleep(self, seconds: float) -> None: ...
+        def sleep(self, seconds: float) -> None: ...
 
 
 class RealClock:

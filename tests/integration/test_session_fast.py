@@ -79,6 +79,25 @@ def test_a_hit_prints_what_the_full_path_prints(as_user, mfa_code, fmt):
     assert fast.cached_output(["--profile", "dev", "--format", fmt]) == full.stdout
 
 
+def test_a_hit_imports_no_typing(as_user, mfa_code):
+    """The hit path reads the clock (wizard.clock) without paying for `typing` or anything else
+    it does not use: start-up is the product on a cache hit."""
+    import subprocess
+    import sys
+
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=as_user).returncode == 0
+    probe = (
+        "import sys\n"
+        "from wizard.cli import fast\n"
+        "out = fast.cached_output(['--profile', 'dev', '--format', 'credential-process'])\n"
+        "print(out is not None, sorted({'typing', 'boto3', 'botocore'} & set(sys.modules)))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=as_user, timeout=60
+    )
+    assert run.stdout.strip() == "True []", run.stdout + run.stderr
+
+
 def test_not_sure_means_the_full_path(as_user, mfa_code):
     assert mfa_session("--profile", "dev", "--code", mfa_code(), env=as_user).returncode == 0
     argv = ["--profile", "dev", "--format", "credential-process"]
