@@ -23,12 +23,10 @@ class SkippingClock:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.offset = 0.0
-        self.slept = 0.0  # virtual seconds skipped in this test, for the curious
 
     def reset(self) -> None:
         with self._lock:
             self.offset = 0.0
-            self.slept = 0.0
 
     def time(self) -> float:
         return _time.time() + self.offset
@@ -40,7 +38,6 @@ class SkippingClock:
         if seconds > 0:
             with self._lock:
                 self.offset += seconds
-                self.slept += seconds
         _time.sleep(0)  # still let other threads run, as a real sleep would
 
 

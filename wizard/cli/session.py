@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from wizard.cli.prompts import require_terminal, tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
@@ -205,14 +205,17 @@ def request_of(args: argparse.Namespace) -> SessionRequest:
         refresh=args.refresh,
         no_cache=args.no_cache,
         say=tty_say,
-        # A typed --code is what it is; asking (terminal or command) waits for an unused one.
-        countdown=None
-        if args.code
-        else code_countdown
-        if args.totp_command
-        else terminal_countdown,
+        countdown=countdown_of(args),
         save_serial=save_serial if interactive else None,
     )
+
+
+def countdown_of(args: argparse.Namespace) -> Callable[[int], None] | None:
+    """How to wait out a code already used. A typed --code is what it is: no wait. A command is
+    run after the wait (it prints the next code). The terminal is checked before the wait."""
+    if args.code:
+        return None
+    return code_countdown if args.totp_command else terminal_countdown
 
 
 def terminal_countdown(seconds: int) -> None:
