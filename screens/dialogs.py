@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from wizard.totp import normalize_code
+
 
 class ErrorDialog(ModalScreen[None]):
     """The one place errors are shown: cause and fix, never a traceback."""
@@ -74,6 +76,17 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+def replace_confirmation(user: str, serial: str) -> ConfirmDialog:
+    """The question asked before a lost or new phone's device is replaced."""
+    return ConfirmDialog(
+        "Replace a device (lost or new phone)",
+        f"Will create a new device for {user} to scan; once it is enabled, deactivate "
+        f"and delete\n  {serial}\n"
+        f"Until then the old one keeps working: cancelling leaves {user} as before.",
+        "Replace",
+    )
+
+
 class ExportDialog(ModalScreen[tuple[Path, str] | None]):
     """Ask where (and in which format) to export: (path, format) or None."""
 
@@ -123,6 +136,45 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
             self.notify("Type a file name to export to.", severity="warning")
             return
         self.dismiss((Path(value).expanduser(), self.chosen_format))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResyncDialog(ModalScreen[tuple[str, str] | None]):
+    """Two consecutive codes from the drifting device."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, user: str, serial: str) -> None:
+        super().__init__(id="resync-dialog")
+        self.user = user
+        self.serial = serial
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Resync an MFA device", classes="dialog-title")
+            yield Static(f"User {self.user}, device {self.serial}")
+            yield Static("Type two consecutive codes from that device.")
+            yield Input(placeholder="first code", id="resync-1", max_length=6, compact=True)
+            yield Input(placeholder="second code", id="resync-2", max_length=6, compact=True)
+            yield Static("", id="resync-verdict")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Resync", variant="primary", id="resync-go", compact=True)
+                yield Button("Cancel", id="resync-cancel", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "resync-cancel":
+            self.dismiss(None)
+            return
+        first = self.query_one("#resync-1", Input).value
+        second = self.query_one("#resync-2", Input).value
+        for code, which in ((first, "first code"), (second, "second code")):
+            value, why = normalize_code(code, which)
+            if value is None:
+                self.query_one("#resync-verdict", Static).update(f"[red]{why}[/]")
+                return
+        self.dismiss((first.strip(), second.strip()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

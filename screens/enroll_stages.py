@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from screens.widgets.qr import QRCode
+from wizard.totp import normalize_code
 
 
 @dataclass
@@ -86,6 +88,22 @@ class QrStage(Horizontal):
                 yield Button("Cancel", id="enroll-cancel", compact=True)
             yield Static("", id="demo-authenticator")
 
+    @on(Input.Changed, "#code-1, #code-2")
+    def _code_changed(self) -> None:
+        first = self.query_one("#code-1", Input).value
+        second = self.query_one("#code-2", Input).value
+        verdict = self.query_one("#verdict", Static)
+        if not first and not second:
+            return  # fields just emptied (after a refused code): keep saying why
+        for value, which in ((first, "first code"), (second, "second code")):
+            if not value:
+                continue
+            code, why = normalize_code(value, which)
+            if code is None and (len(value.strip()) >= 6 or not value.strip().isdigit()):
+                verdict.update(f"[red]{why}[/]")
+                return
+        verdict.update("")
+
     def show(self, matrix: list[list[bool]], title: str, demo: bool) -> None:
         """A new device: its QR and title, empty code fields, the first one focused."""
         self.query_one(QRCode).set_matrix(matrix)
@@ -103,6 +121,16 @@ class QrStage(Horizontal):
     def clear(self) -> None:
         """The device is gone: no QR left on screen to scan."""
         self.query_one(QRCode).set_matrix(None)
+
+    def toggle_key(self, manual_key: str) -> None:
+        """Show the key to type by hand in place of the steps, or hide it again (F2)."""
+        key = self.query_one("#manual-key", Static)
+        steps = self.query_one("#qr-steps", Static)
+        if key.display:
+            key.display, steps.display = False, True
+            return
+        key.update(f"Key (type it in the app):\n[b]{manual_key}[/b]")
+        key.display, steps.display = True, False
 
     def show_demo_codes(self, first: str, second: str, left: int) -> None:
         """The demo's stand-in for a phone: the two codes to type, and how long they last."""

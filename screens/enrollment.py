@@ -6,19 +6,26 @@ failed call, or quitting the app (run_tui rolls back whatever is still pending).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, ContentSwitcher, Input, Label, Select, Static
+from textual.widgets import Button, ContentSwitcher, Input, Select, Static
 
 from screens.base import StepScreen
-from screens.dialogs import ConfirmDialog
+from screens.dialogs import ResyncDialog, replace_confirmation
+from screens.enroll_messages import (
+    CodesRefused,
+    DeviceCreated,
+    DeviceCreationFailed,
+    DeviceEnabled,
+    DeviceRemoved,
+    DeviceResynced,
+    DeviceRolledBack,
+    DevicesListed,
+    EnrollmentFailed,
+    LeftoverRemoved,
+)
 from screens.enroll_stages import DoneStage, IntroStage, PickStage, QrStage, UserResult
 from wizard.enrollment import (
     Enrollment,
@@ -26,7 +33,6 @@ from wizard.enrollment import (
     deactivate_device,
     default_device_name,
     list_devices,
-    normalize_code,
     resync_device,
     validate_device_name,
     validate_user_name,
@@ -36,98 +42,11 @@ from wizard.models import MfaDevice
 from wizard.qr import qr_size_needed
 
 
-class ResyncDialog(ModalScreen[tuple[str, str] | None]):
-    """Two consecutive codes from the drifting device."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, user: str, serial: str) -> None:
-        super().__init__(id="resync-dialog")
-        self.user = user
-        self.serial = serial
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(
-                f"Resync {self.serial.rsplit('/', 1)[-1]} of {self.user}", classes="dialog-title"
-            )
-            yield Static("Type two consecutive codes from that device.")
-            yield Input(placeholder="first code", id="resync-1", max_length=6, compact=True)
-            yield Input(placeholder="second code", id="resync-2", max_length=6, compact=True)
-            yield Static("", id="resync-verdict")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Resync", variant="primary", id="resync-go", compact=True)
-                yield Button("Cancel", id="resync-cancel", compact=True)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "resync-cancel":
-            self.dismiss(None)
-            return
-        first = self.query_one("#resync-1", Input).value
-        second = self.query_one("#resync-2", Input).value
-        for code, which in ((first, "first code"), (second, "second code")):
-            value, why = normalize_code(code, which)
-            if value is None:
-                self.query_one("#resync-verdict", Static).update(f"[red]{why}[/]")
-                return
-        self.dismiss((first.strip(), second.strip()))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 class EnrollmentScreen(StepScreen):
     """Walk the selected users: intro (devices, name) -> QR and codes -> result; then a summary."""
 
     STEP = "enroll"
     EXPLANATION = "a virtual MFA device per user; codes checked here before AWS"
-
-    # What the workers report, in the past tense; each has one handler below.
-    @dataclass
-    class DevicesListed(Message):
-        user: str
-        devices: list[MfaDevice]
-        # An unassigned device already holding the default name, and the name to use instead.
-        leftover: str | None = None
-        free_name: str = ""
-
-    @dataclass
-    class LeftoverRemoved(Message):
-        serial: str
-
-    @dataclass
-    class DeviceCreated(Message):
-        enrollment: Enrollment
-        matrix: list[list[bool]]
-
-    @dataclass
-    class DeviceCreationFailed(Message):
-        user: str
-
-    @dataclass
-    class CodesRefused(Message):
-        message: str
-
-    @dataclass
-    class DeviceEnabled(Message):
-        device: MfaDevice
-
-    @dataclass
-    class EnrollmentFailed(Message):
-        enrollment: Enrollment
-
-    @dataclass
-    class DeviceRemoved(Message):
-        user: str
-        serial: str
-
-    @dataclass
-    class DeviceResynced(Message):
-        serial: str
-
-    @dataclass
-    class DeviceRolledBack(Message):
-        why: str
 
     BINDINGS = [
         Binding("f2", "show_key", "Key"),
@@ -252,7 +171,7 @@ class EnrollmentScreen(StepScreen):
         devices = list_devices(services, user)
         leftover = leftover_named(services, default_device_name(user, devices))
         free = free_device_name(services, user, devices) if leftover else ""
-        self.post_message(self.DevicesListed(user, devices, leftover, free))
+        self.post_message(DevicesListed(user, devices, leftover, free))
 
     @on(DevicesListed)
     def _show_devices(self, event: DevicesListed) -> None:
@@ -343,7 +262,7 @@ class EnrollmentScreen(StepScreen):
         from wizard.enrollment import remove_leftover
 
         remove_leftover(self.wizard.ctx.services, serial)
-        self.post_message(self.LeftoverRemoved(serial))
+        self.post_message(LeftoverRemoved(serial))
 
     @on(LeftoverRemoved)
     def _leftover_removed(self, event: LeftoverRemoved) -> None:
@@ -368,15 +287,7 @@ class EnrollmentScreen(StepScreen):
         if not isinstance(serial, str):
             return
         user = self.current_user
-        ok = await self.app.push_screen_wait(
-            ConfirmDialog(
-                "Replace a device (lost or new phone)",
-                f"Will create a new device for {user} to scan; once it is enabled, deactivate "
-                f"and delete\n  {serial}\n"
-                "Until then the old one keeps working: cancelling leaves {user} as before.",
-                "Replace",
-            )
-        )
+        ok = await self.app.push_screen_wait(replace_confirmation(user, serial))
         if ok:
             self._replace(user, serial, self.query_one("#device-name", Input).value)
 
@@ -390,7 +301,7 @@ class EnrollmentScreen(StepScreen):
     @work(thread=True, exit_on_error=False, group="enroll-replace")
     def _remove_replaced(self, user: str, serial: str) -> None:
         deactivate_device(self.wizard.ctx.services, user, serial, delete=True)
-        self.post_message(self.DeviceRemoved(user, serial))
+        self.post_message(DeviceRemoved(user, serial))
 
     @on(DeviceRemoved)
     def _device_removed(self, event: DeviceRemoved) -> None:
@@ -409,7 +320,7 @@ class EnrollmentScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
     def _resync(self, user: str, serial: str, first: str, second: str) -> None:
         resync_device(self.wizard.ctx.services, user, serial, first, second)
-        self.post_message(self.DeviceResynced(serial))
+        self.post_message(DeviceResynced(serial))
 
     @on(DeviceResynced)
     def _device_resynced(self, event: DeviceResynced) -> None:
@@ -430,9 +341,9 @@ class EnrollmentScreen(StepScreen):
         except BaseException:
             enrollment.rollback()
             self.wizard.ctx.pending_enrollments.discard(enrollment)
-            self.post_message(self.DeviceCreationFailed(user))
+            self.post_message(DeviceCreationFailed(user))
             raise
-        self.post_message(self.DeviceCreated(enrollment, matrix))
+        self.post_message(DeviceCreated(enrollment, matrix))
 
     @on(DeviceCreationFailed)
     def _enable_start(self) -> None:
@@ -462,22 +373,6 @@ class EnrollmentScreen(StepScreen):
         self.query_one(QrStage).show_demo_codes(first_code, second_code, left)
 
     # ------------------------------------------------------------------ codes
-
-    @on(Input.Changed, "#code-1, #code-2")
-    def _code_changed(self) -> None:
-        first = self.query_one("#code-1", Input).value
-        second = self.query_one("#code-2", Input).value
-        verdict = self.query_one("#verdict", Static)
-        if not first and not second:
-            return  # fields just emptied (after a refused code): keep saying why
-        for value, which in ((first, "first code"), (second, "second code")):
-            if not value:
-                continue
-            code, why = normalize_code(value, which)
-            if code is None and (len(value.strip()) >= 6 or not value.strip().isdigit()):
-                verdict.update(f"[red]{why}[/]")
-                return
-        verdict.update("")
 
     @on(Input.Submitted, "#code-1")
     def _first_submitted(self) -> None:
@@ -515,15 +410,15 @@ class EnrollmentScreen(StepScreen):
         try:
             device = enrollment.enable(first, second)
         except WrongCodesError as exc:
-            self.post_message(self.CodesRefused(exc.verdict.message))
+            self.post_message(CodesRefused(exc.verdict.message))
             return
         except BaseException:
             # enable() already deleted the device; the error itself reaches the error dialog.
             self.wizard.ctx.pending_enrollments.discard(enrollment)
-            self.post_message(self.EnrollmentFailed(enrollment))
+            self.post_message(EnrollmentFailed(enrollment))
             raise
         self.wizard.ctx.pending_enrollments.discard(enrollment)
-        self.post_message(self.DeviceEnabled(device))
+        self.post_message(DeviceEnabled(device))
 
     @on(CodesRefused)
     def _wrong_codes(self, event: CodesRefused) -> None:
@@ -554,21 +449,10 @@ class EnrollmentScreen(StepScreen):
         self.notify(f"MFA enabled for {device.user_name}.", title="Enroll")
         self._next_user()
 
-    def action_show_key(self) -> None:
-        if self.enrollment is None:
-            return
-        key = self.query_one("#manual-key", Static)
-        if key.display:
-            key.display = False
-            self.query_one("#qr-steps", Static).display = True
-            return
-        key.update(f"Key (type it in the app):\n[b]{self.enrollment.manual_key}[/b]")
-        key.display = True
-        self.query_one("#qr-steps", Static).display = False
-
     @on(Button.Pressed, "#enroll-key")
-    def _key_pressed(self) -> None:
-        self.action_show_key()
+    def action_show_key(self) -> None:
+        if self.enrollment is not None:
+            self.query_one(QrStage).toggle_key(self.enrollment.manual_key)
 
     @on(Button.Pressed, "#enroll-cancel")
     def action_cancel(self) -> None:
@@ -592,7 +476,7 @@ class EnrollmentScreen(StepScreen):
         finally:
             self.wizard.ctx.pending_enrollments.discard(enrollment)
         if deleted:
-            self.post_message(self.DeviceRolledBack(why))
+            self.post_message(DeviceRolledBack(why))
 
     @on(DeviceRolledBack)
     def _rolled_back(self, event: DeviceRolledBack) -> None:

@@ -18,7 +18,8 @@ from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.status import status_markup
 from wizard.models import AuditResult
 from wizard.plan import Status
-from wizard.policies import EnforcePlan, default_users, describe_policy, load_document
+from wizard.policies import EnforcePlan, default_users
+from wizard.policy_documents import describe_policy, load_document
 
 
 def plan_markup(plan: EnforcePlan) -> str:

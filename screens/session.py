@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from screens.base import StepScreen
 from wizard.errors import UsageError
-from wizard.session_credentials import (
+from wizard.session.credentials import (
     DEFAULT_DURATION,
     FORMATS,
     SessionCredentials,
@@ -25,8 +25,8 @@ from wizard.session_credentials import (
     masked,
     parse_duration,
     render,
-    validate_profile_name,
 )
+from wizard.session.profiles import validate_profile_name
 
 SHOWN_FORMATS = [f for f in FORMATS if f != "credential-process"]
 
@@ -145,7 +145,7 @@ class SessionScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session")
     def _load_devices(self, profile: str | None) -> None:
-        from wizard.session_credentials import find_mfa_serials
+        from wizard.session.token import find_mfa_serials
 
         self.post_message(self.DevicesFound(find_mfa_serials(self._services_for(profile))))
 
@@ -188,7 +188,7 @@ class SessionScreen(StepScreen):
     @on(Input.Submitted, "#session-code")
     @on(Button.Pressed, "#session-get")
     def _get(self) -> None:
-        from wizard.session_credentials import code_problem
+        from wizard.session.token import code_problem
 
         serial = self.query_one("#session-serial", Select).value
         if not isinstance(serial, str):
@@ -215,7 +215,7 @@ class SessionScreen(StepScreen):
     def _fetch(self, profile: str | None, serial: str, code: str, duration: int | None) -> None:
         if not profile:
             # The wizard's own credentials (no profile to cache under): one GetSessionToken.
-            from wizard.session_credentials import ensure_long_term, get_session_token
+            from wizard.session.token import ensure_long_term, get_session_token
 
             services = self._services_for(profile)
             ensure_long_term(services.session, "(current)")
@@ -224,8 +224,8 @@ class SessionScreen(StepScreen):
             )
             return
         # A named profile: what mfa-session does, cache, role profiles and all.
+        from wizard.session.profiles import read_profile
         from wizard.session.request import SessionRequest, session_for
-        from wizard.session_credentials import read_profile
 
         current = self.wizard.ctx.services
         request = SessionRequest(
@@ -330,7 +330,7 @@ class SessionScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session-files")
     def _write(self, name: str, creds: SessionCredentials) -> None:
-        from wizard.session_credentials import write_profile
+        from wizard.session.profiles import write_profile
 
         path = write_profile(name, creds, region=self.wizard.ctx.region)
         self.post_message(
@@ -357,7 +357,7 @@ class SessionScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session-files")
     def _setup(self, profile: str) -> None:
-        from wizard.session_credentials import config_path, setup_credential_process
+        from wizard.session.profiles import config_path, setup_credential_process
 
         new, changed = setup_credential_process(profile)
         message = (

@@ -77,3 +77,69 @@ def test_monitoring_modules_stay_small():
         for path in (ROOT / "wizard" / "monitoring").glob("*.py")
     }
     assert sizes and max(sizes.values()) <= 400, sizes
+
+
+def import_cycles(package: str) -> list[list[str]]:
+    """The import cycles inside `package` (every import counts, also one inside a function):
+    strongly connected components of more than one module, found with Tarjan's algorithm."""
+    import grimp  # import-linter's own graph builder
+
+    graph = grimp.build_graph(package, include_external_packages=False)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for other in sorted(graph.find_modules_directly_imported_by(module)):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                other = stack.pop()
+                on_stack.discard(other)
+                component.append(other)
+                if other == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_nothing_inside_wizard_imports_in_a_circle():
+    # Issue 27: following one call must not bounce between modules that import each other.
+    assert import_cycles("wizard") == []
+    assert import_cycles("screens") == []
+
+
+def test_the_cycle_check_finds_a_cycle(tmp_path, monkeypatch):
+    # The check above can fail: a two-module package that imports itself in a circle is found.
+    package = tmp_path / "circular_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from circular_pkg import b\n")
+    (package / "b.py").write_text("from circular_pkg import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_cycles("circular_pkg") == [["circular_pkg.a", "circular_pkg.b"]]
+
+
+def test_no_product_module_is_over_500_lines():
+    # Issue 27: split by what each part manages instead of growing one file.
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for folder in ("wizard", "screens")
+        for path in (ROOT / folder).rglob("*.py")
+    }
+    assert {name: n for name, n in sizes.items() if n > 500} == {}

@@ -13,9 +13,7 @@ iam:EnableMFADevice, iam:DeleteVirtualMFADevice, iam:DeactivateMFADevice, iam:Re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from wizard import clock as timing
 from wizard.aws import Services, paginate
@@ -30,18 +28,20 @@ from wizard.errors import (
 )
 from wizard.models import MfaDevice
 from wizard.qr import fit_qr, otpauth_uri
+from wizard.totp import (
+    STEP_SECONDS,
+    Verdict,
+    check_first_code,
+    normalize_code,
+    totp_for,
+    verify_codes,
+)
 
 # IAM's rules for VirtualMFADeviceName and UserName (CreateVirtualMFADevice API reference).
 DEVICE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]+$", re.ASCII)
 DEVICE_NAME_MAX = 226
 USER_NAME_MAX = 64
 MAX_DEVICES_PER_USER = 8
-STEP_SECONDS = 30
-# How far (in 30 s steps) a matching code may be from now and still be accepted as-is: the
-# second code may be the current one, or the one just gone; AWS tolerates a little skew too.
-ACCEPT_STEPS = 2
-# How far we search for a match so we can say "your clock is off by about N minutes".
-DRIFT_SEARCH_STEPS = 2 * 60 * 2  # two hours either way
 
 
 # ----------------------------------------------------------------------------- validation
@@ -75,182 +75,6 @@ def validate_user_name(name: str) -> str:
             "IAM user names are 1-64 letters, digits and _+=,.@-",
         )
     return name
-
-
-# ----------------------------------------------------------------------------- codes
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The local verdict on two codes: ok, or a reason of a known kind with a message."""
-
-    ok: bool
-    kind: str
-    message: str
-    step: int | None = None
-
-    @classmethod
-    def good(cls, step: int) -> Verdict:
-        return cls(True, "ok", "Both codes are right and consecutive.", step)
-
-
-def normalize_code(text: str, which: str = "code") -> tuple[str | None, str]:
-    """('123456', '') for a well-formed code, else (None, the reason in plain words)."""
-    # Apps show codes as "565 878": spaces anywhere are ignored, as people type what they see.
-    stripped = re.sub(r"\s+", "", text or "")
-    if not stripped:
-        return None, f"Type the {which}: six digits from the app."
-    if not stripped.isdigit() or not stripped.isascii():
-        return None, f"The {which} has letters or symbols in it: it is six digits only."
-    if len(stripped) != 6:
-        return None, f"The {which} has {len(stripped)} digits: AWS codes have exactly six."
-    return stripped, ""
-
-
-def _totp(seed: str) -> Any:
-    import pyotp
-
-    return pyotp.TOTP(seed, digits=6, interval=STEP_SECONDS)
-
-
-def _steps_matching(totp: Any, code: str, center: int, radius: int) -> list[int]:
-    # Nearest first, so a match close to now wins over a coincidence far away.
-    order = sorted(range(center - radius, center + radius + 1), key=lambda s: abs(s - center))
-    return [s for s in order if totp.at(s * STEP_SECONDS) == code]
-
-
-def describe_drift(seconds: float) -> str:
-    """'3 minutes behind' / '2 minutes ahead' / '1 hour behind' for a clock offset."""
-    direction = "behind" if seconds < 0 else "ahead"
-    minutes = round(abs(seconds) / 60)
-    if minutes >= 55:
-        hours = round(minutes / 60)
-        return f"about {hours} hour{'s' if hours > 1 else ''} {direction}"
-    if minutes <= 1:
-        return f"about a minute {direction}"
-    return f"about {minutes} minutes {direction}"
-
-
-def check_first_code(seed: str, first: str, *, now: float | None = None) -> Verdict:
-    """Judge the first code alone, the moment it is typed, so a typo is not found 30 s later.
-
-    Good when it matches a step near now (it may be the previous or the current code); the
-    second code, typed next, is judged with it by verify_codes().
-    """
-    code1, why1 = normalize_code(first, "first code")
-    if code1 is None:
-        return Verdict(False, "format", why1)
-    totp = _totp(seed)
-    current = int((timing.time() if now is None else now) // STEP_SECONDS)
-    near = _steps_matching(totp, code1, current, ACCEPT_STEPS)
-    if near:
-        return Verdict.good(near[0])
-    far = _steps_matching(totp, code1, current, DRIFT_SEARCH_STEPS)
-    if far:
-        offset = (far[0] - current) * STEP_SECONDS
-        return Verdict(
-            False,
-            "drift",
-            f"That code matches the key, but the phone's clock is {describe_drift(offset)}. "
-            "Turn on automatic date and time on the phone, then type the code it shows.",
-            far[0],
-        )
-    return Verdict(
-        False,
-        "first_wrong",
-        "That code does not match this device. Check the app shows this account (scan the QR "
-        "shown here, not an older one) and type the code it shows now.",
-    )
-
-
-def verify_codes(
-    seed: str,
-    first: str,
-    second: str,
-    *,
-    now: float | None = None,
-    used_steps: frozenset[int] | set[int] = frozenset(),
-) -> Verdict:
-    """Check two codes against the seed: consecutive, current, not reused (pure but for time)."""
-    code1, why1 = normalize_code(first, "first code")
-    if code1 is None:
-        return Verdict(False, "format", why1)
-    code2, why2 = normalize_code(second, "second code")
-    if code2 is None:
-        return Verdict(False, "format", why2)
-    if code1 == code2:
-        return Verdict(
-            False,
-            "same",
-            "You typed the same code twice. Wait for the app to show a new code, then type that one as the second code.",
-        )
-    totp = _totp(seed)
-    current = int((timing.time() if now is None else now) // STEP_SECONDS)
-    near1 = _steps_matching(totp, code1, current, ACCEPT_STEPS + 1)
-    near2 = _steps_matching(totp, code2, current, ACCEPT_STEPS + 1)
-    for s1 in near1:
-        # The second code must be the current one or the one before: AWS enables a device with an
-        # older pair too, but then leaves it out of sync (sign-ins fail until a resync).
-        if s1 + 1 in near2 and current - 1 <= s1 + 1 <= current:
-            if s1 in used_steps or s1 + 1 in used_steps:
-                return Verdict(
-                    False,
-                    "reused",
-                    "These codes were already used. Wait for the app to show two new codes (about a minute).",
-                )
-            return Verdict.good(s1)
-    for s1 in near1:
-        if s1 + 1 in near2:
-            ahead = s1 + 1 > current
-            return Verdict(
-                False,
-                "stale",
-                "The codes are consecutive but "
-                + (
-                    "ahead of AWS's clock: turn on automatic date and time on the phone"
-                    if ahead
-                    else "no longer the newest: AWS would accept them yet leave the device out of sync"
-                )
-                + ". Type the code the app shows now and the next one.",
-                s1,
-            )
-    for s2 in near2:
-        if s2 + 1 in near1:
-            return Verdict(
-                False,
-                "order",
-                "The codes are in the wrong order: type the older code first, then the newer one.",
-            )
-    if near1 and near2:
-        return Verdict(
-            False,
-            "not_consecutive",
-            "Both codes are valid but not consecutive: type one code, wait for the next one, and type that one straight after.",
-        )
-    far1 = _steps_matching(totp, code1, current, DRIFT_SEARCH_STEPS)
-    far2 = set(_steps_matching(totp, code2, current, DRIFT_SEARCH_STEPS))
-    for s1 in far1:
-        if s1 + 1 in far2:
-            offset = (s1 + 1 - current) * STEP_SECONDS
-            return Verdict(
-                False,
-                "drift",
-                f"The codes match the key, but the phone's clock is {describe_drift(offset)}. "
-                "Turn on automatic date and time on the phone (or sync time in the app), then type two new codes.",
-                s1,
-            )
-    if near1 or near2:
-        which = "second" if near1 else "first"
-        return Verdict(
-            False,
-            "one_wrong",
-            f"The {which} code does not match this device. Check the app shows this account, then type two new codes.",
-        )
-    return Verdict(
-        False,
-        "no_match",
-        "Neither code matches this device. Make sure you scanned the QR code shown here (not an older one) and type the codes the app shows for this account.",
-    )
 
 
 # ----------------------------------------------------------------------------- the otpauth URI
@@ -498,7 +322,7 @@ class Enrollment:
         if self._seed is None:
             raise WizardError("no device has been created yet", "call create() first")
         moment = timing.time() if now is None else now
-        totp = _totp(self._seed)
+        totp = totp_for(self._seed)
         left = STEP_SECONDS - int(moment) % STEP_SECONDS
         return totp.at(moment - STEP_SECONDS), totp.at(moment), left
 

@@ -8,12 +8,8 @@ with the reason: never silently passed (Prowler's credential-report code returns
 LimitExceeded, so its MFA checks can report nothing and look clean). An account that AWS throttles
 is tried again a few times, with exponential backoff and jitter, before it is called unreachable.
 
-Root users under centralized root access: where the organization has root credentials management
-enabled, a member account may have no root credentials at all, and then its credential report
-says "root MFA off" about a user nobody can sign in as. There each audited member's root
-credentials are read through sts:AssumeRoot with the IAMAuditRootUserCredentials task policy
-(read-only) and reported as present (and what), absent or unknown. Nothing is ever deleted: the
-commands to do so are printed for a person to run.
+Root users under centralized root access are read by `wizard.root_access` (AssumeRoot, read-only);
+what to do about them is printed here (`root_access_advice`) for a person to run.
 
 Needs: organizations:DescribeOrganization, organizations:ListAccounts, sts:AssumeRole on the
 role in each member; iam:ListOrganizationsFeatures and sts:AssumeRoot for the root-credentials
@@ -31,10 +27,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wizard import clock as timing
-from wizard.aws import Services, botocore_config, session_lock
-from wizard.errors import UsageError, WizardError, aws_errors, error_code, is_absent, translate
+from wizard.aws import RoleSession, Services
+from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
 from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
+from wizard.root_access import (
+    ROOT_DELETE_TASK,
+    RootAccess,
+    RootCredentials,
+    management_state,
+    organization_features,
+    root_checker,
+)
 
 DEFAULT_ROLE = "OrganizationAccountAccessRole"
 DEFAULT_PARALLEL = 8
@@ -58,71 +62,11 @@ BACKOFF_ATTEMPTS = 5
 BACKOFF_FIRST_SECONDS = 3.0
 BACKOFF_BUDGET_SECONDS = 60.0
 
-# Centralized root access (iam:ListOrganizationsFeatures) and the AWS managed task policies
-# sts:AssumeRoot takes: the audit one is read-only; the delete one is only ever printed.
-ROOT_CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
-ROOT_SESSIONS = "RootSessions"
-ROOT_AUDIT_TASK = "IAMAuditRootUserCredentials"
-ROOT_DELETE_TASK = "IAMDeleteRootUserCredentials"
-ROOT_SESSION_SECONDS = 900  # AssumeRoot's maximum
-
 
 class OrganizationUnreadable(WizardError):
     """The organization itself could not be read: exit 2."""
 
     exit_code = 2
-
-
-@dataclass(frozen=True)
-class RootCredentials:
-    """A member account's root user as AssumeRoot sees it.
-
-    state: present | absent | unknown (the check failed: `detail` says why) | not checked
-    (centralized root access is not enabled, or this is the management account).
-    """
-
-    state: str
-    detail: str = ""
-    password: bool = False
-    access_key_ids: tuple[str, ...] = ()
-    certificate_ids: tuple[str, ...] = ()
-    mfa_serials: tuple[str, ...] = ()
-
-    @property
-    def absent(self) -> bool:
-        """No root credentials at all: nobody can sign in as root, so root MFA is moot."""
-        return self.state == "absent"
-
-    def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"state": self.state, "detail": self.detail}
-        if self.state in {"present", "absent"}:
-            doc.update(
-                password=self.password,
-                access_keys=len(self.access_key_ids),
-                signing_certificates=len(self.certificate_ids),
-                mfa_devices=len(self.mfa_serials),
-            )
-        return doc
-
-
-def root_credentials_found(
-    password: bool, keys: tuple[str, ...], certificates: tuple[str, ...], mfa: tuple[str, ...]
-) -> RootCredentials:
-    """present (naming what) or absent, from what the root user's reads returned (pure)."""
-    what = []
-    if password:
-        what.append("password")
-    if keys:
-        what.append(f"{len(keys)} access key{'s' if len(keys) > 1 else ''}")
-    if certificates:
-        what.append(
-            f"{len(certificates)} signing certificate{'s' if len(certificates) > 1 else ''}"
-        )
-    if mfa:
-        what.append(f"{len(mfa)} MFA device{'s' if len(mfa) > 1 else ''}")
-    if not what:
-        return RootCredentials("absent", "no password, access key, signing certificate or MFA")
-    return RootCredentials("present", ", ".join(what), password, keys, certificates, mfa)
 
 
 @dataclass
@@ -262,66 +206,6 @@ def list_accounts(services: Services) -> tuple[str, list[dict[str, Any]]]:
     return management, accounts
 
 
-def organization_features(iam: Any) -> set[str] | None:
-    """iam:ListOrganizationsFeatures' EnabledFeatures, or None where it cannot be read (an
-    older partition, an endpoint without it such as moto, no permission)."""
-    try:
-        return set(iam.list_organizations_features().get("EnabledFeatures", []))
-    except Exception:  # any failure means "we cannot tell", which is reported as unknown
-        return None
-
-
-def management_state(features: set[str] | None) -> str:
-    """enabled / disabled / unknown: root credentials management, from the features (pure)."""
-    if features is None:
-        return "unknown"
-    return "enabled" if ROOT_CREDENTIALS_MANAGEMENT in features else "disabled"
-
-
-def root_credentials_management(services: Services) -> str:
-    """enabled / disabled from iam:ListOrganizationsFeatures, unknown when it cannot be read."""
-    return management_state(organization_features(services.iam))
-
-
-class RoleSession:
-    """A boto3 Session for AssumeRole's (or AssumeRoot's) credentials that makes its clients
-    from the caller's.
-
-    A new boto3 Session costs ~17 ms of CPU (botocore registers ~1 500 event handlers in each);
-    an organization audit needs one per member account, and that CPU, not the network, was
-    what the accounts waited for each other on. Clients are made from the caller's session
-    with these credentials on each, one at a time (a boto3 Session is not thread-safe; a client
-    is). What the wizard asks of a Session, and no more: client(), get_credentials(),
-    region_name, profile_name.
-    """
-
-    def __init__(self, parent: Any, credentials: dict[str, Any], region: str) -> None:
-        self._parent = parent
-        self._keys = {
-            "aws_access_key_id": credentials["AccessKeyId"],
-            "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"],
-        }
-        self.region_name = region
-        self.profile_name = None
-
-    def client(self, name: str, **kwargs: Any) -> Any:
-        """A client for `name` signed with the role's credentials."""
-        with session_lock(self._parent):
-            return self._parent.client(name, **{**kwargs, **self._keys})
-
-    def get_credentials(self) -> Any:
-        """The role's credentials, as botocore gives them."""
-        from botocore.credentials import Credentials
-
-        return Credentials(
-            self._keys["aws_access_key_id"],
-            self._keys["aws_secret_access_key"],
-            self._keys["aws_session_token"],
-            method="assume-role",
-        )
-
-
 def member_services(
     services: Services, account_id: str, role: str, external_id: str | None
 ) -> Services:
@@ -350,147 +234,6 @@ def member_services(
             account_id=account_id, arn=assumed["Arn"], user_id=assumed["AssumedRoleId"]
         )
     return member
-
-
-# ----------------------------------------------------------------------------- root credentials
-
-
-@dataclass
-class RootAccess:
-    """The clients the root-credentials check talks through: the dependency-injection point.
-
-    moto has neither iam:ListOrganizationsFeatures nor sts:AssumeRoot, and does not answer an
-    IAM read about the root user (no UserName), so the tests hand in clients wrapped in
-    botocore.stub.Stubber here; the default (`root_access`) builds the real ones.
-    """
-
-    features_iam: Any  # answers ListOrganizationsFeatures (the management account's IAM)
-    sts: Any  # answers AssumeRoot: must be a regional endpoint, the global one refuses it
-    root_iam: Callable[[dict[str, Any]], Any]  # an IAM client signed with AssumeRoot's answer
-
-
-def regional_sts(services: Services) -> Any:
-    """An STS client on the regional endpoint of `services.region`.
-
-    AssumeRoot is only served by regional endpoints. An explicit endpoint (--endpoint-url,
-    AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, the demo) is used as it is; otherwise botocore's
-    endpoint is kept unless a config (sts_regional_endpoints = legacy) made it the global one.
-    """
-    import os
-    from urllib.parse import urlparse
-
-    client = services.sts
-    if services.effective_endpoint or os.environ.get("AWS_ENDPOINT_URL_STS"):
-        return client
-    if urlparse(client.meta.endpoint_url).hostname != "sts.amazonaws.com":
-        return client
-    with aws_errors("creating the regional sts client"), session_lock(services.session):
-        return services.session.client(
-            "sts",
-            region_name=services.region,
-            endpoint_url=f"https://sts.{services.region}.amazonaws.com",
-            config=botocore_config(services.max_attempts),
-        )
-
-
-def root_access(services: Services) -> RootAccess:
-    """The real clients for the root-credentials check."""
-
-    def root_iam(credentials: dict[str, Any]) -> Any:
-        return Services(
-            session=RoleSession(services.session, credentials, services.region),
-            region=services.region,
-            endpoint_url=services.endpoint_url,
-            max_attempts=services.max_attempts,
-        ).iam
-
-    return RootAccess(features_iam=services.iam, sts=regional_sts(services), root_iam=root_iam)
-
-
-def read_root_credentials(iam: Any) -> RootCredentials:
-    """The root user's password, access keys, signing certificates and MFA devices: each call
-    made without UserName, which under an AssumeRoot session means the root user."""
-    with aws_errors("GetLoginProfile"):
-        try:
-            iam.get_login_profile()
-            password = True
-        except Exception as exc:
-            if not is_absent(exc):
-                raise
-            password = False
-
-    def every(operation: str, key: str, item: str) -> tuple[str, ...]:
-        with aws_errors(operation):
-            pages = iam.get_paginator(operation).paginate()
-            return tuple(str(entry[item]) for page in pages for entry in page.get(key, []))
-
-    return root_credentials_found(
-        password,
-        every("list_access_keys", "AccessKeyMetadata", "AccessKeyId"),
-        every("list_signing_certificates", "Certificates", "CertificateId"),
-        every("list_mfa_devices", "MFADevices", "SerialNumber"),
-    )
-
-
-def check_root_credentials(access: RootAccess, account_id: str, partition: str) -> RootCredentials:
-    """AssumeRoot into `account_id` with the read-only audit task policy and read its root
-    user's credentials; any failure is `unknown` with the reason, never `absent`."""
-    try:
-        with aws_errors("AssumeRoot"):
-            credentials = access.sts.assume_root(
-                TargetPrincipal=account_id,
-                TaskPolicyArn={
-                    "arn": f"arn:{partition}:iam::aws:policy/root-task/{ROOT_AUDIT_TASK}"
-                },
-                DurationSeconds=ROOT_SESSION_SECONDS,
-            )["Credentials"]
-        return read_root_credentials(access.root_iam(credentials))
-    except Exception as exc:  # this account's root unknown; the audit of the others goes on
-        return RootCredentials("unknown", translate(exc).message)
-
-
-def root_checker(
-    services: Services,
-    management: str,
-    features: set[str] | None,
-    access: RootAccess | None,
-) -> Callable[[str], RootCredentials]:
-    """What to say about each audited account's root credentials, given the organization's
-    centralized root access features."""
-    partition = partition_of_arn(services.identity().arn)
-    if features is None:
-        skipped = RootCredentials(
-            "not checked", "iam:ListOrganizationsFeatures could not be read (state unknown)"
-        )
-        return lambda account_id: skipped
-    if ROOT_CREDENTIALS_MANAGEMENT not in features:
-        skipped = RootCredentials(
-            "not checked", "root credentials management is not enabled in the organization"
-        )
-        return lambda account_id: skipped
-    if ROOT_SESSIONS not in features:
-        # AssumeRoot needs root sessions as well: without them every member would be unknown.
-        no_sessions = RootCredentials(
-            "unknown",
-            "root sessions are not enabled, so AssumeRoot cannot read root credentials: "
-            "`aws iam enable-organizations-root-sessions`",
-        )
-        return lambda account_id: no_sessions
-    try:
-        clients = access or root_access(services)
-    except WizardError as error:  # no regional STS client: every member's root unknown, why said
-        unreadable = RootCredentials("unknown", error.message)
-        return lambda account_id: unreadable
-    management_root = RootCredentials(
-        "not checked", "the management account (AssumeRoot reaches member accounts only)"
-    )
-
-    def check(account_id: str) -> RootCredentials:
-        if account_id == management:
-            return management_root
-        return check_root_credentials(clients, account_id, partition)
-
-    return check
 
 
 def root_access_advice(result: OrganizationAudit) -> list[str]:

@@ -1,8 +1,8 @@
 """The Enforce step: AWS's "manage your own credentials, deny everything else without MFA" policy,
 a group, an impact preview, a lockout guard, and an organization-wide SCP preview.
 
-moto evaluates no policy condition, so what this module promises about the documents is tested
-against the documented statements and a small evaluator, not against moto.
+The document itself is `wizard.policy_documents`; who it affects and the lockout guard are
+`wizard.lockout`; this module plans and applies (and undoes) the IAM changes.
 
 Needs: iam:GetPolicy, iam:GetPolicyVersion, iam:ListPolicyVersions, iam:CreatePolicy,
 iam:CreatePolicyVersion, iam:DeletePolicyVersion, iam:TagPolicy, iam:GetGroup, iam:CreateGroup,
@@ -14,133 +14,34 @@ ListRoots, ListPolicies, CreatePolicy, AttachPolicy, ListTargetsForPolicy.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from wizard import TAG_KEY, TAG_VALUE, asset
+from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
-from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
+from wizard.errors import UsageError, aws_errors, error_code, translate
 from wizard.journal import recent_changes, record
-from wizard.models import AuditResult, UserFinding
-from wizard.partition import in_partition, partition_of_arn
+from wizard.lockout import UserImpact, impact_of, lockout_reason
+from wizard.models import AuditResult
+from wizard.partition import partition_of_arn
 from wizard.plan import Change, Progress, Status, apply_plan
+from wizard.policy_documents import POLICY_FILE, document_diff, load_document
 from wizard.propagation import PATIENCE, after_propagation
-from wizard.session_cache import is_known_mfa_session
 
-POLICY_FILE = "require-mfa.json"
 DEFAULT_POLICY_NAME = "RequireMFA"
 DEFAULT_POLICY_PATH = "/mfa-wizard/"
 DEFAULT_GROUP = "MFARequired"
 MAX_POLICY_VERSIONS = 5
-RECENT_KEY_DAYS = 30
 TAG = {"Key": TAG_KEY, "Value": TAG_VALUE}
 NAME_RE = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
 PATH_RE = re.compile(r"^/([\x21-\x7e]*/)?$")
 
 
-# ----------------------------------------------------------------------------- documents
-
-
-SELF = "user/${aws:username}"
-# Users with a path (user/engineering/alice) match neither AWS's documented `user/${aws:username}`
-# nor anything else in the document: without this they could not manage their own credentials.
-SELF_WITH_PATH = "user/*/${aws:username}"
-
-
-def load_document(name: str = POLICY_FILE, partition: str = "aws") -> dict[str, Any]:
-    """A policy document from assets/policies, for `partition` (aws, aws-cn, aws-us-gov).
-
-    The assets hold AWS's documented text (in the aws partition); every ARN is rewritten for the
-    partition, and each self-service `user/${aws:username}` also gets `user/*/${aws:username}`.
-    """
-    path = asset("policies", name)
-    try:
-        text = in_partition(path.read_text(encoding="utf-8"), partition)
-        document = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise WizardError(
-            f"the policy file {path} could not be read ({type(exc).__name__})",
-            "reinstall mfa-wizard; the file ships with it",
-        ) from None
-    for statement in document.get("Statement", []):
-        resources = statement.get("Resource")
-        own = f"arn:{partition}:iam::*:{SELF}"
-        if resources == own or (isinstance(resources, list) and own in resources):
-            listed = [resources] if isinstance(resources, str) else list(resources)
-            statement["Resource"] = [*listed, f"arn:{partition}:iam::*:{SELF_WITH_PATH}"]
-    return document
-
-
-def canonical(document: dict[str, Any] | str) -> str:
-    """A stable text form for comparing documents (key order and spacing ignored)."""
-    if isinstance(document, str):
-        document = json.loads(document)
-    return json.dumps(document, sort_keys=True, indent=2)
-
-
-def document_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Unified diff lines between two documents (empty when they mean the same)."""
-    return list(
-        difflib.unified_diff(
-            canonical(old).splitlines(),
-            canonical(new).splitlines(),
-            "current default version",
-            "mfa-wizard's version",
-            lineterm="",
-        )
-    )
-
-
-def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-SID_WORDS = {
-    "AllowViewAccountInfo": "see the account's password policy and MFA devices",
-    "AllowManageOwnPasswords": "change their own password",
-    "AllowManageOwnAccessKeys": "create, rotate and delete their own access keys",
-    "AllowManageOwnSigningCertificates": "manage their own signing certificates",
-    "AllowManageOwnSSHPublicKeys": "manage their own SSH public keys (CodeCommit)",
-    "AllowManageOwnGitCredentials": "manage their own Git credentials (CodeCommit)",
-    "AllowManageOwnVirtualMFADevice": "create a virtual MFA device",
-    "AllowManageOwnUserMFA": "enable, resync, list and deactivate their own MFA devices",
-}
-
-
-def describe_policy(document: dict[str, Any]) -> list[str]:
-    """The policy in plain words, one line per statement."""
-    lines = ["Every user in the group may:"]
-    for statement in document.get("Statement", []):
-        sid = statement.get("Sid", "")
-        if statement.get("Effect") == "Allow":
-            lines.append(f"  • {SID_WORDS.get(sid, ', '.join(_as_list(statement.get('Action'))))}")
-    for statement in document.get("Statement", []):
-        if statement.get("Effect") == "Deny" and "NotAction" in statement:
-            allowed = ", ".join(a.split(":", 1)[1] for a in _as_list(statement["NotAction"]))
-            lines.append("Without MFA in the session, everything else is denied, except:")
-            lines.append(f"  {allowed}")
-            condition = statement.get("Condition", {})
-            for operator, pairs in condition.items():
-                for key, value in pairs.items():
-                    lines.append(f"  (condition: {operator} {key} = {value})")
-    lines.append("CLI and SDK calls need an MFA session (mfa-session / sts get-session-token).")
-    return lines
-
-
 # ----------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True)
-class UserImpact:
-    """What the policy does to one user."""
-
-    user_name: str
-    reasons: tuple[str, ...]
 
 
 @dataclass
@@ -179,76 +80,6 @@ def validate_names(policy_name: str, policy_path: str, group: str) -> None:
             f"{policy_path!r} is not a valid IAM path",
             "a path starts and ends with '/', e.g. /mfa-wizard/",
         )
-
-
-def session_key_id(services: Services) -> str | None:
-    """The access key id of the wizard's credentials when they are a session (have a token)."""
-    with aws_errors("loading credentials"):
-        creds = services.session.get_credentials()
-    if creds is None:
-        return None
-    frozen = creds.get_frozen_credentials()
-    return frozen.access_key if frozen.token else None
-
-
-def uses_long_term_keys(services: Services) -> bool:
-    """True when the wizard signs with an IAM user's access keys (no MFA session token)."""
-    with aws_errors("loading credentials"):
-        creds = services.session.get_credentials()
-    return creds is not None and not creds.get_frozen_credentials().token
-
-
-def lockout_reason(
-    services: Services, users: list[str], audit: AuditResult, include_self: bool = False
-) -> str | None:
-    """Why putting `users` under the policy would lock out the identity running the wizard.
-
-    Only a session known to carry MFA (one mfa-session or the Session step created) counts as
-    safe: a GetSessionToken without MFA or a GetFederationToken session also has a token.
-    """
-    identity = services.identity()
-    if not identity.is_iam_user or identity.name not in users:
-        return None
-    me = next((u for u in audit.users if u.user_name == identity.name), None)
-    if me is not None and not me.mfa_active:
-        return (
-            f"you ({identity.name}) have no MFA device: once in the group, every call but MFA set-up "
-            f"is denied to you, including the wizard's next one. Enrol yourself first "
-            f"(`mfa-wizard enroll {identity.name}`), then run enforce from an MFA session"
-        )
-    token_key = session_key_id(services)
-    if token_key and not include_self and not is_known_mfa_session(token_key):
-        return (
-            f"you ({identity.name}) are signed in with a session this tool cannot tell carries "
-            "MFA (it did not create it): if it does not, the wizard locks itself out. Use "
-            'eval "$(mfa-session)" first, or pass --include-self if you are sure'
-        )
-    if uses_long_term_keys(services):
-        return (
-            f"you ({identity.name}) are signed in with long-term access keys, not an MFA session: once "
-            "in the group, these keys can do nothing but MFA set-up, so the wizard would lock itself "
-            'out. Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself out.'
-        )
-    return None
-
-
-def impact_of(user: UserFinding, now: datetime) -> UserImpact:
-    """What the policy changes for one user, from the credential report."""
-    reasons = []
-    if user.console_access and not user.mfa_active:
-        reasons.append("can sign in but can do nothing except set up MFA until they enrol")
-    elif not user.mfa_active:
-        reasons.append("has no MFA device: nothing but MFA set-up is allowed")
-    for key in user.access_keys:
-        if key.active and key.last_used and now - key.last_used <= timedelta(days=RECENT_KEY_DAYS):
-            days = (now - key.last_used).days
-            reasons.append(
-                f"access key {key.slot} was used {days} d ago: calls signed with it will be denied "
-                "unless made with an MFA session (mfa-session)"
-            )
-    if not reasons:
-        reasons.append("has MFA: no change when signed in with MFA")
-    return UserImpact(user.user_name, tuple(reasons))
 
 
 def default_users(audit: AuditResult) -> list[str]:

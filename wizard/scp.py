@@ -13,7 +13,7 @@ from wizard.errors import UsageError, aws_errors
 from wizard.journal import record
 from wizard.organization import management_organization
 from wizard.partition import partition_of_arn
-from wizard.policies import load_document
+from wizard.policy_documents import load_document
 
 
 def _organizations(services: Services) -> Any:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.cli import mfa_wizard
 from tests.support.realism import AWS_LIKE
-from wizard import policies, scp
+from wizard import policy_documents, scp
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError
@@ -50,7 +50,9 @@ def test_plan_then_apply_then_nothing_to_do(services, realism):
     ]
     iam = services.iam
     version = iam.get_policy_version(PolicyArn=ARN, VersionId="v1")["PolicyVersion"]["Document"]
-    assert policies.canonical(version) == policies.canonical(policies.load_document())
+    assert policy_documents.canonical(version) == policy_documents.canonical(
+        policy_documents.load_document()
+    )
     assert {"Key": "managed-by", "Value": "mfa-wizard"} in iam.get_policy(PolicyArn=ARN)["Policy"][
         "Tags"
     ]
@@ -146,8 +148,8 @@ def test_guard_passes_only_for_a_session_known_to_carry_mfa(demo):
     # "the admin in a session" here; what the session is worth is decided by the guard.
     from datetime import UTC, datetime, timedelta
 
-    from wizard.session_cache import remember_mfa_session
-    from wizard.session_credentials import SessionCredentials
+    from wizard.session.cache import remember_mfa_session
+    from wizard.session.credentials import SessionCredentials
 
     session = boto3.Session(
         aws_access_key_id=demo.admin_access_key_id,

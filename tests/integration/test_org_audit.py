@@ -14,7 +14,8 @@ from tests.support.aws import member_iam
 from tests.support.cli import mfa_wizard
 from wizard import organization
 from wizard.errors import AccessDeniedError
-from wizard.organization import RootAccess, audit_organization
+from wizard.organization import audit_organization
+from wizard.root_access import RootAccess
 
 
 @pytest.fixture

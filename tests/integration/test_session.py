@@ -18,19 +18,11 @@ from botocore.stub import Stubber
 from tests.support.cli import hit_imports, mfa_session
 from tests.support.realism import AWS_LIKE
 from wizard.errors import CredentialsError, UsageError
-from wizard.session_cache import FileCache, cache_key, identity_hash
-from wizard.session_credentials import (
-    SessionCredentials,
-    WrongMfaCodeError,
-    ensure_long_term,
-    get_session_token,
-    obtain,
-    parse_duration,
-    read_profile,
-    render,
-    setup_credential_process,
-    write_profile,
-)
+from wizard.session.cache import FileCache
+from wizard.session.credentials import SessionCredentials, parse_duration, render
+from wizard.session.keys import cache_key, identity_hash
+from wizard.session.profiles import read_profile, setup_credential_process, write_profile
+from wizard.session.token import WrongMfaCodeError, ensure_long_term, get_session_token, obtain
 
 pytestmark = AWS_LIKE
 
@@ -221,7 +213,7 @@ def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch, mfa
     config = Path(profile_env["AWS_CONFIG_FILE"])
     # The command must run with the test's environment and this interpreter.
     monkeypatch.setattr(
-        "wizard.session_credentials.command_for_credential_process",
+        "wizard.session.profiles.command_for_credential_process",
         lambda profile: (
             f"{sys.executable} -c 'from wizard.cli.session import main; main()' --profile {profile} --format credential-process"
         ),
@@ -592,7 +584,7 @@ def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path, m
 
 
 def test_an_unsafe_keyring_backend_is_refused():
-    from wizard.session_cache import check_keyring_backend
+    from wizard.session.cache import check_keyring_backend
 
     class Keyring:  # what keyring.backends.fail / keyrings.alt's plaintext look like
         priority = 0

@@ -30,9 +30,9 @@ def as_user(profile_env, monkeypatch):
 def full_key(profile_arg):
     """The key the full command line computes (wizard.session.request)."""
     from wizard.cli.session import build_parser, request_of
+    from wizard.session.keys import cache_key
+    from wizard.session.profiles import read_profile, resolve_profile_name
     from wizard.session.request import base_owner
-    from wizard.session_cache import cache_key
-    from wizard.session_credentials import read_profile, resolve_profile_name
 
     args = build_parser().parse_args(["--profile", profile_arg] if profile_arg else [])
     profile = resolve_profile_name(args.profile)

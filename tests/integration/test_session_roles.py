@@ -160,9 +160,7 @@ def test_fido_keys_are_skipped_with_the_reason(profile_env, monkeypatch, capsys,
     for name, value in profile_env.items():
         monkeypatch.setenv(name, value)
     fido = f"arn:aws:iam::{ACCOUNT}:u2f/user/admin/yubikey-ABCDEFGH"
-    monkeypatch.setattr(
-        "wizard.session_credentials.find_mfa_serials", lambda services: [fido, SERIAL]
-    )
+    monkeypatch.setattr("wizard.session.token.find_mfa_serials", lambda services: [fido, SERIAL])
     assert cli.run(["--profile", "dev", "--code", mfa_code(), "--format", "json"]) == 0
     err = capsys.readouterr().err
     assert f"Skipping {fido}: a FIDO security key cannot" in err
@@ -183,12 +181,12 @@ def test_exec_help_is_help(roles_env):
 
 def test_the_aws_sdk_uses_the_setup_profile_of_a_role(roles_env, monkeypatch, mfa_code, demo):
     """botocore's own credential_process provider, through `mfa-session setup admin`."""
-    from wizard.session_credentials import setup_credential_process
+    from wizard.session.profiles import setup_credential_process
 
     for key, value in roles_env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(
-        "wizard.session_credentials.command_for_credential_process",
+        "wizard.session.profiles.command_for_credential_process",
         lambda profile: (
             f"{sys.executable} -c 'from wizard.cli.session import main; main()' "
             f"--profile {profile} --format credential-process"

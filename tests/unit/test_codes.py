@@ -5,15 +5,10 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from wizard.enrollment import (
-    check_first_code,
-    describe_drift,
-    normalize_code,
-    validate_device_name,
-    verify_codes,
-)
+from wizard.enrollment import validate_device_name
 from wizard.errors import UsageError
 from wizard.qr import half_block_lines, otpauth_uri, qr_matrix
+from wizard.totp import check_first_code, describe_drift, normalize_code, verify_codes
 
 # A fixed test seed (not a real device's): 64 Base32 characters as AWS issues.
 SEED = "JBSWY3DPEHPK3PXP" * 4

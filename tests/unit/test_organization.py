@@ -22,10 +22,12 @@ from wizard.organization import (
     BACKOFF_ATTEMPTS,
     BACKOFF_BUDGET_SECONDS,
     AccountAudit,
-    RootAccess,
-    RootCredentials,
     audit_accounts,
     backoff_delay,
+)
+from wizard.root_access import (
+    RootAccess,
+    RootCredentials,
     check_root_credentials,
     regional_sts,
     root_credentials_found,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.support.policy_eval import allowed_by, denied
-from wizard.policies import describe_policy, document_diff, load_document
+from wizard.policy_documents import describe_policy, document_diff, load_document
 from wizard.scp import scp_document
 
 # From "AWS: Allows MFA-authenticated IAM users to manage their own credentials on the Security

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from wizard.session import codes
+from wizard.session.profiles import ProfileSettings
 from wizard.session.roles import role_duration, session_name
-from wizard.session_credentials import ProfileSettings
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
 

@@ -10,8 +10,10 @@ profile, the keyring, an unusual platform, a damaged file, a miss) goes to the f
 (`wizard.cli.session`), which decides again from scratch: this path can only say "hit" or "not
 sure", never serve what the full path would not.
 
-The rules are mirrored from `wizard.session_cache` (identity_hash, cache_key, source_key_id,
-cache_dir) and `wizard.session_credentials` (read_profile, render); a test compares them.
+Whose a session is (the owner hash, the cache file's name, the refresh margin, the cache root)
+comes from `wizard.session.keys`, the one stdlib-only module the full path uses too. What stays
+here is the small reading of files (a line parser standing in for configparser, a flat JSON
+reader standing in for json) that a test compares with the full path's.
 """
 
 from __future__ import annotations
@@ -19,22 +21,16 @@ from __future__ import annotations
 import os
 import sys
 
-APP = "mfa-wizard"  # wizard.APP_NAME
-MARGIN = 15 * 60  # wizard.session_credentials.REFRESH_MARGIN_SECONDS
+from wizard.session.keys import (
+    REFRESH_MARGIN_SECONDS,
+    cache_key,
+    cache_root,
+    identity_hash,
+    section_name,
+)
+
 FAST_FORMATS = {"credential-process", "credential_process", "env", None}
 _SHELL_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
-_KEY_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-
-
-def _sha256_hex(text: str) -> str:
-    try:  # the built-in implementation: no OpenSSL to load (Python 3.12+ / 3.11)
-        from _sha2 import sha256  # type: ignore[import-not-found]
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found,no-redef]
-        except ImportError:
-            from hashlib import sha256
-    return sha256(text.encode()).hexdigest()
 
 
 def read_ini(path: str) -> dict[str, dict[str, str]] | None:
@@ -81,23 +77,6 @@ def read_ini(path: str) -> dict[str, dict[str, str]] | None:
     return sections
 
 
-def _section(profile: str) -> str:
-    return "default" if profile == "default" else f"profile {profile}"
-
-
-def cache_root() -> str | None:
-    """platformdirs.user_cache_dir(APP) on Linux and macOS; None elsewhere (full path)."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    if sys.platform == "darwin":
-        # platformdirs may honour XDG_CACHE_HOME on macOS too: then leave it to platformdirs.
-        return None if xdg else os.path.expanduser(f"~/Library/Caches/{APP}")
-    if sys.platform.startswith("linux"):
-        # platformdirs ignores a relative XDG_CACHE_HOME (as the XDG spec says).
-        base = xdg if os.path.isabs(xdg) else os.path.expanduser("~/.cache")
-        return os.path.join(base, APP)
-    return None
-
-
 def hit_key(profile_arg: str | None) -> tuple[str, str, int | None] | None:
     """(cache file key, owner hash, duration asked) for a plain profile, or None (not sure)."""
     env = os.environ
@@ -107,12 +86,12 @@ def hit_key(profile_arg: str | None) -> tuple[str, str, int | None] | None:
     config = read_ini(config_file)
     if config is None:
         return None
-    values = dict(config.get(_section(profile), {}))
+    values = dict(config.get(section_name(profile), {}))
     if values.get("role_arn") or values.get("mfa_session_cache", "file") != "file":
         return None  # role profiles and the keyring take the full path
     source = values.get("source_profile") or None
     if source and not values.get("mfa_serial"):
-        values["mfa_serial"] = config.get(_section(source), {}).get("mfa_serial", "")
+        values["mfa_serial"] = config.get(section_name(source), {}).get("mfa_serial", "")
     duration_text = values.get("duration_seconds", "")
     duration = int(duration_text) if duration_text.isascii() and duration_text.isdigit() else None
     creds_profile = source or profile
@@ -124,23 +103,16 @@ def hit_key(profile_arg: str | None) -> tuple[str, str, int | None] | None:
         credentials = read_ini(creds_file)
         if credentials is None:
             return None
-        for sections, name in ((credentials, creds_profile), (config, _section(creds_profile))):
+        for sections, name in ((credentials, creds_profile), (config, section_name(creds_profile))):
             if "aws_access_key_id" in sections.get(name, {}):
                 key_id = sections[name]["aws_access_key_id"].strip() or None
                 break
     if not key_id:
         return None
-    raw = "\0".join(
-        (
-            key_id,
-            values.get("mfa_serial") or "",
-            env.get("AWS_ENDPOINT_URL") or "",
-            values.get("region") or "",
-        )
+    owner = identity_hash(
+        key_id, values.get("mfa_serial"), env.get("AWS_ENDPOINT_URL"), values.get("region")
     )
-    owner = _sha256_hex(raw)[:32]
-    safe = "".join(c if c in _KEY_SAFE else "_" for c in profile)[:40]
-    return f"{safe}-{owner[:16]}", owner, duration
+    return cache_key(profile, owner), owner, duration
 
 
 def _epoch(stamp: str) -> float | None:
@@ -225,7 +197,7 @@ def cached_output(argv: list[str]) -> str | None:
         expires = _epoch(str(data["Expiration"]))
         from wizard import clock
 
-        if expires is None or expires - clock.time() <= MARGIN:
+        if expires is None or expires - clock.time() <= REFRESH_MARGIN_SECONDS:
             return None
         fields = [data[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -60,7 +60,7 @@ def write_output(text: str, path: str | None) -> None:
 
 def format_enforce_plan(plan: Any) -> str:
     """The enforcement plan as text: what the policy does, each step, the impact."""
-    from wizard.policies import describe_policy
+    from wizard.policy_documents import describe_policy
 
     lines = [f"Policy {plan.policy_arn}", *describe_policy(plan.document), "", "Plan:"]
     for step in plan.steps:

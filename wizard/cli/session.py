@@ -19,17 +19,16 @@ from collections.abc import Callable, Sequence
 
 from wizard.cli.prompts import require_terminal, tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
-from wizard.session.request import SessionRequest, session_for
-from wizard.session_cache import CACHE_BACKENDS
-from wizard.session_credentials import (
+from wizard.session.cache import CACHE_BACKENDS
+from wizard.session.credentials import (
     FORMATS,
     SessionCredentials,
     describe_left,
     parse_duration,
-    read_profile,
     render,
-    resolve_profile_name,
 )
+from wizard.session.profiles import read_profile, resolve_profile_name
+from wizard.session.request import SessionRequest, session_for
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,7 +131,7 @@ def code_source(args: argparse.Namespace):  # noqa: ANN201 - a small closure fac
         given = [args.code]
 
         def from_option(serial: str) -> str:
-            from wizard.session_credentials import code_problem
+            from wizard.session.token import code_problem
 
             if not given:
                 raise UsageError("the --code was not accepted", "run again with a new code")
@@ -180,7 +179,7 @@ def run_session(args: argparse.Namespace) -> int:
     # Bad options are refused before any cache or AWS work.
     duration = parse_duration(args.duration) if args.duration else None
     if args.write_profile:
-        from wizard.session_credentials import validate_profile_name
+        from wizard.session.profiles import validate_profile_name
 
         validate_profile_name(args.write_profile)
     creds = session_for(request_of(args), profile, settings, duration)
@@ -246,7 +245,7 @@ def emit(
 ) -> int:
     """Write the profile if asked, then print the chosen format on stdout (and only that)."""
     if args.write_profile:
-        from wizard.session_credentials import write_profile
+        from wizard.session.profiles import write_profile
 
         path = write_profile(args.write_profile, creds, force=args.force, region=region)
         print(
@@ -343,7 +342,7 @@ def run_setup(argv: Sequence[str]) -> int:
     )
     parser.add_argument("profile", metavar="PROFILE", help="the profile holding long-term keys")
     args = parser.parse_args(argv)
-    from wizard.session_credentials import config_path, setup_credential_process
+    from wizard.session.profiles import config_path, setup_credential_process
 
     new, changed = setup_credential_process(args.profile)
     if changed:

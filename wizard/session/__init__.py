@@ -1,5 +1,15 @@
-"""mfa-session's domain: which code to wait for (`codes`) and role profiles (`roles`).
+"""mfa-session's domain, whole: nothing of it lives elsewhere.
 
-The credential model, profiles and formats live in `wizard.session_credentials`, the cache in
-`wizard.session_cache`; the command line (`wizard.cli.session`) puts them together.
+- `keys`: whose a cached session is (owner hash, cache file name, refresh margin); standard
+  library only, shared with the cache-hit fast path (`wizard.cli.fast`).
+- `credentials`: the temporary keys, lifetimes and output formats.
+- `profiles`: reading and writing the AWS config and credentials files.
+- `cache`: the file cache, the keyring, the miss lock, the record of MFA sessions.
+- `codes`: a code is used once (which time step to wait for).
+- `token`: GetSessionToken with the code, and the tries a person gets.
+- `roles`: role profiles (AssumeRole on the source's MFA session).
+- `request`: one mfa-session request put together from the above.
+
+Imports run one way, keys <- credentials <- profiles <- cache <- codes/token <- roles <- request;
+a test in tests/test_layering.py holds the package (and all of `wizard`) free of cycles.
 """

@@ -20,7 +20,7 @@ STEP = 30  # seconds per TOTP code (RFC 6238 default; every AWS virtual device u
 
 
 def _path() -> Path:
-    from wizard.session_cache import cache_dir
+    from wizard.session.cache import cache_dir
 
     # Beside the sessions, not among them: it holds no credential, only time steps.
     return cache_dir().parent / "used-steps"

@@ -13,22 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.errors import UsageError
-from wizard.session_cache import (
-    cache_dir,
-    cache_key,
-    identity_hash,
-    make_cache,
-    miss_lock,
-    source_key_id,
-)
-from wizard.session_credentials import (
+from wizard.session.cache import cache_dir, make_cache, miss_lock, source_key_id
+from wizard.session.credentials import (
     DEFAULT_DURATION,
     ROOT_MAX_DURATION,
-    ProfileSettings,
     SessionCredentials,
     check_duration,
     is_root_serial,
 )
+from wizard.session.keys import cache_key, identity_hash
+from wizard.session.profiles import ProfileSettings
 
 
 def _quiet(_: str) -> None:
@@ -281,13 +275,8 @@ def fetch(
 ) -> SessionCredentials:
     """The miss path: boto3, the device, the code, GetSessionToken."""
     from wizard.aws import make_services
-    from wizard.session_credentials import (
-        ensure_long_term,
-        find_mfa_serials,
-        is_fido,
-        obtain,
-        save_mfa_serial,
-    )
+    from wizard.session.profiles import save_mfa_serial
+    from wizard.session.token import ensure_long_term, find_mfa_serials, is_fido, obtain
 
     creds_profile, explicit = keys_profile(req, profile, settings)
     services = make_services(

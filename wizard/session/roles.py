@@ -13,7 +13,8 @@ import hashlib
 from typing import Any
 
 from wizard.errors import UsageError
-from wizard.session_credentials import ProfileSettings, SessionCredentials, read_profile
+from wizard.session.credentials import SessionCredentials
+from wizard.session.profiles import ProfileSettings, read_profile
 
 CHAINED_MAX_DURATION = 3_600  # AWS's cap for a role assumed with another role's session
 DEFAULT_ROLE_DURATION = 3_600  # the AWS CLI's default for role profiles
@@ -146,7 +147,7 @@ def assume_role_call(
         with aws_errors("AssumeRole"):
             raise
     c = answer["Credentials"]
-    from wizard.session_credentials import parse_expiration
+    from wizard.session.credentials import parse_expiration
 
     return SessionCredentials(
         access_key_id=c["AccessKeyId"],
@@ -161,7 +162,7 @@ def list_profiles() -> list[tuple[str, str | None]]:
     """The config file's profiles, each with its role_arn (None for a profile with keys)."""
     import configparser
 
-    from wizard.session_credentials import config_path
+    from wizard.session.profiles import config_path
 
     parser = configparser.RawConfigParser()
     try:
@@ -182,7 +183,7 @@ def keys_profile(profile: str) -> str:
 
 
 def _refusals_path() -> Any:
-    from wizard.session_cache import cache_dir
+    from wizard.session.cache import cache_dir
 
     return cache_dir().parent / "direct-refused"
 

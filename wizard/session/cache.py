@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,9 @@ from wizard import APP_NAME
 from wizard import clock as timing
 from wizard.errors import UsageError
 from wizard.files import write_text_atomic
-from wizard.session_credentials import (
-    SessionCredentials,
-    config_path,
-    credentials_path,
-    section_name,
-)
+from wizard.session.credentials import SessionCredentials
+from wizard.session.keys import section_name
+from wizard.session.profiles import config_path, credentials_path
 
 CACHE_BACKENDS = ("file", "keyring", "none")
 
@@ -58,22 +54,6 @@ def source_key_id(profile: str, explicit: bool) -> str | None:
         if parser.has_option(section, "aws_access_key_id"):
             return parser.get(section, "aws_access_key_id").strip() or None
     return None
-
-
-def identity_hash(
-    key_id: str | None, serial: str | None, endpoint: str | None, region: str | None
-) -> str:
-    """Who and where a session belongs to, as a hash (the key id itself is not written down)."""
-    if not key_id:
-        return ""
-    raw = "\0".join((key_id, serial or "", endpoint or "", region or ""))
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
-
-
-def cache_key(profile: str, owner: str) -> str:
-    """A file-name-safe key: the profile (readable) and the source identity's hash."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile)[:40]
-    return f"{safe}-{owner[:16]}"
 
 
 def _mfa_sessions_path() -> Path:

@@ -1,0 +1,95 @@
+"""Who the MFA policy affects, and whether it would lock out the identity running the wizard.
+
+Only a session known to carry MFA (one mfa-session or the Session step created) counts as safe:
+a GetSessionToken without MFA or a GetFederationToken session also has a token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from wizard.aws import Services
+from wizard.errors import aws_errors
+from wizard.models import AuditResult, UserFinding
+from wizard.session.cache import is_known_mfa_session
+
+RECENT_KEY_DAYS = 30
+
+
+@dataclass(frozen=True)
+class UserImpact:
+    """What the policy does to one user."""
+
+    user_name: str
+    reasons: tuple[str, ...]
+
+
+def session_key_id(services: Services) -> str | None:
+    """The access key id of the wizard's credentials when they are a session (have a token)."""
+    with aws_errors("loading credentials"):
+        creds = services.session.get_credentials()
+    if creds is None:
+        return None
+    frozen = creds.get_frozen_credentials()
+    return frozen.access_key if frozen.token else None
+
+
+def uses_long_term_keys(services: Services) -> bool:
+    """True when the wizard signs with an IAM user's access keys (no MFA session token)."""
+    with aws_errors("loading credentials"):
+        creds = services.session.get_credentials()
+    return creds is not None and not creds.get_frozen_credentials().token
+
+
+def lockout_reason(
+    services: Services, users: list[str], audit: AuditResult, include_self: bool = False
+) -> str | None:
+    """Why putting `users` under the policy would lock out the identity running the wizard.
+
+    Only a session known to carry MFA (one mfa-session or the Session step created) counts as
+    safe: a GetSessionToken without MFA or a GetFederationToken session also has a token.
+    """
+    identity = services.identity()
+    if not identity.is_iam_user or identity.name not in users:
+        return None
+    me = next((u for u in audit.users if u.user_name == identity.name), None)
+    if me is not None and not me.mfa_active:
+        return (
+            f"you ({identity.name}) have no MFA device: once in the group, every call but MFA set-up "
+            f"is denied to you, including the wizard's next one. Enrol yourself first "
+            f"(`mfa-wizard enroll {identity.name}`), then run enforce from an MFA session"
+        )
+    token_key = session_key_id(services)
+    if token_key and not include_self and not is_known_mfa_session(token_key):
+        return (
+            f"you ({identity.name}) are signed in with a session this tool cannot tell carries "
+            "MFA (it did not create it): if it does not, the wizard locks itself out. Use "
+            'eval "$(mfa-session)" first, or pass --include-self if you are sure'
+        )
+    if uses_long_term_keys(services):
+        return (
+            f"you ({identity.name}) are signed in with long-term access keys, not an MFA session: once "
+            "in the group, these keys can do nothing but MFA set-up, so the wizard would lock itself "
+            'out. Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself out.'
+        )
+    return None
+
+
+def impact_of(user: UserFinding, now: datetime) -> UserImpact:
+    """What the policy changes for one user, from the credential report."""
+    reasons = []
+    if user.console_access and not user.mfa_active:
+        reasons.append("can sign in but can do nothing except set up MFA until they enrol")
+    elif not user.mfa_active:
+        reasons.append("has no MFA device: nothing but MFA set-up is allowed")
+    for key in user.access_keys:
+        if key.active and key.last_used and now - key.last_used <= timedelta(days=RECENT_KEY_DAYS):
+            days = (now - key.last_used).days
+            reasons.append(
+                f"access key {key.slot} was used {days} d ago: calls signed with it will be denied "
+                "unless made with an MFA session (mfa-session)"
+            )
+    if not reasons:
+        reasons.append("has MFA: no change when signed in with MFA")
+    return UserImpact(user.user_name, tuple(reasons))

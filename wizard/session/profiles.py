@@ -1,0 +1,253 @@
+"""The AWS config and credentials files: reading a profile's settings (standard library only,
+on the cache-hit path) and writing sessions, serials and credential_process profiles into them
+(configupdater, comments and order kept, atomic and 0600).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from wizard.errors import UsageError
+from wizard.files import write_text_atomic
+from wizard.session.credentials import SessionCredentials
+from wizard.session.keys import section_name
+
+
+def config_path() -> Path:
+    """~/.aws/config or AWS_CONFIG_FILE."""
+    return Path(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config").expanduser()
+
+
+def credentials_path() -> Path:
+    """~/.aws/credentials or AWS_SHARED_CREDENTIALS_FILE."""
+    return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials").expanduser()
+
+
+PROFILE_NAME = re.compile(r"[A-Za-z0-9_.+@-]{1,64}")
+
+
+def validate_profile_name(name: str) -> str:
+    """A profile name that is safe in both files (no spaces, brackets, '=' or line breaks)."""
+    # fullmatch: `$` would also match before a trailing newline, and "dev\n" corrupts the file.
+    if not PROFILE_NAME.fullmatch(name or ""):
+        raise UsageError(
+            f"{name!r} is not a usable profile name",
+            "use letters, digits and _.+@- (no spaces or brackets), at most 64 characters",
+        )
+    return name
+
+
+class ProfileSettings:
+    """What mfa-session reads from the config file for one profile (AWS CLI semantics)."""
+
+    __slots__ = (
+        "name",
+        "mfa_serial",
+        "duration_seconds",
+        "region",
+        "source_profile",
+        "cache_backend",
+        "role_arn",
+        "external_id",
+        "role_session_name",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        mfa_serial: str | None,
+        duration_seconds: int | None,
+        region: str | None,
+        source_profile: str | None,
+        cache_backend: str | None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        role_session_name: str | None = None,
+    ) -> None:
+        self.name = name
+        self.mfa_serial = mfa_serial
+        self.duration_seconds = duration_seconds
+        self.region = region
+        self.source_profile = source_profile
+        self.cache_backend = cache_backend
+        self.role_arn = role_arn
+        self.external_id = external_id
+        self.role_session_name = role_session_name
+
+
+def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
+    """Read mfa_serial, duration_seconds, region, source_profile (and our cache key) with the
+    standard library only; a missing file or profile gives empty settings."""
+    path = path or config_path()
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        raise UsageError(
+            f"{path} is not a valid AWS config file",
+            "fix the line it complains about (`aws configure list` shows the problem)",
+        ) from None
+    values: dict[str, str] = {}
+    section = section_name(profile)
+    if parser.has_section(section):
+        values = dict(parser.items(section))
+    source = values.get("source_profile")
+    if source and not values.get("mfa_serial"):
+        # The CLI takes mfa_serial from the profile being used; fall back to the source's.
+        src = section_name(source)
+        if parser.has_section(src) and parser.has_option(src, "mfa_serial"):
+            values["mfa_serial"] = parser.get(src, "mfa_serial")
+    duration = values.get("duration_seconds")
+    return ProfileSettings(
+        name=profile,
+        mfa_serial=values.get("mfa_serial") or None,
+        duration_seconds=int(duration) if duration and duration.isdigit() else None,
+        region=values.get("region") or None,
+        source_profile=source or None,
+        cache_backend=values.get("mfa_session_cache") or None,
+        role_arn=values.get("role_arn") or None,
+        external_id=values.get("external_id") or None,
+        role_session_name=values.get("role_session_name") or None,
+    )
+
+
+def resolve_profile_name(explicit: str | None) -> str:
+    """--profile, else AWS_PROFILE / AWS_DEFAULT_PROFILE, else 'default'."""
+    return (
+        explicit
+        or os.environ.get("AWS_PROFILE")
+        or os.environ.get("AWS_DEFAULT_PROFILE")
+        or "default"
+    )
+
+
+# ----------------------------------------------------------------------------- writing files
+
+
+def _text(updater: Any) -> str:
+    text = str(updater)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _load_updater(path: Path) -> Any:
+    from configupdater import ConfigUpdater
+
+    updater = ConfigUpdater()
+    if path.exists():
+        try:
+            updater.read(str(path), encoding="utf-8")
+        except PermissionError:
+            raise UsageError(f"cannot read {path}", "check the file's permissions") from None
+        except Exception:
+            raise UsageError(
+                f"{path} could not be parsed",
+                "fix the file by hand (a section header or key=value line is malformed)",
+            ) from None
+    return updater
+
+
+def write_profile(
+    name: str,
+    creds: SessionCredentials,
+    *,
+    force: bool = False,
+    path: Path | None = None,
+    region: str | None = None,
+) -> Path:
+    """Write the session into the shared credentials file, keeping every other line and comment.
+
+    Refuses to overwrite a profile that holds long-term keys (no session token) unless force.
+    Atomic (temp file in the same directory, fsync, rename) and mode 0600.
+    """
+    validate_profile_name(name)
+    path = path or credentials_path()
+    updater = _load_updater(path)
+    if updater.has_section(name):
+        section = updater[name]
+        long_term = section.get("aws_access_key_id") and not section.get("aws_session_token")
+        if long_term and not force:
+            raise UsageError(
+                f"profile {name!r} in {path} holds long-term access keys",
+                "choose another name (e.g. NAME-mfa), or pass --force to overwrite them",
+            )
+    else:
+        if updater.sections():
+            updater[updater.sections()[-1]].add_after.space()
+        updater.add_section(name)
+    section = updater[name]
+    values = {
+        "aws_access_key_id": creds.access_key_id,
+        "aws_secret_access_key": creds.secret_access_key,
+        "aws_session_token": creds.session_token,
+        "aws_session_expiration": creds.expiration_iso,
+    }
+    if region:
+        values["region"] = region
+    for key, value in values.items():
+        section[key] = value
+    write_text_atomic(path, _text(updater), mode=0o600)
+    return path
+
+
+def command_for_credential_process(profile: str) -> str:
+    """The credential_process command line: this mfa-session, by absolute path when we know it."""
+    import shutil
+    import sys
+
+    exe = None
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 and argv0.name == "mfa-session" and argv0.exists():
+        exe = str(argv0.resolve())
+    if exe is None:
+        beside = Path(sys.executable).parent / "mfa-session"
+        exe = str(beside) if beside.exists() else shutil.which("mfa-session")
+    if exe is None:
+        exe = "mfa-session"
+    return f"{shlex.quote(exe)} --profile {shlex.quote(profile)} --format credential-process"
+
+
+def setup_credential_process(profile: str, path: Path | None = None) -> tuple[str, bool]:
+    """Add [profile PROFILE-mfa] with credential_process to the config file.
+
+    Returns (new profile name, changed). A second run with the same command changes nothing.
+    """
+    validate_profile_name(profile)
+    path = path or config_path()
+    new = f"{profile}-mfa"
+    updater = _load_updater(path)
+    command = command_for_credential_process(profile)
+    section_title = section_name(new)
+    settings = read_profile(profile, path) if path.exists() else None
+    if updater.has_section(section_title):
+        current = updater[section_title].get("credential_process")
+        if current is not None and current.value == command:
+            return new, False
+    else:
+        if updater.sections():
+            updater[updater.sections()[-1]].add_after.space()
+        updater.add_section(section_title)
+    section = updater[section_title]
+    section["credential_process"] = command
+    if settings and settings.region and not section.get("region"):
+        section["region"] = settings.region
+    write_text_atomic(path, _text(updater), mode=0o600)
+    return new, True
+
+
+def save_mfa_serial(profile: str, serial: str, path: Path | None = None) -> Path:
+    """Record mfa_serial in the profile's config section (comments kept)."""
+    path = path or config_path()
+    updater = _load_updater(path)
+    title = section_name(profile)
+    if not updater.has_section(title):
+        if updater.sections():
+            updater[updater.sections()[-1]].add_after.space()
+        updater.add_section(title)
+    updater[title]["mfa_serial"] = serial
+    write_text_atomic(path, _text(updater), mode=0o600)
+    return path

@@ -1,0 +1,136 @@
+"""Asking STS for an MFA session: find the device, check the keys are long-term, send the code
+(once: a refused code is never sent again), with the tries a person gets.
+
+Needs: sts:GetSessionToken (no policy can deny it), iam:ListMFADevices to find the device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from wizard.errors import CredentialsError, UsageError
+from wizard.session.credentials import CODE_ATTEMPTS, SessionCredentials, parse_expiration
+
+
+def code_problem(code: str) -> str:
+    """'' for six ASCII digits, else what is wrong (asked again)."""
+    from wizard.totp import normalize_code
+
+    return normalize_code(code, "MFA code")[1]
+
+
+def find_mfa_serials(services: Any) -> list[str]:
+    """The caller's MFA devices. AWS lists the caller's own without UserName; naming the user
+    (from get-caller-identity) works the same and also on emulators that require it."""
+    from wizard.aws import paginate
+
+    identity = services.identity()
+    kwargs = {"UserName": identity.name} if identity.is_iam_user else {}
+    items = paginate(services.iam, "list_mfa_devices", "MFADevices", **kwargs)
+    return [d["SerialNumber"] for d in items]
+
+
+def is_fido(serial: str) -> bool:
+    """A FIDO/U2F security key (arn:...:u2f/...): GetSessionToken cannot take a code from it."""
+    return ":u2f/" in serial
+
+
+def ensure_long_term(session: Any, profile: str) -> None:
+    """GetSessionToken refuses session credentials: say so before calling it."""
+    from wizard.errors import aws_errors
+
+    with aws_errors("loading credentials"):
+        creds = session.get_credentials()
+    if creds is None:
+        raise CredentialsError(
+            f"no AWS credentials found for profile {profile!r}",
+            "run `aws configure --profile NAME`, or pass --profile for a profile with access keys",
+        )
+    frozen = creds.get_frozen_credentials()
+    if frozen.token:
+        raise CredentialsError(
+            "these are already session (temporary) credentials, and GetSessionToken needs an IAM user's long-term access keys",
+            "unset AWS_SESSION_TOKEN / AWS_ACCESS_KEY_ID, or pass --profile for the profile holding the long-term keys",
+        )
+
+
+def get_session_token(sts: Any, serial: str, code: str, duration: int) -> SessionCredentials:
+    """One GetSessionToken call; errors translated (AccessDenied = wrong code here)."""
+    from wizard.errors import aws_errors, error_code
+
+    try:
+        answer = sts.get_session_token(
+            SerialNumber=serial, TokenCode=code, DurationSeconds=duration
+        )
+    except Exception as exc:
+        if error_code(exc) == "AccessDenied":
+            raise WrongMfaCodeError(
+                "AWS refused the MFA code (wrong, already used, or for another device)",
+                "wait for the next code in the app and type it",
+                code="AccessDenied",
+            ) from None
+        with aws_errors("GetSessionToken"):
+            raise
+    c = answer["Credentials"]
+    creds = SessionCredentials(
+        access_key_id=c["AccessKeyId"],
+        secret_access_key=c["SecretAccessKey"],
+        session_token=c["SessionToken"],
+        expiration=parse_expiration(c["Expiration"]),
+    )
+    # Best effort: the lockout guard is stricter without it, never looser.
+    from wizard.session.cache import remember_mfa_session
+
+    with contextlib.suppress(UsageError, OSError):
+        remember_mfa_session(creds)
+    return creds
+
+
+class WrongMfaCodeError(UsageError):
+    """STS answered AccessDenied to the code."""
+
+
+def obtain(
+    sts: Any,
+    serial: str,
+    duration: int,
+    ask_code: Callable[[str], str],
+    on_retry: Callable[[str], None] | None = None,
+    attempts: int = CODE_ATTEMPTS,
+    countdown: Callable[[int], None] | None = None,
+) -> SessionCredentials:
+    """Ask for a code (again on a bad format), call STS, ask again on a wrong code (3 tries).
+
+    A code is used once: when the device's current code was already accepted, wait for the next
+    one first (`countdown` hears the seconds left), and remember each accepted code's time step.
+    """
+    from wizard.session.codes import remember_used, wait_for_fresh_code
+
+    # A malformed code counts as a failed attempt like a wrong one: a --totp-command that prints
+    # garbage must end after a few tries, never loop (under credential_process nobody sees it).
+    last_cause = ""
+    for attempt in range(1, attempts + 1):
+        if countdown:
+            wait_for_fresh_code(serial, countdown)
+        code = re.sub(r"\s+", "", ask_code(serial))
+        problem = code_problem(code)
+        if problem:
+            last_cause = problem.rstrip(".")
+            if on_retry and attempt < attempts:
+                on_retry(f"{problem} {attempts - attempt} tries left.")
+            continue
+        try:
+            creds = get_session_token(sts, serial, code, duration)
+        except WrongMfaCodeError as exc:
+            last_cause = exc.cause
+            if on_retry and attempt < attempts:
+                on_retry(f"{exc.cause}; {attempts - attempt} tries left")
+            continue
+        remember_used(serial)
+        return creds
+    raise WrongMfaCodeError(
+        f"{last_cause}, {attempts} times", "check the device and the phone's clock, then run again"
+    )
