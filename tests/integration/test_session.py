@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from tests.support.cli import hit_imports, mfa_session
+from tests.support.cli import hit_imports, mfa_session, mfa_session_process
 from tests.support.realism import AWS_LIKE
 from wizard.errors import CredentialsError, UsageError
 from wizard.session.cache import FileCache
@@ -423,12 +423,15 @@ def test_keyring_backend_opt_in(profile_env, tmp_path, mfa_code):
         "PYTHONPATH": f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "FAKE_KEYRING": str(tmp_path / "ring.json"),
     }
-    out = mfa_session("--profile", "dev", "--code", mfa_code(), "--cache", "keyring", env=env)
+    # A subprocess: the product finds the keyring module on its PYTHONPATH, as a user's would.
+    out = mfa_session_process(
+        "--profile", "dev", "--code", mfa_code(), "--cache", "keyring", env=env
+    )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "ring.json").exists()
     cache_root = Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard"
     assert not list(cache_root.rglob("*.json"))  # only the miss lock, never a session file
-    hit = mfa_session("--profile", "dev", "--cache", "keyring", "--format", "json", env=env)
+    hit = mfa_session_process("--profile", "dev", "--cache", "keyring", "--format", "json", env=env)
     assert hit.returncode == 0
 
 

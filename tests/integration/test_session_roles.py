@@ -12,6 +12,7 @@ import pytest
 
 from tests.integration.conftest import SERIAL
 from tests.support.cli import hit_imports, mfa_session
+from tests.support.clock import totp_script
 from tests.support.realism import AWS_LIKE
 
 pytestmark = AWS_LIKE
@@ -202,12 +203,7 @@ def test_the_aws_sdk_uses_the_setup_profile_of_a_role(roles_env, monkeypatch, mf
 
 def test_two_refreshes_in_one_code_window_both_succeed(roles_env, demo, tmp_path, realism):
     # AWS refuses a code used once: the second run waits for the next code, then asks again.
-    script = tmp_path / "code.sh"
-    seed = demo.seeds[SERIAL]
-    script.write_text(
-        f"#!/bin/sh\nexec {sys.executable} -c \"import pyotp; print(pyotp.TOTP('{seed}').now())\"\n"
-    )
-    script.chmod(0o700)
+    script = totp_script(tmp_path, demo.seeds[SERIAL])
     runs = [
         mfa_session(
             "--profile",

@@ -13,8 +13,10 @@ skipped time before starting it.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time as _time
+from pathlib import Path
 
 
 class SkippingClock:
@@ -23,10 +25,13 @@ class SkippingClock:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.offset = 0.0
+        # Where a child process (a --totp-command script) reads the offset: see totp_script.
+        self.offset_file: Path | None = None
 
     def reset(self) -> None:
         with self._lock:
             self.offset = 0.0
+            self.offset_file = None
 
     def time(self) -> float:
         return _time.time() + self.offset
@@ -38,7 +43,26 @@ class SkippingClock:
         if seconds > 0:
             with self._lock:
                 self.offset += seconds
+                if self.offset_file is not None:
+                    self.offset_file.write_text(repr(self.offset))
         _time.sleep(0)  # still let other threads run, as a real sleep would
+
+
+def totp_script(folder: Path, seed: str) -> Path:
+    """An executable that prints the TOTP code of `seed` at this test's virtual time: what a
+    `--totp-command` (pass otp, ykman) prints, for the product run in-process, whose waits for
+    the next time step skip ahead. The clock writes its offset where the script reads it."""
+    CLOCK.offset_file = folder / "virtual-time-offset"
+    CLOCK.offset_file.write_text(repr(CLOCK.offset))
+    script = folder / "code.sh"
+    program = (
+        "import pyotp, sys, time; "
+        "offset = float(open(sys.argv[1]).read()); "
+        f"print(pyotp.TOTP({seed!r}).at(time.time() + offset))"
+    )
+    script.write_text(f'#!/bin/sh\nexec {sys.executable} -c "{program}" {CLOCK.offset_file}\n')
+    script.chmod(0o700)
+    return script
 
 
 class _BotocoreTime:
