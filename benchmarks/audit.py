@@ -12,7 +12,8 @@ import time
 
 from wizard.audit import run_audit
 from wizard.aws import Services
-from wizard.demo import seed_account, seed_bulk_users, start_server
+from wizard.demo import seed_account, seed_bulk_users
+from wizard.demo_server import start_server
 
 
 def naive_crawl(services: Services) -> tuple[int, int]:

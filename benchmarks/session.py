@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from wizard.demo import seed_account, start_server
+from wizard.demo import seed_account
+from wizard.demo_server import start_server
 
 
 def timed(cmd: list[str], env: dict[str, str], runs: int) -> list[float]:

@@ -9,7 +9,6 @@ moto cannot simulate (`password_last_used`, access-key last use).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wizard.aws import Services
+from wizard.demo_server import start_server, stop_server
 
 DEMO_ACCOUNT_ID = "123456789012"
 DEMO_REGION = "us-east-1"
@@ -159,82 +159,6 @@ class DemoAccount:
         if self.files is not None:
             self.files.cleanup()
             self.files = None
-
-
-def _quiet_server_logs() -> None:
-    # werkzeug logs every request to stderr, which would scribble over the TUI.
-    for name in ("werkzeug", "moto"):
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.ERROR)
-        logger.propagate = False
-        # werkzeug writes request lines and tracebacks itself unless the logger is disabled.
-        logger.disabled = True
-        if not logger.handlers:
-            logger.addHandler(logging.NullHandler())
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """A busy port is said at once (moto's server thread would fail and leave us waiting)."""
-    import socket
-
-    from wizard.errors import UsageError
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            raise UsageError(
-                f"port {port} on {host} is already in use",
-                "pick another with --port, or leave --port out for a free one",
-            ) from None
-
-
-DEMO_INSTALL = "pip install 'mfa-wizard[demo]'"
-
-
-def require_moto() -> None:
-    """The demo runs on moto, which only the `demo` extra installs: a plain install (all that
-    real AWS needs) has no mock AWS and no web server in it. Say so in one line."""
-    import importlib.util
-
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
-        from wizard.errors import UsageError
-
-        raise UsageError(
-            "the demo needs moto, which a plain install leaves out",
-            f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)",
-        )
-
-
-def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
-    """Start moto's ThreadedMotoServer on host:port (0 = a free port); return (server, url)."""
-    require_moto()
-    _quiet_server_logs()
-    # moto reads this to decide IAM policy enforcement; keep its lenient default explicit.
-    os.environ.setdefault("MOTO_ENABLE_IAM_AUTHENTICATION", "false")
-    if port:
-        _check_port_free(host, port)
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    bound_host, bound_port = server.get_host_and_port()
-    return server, f"http://{bound_host}:{bound_port}"
-
-
-def stop_server(server: Any) -> None:
-    """Stop a ThreadedMotoServer at once.
-
-    werkzeug's serve_forever() looks for a shutdown request every 0.5 s, so a plain stop() costs
-    up to half a second at every exit. The serving thread is a daemon, so the shutdown runs beside
-    it and the process can leave without waiting for that poll.
-    """
-    import threading
-
-    inner = getattr(server, "_server", None)
-    if inner is None:
-        return
-    threading.Thread(target=inner.shutdown, daemon=True).start()
 
 
 def _enable_virtual_device(backend: Any, user: str, device_name: str, seeds: dict[str, str]) -> str:

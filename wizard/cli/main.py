@@ -54,7 +54,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         parser.error("--demo-accounts needs --demo")
     try:
         if args.demo or args.command == "demo-server":
-            from wizard.demo import require_moto
+            from wizard.demo_server import require_moto
 
             require_moto()  # before the TUI takes the screen: one line, not a flash
         with demo_accounts(args.demo_accounts):

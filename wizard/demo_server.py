@@ -1,0 +1,121 @@
+"""moto's server for the demo and the suite: started on 127.0.0.1 in a background thread.
+
+moto is only in the `demo` extra (a plain install has no mock AWS): `require_moto` says so in one
+line. `start_server` also takes out two costs moto pays on every request and every KMS key, that
+no demo user or test needs (`_lighter_moto`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+
+def _quiet_server_logs() -> None:
+    # werkzeug logs every request to stderr, which would scribble over the TUI.
+    for name in ("werkzeug", "moto"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.ERROR)
+        logger.propagate = False
+        # werkzeug writes request lines and tracebacks itself unless the logger is disabled.
+        logger.disabled = True
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A busy port is said at once (moto's server thread would fail and leave us waiting)."""
+    import socket
+
+    from wizard.errors import UsageError
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise UsageError(
+                f"port {port} on {host} is already in use",
+                "pick another with --port, or leave --port out for a free one",
+            ) from None
+
+
+DEMO_INSTALL = "pip install 'mfa-wizard[demo]'"
+
+
+def require_moto() -> None:
+    """The demo runs on moto, which only the `demo` extra installs: a plain install (all that
+    real AWS needs) has no mock AWS and no web server in it. Say so in one line."""
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+        from wizard.errors import UsageError
+
+        raise UsageError(
+            "the demo needs moto, which a plain install leaves out",
+            f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)",
+        )
+
+
+def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
+    """Start moto's ThreadedMotoServer on host:port (0 = a free port); return (server, url)."""
+    require_moto()
+    _quiet_server_logs()
+    # moto reads this to decide IAM policy enforcement; keep its lenient default explicit.
+    os.environ.setdefault("MOTO_ENABLE_IAM_AUTHENTICATION", "false")
+    if port:
+        _check_port_free(host, port)
+    _lighter_moto()
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    return server, f"http://{bound_host}:{bound_port}"
+
+
+def stop_server(server: Any) -> None:
+    """Stop a ThreadedMotoServer at once.
+
+    werkzeug's serve_forever() looks for a shutdown request every 0.5 s, so a plain stop() costs
+    up to half a second at every exit. The serving thread is a daemon, so the shutdown runs beside
+    it and the process can leave without waiting for that poll.
+    """
+    import threading
+
+    inner = getattr(server, "_server", None)
+    if inner is None:
+        return
+    threading.Thread(target=inner.shutdown, daemon=True).start()
+
+
+def _lighter_moto() -> None:
+    """Two of moto's costs that buy the demo nothing, taken out once per process.
+
+    - Every request lists moto's package folder on disk (about 200 `isdir` calls) to learn its
+      service names (`moto.backends.list_of_moto_modules`); the folder does not change while we
+      run, so it is listed once.
+    - Every KMS key gets a fresh 2048-bit RSA private key, even a symmetric one, which can never
+      sign (KMS refuses Sign on it). Symmetric keys share one generated on first use; asymmetric
+      ones still get their own.
+    """
+    import functools
+
+    import moto.backends
+    import moto.kms.models
+
+    if getattr(moto.backends, "_mfa_wizard_lighter", False):
+        return
+    modules = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: modules
+    generate = moto.kms.models.generate_private_key
+
+    @functools.cache
+    def shared_unused_key() -> Any:
+        return generate("RSA_2048")
+
+    def private_key(key_spec: str) -> Any:
+        return shared_unused_key() if key_spec == "SYMMETRIC_DEFAULT" else generate(key_spec)
+
+    moto.kms.models.generate_private_key = private_key
+    moto.backends._mfa_wizard_lighter = True
