@@ -8,9 +8,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.real_time  # builds the wheel in a real pip
 def test_wheel_ships_assets_inside_the_package(tmp_path):
     subprocess.run(
         [

@@ -229,6 +229,7 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
     assert "Every console user has MFA." in out and "USER" not in out  # no empty table
 
 
+@pytest.mark.real_time
 def test_headless_commands_never_import_textual(demo_env):
     probe = (
         "import sys, io, contextlib\n"
@@ -244,6 +245,7 @@ def test_headless_commands_never_import_textual(demo_env):
     assert out.stdout.strip() == "[]", out.stderr
 
 
+@pytest.mark.real_time
 def test_demo_users_seeds_a_larger_account(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     out = mfa_wizard("--demo", "--demo-users", "40", "audit", "--format", "json", env=env)

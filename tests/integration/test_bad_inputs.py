@@ -240,6 +240,7 @@ def test_every_command_has_a_bad_input_case():
     assert len({c[0] for c in WIZARD_CASES + SESSION_CASES}) == len(WIZARD_CASES + SESSION_CASES)
 
 
+@pytest.mark.real_time
 def test_no_code_and_no_terminal_is_a_clear_error(session_profile):
     # A new session (setsid) has no controlling terminal: /dev/tty cannot be opened, for real.
     import os

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import mfa_session, mfa_wizard
 from tests.support.terminal import Terminal
 from wizard import journal
@@ -24,6 +26,7 @@ def test_version(capsys):
     assert capsys.readouterr().out.startswith("mfa-wizard 0.")
 
 
+@pytest.mark.real_time
 def test_ctrl_c_at_a_confirmation_exits_130_and_changes_nothing(services, demo_env):
     term = Terminal([sys.executable, "-m", "wizard", "enforce", "--all-console-users"], demo_env)
     term.wait_for("Apply these changes?")
@@ -34,6 +37,7 @@ def test_ctrl_c_at_a_confirmation_exits_130_and_changes_nothing(services, demo_e
     assert "MFARequired" not in groups
 
 
+@pytest.mark.real_time
 def test_demo_touches_nothing_real(tmp_path):
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MFA_WIZARD_"))}
@@ -74,6 +78,7 @@ def test_journal_and_undo_are_keyed_by_endpoint(services, moto_server):
     assert len(undoable(journal.read(), services)) == 1
 
 
+@pytest.mark.real_time
 def test_demo_server_on_a_busy_port_exits_2(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -19,6 +19,8 @@ from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks,
 from tests.support.terminal import Terminal
 from wizard.qr import otpauth_candidates, qr_matrix
 
+pytestmark = pytest.mark.real_time  # the installed command in a real pty, on the real clock
+
 LONG_NAME = "a" * 30 + ".very-long_name+ops=team,x@example.com"[: 64 - 30]
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from botocore.stub import Stubber
 
 from tests.support.aws import FAULTS, ORPHAN, good_codes, serials, unassigned
+from tests.support.cli import mfa_wizard
 from tests.support.realism import AWS_LIKE
 from wizard import clock
 from wizard.demo import ORPHAN_DEVICE
@@ -230,13 +229,7 @@ def test_seed_never_in_repr_or_errors(services):
 
 def test_headless_devices_and_deactivate(services, demo_env):
     def run(*a):
-        return subprocess.run(
-            [sys.executable, "-m", "wizard", *a],
-            capture_output=True,
-            text=True,
-            env=demo_env,
-            timeout=60,
-        )  # noqa: E731
+        return mfa_wizard(*a, env=demo_env)
 
     listed = run("devices", "carol.suzuki")
     assert listed.returncode == 0 and "carol.suzuki-2" in listed.stdout

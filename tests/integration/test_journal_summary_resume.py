@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import stat
-import time
 
 import pytest
 from textual.worker import WorkerFailed
 
-from wizard import journal, resume, summary
+from wizard import clock, journal, resume, summary
 from wizard.audit import run_audit
 from wizard.cli import main as cli
 from wizard.policies import DEFAULT_GROUP, apply_enforcement, plan_enforcement
@@ -221,7 +220,9 @@ def test_summary_reads_past_the_first_page(services):
     )
     iam = services.iam
     iam.create_group(GroupName=DEFAULT_GROUP)
-    time.sleep(1.1)  # the realism layer: a new group is not visible to AddUserToGroup at once
+    clock.sleep(
+        1.1
+    )  # virtual time; the realism layer: a new group is not visible to AddUserToGroup at once
     backend_users = [f"bulk-{i:03d}" for i in range(120)]
     for name in backend_users:
         iam.create_user(UserName=name)

@@ -379,6 +379,7 @@ def test_root_sessions_off_says_how_to_turn_them_on(services, demo, org):
 # ----------------------------------------------------------------------------- --demo-accounts
 
 
+@pytest.mark.real_time
 def test_demo_accounts_seeds_an_organization_for_audit_org(demo_env):
     env = {k: v for k, v in demo_env.items() if not k.startswith("AWS_ENDPOINT")}
     out = mfa_wizard(

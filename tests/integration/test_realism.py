@@ -7,7 +7,6 @@ green whatever the wizard's code does.
 from __future__ import annotations
 
 import json
-import time
 
 import pyotp
 import pytest
@@ -35,7 +34,7 @@ def test_a_new_bucket_policy_is_invisible_to_cloudtrail_for_a_while(services):
     with pytest.raises(ClientError) as refused:
         ct.create_trail(Name="trail", S3BucketName="realism-trail")
     assert code_of(refused) == "InsufficientS3BucketPolicyException"
-    time.sleep(1.1)
+    clock.sleep(1.1)  # virtual time: the layer reads the same clock
     assert ct.create_trail(Name="trail", S3BucketName="realism-trail")["Name"] == "trail"
 
 
@@ -51,7 +50,7 @@ def test_a_new_policy_and_group_are_invisible_to_attach_for_a_while(services):
         with pytest.raises(ClientError) as refused:
             call()
         assert code_of(refused) == "NoSuchEntity"
-    time.sleep(1.1)
+    clock.sleep(1.1)  # virtual time: the layer reads the same clock
     iam.attach_group_policy(GroupName="g", PolicyArn=arn)
     iam.add_user_to_group(GroupName="g", UserName="alice.nakamura")
 
@@ -123,7 +122,7 @@ def test_the_credential_report_takes_time(services):
     with pytest.raises(ClientError) as early:
         iam.get_credential_report()
     assert code_of(early) == "ReportInProgress"
-    time.sleep(1.05)
+    clock.sleep(1.05)
     assert iam.generate_credential_report()["State"] == "COMPLETE"
     assert b"alice.nakamura" in iam.get_credential_report()["Content"]
 

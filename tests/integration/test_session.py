@@ -41,6 +41,7 @@ def session_from_json(text: str) -> dict:
     return doc
 
 
+@pytest.mark.real_time
 def test_env_format_sourced_by_a_real_bash(profile_env, mfa_code):
     out = mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env)
     assert out.returncode == 0, out.stderr
@@ -506,6 +507,7 @@ def test_a_different_duration_is_a_miss(profile_env, mfa_code):
     assert json.loads(same.stdout)["AccessKeyId"] == json.loads(long.stdout)["AccessKeyId"]
 
 
+@pytest.mark.real_time
 def test_two_misses_at_once_ask_once(profile_env, tmp_path, mfa_code):
     counter = tmp_path / "asked"
     script = tmp_path / "code.sh"

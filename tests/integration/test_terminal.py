@@ -20,9 +20,13 @@ from wizard.session import codes
 
 VENV_BIN = Path(sys.executable).parent
 MFA_SESSION = str(VENV_BIN / "mfa-session")
-pytestmark = pytest.mark.skipif(
-    not Path(MFA_SESSION).exists(), reason="the console scripts are installed by `pip install -e`"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not Path(MFA_SESSION).exists(),
+        reason="the console scripts are installed by `pip install -e`",
+    ),
+    pytest.mark.real_time,  # the console scripts in a real pty, on the real clock
+]
 
 
 def cache_files(env: dict[str, str]) -> list[Path]:

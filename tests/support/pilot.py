@@ -17,8 +17,12 @@ async def settle(pilot) -> None:  # noqa: ANN001
 
 async def press_button(pilot, selector: str) -> None:  # noqa: ANN001
     """Click a button; a Button ignores a second click within its 0.2 s press effect, as a
-    person's double click, so wait that out first."""
-    await pilot.pause(0.25)
+    person's double click, so wait that out first when the button is still in it."""
+    from textual.widgets import Button
+
+    for button in pilot.app.screen.query(selector).results(Button):
+        while button.has_class("-active"):
+            await pilot.pause(0.05)
     await pilot.click(selector)
     await settle(pilot)
 
