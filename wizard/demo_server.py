@@ -48,7 +48,7 @@ def require_moto() -> None:
     real AWS needs) has no mock AWS and no web server in it. Say so in one line."""
     import importlib.util
 
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+    if any(importlib.util.find_spec(name) is None for name in ("moto", "flask", "flask_cors")):
         from wizard.errors import UsageError
 
         raise UsageError(
