@@ -61,6 +61,19 @@ def test_a_plain_install_carries_no_mock_aws():
     assert {"moto[s3]", "flask", "flask-cors"} == demo
 
 
+def test_under_pipx_the_demo_says_how_to_add_the_extra_with_pipx(monkeypatch, tmp_path):
+    from wizard.demo_server import require_moto
+    from wizard.errors import UsageError
+
+    monkeypatch.setitem(sys.modules, "moto", None)  # as a plain install: no moto
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    with pytest.raises(UsageError, match=r"pip install 'mfa-wizard\[demo\]'"):
+        require_moto()
+    (tmp_path / "pipx_metadata.json").write_text("{}")  # what pipx leaves in the app's venv
+    with pytest.raises(UsageError, match=r"pipx install --force 'mfa-wizard\[demo\]'"):
+        require_moto()
+
+
 def test_demo_without_moto_says_in_one_line_how_to_get_it():
     probe = (
         "import sys; sys.modules['moto'] = None\n"

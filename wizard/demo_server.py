@@ -49,12 +49,16 @@ def require_moto() -> None:
     import importlib.util
 
     if any(importlib.util.find_spec(name) is None for name in ("moto", "flask", "flask_cors")):
+        import sys
+
         from wizard.errors import UsageError
 
-        raise UsageError(
-            "the demo needs moto, which a plain install leaves out",
-            f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)",
-        )
+        # pipx keeps its metadata in the app's own venv: there, pip is not the way in.
+        if os.path.exists(os.path.join(sys.prefix, "pipx_metadata.json")):
+            fix = "reinstall it with the demo extra: pipx install --force 'mfa-wizard[demo]'"
+        else:
+            fix = f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)"
+        raise UsageError("the demo needs moto, which a plain install leaves out", fix)
 
 
 def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
