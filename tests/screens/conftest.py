@@ -36,19 +36,6 @@ def sample_audit(on_progress=None) -> AuditResult:
     )
 
 
-@pytest.fixture(autouse=True)
-def quick_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pilot waits after every key and click until the process is idle, judged over 20 ms sleeps
-    (textual._wait); a screen test types hundreds of keys, so most of its time was those sleeps.
-    Judged over 5 ms (with the same ratio of CPU to call it idle) the checks are as strict and the
-    screen tests take 40 % less time. The work a test waits for (workers, HTTP to the in-process
-    moto server) is CPU in this process, which still keeps it from looking idle."""
-    import textual._wait
-
-    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 1 / 200)
-    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 1 / 200 / 20)
-
-
 class StableContext(WizardContext):
     """The demo endpoint's port changes every run: show a fixed one so snapshots are stable."""
 
