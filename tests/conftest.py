@@ -29,9 +29,10 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The real-time tests first (`@pytest.mark.real_time`: a real interpreter, a pty, a real TOTP
-    step of up to 30 s): xdist hands them out before the in-process tests, so their waits run
-    beside the rest instead of after it. The order within each group stays as collected."""
+    """The real-time tests first (`@pytest.mark.real_time`: the product in a real process, a pty,
+    a real TOTP step of up to 30 s). With work stealing the first worker starts on them (one after
+    another) while the others take the in-process tests, so their waits run beside the rest
+    instead of at the end. The order within each group stays as collected."""
     items.sort(key=lambda item: item.get_closest_marker("real_time") is None)
 
 

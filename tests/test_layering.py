@@ -11,6 +11,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -37,6 +39,7 @@ def test_the_domain_contract_lists_every_domain_module():
     assert {"screens", "wizard.cli", "textual", "rich"} <= set(domain["forbidden_modules"])
 
 
+@pytest.mark.real_time
 def test_lint_imports_passes():
     linter = Path(sys.executable).with_name("lint-imports")
     out = subprocess.run([str(linter)], capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -44,6 +47,7 @@ def test_lint_imports_passes():
     assert "0 broken" in out.stdout
 
 
+@pytest.mark.real_time
 def test_importing_every_domain_module_loads_no_textual():
     code = (
         "import importlib, sys\n"

@@ -74,6 +74,7 @@ def test_under_pipx_the_demo_says_how_to_add_the_extra_with_pipx(monkeypatch, tm
         require_moto()
 
 
+@pytest.mark.real_time
 def test_demo_without_moto_says_in_one_line_how_to_get_it():
     probe = (
         "import sys; sys.modules['moto'] = None\n"

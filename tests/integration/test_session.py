@@ -41,7 +41,6 @@ def session_from_json(text: str) -> dict:
     return doc
 
 
-@pytest.mark.real_time
 def test_env_format_sourced_by_a_real_bash(profile_env, mfa_code):
     out = mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env)
     assert out.returncode == 0, out.stderr
@@ -115,6 +114,7 @@ def test_cache_hit_needs_no_code_and_is_0600(profile_env, mfa_code):
     assert not str(files[0]).startswith(str(Path.cwd()))
 
 
+@pytest.mark.real_time
 def test_cache_hit_imports_neither_boto3_nor_keyring_nor_textual(profile_env, mfa_code):
     assert mfa_session("--profile", "dev", "--code", mfa_code(), env=profile_env).returncode == 0
     status, heavy, stdout = hit_imports("dev", profile_env)
@@ -207,6 +207,7 @@ def test_write_profile_where_no_file_can_be_is_a_clear_error(tmp_path):
     assert blocker.read_text() == "x"
 
 
+@pytest.mark.real_time
 def test_setup_credential_process_used_by_botocore(profile_env, monkeypatch, mfa_code):
     """A real boto3 Session through botocore's own credential_process provider."""
     for key, value in profile_env.items():
@@ -406,6 +407,7 @@ def test_device_discovered_without_mfa_serial(profile_env, mfa_code):
     assert again.returncode == 0
 
 
+@pytest.mark.real_time
 def test_keyring_backend_opt_in(profile_env, tmp_path, mfa_code):
     """With a keyring module present, the keyring holds the session and no cache file is written."""
     fake = tmp_path / "fakekeyring"

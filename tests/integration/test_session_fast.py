@@ -79,6 +79,7 @@ def test_a_hit_prints_what_the_full_path_prints(as_user, mfa_code, fmt):
     assert fast.cached_output(["--profile", "dev", "--format", fmt]) == full.stdout
 
 
+@pytest.mark.real_time
 def test_a_hit_imports_no_typing(as_user, mfa_code):
     """The hit path reads the clock (wizard.clock) without paying for `typing` or anything else
     it does not use: start-up is the product on a cache hit."""

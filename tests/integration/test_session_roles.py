@@ -132,6 +132,7 @@ def test_a_role_profile_without_source_is_refused(roles_env):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.real_time
 def test_exec_runs_the_command_with_the_session_and_passes_its_status(roles_env, demo, mfa_code):
     script = (
         "import os, sys; import boto3;"
@@ -148,6 +149,7 @@ def test_exec_runs_the_command_with_the_session_and_passes_its_status(roles_env,
     assert ":assumed-role/admin/" in arn and profile == "no-profile"
 
 
+@pytest.mark.real_time
 def test_exec_without_a_command_is_a_usage_error(roles_env):
     out = mfa_session("exec", "admin", env=roles_env)
     assert out.returncode == 2 and "needs a command after --" in out.stderr
@@ -168,18 +170,21 @@ def test_fido_keys_are_skipped_with_the_reason(profile_env, monkeypatch, capsys,
     assert f"Using MFA device {SERIAL}" in err
 
 
+@pytest.mark.real_time
 def test_a_role_profile_cache_hit_imports_no_sdk(roles_env, mfa_code):
     assert mfa_session("--profile", "admin", "--code", mfa_code(), env=roles_env).returncode == 0
     status, heavy, stdout = hit_imports("admin", roles_env)
     assert (status, heavy) == (0, []) and json.loads(stdout)["Version"] == 1
 
 
+@pytest.mark.real_time
 def test_exec_help_is_help(roles_env):
     out = mfa_session("exec", "--help", env=roles_env)
     assert out.returncode == 0 and "mfa-session exec PROFILE" in out.stdout
     assert "exec PROFILE -- COMMAND" in mfa_session("--help", env=roles_env).stdout
 
 
+@pytest.mark.real_time
 def test_the_aws_sdk_uses_the_setup_profile_of_a_role(roles_env, monkeypatch, mfa_code, demo):
     """botocore's own credential_process provider, through `mfa-session setup admin`."""
     from wizard.session.profiles import setup_credential_process

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from unittest import mock
@@ -31,7 +33,13 @@ class _Closed(io.StringIO):
 @contextlib.contextmanager
 def _as_a_child(env: Mapping[str, str]) -> Iterator[tuple[io.StringIO, io.StringIO]]:
     """This process dressed as a child: exactly `env` as its environment (argparse's width from
-    COLUMNS as a pipe gives it), an empty stdin, captured stdout and stderr; all put back after."""
+    COLUMNS as a pipe gives it), an empty stdin, captured stdout and stderr; all put back after.
+
+    What a child prints on stderr by itself is printed here too: a log record that reaches no
+    handler (Python's last-resort handler, with pytest's capturing handlers off the root logger
+    meanwhile) and an exception that ends a thread (the interpreter's own hook, not pytest's).
+    The environment is the whole worker's while the command runs: the in-process moto server's
+    threads see it too, which they ignore."""
     child_env = {"COLUMNS": "80", "LINES": "24", **env}
     out, err = io.StringIO(), io.StringIO()
 
@@ -42,6 +50,8 @@ def _as_a_child(env: Mapping[str, str]) -> Iterator[tuple[io.StringIO, io.String
         mock.patch.dict(os.environ, child_env, clear=True),
         mock.patch.object(sys, "stdin", _Closed()),
         mock.patch.object(os, "execvpe", no_exec),
+        mock.patch.object(logging.getLogger(), "handlers", []),
+        mock.patch.object(threading, "excepthook", threading.__excepthook__),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
     ):
@@ -62,7 +72,8 @@ def _in_process(
         except Exception:  # an uncaught error: the interpreter's traceback and status 1
             traceback.print_exc()
             status = 1
-    return subprocess.CompletedProcess([prog, *args], status, out.getvalue(), err.getvalue())
+    # An exit status is a byte, as the shell sees it.
+    return subprocess.CompletedProcess([prog, *args], status & 0xFF, out.getvalue(), err.getvalue())
 
 
 def mfa_wizard(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
