@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from wizard import clock as timing
 from wizard.errors import UsageError
 from wizard.files import write_text_atomic
 from wizard.session.credentials import SessionCredentials
-from wizard.session.keys import section_name
+from wizard.session.keys import cache_root, section_name, sha256_hex
 from wizard.session.profiles import config_path, credentials_path
 
 CACHE_BACKENDS = ("file", "keyring", "none")
@@ -30,10 +29,15 @@ KEYRING_SERVICE = APP_NAME
 
 
 def cache_dir() -> Path:
-    """The per-user cache directory (platformdirs), never the project tree."""
-    import platformdirs
+    """The per-user cache directory (platformdirs' user cache dir), never the project tree: the
+    same root the cache-hit fast path reads (`keys.cache_root`), platformdirs where that has
+    none."""
+    root = cache_root()
+    if root is None:
+        import platformdirs
 
-    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "sessions"
+        root = platformdirs.user_cache_dir(APP_NAME, appauthor=False)
+    return Path(root) / "sessions"
 
 
 def source_key_id(profile: str, explicit: bool) -> str | None:
@@ -63,7 +67,7 @@ def _mfa_sessions_path() -> Path:
 
 
 def _key_digest(access_key_id: str) -> str:
-    return hashlib.sha256(access_key_id.encode()).hexdigest()[:32]
+    return sha256_hex(access_key_id)[:32]
 
 
 def remember_mfa_session(creds: SessionCredentials) -> None:

@@ -9,12 +9,12 @@ before asking the next time we wait for the step to change, with a visible count
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from wizard import clock as timing
+from wizard.session.keys import sha256_hex
 
 STEP = 30  # seconds per TOTP code (RFC 6238 default; every AWS virtual device uses it)
 
@@ -27,7 +27,7 @@ def _path() -> Path:
 
 
 def _device(serial: str) -> str:
-    return hashlib.sha256(serial.encode()).hexdigest()[:16]
+    return sha256_hex(serial)[:16]
 
 
 def _read(path: Path) -> dict[str, int]:

@@ -9,11 +9,11 @@ itself a role profile *is* chained: AWS caps it at one hour, and we say so.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from wizard.errors import UsageError
 from wizard.session.credentials import SessionCredentials
+from wizard.session.keys import sha256_hex
 from wizard.session.profiles import ProfileSettings, read_profile
 
 CHAINED_MAX_DURATION = 3_600  # AWS's cap for a role assumed with another role's session
@@ -71,7 +71,7 @@ def role_owner(source_owner: str, settings: ProfileSettings) -> str:
     text = "|".join(
         [source_owner, settings.role_arn or "", settings.external_id or "", session_name(settings)]
     )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return sha256_hex(text)[:32]
 
 
 def session_name(settings: ProfileSettings) -> str:
