@@ -1,5 +1,5 @@
 """Issue 16's bar: after `enforce --all-console-users --yes` and a default `monitor apply` on a
-fresh demo account, the 20 CIS checks about the trail, its buckets, log group, filters, alarms
+fresh demo account, the 21 CIS checks about the trail, its buckets, log group, filters, alarms
 and topic pass (tests/support/cis.py reads what Prowler's checks read); with --minimal they
 do not, so the checker can fail."""
 
@@ -24,8 +24,8 @@ CIS_EXTRAS = {
 }
 
 
-def test_twenty_checks(services, demo_env, tmp_path):
-    assert len(CHECKS) == 20
+def test_twenty_one_checks(services, demo_env, tmp_path):
+    assert len(CHECKS) == 21
     before = run_checks(services)
     assert not any(before.values()), before  # a fresh account passes none of them
     env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "j.jsonl")}

@@ -170,6 +170,59 @@ def test_second_apply_changes_nothing_and_no_duplicate_filter(applied):
     assert len([f for f in filters if f["filterName"] == n.signin_filter]) == 1
 
 
+def test_changes_behind_the_wizards_back_are_each_an_update_and_apply_puts_them_back(applied):
+    services, n = applied
+    cw, s3, ct = (services.client(x) for x in ("cloudwatch", "s3", "cloudtrail"))
+    # Four changes nobody told the wizard about.
+    cw.disable_alarm_actions(AlarmNames=[n.signin_alarm, n.trail_changes_alarm])
+    s3.put_bucket_versioning(
+        Bucket=n.access_logs_bucket, VersioningConfiguration={"Status": "Suspended"}
+    )
+    s3.delete_public_access_block(Bucket=n.bucket)
+    ct.stop_logging(Name=n.trail)
+    _, plan = plan_monitoring(services, OPTS)
+    updates = {c.name: c for c in plan.changes if c.changes}
+    assert set(updates) == {n.signin_alarm, n.access_logs_bucket, n.bucket, n.trail}
+    assert updates[n.signin_alarm].cli == (
+        f"aws cloudwatch enable-alarm-actions --alarm-names {n.signin_alarm}"
+    )
+    assert "actions are disabled" in updates[n.signin_alarm].detail
+    assert updates[n.access_logs_bucket].cli == (
+        f"aws s3api put-bucket-versioning --bucket {n.access_logs_bucket} "
+        "--versioning-configuration Status=Enabled"
+    )
+    assert updates[n.bucket].cli.startswith(
+        f"aws s3api put-public-access-block --bucket {n.bucket}"
+    )
+    assert "logging stopped" in updates[n.trail].detail
+    # The trail-changes alarm is the quiet-hours schedule's to silence: said, not "repaired".
+    assert any(f"The actions of {n.trail_changes_alarm} are off now" in x for x in plan.notes)
+    apply_monitoring(plan)
+    alarms = {
+        a["AlarmName"]: a["ActionsEnabled"]
+        for a in cw.describe_alarms(AlarmNames=[n.signin_alarm, n.trail_changes_alarm])[
+            "MetricAlarms"
+        ]
+    }
+    assert alarms == {n.signin_alarm: True, n.trail_changes_alarm: False}
+    assert s3.get_bucket_versioning(Bucket=n.access_logs_bucket)["Status"] == "Enabled"
+    assert all(
+        s3.get_public_access_block(Bucket=n.bucket)["PublicAccessBlockConfiguration"].values()
+    )
+    assert ct.get_trail_status(Name=n.trail)["IsLogging"]
+    _, again = plan_monitoring(services, OPTS)
+    assert again.nothing_to_do
+
+
+def test_the_access_log_bucket_is_versioned_from_the_first_apply(applied):
+    services, n = applied
+    s3 = services.client("s3")
+    assert s3.get_bucket_versioning(Bucket=n.access_logs_bucket)["Status"] == "Enabled"
+    rule = s3.get_bucket_lifecycle_configuration(Bucket=n.access_logs_bucket)["Rules"][0]
+    # Versioned, an expired log becomes a noncurrent version: those are removed as well.
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+
+
 def test_changed_option_is_an_update_and_replaces_the_filter(applied):
     services, n = applied
     narrowed = MonitorOptions(**{**OPTS.__dict__, "iam_users_only": True, "retention_days": 400})

@@ -1,5 +1,9 @@
-"""The 20 CIS checks about the trail, its buckets, log group, filters, alarms and topic that can be
+"""The 21 CIS checks about the trail, its buckets, log group, filters, alarms and topic that can be
 shown on moto, written after Prowler's (the check names are Prowler's), read with boto3.
+
+The `s3_bucket_*` checks read every bucket of the account, as Prowler's do (an earlier version
+read only the trail's bucket, and passed while Prowler failed the unversioned access-log bucket);
+the `cloudtrail_logs_s3_bucket_*` ones read the trail buckets.
 
 Prowler is not a test dependency: each check here reads what Prowler's check reads and applies
 the same rule (its metric-filter checks match the pattern with the regular expressions below,
@@ -73,6 +77,9 @@ class Account:
 
     def logging(self) -> list[dict[str, Any]]:
         return [t for t in self.trails if self.status[t["TrailARN"]].get("IsLogging")]
+
+    def all_buckets(self) -> list[str]:
+        return sorted(b["Name"] for b in self.s.client("s3").list_buckets()["Buckets"])
 
     def trail_buckets(self) -> list[str]:
         return sorted({t["S3BucketName"] for t in self.trails})
@@ -149,6 +156,12 @@ def _each_trail_bucket(account: Account, test: Callable[[str], bool]) -> bool:
     return bool(buckets) and all(test(b) for b in buckets)
 
 
+def _each_bucket(account: Account, test: Callable[[str], bool]) -> bool:
+    """Prowler's s3 checks: every bucket of the account passes (and there is one)."""
+    buckets = account.all_buckets()
+    return bool(buckets) and all(test(b) for b in buckets)
+
+
 def _not_public(account: Account, bucket: str) -> bool:
     pab = account.bucket(bucket, "get_public_access_block")
     if pab and all(pab["PublicAccessBlockConfiguration"].values()):
@@ -190,13 +203,16 @@ CHECKS: dict[str, Callable[[Account], bool]] = {
     "cloudtrail_logs_s3_bucket_is_not_publicly_accessible": lambda a: _each_trail_bucket(
         a, lambda b: _not_public(a, b)
     ),
-    "s3_bucket_default_encryption": lambda a: _each_trail_bucket(
+    "s3_bucket_default_encryption": lambda a: _each_bucket(
         a, lambda b: a.bucket(b, "get_bucket_encryption") is not None
     ),
-    "s3_bucket_secure_transport_policy": lambda a: _each_trail_bucket(
+    "s3_bucket_secure_transport_policy": lambda a: _each_bucket(
         a, lambda b: _secure_transport(a, b)
     ),
-    "s3_bucket_level_public_access_block": lambda a: _each_trail_bucket(
+    "s3_bucket_object_versioning": lambda a: _each_bucket(
+        a, lambda b: (a.bucket(b, "get_bucket_versioning") or {}).get("Status") == "Enabled"
+    ),
+    "s3_bucket_level_public_access_block": lambda a: _each_bucket(
         a,
         lambda b: all(
             (

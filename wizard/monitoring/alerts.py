@@ -146,6 +146,21 @@ class AlertsMixin(PlannerBase):
         else:
             self.add(Change("sns topic", n.topic, Status.NOTHING, "policy in place"))
 
+    def quiet_hours_alarms(self) -> set[str]:
+        """The alarms whose actions the wizard's quiet-hours schedule turns off, read from
+        EventBridge Scheduler now (a schedule made by an earlier run counts too)."""
+        if not hasattr(self, "_quiet_alarms"):
+            scheduler = self.s.client("scheduler")
+            start = _try(lambda: scheduler.get_schedule(Name=self.n.schedule_start), "GetSchedule")
+            names: set[str] = set()
+            if start and start.get("State", "ENABLED") == "ENABLED":
+                try:
+                    names = set(json.loads(start["Target"].get("Input") or "{}")["AlarmNames"])
+                except (KeyError, TypeError, ValueError):
+                    names = set()
+            self._quiet_alarms = names
+        return self._quiet_alarms
+
     def subscriptions(self) -> list[dict[str, Any]]:
         return topic_subscriptions(self.s, self.n.topic_arn)
 
@@ -257,8 +272,35 @@ class AlertsMixin(PlannerBase):
             "AlarmActions",
         ]
         differs = [k for k in keys if alarm.get(k) != wanted[k]]
+        silenced = not alarm.get("ActionsEnabled", True)
+        if silenced and name in self.quiet_hours_alarms():
+            # The quiet-hours schedule owns this alarm's actions: off at night is its job.
+            self.notes.append(
+                f"The actions of {name} are off now: the quiet-hours schedule "
+                f"{self.n.schedule_start} turns them off, and {self.n.schedule_end} back on."
+            )
+            silenced = False
         if differs:
             self.add(Change("alarm", name, Status.UPDATE, "fix: " + ", ".join(differs), cli, run))
+        elif silenced:
+
+            def enable() -> str:
+                with aws_errors("EnableAlarmActions"):
+                    cw.enable_alarm_actions(AlarmNames=[name])
+                self.journal("enable_alarm_actions", name)
+                return self.n.alarm_arn(name)
+
+            self.add(
+                Change(
+                    "alarm",
+                    name,
+                    Status.UPDATE,
+                    "fix: its actions are disabled (DisableAlarmActions): it would change state "
+                    "and notify nobody",
+                    f"aws cloudwatch enable-alarm-actions --alarm-names {name}",
+                    enable,
+                )
+            )
         else:
             self.add(
                 Change(
