@@ -114,11 +114,20 @@ class Services:
 
     def client(self, name: str) -> Any:
         """A cached boto3 client for service `name`."""
+        return self._client(name, self.max_attempts)
+
+    def client_with_attempts(self, name: str, attempts: int) -> Any:
+        """A client for `name` that tries each call `attempts` times (for a probe whose failure
+        is an answer, not something to retry: an emulator without the operation)."""
+        return self._client(name, attempts)
+
+    def _client(self, name: str, attempts: int) -> Any:
+        key = name if attempts == self.max_attempts else f"{name}#{attempts}"
         with self._lock:
-            if name not in self._clients:
+            if key not in self._clients:
                 kwargs: dict[str, Any] = {
                     "region_name": self.region,
-                    "config": botocore_config(self.max_attempts),
+                    "config": botocore_config(attempts),
                 }
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
@@ -126,8 +135,8 @@ class Services:
                     client = self.session.client(name, **kwargs)
                 if name == "s3":
                     self._expect_own_buckets(client)
-                self._clients[name] = client
-            return self._clients[name]
+                self._clients[key] = client
+            return self._clients[key]
 
     def _expect_own_buckets(self, s3: Any) -> None:
         """Every S3 call that can carry ExpectedBucketOwner carries this account's id, so a bucket

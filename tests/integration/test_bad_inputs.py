@@ -99,6 +99,8 @@ WIZARD_CASES = [
     ("audit output into a file", ["audit", "--output", "{file}/x.csv"], "cannot write"),
     ("audit unknown profile", ["--profile", "nosuch", "audit"], "'nosuch'"),
     ("summary output into a file", ["summary", "--output", "{file}/x.md"], "cannot write"),
+    ("verify output into a file", ["verify", "--output", "{file}/x.json"], "cannot write"),
+    ("verify --org outside an organization", ["verify", "--org"], "not in an AWS Organization"),
     ("undo bad count", ["undo", "--last", "abc"], "not a whole number"),
     ("demo users without demo", ["--demo-users", "5", "audit"], "needs --demo"),
     ("unknown command", ["frobnicate"], "invalid choice"),

@@ -3,7 +3,10 @@
 Supports Effect, Action/NotAction with * and ? wildcards (case-insensitive, as IAM),
 Resource/NotResource with * and ? (case-sensitive) and the ${aws:username} policy variable taken
 from the request context, and the condition operators Bool, ArnLike, ArnEquals, StringLike and
-StringEquals (each also as ...IfExists); operators and keys in one Condition block are ANDed, values of one key ORed, as IAM documents.
+StringEquals (each also as ...IfExists) and NumericLessThan/NumericGreaterThan; operators and keys in one Condition block are ANDed, values of one key ORed, as IAM documents.
+`decide` gives a principal's decision over its identity policies and permissions boundary
+(Deny over Allow; the boundary only narrows), the answer of the realism layer's
+SimulatePrincipalPolicy.
 """
 
 from __future__ import annotations
@@ -14,6 +17,12 @@ from typing import Any
 
 def _list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A document's statements (IAM allows a single statement object too)."""
+    found = document.get("Statement", [])
+    return [found] if isinstance(found, dict) else list(found)
 
 
 def _action_matches(patterns: list[str], action: str) -> bool:
@@ -34,6 +43,11 @@ def _condition_holds(operator: str, key: str, expected: Any, context: dict[str, 
         return any(fnmatchcase(str(actual), v) for v in values)
     if base in {"ArnEquals", "StringEquals"}:
         return str(actual) in {str(v) for v in values}
+    if base in {"NumericLessThan", "NumericGreaterThan"}:
+        less = base == "NumericLessThan"
+        return any(
+            (float(actual) < float(v)) if less else (float(actual) > float(v)) for v in values
+        )
     raise NotImplementedError(operator)
 
 
@@ -78,7 +92,7 @@ def denied(
     """True when an explicit Deny in the document matches the request."""
     return any(
         s["Effect"] == "Deny" and statement_applies(s, action, context, resource)
-        for s in document["Statement"]
+        for s in statements(document)
     )
 
 
@@ -90,5 +104,31 @@ def allowed_by(
         return False
     return any(
         s["Effect"] == "Allow" and statement_applies(s, action, context, resource)
-        for s in document["Statement"]
+        for s in statements(document)
     )
+
+
+def decide(
+    identity: list[dict[str, Any]],
+    boundaries: list[dict[str, Any]],
+    action: str,
+    context: dict[str, Any],
+    resource: str = "*",
+) -> str:
+    """IAM's decision for one principal, as SimulatePrincipalPolicy names it: "explicitDeny"
+    when any policy (identity or boundary) denies; "allowed" when an identity policy allows and,
+    with a permissions boundary, the boundary allows too; else "implicitDeny"."""
+    every = [*identity, *boundaries]
+    if any(denied(d, action, context, resource) for d in every):
+        return "explicitDeny"
+    allows = any(
+        s["Effect"] == "Allow" and statement_applies(s, action, context, resource)
+        for d in identity
+        for s in statements(d)
+    )
+    bounded = not boundaries or any(
+        s["Effect"] == "Allow" and statement_applies(s, action, context, resource)
+        for d in boundaries
+        for s in statements(d)
+    )
+    return "allowed" if allows and bounded else "implicitDeny"

@@ -16,6 +16,14 @@ moto answers every call at once and believes every MFA code. AWS does not:
   90 seconds, as AWS does.
 * **The credential report takes time.** GenerateCredentialReport answers STARTED then INPROGRESS
   for `report_seconds`, and GetCredentialReport answers ReportInProgress meanwhile.
+* **What moto lacks, answered here.** `iam:SimulatePrincipalPolicy` is answered from the suite's
+  policy evaluator (tests/support/policy_eval.py: the user's inline and managed policies, its
+  groups', Deny over Allow, NotAction, ...IfExists, and a permissions boundary, which this layer
+  keeps because moto has no PutUserPermissionsBoundary); `logs:TestMetricFilter` from the filter
+  evaluator (tests/support/filter_eval.py). CreateLoginProfile's PasswordResetRequired, which
+  moto drops, is set on moto's user. SCPs are not evaluated: no OrganizationsDecisionDetail.
+  `simulator="absent"` leaves SimulatePrincipalPolicy to moto (which fails, as an emulator
+  does), `simulator="denied"` refuses it as AWS does without the permission.
 * **Throttling.** A share of requests gets the service's own throttling error (Throttling for the
   query services, ThrottlingException for the JSON ones), before moto sees them; botocore's
   standard retries must absorb it. CloudWatch (CBOR protocol) and S3 are not throttled here.
@@ -76,6 +84,9 @@ class Settings:
     # GetCredentialReport answers ReportInProgress this many times after the report is ready
     # (AWS does when a report is rebuilt between the two calls).
     report_flaky_gets: int = 0
+    # "on": SimulatePrincipalPolicy answered by the evaluator; "absent": left to moto (an
+    # emulator without it); "denied": AccessDenied, as for a caller without the permission.
+    simulator: str = "on"
 
 
 @dataclass
@@ -105,6 +116,8 @@ class _State:
     report_ready_at: float | None = None
     counts: dict[str, int] = field(default_factory=dict)  # what the layer refused, by kind
     flaky_left: int = 0
+    boundaries: dict[tuple[str, str], str] = field(default_factory=dict)  # (account, user) -> arn
+    answered: dict[str, int] = field(default_factory=dict)  # what the layer answered for moto
 
 
 def _param(params: dict[str, Any], name: str) -> str:
@@ -155,6 +168,12 @@ class Realism:
         raise AssertionError("every code of the accepted window was used in the last 90 s")
 
     @property
+    def answered(self) -> dict[str, int]:
+        """How many requests of each operation the layer answered in moto's place."""
+        with self.lock:
+            return dict(self.state.answered)
+
+    @property
     def refused(self) -> dict[str, int]:
         """How many requests each rule refused (tests show the layer really acted)."""
         with self.lock:
@@ -186,6 +205,7 @@ class Realism:
         if not found:
             return None
         service = found.group(1)
+        access_key = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -197,6 +217,7 @@ class Realism:
         body = self._body(environ)
         if service in QUERY_SERVICES:
             form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            form["_access_key"] = access_key.group(1) if access_key else ""
             return Request(service, form.get("Action", ""), form, path)
         try:
             params = json.loads(body or b"{}")
@@ -242,6 +263,8 @@ class Realism:
                 self._count("throttled")
                 return self._throttle(r)
             refusal = self._propagation(r, now) or self._codes(r, now) or self._report(r, now)
+            if refusal is None:
+                refusal = self._emulate(r, environ_key=r.params.get("_access_key", ""))
         return refusal
 
     def _propagation(self, r: Request, now: float) -> Answer | None:
@@ -400,6 +423,11 @@ class Realism:
 
     def _after(self, r: Request) -> None:
         p = r.params
+        if r.operation == "CreateLoginProfile" and _param(p, "PasswordResetRequired") == "true":
+            # moto drops the flag; AWS keeps it until the user's first sign-in.
+            user = _moto_user(_account_of_key(_param(p, "_access_key")), _param(p, "UserName"))
+            if user is not None:
+                user.password_reset_required = True
         key = {
             "CreateRole": f"role:{_param(p, 'RoleName')}",
             "PutRolePolicy": f"rolepolicy:{_param(p, 'RoleName')}",
@@ -414,6 +442,111 @@ class Realism:
         if key:
             with self.lock:
                 self.state.fresh[key] = clock.monotonic()
+
+    # ------------------------------------------------------------------ what moto lacks
+
+    def _emulate(self, r: Request, environ_key: str) -> Answer | None:
+        """Answer an operation moto lacks (see the module docstring), or None."""
+        p = r.params
+        account = _account_of_key(environ_key) if environ_key else ""
+        if r.operation == "SimulatePrincipalPolicy":
+            if self.settings.simulator == "absent":
+                return None
+            if self.settings.simulator == "denied":
+                return self._refuse(
+                    r,
+                    "AccessDenied",
+                    "User is not authorized to perform: iam:SimulatePrincipalPolicy",
+                    403,
+                )
+            self._answered(r.operation)
+            return self._simulate(p)
+        if r.operation == "PutUserPermissionsBoundary":
+            self.state.boundaries[(account, _param(p, "UserName"))] = _param(
+                p, "PermissionsBoundary"
+            )
+            self._answered(r.operation)
+            return query_answer("PutUserPermissionsBoundary", "")
+        if r.operation == "DeleteUserPermissionsBoundary":
+            self.state.boundaries.pop((account, _param(p, "UserName")), None)
+            self._answered(r.operation)
+            return query_answer("DeleteUserPermissionsBoundary", "")
+        if r.operation == "TestMetricFilter":
+            from tests.support.filter_eval import matches
+
+            self._answered(r.operation)
+            try:
+                found = [
+                    {"eventNumber": number, "eventMessage": message, "extractedValues": {}}
+                    for number, message in enumerate(p.get("logEventMessages") or [], 1)
+                    if matches(str(p.get("filterPattern", "")), _json_or_none(message))
+                ]
+            except (ValueError, IndexError):
+                return self._refuse(
+                    r, "InvalidParameterException", "Invalid metric filter pattern", 400
+                )
+            body = json.dumps({"matches": found}).encode()
+            return Answer(200, [("Content-Type", "application/x-amz-json-1.1")], body)
+        return None
+
+    def _answered(self, operation: str) -> None:
+        self.state.answered[operation] = self.state.answered.get(operation, 0) + 1
+
+    def _simulate(self, p: dict[str, Any]) -> Answer:
+        from tests.support.policy_eval import decide
+
+        source = _param(p, "PolicySourceArn")
+        account = source.split(":")[4]
+        name = source.rsplit("/", 1)[-1]
+        identity, boundaries = self._policies_of(account, name)
+        actions = _members(p, "ActionNames")
+        resources = _members(p, "ResourceArns") or ["*"]
+        context: dict[str, Any] = {"aws:username": name}
+        index = 1
+        while f"ContextEntries.member.{index}.ContextKeyName" in p:
+            key = p[f"ContextEntries.member.{index}.ContextKeyName"]
+            values = _members(p, f"ContextEntries.member.{index}.ContextKeyValues")
+            context[key] = values[0] if len(values) == 1 else values
+            index += 1
+        members = []
+        for action in actions:
+            for resource in resources:
+                decision = decide(identity, boundaries, action, context, resource)
+                members.append(
+                    f"<member><EvalActionName>{_xml(action)}</EvalActionName>"
+                    f"<EvalResourceName>{_xml(resource)}</EvalResourceName>"
+                    f"<EvalDecision>{decision}</EvalDecision>"
+                    "<MatchedStatements/><MissingContextValues/></member>"
+                )
+        result = (
+            "<IsTruncated>false</IsTruncated><EvaluationResults>"
+            + "".join(members)
+            + "</EvaluationResults>"
+        )
+        return query_answer("SimulatePrincipalPolicy", result)
+
+    def _policies_of(
+        self, account: str, name: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The user's identity policies (its own and its groups', inline and managed) and its
+        permissions boundary, read from moto's backend."""
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[account]["global"]
+        user = backend.users.get(name)
+        if user is None:
+            return [], []
+        holders = [user, *backend.get_groups_for_user(name)]
+        identity = []
+        for holder in holders:
+            identity += [_document(d) for d in holder.policies.values()]
+            identity += [_managed_document(p) for p in holder.managed_policies.values()]
+        boundaries = []
+        arn = self.state.boundaries.get((account, name))
+        if arn:
+            policy = backend.get_policy(arn)
+            boundaries.append(_managed_document(policy))
+        return identity, boundaries
 
     def _throttle(self, r: Request) -> Answer:
         if r.service in QUERY_SERVICES:
@@ -445,6 +578,59 @@ def error(service: str, code: str, message: str, status: int = 400) -> Answer:
         ("x-amzn-ErrorType", code),
     ]
     return Answer(status, headers, body)
+
+
+def query_answer(operation: str, result: str) -> Answer:
+    """A successful answer of an IAM (query protocol) operation with `result` inside."""
+    xml = (
+        f'<{operation}Response xmlns="{NAMESPACES["iam"]}"><{operation}Result>{result}'
+        f"</{operation}Result><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId>"
+        f"</ResponseMetadata></{operation}Response>"
+    )
+    return Answer(200, [("Content-Type", "text/xml")], xml.encode())
+
+
+def _members(params: dict[str, Any], name: str) -> list[str]:
+    """A query-protocol list: NAME.member.1, NAME.member.2, ..."""
+    found, index = [], 1
+    while f"{name}.member.{index}" in params:
+        found.append(str(params[f"{name}.member.{index}"]))
+        index += 1
+    return found
+
+
+def _document(text: str) -> dict[str, Any]:
+    from urllib.parse import unquote
+
+    text = text if text.lstrip().startswith("{") else unquote(text)
+    return json.loads(text)
+
+
+def _managed_document(policy: Any) -> dict[str, Any]:
+    version = next(v for v in policy.versions if v.is_default_version)
+    return _document(version.document)
+
+
+def _json_or_none(message: str) -> dict[str, Any]:
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def _account_of_key(access_key: str) -> str:
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key) if access_key else ""
+
+
+def _moto_user(account: str, name: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    if not account or account not in iam_backends:
+        return None
+    return iam_backends[account]["global"].users.get(name)
 
 
 def report_state(state: str) -> Answer:

@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from wizard.cli import audit, changes, enforce, enroll, monitor, tui
+from wizard.cli import audit, changes, enforce, enroll, monitor, tui, verify
 from wizard.cli.common import DEBUG_ENV, Handler, add_target_options, positive_int
 from wizard.errors import CancelledError, UsageError, WizardError
 
-COMMAND_GROUPS = (audit, enroll, enforce, monitor, changes, tui)
+COMMAND_GROUPS = (audit, enroll, enforce, monitor, verify, changes, tui)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:

@@ -1,0 +1,105 @@
+"""`mfa-wizard verify`: the three outcomes, proven from what AWS holds now.
+
+* Every human has MFA: every console user and root, from the credential report, re-checked live
+  against assigned devices (the audit's own reading).
+* MFA is enforced, per user: AWS's policy simulator, or the account's policies where it cannot
+  be asked (wizard/verify/enforcement.py).
+* A sign-in without MFA pages someone: trail, filter (run against real sign-in records), alarm,
+  topic, key and buckets (wizard/verify/alerting.py).
+
+Nothing here trusts the journal: a thing the wizard made and someone changed since is read as it
+is now. Each finding names the proof it rests on (`proven_by`); what could not be read is
+"unproven", never "holds".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wizard.aws import Services
+from wizard.errors import WizardError
+from wizard.models import AuditResult
+from wizard.verify.model import FAIL, UNPROVEN, WARN, Checked, Finding, VerifyReport
+
+__all__ = [
+    "FAIL",
+    "UNPROVEN",
+    "WARN",
+    "Checked",
+    "Finding",
+    "VerifyReport",
+    "run_verify",
+    "verify_humans",
+]
+
+AUDIT_PROOF = "credential report, re-checked with ListVirtualMFADevices"
+
+
+def verify_humans(audit: AuditResult, report: VerifyReport) -> None:
+    """Every console user and root have MFA."""
+    missing = audit.console_users_without_mfa
+    for user in missing:
+        report.fail(
+            "mfa",
+            user.user_name,
+            "can sign in to the console without MFA (no MFA device)",
+            f"mfa-wizard enroll {user.user_name}",
+            AUDIT_PROOF,
+        )
+    if audit.console_user_count and not missing:
+        report.held(
+            "mfa",
+            f"{audit.console_user_count} console user(s)",
+            "every one has an MFA device",
+            AUDIT_PROOF,
+        )
+    if audit.root is not None and not audit.root_mfa_active:
+        report.fail(
+            "mfa",
+            "root",
+            "the root user has no MFA device",
+            "sign in as root and assign one (AWS recommends a hardware or FIDO security key "
+            "for root); the API cannot do it for root",
+            AUDIT_PROOF,
+        )
+    elif audit.root is not None:
+        report.held("mfa", "root", "has MFA", AUDIT_PROOF)
+
+
+def run_verify(
+    services: Services,
+    *,
+    group: str = "MFARequired",
+    on_progress: Callable[[str], None] | None = None,
+    audit: AuditResult | None = None,
+) -> VerifyReport:
+    """Read AWS now and prove the three outcomes; never raises for what it could not read
+    (that is an "unproven" finding), only for a failure to reach AWS at all."""
+    from wizard.audit import run_audit
+    from wizard.verify.alerting import verify_alerting
+    from wizard.verify.enforcement import verify_enforcement
+
+    report = VerifyReport(services.identity().account_id)
+    say = on_progress or (lambda text: None)
+    say("reading the credential report")
+    if audit is None:
+        try:
+            audit = run_audit(services)
+        except WizardError as exc:
+            report.unproven(
+                "mfa", "every user", f"could not be read: {exc.cause}", exc.fix, "audit"
+            )
+    if audit is not None:
+        verify_humans(audit, report)
+        section(report, "enforced", lambda: verify_enforcement(services, audit, report, group, say))
+    say("reading the monitoring chain")
+    section(report, "alerting", lambda: verify_alerting(services, report))
+    return report
+
+
+def section(report: VerifyReport, check: str, run: Callable[[], None]) -> None:
+    """Run one part; a WizardError it raises is that part's "unproven" finding."""
+    try:
+        run()
+    except WizardError as exc:
+        report.unproven(check, "(all)", f"could not be proven: {exc.cause}", exc.fix, check)

@@ -1,0 +1,470 @@
+"""MFA is enforced, user by user: proven by AWS's policy simulator where it can be asked.
+
+For every console user and every user with an active access key, `iam:SimulatePrincipalPolicy`
+answers what AWS would decide for a call made without MFA: a small representative set (a read, a
+write, IAM, STS AssumeRole) must be denied, and the self-service set (create, enable and list MFA
+devices, GetUser) must stay allowed, or nobody without MFA could ever set it up. The simulator
+weighs every policy the user has, its groups', its permissions boundary and the organization's
+SCPs. Users with the same groups and no policy or boundary of their own share one simulation.
+
+Where the simulator is not there (an emulator) or may not be called, one paged
+`iam:GetAccountAuthorizationDetails` answers the narrower question "does an explicit Deny without
+MFA apply?" (wizard/verify/deny.py), and each finding says so.
+
+Needs: iam:SimulatePrincipalPolicy (or iam:GetAccountAuthorizationDetails), iam:GetLoginProfile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wizard.aws import Services
+from wizard.errors import error_code, translate
+from wizard.models import AuditResult, UserFinding
+from wizard.partition import partition_of_arn
+from wizard.verify.deny import document, explicitly_denied
+from wizard.verify.model import VerifyReport
+
+SIMULATOR = "iam:SimulatePrincipalPolicy"
+DETAILS = "iam:GetAccountAuthorizationDetails (explicit Deny only)"
+# A read, a write, IAM and STS: what an attacker with a password or a key would try first.
+ENFORCED_ACTIONS = (
+    "s3:ListAllMyBuckets",
+    "ec2:DescribeInstances",
+    "s3:PutObject",
+    "iam:CreateUser",
+    "sts:AssumeRole",
+)
+# What a user without MFA must still be allowed, on their own user, to set MFA up.
+SELF_SERVICE = ("iam:EnableMFADevice", "iam:ListMFADevices", "iam:GetUser")
+CREATE_DEVICE = "iam:CreateVirtualMFADevice"
+CHANGE_PASSWORD = "iam:ChangePassword"
+# Needs no Allow (AWS lets every IAM user call it), so only an explicit Deny breaks mfa-session.
+SESSION_TOKEN = "sts:GetSessionToken"
+# The console session an admin signs in with MFA is usually younger than this (seconds).
+MFA_AGE = "300"
+# Errors of an endpoint that has no such operation (moto answers 500 with an HTML page).
+_MISSING_OPERATION = {"500", "501", "NotImplemented", "InternalFailure", "InvalidAction"}
+_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+
+
+@dataclass
+class Outcome:
+    """What AWS would decide for one simulated (or read) principal without MFA."""
+
+    allowed_without_mfa: list[str] = field(default_factory=list)  # console, MFA key "false"
+    allowed_with_keys: list[str] = field(default_factory=list)  # long-term keys: key absent
+    self_service_denied: list[str] = field(default_factory=list)
+    change_password_denied: bool = False
+    session_token_denied: bool = False
+    allowed_with_mfa: int | None = None  # of ENFORCED_ACTIONS (simulator only)
+
+
+@dataclass
+class Principal:
+    """A user whose enforcement is proven, and what its outcome depends on."""
+
+    user: UserFinding
+    groups: tuple[str, ...] = ()
+    own_policies: bool = True  # unknown counts as its own (it is simulated alone)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def share_key(self) -> tuple[str, ...] | None:
+        """Users with the same key share one simulation (None: simulated alone)."""
+        return None if self.own_policies else self.groups
+
+
+def subjects(audit: AuditResult) -> list[UserFinding]:
+    """Every console user and every user with an active access key."""
+    return [u for u in audit.users if u.console_access or u.access_keys_active]
+
+
+def authorization_details(services: Services) -> dict[str, Any]:
+    """Users, groups and customer managed policies in one paged call (AWS managed policies are
+    left out: they are large, and none denies by MFA)."""
+    iam = services.iam
+    merged: dict[str, list[Any]] = {"UserDetailList": [], "GroupDetailList": [], "Policies": []}
+    pages = iam.get_paginator("get_account_authorization_details").paginate(
+        Filter=["User", "Group", "LocalManagedPolicy"]
+    )
+    for page in pages:
+        for key, items in merged.items():
+            items.extend(page.get(key, []))
+    return merged
+
+
+def principals(users: list[UserFinding], details: dict[str, Any] | None) -> list[Principal]:
+    """Each subject with its groups and, from the details, every policy document it gets."""
+    if details is None:
+        return [Principal(u) for u in users]
+    by_user = {u["UserName"]: u for u in details["UserDetailList"]}
+    groups = {g["GroupName"]: g for g in details["GroupDetailList"]}
+    managed = {}
+    for policy in details["Policies"]:
+        default = next(
+            (v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None
+        )
+        if default is not None:
+            managed[policy["Arn"]] = document(default["Document"])
+    found = []
+    for user in users:
+        detail = by_user.get(user.user_name)
+        if detail is None:  # created after the read: simulated alone
+            found.append(Principal(user))
+            continue
+        names = tuple(sorted(detail.get("GroupList", [])))
+        holders = [detail, *(groups[g] for g in names if g in groups)]
+        documents = []
+        for holder in holders:
+            for inline in holder.get("UserPolicyList", []) + holder.get("GroupPolicyList", []):
+                documents.append(document(inline["PolicyDocument"]))
+            for attached in holder.get("AttachedManagedPolicies", []):
+                if attached["PolicyArn"] in managed:
+                    documents.append(managed[attached["PolicyArn"]])
+        own = bool(
+            detail.get("UserPolicyList")
+            or detail.get("AttachedManagedPolicies")
+            or detail.get("PermissionsBoundary")
+        )
+        found.append(Principal(user, names, own, documents))
+    return found
+
+
+class SimulatorUnavailable(Exception):
+    """The simulator is not there (emulator) or may not be called (AccessDenied)."""
+
+    def __init__(self, reason: str, emulator: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.emulator = emulator
+
+
+def _context(mfa: bool | None) -> list[dict[str, Any]]:
+    if mfa is None:
+        return []  # long-term access keys: AWS puts no MFA key in the request at all
+    entries = [
+        {
+            "ContextKeyName": "aws:MultiFactorAuthPresent",
+            "ContextKeyValues": ["true" if mfa else "false"],
+            "ContextKeyType": "boolean",
+        }
+    ]
+    if mfa:
+        entries.append(
+            {
+                "ContextKeyName": "aws:MultiFactorAuthAge",
+                "ContextKeyValues": [MFA_AGE],
+                "ContextKeyType": "numeric",
+            }
+        )
+    return entries
+
+
+def _allowed(result: dict[str, Any]) -> bool:
+    """AWS's decision, the organization's SCPs included."""
+    organizations = result.get("OrganizationsDecisionDetail") or {}
+    if organizations.get("AllowedByOrganizations") is False:
+        return False
+    return result.get("EvalDecision") == "allowed"
+
+
+class Simulator:
+    """SimulatePrincipalPolicy for one user ARN at a time; every page read."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        # The first call is made once, without retries: an emulator without the operation
+        # answers 500, which botocore would otherwise retry for seconds.
+        self.client = services.client_with_attempts("iam", 1)
+        self.probed = False
+
+    def decisions(
+        self, arn: str, actions: Iterable[str], resources: list[str], mfa: bool | None
+    ) -> dict[str, dict[str, Any]]:
+        """Each action's evaluation result."""
+        kwargs: dict[str, Any] = {
+            "PolicySourceArn": arn,
+            "ActionNames": list(actions),
+            "ContextEntries": _context(mfa),
+        }
+        if resources:
+            kwargs["ResourceArns"] = resources
+        client = self.client if not self.probed else self.services.iam
+        results: dict[str, dict[str, Any]] = {}
+        try:
+            for page in client.get_paginator("simulate_principal_policy").paginate(**kwargs):
+                for result in page["EvaluationResults"]:
+                    results[result["EvalActionName"]] = result
+        except Exception as exc:
+            code = error_code(exc)
+            if not self.probed and (code in _MISSING_OPERATION or _unparsable(exc)):
+                raise SimulatorUnavailable(
+                    "this endpoint has no iam:SimulatePrincipalPolicy", emulator=True
+                ) from None
+            if code in _DENIED:
+                raise SimulatorUnavailable(
+                    "the caller may not call iam:SimulatePrincipalPolicy", emulator=False
+                ) from None
+            raise translate(exc, "SimulatePrincipalPolicy") from None
+        self.probed = True
+        return results
+
+    def outcome(self, principal: Principal, with_keys: bool) -> Outcome:
+        user = principal.user
+        partition = partition_of_arn(user.arn)
+        account = user.arn.split(":")[4]
+        device = f"arn:{partition}:iam::{account}:mfa/{user.user_name}"
+        out = Outcome()
+        plain = self.decisions(user.arn, ENFORCED_ACTIONS, [], mfa=False)
+        out.allowed_without_mfa = [a for a in ENFORCED_ACTIONS if _allowed(plain.get(a, {}))]
+        if with_keys:
+            keys = self.decisions(user.arn, ENFORCED_ACTIONS, [], mfa=None)
+            out.allowed_with_keys = [a for a in ENFORCED_ACTIONS if _allowed(keys.get(a, {}))]
+        own = self.decisions(
+            user.arn, [*SELF_SERVICE, CHANGE_PASSWORD, SESSION_TOKEN], [user.arn], mfa=False
+        )
+        create = self.decisions(user.arn, [CREATE_DEVICE], [device], mfa=False)
+        out.self_service_denied = [a for a in SELF_SERVICE if not _allowed(own.get(a, {}))]
+        if not _allowed(create.get(CREATE_DEVICE, {})):
+            out.self_service_denied.insert(0, CREATE_DEVICE)
+        out.change_password_denied = not _allowed(own.get(CHANGE_PASSWORD, {}))
+        out.session_token_denied = (own.get(SESSION_TOKEN) or {}).get(
+            "EvalDecision"
+        ) == "explicitDeny"
+        with_mfa = self.decisions(user.arn, ENFORCED_ACTIONS, [], mfa=True)
+        out.allowed_with_mfa = sum(1 for a in ENFORCED_ACTIONS if _allowed(with_mfa.get(a, {})))
+        return out
+
+
+def _unparsable(exc: BaseException) -> bool:
+    return type(exc).__name__ == "ResponseParserError"
+
+
+def read_outcome(principal: Principal) -> Outcome:
+    """The narrow answer from the authorization details: explicit Denies only."""
+    user = principal.user
+    docs = principal.documents
+    name = user.user_name
+    partition = partition_of_arn(user.arn)
+    device = f"arn:{partition}:iam::{user.arn.split(':')[4]}:mfa/{name}"
+    out = Outcome()
+    out.allowed_without_mfa = [
+        a for a in ENFORCED_ACTIONS if not explicitly_denied(docs, a, "*", name, mfa=False)
+    ]
+    out.allowed_with_keys = [
+        a for a in ENFORCED_ACTIONS if not explicitly_denied(docs, a, "*", name, mfa=None)
+    ]
+    out.self_service_denied = [
+        a for a in SELF_SERVICE if explicitly_denied(docs, a, user.arn, name, mfa=False)
+    ]
+    if explicitly_denied(docs, CREATE_DEVICE, device, name, mfa=False):
+        out.self_service_denied.insert(0, CREATE_DEVICE)
+    out.change_password_denied = explicitly_denied(docs, CHANGE_PASSWORD, user.arn, name, False)
+    out.session_token_denied = explicitly_denied(docs, SESSION_TOKEN, "*", name, mfa=None)
+    return out
+
+
+def password_reset_required(services: Services, user: str) -> bool:
+    """Whether the user must set a new password at the next console sign-in (GetLoginProfile)."""
+    try:
+        profile = services.iam.get_login_profile(UserName=user)["LoginProfile"]
+    except Exception as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return False
+        raise translate(exc, "GetLoginProfile") from None
+    return bool(profile.get("PasswordResetRequired"))
+
+
+def verify_enforcement(
+    services: Services,
+    audit: AuditResult,
+    report: VerifyReport,
+    group: str = "MFARequired",
+    on_progress: Callable[[str], None] | None = None,
+) -> None:
+    """Prove, for every subject user, that a call without MFA is denied and MFA set-up is not."""
+    users = subjects(audit)
+    if not users:
+        report.held("enforced", "(no console user, no access key)", "nobody to enforce", "audit")
+        return
+    details = None
+    try:
+        details = authorization_details(services)
+    except Exception as exc:
+        if error_code(exc) not in _DENIED:
+            raise translate(exc, "GetAccountAuthorizationDetails") from None
+        report.notes.append(
+            "iam:GetAccountAuthorizationDetails was denied: every user is simulated on their "
+            "own (no shared simulations)."
+        )
+    people = principals(users, details)
+    shared: dict[tuple[str, ...], list[Principal]] = {}
+    alone: list[Principal] = []
+    for p in people:
+        key = p.share_key
+        if key is None:
+            alone.append(p)
+        else:
+            shared.setdefault(key, []).append(p)
+    batches = [[p] for p in alone] + list(shared.values())
+    simulator: Simulator | None = Simulator(services)
+    proof = SIMULATOR
+    simulations = 0
+    for index, batch in enumerate(batches, 1):
+        if on_progress:
+            on_progress(
+                f"proving enforcement: {index} of {len(batches)} (users of the same groups together)"
+            )
+        with_keys = any(p.user.access_keys_active for p in batch)
+        outcome = None
+        if simulator is not None:
+            try:
+                outcome = simulator.outcome(batch[0], with_keys)
+                simulations += 1
+            except SimulatorUnavailable as missing:
+                simulator = None
+                proof = DETAILS
+                if missing.emulator:
+                    report.not_shown.append(
+                        "AWS's policy simulator: " + missing.reason + "; enforcement is read "
+                        "from the policies instead (explicit Deny only: no Allow, boundary or SCP "
+                        "weighed)"
+                    )
+                else:
+                    report.notes.append(
+                        f"{missing.reason}: enforcement is read from the policies instead "
+                        "(explicit Deny only). Grant iam:SimulatePrincipalPolicy for the "
+                        "stronger proof: it weighs every policy, boundary and SCP."
+                    )
+            except Exception as exc:
+                error = translate(exc, "SimulatePrincipalPolicy")
+                for p in batch:
+                    report.unproven(
+                        "enforced",
+                        p.user.user_name,
+                        f"could not be proven: {error.cause}",
+                        error.fix or "run verify again",
+                        SIMULATOR,
+                    )
+                continue
+        if outcome is None:
+            if details is None:
+                for p in batch:
+                    report.unproven(
+                        "enforced",
+                        p.user.user_name,
+                        "could not be proven: neither iam:SimulatePrincipalPolicy nor "
+                        "iam:GetAccountAuthorizationDetails may be called",
+                        "grant iam:SimulatePrincipalPolicy (the stronger proof) or "
+                        "iam:GetAccountAuthorizationDetails",
+                        SIMULATOR,
+                    )
+                continue
+            for p in batch:
+                judge(services, p, read_outcome(p), report, group, DETAILS)
+            continue
+        for p in batch:
+            judge(services, p, outcome, report, group, proof, shared=len(batch))
+    if simulations:
+        report.notes.append(
+            f"{simulations} simulation(s) for {len(people)} user(s): users with the same groups "
+            "and no policy or boundary of their own share one."
+        )
+
+
+def judge(
+    services: Services,
+    p: Principal,
+    out: Outcome,
+    report: VerifyReport,
+    group: str,
+    proof: str,
+    shared: int = 1,
+) -> None:
+    """Turn one user's outcome into findings (or checked lines)."""
+    user = p.user
+    name = user.user_name
+    human = user.console_access
+    enroll = f"mfa-wizard enforce --users {name} (adds {name} to {group})"
+    # The simulator says what is allowed; the policies alone say only what no Deny covers.
+    allowed = "allowed" if proof == SIMULATOR else "not covered by an explicit Deny"
+    if human and out.allowed_without_mfa:
+        report.fail(
+            "enforced",
+            name,
+            f"signed in without MFA, these calls are {allowed}: "
+            + ", ".join(out.allowed_without_mfa),
+            enroll,
+            proof,
+        )
+    keys = user.access_keys_active and out.allowed_with_keys
+    if keys and human and not out.allowed_without_mfa:
+        report.fail(
+            "enforced",
+            name,
+            f"with the user's access keys (no MFA), these calls are {allowed}: "
+            + ", ".join(out.allowed_with_keys)
+            + " (a Bool condition on aws:MultiFactorAuthPresent misses long-term keys; "
+            "BoolIfExists does not)",
+            enroll,
+            proof,
+        )
+    elif keys and not human:
+        report.warn(
+            "enforced",
+            name,
+            f"with access keys and no MFA, these calls are {allowed}: "
+            + ", ".join(out.allowed_with_keys)
+            + " (no console: a service user, or a person using keys)",
+            f"move that automation to an IAM role; if a person uses the keys: {enroll}",
+            proof,
+        )
+    # Only a person without MFA needs to set it up (a service user has no console to do it in).
+    if human and not user.mfa_active and out.self_service_denied:
+        report.fail(
+            "self_service",
+            name,
+            "without MFA the user may not set MFA up: "
+            + ", ".join(out.self_service_denied)
+            + " denied",
+            "a policy or boundary of theirs denies MFA set-up without MFA: use AWS's documented "
+            f"policy (mfa-wizard enforce), or enrol {name} yourself (mfa-wizard enroll {name})",
+            proof,
+        )
+    if user.access_keys_active and out.session_token_denied:
+        report.fail(
+            "self_service",
+            name,
+            "sts:GetSessionToken is denied without MFA: mfa-session cannot get MFA credentials",
+            "remove sts:GetSessionToken from that Deny (AWS's documented policy exempts it)",
+            proof,
+        )
+    if (
+        human
+        and not user.mfa_active
+        and out.change_password_denied
+        and password_reset_required(services, name)
+    ):
+        report.fail(
+            "password_reset",
+            name,
+            "must set a new password at first sign-in, but iam:ChangePassword is denied "
+            "without MFA: they cannot finish signing in, so cannot reach MFA set-up",
+            f"let {name} sign in and set a password before enforcing "
+            f"(aws iam remove-user-from-group --group-name {group} --user-name {name}), or "
+            f"enrol their device yourself (mfa-wizard enroll {name}), or clear it: aws iam "
+            f"update-login-profile --user-name {name} --no-password-reset-required",
+            proof + " + iam:GetLoginProfile",
+        )
+    if (human and not out.allowed_without_mfa) or (not human and not keys):
+        detail = "calls without MFA are denied" + (
+            f"; with MFA {out.allowed_with_mfa} of {len(ENFORCED_ACTIONS)} sample calls allowed"
+            if out.allowed_with_mfa is not None
+            else ""
+        )
+        if shared > 1:
+            detail += f" (one simulation shared by {shared} users of the same groups)"
+        report.held("enforced", name, detail, proof)
