@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from wizard.aws import Services
-from wizard.errors import aws_errors
+from wizard.errors import aws_errors, error_code, translate
 from wizard.models import AuditResult, UserFinding
 from wizard.session.cache import is_known_mfa_session
 
@@ -76,10 +76,43 @@ def lockout_reason(
     return None
 
 
-def impact_of(user: UserFinding, now: datetime) -> UserImpact:
-    """What the policy changes for one user, from the credential report."""
+def password_reset_required(services: Services, user: str) -> bool:
+    """Whether the user must set a new password at the next console sign-in (GetLoginProfile;
+    the credential report does not say)."""
+    try:
+        profile = services.iam.get_login_profile(UserName=user)["LoginProfile"]
+    except Exception as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return False
+        raise translate(exc, "GetLoginProfile") from None
+    return bool(profile.get("PasswordResetRequired"))
+
+
+def reset_required_fix(user: str) -> str:
+    """The ways out for a user who must reset their password but may not without MFA."""
+    return (
+        f"enrol their device for them first (mfa-wizard enroll {user}), let them sign in once "
+        "before enforcing, or clear the reset: aws iam update-login-profile "
+        f"--user-name {user} --no-password-reset-required"
+    )
+
+
+def reset_required_reason(user: str) -> str:
+    """Why a user who must reset their password cannot be enforced yet, and the fixes."""
+    return (
+        "must set a new password at first sign-in, and the policy denies iam:ChangePassword "
+        "without MFA (AWS's page for this policy warns of it): they could not finish signing in, "
+        f"so could never reach MFA set-up. Fix: {reset_required_fix(user)}"
+    )
+
+
+def impact_of(user: UserFinding, now: datetime, reset_required: bool = False) -> UserImpact:
+    """What the policy changes for one user, from the credential report (and GetLoginProfile's
+    PasswordResetRequired, read by the caller for console users without MFA)."""
     reasons = []
-    if user.console_access and not user.mfa_active:
+    if user.console_access and not user.mfa_active and reset_required:
+        reasons.append(reset_required_reason(user.user_name))
+    elif user.console_access and not user.mfa_active:
         reasons.append("can sign in but can do nothing except set up MFA until they enrol")
     elif not user.mfa_active:
         reasons.append("has no MFA device: nothing but MFA set-up is allowed")

@@ -25,8 +25,8 @@ from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors, error_code, translate
 from wizard.journal import recent_changes, record
-from wizard.lockout import UserImpact, impact_of, lockout_reason
-from wizard.models import AuditResult
+from wizard.lockout import UserImpact, impact_of, lockout_reason, password_reset_required
+from wizard.models import AuditResult, UserFinding
 from wizard.partition import partition_of_arn
 from wizard.plan import Change, Progress, Status, apply_plan
 from wizard.policy_documents import POLICY_FILE, document_diff, load_document
@@ -80,6 +80,13 @@ def validate_names(policy_name: str, policy_path: str, group: str) -> None:
             f"{policy_path!r} is not a valid IAM path",
             "a path starts and ends with '/', e.g. /mfa-wizard/",
         )
+
+
+def needs_password_reset(services: Services, user: UserFinding) -> bool:
+    """A console user without MFA who must reset their password at first sign-in."""
+    if not user.console_access or user.mfa_active:
+        return False
+    return password_reset_required(services, user.user_name)
 
 
 def default_users(audit: AuditResult) -> list[str]:
@@ -404,7 +411,12 @@ def plan_enforcement(
             )
 
     now = datetime.now(UTC)
-    impact = [impact_of(known[u], now) for u in targets if u not in members]
+    # One GetLoginProfile per console user without MFA about to be added (not per user).
+    impact = [
+        impact_of(known[u], now, reset_required=needs_password_reset(services, known[u]))
+        for u in targets
+        if u not in members
+    ]
     return EnforcePlan(
         policy_name=policy_name,
         policy_path=policy_path,

@@ -22,6 +22,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import error_code, translate
+from wizard.lockout import password_reset_required, reset_required_fix
 from wizard.models import AuditResult, UserFinding
 from wizard.partition import partition_of_arn
 from wizard.verify.deny import document, explicitly_denied
@@ -267,17 +268,6 @@ def read_outcome(principal: Principal) -> Outcome:
     return out
 
 
-def password_reset_required(services: Services, user: str) -> bool:
-    """Whether the user must set a new password at the next console sign-in (GetLoginProfile)."""
-    try:
-        profile = services.iam.get_login_profile(UserName=user)["LoginProfile"]
-    except Exception as exc:
-        if error_code(exc) == "NoSuchEntity":
-            return False
-        raise translate(exc, "GetLoginProfile") from None
-    return bool(profile.get("PasswordResetRequired"))
-
-
 def verify_enforcement(
     services: Services,
     audit: AuditResult,
@@ -453,10 +443,7 @@ def judge(
             name,
             "must set a new password at first sign-in, but iam:ChangePassword is denied "
             "without MFA: they cannot finish signing in, so cannot reach MFA set-up",
-            f"let {name} sign in and set a password before enforcing "
-            f"(aws iam remove-user-from-group --group-name {group} --user-name {name}), or "
-            f"enrol their device yourself (mfa-wizard enroll {name}), or clear it: aws iam "
-            f"update-login-profile --user-name {name} --no-password-reset-required",
+            reset_required_fix(name),
             proof + " + iam:GetLoginProfile",
         )
     if (human and not out.allowed_without_mfa) or (not human and not keys):
