@@ -264,6 +264,9 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "disassociate_kms_key": lambda s, p: _call(
         s, "logs", "disassociate_kms_key", logGroupName=p["group"]
     ),
+    "restore_scp": lambda s, p: _call(
+        s, "organizations", "update_policy", PolicyId=p["policy_id"], Content=p["content"]
+    ),
     "restore_key_policy": lambda s, p: _call(
         s, "kms", "put_key_policy", KeyId=p["key"], PolicyName="default", Policy=p["policy"]
     ),
@@ -290,6 +293,7 @@ REVERT_WORDS: dict[str, str] = {
     "disable_mfa_device": "deactivate and delete the MFA device of {user}",
     "detach_scp": "detach the SCP from {target}",
     "restore_key_policy": "put back the KMS key's previous policy",
+    "restore_scp": "put back the SCP's previous content",
     "disassociate_kms_key": "stop encrypting new events of the log group {group} with the key",
 }
 

@@ -55,13 +55,15 @@ def canonical(document: dict[str, Any] | str) -> str:
     return json.dumps(document, sort_keys=True, indent=2)
 
 
-def document_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def document_diff(
+    old: dict[str, Any], new: dict[str, Any], old_name: str = "current default version"
+) -> list[str]:
     """Unified diff lines between two documents (empty when they mean the same)."""
     return list(
         difflib.unified_diff(
             canonical(old).splitlines(),
             canonical(new).splitlines(),
-            "current default version",
+            old_name,
             "mfa-wizard's version",
             lineterm="",
         )

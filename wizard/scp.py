@@ -5,7 +5,7 @@ member account (management account: AWS does not apply SCPs to it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.aws import Services
@@ -13,7 +13,7 @@ from wizard.errors import UsageError, aws_errors
 from wizard.journal import record
 from wizard.organization import management_organization
 from wizard.partition import partition_of_arn
-from wizard.policy_documents import load_document
+from wizard.policy_documents import document_diff, load_document
 
 
 def _organizations(services: Services) -> Any:
@@ -71,10 +71,32 @@ class ScpPlan:
     target: str
     attached: bool
     document: dict[str, Any]
+    # An existing policy with the wizard's name whose content differs: the unified diff from
+    # its content to the wizard's, its content (kept for undo), and every target it is on.
+    diff: list[str] = field(default_factory=list)
+    current: str = ""
+    targets: list[str] = field(default_factory=list)
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.diff)
+
+    def difference(self) -> str:
+        """The difference in a few words, for the confirmation that names it."""
+        removed = sum(
+            1 for line in self.diff if line.startswith("-") and not line.startswith("---")
+        )
+        added = sum(1 for line in self.diff if line.startswith("+") and not line.startswith("+++"))
+        on = ", ".join(self.targets) or "no target"
+        return (
+            f"its content differs from the wizard's ({removed} line(s) removed, {added} added, "
+            f"shown above), and it is attached to {on}"
+        )
 
 
 def plan_scp(services: Services, target: str) -> ScpPlan:
-    """Find an existing mfa-wizard SCP by name and whether it is attached to `target`."""
+    """Find an existing mfa-wizard SCP by name, read its content and its targets: the same
+    content is reused, a different one is shown as a diff (never replaced without asking)."""
     check_scp_allowed(services)
     org = _organizations(services)
     with aws_errors("ListPolicies"):
@@ -86,6 +108,10 @@ def plan_scp(services: Services, target: str) -> ScpPlan:
         ]
     policy_id = policies[0]["Id"] if policies else None
     attached = False
+    targets: list[str] = []
+    document = scp_document(partition_of_arn(services.identity().arn))
+    diff: list[str] = []
+    current = ""
     if policy_id:
         with aws_errors("ListTargetsForPolicy"):
             targets = [
@@ -96,15 +122,48 @@ def plan_scp(services: Services, target: str) -> ScpPlan:
                 for t in page["Targets"]
             ]
         attached = target in targets
-    document = scp_document(partition_of_arn(services.identity().arn))
-    return ScpPlan(policy_id=policy_id, target=target, attached=attached, document=document)
+        with aws_errors("DescribePolicy"):
+            current = org.describe_policy(PolicyId=policy_id)["Policy"]["Content"]
+        try:
+            diff = document_diff(json.loads(current), document, "its current content")
+        except ValueError:
+            diff = ["--- its current content (not JSON)", "+++ mfa-wizard's version"]
+    return ScpPlan(
+        policy_id=policy_id,
+        target=target,
+        attached=attached,
+        document=document,
+        diff=diff,
+        current=current,
+        targets=targets,
+    )
 
 
-def apply_scp(services: Services, plan: ScpPlan) -> list[str]:
-    """Create (if needed) and attach the SCP; journaled, undo detaches it."""
+def apply_scp(services: Services, plan: ScpPlan, replace: bool = False) -> list[str]:
+    """Create (if needed) and attach the SCP; journaled, undo detaches it. An existing policy of
+    that name whose content differs is replaced only with `replace` (the caller asked, naming
+    the difference); undo puts its old content back."""
     org = _organizations(services)
     done = []
     policy_id = plan.policy_id
+    if policy_id and plan.differs:
+        if not replace:
+            raise UsageError(
+                f"the existing SCP {SCP_NAME} ({policy_id}) differs from the wizard's: "
+                + plan.difference(),
+                "read the diff; pass --replace-existing to put the wizard's content in it (undo "
+                "puts the old content back), or rename or delete that policy first",
+            )
+        with aws_errors("UpdatePolicy"):
+            org.update_policy(PolicyId=policy_id, Content=json.dumps(plan.document))
+        record(
+            services,
+            "scp",
+            "update_scp",
+            policy_id,
+            undo={"op": "restore_scp", "policy_id": policy_id, "content": plan.current},
+        )
+        done.append(f"replaced the content of SCP {SCP_NAME} ({policy_id})")
     if policy_id is None:
         with aws_errors("CreatePolicy"):
             policy_id = org.create_policy(

@@ -331,3 +331,65 @@ def test_the_preview_warns_of_a_user_who_must_reset_their_password(services, dem
     assert "ChangePassword" not in reasons["dave.sato"]
     shown = mfa_wizard("enforce", "--dry-run", env=demo_env)
     assert shown.returncode == 0 and "denies iam:ChangePassword without MFA" in shown.stdout
+
+
+DENY_EVERYTHING = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
+}
+
+
+def organization_with_a_same_named_scp(services):
+    org = services.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    policy = org.create_policy(
+        Content=json.dumps(DENY_EVERYTHING),
+        Description="someone else's",
+        Name=scp.SCP_NAME,
+        Type="SERVICE_CONTROL_POLICY",
+    )["Policy"]["PolicySummary"]["Id"]
+    return org, root, policy
+
+
+def content(org, policy):
+    return json.loads(org.describe_policy(PolicyId=policy)["Policy"]["Content"])
+
+
+def test_a_same_named_scp_that_differs_is_shown_and_never_replaced_by_yes_alone(
+    services, demo_env, tmp_path
+):
+    org, root, policy = organization_with_a_same_named_scp(services)
+    plan = scp.plan_scp(services, root)
+    assert plan.policy_id == policy and plan.differs
+    assert '-      "Action": "*",' in plan.diff
+    with pytest.raises(UsageError, match="differs from the wizard's"):
+        scp.apply_scp(services, plan)
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "j.jsonl")}
+    refused = mfa_wizard("scp", "--apply", "--target", root, "--yes", env=env)
+    assert refused.returncode == 2 and "--replace-existing" in refused.stderr
+    assert "differs:" in refused.stdout and '-      "Action": "*"' in refused.stdout
+    # Nothing attached, nothing replaced: the deny-everything policy never reached the root.
+    assert content(org, policy) == DENY_EVERYTHING
+    on_root = org.list_policies_for_target(TargetId=root, Filter="SERVICE_CONTROL_POLICY")
+    assert policy not in {p["Id"] for p in on_root["Policies"]}
+    replaced = mfa_wizard(
+        "scp", "--apply", "--target", root, "--yes", "--replace-existing", env=env
+    )
+    assert replaced.returncode == 0, replaced.stderr
+    assert content(org, policy) == scp.scp_document()
+    again = mfa_wizard("scp", "--apply", "--target", root, "--yes", env=env)
+    assert "Nothing to do" in again.stdout
+    # Undo detaches it and puts the old content back.
+    undone = mfa_wizard("undo", "--step", "scp", "--last", "2", "--yes", env=env)
+    assert undone.returncode == 0, undone.stderr
+    assert content(org, policy) == DENY_EVERYTHING
+
+
+def test_a_same_named_scp_with_the_same_content_is_reused(services):
+    org, root, policy = organization_with_a_same_named_scp(services)
+    org.update_policy(PolicyId=policy, Content=json.dumps(scp.scp_document()))
+    plan = scp.plan_scp(services, root)
+    assert plan.policy_id == policy and not plan.differs
+    assert scp.apply_scp(services, plan) == [f"attached {scp.SCP_NAME} to {root}"]

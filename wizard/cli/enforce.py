@@ -115,17 +115,45 @@ def cmd_scp(args: argparse.Namespace) -> int:
         )
     with open_target(target_of(args)) as (services, _):
         plan = scp.plan_scp(services, args.target)
-        if plan.policy_id and plan.attached:
-            print(f"Nothing to do: {scp.SCP_NAME} is already attached to {args.target}.")
+        if plan.policy_id and plan.attached and not plan.differs:
+            print(
+                f"Nothing to do: {scp.SCP_NAME} is already attached to {args.target}, "
+                "with the wizard's content."
+            )
             return 0
         print(json.dumps(plan.document, indent=2))
         print("\n".join(scp.scp_explanation(partition_of_arn(services.identity().arn))))
+        replace = False
+        if plan.differs:
+            # Never --yes alone: a same-named policy may deny everything, and it is attached
+            # to the whole organization the moment it is reused.
+            print(f"\nThe existing SCP {scp.SCP_NAME} ({plan.policy_id}) differs:")
+            print("\n".join(f"  {line}" for line in plan.diff))
+            question = f"Replace the content of {scp.SCP_NAME}: {plan.difference()}?"
+            if args.replace_existing:
+                replacing = confirm(question, args.yes)
+            elif sys.stdin.isatty():
+                replacing = confirm(question, False)  # --yes does not answer this one
+            else:
+                raise UsageError(
+                    f"the existing SCP {scp.SCP_NAME} differs from the wizard's: "
+                    + plan.difference(),
+                    "read the diff above; --replace-existing puts the wizard's content in it "
+                    "(undo restores the old), or rename or delete that policy first",
+                )
+            if not replacing:
+                print("Nothing changed.")
+                return 1
+            replace = True
         action = "attach the existing" if plan.policy_id else "create and attach the"
-        print(f"Will {action} SCP {scp.SCP_NAME} to {args.target}.")
-        if not confirm("Apply this SCP to the organization?", args.yes):
-            print("Nothing changed.")
-            return 1
-        for line in scp.apply_scp(services, plan):
+        if plan.attached:
+            print(f"It stays attached to {args.target}.")
+        else:
+            print(f"Will {action} SCP {scp.SCP_NAME} to {args.target}.")
+            if not confirm("Apply this SCP to the organization?", args.yes):
+                print("Nothing changed.")
+                return 1
+        for line in scp.apply_scp(services, plan, replace=replace):
             print(f"  {line}")
     return 0
 
@@ -165,4 +193,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         "preview the impact on (--preview)",
     )
     scp.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    scp.add_argument(
+        "--replace-existing",
+        action="store_true",
+        help="an existing SCP named RequireMFAForIAMUsers whose content differs gets the "
+        "wizard's content (after the diff; --yes alone never replaces it)",
+    )
     return {"enforce": cmd_enforce, "scp": cmd_scp}
