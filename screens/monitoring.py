@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +16,10 @@ from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
 from screens.widgets.marked import MarkedCheckbox
 from screens.widgets.status import cut, status_markup
+from screens.widgets.verdict import report_markup
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
+from wizard.verify import VerifyReport
 
 
 def _first_sentence(text: str) -> str:
@@ -57,6 +60,7 @@ class MonitoringScreen(StepScreen):
     class PlanApplied(Message):
         results: list[str]
         after: MonitorPlan
+        proof: VerifyReport
 
     @dataclass
     class DrillHopSeen(Message):
@@ -283,9 +287,15 @@ class MonitoringScreen(StepScreen):
         def progress(index: int, total: int, what: str) -> None:
             self.post_message(self.ChangeApplying(index - 1, what))
 
+        from wizard.verify import prove_alerting
+
         results = apply_monitoring(plan, progress)
         _, after = plan_monitoring(self.wizard.ctx.services, plan.options)
-        self.post_message(self.PlanApplied(results, after))
+        # The step ends by proving its own outcome, through verify's code: trail, filter (run
+        # against real sign-in records), alarm, topic, key and buckets, link by link.
+        self.post_message(self.ChangeApplying(len(plan.changes), "proving the alarm chain"))
+        proof = prove_alerting(self.wizard.ctx.services)
+        self.post_message(self.PlanApplied(results, after, proof))
 
     @on(ChangeApplying)
     def _progress(self, event: ChangeApplying) -> None:
@@ -299,7 +309,9 @@ class MonitoringScreen(StepScreen):
         self.query_one("#monitor-progress", ProgressBar).display = False
         self._show_plan(after)
         self.query_one("#monitor-result", Static).update(
-            "[b]Created / updated[/b]\n" + "\n".join(results)
+            report_markup(event.proof, "A sign-in without MFA pages someone")
+            + "\n\n[b]Created / updated[/b]\n"
+            + "\n".join(escape(r) for r in results)
         )
         self.notify(f"{len(results)} resource(s) created or updated.", title="Monitor")
         if after.nothing_to_do:

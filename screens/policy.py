@@ -16,10 +16,12 @@ from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
 from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.status import status_markup
+from screens.widgets.verdict import report_markup
 from wizard.models import AuditResult
 from wizard.plan import Status
 from wizard.policies import EnforcePlan, default_users
 from wizard.policy_documents import describe_policy, load_document
+from wizard.verify import VerifyReport
 
 
 def plan_markup(plan: EnforcePlan) -> str:
@@ -83,6 +85,7 @@ class PolicyScreen(StepScreen):
     class PlanApplied(Message):
         done: list[str]
         after: EnforcePlan
+        proof: VerifyReport
 
     @dataclass
     class EnforcementUndone(Message):
@@ -206,11 +209,17 @@ class PolicyScreen(StepScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
     def _apply(self, plan: EnforcePlan) -> None:
         from wizard.policies import apply_enforcement, plan_enforcement
+        from wizard.verify import prove_enforcement
 
-        done = apply_enforcement(self.wizard.ctx.services, plan, self.report_progress)
+        services = self.wizard.ctx.services
+        done = apply_enforcement(services, plan, self.report_progress)
         assert self.audit is not None
-        after = plan_enforcement(self.wizard.ctx.services, self.audit, users=plan.users)
-        self.post_message(self.PlanApplied(done, after))
+        after = plan_enforcement(services, self.audit, users=plan.users)
+        # The step ends by proving its own outcome, through verify's code: for each of these
+        # users, a call without MFA is denied and MFA set-up is not.
+        self.report_progress("proving it: a call without MFA, user by user")
+        proof = prove_enforcement(services, plan.users, group=plan.group)
+        self.post_message(self.PlanApplied(done, after, proof))
 
     def show_progress(self, text: str) -> None:
         self.query_one("#enforce-plan", Static).update(f"[dim]{text}...[/dim]")
@@ -220,9 +229,12 @@ class PolicyScreen(StepScreen):
         self._show_plan(event.after)
         # Read again after applying: "nothing to do" now means "all of it is in place".
         made = f"[green]Applied: {len(event.done)} change(s) made[/] (undo with u)."
+        proof = report_markup(event.proof, "Proven, user by user")
         self.query_one("#enforce-plan", Static).update(
             made
             + "\n"
+            + proof
+            + "\n\n"
             + plan_markup(event.after).replace(
                 "Nothing to do: everything is already in place.", "Everything is in place now."
             )

@@ -15,9 +15,11 @@ from textual.widgets import DataTable, Static
 from screens.base import StepScreen
 from screens.dialogs import ExportDialog
 from screens.widgets.status import cut
+from screens.widgets.verdict import report_markup
 from wizard.errors import WizardError
 from wizard.files import write_text_atomic
 from wizard.summary import PostureState, markdown
+from wizard.verify import VerifyReport
 
 CELL = 24  # columns per value: the label (26) and two values fit an 80-column terminal
 
@@ -29,10 +31,15 @@ class SummaryScreen(StepScreen):
     class PostureRead(Message):
         after: PostureState
 
+    @dataclass
+    class Verified(Message):
+        report: VerifyReport
+
     STEP = "summary"
     EXPLANATION = "the account before this sitting and now"
     BINDINGS = [
         Binding("r", "refresh", "Refresh"),
+        Binding("v", "verify", "Verify again"),
         Binding("e", "export", "Export Markdown"),
     ]
 
@@ -44,6 +51,7 @@ class SummaryScreen(StepScreen):
         with VerticalScroll(id="summary-body"):
             yield Static("[dim]Reading the account...[/dim]", id="summary-status")
             yield DataTable(id="summary-table", cursor_type="row", show_cursor=False)
+            yield Static("[dim]Proving it from AWS...[/dim]", id="summary-verify")
             yield Static("", id="summary-changes")
 
     def on_mount(self) -> None:
@@ -55,6 +63,24 @@ class SummaryScreen(StepScreen):
 
     def action_refresh(self) -> None:
         self._capture()
+        self.action_verify()
+
+    def action_verify(self) -> None:
+        """Prove the three outcomes again, from what AWS holds now (mfa-wizard verify)."""
+        self.query_one("#summary-verify", Static).update("[dim]Proving it from AWS...[/dim]")
+        self._verify()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summary-verify")
+    def _verify(self) -> None:
+        from wizard.verify import run_verify
+
+        self.post_message(self.Verified(run_verify(self.wizard.ctx.services)))
+
+    @on(Verified)
+    def _verified(self, event: Verified) -> None:
+        self.query_one("#summary-verify", Static).update(
+            report_markup(event.report, "Proven from AWS now (v verifies again)")
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summary")
     def _capture(self) -> None:

@@ -38,6 +38,9 @@ async def test_form_plan_apply_result_test_email(demo_app, services):
         await pilot.press("y")
         await settle(pilot)
         result = str(screen.query_one("#monitor-result", Static).render())
+        # Proven through verify's code, link by link; the filter run against real records.
+        assert "A sign-in without MFA pages someone: holds" in result
+        assert "logs:TestMetricFilter" in result
         assert "arn:aws:cloudtrail:us-east-1:123456789012:trail/mfa-wizard-trail" in result
         assert (
             "arn:aws:cloudwatch:us-east-1:123456789012:alarm:mfa-wizard-console-signin-without-mfa"

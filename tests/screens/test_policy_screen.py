@@ -57,6 +57,10 @@ async def test_preview_apply_nothing_to_do_undo(demo_app, services):
         assert "Applied: " in plan_text(screen) and "Everything is in place now." in plan_text(
             screen
         )
+        # The step ends by proving its own outcome through verify's code: AWS's simulator
+        # (the realism layer's) says each of them is denied without MFA.
+        assert "Proven, user by user: holds" in plan_text(screen)
+        assert "iam:SimulatePrincipalPolicy" in plan_text(screen)
         assert screen.query_one("#enforce-apply", Button).disabled
         await pilot.press("u")
         await pilot.pause()

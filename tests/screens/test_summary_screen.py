@@ -53,3 +53,25 @@ async def test_long_values_are_cut_in_the_table_and_given_whole_below(demo_app, 
             "In full" in below
             and "mfa-wizard-console-signin-without-mfa on /mfa-wizard/cloudtrail" in below
         )
+
+
+async def test_the_summary_proves_it_and_v_verifies_again(demo_app, services):
+    from textual.widgets import Static
+
+    from wizard.monitoring import MonitorOptions, apply_monitoring, plan_monitoring
+
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        screen = pilot.app.screen
+        proof = str(screen.query_one("#summary-verify", Static).render())
+        assert "Proven from AWS now (v verifies again): does NOT hold" in proof
+        assert "FAIL mfa dave.sato" in proof and "fix: mfa-wizard enroll dave.sato" in proof
+        assert "FAIL filter" in proof
+        # Monitoring made behind the screen's back: v reads AWS again, and the filter holds.
+        apply_monitoring(plan_monitoring(services, MonitorOptions(email="a@example.com"))[1])
+        await pilot.press("v")
+        await settle(pilot)
+        again = str(screen.query_one("#summary-verify", Static).render())
+        assert "FAIL filter" not in again and "FAIL mfa dave.sato" in again

@@ -64,3 +64,19 @@ def test_a_narrower_resource_does_not_cover_every_call():
 def test_allow_statements_are_never_denials():
     doc = [{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]
     assert not explicitly_denied(doc, "s3:PutObject", "*", USER, mfa=False)
+
+
+def test_root_without_mfa_fails_on_aws_and_is_only_not_shown_on_an_emulator():
+    from datetime import UTC, datetime
+
+    from wizard.models import AuditResult
+    from wizard.verify import VerifyReport, verify_humans
+
+    audit = AuditResult("1", datetime.now(UTC), None, root_mfa_active=False, users=())
+    on_aws = VerifyReport("1")
+    verify_humans(audit, on_aws, endpoint=None)
+    assert [(f.check, f.subject, f.severity) for f in on_aws.findings] == [("mfa", "root", "fail")]
+    assert on_aws.exit_code == 1
+    on_moto = VerifyReport("1")
+    verify_humans(audit, on_moto, endpoint="http://127.0.0.1:5000")
+    assert on_moto.findings == [] and on_moto.not_shown and on_moto.holds
