@@ -16,7 +16,9 @@ Needs: iam:SimulatePrincipalPolicy (or iam:GetAccountAuthorizationDetails), iam:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +183,8 @@ class Simulator:
         # answers 500, which botocore would otherwise retry for seconds.
         self.client = services.client_with_attempts("iam", 1)
         self.probed = False
+        self.calls = 0  # SimulatePrincipalPolicy requests (pages), from every thread
+        self._lock = threading.Lock()
 
     def decisions(
         self, arn: str, actions: Iterable[str], resources: list[str], mfa: bool | None
@@ -197,6 +201,8 @@ class Simulator:
         results: dict[str, dict[str, Any]] = {}
         try:
             for page in client.get_paginator("simulate_principal_policy").paginate(**kwargs):
+                with self._lock:
+                    self.calls += 1
                 for result in page["EvaluationResults"]:
                     results[result["EvalActionName"]] = result
         except Exception as exc:
@@ -268,6 +274,60 @@ def read_outcome(principal: Principal) -> Outcome:
     return out
 
 
+# Simulations and GetLoginProfile calls at once: IAM answers each in tens of milliseconds, and
+# botocore's standard retries absorb its throttling.
+PARALLEL = 8
+
+
+def batches_of(people: list[Principal]) -> list[list[Principal]]:
+    """Users that share one simulation, together; a user with policies of their own, alone."""
+    shared: dict[tuple[str, ...], list[Principal]] = {}
+    alone: list[list[Principal]] = []
+    for p in people:
+        key = p.share_key
+        if key is None:
+            alone.append([p])
+        else:
+            shared.setdefault(key, []).append(p)
+    return alone + list(shared.values())
+
+
+def _simulated(simulator: Simulator, batch: list[Principal]) -> Outcome | Exception:
+    try:
+        return simulator.outcome(batch[0], any(p.user.access_keys_active for p in batch))
+    except SimulatorUnavailable:
+        raise
+    except Exception as exc:
+        return translate(exc, "SimulatePrincipalPolicy")
+
+
+def simulate(
+    simulator: Simulator, batches: list[list[Principal]], report: VerifyReport
+) -> list[Outcome | Exception] | None:
+    """One outcome (or the error that stopped it) per batch; None when the simulator is not
+    there or may not be called (said in the report)."""
+    try:
+        # The first alone: it finds out whether the simulator is there at all.
+        first = _simulated(simulator, batches[0])
+    except SimulatorUnavailable as missing:
+        if missing.emulator:
+            report.not_shown.append(
+                "AWS's policy simulator: " + missing.reason + "; enforcement is read from the "
+                "policies instead (explicit Deny only: no Allow, boundary or SCP weighed)"
+            )
+        else:
+            report.notes.append(
+                f"{missing.reason}: enforcement is read from the policies instead (explicit "
+                "Deny only). Grant iam:SimulatePrincipalPolicy for the stronger proof: it "
+                "weighs every policy, boundary and SCP."
+            )
+        return None
+    simulator.probed = True  # it is there: from now on, botocore's retries as everywhere
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        rest = list(pool.map(lambda b: _simulated(simulator, b), batches[1:]))
+    return [first, *rest]
+
+
 def verify_enforcement(
     services: Services,
     audit: AuditResult,
@@ -276,6 +336,7 @@ def verify_enforcement(
     on_progress: Callable[[str], None] | None = None,
 ) -> None:
     """Prove, for every subject user, that a call without MFA is denied and MFA set-up is not."""
+    say = on_progress or (lambda text: None)
     users = subjects(audit)
     if not users:
         report.held("enforced", "(no console user, no access key)", "nobody to enforce", "audit")
@@ -291,88 +352,73 @@ def verify_enforcement(
             "own (no shared simulations)."
         )
     people = principals(users, details)
-    shared: dict[tuple[str, ...], list[Principal]] = {}
-    alone: list[Principal] = []
-    for p in people:
-        key = p.share_key
-        if key is None:
-            alone.append(p)
+    batches = batches_of(people)
+    say(f"proving enforcement: {len(batches)} simulation(s) for {len(people)} user(s)")
+    simulator = Simulator(services)
+    simulated = simulate(simulator, batches, report)
+    report.requests["SimulatePrincipalPolicy"] = simulator.calls
+    proof = SIMULATOR if simulated is not None else DETAILS
+    outcomes: list[tuple[Principal, Outcome | Exception | None, int]] = []
+    for index, batch in enumerate(batches):
+        if simulated is not None:
+            outcomes += [(p, simulated[index], len(batch)) for p in batch]
+        elif details is not None:
+            outcomes += [(p, read_outcome(p), 1) for p in batch]
         else:
-            shared.setdefault(key, []).append(p)
-    batches = [[p] for p in alone] + list(shared.values())
-    simulator: Simulator | None = Simulator(services)
-    proof = SIMULATOR
-    simulations = 0
-    for index, batch in enumerate(batches, 1):
-        if on_progress:
-            on_progress(
-                f"proving enforcement: {index} of {len(batches)} (users of the same groups together)"
+            outcomes += [(p, None, 1) for p in batch]
+    # GetLoginProfile only where it matters: a console user without MFA who may not change
+    # their password without MFA.
+    asked = [
+        p.user.user_name
+        for p, out, _ in outcomes
+        if isinstance(out, Outcome)
+        and p.user.console_access
+        and not p.user.mfa_active
+        and out.change_password_denied
+    ]
+    say(f"reading {len(asked)} login profile(s) for a required password reset")
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        flags = pool.map(lambda name: password_reset_required(services, name), asked)
+        resets = dict(zip(asked, flags, strict=True))
+    report.requests["GetLoginProfile"] = len(asked)
+    for p, out, shared in outcomes:
+        if isinstance(out, Outcome):
+            judge(p, out, report, group, proof, shared, resets.get(p.user.user_name, False))
+        elif isinstance(out, Exception):
+            error = translate(out, "SimulatePrincipalPolicy")
+            report.unproven(
+                "enforced",
+                p.user.user_name,
+                f"could not be proven: {error.cause}",
+                error.fix or "run verify again",
+                SIMULATOR,
             )
-        with_keys = any(p.user.access_keys_active for p in batch)
-        outcome = None
-        if simulator is not None:
-            try:
-                outcome = simulator.outcome(batch[0], with_keys)
-                simulations += 1
-            except SimulatorUnavailable as missing:
-                simulator = None
-                proof = DETAILS
-                if missing.emulator:
-                    report.not_shown.append(
-                        "AWS's policy simulator: " + missing.reason + "; enforcement is read "
-                        "from the policies instead (explicit Deny only: no Allow, boundary or SCP "
-                        "weighed)"
-                    )
-                else:
-                    report.notes.append(
-                        f"{missing.reason}: enforcement is read from the policies instead "
-                        "(explicit Deny only). Grant iam:SimulatePrincipalPolicy for the "
-                        "stronger proof: it weighs every policy, boundary and SCP."
-                    )
-            except Exception as exc:
-                error = translate(exc, "SimulatePrincipalPolicy")
-                for p in batch:
-                    report.unproven(
-                        "enforced",
-                        p.user.user_name,
-                        f"could not be proven: {error.cause}",
-                        error.fix or "run verify again",
-                        SIMULATOR,
-                    )
-                continue
-        if outcome is None:
-            if details is None:
-                for p in batch:
-                    report.unproven(
-                        "enforced",
-                        p.user.user_name,
-                        "could not be proven: neither iam:SimulatePrincipalPolicy nor "
-                        "iam:GetAccountAuthorizationDetails may be called",
-                        "grant iam:SimulatePrincipalPolicy (the stronger proof) or "
-                        "iam:GetAccountAuthorizationDetails",
-                        SIMULATOR,
-                    )
-                continue
-            for p in batch:
-                judge(services, p, read_outcome(p), report, group, DETAILS)
-            continue
-        for p in batch:
-            judge(services, p, outcome, report, group, proof, shared=len(batch))
-    if simulations:
+        else:
+            report.unproven(
+                "enforced",
+                p.user.user_name,
+                "could not be proven: neither iam:SimulatePrincipalPolicy nor "
+                "iam:GetAccountAuthorizationDetails may be called",
+                "grant iam:SimulatePrincipalPolicy (the stronger proof) or "
+                "iam:GetAccountAuthorizationDetails",
+                SIMULATOR,
+            )
+    if simulated is not None:
         report.notes.append(
-            f"{simulations} simulation(s) for {len(people)} user(s): users with the same groups "
-            "and no policy or boundary of their own share one."
+            f"{len(batches)} simulation(s) for {len(people)} user(s): users with the same groups "
+            "and no policy or boundary of their own share one "
+            f"({report.requests['SimulatePrincipalPolicy']} SimulatePrincipalPolicy calls)."
         )
 
 
 def judge(
-    services: Services,
     p: Principal,
     out: Outcome,
     report: VerifyReport,
     group: str,
     proof: str,
     shared: int = 1,
+    reset_required: bool = False,
 ) -> None:
     """Turn one user's outcome into findings (or checked lines)."""
     user = p.user
@@ -432,12 +478,7 @@ def judge(
             "remove sts:GetSessionToken from that Deny (AWS's documented policy exempts it)",
             proof,
         )
-    if (
-        human
-        and not user.mfa_active
-        and out.change_password_denied
-        and password_reset_required(services, name)
-    ):
+    if human and not user.mfa_active and out.change_password_denied and reset_required:
         report.fail(
             "password_reset",
             name,
