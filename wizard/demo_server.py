@@ -70,6 +70,7 @@ def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:
     if port:
         _check_port_free(host, port)
     _lighter_moto()
+    _truer_moto()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
@@ -123,3 +124,24 @@ def _lighter_moto() -> None:
 
     moto.kms.models.generate_private_key = private_key
     moto.backends._mfa_wizard_lighter = True
+
+
+def _truer_moto() -> None:
+    """moto drops CreateLoginProfile's PasswordResetRequired (AWS keeps it until the user's
+    first sign-in); `verify` and `enforce` warn about exactly those users, so the demo keeps it.
+    Once per process."""
+    import moto.iam.responses
+
+    response = moto.iam.responses.IamResponse
+    if getattr(response, "_mfa_wizard_truer", False):
+        return
+    create = response.create_login_profile
+
+    def create_login_profile(self: Any) -> Any:
+        answer = create(self)
+        if str(self._get_param("PasswordResetRequired")).lower() == "true":
+            self.backend.get_user(self._get_param("UserName")).password_reset_required = True
+        return answer
+
+    response.create_login_profile = create_login_profile
+    response._mfa_wizard_truer = True

@@ -20,8 +20,9 @@ moto answers every call at once and believes every MFA code. AWS does not:
   policy evaluator (tests/support/policy_eval.py: the user's inline and managed policies, its
   groups', Deny over Allow, NotAction, ...IfExists, and a permissions boundary, which this layer
   keeps because moto has no PutUserPermissionsBoundary); `logs:TestMetricFilter` from the filter
-  evaluator (tests/support/filter_eval.py). CreateLoginProfile's PasswordResetRequired, which
-  moto drops, is set on moto's user. SCPs are not evaluated: no OrganizationsDecisionDetail.
+  evaluator (tests/support/filter_eval.py). (CreateLoginProfile's PasswordResetRequired, which
+  moto drops, is kept by wizard/demo_server.py for the demo and the suite alike.) SCPs are not
+  evaluated: no OrganizationsDecisionDetail.
   `simulator="absent"` leaves SimulatePrincipalPolicy to moto (which fails, as an emulator
   does), `simulator="denied"` refuses it as AWS does without the permission.
 * **Throttling.** A share of requests gets the service's own throttling error (Throttling for the
@@ -423,11 +424,6 @@ class Realism:
 
     def _after(self, r: Request) -> None:
         p = r.params
-        if r.operation == "CreateLoginProfile" and _param(p, "PasswordResetRequired") == "true":
-            # moto drops the flag; AWS keeps it until the user's first sign-in.
-            user = _moto_user(_account_of_key(_param(p, "_access_key")), _param(p, "UserName"))
-            if user is not None:
-                user.password_reset_required = True
         key = {
             "CreateRole": f"role:{_param(p, 'RoleName')}",
             "PutRolePolicy": f"rolepolicy:{_param(p, 'RoleName')}",
@@ -623,14 +619,6 @@ def _account_of_key(access_key: str) -> str:
     from moto.iam.models import get_account_id_from
 
     return get_account_id_from(access_key) if access_key else ""
-
-
-def _moto_user(account: str, name: str) -> Any:
-    from moto.iam.models import iam_backends
-
-    if not account or account not in iam_backends:
-        return None
-    return iam_backends[account]["global"].users.get(name)
 
 
 def report_state(state: str) -> Answer:

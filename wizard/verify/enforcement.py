@@ -353,7 +353,7 @@ def verify_enforcement(
         )
     people = principals(users, details)
     batches = batches_of(people)
-    say(f"proving enforcement: {len(batches)} simulation(s) for {len(people)} user(s)")
+    say(f"proving enforcement for {len(people)} user(s) ({len(batches)} distinct sets of groups)")
     simulator = Simulator(services)
     simulated = simulate(simulator, batches, report)
     report.requests["SimulatePrincipalPolicy"] = simulator.calls

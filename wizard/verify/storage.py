@@ -102,7 +102,7 @@ def check_bucket(chain: Any, s3: Any, bucket: str) -> None:
         wrong.append("its policy does not deny plain HTTP")
     if wrong:
         chain.r.fail(
-            "bucket", bucket, "; ".join(wrong), APPLY + " (puts each back)", "s3:GetBucket*"
+            "bucket", bucket, "; ".join(wrong), APPLY, "s3:GetBucket*"
         )
     else:
         chain.r.held("bucket", bucket, "private, encrypted, versioned, TLS only", "s3:GetBucket*")
