@@ -269,6 +269,33 @@ def test_cli_verify_json_and_exit_codes(services, demo_env):
     # A fresh account: users without MFA, nobody enforced, nothing watching.
     checks = {f["check"] for f in doc["findings"] if f["severity"] == "fail"}
     assert checks >= {"mfa", "enforced", "filter", "alarm"}
+    # The caller itself is left out by enforce unless in an MFA session: the fix says so.
+    admin = next(f for f in doc["findings"] if f["check"] == "enforced" and f["subject"] == "admin")
+    assert admin["fix"].startswith("from an MFA session")
     table = mfa_wizard("verify", env=demo_env)
     assert table.returncode == 1 and "MFA does NOT hold" in table.stdout
     assert "Traceback" not in table.stderr
+
+
+def test_cli_verify_org_proves_every_active_account_through_the_org_role(demo, services, demo_env):
+    from tests.support.aws import member_iam
+
+    orgs = services.client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    ids = {}
+    for name in ("workloads", "sandbox"):
+        status = orgs.create_account(Email=f"{name}@example.com", AccountName=name)
+        ids[name] = status["CreateAccountStatus"]["AccountId"]
+    orgs.close_account(AccountId=ids["sandbox"])
+    iam = member_iam(demo.endpoint_url, services, ids["workloads"])
+    iam.create_user(UserName="ops.person")
+    iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
+    result = mfa_wizard("verify", "--org", "--format", "json", env=demo_env)
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    by_account = {a["account_id"]: a for a in doc["accounts"]}
+    # The closed account is not verified; the member was verified inside itself.
+    assert set(by_account) == {"123456789012", ids["workloads"]}
+    member = by_account[ids["workloads"]]
+    assert ("mfa", "ops.person") in {(f["check"], f["subject"]) for f in member["findings"]}
+    assert doc["holds"] is False

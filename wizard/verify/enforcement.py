@@ -353,6 +353,8 @@ def verify_enforcement(
         )
     people = principals(users, details)
     batches = batches_of(people)
+    identity = services.identity()
+    me = identity.name if identity.is_iam_user else None
     say(f"proving enforcement for {len(people)} user(s) ({len(batches)} distinct sets of groups)")
     simulator = Simulator(services)
     simulated = simulate(simulator, batches, report)
@@ -383,7 +385,8 @@ def verify_enforcement(
     report.requests["GetLoginProfile"] = len(asked)
     for p, out, shared in outcomes:
         if isinstance(out, Outcome):
-            judge(p, out, report, group, proof, shared, resets.get(p.user.user_name, False))
+            reset = resets.get(p.user.user_name, False)
+            judge(p, out, report, group, proof, shared, reset, me)
         elif isinstance(out, Exception):
             error = translate(out, "SimulatePrincipalPolicy")
             report.unproven(
@@ -419,12 +422,17 @@ def judge(
     proof: str,
     shared: int = 1,
     reset_required: bool = False,
+    me: str | None = None,
 ) -> None:
     """Turn one user's outcome into findings (or checked lines)."""
     user = p.user
     name = user.user_name
     human = user.console_access
     enroll = f"mfa-wizard enforce --users {name} (adds {name} to {group})"
+    if name == me:
+        # The wizard leaves out its own caller unless it runs in an MFA session (lockout guard).
+        enroll = f'from an MFA session (eval "$(mfa-session)"): {enroll}'
+
     # The simulator says what is allowed; the policies alone say only what no Deny covers.
     allowed = "allowed" if proof == SIMULATOR else "not covered by an explicit Deny"
     if human and out.allowed_without_mfa:

@@ -101,9 +101,7 @@ def check_bucket(chain: Any, s3: Any, bucket: str) -> None:
     if not policy or not _denies_plain_http(json.loads(policy)):
         wrong.append("its policy does not deny plain HTTP")
     if wrong:
-        chain.r.fail(
-            "bucket", bucket, "; ".join(wrong), APPLY, "s3:GetBucket*"
-        )
+        chain.r.fail("bucket", bucket, "; ".join(wrong), APPLY, "s3:GetBucket*")
     else:
         chain.r.held("bucket", bucket, "private, encrypted, versioned, TLS only", "s3:GetBucket*")
 
