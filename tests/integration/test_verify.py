@@ -299,3 +299,18 @@ def test_cli_verify_org_proves_every_active_account_through_the_org_role(demo, s
     member = by_account[ids["workloads"]]
     assert ("mfa", "ops.person") in {(f["check"], f["subject"]) for f in member["findings"]}
     assert doc["holds"] is False
+
+
+def test_a_key_policy_that_shuts_out_cloudwatch_logs_is_named(sitting):
+    services = sitting
+    kms = services.client("kms")
+    key = kms.describe_key(KeyId=N.key_alias)["KeyMetadata"]
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    policy["Statement"] = [
+        s for s in policy["Statement"] if "logs." not in json.dumps(s.get("Principal", ""))
+    ]
+    kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps(policy))
+    report = run_verify(services)
+    failing = [f for f in report.failures if f.check == "kms_key"]
+    assert failing and "logs.us-east-1.amazonaws.com" in failing[0].detail
+    assert N.log_group in failing[0].detail

@@ -49,9 +49,18 @@ MUST_MATCH = {"iam_user_success_without_mfa"}
 MUST_NOT_MATCH = {"iam_user_success_with_mfa", "not_a_sign_in"}
 # CIS's documented form also counts a failed password and a federated (SSO) sign-in, whose MFA
 # happens at the identity provider; the IAM-users form (for accounts on SSO) counts neither.
+# Root is watched by the CIS form here, and by the root-usage alarm under the IAM-users form.
 PER_PATTERN = {
-    SIGNIN_PATTERN: {"iam_user_failure": True, "sso_assumed_role_success": True},
-    SIGNIN_PATTERN_IAM_USERS: {"iam_user_failure": False, "sso_assumed_role_success": False},
+    SIGNIN_PATTERN: {
+        "iam_user_failure": True,
+        "sso_assumed_role_success": True,
+        "root_success_without_mfa": True,
+    },
+    SIGNIN_PATTERN_IAM_USERS: {
+        "iam_user_failure": False,
+        "sso_assumed_role_success": False,
+        "root_success_without_mfa": False,
+    },
 }
 
 
@@ -104,9 +113,11 @@ class AlertingCheck:
         if found:
             with contextlib.suppress(Unreadable):
                 self.pattern(found)
+        self.group = group
+        self.topics: list[str] = []
         try:
-            topics = self.alarm(found)
-            for topic in topics:
+            self.topics = self.alarm(found)
+            for topic in self.topics:
                 self.topic(topic)
         except Unreadable:
             pass
@@ -398,6 +409,8 @@ PERMISSIONS = {
     "ListSubscriptionsByTopic": "sns:ListSubscriptionsByTopic",
     "DescribeKey": "kms:DescribeKey",
     "GetKeyPolicy": "kms:GetKeyPolicy",
+    "DescribeLogGroups": "logs:DescribeLogGroups",
+    "GetTopicAttributes": "sns:GetTopicAttributes",
     "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "GetBucketVersioning": "s3:GetBucketVersioning",

@@ -35,23 +35,60 @@ def check_key(chain: Any, trail: dict[str, Any]) -> None:
     wrong = []
     if meta.get("KeyState") != "Enabled":
         wrong.append(f"it is {meta.get('KeyState')}: CloudTrail cannot write")
-    services = {
+    allowed = {
         p
         for s in policy.get("Statement", [])
         if s.get("Effect") == "Allow"
         for p in _services(s.get("Principal"))
     }
-    if "cloudtrail.amazonaws.com" not in services:
-        wrong.append("its policy does not let CloudTrail use it")
+    for service, why in key_users(chain, kms, meta).items():
+        if service not in allowed:
+            wrong.append(f"its policy does not let {service} use it ({why})")
     if wrong:
-        chain.r.fail("kms_key", meta.get("Arn", key_id), "; ".join(wrong), APPLY, "kms:DescribeKey")
+        chain.r.fail(
+            "kms_key", meta.get("Arn", key_id), "; ".join(wrong), APPLY, "kms:GetKeyPolicy"
+        )
     else:
         chain.r.held(
             "kms_key",
             meta.get("Arn", key_id),
-            "enabled; its policy lets " + ", ".join(sorted(services)) + " use it",
+            "enabled; its policy lets " + ", ".join(sorted(allowed)) + " use it",
             "kms:GetKeyPolicy",
         )
+
+
+def key_users(chain: Any, kms: Any, meta: dict[str, Any]) -> dict[str, str]:
+    """The services that must be able to use the key, and why: CloudTrail always (it encrypts
+    the trail); CloudWatch Logs when the log group is encrypted with it; CloudWatch alarms when
+    the alert topic is (else the alarm's message is never delivered)."""
+    arn = meta.get("Arn", "")
+    needed = {"cloudtrail.amazonaws.com": "it encrypts the trail"}
+    logs = chain.s.client("logs")
+    groups = chain.read(
+        "kms_key",
+        arn,
+        "DescribeLogGroups",
+        lambda: logs.describe_log_groups(logGroupNamePrefix=chain.group)["logGroups"],
+    )
+    if any(g["logGroupName"] == chain.group and g.get("kmsKeyId") == arn for g in groups):
+        needed[f"logs.{chain.s.region}.amazonaws.com"] = f"it encrypts {chain.group}"
+    for topic in getattr(chain, "topics", []):
+        sns = chain.s.in_region(topic.split(":")[3]).client("sns")
+        attributes = chain.read(
+            "kms_key",
+            arn,
+            "GetTopicAttributes",
+            lambda topic=topic, sns=sns: sns.get_topic_attributes(TopicArn=topic)["Attributes"],
+        )
+        alias = attributes.get("KmsMasterKeyId")
+        if not alias:
+            continue
+        used = chain.read(
+            "kms_key", arn, "DescribeKey", lambda alias=alias: kms.describe_key(KeyId=alias)
+        )["KeyMetadata"].get("Arn")
+        if used == arn:
+            needed["cloudwatch.amazonaws.com"] = f"it encrypts {topic.rsplit(':', 1)[-1]}"
+    return needed
 
 
 def check_buckets(chain: Any, trail: dict[str, Any]) -> None:
