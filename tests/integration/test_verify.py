@@ -314,3 +314,23 @@ def test_a_key_policy_that_shuts_out_cloudwatch_logs_is_named(sitting):
     failing = [f for f in report.failures if f.check == "kms_key"]
     assert failing and "logs.us-east-1.amazonaws.com" in failing[0].detail
     assert N.log_group in failing[0].detail
+
+
+def test_a_throttled_probe_is_asked_again_with_retries_not_given_up(sitting):
+    # The simulator's first call goes out once (an emulator without it answers 500, which
+    # botocore would retry for seconds); throttled there, it is asked again with retries.
+    probe = sitting.client_with_attempts("iam", 1)
+    thrown = []
+
+    def throttle_once(**kwargs):
+        if not thrown:
+            thrown.append(1)
+            raise ClientError(
+                {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}},
+                "SimulatePrincipalPolicy",
+            )
+
+    probe.meta.events.register("before-call.iam.SimulatePrincipalPolicy", throttle_once)
+    report = run_verify(sitting)
+    assert thrown and report.holds, [f.to_json() for f in report.findings]
+    assert {c.proven_by for c in report.checked if c.check == "enforced"} == {SIMULATOR}

@@ -138,7 +138,11 @@ class Simulator:
                     results[result["EvalActionName"]] = result
         except Exception as exc:
             code = error_code(exc)
-            if not self.probed and (code in _MISSING_OPERATION or _unparsable(exc)):
+            if self.probed:
+                # One user's simulation failed (throttled past retries, or denied for that
+                # user's ARN only): that user is "not proven"; the others go on.
+                raise translate(exc, "SimulatePrincipalPolicy") from None
+            if code in _MISSING_OPERATION or _unparsable(exc):
                 raise SimulatorUnavailable(
                     "this endpoint has no iam:SimulatePrincipalPolicy", emulator=True
                 ) from None
@@ -146,7 +150,10 @@ class Simulator:
                 raise SimulatorUnavailable(
                     "the caller may not call iam:SimulatePrincipalPolicy", emulator=False
                 ) from None
-            raise translate(exc, "SimulatePrincipalPolicy") from None
+            # Throttled (or any other error) on the probe: it is there; ask again with
+            # botocore's retries, as every later call is.
+            self.probed = True
+            return self.decisions(arn, actions, resources, mfa)
         self.probed = True
         return results
 
