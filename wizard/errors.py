@@ -291,6 +291,31 @@ def is_absent(exc: BaseException) -> bool:
     return error_code(exc) in ABSENT_CODES
 
 
+def is_denied(exc: BaseException) -> bool:
+    """True when `exc` says the caller lacks a permission (the codes AccessDeniedError holds)."""
+    entry = _CODES.get(error_code(exc))
+    return entry is not None and entry[0] is AccessDeniedError
+
+
+# An endpoint without the operation at all: an emulator answers 500 (moto, with an HTML page
+# botocore cannot parse), or the protocol's "unknown action" code.
+MISSING_OPERATION_CODES = frozenset(
+    {
+        "500",
+        "501",
+        "NotImplemented",
+        "InternalFailure",
+        "InvalidAction",
+        "UnknownOperationException",
+    }
+)
+
+
+def is_missing_operation(exc: BaseException) -> bool:
+    """True when `exc` says this endpoint has no such operation."""
+    return error_code(exc) in MISSING_OPERATION_CODES or type(exc).__name__ == "ResponseParserError"
+
+
 def aws_call(op: str, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Call boto3 and re-raise any failure as a WizardError naming `op` (cause and fix)."""
     try:

@@ -18,6 +18,7 @@ from wizard.monitoring.names import (
     ALARM_PERIOD,
     METRIC_COST,
     NAMESPACE,
+    Names,
     names_for,
 )
 from wizard.plan import Status
@@ -147,18 +148,9 @@ class AlertsMixin(PlannerBase):
             self.add(Change("sns topic", n.topic, Status.NOTHING, "policy in place"))
 
     def quiet_hours_alarms(self) -> set[str]:
-        """The alarms whose actions the wizard's quiet-hours schedule turns off, read from
-        EventBridge Scheduler now (a schedule made by an earlier run counts too)."""
+        """`quiet_hours_alarms` of this account, read once per plan."""
         if not hasattr(self, "_quiet_alarms"):
-            scheduler = self.s.client("scheduler")
-            start = _try(lambda: scheduler.get_schedule(Name=self.n.schedule_start), "GetSchedule")
-            names: set[str] = set()
-            if start and start.get("State", "ENABLED") == "ENABLED":
-                try:
-                    names = set(json.loads(start["Target"].get("Input") or "{}")["AlarmNames"])
-                except (KeyError, TypeError, ValueError):
-                    names = set()
-            self._quiet_alarms = names
+            self._quiet_alarms = quiet_hours_alarms(self.s, self.n)
         return self._quiet_alarms
 
     def subscriptions(self) -> list[dict[str, Any]]:
@@ -325,6 +317,19 @@ def topic_subscriptions(services: Services, topic_arn: str) -> list[dict[str, An
         )
         or []
     )
+
+
+def quiet_hours_alarms(services: Services, n: Names) -> set[str]:
+    """The alarms whose actions the wizard's quiet-hours schedule turns off, read from
+    EventBridge Scheduler now (a schedule made by an earlier run counts too)."""
+    scheduler = services.client("scheduler")
+    start = _try(lambda: scheduler.get_schedule(Name=n.schedule_start), "GetSchedule")
+    if not start or start.get("State", "ENABLED") != "ENABLED":
+        return set()
+    try:
+        return set(json.loads(start["Target"].get("Input") or "{}")["AlarmNames"])
+    except (KeyError, TypeError, ValueError):
+        return set()
 
 
 def is_confirmed(subscription: dict[str, Any]) -> bool:

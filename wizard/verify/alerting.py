@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 from wizard import asset
 from wizard.aws import Services
-from wizard.errors import error_code, is_absent, translate
+from wizard.errors import AccessDeniedError, is_denied, is_missing_operation, translate
+from wizard.monitoring.alerts import quiet_hours_alarms
 from wizard.monitoring.names import (
     NAMESPACE,
     SIGNIN_METRIC,
@@ -36,14 +37,6 @@ from wizard.verify.model import VerifyReport
 from wizard.verify.storage import APPLY, check_buckets, check_key
 
 T = TypeVar("T")
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
-_MISSING_OPERATION = {
-    "500",
-    "501",
-    "NotImplemented",
-    "InternalFailure",
-    "UnknownOperationException",
-}
 # What each sample must do under each of the wizard's patterns ("any" for another pattern).
 MUST_MATCH = {"iam_user_success_without_mfa"}
 MUST_NOT_MATCH = {"iam_user_success_with_mfa", "not_a_sign_in"}
@@ -87,18 +80,21 @@ class AlertingCheck:
         try:
             return call()
         except Exception as exc:
-            error = translate(exc, op)
-            denied = error_code(exc) in _DENIED
-            self.r.unproven(
-                check,
-                subject,
-                f"could not be read: {error.cause}",
-                f"grant {_permission(op)} to the identity running verify, then run it again"
-                if denied
-                else error.fix or "run verify again",
-                op,
-            )
+            self.not_read(check, subject, op, exc)
             raise Unreadable from None
+
+    def not_read(self, check: str, subject: str, op: str, exc: BaseException) -> None:
+        """The "unproven" finding of a read that failed, naming the call and its permission."""
+        error = translate(exc, op)
+        self.r.unproven(
+            check,
+            subject,
+            f"could not be read: {error.cause}",
+            f"grant {_permission(op)} to the identity running verify, then run it again"
+            if is_denied(exc)
+            else error.fix or "run verify again",
+            op,
+        )
 
     def run(self) -> None:
         """Every link; a link that cannot be read stops only what depends on it."""
@@ -178,10 +174,7 @@ class AlertingCheck:
                 filterPattern=pattern, logEventMessages=[json.dumps(events[k]) for k in names]
             )
         except Exception as exc:
-            code = error_code(exc)
-            if self.s.effective_endpoint and (
-                code in _MISSING_OPERATION or type(exc).__name__ == "ResponseParserError"
-            ):
+            if self.s.effective_endpoint and is_missing_operation(exc):
                 self.r.not_shown.append(
                     "logs:TestMetricFilter (this endpoint has none): the filter's pattern is "
                     "compared with the wizard's own text instead of run against sign-in records"
@@ -197,7 +190,7 @@ class AlertingCheck:
                         "text",
                     )
                 return
-            self.read("filter", found["filterName"], "TestMetricFilter", _raise(exc))
+            self.not_read("filter", found["filterName"], "TestMetricFilter", exc)
             return
         matched = {
             m.get("eventMessage")
@@ -328,7 +321,10 @@ class AlertingCheck:
                 "cloudwatch:DescribeAlarms",
             )
             return []
-        quiet = name in self.quiet_hours_alarms()
+        try:
+            quiet = name in quiet_hours_alarms(self.s, self.n)
+        except AccessDeniedError:
+            quiet = False  # not allowed to read Scheduler: the silenced alarm is a failure
         (self.r.warn if quiet else self.r.fail)(
             "alarm",
             name,
@@ -338,22 +334,6 @@ class AlertingCheck:
             "cloudwatch:DescribeAlarms",
         )
         return _topics(alarm)
-
-    def quiet_hours_alarms(self) -> set[str]:
-        """The alarms the wizard's quiet-hours schedule silences (read from Scheduler)."""
-        scheduler = self.s.client("scheduler")
-        try:
-            start = scheduler.get_schedule(Name=self.n.schedule_start)
-        except Exception as exc:
-            if is_absent(exc) or error_code(exc) in _DENIED:
-                return set()
-            raise translate(exc, "GetSchedule") from None
-        if start.get("State", "ENABLED") != "ENABLED":
-            return set()
-        try:
-            return set(json.loads(start["Target"].get("Input") or "{}")["AlarmNames"])
-        except (KeyError, TypeError, ValueError):
-            return set()
 
     def topic(self, arn: str) -> None:
         sns = self.s.in_region(arn.split(":")[3]).client("sns")
@@ -385,13 +365,6 @@ class AlertingCheck:
             "mfa-wizard monitor apply --email ADDRESS, then click the link AWS emails",
             "sns:ListSubscriptionsByTopic",
         )
-
-
-def _raise(exc: BaseException) -> Callable[[], Any]:
-    def again() -> Any:
-        raise exc
-
-    return again
 
 
 def _topics(alarm: dict[str, Any]) -> list[str]:

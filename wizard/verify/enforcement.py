@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import error_code, translate
+from wizard.errors import is_denied, translate
 from wizard.lockout import password_reset_required, reset_required_fix
 from wizard.models import AuditResult, UserFinding
 from wizard.verify.deny import document
@@ -36,8 +36,6 @@ from wizard.verify.simulator import (
     SimulatorUnavailable,
     read_outcome,
 )
-
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
 
 def subjects(audit: AuditResult) -> list[UserFinding]:
@@ -167,7 +165,7 @@ def verify_enforcement(
     try:
         details = authorization_details(services)
     except Exception as exc:
-        if error_code(exc) not in _DENIED:
+        if not is_denied(exc):
             raise translate(exc, "GetAccountAuthorizationDetails") from None
         report.notes.append(
             "iam:GetAccountAuthorizationDetails was denied: every user is simulated on their "

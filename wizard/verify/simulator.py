@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.aws import Services
-from wizard.errors import error_code, translate
+from wizard.errors import is_denied, is_missing_operation, translate
 from wizard.models import UserFinding
 from wizard.partition import partition_of_arn
 from wizard.verify.deny import explicitly_denied
@@ -35,9 +35,6 @@ CHANGE_PASSWORD = "iam:ChangePassword"
 SESSION_TOKEN = "sts:GetSessionToken"
 # The console session an admin signs in with MFA is usually younger than this (seconds).
 MFA_AGE = "300"
-# Errors of an endpoint that has no such operation (moto answers 500 with an HTML page).
-_MISSING_OPERATION = {"500", "501", "NotImplemented", "InternalFailure", "InvalidAction"}
-_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
 
 @dataclass
@@ -137,16 +134,15 @@ class Simulator:
                 for result in page["EvaluationResults"]:
                     results[result["EvalActionName"]] = result
         except Exception as exc:
-            code = error_code(exc)
             if self.probed:
                 # One user's simulation failed (throttled past retries, or denied for that
                 # user's ARN only): that user is "not proven"; the others go on.
                 raise translate(exc, "SimulatePrincipalPolicy") from None
-            if code in _MISSING_OPERATION or _unparsable(exc):
+            if is_missing_operation(exc):
                 raise SimulatorUnavailable(
                     "this endpoint has no iam:SimulatePrincipalPolicy", emulator=True
                 ) from None
-            if code in _DENIED:
+            if is_denied(exc):
                 raise SimulatorUnavailable(
                     "the caller may not call iam:SimulatePrincipalPolicy", emulator=False
                 ) from None
@@ -182,10 +178,6 @@ class Simulator:
         with_mfa = self.decisions(user.arn, ENFORCED_ACTIONS, [], mfa=True)
         out.allowed_with_mfa = sum(1 for a in ENFORCED_ACTIONS if _allowed(with_mfa.get(a, {})))
         return out
-
-
-def _unparsable(exc: BaseException) -> bool:
-    return type(exc).__name__ == "ResponseParserError"
 
 
 def read_outcome(principal: Principal) -> Outcome:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from wizard.errors import error_code, is_absent
+from wizard.errors import is_absent
 
 # The fix of every broken link the wizard makes: its plan reads the same things and puts them back.
 APPLY = "mfa-wizard monitor apply (it plans first and shows each change)"
@@ -111,11 +111,7 @@ def check_bucket(chain: Any, s3: Any, bucket: str) -> None:
             try:
                 return call()
             except Exception as exc:
-                if is_absent(exc) or error_code(exc) in {
-                    "ServerSideEncryptionConfigurationNotFoundError",
-                    "NoSuchPublicAccessBlockConfiguration",
-                    "NoSuchBucketPolicy",
-                }:
+                if is_absent(exc):  # no such setting (ABSENT_CODES holds S3's codes for it)
                     return None
                 raise
 
