@@ -290,6 +290,7 @@ class WizardApp(App[int]):
         self.notify(
             f"Every step now acts in account {ctx.account_id} (as {ctx.identity_label}).",
             title="Account",
+            markup=False,
         )
 
     def show_error(self, exc: BaseException, title: str = "Something went wrong") -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ from screens.base import StepScreen
 from screens.dialogs import ExportDialog
 from wizard.audit import humanize_age, to_csv, to_json
 from wizard.errors import WizardError
-from wizard.files import write_text_atomic
+from wizard.files import export_text
 from wizard.models import AuditResult, UserFinding
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class AuditScreen(StepScreen):
         return result
 
     def show_progress(self, text: str) -> None:
-        self._set_summary(f"[dim]{text}...[/dim]")
+        self._set_summary(f"[dim]{escape(text)}...[/dim]")
 
     def worker_failed(self, worker: Worker) -> None:
         self._set_summary("[b red]The audit did not run.[/] Press r to try again.")
@@ -232,8 +233,9 @@ class AuditScreen(StepScreen):
             keys += " (new)" if age.endswith(("m", "h")) or age == "now" else f" ({age})"
         return [
             Text("✓", style="bold cyan") if selected else "",
-            user.user_name,
-            user.path,
+            # AWS text is a Text, never markup: an IAM path may hold `[/]`.
+            Text(user.user_name),
+            Text(user.path),
             "yes" if user.console_access else "no",
             mfa,
             str(len(user.mfa_devices)) if user.mfa_devices else "-",
@@ -261,7 +263,7 @@ class AuditScreen(StepScreen):
             label.update("[dim]space: select users to hand to the Enroll step[/dim]")
         else:
             names = ", ".join(selected[:4]) + (" ..." if len(selected) > 4 else "")
-            label.update(f"[b]{len(selected)} selected[/b] for Enroll: {names}")
+            label.update(f"[b]{len(selected)} selected[/b] for Enroll: {escape(names)}")
 
     def watch_show_all(self) -> None:
         if self.is_mounted:
@@ -371,8 +373,8 @@ class AuditScreen(StepScreen):
         users = self.visible_users()
         text = to_json(self.result, users) + "\n" if fmt == "json" else to_csv(users)
         try:
-            written = write_text_atomic(path, text, mode=0o600, make_parents=False)
+            written = export_text(path, text)
         except WizardError as exc:
             self.wizard.show_error(exc, title="Export failed")
             return
-        self.notify(f"Exported {len(users)} users to {written}", title="Export")
+        self.notify(f"Exported {len(users)} users to {written}", title="Export", markup=False)

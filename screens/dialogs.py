@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,7 +15,11 @@ from wizard.totp import normalize_code
 
 
 class ErrorDialog(ModalScreen[None]):
-    """The one place errors are shown: cause and fix, never a traceback."""
+    """The one place errors are shown: cause and fix, never a traceback.
+
+    Every dialog shows its texts as text, never markup: they quote AWS (account names, paths,
+    messages) and what a person typed (a file name), any of which may hold `[/]`.
+    """
 
     BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
 
@@ -26,10 +31,10 @@ class ErrorDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -error"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.cause, id="error-cause")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.cause, id="error-cause", markup=False)
             if self.fix:
-                yield Static(f"Fix: {self.fix}", id="error-fix")
+                yield Static(f"Fix: {self.fix}", id="error-fix", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="error-ok")
 
@@ -54,10 +59,10 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             # A long list scrolls inside the dialog: the keys and buttons stay on screen.
             with VerticalScroll(id="confirm-scroll"):
-                yield Static(self.body, id="confirm-body")
+                yield Static(self.body, id="confirm-body", markup=False)
             yield Static("[dim]y: yes · n / Esc: no[/dim]")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, variant="warning", id="confirm-yes")
@@ -154,7 +159,7 @@ class ResyncDialog(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Resync an MFA device", classes="dialog-title")
-            yield Static(f"User {self.user}, device {self.serial}")
+            yield Static(f"User {self.user}, device {self.serial}", markup=False)
             yield Static("Type two consecutive codes from that device.")
             yield Input(placeholder="first code", id="resync-1", max_length=6, compact=True)
             yield Input(placeholder="second code", id="resync-2", max_length=6, compact=True)
@@ -172,7 +177,7 @@ class ResyncDialog(ModalScreen[tuple[str, str] | None]):
         for code, which in ((first, "first code"), (second, "second code")):
             value, why = normalize_code(code, which)
             if value is None:
-                self.query_one("#resync-verdict", Static).update(f"[red]{why}[/]")
+                self.query_one("#resync-verdict", Static).update(Text(why, style="red"))
                 return
         self.dismiss((first.strip(), second.strip()))
 

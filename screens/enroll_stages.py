@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -100,7 +101,7 @@ class QrStage(Horizontal):
                 continue
             code, why = normalize_code(value, which)
             if code is None and (len(value.strip()) >= 6 or not value.strip().isdigit()):
-                verdict.update(f"[red]{why}[/]")
+                verdict.update(Text(why, style="red"))
                 return
         verdict.update("")
 
@@ -158,7 +159,7 @@ class DoneStage(Vertical):
         table.clear()
         for user in queue:
             result = results.get(user, UserResult(user, "not done"))
-            table.add_row(user, result.outcome, result.serial or "-", key=user)
+            table.add_row(Text(user), Text(result.outcome), Text(result.serial or "-"), key=user)
         enabled = sum(1 for r in results.values() if r.outcome == "enabled")
         self.query_one("#done-title", Static).update(
             f"[b]{enabled} of {len(queue)} user(s) enrolled.[/b]"

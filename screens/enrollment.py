@@ -6,6 +6,7 @@ failed call, or quitting the app (run_tui rolls back whatever is still pending).
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -138,7 +139,7 @@ class EnrollmentScreen(StepScreen):
         try:
             name = validate_user_name(event.value)
         except UsageError as exc:
-            self.query_one("#pick-verdict", Static).update(f"[red]{exc.message}[/]")
+            self.query_one("#pick-verdict", Static).update(f"[red]{escape(exc.message)}[/]")
             return
         self.queue = [name]
         self.index = 0
@@ -150,7 +151,7 @@ class EnrollmentScreen(StepScreen):
         self._switch("intro")
         user = self.current_user
         self.query_one("#intro-progress", Static).update(
-            f"[b]User {self.index + 1} of {len(self.queue)}: {user}[/b]"
+            f"[b]User {self.index + 1} of {len(self.queue)}: {escape(user)}[/b]"
         )
         self.query_one("#intro-devices", Static).update("[dim]Looking up devices...[/dim]")
         self.query_one("#device-name-verdict", Static).update("")
@@ -180,8 +181,8 @@ class EnrollmentScreen(StepScreen):
             return
         self.devices = devices
         if devices:
-            lines = [f"{user} has {len(devices)} MFA device(s); up to 8 are allowed:"]
-            lines += [f"  {d.serial.rsplit(':', 1)[-1]}" for d in devices[:3]]
+            lines = [f"{escape(user)} has {len(devices)} MFA device(s); up to 8 are allowed:"]
+            lines += [f"  {escape(d.serial.rsplit(':', 1)[-1])}" for d in devices[:3]]
             lines.append("Create adds another; Replace removes one first (lost phone).")
             select = self.query_one("#existing-device", Select)
             select.set_options([(d.serial.rsplit("/", 1)[-1], d.serial) for d in devices])
@@ -190,7 +191,7 @@ class EnrollmentScreen(StepScreen):
             for button in ("#enroll-replace", "#enroll-resync"):
                 self.query_one(button, Button).display = True
         else:
-            lines = [f"{user} has no MFA device yet."]
+            lines = [f"{escape(user)} has no MFA device yet."]
         self.leftover = event.leftover
         name = self.query_one("#device-name", Input)
         name.value = default_device_name(user, devices)
@@ -198,8 +199,8 @@ class EnrollmentScreen(StepScreen):
             # Never a dead end: the free name is filled in, and the leftover can go (it is
             # assigned to nobody, so removing it takes MFA from no one).
             lines.append(
-                f"[yellow]A leftover device named {name.value} is assigned to nobody[/]: "
-                f"using {event.free_name}. R removes the leftover to reuse the name."
+                f"[yellow]A leftover device named {escape(name.value)} is assigned to nobody[/]: "
+                f"using {escape(event.free_name)}. R removes the leftover to reuse the name."
             )
             name.value = event.free_name
         self.query_one("#enroll-remove-leftover", Button).display = bool(event.leftover)
@@ -221,7 +222,7 @@ class EnrollmentScreen(StepScreen):
         try:
             validate_device_name(event.value)
         except UsageError as exc:
-            verdict.update(f"[red]{exc.message}[/]")
+            verdict.update(f"[red]{escape(exc.message)}[/]")
             self.query_one("#enroll-start", Button).disabled = True
             return
         verdict.update("")
@@ -240,7 +241,7 @@ class EnrollmentScreen(StepScreen):
             self.query_one("#device-name-verdict", Static).update(
                 f"[red]The window is too small for this QR[/] ({columns}x{rows} needed, "
                 f"{free_columns}x{free_rows} free): enlarge it, or use "
-                f"`mfa-wizard enroll {self.current_user} --show-key` to type the key in."
+                f"`mfa-wizard enroll {escape(self.current_user)} --show-key` to type the key in."
             )
             return
         self.query_one("#enroll-start", Button).disabled = True
@@ -355,7 +356,7 @@ class EnrollmentScreen(StepScreen):
         self.enrollment = enrollment
         self.query_one(QrStage).show(
             matrix,
-            f"[b]{enrollment.user_name}[/b] ({self.index + 1} of {len(self.queue)})",
+            f"[b]{escape(enrollment.user_name)}[/b] ({self.index + 1} of {len(self.queue)})",
             demo=self.wizard.ctx.demo is not None,
         )
         self._switch("qr")
@@ -374,6 +375,9 @@ class EnrollmentScreen(StepScreen):
 
     # ------------------------------------------------------------------ codes
 
+    def _code_verdict(self, markup: str) -> None:
+        self.query_one("#verdict", Static).update(markup)
+
     @on(Input.Submitted, "#code-1")
     def _first_submitted(self) -> None:
         # Judged at once: a typo is said now, not after waiting 30 s for the second code.
@@ -382,12 +386,10 @@ class EnrollmentScreen(StepScreen):
         first = self.query_one("#code-1", Input)
         verdict = self.enrollment.check_first(first.value)
         if not verdict.ok:
-            self.query_one("#verdict", Static).update(f"[b red]Not that one:[/] {verdict.message}")
+            self._code_verdict(f"[b red]Not that one:[/] {escape(verdict.message)}")
             first.value = ""
             return
-        self.query_one("#verdict", Static).update(
-            "[green]First code is right.[/] Now the next one."
-        )
+        self._code_verdict("[green]First code is right.[/] Now the next one.")
         self.query_one("#code-2", Input).focus()
 
     @on(Input.Submitted, "#code-2")
@@ -399,9 +401,9 @@ class EnrollmentScreen(StepScreen):
         second = self.query_one("#code-2", Input).value
         verdict = self.enrollment.check(first, second)
         if not verdict.ok:
-            self.query_one("#verdict", Static).update(f"[b red]Not yet:[/] {verdict.message}")
+            self._code_verdict(f"[b red]Not yet:[/] {escape(verdict.message)}")
             return
-        self.query_one("#verdict", Static).update("[green]Codes check out; enabling...[/]")
+        self._code_verdict("[green]Codes check out; enabling...[/]")
         self.query_one("#enroll-verify", Button).disabled = True
         self._enable(self.enrollment, first, second)
 
@@ -422,7 +424,7 @@ class EnrollmentScreen(StepScreen):
 
     @on(CodesRefused)
     def _wrong_codes(self, event: CodesRefused) -> None:
-        self.query_one("#verdict", Static).update(f"[b red]Not yet:[/] {event.message}")
+        self._code_verdict(f"[b red]Not yet:[/] {escape(event.message)}")
         self.query_one("#enroll-verify", Button).disabled = False
 
     @on(EnrollmentFailed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -192,7 +193,7 @@ class MonitoringScreen(StepScreen):
         try:
             options = self.options()
         except UsageError as exc:
-            self._verdict(f"[red]{exc.message}[/]")
+            self._verdict(f"[red]{escape(exc.message)}[/]")
             return
         self._verdict("[dim]Reading the account...[/dim]")
         self._plan(options)
@@ -216,12 +217,14 @@ class MonitoringScreen(StepScreen):
             table.add_row(
                 status_markup(change.status),
                 change.kind,
-                cut(change.name, 20),
-                change.detail,
+                Text(cut(change.name, 20)),
+                Text(change.detail),  # names an email, a key policy's principals: text
                 key=str(index),
             )
         # One line per note here (the whole text is in `mfa-wizard monitor plan`).
-        notes = "\n".join(f"[yellow]Note:[/] {_first_sentence(note)}" for note in plan.notes)
+        notes = "\n".join(
+            f"[yellow]Note:[/] {escape(_first_sentence(note))}" for note in plan.notes
+        )
         if plan.nothing_to_do:
             self._verdict(
                 "[green]Nothing to do: every resource is in place.[/]"
@@ -240,8 +243,8 @@ class MonitoringScreen(StepScreen):
             return
         change = self.plan.changes[int(event.row_key.value)]
         row = self.query_one("#monitor-row", Static)
-        cost = f" [dim]· cost {change.cost}[/dim]" if change.cost and change.changes else ""
-        row.update(f"[b]{change.kind}[/b] {change.name}: {change.detail}{cost}")
+        cost = f" [dim]· cost {escape(change.cost)}[/dim]" if change.cost and change.changes else ""
+        row.update(f"[b]{change.kind}[/b] {escape(change.name)}: {escape(change.detail)}{cost}")
         row.display = True
 
     def worker_failed(self, worker: object) -> None:
@@ -300,7 +303,7 @@ class MonitoringScreen(StepScreen):
     @on(ChangeApplying)
     def _progress(self, event: ChangeApplying) -> None:
         self.query_one("#monitor-progress", ProgressBar).update(progress=event.done)
-        self._verdict(f"[dim]{event.what}...[/dim]")
+        self._verdict(f"[dim]{escape(event.what)}...[/dim]")
 
     @on(PlanApplied)
     def _applied(self, event: PlanApplied) -> None:
@@ -352,7 +355,7 @@ class MonitoringScreen(StepScreen):
 
     @on(DrillHopSeen)
     def _hop_seen(self, event: DrillHopSeen) -> None:
-        self.drill_lines.append(event.line.replace("[", "\\["))
+        self.drill_lines.append(escape(event.line))
         result = self.query_one("#monitor-result", Static)
         result.update("\n".join(self.drill_lines))
         result.scroll_visible()
@@ -362,7 +365,7 @@ class MonitoringScreen(StepScreen):
     @on(DrillFinished)
     def _drill_finished(self, event: DrillFinished) -> None:
         colour = "green" if event.complete else "yellow"
-        self._verdict(f"[{colour}]{event.words}[/]")
+        self._verdict(f"[{colour}]{escape(event.words)}[/]")
         # The hops are below the plan: bring them into view (the page may be scrolled).
         self.query_one("#monitor-result", Static).scroll_visible()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
+from screens.widgets.status import cut
 from wizard.errors import WizardError, translate
 from wizard.organization import AccountAudit, OrganizationAudit, audit_organization
 
@@ -89,7 +91,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
     def _progress(self, event: Progress) -> None:
         self.done += 1
         self.query_one("#accounts-status", Static).update(
-            f"[dim]{event.text} ({self.done} so far)...[/dim]"
+            f"[dim]{escape(event.text)} ({self.done} so far)...[/dim]"
         )
 
     @on(Audited)
@@ -100,16 +102,17 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         for account in event.result.accounts:
             table.add_row(
                 account.account_id,
-                account.account_name[:18],
+                # AWS text is a Text, never markup: any member can name itself `[/]ops`.
+                Text(cut(account.account_name, 18)),
                 _verdict(account),
-                _compact(account),
+                Text(_compact(account)),
                 key=account.account_id,
             )
         audited = sum(1 for a in event.result.accounts if a.status == "audited")
         here = self.wizard.ctx.account_id
         self.query_one("#accounts-status", Static).update(
             f"{len(event.result.accounts)} accounts, {audited} audited through "
-            f"{self.wizard.ctx.org_role}. Enter opens one: every step then acts in it "
+            f"{escape(self.wizard.ctx.org_role)}. Enter opens one: every step then acts in it "
             f"(now: {here})."
         )
         if here in table.rows:
@@ -121,7 +124,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
             error = error if isinstance(error, WizardError) else translate(error)
             # Not an organization, or not allowed to read it: say so here, Esc goes back.
             self.query_one("#accounts-status", Static).update(
-                f"[b red]{error.cause}[/]\n{error.fix}\n[dim]Esc: back to this account's audit[/dim]"
+                f"[b red]{escape(error.cause)}[/]\n{escape(error.fix)}\n[dim]Esc: back to this account's audit[/dim]"
             )
 
     def action_refresh(self) -> None:
@@ -137,7 +140,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         account = next(a for a in self.result.accounts if a.account_id == key)
         if account.status != "audited":
             self.query_one("#accounts-advice", Static).update(
-                f"[yellow]{account.account_id} is {account.status}:[/] {account.reason}"
+                f"[yellow]{account.account_id} is {account.status}:[/] {escape(str(account.reason))}"
             )
             return
         self.dismiss(account)

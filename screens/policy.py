@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,34 +31,35 @@ def plan_markup(plan: EnforcePlan) -> str:
     added in one line rather than one line each)."""
     lines = []
     if plan.guard:
-        lines.append(f"[b red]Refused:[/] {plan.guard}")
+        lines.append(f"[b red]Refused:[/] {escape(plan.guard)}")
     elif plan.nothing_to_do:
         lines.append("[green]Nothing to do: everything is already in place.[/]")
     for item in plan.left_out:
-        lines.append(f"[yellow]Left out:[/] {item}")
+        lines.append(f"[yellow]Left out:[/] {escape(str(item))}")
     if plan.impact:
         lines.append("[b]Impact[/b]")
         for item in plan.impact:
-            lines.append(f"  [b]{item.user_name}[/b]: " + "; ".join(item.reasons))
+            lines.append(f"  [b]{escape(item.user_name)}[/b]: " + escape("; ".join(item.reasons)))
     lines.append("[b]Plan[/b]")
     members = [s for s in plan.steps if s.kind == "member"]
     for step in plan.steps:
         if step in members:
             continue
-        lines.append(f"  {status_markup(step.status)}  {step.detail}")
+        lines.append(f"  {status_markup(step.status)}  {escape(step.detail)}")
     adding = [s.name for s in members if s.changes]
     if adding:
         lines.append(
             f"  {status_markup(Status.CREATE)}  "
-            f"add {len(adding)} user{'s' * (len(adding) != 1)} to {plan.group}: {', '.join(adding)}"
+            f"add {len(adding)} user{'s' * (len(adding) != 1)} to {escape(plan.group)}: "
+            + escape(", ".join(adding))
         )
     elif members:
         lines.append(
-            f"  {status_markup(members[0].status)}  {len(members)} already in {plan.group}"
+            f"  {status_markup(members[0].status)}  {len(members)} already in {escape(plan.group)}"
         )
     if plan.diff:
         lines.append("[b]Policy change[/b] (new default version):")
-        lines += [f"  [dim]{d.replace('[', '(')}[/dim]" for d in plan.diff[:12]]
+        lines += [f"  [dim]{escape(d)}[/dim]" for d in plan.diff[:12]]
     return "\n".join(lines)
 
 
@@ -222,7 +224,7 @@ class PolicyScreen(StepScreen):
         self.post_message(self.PlanApplied(done, after, proof))
 
     def show_progress(self, text: str) -> None:
-        self.query_one("#enforce-plan", Static).update(f"[dim]{text}...[/dim]")
+        self.query_one("#enforce-plan", Static).update(f"[dim]{escape(text)}...[/dim]")
 
     @on(PlanApplied)
     def _applied(self, event: PlanApplied) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -99,7 +100,7 @@ class SessionScreen(StepScreen):
                 )
                 yield Button("Reveal (F3)", id="session-reveal", compact=True)
                 yield Button("Copy (F4)", id="session-copy", compact=True)
-            yield Static("", id="session-lines")
+            yield Static("", id="session-lines", markup=False)
             with Horizontal(classes="form-row"):
                 yield Input(placeholder="profile name", id="session-write-name", compact=True)
                 yield Button("Write profile", id="session-write", compact=True)
@@ -122,7 +123,7 @@ class SessionScreen(StepScreen):
     def _show_profiles(self, event: ProfilesListed) -> None:
         names = [f"{name} (role)" if role else name for name, role in event.profiles]
         line = self.query_one("#session-profiles", Static)
-        line.update(f"[dim]Profiles: {', '.join(names)}[/]")
+        line.update(f"[dim]Profiles: {escape(', '.join(names))}[/]")
         line.display = bool(names)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -168,7 +169,7 @@ class SessionScreen(StepScreen):
             try:
                 validate_profile_name(value)
             except UsageError as exc:
-                self._verdict(f"[red]{exc.message}[/]")
+                self._verdict(f"[red]{escape(exc.message)}[/]")
                 return
         self._verdict("")
         self._load_devices(value or None)
@@ -178,7 +179,7 @@ class SessionScreen(StepScreen):
         try:
             seconds = parse_duration(event.value)
         except UsageError as exc:
-            self.query_one("#duration-verdict", Static).update(f"[red] {exc.fix}[/]")
+            self.query_one("#duration-verdict", Static).update(f"[red] {escape(exc.fix)}[/]")
             return
         self.query_one("#duration-verdict", Static).update(f"[dim] {describe_left(seconds)}[/]")
 
@@ -196,7 +197,7 @@ class SessionScreen(StepScreen):
             return
         code = self.query_one("#session-code", Input).value
         if problem := code_problem(code):
-            self._verdict(f"[red]{problem}[/]")
+            self._verdict(f"[red]{escape(problem)}[/]")
             return
         try:
             duration = check_duration(
@@ -204,7 +205,7 @@ class SessionScreen(StepScreen):
                 root=is_root_serial(serial),
             )
         except UsageError as exc:
-            self._verdict(f"[red]{exc.message}[/]")
+            self._verdict(f"[red]{escape(exc.message)}[/]")
             return
         profile = self.query_one("#session-profile", Input).value.strip() or None
         self._verdict("[dim]Asking STS for a session...[/]")
@@ -324,7 +325,7 @@ class SessionScreen(StepScreen):
         try:
             validate_profile_name(name)
         except UsageError as exc:
-            self._verdict(f"[red]{exc.message}[/]")
+            self._verdict(f"[red]{escape(exc.message)}[/]")
             return
         self._write(name, self.creds)
 
@@ -335,7 +336,8 @@ class SessionScreen(StepScreen):
         path = write_profile(name, creds, region=self.wizard.ctx.region)
         self.post_message(
             self.FileWritten(
-                f"[green]Wrote profile {name} to {path}[/] (mode 0600). Use: AWS_PROFILE={name}"
+                f"[green]Wrote profile {escape(name)} to {escape(str(path))}[/] (mode 0600). "
+                f"Use: AWS_PROFILE={escape(name)}"
             )
         )
 
@@ -351,7 +353,7 @@ class SessionScreen(StepScreen):
         try:
             validate_profile_name(profile)
         except UsageError as exc:
-            self._verdict(f"[red]{exc.message}[/]")
+            self._verdict(f"[red]{escape(exc.message)}[/]")
             return
         self._setup(profile)
 
@@ -361,9 +363,10 @@ class SessionScreen(StepScreen):
 
         new, changed = setup_credential_process(profile)
         message = (
-            f"[green]Added profile {new} to {config_path()}[/]: AWS_PROFILE={new} aws ..."
+            f"[green]Added profile {escape(new)} to {escape(str(config_path()))}[/]: "
+            f"AWS_PROFILE={escape(new)} aws ..."
             if changed
-            else f"Profile {new} is already set up; nothing to do."
+            else f"Profile {escape(new)} is already set up; nothing to do."
         )
         self.post_message(self.FileWritten(message))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +19,7 @@ from screens.dialogs import ExportDialog
 from screens.widgets.status import cut
 from screens.widgets.verdict import report_markup
 from wizard.errors import WizardError
-from wizard.files import write_text_atomic
+from wizard.files import export_text
 from wizard.summary import PostureState, markdown
 from wizard.verify import VerifyReport
 
@@ -102,19 +104,21 @@ class SummaryScreen(StepScreen):
             style = "" if was == now or not before else "[b green]"
             # Two value columns fit 80 columns at 24 each; a longer value is cut in the table
             # and given whole below it.
-            shown = cut(now, CELL)
-            table.add_row(label, cut(was, CELL), f"{style}{shown}[/]" if style else shown)
+            shown = Text(cut(now, CELL), style="bold green" if style else "")
+            table.add_row(label, Text(cut(was, CELL)), shown)
             if len(was) > CELL or len(now) > CELL:
-                in_full.append(f"  {label}: {now}" + (f" (before: {was})" if was != now else ""))
+                whole = f"  {label}: {now}" + (f" (before: {was})" if was != now else "")
+                in_full.append(escape(whole))
         full = "[b]In full[/b]\n" + "\n".join(in_full) + "\n\n" if in_full else ""
         changes = self.changes()
         still = after.console_users_without_mfa
-        pending = f"[b]Still without MFA:[/b] {', '.join(still)}\n\n" if still else ""
+        pending = f"[b]Still without MFA:[/b] {escape(', '.join(still))}\n\n" if still else ""
         self.query_one("#summary-changes", Static).update(
             pending
             + full
             + (
-                "[b]Changes made in this sitting[/b]\n" + "\n".join(f"  {c}" for c in changes)
+                "[b]Changes made in this sitting[/b]\n"
+                + "\n".join(f"  {escape(c)}" for c in changes)
                 if changes
                 else "[dim]No change was made in this sitting.[/dim]"
             )
@@ -150,8 +154,8 @@ class SummaryScreen(StepScreen):
             return
         path, _ = choice
         try:
-            written = write_text_atomic(Path(path), self.markdown(), mode=0o600, make_parents=False)
+            written = export_text(Path(path), self.markdown())
         except WizardError as exc:
             self.wizard.show_error(exc, title="Export failed")
             return
-        self.notify(f"Wrote {written}", title="Summary")
+        self.notify(f"Wrote {written}", title="Summary", markup=False)

@@ -278,27 +278,49 @@ CSV_COLUMNS = [
 ]
 
 
+# OWASP's rule for CSV injection: a cell that a spreadsheet would read as a formula gets a
+# leading apostrophe. IAM user names may start with `=`, `+`, `-` or `@` (`=1+2` is a legal
+# name) and any member account can rename itself, so these cells are written by others.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """`value` as a CSV cell that no spreadsheet evaluates (OWASP: prefix a formula with ')."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_rows(users: list[UserFinding] | tuple[UserFinding, ...]) -> list[list[str]]:
+    """One row of CSV_COLUMNS per user, every cell made safe by `csv_cell`."""
+    rows = []
+    for u in users:
+        rotated = u.oldest_active_key_rotated()
+        rows.append(
+            [
+                csv_cell(cell)
+                for cell in (
+                    u.user_name,
+                    u.arn,
+                    u.path,
+                    str(u.console_access).lower(),
+                    str(u.mfa_active).lower(),
+                    str(u.needs_mfa).lower(),
+                    " ".join(u.mfa_devices),
+                    u.password_last_used.isoformat() if u.password_last_used else "",
+                    u.access_keys_active,
+                    rotated.isoformat() if rotated else "",
+                )
+            ]
+        )
+    return rows
+
+
 def to_csv(users: list[UserFinding] | tuple[UserFinding, ...]) -> str:
-    """The users as CSV, one row each (devices joined with spaces)."""
+    """The users as CSV, one row each (devices joined with spaces, formulas defused)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for u in users:
-        rotated = u.oldest_active_key_rotated()
-        writer.writerow(
-            [
-                u.user_name,
-                u.arn,
-                u.path,
-                str(u.console_access).lower(),
-                str(u.mfa_active).lower(),
-                str(u.needs_mfa).lower(),
-                " ".join(u.mfa_devices),
-                u.password_last_used.isoformat() if u.password_last_used else "",
-                u.access_keys_active,
-                rotated.isoformat() if rotated else "",
-            ]
-        )
+    writer.writerows(csv_rows(users))
     return out.getvalue()
 
 

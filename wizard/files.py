@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 from wizard.errors import UsageError
 
 
 def write_text_atomic(
-    path: str | os.PathLike[str], text: str, *, mode: int = 0o600, make_parents: bool = True
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    mode: int = 0o600,
+    make_parents: bool = True,
+    follow_links: bool = True,
 ) -> Path:
     """Write `text` to `path` atomically with `mode`; errors name the file and the fix.
 
-    A symlink is written through: its target is replaced, the link stays (a linked
-    ~/.aws/credentials keeps pointing where it did). `make_parents=False` for paths a person
-    typed: a missing directory is then an error, not a surprise new tree.
+    With `follow_links` (the AWS config and credentials files, the caches) a symlink is
+    written through: its target is replaced, the link stays (a linked ~/.aws/credentials keeps
+    pointing where it did). Without it (exports, see `export_text`) a final-component symlink
+    is refused. `make_parents=False` for paths a person typed: a missing directory is then an
+    error, not a surprise new tree.
     """
     import tempfile  # lazily: mfa-session's cache-hit path never writes
 
-    target = Path(os.path.realpath(Path(path).expanduser()))
+    given = Path(path).expanduser()
+    if follow_links:
+        target = Path(os.path.realpath(given))
+    else:
+        # The directory may be reached through links the user made; the name itself is never
+        # followed. The temp file is made beside the name (mkstemp is O_EXCL, which never
+        # follows a link), and the rename replaces the name, never what a link points at: a link
+        # planted between this check and the rename is replaced, its target left alone.
+        target = Path(os.path.realpath(given.parent)) / given.name
+        _refuse_link(given, target)
     directory = target.parent
     try:
         if make_parents:
@@ -49,3 +66,27 @@ def write_text_atomic(
             "choose a writable location or fix the file's permissions",
         ) from None
     return target
+
+
+def export_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write an export (an audit, a summary) that a person named: 0600, the directory must
+    exist, and a symlink at PATH is refused.
+
+    A symlink someone else planted in a shared directory (/tmp) would otherwise make the
+    victim overwrite their own file with an audit of their account, and make it 0600.
+    """
+    # 0600 like the journal: an audit names people and their weak spots.
+    return write_text_atomic(path, text, mode=0o600, make_parents=False, follow_links=False)
+
+
+def _refuse_link(given: Path, target: Path) -> None:
+    """A UsageError when `target`'s final component is a symbolic link (never followed)."""
+    try:
+        is_link = stat.S_ISLNK(os.lstat(target).st_mode)
+    except OSError:
+        return  # absent (the usual case) or unreadable: mkstemp and the rename report it
+    if is_link:
+        raise UsageError(
+            f"{given} is a symbolic link; an export never writes through one",
+            "write to a new file name, or remove the link (`rm` removes the link, not its target)",
+        )

@@ -268,3 +268,55 @@ def test_a_user_name_with_a_comma_is_audited(services):
     services.iam.create_login_profile(UserName="tanaka,ops", Password="Correct-Horse-9!")
     result = run_audit(services)
     assert "tanaka,ops" in {u.user_name for u in result.console_users_without_mfa}
+
+
+def _planted_link(tmp_path):
+    """A sticky, world-writable directory (/tmp's kind) where another user planted a link to a
+    file of ours: (the link, our file)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    mine = tmp_path / "thesis.txt"
+    mine.write_text("months of work\n")
+    mine.chmod(0o644)
+    link = shared / "audit.csv"
+    link.symlink_to(mine)
+    if os.geteuid() == 0:
+        os.lchown(link, 65534, 65534)  # nobody's link, as on a shared machine
+    return link, mine
+
+
+@pytest.mark.parametrize("command", [("audit", "--format", "csv"), ("summary",)])
+def test_an_export_never_writes_through_a_planted_symlink(demo_env, tmp_path, command):
+    link, mine = _planted_link(tmp_path)
+    out = mfa_wizard(*command, "--output", str(link), env=demo_env)
+    assert out.returncode == 2 and "is a symbolic link" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert mine.read_text() == "months of work\n"
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o644
+    assert link.is_symlink()  # refused, not removed: it is not ours to remove
+
+
+def test_a_link_planted_after_the_check_is_replaced_never_followed(tmp_path, monkeypatch):
+    """The race: the link appears between the check and the rename. The temp file is made beside
+    the name and the rename replaces the name, so the file it points at is left alone."""
+    from wizard import files
+
+    link, mine = _planted_link(tmp_path)
+    monkeypatch.setattr(files, "_refuse_link", lambda given, target: None)
+    files.export_text(link, "audit\n")
+    assert mine.read_text() == "months of work\n"
+    assert not link.is_symlink() and link.read_text() == "audit\n"
+    assert stat.S_IMODE(link.stat().st_mode) == 0o600
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(demo_env, services):
+    for name in ("=1+2", "+cmd", "-sum", "@SUM(A1)", "plain.name"):
+        services.iam.create_user(UserName=name)
+        services.iam.create_login_profile(UserName=name, Password="Correct-Horse-9!")
+    out = mfa_wizard("audit", "--format", "csv", env=demo_env)
+    names = {r["user_name"] for r in csv.DictReader(io.StringIO(out.stdout))}
+    assert {"'=1+2", "'+cmd", "'-sum", "'@SUM(A1)", "plain.name"} <= names
+    assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
+    help_text = " ".join(mfa_wizard("audit", "--help", env=demo_env).stdout.split())
+    assert "no spreadsheet runs it as a formula" in help_text

@@ -89,12 +89,32 @@ def test_cli_org_audit_formats_and_exit_codes(org, demo_env):
     assert doc["management_account_id"] == "123456789012"
     csv_out = mfa_wizard("audit", "--org", "--format", "csv", env=demo_env).stdout
     header, *rows = csv_out.splitlines()
-    assert header.startswith("account_id,account_name,account_status,root_credentials,")
+    assert header.startswith("account_id,account_name,account_status,root_mfa,root_credentials,")
     # moto has no ListOrganizationsFeatures: the member's root credentials were not checked.
     assert any(
-        r.startswith(f"{org['workloads']},workloads,audited,not checked,ops.person,") for r in rows
+        r.startswith(f"{org['workloads']},workloads,audited,off,not checked,ops.person,")
+        for r in rows
     )
     assert any(r.startswith(f"{org['sandbox']},sandbox,skipped,") for r in rows)
+
+
+def test_org_csv_has_a_row_for_every_account_and_defuses_member_names(org, demo_env, services):
+    """An account with no IAM users whose only finding is root MFA off is still in the export;
+    a member's name (any member can rename itself) is never a formula."""
+    import csv
+    import io
+
+    orgs = services.client("organizations")
+    empty = orgs.create_account(Email="e@example.com", AccountName='=HYPERLINK("x")')[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    out = mfa_wizard("audit", "--org", "--format", "csv", env=demo_env)
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert {r["account_id"] for r in rows} == {"123456789012", *org.values(), empty}
+    (row,) = [r for r in rows if r["account_id"] == empty]
+    assert row["account_name"] == '\'=HYPERLINK("x")'
+    assert row["account_status"] == "audited" and row["root_mfa"] == "off"
+    assert row["user_name"] == ""
 
 
 def test_no_organization_is_exit_2(demo_env):

@@ -30,7 +30,7 @@ async def test_pick_a_member_account_and_enforce_there(demo, services, demo_app)
         table = screen.query_one("#accounts-table", DataTable)
         assert {str(k.value) for k in table.rows} == {"123456789012", member}
         row = table.get_row(member)
-        assert row[1] == "workloads" and row[3] == "root MFA OFF · 1/1 users no MFA"
+        assert row[1].plain == "workloads" and row[3].plain == "root MFA OFF · 1/1 users no MFA"
         table.move_cursor(row=table.get_row_index(member))
         await pilot.press("enter")
         await settle(pilot)

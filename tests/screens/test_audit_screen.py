@@ -60,7 +60,7 @@ async def test_sort_by_header_and_key(demo_app):
         await pilot.press("f")
         screen.sort_column = "path"
         await pilot.pause()
-        paths = [table.get_row(k)[2] for k in table.rows]
+        paths = [str(table.get_row(k)[2]) for k in table.rows]
         assert paths == sorted(paths)
         await pilot.press("s")  # path -> mfa
         assert screen.sort_column == "mfa"
@@ -186,3 +186,20 @@ def test_audit_screen_all_users_snapshot(sample_app, snap_compare):
         await pilot.pause()
 
     assert snap_compare(sample_app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_export_refuses_a_symlink_at_the_path(demo_app, tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("keep me\n")
+    link = tmp_path / "audit.csv"
+    link.symlink_to(mine)
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        pilot.app.screen.query_one("#export-path", Input).value = str(link)
+        await pilot.click("#export-go")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ErrorDialog)
+        assert "symbolic link" in str(pilot.app.screen.query_one("#error-cause").render())
+    assert mine.read_text() == "keep me\n"

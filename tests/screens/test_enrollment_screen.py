@@ -53,8 +53,8 @@ async def test_full_walk_two_users_enrol_one_skip_one(demo_app, services):
         await settle(pilot)
         assert screen.stage == "done"
         table = screen.query_one("#done-table", DataTable)
-        assert table.get_row("alice.nakamura")[1] == "enabled"
-        assert table.get_row("dave.sato")[1] == "skipped"
+        assert str(table.get_row("alice.nakamura")[1]) == "enabled"
+        assert str(table.get_row("dave.sato")[1]) == "skipped"
         assert "1 of 2 user(s) enrolled" in str(screen.query_one("#done-title").render())
         # "Press 1 to re-run the audit": 1 works as said, with no Esc first, and the new audit
         # shows alice with MFA.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from wizard.cli.common import Handler, target_of
 from wizard.cli.output import format_audit_table, write_output
@@ -37,10 +38,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_audit_org(args: argparse.Namespace) -> int:
     """`mfa-wizard audit --org`: every ACTIVE account; exit 0 all clean, 1 findings or an
     account not audited, 2 when the organization itself cannot be read."""
-    import csv
-    import io
-
-    from wizard import audit, organization
+    from wizard import organization
 
     try:
         with open_target(target_of(args)) as (services, _):
@@ -57,25 +55,7 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = result.to_json() + "\n"
     elif args.format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(
-            ["account_id", "account_name", "account_status", "root_credentials", *audit.CSV_COLUMNS]
-        )
-        for account in result.accounts:
-            if account.audit is None:
-                # Not audited: a row of its own, so a spreadsheet never reads it as clean.
-                writer.writerow(
-                    [account.account_id, account.account_name, account.status, ""]
-                    + [""] * len(audit.CSV_COLUMNS)
-                )
-                continue
-            rows = list(csv.reader(io.StringIO(audit.to_csv(account.audit.users))))[1:]
-            # present / absent / unknown / not checked: the account's, on each of its rows.
-            root = account.root_credentials.state if account.root_credentials else ""
-            for row in rows:
-                writer.writerow([account.account_id, account.account_name, "audited", root, *row])
-        text = out.getvalue()
+        text = organization_csv(result)
     else:
         lines = [
             f"organization (management account {result.management_account_id}); "
@@ -102,6 +82,44 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
     return 0 if result.clean else 1
 
 
+def organization_csv(result: Any) -> str:
+    """The organization audit as CSV: at least one row per account, root MFA on each row.
+
+    An account with no IAM users still gets a row (its user columns empty), so an account whose
+    only finding is its root user is never missing from a spreadsheet; a row per user otherwise.
+    """
+    import csv
+    import io
+
+    from wizard import audit
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        [
+            "account_id",
+            "account_name",
+            "account_status",
+            "root_mfa",
+            "root_credentials",
+            *audit.CSV_COLUMNS,
+        ]
+    )
+    empty = [""] * len(audit.CSV_COLUMNS)
+    for account in result.accounts:
+        head = [account.account_id, audit.csv_cell(account.account_name), account.status]
+        if account.audit is None:
+            # Not audited: a row of its own, so a spreadsheet never reads it as clean.
+            writer.writerow([*head, "", "", *empty])
+            continue
+        # present / absent / unknown / not checked: the account's, on each of its rows.
+        root = account.root_credentials.state if account.root_credentials else ""
+        root_mfa = "on" if account.audit.root_mfa_active else "off"
+        for row in audit.csv_rows(account.audit.users) or [empty]:
+            writer.writerow([*head, root_mfa, root, *row])
+    return out.getvalue()
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     """`mfa-wizard summary`: the posture now, as Markdown or JSON."""
     import json
@@ -122,8 +140,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`audit` and `summary`."""
     audit = commands.add_parser("audit", help="list users without MFA (exit 1 if any)")
-    audit.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    audit.add_argument("--output", "-o", metavar="PATH", help="write to PATH instead of stdout")
+    audit.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="csv: a cell starting with = + - or @ (a user or account name) gets a leading ' "
+        "so that no spreadsheet runs it as a formula",
+    )
+    audit.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="write to PATH (0600, replaced atomically; a symlink at PATH is refused)",
+    )
     audit.add_argument(
         "--all", action="store_true", help="table format: list every user, not just findings"
     )
@@ -135,5 +164,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     )
     summary = commands.add_parser("summary", help="the account's MFA posture now")
     summary.add_argument("--format", choices=["markdown", "json"], default="markdown")
-    summary.add_argument("--output", "-o", metavar="PATH", help="write to PATH")
+    summary.add_argument(
+        "--output", "-o", metavar="PATH", help="write to PATH (0600; a symlink is refused)"
+    )
     return {"audit": cmd_audit, "summary": cmd_summary}

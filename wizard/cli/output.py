@@ -52,10 +52,9 @@ def write_output(text: str, path: str | None) -> None:
     if not path or path == "-":
         sys.stdout.write(text)
         return
-    from wizard.files import write_text_atomic
+    from wizard.files import export_text
 
-    # 0600 like the journal: an audit names people and their weak spots.
-    write_text_atomic(path, text, mode=0o600, make_parents=False)
+    export_text(path, text)
 
 
 def format_enforce_plan(plan: Any) -> str:
