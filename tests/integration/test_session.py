@@ -106,9 +106,10 @@ def test_cache_hit_needs_no_code_and_is_0600(profile_env, mfa_code):
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout) == json.loads(first.stdout)
     cache = Path(profile_env["XDG_CACHE_HOME"]) / "mfa-wizard" / "sessions"
-    files = list(cache.glob("*.json"))
-    assert len(files) == 1
-    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    files = sorted(cache.glob("*.json"))
+    # The profile's session, and the device's copy for another profile on the same keys.
+    assert [f.name.split("-")[0] for f in files] == ["_device", "dev"]
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     # Never in the project tree.
     assert not str(files[0]).startswith(str(Path.cwd()))
@@ -573,6 +574,32 @@ def test_write_profile_name_with_a_newline_is_refused(profile_env, mfa_code):
     import configparser
 
     configparser.RawConfigParser().read(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+
+
+def test_values_written_to_ini_files_never_hold_a_line_break_or_bracket(
+    profile_env, mfa_code, tmp_path
+):
+    """Wherever a value comes from (--region, a profile's settings, --serial, ListMFADevices),
+    a line break in it would write a section or keys of the attacker's choosing."""
+    from wizard.errors import UsageError
+    from wizard.session.profiles import save_mfa_serial, setup_credential_process
+
+    creds_file = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+    before = creds_file.read_text()
+    evil_region = "us-east-1\n[default]\naws_access_key_id = AKIAATTACKER"
+    out = mfa_session(
+        "--profile", "dev", "--code", mfa_code(), "--write-profile", "dev-mfa",
+        "--region", evil_region, env=profile_env,
+    )  # fmt: skip
+    assert out.returncode == 2 and "cannot be written" in out.stderr and "region" in out.stderr
+    assert creds_file.read_text() == before  # nothing half-written
+    config = tmp_path / "config"
+    config.write_text("[profile dev]\nregion = eu-west-1 [x]\n")
+    with pytest.raises(UsageError, match="region"):
+        setup_credential_process("dev", path=config)
+    with pytest.raises(UsageError, match="mfa_serial"):
+        save_mfa_serial("dev", "arn:aws:iam::1:mfa/a\n[profile x]", path=config)
+    assert config.read_text() == "[profile dev]\nregion = eu-west-1 [x]\n"
 
 
 def test_write_profile_through_a_symlink_keeps_the_link(profile_env, tmp_path, mfa_code):

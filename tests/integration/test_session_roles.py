@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,3 +227,137 @@ def test_two_refreshes_in_one_code_window_both_succeed(roles_env, demo, tmp_path
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
     # No code was sent twice: the realism layer (as AWS) refused none.
     assert realism.refused.get("AccessDenied", 0) == 0
+
+
+def _code_script(folder: Path, counter: Path) -> Path:
+    """A --totp-command that notes each run and prints the device's code of this moment."""
+    from tests.support.realism import device_seed
+
+    seed = device_seed(SERIAL)
+    script = folder / "totp.sh"
+    program = f"import pyotp; print(pyotp.TOTP({seed!r}).now())"
+    script.write_text(f'#!/bin/sh\necho x >> {counter}\nexec {sys.executable} -c "{program}"\n')
+    script.chmod(0o700)
+    return script
+
+
+def _start(env: dict, script: Path, *args: str) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "wizard.cli.session", *args, "--totp-command", str(script)]
+    return subprocess.Popen(
+        [*argv, "--format", "credential-process"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.real_time
+def test_five_clients_over_any_profiles_on_one_device_ask_one_code(roles_env, tmp_path, realism):
+    """Two profiles on the same keys, a --region variant and two role profiles, all cold and
+    at once (credential_process from five SDK clients): one code asked, none refused."""
+    config = Path(roles_env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + "\n[profile dev2]\nsource_profile = dev\n")
+    counter = tmp_path / "asked"
+    script = _code_script(tmp_path, counter)
+    refused_before = realism.refused.get("AccessDenied", 0)
+    procs = [
+        _start(roles_env, script, *args)
+        for args in (
+            ("--profile", "dev"),
+            ("--profile", "dev", "--region", "eu-west-1"),
+            ("--profile", "dev2"),
+            ("--profile", "admin"),
+            ("--profile", "audit"),
+        )
+    ]
+    outs = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 5, [o[1] for o in outs]
+    assert counter.read_text().count("x") == 1
+    assert realism.refused.get("AccessDenied", 0) == refused_before
+    plain = {json.loads(o[0])["AccessKeyId"] for o in outs[:3]}
+    assert len(plain) == 1  # the three plain requests share the one MFA session
+
+
+@pytest.mark.real_time
+def test_two_direct_roles_at_once_take_turns_at_the_device(roles_env, tmp_path, realism):
+    """Two role profiles over 1 h each are assumed directly, each with its own code: the second
+    waits for its turn and for the next code, and is never refused."""
+    config = Path(roles_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text() + f"\n[profile chained2]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\n"
+        "source_profile = audit\nduration_seconds = 7200\n"
+    )
+    counter = tmp_path / "asked"
+    script = _code_script(tmp_path, counter)
+    refused_before = realism.refused.get("AccessDenied", 0)
+    procs = [_start(roles_env, script, "--profile", p) for p in ("chained", "chained2")]
+    outs = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    assert all("assumed directly" in o[1] for o in outs)
+    assert counter.read_text().count("x") == 2
+    assert realism.refused.get("AccessDenied", 0) == refused_before
+
+
+@pytest.mark.real_time
+def test_a_code_another_tool_just_used_is_never_sent_again(roles_env, tmp_path, realism, demo):
+    """The console (or another tool) used this step's code a moment ago: AWS refuses it once,
+    and the next try waits for the next code and runs the --totp-command again."""
+    import pyotp
+
+    from tests.support.realism import device_seed
+
+    counter = tmp_path / "asked"
+    script = _code_script(tmp_path, counter)
+    boto3.client(
+        "sts",
+        endpoint_url=demo.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+    ).get_session_token(SerialNumber=SERIAL, TokenCode=pyotp.TOTP(device_seed(SERIAL)).now())
+    refused_before = realism.refused.get("AccessDenied", 0)
+    proc = _start(roles_env, script, "--profile", "dev", "--no-cache")
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    refused = realism.refused.get("AccessDenied", 0) - refused_before
+    asked = counter.read_text().count("x")
+    # Refused once at most (the step may have turned between the two), never twice.
+    assert refused <= 1 and asked == refused + 1
+    if refused:
+        assert "2 tries left" in err
+
+
+def test_a_role_that_refused_direct_use_is_tried_directly_again_after_a_day(
+    roles_env, mfa_code, monkeypatch
+):
+    """The role's trust policy did not name the user: remembered for a day (no code wasted on
+    it), then tried again, since trust policies get fixed."""
+    from wizard import clock
+    from wizard.errors import UsageError
+    from wizard.session import request
+
+    tried = []
+    real = request.assume_role_with_code
+
+    def trust_fixed_later(services, role, duration, serial, code):  # noqa: ANN001, ANN202
+        tried.append(clock.time())
+        if len(tried) == 1:
+            raise UsageError("not authorized to perform sts:AssumeRole", "fix", code="AccessDenied")
+        return real(services, role, duration, serial, code)
+
+    monkeypatch.setattr(request, "assume_role_with_code", trust_fixed_later)
+    args = ("--profile", "chained", "--format", "json", "--no-cache")
+    first = mfa_session(*args[:2], "--code", mfa_code(), *args[2:], env=roles_env)
+    assert "does not trust your user directly" in first.stderr
+    assert len(tried) == 1
+    # Within the day: straight through the chain, no direct try.
+    clock.sleep(3600)
+    again = mfa_session(*args[:2], "--code", mfa_code(), *args[2:], env=roles_env)
+    assert again.returncode == 0, again.stderr
+    assert len(tried) == 1 and "directly" not in again.stderr
+    clock.sleep(24 * 3600)
+    later = mfa_session(*args[:2], "--code", mfa_code(), *args[2:], env=roles_env)
+    assert later.returncode == 0, later.stderr
+    assert len(tried) == 2 and "assumed directly with your MFA code" in later.stderr

@@ -98,7 +98,7 @@ def test_no_terminal_is_said_before_waiting_for_a_fresh_code(monkeypatch, capsys
     countdown = session.request_of(args).countdown
     with pytest.raises(UsageError, match="no terminal"):
         countdown(25)
-    assert "a new one in" not in capsys.readouterr().err  # no countdown was shown
+    assert "the next one in" not in capsys.readouterr().err  # no countdown was shown
     # With a command to run, the wait is right: the command prints the next code after it.
     with_command = session.build_parser().parse_args(["--totp-command", "pass otp aws"])
     assert session.request_of(with_command).countdown is session.code_countdown

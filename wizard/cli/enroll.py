@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from wizard.cli.common import Handler, target_of
 from wizard.cli.prompts import confirm
 from wizard.errors import AlreadyExistsError, UsageError, WizardError
+from wizard.session.token import tries_left
 from wizard.target import open_target
 
 ENROLL_ATTEMPTS = 3
@@ -183,7 +184,7 @@ def show_and_enable(
                     left_tries = ENROLL_ATTEMPTS - attempt
                     print(f"Not enabled: {exc.verdict.message}", file=sys.stderr)
                     if left_tries:
-                        print(f"{left_tries} tries left.", file=sys.stderr)
+                        print(f"{tries_left(left_tries)}.", file=sys.stderr)
                     continue
                 print(f"Enabled {serial} for {user}.")
                 return 0

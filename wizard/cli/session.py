@@ -182,6 +182,10 @@ def run_session(args: argparse.Namespace) -> int:
         from wizard.session.profiles import validate_profile_name
 
         validate_profile_name(args.write_profile)
+    if args.region:
+        from wizard.session.profiles import ini_value
+
+        ini_value("region", args.region)  # written into the profile; botocore's error is vague
     creds = session_for(request_of(args), profile, settings, duration)
     return emit(creds, fmt, args, settings.region)
 
@@ -228,7 +232,7 @@ def terminal_countdown(seconds: int) -> None:
 def code_countdown(seconds: int) -> None:
     """One terminal line, rewritten each second, while the used code is still on the device."""
     text = (
-        f"\rThe code on your device was just used; a new one in {seconds:2d} s "
+        f"\rThat code was just used; the next one in {seconds:2d} s "
         if seconds
         else "\r" + " " * 60 + "\r"
     )

@@ -1,16 +1,20 @@
 """A TOTP code is used once: remember each device's last used time step, never the code.
 
 AWS refuses a code that was already used (for about 90 s). A person who runs mfa-session twice
-within one 30-second step would type the same code twice and be refused. So after each accepted
-code we write down its time step (per device, a hash of the serial, in the cache directory), and
-before asking the next time we wait for the step to change, with a visible countdown.
+within one 30-second step would type the same code twice and be refused. So after each code sent
+(accepted or refused) we write down its time step (per device, a hash of the serial, in the cache
+directory), and before asking the next time we wait for the step to change, with a countdown.
+
+Asking for a code, sending it and writing down its step is one critical section per device
+(`device_turn`, a file lock across processes): two profiles on the same user's keys, a `--region`
+variant or two role profiles never ask at once and send the same code.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from wizard import clock as timing
@@ -36,6 +40,20 @@ def _read(path: Path) -> dict[str, int]:
     except (OSError, ValueError):
         return {}
     return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
+
+
+@contextlib.contextmanager
+def device_turn(serial: str) -> Iterator[None]:
+    """This process's turn with the device `serial`: ask, send, write down, as one step.
+
+    Held across processes (a lock file named by the serial's hash, beside the used steps);
+    whoever waits here then finds the step used and waits for the next code, or finds the
+    session the holder just made (`wizard.session.request`).
+    """
+    from wizard.session.cache import miss_lock
+
+    with miss_lock(_path().parent / "devices", _device(serial)):
+        yield
 
 
 def last_used_step(serial: str) -> int | None:

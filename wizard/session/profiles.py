@@ -42,6 +42,24 @@ def validate_profile_name(name: str) -> str:
     return name
 
 
+def ini_value(what: str, value: str, *, brackets: bool = False) -> str:
+    """`value` if it is safe to write as one ini value, else a UsageError naming it.
+
+    A line break would end the value and start a line of the attacker's choosing (a
+    `[section]` or `aws_access_key_id = ...`), wherever the value came from: --region,
+    --serial, AWS_REGION, a ListMFADevices answer, another profile's settings. Region, serial
+    and profile names never hold a `[` either (`brackets=False`), so it is refused there too.
+    """
+    bad = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" + ("" if brackets else "[]")
+    if any(c in bad for c in value):
+        raise UsageError(
+            f"the {what} {value!r} cannot be written to an AWS config file "
+            "(it holds a line break or a bracket)",
+            f"check where the {what} came from (an option, an environment variable, a profile)",
+        )
+    return value
+
+
 class ProfileSettings:
     """What mfa-session reads from the config file for one profile (AWS CLI semantics)."""
 
@@ -189,7 +207,7 @@ def write_profile(
     if region:
         values["region"] = region
     for key, value in values.items():
-        section[key] = value
+        section[key] = ini_value(key, value, brackets=key != "region")
     write_text_atomic(path, _text(updater), mode=0o600)
     return path
 
@@ -232,15 +250,17 @@ def setup_credential_process(profile: str, path: Path | None = None) -> tuple[st
             updater[updater.sections()[-1]].add_after.space()
         updater.add_section(section_title)
     section = updater[section_title]
-    section["credential_process"] = command
+    section["credential_process"] = ini_value("credential_process", command, brackets=True)
     if settings and settings.region and not section.get("region"):
-        section["region"] = settings.region
+        section["region"] = ini_value("region", settings.region)
     write_text_atomic(path, _text(updater), mode=0o600)
     return new, True
 
 
 def save_mfa_serial(profile: str, serial: str, path: Path | None = None) -> Path:
     """Record mfa_serial in the profile's config section (comments kept)."""
+    validate_profile_name(profile)
+    ini_value("mfa_serial", serial)
     path = path or config_path()
     updater = _load_updater(path)
     title = section_name(profile)

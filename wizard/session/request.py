@@ -86,7 +86,7 @@ def cached_or(
     miss: Callable[[], SessionCredentials],
 ) -> SessionCredentials:
     """The cached session of `profile` for `owner`, else `miss()` (run once under a lock)."""
-    backend = "none" if req.no_cache else (req.cache or settings.cache_backend or "file")
+    backend = backend_of(req, settings)
     cache = make_cache(backend)
     key = cache_key(profile, owner)
     if not req.refresh and owner:
@@ -106,6 +106,35 @@ def cached_or(
         creds.owner = owner
         cache.save(key, creds)
     return creds
+
+
+def backend_of(req: SessionRequest, settings: ProfileSettings) -> str:
+    """The cache backend of this request: --no-cache, --cache, the profile's, else the file."""
+    return "none" if req.no_cache else (req.cache or settings.cache_backend or "file")
+
+
+class DeviceShare:
+    """The MFA session the last turn at a device made for one user's keys, whichever profile or
+    region asked for it: a process that waited for its turn at the device takes it instead of
+    asking a code (`token.obtain`). A GetSessionToken session is not bound to a region.
+
+    Kept in the same cache backend as the request's own sessions, under its own key.
+    """
+
+    def __init__(self, cache: Any, key_id: str, serial: str, endpoint: str | None, duration: int):
+        self.cache = cache
+        self.owner = identity_hash(key_id, serial, endpoint, "@device")
+        self.key = cache_key("@device", self.owner)
+        self.duration = duration
+
+    def load(self) -> SessionCredentials | None:
+        found = self.cache.load(self.key)
+        return found if found is not None and found.serves(self.owner, self.duration) else None
+
+    def save(self, creds: SessionCredentials) -> None:
+        copy = SessionCredentials.from_cache(creds.to_cache())
+        copy.owner, copy.duration = self.owner, self.duration
+        self.cache.save(self.key, copy)
 
 
 def keys_profile(req: SessionRequest, profile: str, settings: ProfileSettings) -> tuple[str, bool]:
@@ -207,16 +236,19 @@ def direct_role_session(
 
     def miss() -> SessionCredentials:
         from wizard.aws import make_services
-        from wizard.session.codes import remember_used, wait_for_fresh_code
+        from wizard.session.codes import device_turn, remember_used, wait_for_fresh_code
 
         services = make_services(base.name, req.region or role.region, req.endpoint_url)
-        if req.countdown:
-            wait_for_fresh_code(serial, req.countdown)
-        code = req.ask_code(serial)
-        try:
-            return assume_role_with_code(services, role, duration, serial, code)
-        finally:
-            remember_used(serial)  # accepted or not, AWS may count the code as used
+        # The device's turn: another profile's process asking at the same moment waits, then
+        # waits for the next code; it never sends this one.
+        with device_turn(serial):
+            if req.countdown:
+                wait_for_fresh_code(serial, req.countdown)
+            code = req.ask_code(serial)
+            try:
+                return assume_role_with_code(services, role, duration, serial, code)
+            finally:
+                remember_used(serial)  # accepted or not, AWS may count the code as used
 
     try:
         creds = cached_or(req, role.name, role, owner, duration, miss)
@@ -307,6 +339,19 @@ def fetch(
     # AWS's default is 12 h for IAM users; the root user is capped at 1 h.
     duration = duration or (ROOT_MAX_DURATION if root else DEFAULT_DURATION)
     check_duration(duration, root=root)
+    key_id = source_key_id(creds_profile, explicit)
+    backend = backend_of(req, settings)
+    shared = (
+        DeviceShare(
+            make_cache(backend),
+            key_id,
+            serial,
+            req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"),
+            duration,
+        )
+        if key_id and backend != "none" and not req.refresh
+        else None
+    )
     creds = obtain(
         services.sts,
         serial,
@@ -316,6 +361,7 @@ def fetch(
         # A code given up front is what it is; asking (terminal or command) waits for an
         # unused one.
         countdown=req.countdown,
+        shared=shared,
     )
     creds.duration = duration  # what was asked: a later request for another duration is a miss
     return creds

@@ -188,25 +188,48 @@ def _refusals_path() -> Any:
     return cache_dir().parent / "direct-refused"
 
 
-def direct_refused(owner: str) -> bool:
-    """True when this role refused a direct AssumeRole by this user before (trust policy)."""
+# A trust policy gets fixed: after a day the role is tried directly again (one code, once).
+REFUSAL_MEMORY_SECONDS = 24 * 3600
+
+
+def _refusals() -> dict[str, float]:
+    """owner hash -> when the role refused it directly; lines of an older form are dropped."""
+    from wizard import clock
+
     try:
-        return owner in _refusals_path().read_text(encoding="utf-8").split()
+        lines = _refusals_path().read_text(encoding="utf-8").splitlines()
     except OSError:
-        return False
+        return {}
+    known: dict[str, float] = {}
+    oldest = clock.time() - REFUSAL_MEMORY_SECONDS
+    for line in lines:
+        owner, _, when = line.partition(" ")
+        try:
+            stamp = float(when)
+        except ValueError:
+            continue
+        if stamp > oldest:
+            known[owner] = stamp
+    return known
+
+
+def direct_refused(owner: str) -> bool:
+    """True when this role refused a direct AssumeRole by this user in the last day."""
+    return owner in _refusals()
 
 
 def refuse_direct(owner: str) -> None:
-    """Remember (a hash, no name or key) that this role does not trust the user directly."""
+    """Remember for a day (a hash, no name or key) that this role does not trust the user
+    directly."""
     import contextlib
 
+    from wizard import clock
     from wizard.files import write_text_atomic
 
+    known = _refusals()
+    known[owner] = clock.time()
     path = _refusals_path()
-    try:
-        known = path.read_text(encoding="utf-8").split()
-    except OSError:
-        known = []
+    lines = [f"{o} {t:.0f}" for o, t in sorted(known.items(), key=lambda i: i[1])[-200:]]
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_text_atomic(path, "\n".join([*known[-200:], owner]) + "\n", mode=0o600)
+        write_text_atomic(path, "\n".join(lines) + "\n", mode=0o600)

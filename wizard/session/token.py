@@ -93,6 +93,11 @@ class WrongMfaCodeError(UsageError):
     """STS answered AccessDenied to the code."""
 
 
+def tries_left(count: int) -> str:
+    """'2 tries left', '1 try left'."""
+    return f"{count} {'try' if count == 1 else 'tries'} left"
+
+
 def obtain(
     sts: Any,
     serial: str,
@@ -101,36 +106,49 @@ def obtain(
     on_retry: Callable[[str], None] | None = None,
     attempts: int = CODE_ATTEMPTS,
     countdown: Callable[[int], None] | None = None,
+    shared: Any = None,
 ) -> SessionCredentials:
     """Ask for a code (again on a bad format), call STS, ask again on a wrong code (3 tries).
 
-    A code is used once: when the device's current code was already accepted, wait for the next
-    one first (`countdown` hears the seconds left), and remember each accepted code's time step.
+    A code is used once: each try is the device's turn (`device_turn`, across processes). In it,
+    a session another process just made for the same keys and device is taken (`shared.load`);
+    otherwise, when the device's current code was already sent (accepted or refused, by us or by
+    another process), the next one is waited for first (`countdown` hears the seconds left), so a
+    refused code is never sent again, whatever gives the codes. `shared.save` publishes the new
+    session to the processes waiting for their turn.
     """
-    from wizard.session.codes import remember_used, wait_for_fresh_code
+    from wizard.session.codes import device_turn, remember_used, wait_for_fresh_code
 
     # A malformed code counts as a failed attempt like a wrong one: a --totp-command that prints
     # garbage must end after a few tries, never loop (under credential_process nobody sees it).
     last_cause = ""
     for attempt in range(1, attempts + 1):
-        if countdown:
-            wait_for_fresh_code(serial, countdown)
-        code = re.sub(r"\s+", "", ask_code(serial))
-        problem = code_problem(code)
-        if problem:
-            last_cause = problem.rstrip(".")
-            if on_retry and attempt < attempts:
-                on_retry(f"{problem} {attempts - attempt} tries left.")
-            continue
-        try:
-            creds = get_session_token(sts, serial, code, duration)
-        except WrongMfaCodeError as exc:
-            last_cause = exc.cause
-            if on_retry and attempt < attempts:
-                on_retry(f"{exc.cause}; {attempts - attempt} tries left")
-            continue
-        remember_used(serial)
-        return creds
+        with device_turn(serial):
+            if shared is not None and (ready := shared.load()) is not None:
+                return ready
+            if countdown:
+                wait_for_fresh_code(serial, countdown)
+            code = re.sub(r"\s+", "", ask_code(serial))
+            problem = code_problem(code)
+            if problem:
+                last_cause = problem.rstrip(".")
+                if on_retry and attempt < attempts:
+                    on_retry(f"{problem} {tries_left(attempts - attempt)}.")
+                continue
+            try:
+                creds = get_session_token(sts, serial, code, duration)
+            except WrongMfaCodeError as exc:
+                # Wrong, or already used by another tool: either way this step's code is spent.
+                remember_used(serial)
+                last_cause = exc.cause
+                if on_retry and attempt < attempts:
+                    on_retry(f"{exc.cause}; {tries_left(attempts - attempt)}")
+                continue
+            remember_used(serial)
+            if shared is not None:
+                creds.duration = duration
+                shared.save(creds)
+            return creds
     raise WrongMfaCodeError(
         f"{last_cause}, {attempts} times", "check the device and the phone's clock, then run again"
     )
