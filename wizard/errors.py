@@ -17,6 +17,9 @@ class WizardError(Exception):
     """An error a user can act on: `cause` says what happened, `fix` says what to do."""
 
     exit_code = 1
+    # Set by a change that undid its own part before raising: a plan stopped by it at its first
+    # change left nothing half-made (wizard.plan.apply_plan).
+    rolled_back = False
 
     def __init__(self, cause: str, fix: str = "", *, code: str = "") -> None:
         self.cause = cause
@@ -234,7 +237,7 @@ def translate(exc: BaseException, op: str | None = None) -> WizardError:
             f"AWS SDK error ({type(exc).__name__})", "retry; if it persists, report it"
         )
     if isinstance(exc, KeyboardInterrupt):
-        return CancelledError("cancelled", "nothing was left half-done")
+        return CancelledError("cancelled", "")
     return WizardError(
         f"unexpected error ({type(exc).__name__})",
         "please report it at the project's issue tracker",

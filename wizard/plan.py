@@ -97,31 +97,80 @@ class Progress:
         return [w for w in what if w in self.written]
 
 
+class PartlyAppliedError(WizardError):
+    """A plan stopped part-way (Ctrl-C, or an error at one change): says what was made, and
+    that applying again finishes it. Its exit status is the cause's (130 for Ctrl-C)."""
+
+    def __init__(self, cause: str, fix: str, *, code: str = "", exit_code: int = 1) -> None:
+        super().__init__(cause, fix, code=code)
+        self.exit_code = exit_code
+
+
+def _stopped(
+    exc: BaseException, made: list[Change], current: Change, total: int, again: str
+) -> PartlyAppliedError:
+    """What a plan stopped by `exc` at `current` leaves, in words: never "nothing was left
+    half-done" once a change has started (the one in progress may be partly made)."""
+    from wizard.errors import CancelledError, translate
+
+    if isinstance(exc, KeyboardInterrupt):
+        error: WizardError = CancelledError("cancelled (Ctrl-C)", "")
+    else:
+        error = exc if isinstance(exc, WizardError) else translate(exc)
+    names = ", ".join(f"{c.kind} {c.name}" for c in made) or "nothing yet"
+    cause = (
+        f"{error.cause}; {len(made)} of {total} changes were made ({names}), and "
+        f"{current.kind} {current.name} was under way, so it may be partly made"
+    )
+    fix = error.fix.replace("; nothing was left half-done", "").replace(
+        "nothing was left half-done", ""
+    )
+    finish = (
+        f"run {again} again: it reads what AWS holds now and finishes the rest" if again else ""
+    )
+    return PartlyAppliedError(
+        cause,
+        "; then ".join(part for part in (fix, finish) if part) or "apply the plan again",
+        code=error.code,
+        exit_code=error.exit_code,
+    )
+
+
 def apply_plan(
     changes: list[Change],
     progress: Progress,
     on_progress: Callable[[int, int, str], None] | None = None,
     first: frozenset[str] = frozenset(),
+    again: str = "",
 ) -> list[tuple[Change, str]]:
     """Run every change that changes something, in order (kinds in `first` go first: AWS
     propagates them while the rest is made); returns each change with what its run() answered.
 
     `on_progress(index, total, text)` hears "create kind name" before each change, and any
-    "waiting for ..." line said while it runs (through `progress.say`).
+    "waiting for ..." line said while it runs (through `progress.say`). Stopped part-way (Ctrl-C
+    or an error), it raises PartlyAppliedError: what was made, and that `again` (the command
+    that applies the plan) finishes it.
     """
     todo = sorted((c for c in changes if c.changes), key=lambda c: c.kind not in first)
-    results = []
+    results: list[tuple[Change, str]] = []
     for index, change in enumerate(todo, 1):
-        if on_progress:
-            on_progress(index, len(todo), f"{change.status} {change.kind} {change.name}")
+        # The whole turn, progress line included: a Ctrl-C anywhere in it is told truthfully.
+        try:
+            if on_progress:
+                on_progress(index, len(todo), f"{change.status} {change.kind} {change.name}")
 
-            def say(text: str, index: int = index) -> None:
-                assert on_progress is not None
-                on_progress(index, len(todo), text)
+                def say(text: str, index: int = index) -> None:
+                    assert on_progress is not None
+                    on_progress(index, len(todo), text)
 
-            progress.say = say
-        assert change.run is not None
-        results.append((change, change.run()))
+                progress.say = say
+            assert change.run is not None
+            results.append((change, change.run()))
+        except (KeyboardInterrupt, Exception) as exc:
+            made = [c for c, _ in results]
+            if not made and isinstance(exc, WizardError) and exc.rolled_back:
+                raise  # the first change undid its own part: nothing is half-made
+            raise _stopped(exc, made, change, len(todo), again) from None
     return results
 
 

@@ -455,7 +455,12 @@ def apply_enforcement(
         if hear:
             hear(text)
 
-    done = apply_plan(plan.steps, plan.progress, heard if (on_progress or on_wait) else None)
+    done = apply_plan(
+        plan.steps,
+        plan.progress,
+        heard if (on_progress or on_wait) else None,
+        again="`mfa-wizard enforce` (or Apply on the Enforce step)",
+    )
     return [answer for _, answer in done]
 
 

@@ -223,8 +223,13 @@ def test_failure_midway_leaves_a_journal_that_undo_completes(services, monkeypat
         return real(**kwargs)
 
     monkeypatch.setattr(services.iam, "add_user_to_group", flaky)
-    with pytest.raises(WizardError, match="throttling"):
+    with pytest.raises(WizardError, match="throttling") as stopped:
         apply_enforcement(services, plan)
+    # The truth: what was made, what was under way, and that applying again finishes it.
+    message = stopped.value.message
+    assert "changes were made (" in message and "member erin.kobayashi was under way" in message
+    assert "member dave.sato" in message and "`mfa-wizard enforce`" in message
+    assert "nothing was left half-done" not in message
     monkeypatch.setattr(services.iam, "add_user_to_group", real)
     # A re-run completes exactly what is missing...
     rerun = plan_enforcement(services, run_audit(services), users=["dave.sato", "erin.kobayashi"])
@@ -233,6 +238,25 @@ def test_failure_midway_leaves_a_journal_that_undo_completes(services, monkeypat
     # ...and undo removes everything, the half-run's changes included.
     undo_enforcement(services)
     assert DEFAULT_GROUP not in {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+
+
+def test_ctrl_c_midway_says_what_was_made_and_how_to_finish(services, monkeypatch):
+    plan = plan_enforcement(services, run_audit(services), users=["dave.sato", "erin.kobayashi"])
+    total = sum(1 for s in plan.steps if s.changes)
+    real = services.iam.add_user_to_group
+
+    def interrupted(**kwargs):
+        if kwargs["UserName"] == "erin.kobayashi":
+            raise KeyboardInterrupt
+        return real(**kwargs)
+
+    monkeypatch.setattr(services.iam, "add_user_to_group", interrupted)
+    with pytest.raises(WizardError) as stopped:
+        apply_enforcement(services, plan)
+    error = stopped.value
+    assert error.exit_code == 130
+    assert error.cause.startswith(f"cancelled (Ctrl-C); {total - 1} of {total} changes were made")
+    assert "half-done" not in error.message and "finishes the rest" in error.fix
 
 
 # ------------------------------------------------------------------ SCP

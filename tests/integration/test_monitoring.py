@@ -627,3 +627,106 @@ def test_an_unencrypted_log_group_gets_the_key_by_arn(services, monkeypatch):
     key = services.client("kms").describe_key(KeyId="alias/mfa-wizard-trail")["KeyMetadata"]
     # CloudWatch Logs takes the key's ARN, never the alias the trail and the topic are given.
     assert calls == [{"logGroupName": "/mfa-wizard/cloudtrail", "kmsKeyId": key["Arn"]}]
+
+
+def _wizard_keys(services, state="Enabled"):
+    """Key ids tagged by the wizard in `state`."""
+    from wizard import TAG_KEY, TAG_VALUE
+
+    kms = services.client("kms")
+    found = []
+    for key in kms.list_keys()["Keys"]:
+        tags = kms.list_resource_tags(KeyId=key["KeyId"])["Tags"]
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if {"TagKey": TAG_KEY, "TagValue": TAG_VALUE} in tags and meta["KeyState"] == state:
+            found.append(key["KeyId"])
+    return found
+
+
+def test_an_apply_that_loses_the_alias_race_leaves_no_orphaned_key(services, tmp_path, monkeypatch):
+    """Another apply (another machine: no local lock helps) made the alias between this one's
+    plan and its CreateAlias: the key this one made is tagged from CreateKey, journaled before
+    the alias, and scheduled for deletion at once; the plan stops and says to plan again."""
+    from wizard.journal import read
+
+    monkeypatch.setenv("MFA_WIZARD_JOURNAL", str(tmp_path / "j.jsonl"))
+    kms = services.client("kms")
+    n = names_for("123456789012", "us-east-1")
+    _, plan = plan_monitoring(services, MonitorOptions(kms=True))
+    winner = kms.create_key(Tags=[{"TagKey": "managed-by", "TagValue": "mfa-wizard"}])
+    kms.create_alias(AliasName=n.key_alias, TargetKeyId=winner["KeyMetadata"]["KeyId"])
+    with pytest.raises(UsageError, match="created by another apply") as stopped:
+        apply_monitoring(plan)
+    assert "plan again" in stopped.value.fix
+    assert _wizard_keys(services) == [winner["KeyMetadata"]["KeyId"]]
+    (lost,) = _wizard_keys(services, "PendingDeletion")
+    actions = [(e.action, e.resource.rsplit("/", 1)[-1]) for e in read()]
+    assert actions[:2] == [("create_kms_key", lost), ("discard_kms_key", lost)]
+
+
+def test_teardown_finds_the_wizards_key_by_its_tag_too(services):
+    """An apply stopped between CreateKey and CreateAlias left a tagged key with no alias."""
+    from wizard import TAG_KEY, TAG_VALUE
+
+    kms = services.client("kms")
+    orphan = kms.create_key(Tags=[{"TagKey": TAG_KEY, "TagValue": TAG_VALUE}])["KeyMetadata"]
+    theirs = kms.create_key(Tags=[{"TagKey": "team", "TagValue": "data"}])["KeyMetadata"]
+    done = teardown(services)
+    assert any(orphan["KeyId"] in line and "no alias" in line for line in done)
+    state = lambda k: kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"]  # noqa: E731
+    assert state(orphan) == "PendingDeletion" and state(theirs) == "Enabled"
+    assert not any(orphan["KeyId"] in line for line in teardown(services))  # said once
+
+
+def _apply_process(env):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "wizard", "monitor", "apply", "--email", "a@example.com", "--yes"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.real_time
+def test_two_applies_at_once_one_is_refused_and_one_key_is_made(services, demo_env, tmp_path):
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "j.jsonl")}
+    procs = [_apply_process(env) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], outs
+    refused = next(err for (_, err), p in zip(outs, procs, strict=True) if p.returncode == 2)
+    assert "another `monitor apply` is running for account 123456789012 in us-east-1" in refused
+    assert "pid " in refused and "Traceback" not in refused
+    assert len(_wizard_keys(services)) == 1
+
+
+@pytest.mark.real_time
+def test_ctrl_c_during_apply_says_what_was_made_and_apply_finishes_it(services, demo_env, tmp_path):
+    import signal
+
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "j.jsonl")}
+    proc = _apply_process(env)
+    assert proc.stderr is not None
+    seen = ""
+    while "[3/" not in seen:
+        line = proc.stderr.readline()
+        assert line, seen
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    err = seen + rest
+    assert proc.returncode == 130, err
+    assert "cancelled (Ctrl-C); " in err and " changes were made (kms key " in err
+    assert "`mfa-wizard monitor apply` (or F6 on the Monitor step) again" in err
+    assert "half-done" not in err and "Traceback" not in err
+    again = mfa_wizard("monitor", "apply", "--email", "a@example.com", "--yes", env=env)
+    assert again.returncode == 0, again.stderr
+    assert (
+        "Nothing to do" in mfa_wizard("monitor", "plan", "--email", "a@example.com", env=env).stdout
+    )
+    assert len(_wizard_keys(services)) == 1

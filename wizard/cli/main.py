@@ -63,7 +63,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"mfa-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("mfa-wizard: cancelled (Ctrl-C); nothing was left half-done", file=sys.stderr)
+        # Only a command that knows says what it left (apply_plan's PartlyAppliedError does).
+        print("mfa-wizard: cancelled (Ctrl-C)", file=sys.stderr)
         return CancelledError.exit_code
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):

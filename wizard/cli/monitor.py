@@ -36,7 +36,6 @@ def monitor_options(args: argparse.Namespace) -> Any:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     """`mfa-wizard monitor plan|apply|teardown|test-notification|drill`."""
-    import json
 
     from wizard import monitoring
 
@@ -94,26 +93,41 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 )
             )
             return 0
-        _, plan = monitoring.plan_monitoring(services, options)
-        if args.format == "json":
-            print(json.dumps(plan.to_json(), indent=2))
-        else:
-            print(format_monitor_plan(plan), end="")
-        if plan.nothing_to_do:
-            print(
-                "Nothing to do: every resource is in place." if args.format == "table" else "",
-                end="\n" if args.format == "table" else "",
-            )
-            return 0
-        if args.action == "plan":
-            return 0
-        if not confirm("Apply this plan?", args.yes):
-            print("Nothing changed.")
-            return 1
-        for line in monitoring.apply_monitoring(
-            plan, lambda i, n, what: print(f"  [{i}/{n}] {what}", file=sys.stderr)
-        ):
-            print(f"  {line}")
+        if args.action == "apply":
+            from wizard.monitoring.lock import apply_lock
+
+            # Held from the plan to the last change: a second apply is refused, never racing.
+            with apply_lock(services.identity().account_id, services.region):
+                return plan_and_apply(services, options, args)
+        return plan_and_apply(services, options, args)
+
+
+def plan_and_apply(services: Any, options: Any, args: argparse.Namespace) -> int:
+    """`monitor plan`, or `monitor apply`: the plan, then (asked) its changes."""
+    import json
+
+    from wizard import monitoring
+
+    _, plan = monitoring.plan_monitoring(services, options)
+    if args.format == "json":
+        print(json.dumps(plan.to_json(), indent=2))
+    else:
+        print(format_monitor_plan(plan), end="")
+    if plan.nothing_to_do:
+        print(
+            "Nothing to do: every resource is in place." if args.format == "table" else "",
+            end="\n" if args.format == "table" else "",
+        )
+        return 0
+    if args.action == "plan":
+        return 0
+    if not confirm("Apply this plan?", args.yes):
+        print("Nothing changed.")
+        return 1
+    for line in monitoring.apply_monitoring(
+        plan, lambda i, n, what: print(f"  [{i}/{n}] {what}", file=sys.stderr)
+    ):
+        print(f"  {line}")
     return 0
 
 

@@ -58,8 +58,11 @@ class KeyMixin(PlannerBase):
                         "alias": self.n.key_alias,
                     },
                 )
-                # The alias first: it is how every later run (and teardown) finds the key.
-                kms.create_alias(AliasName=self.n.key_alias, TargetKeyId=key["KeyId"])
+            # The alias next: it is how every later run finds the key (teardown also finds it by
+            # its tag). Taken already: another apply (on any machine) won the race; this key
+            # protects nothing yet, so it goes now rather than cost $1 a month forever.
+            self._alias_or_discard(kms, key)
+            with aws_errors("EnableKeyRotation"):
                 kms.enable_key_rotation(KeyId=key["KeyId"])
             self.progress.wrote(KMS_KEY)
             self.key_arn = key["Arn"]
@@ -82,6 +85,26 @@ class KeyMixin(PlannerBase):
                 cost=KMS_COST,
             )
         )
+
+    def _alias_or_discard(self, kms: Any, key: dict[str, Any]) -> None:
+        from wizard.errors import error_code
+
+        try:
+            kms.create_alias(AliasName=self.n.key_alias, TargetKeyId=key["KeyId"])
+        except Exception as exc:
+            if error_code(exc) != "AlreadyExistsException":
+                with aws_errors("CreateAlias"):
+                    raise
+            with aws_errors("ScheduleKeyDeletion"):
+                kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+            self.journal("discard_kms_key", key["Arn"], undo=None)
+            lost = UsageError(
+                f"{self.n.key_alias} was created by another apply while this one ran; the key "
+                f"this apply had just made ({key['KeyId']}) is scheduled for deletion",
+                "plan again: the next apply uses the key behind the alias",
+            )
+            lost.rolled_back = True
+            raise lost from None
 
     def _plan_existing_key(self, kms: Any, key: dict[str, Any]) -> None:
         key_id = key["KeyId"]

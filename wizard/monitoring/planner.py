@@ -301,10 +301,17 @@ def apply_monitoring(
     The KMS key and the IAM roles go first: AWS propagates them while the bucket, log group and
     topic are made, so the trail and the schedules seldom have to wait for them.
     """
-    return [
-        f"{change.kind} {change.name}: {answer}"
-        for change, answer in apply_plan(plan.changes, plan.progress, on_progress, first=FIRST)
-    ]
+    from wizard.monitoring.lock import apply_lock
+
+    with apply_lock(plan.names.account, plan.names.region):
+        done = apply_plan(
+            plan.changes,
+            plan.progress,
+            on_progress,
+            first=FIRST,
+            again="`mfa-wizard monitor apply` (or F6 on the Monitor step)",
+        )
+    return [f"{change.kind} {change.name}: {answer}" for change, answer in done]
 
 
 FIRST = frozenset({"kms key", "iam role"})

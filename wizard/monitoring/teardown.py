@@ -244,6 +244,37 @@ def teardown(
         say(
             f"scheduled deletion of KMS key {key['KeyId']} in 7 days (AWS's minimum; cancel with kms cancel-key-deletion)"
         )
+    for orphan in orphaned_keys(kms):
+        # Made by an apply stopped between CreateKey and CreateAlias (or one that lost the race
+        # for the alias): nothing was ever encrypted with it. Scheduled, so cancellable 7 days.
+        with aws_errors("ScheduleKeyDeletion"):
+            kms.schedule_key_deletion(KeyId=orphan, PendingWindowInDays=7)
+        say(
+            f"scheduled deletion of KMS key {orphan} in 7 days: made by mfa-wizard (tagged), no "
+            "alias, so an interrupted apply's; cancel with kms cancel-key-deletion"
+        )
     if done:
         record(services, "monitor", "teardown", n.trail, detail="; ".join(done))
     return done
+
+
+def orphaned_keys(kms: Any) -> list[str]:
+    """Key ids tagged by the wizard, with no alias at all, not already pending deletion.
+
+    Found by tag, not by alias: ListAliases first (every AWS managed key and every key in use
+    has one), then ListResourceTags and DescribeKey only for the keys without an alias.
+    """
+    from wizard.aws import paginate
+
+    aliases = _try(lambda: paginate(kms, "list_aliases", "Aliases"), "ListAliases") or []
+    aliased = {a.get("TargetKeyId") for a in aliases}
+    keys = _try(lambda: paginate(kms, "list_keys", "Keys"), "ListKeys") or []
+    found = []
+    for key_id in (k["KeyId"] for k in keys if k["KeyId"] not in aliased):
+        tags = _try(lambda k=key_id: kms.list_resource_tags(KeyId=k)["Tags"], "ListResourceTags")
+        if not _tagged(tags):
+            continue
+        meta = _try(lambda k=key_id: kms.describe_key(KeyId=k)["KeyMetadata"], "DescribeKey")
+        if meta and meta.get("KeyState") in {"Enabled", "Disabled"}:
+            found.append(key_id)
+    return found
