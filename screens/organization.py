@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from screens.widgets.status import cut
 from wizard.errors import WizardError, translate
 from wizard.organization import AccountAudit, OrganizationAudit, audit_organization
+from wizard.root_access import NOT_READ
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
@@ -37,6 +38,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         Binding("escape", "dismiss(None)", "Back"),
         Binding("enter", "pick", "Open account", priority=True),
         Binding("r", "refresh", "Audit again"),
+        Binding("R", "read_roots", "Read roots"),
     ]
 
     @dataclass
@@ -54,6 +56,8 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         super().__init__(id="accounts-screen")
         self.result: OrganizationAudit | None = None
         self.done = 0
+        # Member roots are read through sts:AssumeRoot only after a question (R).
+        self.read_roots = False
 
     @property
     def wizard(self) -> WizardApp:
@@ -84,6 +88,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
             role=ctx.org_role,
             external_id=ctx.external_id,
             on_progress=lambda text: self.post_message(self.Progress(text)),
+            root_credentials=self.read_roots,
         )
         self.post_message(self.Audited(result))
 
@@ -117,6 +122,14 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         )
         if here in table.rows:
             table.move_cursor(row=table.get_row_index(here))
+        if any(
+            a.root_credentials is not None and a.root_credentials.detail == NOT_READ
+            for a in event.result.accounts
+        ):
+            self.query_one("#accounts-advice", Static).update(
+                "[dim]Member root credentials were not read: R reads them through "
+                "sts:AssumeRoot, which is root activity in every member (alarms fire).[/dim]"
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
@@ -131,6 +144,25 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         self.done = 0
         self.query_one("#accounts-status", Static).update("Listing the accounts...")
         self.load()
+
+    @work(exclusive=True, group="accounts-dialog")
+    async def action_read_roots(self) -> None:
+        """Read every member's root credentials, after saying what that sets off."""
+        from screens.dialogs import ConfirmDialog
+
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog(
+                "Read the member accounts' root credentials?",
+                "Each member's root user is read through sts:AssumeRoot (read-only task policy). "
+                "CloudTrail records that as root activity in every member: root-usage alarms "
+                "(mfa-wizard's included) and GuardDuty fire once. Tell whoever watches them.",
+                "Read them",
+            )
+        )
+        if ok:
+            self.read_roots = True
+            self.query_one("#accounts-advice", Static).update("")
+            self.action_refresh()
 
     def action_pick(self) -> None:
         table = self.query_one(DataTable)

@@ -32,6 +32,7 @@ from wizard.errors import UsageError, WizardError, aws_errors, error_code, trans
 from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
 from wizard.root_access import (
+    NOT_READ,
     ROOT_DELETE_TASK,
     RootAccess,
     RootCredentials,
@@ -283,6 +284,18 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
             "sts:AssumeRoot: CloudTrail records those reads as root activity, so a root-usage "
             "alarm watching a member (mfa-wizard's included) fires once for this audit."
         )
+    unread = [
+        a
+        for a in result.accounts
+        if a.root_credentials is not None and a.root_credentials.detail == NOT_READ
+    ]
+    if unread:
+        lines.append(
+            f"The root credentials of {len(unread)} member account(s) were not read: that read "
+            "goes through sts:AssumeRoot, which CloudTrail records as root activity in each "
+            "member (root-usage alarms and GuardDuty fire). Tell whoever watches them, then run "
+            "`mfa-wizard audit --org --root-credentials`."
+        )
     moot = [
         a
         for a in result.accounts
@@ -313,10 +326,13 @@ def audit_organization(
     audit_one: Callable[[Services], AuditResult] | None = None,
     access: RootAccess | None = None,
     sleep: Callable[[float], None] = timing.sleep,
+    root_credentials: bool = False,
 ) -> OrganizationAudit:
     """Audit every ACTIVE account, `parallel` at a time; every account gets a status.
 
-    `access` replaces the clients of the root-credentials check (tests stub them).
+    `root_credentials` reads each member's root credentials through sts:AssumeRoot (opt-in: that
+    read is root activity in every member). `access` replaces the clients of that check (tests
+    stub them).
     """
     # ListOrganizationsFeatures beside DescribeOrganization + ListAccounts: one round trip fewer.
     with ThreadPoolExecutor(max_workers=1) as side:
@@ -333,7 +349,7 @@ def audit_organization(
         parallel=parallel,
         on_progress=on_progress,
         audit_one=audit_one,
-        check_root=root_checker(services, management, features, access),
+        check_root=root_checker(services, management, features, access, read=root_credentials),
         sleep=sleep,
     )
     results.sort(key=lambda a: (a.status != "audited", a.account_id))

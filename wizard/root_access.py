@@ -196,14 +196,23 @@ def check_root_credentials(access: RootAccess, account_id: str, partition: str) 
         return RootCredentials("unknown", translate(exc).message)
 
 
+# Why member roots are not read unless asked: the read is root activity in every member.
+NOT_READ = (
+    "not read: reading a member's root credentials goes through sts:AssumeRoot, which CloudTrail "
+    "records as root activity in that account (root-usage alarms and GuardDuty fire); "
+    "--root-credentials reads them"
+)
+
+
 def root_checker(
     services: Services,
     management: str,
     features: set[str] | None,
     access: RootAccess | None,
+    read: bool = False,
 ) -> Callable[[str], RootCredentials]:
     """What to say about each audited account's root credentials, given the organization's
-    centralized root access features."""
+    centralized root access features. AssumeRoot is used only when `read` (opt-in)."""
     partition = partition_of_arn(services.identity().arn)
     if features is None:
         skipped = RootCredentials(
@@ -215,6 +224,9 @@ def root_checker(
             "not checked", "root credentials management is not enabled in the organization"
         )
         return lambda account_id: skipped
+    if not read:
+        not_read = RootCredentials("not checked", NOT_READ)
+        return lambda account_id: not_read
     if ROOT_SESSIONS not in features:
         # AssumeRoot needs root sessions as well: without them every member would be unknown.
         no_sessions = RootCredentials(

@@ -12,6 +12,7 @@ from wizard.cli import session as session_cli
 
 # (command, argv, words expected in the message). "{endpoint}" is the moto server.
 WIZARD_CASES = [
+    ("audit root credentials without org", ["audit", "--root-credentials"], "goes with --org"),
     ("journal unknown format", ["journal", "--format", "xml"], "invalid choice"),
     ("enroll bad user name", ["enroll", "bad name"], "not a valid IAM user name"),
     ("enroll unknown user", ["enroll", "nobody"], "no IAM user named 'nobody'"),

@@ -313,7 +313,7 @@ def test_root_credentials_absent_or_present_under_centralized_root_access(
         demo, ROOT_SESSIONS_ON, {a: answers[a] for a in member_order(services)}
     )
     # One account at a time: the Stubber answers AssumeRoot in the order it was given.
-    result = audit_organization(services, parallel=1, access=access)
+    result = audit_organization(services, parallel=1, access=access, root_credentials=True)
     for stub in stubs:
         stub.assert_no_pending_responses()
     by_id = {a.account_id: a for a in result.accounts}
@@ -358,7 +358,7 @@ def test_assume_root_refused_leaves_the_root_unknown_and_the_finding_standing(
     access, _ = stubbed_root_access(
         demo, ROOT_SESSIONS_ON, dict.fromkeys(member_order(services), "AccessDenied")
     )
-    result = audit_organization(services, parallel=1, access=access)
+    result = audit_organization(services, parallel=1, access=access, root_credentials=True)
     account = next(a for a in result.accounts if a.account_id == platform)
     assert account.root_credentials.state == "unknown"
     assert "access denied calling AssumeRoot" in account.root_credentials.detail
@@ -379,6 +379,22 @@ def test_without_root_credentials_management_roots_are_not_checked(services, dem
     assert "enable-organizations-root-credentials-management" in advice
 
 
+def test_member_roots_are_read_through_assume_root_only_when_asked(services, demo, org, demo_env):
+    """AssumeRoot is root activity in every member (root-usage alarms, GuardDuty): without
+    --root-credentials nothing is assumed, and the audit says what it did not check and why."""
+    access, stubs = stubbed_root_access(demo, ROOT_SESSIONS_ON, {})
+    result = audit_organization(services, parallel=1, access=access)
+    stubs[1].assert_no_pending_responses()  # no AssumeRoot was asked for
+    members = [a for a in result.accounts if a.status == "audited"]
+    assert members and all(a.root_credentials.state == "not checked" for a in members)
+    member = next(a for a in members if a.account_id == org["workloads"])
+    assert "--root-credentials" in member.root_credentials.detail
+    advice = "\n".join(organization.root_access_advice(result))
+    assert "were not read" in advice and "mfa-wizard audit --org --root-credentials" in advice
+    help_text = " ".join(mfa_wizard("audit", "--help", env=demo_env).stdout.split())
+    assert "--root-credentials" in help_text and "GuardDuty" in help_text
+
+
 def test_features_unreadable_is_unknown(services, demo, org):
     access, _ = stubbed_root_access(demo, None, {})
     result = audit_organization(services, access=access)
@@ -389,7 +405,7 @@ def test_features_unreadable_is_unknown(services, demo, org):
 
 def test_root_sessions_off_says_how_to_turn_them_on(services, demo, org):
     access, stubs = stubbed_root_access(demo, ["RootCredentialsManagement"], {})
-    result = audit_organization(services, access=access)
+    result = audit_organization(services, access=access, root_credentials=True)
     member = next(a for a in result.accounts if a.account_id == org["workloads"])
     assert member.root_credentials.state == "unknown"
     assert "enable-organizations-root-sessions" in member.root_credentials.detail

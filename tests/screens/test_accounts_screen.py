@@ -87,3 +87,37 @@ async def test_an_expired_member_session_says_to_open_the_account_again(demo_app
         await pilot.pause()
         assert isinstance(pilot.app.screen, ErrorDialog)
         assert "open the account again" in str(pilot.app.screen.query_one("#error-fix").render())
+
+
+async def test_member_roots_are_read_only_after_a_question(demo, services, demo_app, monkeypatch):
+    """AssumeRoot is root activity in every member: the Accounts view asks before it (R)."""
+    from screens import organization as accounts
+    from screens.dialogs import ConfirmDialog
+
+    services.client("organizations").create_organization(FeatureSet="ALL")
+    asked: list[bool] = []
+    real = accounts.audit_organization
+
+    def recorded(*args, **kwargs):
+        asked.append(kwargs["root_credentials"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "audit_organization", recorded)
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert asked == [False]
+        await pilot.press("R")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "root activity" in str(dialog.query_one("#confirm-body").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert asked == [False]  # no, nothing read
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert asked == [False, True]

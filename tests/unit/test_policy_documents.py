@@ -288,8 +288,12 @@ def test_key_policy_lets_this_account_read_the_logs_and_alarms_publish():
     assert allowed_by(anyone, "kms:Decrypt", {"kms:CallerAccount": n.account, **log_file})
     assert not allowed_by(anyone, "kms:Decrypt", {"kms:CallerAccount": "999999999999", **log_file})
     alarms = _for({"Service": "cloudwatch.amazonaws.com"}, document)
-    assert allowed_by(alarms, "kms:GenerateDataKey", {})
-    assert allowed_by(alarms, "kms:Decrypt", {})
+    ours = {"aws:SourceAccount": n.account}
+    assert allowed_by(alarms, "kms:GenerateDataKey", ours)
+    assert allowed_by(alarms, "kms:Decrypt", ours)
+    # Another account's alarm cannot make the service use this key for it (confused deputy).
+    assert not allowed_by(alarms, "kms:GenerateDataKey", {"aws:SourceAccount": "999999999999"})
+    assert not allowed_by(alarms, "kms:Decrypt", {})
 
 
 def test_key_policy_arns_follow_the_partition():

@@ -18,6 +18,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.org:
         return cmd_audit_org(args)
+    if args.root_credentials:
+        print("mfa-wizard: --root-credentials goes with --org", file=sys.stderr)
+        return 2
     try:
         with open_target(target_of(args)) as (services, _):
             result = audit.run_audit(services)
@@ -48,6 +51,7 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
                 external_id=args.external_id,
                 parallel=args.parallel,
                 on_progress=lambda text: print(f"  {text}", file=sys.stderr),
+                root_credentials=args.root_credentials,
             )
     except WizardError as exc:
         print(f"mfa-wizard: {exc.message}", file=sys.stderr)
@@ -161,6 +165,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     )
     audit.add_argument(
         "--parallel", type=int, default=8, help="--org: accounts audited at once (default 8)"
+    )
+    audit.add_argument(
+        "--root-credentials",
+        action="store_true",
+        help="--org: also read each member's root credentials through sts:AssumeRoot (CloudTrail "
+        "records it as root activity in every member: root-usage alarms and GuardDuty fire)",
     )
     summary = commands.add_parser("summary", help="the account's MFA posture now")
     summary.add_argument("--format", choices=["markdown", "json"], default="markdown")

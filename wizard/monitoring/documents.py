@@ -157,6 +157,9 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
+                # The confused deputy: only alarms of this account may use the key through the
+                # service (AWS's recommendation for every service principal in a key policy).
+                "Condition": {"StringEquals": {"aws:SourceAccount": n.account}},
             },
         ],
     }
