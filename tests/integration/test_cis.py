@@ -37,7 +37,7 @@ def test_twenty_one_checks(services, demo_env, tmp_path):
     assert [name for name, ok in after.items() if not ok] == []
     # The plan said what the extras cost, and warned of the tamper alarm's first firing.
     assert "cost: $1/month" in applied.stdout and "$0.10/month" in applied.stdout
-    assert "PutEventSelectors call" in applied.stdout
+    assert "PutEventSelectors" in applied.stdout and "PutMetricAlarm ×" in applied.stdout
     again = mfa_wizard("monitor", "apply", "--email", "sec@example.com", "--yes", env=env)
     assert again.returncode == 0 and "Nothing to do" in again.stdout
 

@@ -730,3 +730,34 @@ def test_ctrl_c_during_apply_says_what_was_made_and_apply_finishes_it(services, 
         "Nothing to do" in mfa_wizard("monitor", "plan", "--email", "a@example.com", env=env).stdout
     )
     assert len(_wizard_keys(services)) == 1
+
+
+def test_tamper_terms_spread_over_filters_on_one_metric_and_teardown_removes_them(applied):
+    services, n = applied
+    logs = services.client("logs")
+
+    def tamper_filters():
+        found = logs.describe_metric_filters(
+            logGroupName=n.log_group, filterNamePrefix=n.tamper_filter
+        )["metricFilters"]
+        return {f["filterName"]: f for f in found}
+
+    found = tamper_filters()
+    assert set(found) == {n.tamper_filter, f"{n.tamper_filter}-2"}
+    assert all(len(f["filterPattern"]) <= 1024 for f in found.values())
+    assert {f["metricTransformations"][0]["metricName"] for f in found.values()} == {
+        "MonitoringTampered"
+    }
+    assert f'"{n.log_group}"' in " ".join(f["filterPattern"] for f in found.values())
+    teardown(services)
+    assert tamper_filters() == {}
+
+
+def test_the_plan_names_the_calls_of_its_own_that_trip_the_tamper_alarm(services):
+    _, plan = plan_monitoring(services, OPTS)
+    (note,) = [n for n in plan.notes if "tamper alarm fires once" in n]
+    for call in ("PutMetricAlarm ×", "PutMetricFilter ×", "PutRolePolicy ×", "CreateSchedule ×"):
+        assert call in note
+    assert "PutBucketPolicy" in note and "PutEventSelectors" in note
+    _, minimal = plan_monitoring(services, MonitorOptions(minimal=True))
+    assert not any("tamper alarm" in n for n in minimal.notes)

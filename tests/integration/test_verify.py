@@ -334,3 +334,33 @@ def test_a_throttled_probe_is_asked_again_with_retries_not_given_up(sitting):
     report = run_verify(sitting)
     assert thrown and report.holds, [f.to_json() for f in report.findings]
     assert {c.proven_by for c in report.checked if c.check == "enforced"} == {SIMULATOR}
+
+
+def test_quiet_hours_that_outlive_their_window_fail(sitting):
+    """The quiet alarm's actions off inside its window is a warning; with the schedule that
+    ends the window gone, or past the window's end, it fails (nothing else watches it)."""
+    from datetime import UTC, datetime
+
+    from wizard.monitoring.schedules import quiet_state_outlived
+
+    services = sitting
+    n = names_for("123456789012", "us-east-1")
+    options = MonitorOptions(
+        email="sec@example.com",
+        timezone="Asia/Tokyo",
+        quiet_hours="18:00-09:00",
+        quiet_alarm=n.signin_alarm,
+        insist_quiet_signin_alarm=True,
+    )
+    apply_monitoring(plan_monitoring(services, options)[1])
+    # Tuesday 2026-12-08 in Tokyo: 20:00 is inside the window, 12:00 past its end.
+    inside = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+    past = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+    assert quiet_state_outlived(services, n, inside) == ""
+    assert "ended at Tue 09:00 (Asia/Tokyo)" in quiet_state_outlived(services, n, past)
+    services.client("cloudwatch").disable_alarm_actions(AlarmNames=[n.signin_alarm])
+    services.client("scheduler").delete_schedule(Name=n.schedule_end)
+    report = run_verify(services)
+    (finding,) = [f for f in report.findings if f.subject == n.signin_alarm]
+    assert finding.severity == "fail"
+    assert "quiet-hours-end that ends the quiet hours is gone" in finding.detail

@@ -100,6 +100,17 @@ def test_root_usage_pattern_catches_root_at_work_not_aws_acting_for_it():
         assert not matches(ROOT_USAGE_PATTERN, event)
 
 
+LOG_GROUP = "/mfa-wizard/cloudtrail"
+BUCKET = "mfa-wizard-trail-123456789012-us-east-1"
+
+
+def tampered(event: dict) -> bool:
+    """Would any of the tamper filters count `event`?"""
+    from wizard.monitoring.names import tamper_patterns
+
+    return any(matches(p, event) for p in tamper_patterns(LOG_GROUP, BUCKET))
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -112,23 +123,58 @@ def test_root_usage_pattern_catches_root_at_work_not_aws_acting_for_it():
         "Unsubscribe",
         "DeleteTopic",
         "SetTopicAttributes",
+        "DisableKey",
+        "ScheduleKeyDeletion",
+        "PutKeyPolicy",
     ],
 )
 def test_tamper_pattern_catches_each_way_to_silence_the_alarms(name):
-    from wizard.monitoring.names import TAMPER_PATTERN
+    assert tampered({"eventName": name, "userIdentity": {"type": "IAMUser"}})
 
-    assert matches(TAMPER_PATTERN, {"eventName": name, "userIdentity": {"type": "IAMUser"}})
+
+@pytest.mark.parametrize(
+    ("name", "field", "ours", "theirs"),
+    [
+        ("PutMetricAlarm", "alarmName", "mfa-wizard-console-signin-without-mfa", "app-latency"),
+        ("PutMetricFilter", "logGroupName", LOG_GROUP, "/aws/lambda/app"),
+        ("DeleteLogGroup", "logGroupName", LOG_GROUP, "/aws/lambda/app"),
+        ("PutRetentionPolicy", "logGroupName", LOG_GROUP, "/aws/lambda/app"),
+        ("DeleteLogStream", "logGroupName", LOG_GROUP, "/aws/lambda/app"),
+        ("CreateSchedule", "name", "mfa-wizard-quiet-hours-start", "nightly-backup"),
+        ("UpdateSchedule", "name", "mfa-wizard-quiet-hours-end", "nightly-backup"),
+        ("DeleteSchedule", "name", "mfa-wizard-quiet-hours-end", "nightly-backup"),
+        ("UpdateAssumeRolePolicy", "roleName", "mfa-wizard-scheduler", "app-role"),
+        ("PutRolePolicy", "roleName", "mfa-wizard-cloudtrail-to-logs", "app-role"),
+        ("PutBucketPolicy", "bucketName", BUCKET, "app-assets"),
+        ("DeleteBucketPolicy", "bucketName", BUCKET, "app-assets"),
+    ],
+)
+def test_tamper_pattern_catches_changes_to_the_wizards_own_resources_only(
+    name, field, ours, theirs
+):
+    def event(value: str) -> dict:
+        return {"eventName": name, "requestParameters": {field: value}}
+
+    assert tampered(event(ours))
+    assert not tampered(event(theirs))  # an everyday call elsewhere is not tampering
+
+
+def test_tamper_patterns_fit_cloudwatch_logs_limit_and_name_one_filter_each():
+    from wizard.monitoring.names import tamper_filter_names, tamper_patterns
+
+    patterns = tamper_patterns(LOG_GROUP, BUCKET)
+    assert len(patterns) > 1 and all(len(p) <= 1024 for p in patterns)
+    names = tamper_filter_names("mfa-wizard-monitoring-tampered", len(patterns))
+    assert names[:2] == ["mfa-wizard-monitoring-tampered", "mfa-wizard-monitoring-tampered-2"]
 
 
 def test_tamper_pattern_leaves_ordinary_changes_alone():
-    from wizard.monitoring.names import TAMPER_PATTERN
-
     for name in ("PutMetricAlarm", "DescribeAlarms", "CreateTopic", "StartLogging", "Subscribe"):
-        assert not matches(TAMPER_PATTERN, {"eventName": name})
+        assert not tampered({"eventName": name})
 
 
 def test_the_quiet_hours_schedule_disabling_alarm_actions_is_not_tampering():
-    from wizard.monitoring.names import SCHEDULER_ROLE, TAMPER_PATTERN
+    from wizard.monitoring.names import SCHEDULER_ROLE
 
     def by(role: str, kind: str = "Role") -> dict:
         return {
@@ -139,7 +185,13 @@ def test_the_quiet_hours_schedule_disabling_alarm_actions_is_not_tampering():
             },
         }
 
-    assert not matches(TAMPER_PATTERN, by(SCHEDULER_ROLE))
-    assert matches(TAMPER_PATTERN, by("SomeoneElsesRole"))
+    assert not tampered(by(SCHEDULER_ROLE))
+    assert tampered(by("SomeoneElsesRole"))
     # An IAM user of the same name (federated, GetFederationToken) is no exception.
-    assert matches(TAMPER_PATTERN, by(SCHEDULER_ROLE, kind="IAMUser"))
+    assert tampered(by(SCHEDULER_ROLE, kind="IAMUser"))
+    # The exemption is for DisableAlarmActions alone: the scheduler role deleting or changing
+    # a quiet-hours schedule (so the quiet state would last) is tampering.
+    for call in ("DeleteSchedule", "UpdateSchedule"):
+        changed = {**by(SCHEDULER_ROLE), "eventName": call}
+        changed["requestParameters"] = {"name": "mfa-wizard-quiet-hours-end"}
+        assert tampered(changed)

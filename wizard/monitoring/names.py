@@ -38,7 +38,7 @@ ROOT_USAGE_PATTERN = (
 )
 
 # Each of these silences the others unnoticed: alarms, filters, the trail's selectors and
-# logging, the topic and its subscriptions.
+# logging, the topic and its subscriptions. Said on any resource: each is rare and grave.
 TAMPER_METRIC = "MonitoringTampered"
 TAMPER_EVENTS = (
     "DeleteAlarms",
@@ -50,23 +50,80 @@ TAMPER_EVENTS = (
     "Unsubscribe",
     "DeleteTopic",
     "SetTopicAttributes",
+    # The key that encrypts the trail, its log group and the topic: any key (a KMS event names
+    # the key by id, ARN or alias, so no one pattern can pick ours), and these are rare.
+    "DisableKey",
+    "ScheduleKeyDeletion",
+    "PutKeyPolicy",
 )
+# These silence the chain only when aimed at the wizard's own resources (each is an everyday
+# call elsewhere): (event names, the request field that names the resource, the value; a
+# trailing * is a prefix, as CloudWatch Logs matches it). The log group and the trail bucket
+# are filled in per account (`tamper_patterns`).
+TAMPER_ON_OURS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    # (Scheduler's REST API: its CloudTrail records may name the schedule `name` or `Name`.)
+    (("PutMetricAlarm",), "$.requestParameters.alarmName", f"{PREFIX}-*"),
+    (
+        ("PutMetricFilter", "DeleteLogGroup", "PutRetentionPolicy", "DeleteLogStream"),
+        "$.requestParameters.logGroupName",
+        "{log_group}",
+    ),
+    (
+        ("CreateSchedule", "UpdateSchedule", "DeleteSchedule"),
+        "$.requestParameters.name|$.requestParameters.Name",
+        f"{PREFIX}-*",
+    ),
+    (("UpdateAssumeRolePolicy", "PutRolePolicy"), "$.requestParameters.roleName", f"{PREFIX}-*"),
+    (("PutBucketPolicy", "DeleteBucketPolicy"), "$.requestParameters.bucketName", "{bucket}"),
+)
+# CloudWatch Logs refuses a filter pattern over 1 024 characters: the terms are spread over
+# filters named tamper_filter, tamper_filter-2, ... all counting into TAMPER_METRIC.
+PATTERN_LIMIT = 1024
 # The wizard's own quiet-hours schedules disable alarm actions every weekday evening, through
 # their role: that DisableAlarmActions is the plan working, not tampering (any other caller's is).
+# Only that call is exempt: a deleted or changed schedule (CreateSchedule, UpdateSchedule,
+# DeleteSchedule) is tampering whoever does it, so the quiet state cannot be made to last.
 SCHEDULER_ROLE = f"{PREFIX}-scheduler"
-_TAMPER_TERMS = [
-    f"($.eventName = {e})"
-    if e != "DisableAlarmActions"
-    # A comparison on a field an event lacks never matches: an IAM user's call (no session
-    # issuer) is caught by NOT EXISTS, a role's by the role name.
-    else (
-        f"(($.eventName = {e}) && (($.userIdentity.sessionContext.sessionIssuer.userName NOT "
-        f'EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.userName != "{SCHEDULER_ROLE}")'
-        ' || ($.userIdentity.sessionContext.sessionIssuer.type != "Role")))'
-    )
-    for e in TAMPER_EVENTS
-]
-TAMPER_PATTERN = "{ " + " || ".join(_TAMPER_TERMS) + " }"
+
+
+def _tamper_terms(log_group: str, bucket: str) -> list[str]:
+    terms = [
+        f"($.eventName = {e})"
+        if e != "DisableAlarmActions"
+        # A comparison on a field an event lacks never matches: an IAM user's call (no session
+        # issuer) is caught by NOT EXISTS, a role's by the role name.
+        else (
+            f"(($.eventName = {e}) && (($.userIdentity.sessionContext.sessionIssuer.userName NOT "
+            f'EXISTS) || ($.userIdentity.sessionContext.sessionIssuer.userName != "{SCHEDULER_ROLE}")'
+            ' || ($.userIdentity.sessionContext.sessionIssuer.type != "Role")))'
+        )
+        for e in TAMPER_EVENTS
+    ]
+    for events, field, value in TAMPER_ON_OURS:
+        target = value.format(log_group=log_group, bucket=bucket)
+        names = " || ".join(f"($.eventName = {e})" for e in events)
+        where = " || ".join(f'({f} = "{target}")' for f in field.split("|"))
+        terms.append(f"(({names}) && ({where}))")
+    return terms
+
+
+def tamper_patterns(log_group: str, bucket: str) -> list[str]:
+    """The tamper filter patterns, each within CloudWatch Logs' 1 024 characters, in order."""
+    patterns: list[str] = []
+    current: list[str] = []
+    for term in _tamper_terms(log_group, bucket):
+        if current and len("{ " + " || ".join([*current, term]) + " }") > PATTERN_LIMIT:
+            patterns.append("{ " + " || ".join(current) + " }")
+            current = []
+        current.append(term)
+    patterns.append("{ " + " || ".join(current) + " }")
+    return patterns
+
+
+def tamper_filter_names(first: str, count: int) -> list[str]:
+    """tamper_filter, tamper_filter-2, ...: one per pattern."""
+    return [first if i == 1 else f"{first}-{i}" for i in range(1, count + 1)]
+
 
 # What each extra over --minimal costs a month (us-east-1 list prices, 2025), in dollars: said
 # beside each change in the plan, and added up in its cost note.

@@ -23,9 +23,11 @@ from wizard.monitoring.names import (
     SIGNIN_PATTERN,
     SIGNIN_PATTERN_IAM_USERS,
     TAMPER_METRIC,
-    TAMPER_PATTERN,
     TRAIL_CHANGES_METRIC,
     TRAIL_CHANGES_PATTERN,
+    Names,
+    tamper_filter_names,
+    tamper_patterns,
 )
 from wizard.monitoring.options import MonitorOptions
 from wizard.monitoring.schedules import SchedulesMixin
@@ -196,7 +198,11 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             self.plan_filter(
                 log_group, self.n.root_usage_filter, ROOT_USAGE_PATTERN, ROOT_USAGE_METRIC
             )
-            self.plan_filter(log_group, self.n.tamper_filter, TAMPER_PATTERN, TAMPER_METRIC)
+            bucket = (reused or {}).get("S3BucketName") or self.n.bucket
+            patterns = tamper_patterns(log_group, bucket)
+            names = tamper_filter_names(self.n.tamper_filter, len(patterns))
+            for name, pattern in zip(names, patterns, strict=True):
+                self.plan_filter(log_group, name, pattern, TAMPER_METRIC)
         self.plan_topic()
         if self.o.email:
             self.plan_subscription()
@@ -269,21 +275,45 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
                     else ""
                 )
             )
-        selectors = any(
-            c.kind == "cloudtrail"
-            and c.changes
-            and (c.status == Status.CREATE or "selectors" in c.detail)
-            for c in self.changes
-        )
-        # SetTopicAttributes is a tamper event too: updating the topic trips the alarm as well.
-        topic = any(c.kind == "sns topic" and c.status == Status.UPDATE for c in self.changes)
-        if (selectors or topic) and not self.o.minimal:
+        trips = tamper_trips(self.changes, self.n)
+        if trips and not self.o.minimal:
             self.notes.append(
                 "The tamper alarm fires once, 5-15 min after this apply, for this plan's own "
-                "change (naming you), not an intruder. Setting the trail's event selectors is "
-                "itself a PutEventSelectors call, and updating the topic a SetTopicAttributes "
-                "call, which CloudTrail delivers like any other: that is the alarm working."
+                f"calls (naming you), not an intruder: {', '.join(trips)}. CloudTrail delivers "
+                "them like any other call: that is the alarm working."
             )
+
+
+# What each kind of change calls that the tamper filters watch (on the wizard's resources).
+_TRIPS = {
+    "alarm": "PutMetricAlarm",
+    "metric filter": "PutMetricFilter",
+    "log group": "PutRetentionPolicy",
+    "iam role": "PutRolePolicy",
+    "sns topic": "SetTopicAttributes",
+}
+
+
+def tamper_trips(changes: list[Change], n: Names) -> list[str]:
+    """The calls of `changes` that the tamper filters count, with how many: "PutMetricAlarm (4
+    alarms)". Said in the plan, so the first page after an apply is expected, not alarming."""
+    counts: Counter[str] = Counter()
+    for c in changes:
+        if not c.changes:
+            continue
+        if c.kind in _TRIPS:
+            counts[_TRIPS[c.kind]] += 1
+        elif c.kind == "schedule":
+            counts["CreateSchedule" if c.status == Status.CREATE else "UpdateSchedule"] += 1
+        elif c.kind == "kms key" and c.status == Status.UPDATE and "policy" in c.detail:
+            counts["PutKeyPolicy"] += 1
+        elif c.kind == "s3 bucket" and c.name == n.bucket:
+            counts["PutBucketPolicy"] += 1
+        elif c.kind == "cloudtrail" and (c.status == Status.CREATE or "selectors" in c.detail):
+            counts["PutEventSelectors"] += 1
+        if c.kind == "iam role" and c.status == Status.UPDATE and "who may assume" in c.detail:
+            counts["UpdateAssumeRolePolicy"] += 1
+    return [f"{call} ×{count}" if count > 1 else call for call, count in counts.items()]
 
 
 def plan_monitoring(services: Services, options: MonitorOptions) -> tuple[Planner, MonitorPlan]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.base import Change, _try, role_written
 from wizard.monitoring.documents import (
@@ -14,6 +15,7 @@ from wizard.monitoring.documents import (
 from wizard.monitoring.names import (
     UNIVERSAL_DISABLE,
     UNIVERSAL_ENABLE,
+    Names,
 )
 from wizard.monitoring.options import dst_gaps, parse_quiet_hours, quiet_schedules
 from wizard.monitoring.roles import RoleMixin
@@ -145,3 +147,66 @@ class SchedulesMixin(RoleMixin):
             )
         else:
             self.add(Change("schedule", name, Status.NOTHING, f"{expression} {self.o.timezone}"))
+
+
+_DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _last_run(expression: str, zone: Any, now: Any) -> Any | None:
+    """The latest time at or before `now` a `cron(M H ? * DAYS *)` schedule (the form the
+    wizard writes) ran; None for any other form."""
+    import re
+    from datetime import datetime, timedelta
+
+    found = re.fullmatch(r"cron\((\d+) (\d+) \? \* ([A-Z,-]+) \*\)", expression or "")
+    if not found:
+        return None
+    minute, hour, days = int(found[1]), int(found[2]), set()
+    for part in found[3].split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            return None
+        span = range(_DAYS.index(first), _DAYS.index(last or first) + 1)
+        days.update(span)
+    local = now.astimezone(zone)
+    for back in range(8):
+        day = (local - timedelta(days=back)).date()
+        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        if day.weekday() in days and at <= local:
+            return at
+    return None
+
+
+def quiet_state_outlived(services: Services, n: Names, now: Any = None) -> str:
+    """Why the quiet hours should be over by now ('' when they may rightly go on): the end
+    schedule missing or disabled, or its last run later than the start's last run.
+
+    A quiet alarm whose actions stay disabled past its window pages nobody, and nothing in
+    CloudWatch watches an alarm's ActionsEnabled: verify reads it and asks this.
+    """
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    scheduler = services.client("scheduler")
+    start = _try(lambda: scheduler.get_schedule(Name=n.schedule_start), "GetSchedule")
+    end = _try(lambda: scheduler.get_schedule(Name=n.schedule_end), "GetSchedule")
+    if not start:
+        return ""
+    if not end:
+        return f"the schedule {n.schedule_end} that ends the quiet hours is gone"
+    if end.get("State", "ENABLED") != "ENABLED":
+        return f"the schedule {n.schedule_end} that ends the quiet hours is disabled"
+    try:
+        zone = ZoneInfo(start.get("ScheduleExpressionTimezone") or "UTC")
+    except (KeyError, ValueError):
+        return ""
+    from wizard import clock
+
+    moment = now or datetime.fromtimestamp(clock.time(), UTC)
+    began = _last_run(start.get("ScheduleExpression", ""), zone, moment)
+    ended = _last_run(end.get("ScheduleExpression", ""), zone, moment)
+    if began is None or ended is None or ended <= began:
+        return ""  # inside the window (or a form this cannot read: no claim)
+    return (
+        f"the quiet hours ended at {ended:%a %H:%M} ({zone}) and the alarm was not turned back on"
+    )

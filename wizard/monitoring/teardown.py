@@ -107,10 +107,16 @@ def teardown(
                 )
                 or []
             )
-            if any(f["filterName"] == name for f in filters):
+            # The tamper terms may be spread over tamper_filter, tamper_filter-2, ...
+            parts = f"{name}-" if name == n.tamper_filter else None
+            for found in sorted(
+                f["filterName"]
+                for f in filters
+                if f["filterName"] == name or (parts and f["filterName"].startswith(parts))
+            ):
                 reverted(
-                    {"op": "delete_metric_filter", "group": group, "name": name},
-                    f"metric filter {name}",
+                    {"op": "delete_metric_filter", "group": group, "name": found},
+                    f"metric filter {found}",
                 )
     ours = [
         t

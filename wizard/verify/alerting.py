@@ -33,6 +33,7 @@ from wizard.monitoring.names import (
     names_for,
 )
 from wizard.monitoring.planner import records_management_writes
+from wizard.monitoring.schedules import quiet_state_outlived
 from wizard.verify.model import VerifyReport
 from wizard.verify.storage import APPLY, check_buckets, check_key
 
@@ -323,8 +324,20 @@ class AlertingCheck:
             return []
         try:
             quiet = name in quiet_hours_alarms(self.s, self.n)
+            # Past its window (or with no end left), the quiet state is a failure.
+            outlived = quiet_state_outlived(self.s, self.n) if quiet else ""
         except AccessDeniedError:
-            quiet = False  # not allowed to read Scheduler: the silenced alarm is a failure
+            quiet, outlived = False, ""  # Scheduler unreadable: the silenced alarm is a failure
+        if outlived:
+            self.r.fail(
+                "alarm",
+                name,
+                f"its actions are disabled: {outlived}, so a sign-in without MFA pages nobody",
+                f"aws cloudwatch enable-alarm-actions --alarm-names {name}, then {APPLY} "
+                "(it puts the schedules back)",
+                "cloudwatch:DescribeAlarms, scheduler:GetSchedule",
+            )
+            return _topics(alarm)
         (self.r.warn if quiet else self.r.fail)(
             "alarm",
             name,
