@@ -327,12 +327,31 @@ class MonitoringScreen(StepScreen):
     @on(Button.Pressed, "#monitor-drill")
     @work(exclusive=True, group="monitor-dialog")
     async def action_drill(self) -> None:
+        import asyncio
+
+        from wizard.monitoring.audience import drill_audience
+        from wizard.monitoring.drill import signin_log_group
+
+        services = self.wizard.ctx.services
+        self._verdict("[dim]Reading who would see the drill...[/dim]")
+        try:
+            # Before anything is written: every reader of the log group, and who is paged.
+            audience = await asyncio.to_thread(
+                lambda: drill_audience(services, signin_log_group(services))
+            )
+        except Exception as exc:  # the error dialog names cause and fix
+            self._verdict("")
+            self.wizard.show_error(exc, title="Fire drill")
+            return
+        self._verdict("")
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
-                "Run a fire drill?",
-                "Writes one synthetic ConsoleLogin-without-MFA event, marked as a drill, into the "
-                "trail's log group, then follows it: metric -> alarm -> topic. If it works, every "
-                "confirmed subscriber is paged: tell them first.",
+                "Run a fire drill?"
+                if audience.own
+                else "Run a fire drill in a log group that is not mfa-wizard's?",
+                "Writes one synthetic ConsoleLogin-without-MFA event, marked as a drill, then "
+                "follows it: metric -> alarm -> topic. Everything below sees it; tell them first.\n"
+                + "\n".join(audience.lines()),
                 "Run drill",
             )
         )
@@ -340,16 +359,18 @@ class MonitoringScreen(StepScreen):
             self.drill_lines = ["[b]Fire drill[/b]"]
             self.query_one("#monitor-result", Static).update(self.drill_lines[0])
             self._verdict("[dim]Drill running: each hop appears below as it is seen...[/dim]")
-            self._drill()
+            # Confirming after "not mfa-wizard's" was said is the asking.
+            self._drill(allow_foreign=not audience.own)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
-    def _drill(self) -> None:
+    def _drill(self, allow_foreign: bool = False) -> None:
         from wizard.monitoring.drill import run_drill, verdict
 
         hops = run_drill(
             self.wizard.ctx.services,
             timeout=self.DRILL_TIMEOUT,
             say=lambda hop: self.post_message(self.DrillHopSeen(hop.line())),
+            allow_foreign=allow_foreign,
         )
         self.post_message(self.DrillFinished(*verdict(hops)))
 

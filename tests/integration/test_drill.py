@@ -122,3 +122,59 @@ def test_each_hop_is_timed_and_the_first_missing_one_says_what_to_check(
         assert "actions are enabled" in hops[-1].detail
         # On AWS a missing hop is a fault to fix, not an endpoint that cannot show it.
         assert verdict(hops)[1].startswith("The chain stops at the hop above: fix it")
+
+
+def test_the_drill_names_every_reader_of_the_log_group_before_writing(services, demo_env):
+    """Metric filters, subscription filters (a SIEM's Kinesis stream here) and the topic's
+    subscribers are listed before the event is written, so nobody is paged by surprise."""
+    apply_monitoring(
+        plan_monitoring(services, MonitorOptions(minimal=True, email="sec@example.com"))[1]
+    )
+    kinesis = services.client("kinesis")
+    kinesis.create_stream(StreamName="siem-intake", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="siem-intake")["StreamDescription"]["StreamARN"]
+    services.client("logs").put_subscription_filter(
+        logGroupName="/mfa-wizard/cloudtrail",
+        filterName="to-siem",
+        filterPattern="",
+        destinationArn=stream_arn,
+        roleArn="arn:aws:iam::123456789012:role/logs-to-kinesis",
+    )
+    out = mfa_wizard("monitor", "drill", env=demo_env)  # not confirmed: nothing written
+    assert out.returncode == 1
+    listed = out.stdout
+    assert (
+        "metric filter: mfa-wizard-console-signin-without-mfa -> ConsoleSignInWithoutMFA" in listed
+    )
+    assert f"subscription filter: to-siem -> Kinesis stream {stream_arn}" in listed
+    assert "paged if it works: email sec@example.com" in listed
+    streams = services.client("logs").describe_log_streams(logGroupName="/mfa-wizard/cloudtrail")
+    assert not any(s["logStreamName"].startswith("mfa-wizard-drill") for s in streams["logStreams"])
+
+
+def test_the_drill_writes_into_another_teams_log_group_only_when_asked(services, demo_env):
+    logs = services.client("logs")
+    logs.create_log_group(logGroupName="/org/security/cloudtrail")
+    logs.put_metric_filter(
+        logGroupName="/org/security/cloudtrail",
+        filterName="console-signin-without-mfa",
+        filterPattern=SIGNIN_PATTERN,
+        metricTransformations=[
+            {
+                "metricName": "ConsoleSignInWithoutMFA",
+                "metricNamespace": "MfaWizard",
+                "metricValue": "1",
+            }
+        ],
+    )
+    refused = mfa_wizard("monitor", "drill", "--yes", "--timeout", "2", env=demo_env)
+    assert refused.returncode == 2 and "--other-log-group" in refused.stderr
+    assert "NOT mfa-wizard's own" in refused.stdout
+    with pytest.raises(UsageError, match="not mfa-wizard's own"):
+        run_drill(services, timeout=1, poll=0.5)  # the domain refuses too, not only the CLI
+    assert logs.describe_log_streams(logGroupName="/org/security/cloudtrail")["logStreams"] == []
+    asked = mfa_wizard(
+        "monitor", "drill", "--yes", "--other-log-group", "--timeout", "2", env=demo_env
+    )
+    assert "event written" in asked.stdout, asked.stderr
+    assert logs.describe_log_streams(logGroupName="/org/security/cloudtrail")["logStreams"]

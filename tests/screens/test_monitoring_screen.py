@@ -92,7 +92,16 @@ async def test_fire_drill_after_apply_shows_each_hop(demo_app, services, monkeyp
         await settle(pilot)
         screen = pilot.app.screen
         await pilot.press("f8")
-        await pilot.pause()
+        from screens.dialogs import ConfirmDialog
+
+        for _ in range(40):  # the readers of the log group are read first
+            if isinstance(pilot.app.screen, ConfirmDialog):
+                break
+            await pilot.pause(0.05)
+        # Said before anything is written: who reads the log group, and who is paged.
+        body = str(pilot.app.screen.query_one("#confirm-body").render())
+        assert "metric filter: mfa-wizard-console-signin-without-mfa" in body
+        assert "no subscription filter" in body and "nobody is paged" in body
         await pilot.press("y")
         await settle(pilot)
         for _ in range(40):  # the drill waits up to DRILL_TIMEOUT for the metric

@@ -54,19 +54,26 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
             return 0
         if args.action == "drill":
+            from wizard.monitoring.audience import drill_audience, refuse_foreign
             from wizard.monitoring.drill import run_drill, signin_log_group, verdict
 
             group = signin_log_group(services)
+            audience = drill_audience(services, group)
             print(
-                f"Will write one synthetic ConsoleLogin-without-MFA event, marked as a drill, into "
-                f"{group}, then follow it: metric -> alarm -> topic. If it works, every confirmed "
-                f"subscriber is paged (tell them first). Up to {args.timeout:.0f} s."
+                "Will write one synthetic ConsoleLogin-without-MFA event, marked as a drill, into "
+                "the log group below, then follow it: metric -> alarm -> topic. Everything that "
+                f"reads that group sees it; up to {args.timeout:.0f} s:"
             )
+            print("\n".join(audience.lines()))
+            refuse_foreign(audience, args.other_log_group)
             if not confirm("Run the fire drill?", args.yes):
                 print("Nothing changed.")
                 return 1
             hops = run_drill(
-                services, timeout=args.timeout, say=lambda hop: print(f"  {hop.line()}", flush=True)
+                services,
+                timeout=args.timeout,
+                say=lambda hop: print(f"  {hop.line()}", flush=True),
+                allow_foreign=args.other_log_group,
             )
             complete, words = verdict(hops)
             print(words)
@@ -152,6 +159,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         type=float,
         default=600.0,
         help="drill: seconds to wait for the whole chain (default 600)",
+    )
+    monitor.add_argument(
+        "--other-log-group",
+        action="store_true",
+        help="drill: write the event even when the sign-in filter is on a log group that is not "
+        "mfa-wizard's own (a reused trail's): its other readers see it too",
     )
     monitor.add_argument("--email", help="where alerts go (an SNS email subscription)")
     monitor.add_argument(

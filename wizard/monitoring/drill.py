@@ -120,11 +120,13 @@ def run_drill(
     sleep: Callable[[float], None] = timing.sleep,
     clock: Callable[[], float] = timing.monotonic,
     emulated: bool | None = None,
+    allow_foreign: bool = False,
 ) -> list[Hop]:
     """Write the drill event and follow it hop by hop; returns every hop tried.
 
     `emulated` (default: an endpoint that is not AWS) shortens the wait, since no metric filter
-    is applied there.
+    is applied there. The event goes only into the wizard's own log group unless
+    `allow_foreign` (`wizard.monitoring.audience`: say first who reads it).
     """
     if emulated is None:
         emulated = bool(services.effective_endpoint)
@@ -135,6 +137,10 @@ def run_drill(
         # metric hop cannot come; a short look is enough to say so honestly.
         timeout = min(timeout, EMULATED_TIMEOUT)
     group = signin_log_group(services)
+    if not allow_foreign and group != n.log_group:
+        from wizard.monitoring.audience import drill_audience, refuse_foreign
+
+        refuse_foreign(drill_audience(services, group), allow_foreign)
     logs, cw = services.client("logs"), services.client("cloudwatch")
     written_at = datetime.now(UTC)
     stream = f"mfa-wizard-drill-{written_at:%Y%m%dT%H%M%SZ}"
