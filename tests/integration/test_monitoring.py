@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.cli import mfa_wizard
+from tests.support.cli import mfa_wizard, start_process
 from tests.support.realism import AWS_LIKE
 from wizard import monitoring
 from wizard.errors import UsageError
@@ -679,17 +679,8 @@ def test_teardown_finds_the_wizards_key_by_its_tag_too(services):
 
 
 def _apply_process(env):
-    import subprocess
-    import sys
-
-    return subprocess.Popen(
-        [sys.executable, "-m", "wizard", "monitor", "apply", "--email", "a@example.com", "--yes"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    apply = ("monitor", "apply", "--email", "a@example.com", "--yes")
+    return start_process("wizard", *apply, env=env)
 
 
 @pytest.mark.real_time

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from tests.integration.conftest import SERIAL
-from tests.support.cli import hit_imports, mfa_session
+from tests.support.cli import hit_imports, mfa_session, start_process
 from tests.support.clock import totp_script
 from tests.support.realism import AWS_LIKE
 
@@ -242,15 +242,8 @@ def _code_script(folder: Path, counter: Path) -> Path:
 
 
 def _start(env: dict, script: Path, *args: str) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "wizard.cli.session", *args, "--totp-command", str(script)]
-    return subprocess.Popen(
-        [*argv, "--format", "credential-process"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    options = ("--totp-command", str(script), "--format", "credential-process")
+    return start_process("wizard.cli.session", *args, *options, env=env)
 
 
 @pytest.mark.real_time

@@ -125,6 +125,19 @@ def mfa_session_process(
     )
 
 
+def start_process(module: str, *args: str, env: dict[str, str]) -> subprocess.Popen:
+    """`python -m MODULE ARGS` started in a real interpreter with no terminal, output piped:
+    for what runs at the same time as something else (locks across processes, signals)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 HEAVY = ("boto3", "botocore", "keyring", "textual", "questionary", "configupdater")
 
 
