@@ -13,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import SERIAL
 from tests.support.cli import hit_imports, mfa_session, start_process
-from tests.support.clock import totp_script
+from tests.support.clock import CLOCK, totp_script
 from tests.support.realism import AWS_LIKE
 
 pytestmark = AWS_LIKE
@@ -230,20 +230,30 @@ def test_two_refreshes_in_one_code_window_both_succeed(roles_env, demo, tmp_path
 
 
 def _code_script(folder: Path, counter: Path) -> Path:
-    """A --totp-command that notes each run and prints the device's code of this moment."""
+    """A --totp-command that notes each run and prints the device's code of this moment, in
+    the test's shared virtual time (CLOCK.share)."""
     from tests.support.realism import device_seed
 
+    clock_file = CLOCK.share(folder / "virtual-time")
     seed = device_seed(SERIAL)
     script = folder / "totp.sh"
-    program = f"import pyotp; print(pyotp.TOTP({seed!r}).now())"
+    program = (
+        f"import pyotp, time; offset = float(open({str(clock_file)!r}).read()); "
+        f"print(pyotp.TOTP({seed!r}).at(time.time() + offset))"
+    )
     script.write_text(f'#!/bin/sh\necho x >> {counter}\nexec {sys.executable} -c "{program}"\n')
     script.chmod(0o700)
     return script
 
 
 def _start(env: dict, script: Path, *args: str) -> subprocess.Popen:
+    """mfa-session in a real process, on the shared virtual time: a wait for the next code
+    skips ahead (for the realism layer too) instead of taking up to 30 real seconds."""
     options = ("--totp-command", str(script), "--format", "credential-process")
-    return start_process("wizard.cli.session", *args, *options, env=env)
+    assert CLOCK.offset_file is not None
+    return start_process(
+        "wizard.cli.session", *args, *options, env=env, clock_file=CLOCK.offset_file
+    )
 
 
 @pytest.mark.real_time
@@ -309,7 +319,9 @@ def test_a_code_another_tool_just_used_is_never_sent_again(roles_env, tmp_path, 
         region_name="us-east-1",
         aws_access_key_id=demo.admin_access_key_id,
         aws_secret_access_key=demo.admin_secret_access_key,
-    ).get_session_token(SerialNumber=SERIAL, TokenCode=pyotp.TOTP(device_seed(SERIAL)).now())
+    ).get_session_token(
+        SerialNumber=SERIAL, TokenCode=pyotp.TOTP(device_seed(SERIAL)).at(CLOCK.time())
+    )
     refused_before = realism.refused.get("AccessDenied", 0)
     proc = _start(roles_env, script, "--profile", "dev", "--no-cache")
     out, err = proc.communicate(timeout=90)

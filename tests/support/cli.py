@@ -20,6 +20,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from unittest import mock
 
 
@@ -125,11 +126,23 @@ def mfa_session_process(
     )
 
 
-def start_process(module: str, *args: str, env: dict[str, str]) -> subprocess.Popen:
+def start_process(
+    module: str, *args: str, env: dict[str, str], clock_file: Path | None = None
+) -> subprocess.Popen:
     """`python -m MODULE ARGS` started in a real interpreter with no terminal, output piped:
-    for what runs at the same time as something else (locks across processes, signals)."""
+    for what runs at the same time as something else (locks across processes, signals).
+
+    With `clock_file` (CLOCK.share's), the child runs on the test's shared virtual time: its
+    waits for the next TOTP step skip ahead, for the realism layer too.
+    """
+    from tests.support.clock import CHILD_CLOCK_ENV, child_command
+
+    argv = [sys.executable, "-m", module]
+    if clock_file is not None:
+        argv = child_command(module)
+        env = {**env, CHILD_CLOCK_ENV: str(clock_file)}
     return subprocess.Popen(
-        [sys.executable, "-m", module, *args],
+        [*argv, *args],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
