@@ -144,7 +144,8 @@ def test_the_drill_names_every_reader_of_the_log_group_before_writing(services, 
     assert out.returncode == 1
     listed = out.stdout
     assert (
-        "metric filter: mfa-wizard-console-signin-without-mfa -> ConsoleSignInWithoutMFA" in listed
+        "filter(s) count it: mfa-wizard-console-signin-without-mfa -> ConsoleSignInWithoutMFA"
+        in listed
     )
     assert f"subscription filter: to-siem -> Kinesis stream {stream_arn}" in listed
     assert "paged if it works: email sec@example.com" in listed

@@ -100,7 +100,7 @@ async def test_fire_drill_after_apply_shows_each_hop(demo_app, services, monkeyp
             await pilot.pause(0.05)
         # Said before anything is written: who reads the log group, and who is paged.
         body = str(pilot.app.screen.query_one("#confirm-body").render())
-        assert "metric filter: mfa-wizard-console-signin-without-mfa" in body
+        assert "count it: mfa-wizard-console-signin-without-mfa" in body
         assert "no subscription filter" in body and "nobody is paged" in body
         await pilot.press("y")
         await settle(pilot)

@@ -39,18 +39,23 @@ class Audience:
     subscribers: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """What to say before the drill, one consumer a line."""
+        """What to say before the drill: who is paged and who receives the event first (they
+        matter most, and must fit a small dialog), then the metric filters in one line."""
         out = [
             f"Log group {self.group}"
             + ("" if self.own else " (NOT mfa-wizard's own: other teams may read it)")
         ]
-        out += [f"  metric filter: {f}" for f in self.metric_filters]
-        out += [f"  subscription filter: {f}" for f in self.subscription_filters] or [
-            "  no subscription filter (no SIEM, Firehose or Lambda receives it)"
-        ]
         out += [f"  paged if it works: {s}" for s in self.subscribers] or [
             "  nobody is paged: the alarm's topics have no confirmed subscriber"
         ]
+        out += [f"  subscription filter: {f}" for f in self.subscription_filters] or [
+            "  no subscription filter (no SIEM, Firehose or Lambda receives it)"
+        ]
+        if self.metric_filters:
+            out.append(
+                f"  {len(self.metric_filters)} metric filter(s) count it: "
+                + "; ".join(self.metric_filters)
+            )
         return out
 
 
