@@ -285,14 +285,16 @@ class MonitoringScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
     def _apply(self, plan: MonitorPlan) -> None:
-        from wizard.monitoring import apply_monitoring, plan_monitoring
+        from wizard.monitoring import plan_monitoring
+        from wizard.monitoring.planner import apply_current
 
         def progress(index: int, total: int, what: str) -> None:
             self.post_message(self.ChangeApplying(index - 1, what))
 
         from wizard.verify import prove_alerting
 
-        results = apply_monitoring(plan, progress)
+        # Planned again under the apply lock: a plan gone stale meanwhile is refused.
+        results = apply_current(self.wizard.ctx.services, plan, progress)
         _, after = plan_monitoring(self.wizard.ctx.services, plan.options)
         # The step ends by proving its own outcome, through verify's code: trail, filter (run
         # against real sign-in records), alarm, topic, key and buckets, link by link.

@@ -179,3 +179,46 @@ def test_the_drill_writes_into_another_teams_log_group_only_when_asked(services,
     )
     assert "event written" in asked.stdout, asked.stderr
     assert logs.describe_log_streams(logGroupName="/org/security/cloudtrail")["logStreams"]
+
+
+def test_another_teams_alarms_that_would_count_the_event_are_named_too(services, demo_env):
+    """In a log group that is not the wizard's, the people paged are those of every alarm on a
+    metric whose filter counts the drill event (logs:TestMetricFilter), not only the wizard's."""
+    logs, cw, sns = (services.client(s) for s in ("logs", "cloudwatch", "sns"))
+    group = "/org/security/cloudtrail"
+    logs.create_log_group(logGroupName=group)
+    for name, pattern, metric in (
+        ("signins", SIGNIN_PATTERN, "ConsoleSignInWithoutMFA"),
+        ("trail-deleted", '{ $.eventName = "DeleteTrail" }', "TrailDeleted"),
+    ):
+        logs.put_metric_filter(
+            logGroupName=group,
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[
+                {"metricName": metric, "metricNamespace": "MfaWizard", "metricValue": "1"}
+            ],
+        )
+    for metric, email in (
+        ("ConsoleSignInWithoutMFA", "soc@example.com"),
+        ("TrailDeleted", "ops@example.com"),
+    ):
+        topic = sns.create_topic(Name=f"team-{metric}")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=email)
+        cw.put_metric_alarm(
+            AlarmName=f"team-{metric}",
+            MetricName=metric,
+            Namespace="MfaWizard",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[topic],
+        )
+    out = mfa_wizard("monitor", "drill", env=demo_env)
+    assert (
+        "paged if it works: email soc@example.com (alarm team-ConsoleSignInWithoutMFA)"
+        in out.stdout
+    )
+    assert "ops@example.com" not in out.stdout  # its filter does not count a sign-in

@@ -678,6 +678,38 @@ def test_teardown_finds_the_wizards_key_by_its_tag_too(services):
     assert not any(orphan["KeyId"] in line for line in teardown(services))  # said once
 
 
+def test_teardown_skips_keys_closed_to_it_and_never_takes_a_disabled_key(services):
+    """Another team's key whose policy shuts us out is not ours to judge (teardown still ends);
+    a disabled tagged key may protect the logs kept (the plan's advice for a disabled key is to
+    delete its alias), so only an enabled one without an alias is taken."""
+    from botocore.exceptions import ClientError
+
+    from wizard import TAG_KEY, TAG_VALUE
+
+    kms = services.client("kms")
+    tag = [{"TagKey": TAG_KEY, "TagValue": TAG_VALUE}]
+    closed = kms.create_key()["KeyMetadata"]["KeyId"]
+    disabled = kms.create_key(Tags=tag)["KeyMetadata"]["KeyId"]
+    kms.disable_key(KeyId=disabled)
+    orphan = kms.create_key(Tags=tag)["KeyMetadata"]["KeyId"]
+
+    asked: list[str] = []
+
+    def shut_out(params, **kwargs):
+        asked.append(params.get("KeyId"))
+        if params.get("KeyId") == closed:
+            raise ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListResourceTags"
+            )
+
+    kms.meta.events.register_first("before-parameter-build.kms.ListResourceTags", shut_out)
+    done = teardown(services)
+    assert any(orphan in line for line in done)
+    assert not any(closed in line or disabled in line for line in done)
+    assert kms.describe_key(KeyId=disabled)["KeyMetadata"]["KeyState"] == "Disabled"
+    assert closed in asked  # the closed key was asked about, and refused
+
+
 def _apply_process(env):
     apply = ("monitor", "apply", "--email", "a@example.com", "--yes")
     return start_process("wizard", *apply, env=env)
@@ -752,3 +784,18 @@ def test_the_plan_names_the_calls_of_its_own_that_trip_the_tamper_alarm(services
     assert "PutBucketPolicy" in note and "PutEventSelectors" in note
     _, minimal = plan_monitoring(services, MonitorOptions(minimal=True))
     assert not any("tamper alarm" in n for n in minimal.notes)
+
+
+def test_a_plan_gone_stale_is_refused_not_applied(services):
+    """The TUI shows a plan; before F6, another apply (or a hand) changed the account: planned
+    again under the apply lock, the change is seen and the stale plan is refused."""
+    from wizard.monitoring.planner import apply_current
+
+    _, shown = plan_monitoring(services, MonitorOptions(minimal=True))
+    services.client("sns").create_topic(Name=names_for("123456789012", "us-east-1").topic)
+    with pytest.raises(UsageError, match="changed since this plan was made") as stale:
+        apply_current(services, shown)
+    assert "plan again (F5)" in stale.value.fix
+    assert services.client("cloudtrail").describe_trails()["trailList"] == []  # nothing applied
+    _, current = plan_monitoring(services, MonitorOptions(minimal=True))
+    assert apply_current(services, current)  # a plan that still holds goes ahead

@@ -355,7 +355,9 @@ def test_a_role_that_refused_direct_use_is_tried_directly_again_after_a_day(
     monkeypatch.setattr(request, "assume_role_with_code", trust_fixed_later)
     args = ("--profile", "chained", "--format", "json", "--no-cache")
     first = mfa_session(*args[:2], "--code", mfa_code(), *args[2:], env=roles_env)
-    assert "does not trust your user directly" in first.stderr
+    # The one --code went on the direct try: said plainly, with what to do (exit 2).
+    assert first.returncode == 2 and "does not trust your user directly" in first.stderr
+    assert "run again with the next code" in first.stderr
     assert len(tried) == 1
     # Within the day: straight through the chain, no direct try.
     clock.sleep(3600)

@@ -102,3 +102,48 @@ def test_no_terminal_is_said_before_waiting_for_a_fresh_code(monkeypatch, capsys
     # With a command to run, the wait is right: the command prints the next code after it.
     with_command = session.build_parser().parse_args(["--totp-command", "pass otp aws"])
     assert session.request_of(with_command).countdown is session.code_countdown
+
+
+class RefusingSts:
+    """STS that refuses every code as already used, or fails after receiving it."""
+
+    def __init__(self, error_code: str = "AccessDenied") -> None:
+        self.sent: list[str] = []
+        self.error_code = error_code
+
+    def get_session_token(self, **kwargs):  # noqa: ANN003, ANN201
+        from botocore.exceptions import ClientError
+
+        self.sent.append(kwargs["TokenCode"])
+        raise ClientError({"Error": {"Code": self.error_code, "Message": "x"}}, "GetSessionToken")
+
+
+def test_a_refused_code_given_again_is_never_sent_again():
+    """The TUI's field and any caller without a countdown give the same code each time: after
+    AWS refuses it, it is not sent a second time."""
+    import pytest
+
+    from wizard.session.token import WrongMfaCodeError, obtain
+
+    sts = RefusingSts()
+    said: list[str] = []
+    with pytest.raises(WrongMfaCodeError, match="not sent again"):
+        obtain(sts, SERIAL, 3600, lambda serial: "123456", on_retry=said.append)
+    assert sts.sent == ["123456"]
+    assert said == [
+        "AWS refused the MFA code (wrong, already used, or for another device); 2 tries left"
+    ]
+
+
+def test_a_code_sent_is_remembered_whatever_came_back():
+    """A throttle or a timeout after STS received the code: the next run waits for the next
+    code instead of sending this one again."""
+    import pytest
+
+    from wizard import clock
+    from wizard.errors import WizardError
+    from wizard.session.token import obtain
+
+    with pytest.raises(WizardError):
+        obtain(RefusingSts("Throttling"), SERIAL, 3600, lambda serial: "123456")
+    assert codes.seconds_until_fresh(SERIAL, now=clock.time()) > 0

@@ -54,8 +54,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
             return 0
         if args.action == "drill":
-            from wizard.monitoring.audience import drill_audience, refuse_foreign
-            from wizard.monitoring.drill import run_drill, signin_log_group, verdict
+            from wizard.monitoring.audience import drill_audience
+            from wizard.monitoring.drill import refuse_foreign, run_drill, signin_log_group, verdict
 
             group = signin_log_group(services)
             audience = drill_audience(services, group)
@@ -65,7 +65,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 f"reads that group sees it; up to {args.timeout:.0f} s:"
             )
             print("\n".join(audience.lines()))
-            refuse_foreign(audience, args.other_log_group)
+            refuse_foreign(audience.group, audience.own, args.other_log_group)
             if not confirm("Run the fire drill?", args.yes):
                 print("Nothing changed.")
                 return 1

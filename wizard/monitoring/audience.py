@@ -4,18 +4,21 @@ The drill's synthetic ConsoleLogin is real data in that log group. Before it is 
 person running it is told everything that will see it: the metric filters on the group (and the
 metrics they feed), the subscription filters (a SIEM, Firehose, Lambda or Kinesis stream gets
 the event too), and the subscribers of the sign-in alarm's topics, who are paged if it works.
-It is written only into the wizard's own log group unless asked (`allow_foreign`).
+It is written only into the wizard's own log group unless asked (`drill.refuse_foreign`).
 
-Needs: logs:DescribeMetricFilters, logs:DescribeSubscriptionFilters, cloudwatch:DescribeAlarms,
-sns:ListSubscriptionsByTopic.
+Needs: logs:DescribeMetricFilters, logs:DescribeSubscriptionFilters, logs:TestMetricFilter,
+cloudwatch:DescribeAlarms, cloudwatch:DescribeAlarmsForMetric, sns:ListSubscriptionsByTopic.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from wizard.aws import Services, paginate
-from wizard.errors import UsageError, aws_errors
+from wizard.errors import aws_errors
 from wizard.monitoring.base import _try
 from wizard.monitoring.names import names_for
 
@@ -60,7 +63,8 @@ class Audience:
 
 
 def drill_audience(services: Services, group: str) -> Audience:
-    """Read every consumer of `group` and of the sign-in alarm's topics."""
+    """Read every consumer of `group`: its filters, and everyone the alarms on the metrics of the
+    filters that count the drill event would page (another team's alarms included)."""
     n = names_for(services.identity().account_id, services.region)
     logs, cw = services.client("logs"), services.client("cloudwatch")
     with aws_errors("DescribeMetricFilters"):
@@ -77,28 +81,57 @@ def drill_audience(services: Services, group: str) -> Audience:
         arn = str(f.get("destinationArn", ""))
         kind = _KINDS.get(arn.split(":")[2] if arn.count(":") >= 2 else "", "destination")
         audience.subscription_filters.append(f"{f['filterName']} -> {kind} {arn}")
+    alarms: dict[str, dict[str, Any]] = {}
     with aws_errors("DescribeAlarms"):
-        alarms = cw.describe_alarms(AlarmNames=[n.signin_alarm])["MetricAlarms"]
-    topics = {a for alarm in alarms for a in alarm.get("AlarmActions", []) if ":sns:" in a}
+        for alarm in cw.describe_alarms(AlarmNames=[n.signin_alarm])["MetricAlarms"]:
+            alarms[alarm["AlarmName"]] = alarm
+    for f in counting(services, metric):
+        for t in f.get("metricTransformations", []):
+            with aws_errors("DescribeAlarmsForMetric"):
+                found = cw.describe_alarms_for_metric(
+                    MetricName=t["metricName"], Namespace=t["metricNamespace"]
+                )["MetricAlarms"]
+            alarms.update((a["AlarmName"], a) for a in found)
     sns = services.client("sns")
-    for topic in sorted(topics):
-        found = _try(
-            lambda t=topic: paginate(
-                sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=t
-            ),
-            "ListSubscriptionsByTopic",
-        )
-        for s in found or []:
-            if str(s.get("SubscriptionArn", "")).startswith("arn:"):  # confirmed only
-                audience.subscribers.append(f"{s['Protocol']} {s['Endpoint']}")
+    for name, alarm in sorted(alarms.items()):
+        if alarm.get("ActionsEnabled") is False:
+            continue  # silenced: pages nobody now
+        for topic in (a for a in alarm.get("AlarmActions", []) if ":sns:" in a):
+            found = _try(
+                lambda t=topic: paginate(
+                    sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=t
+                ),
+                "ListSubscriptionsByTopic",
+            )
+            for s in found or []:
+                if str(s.get("SubscriptionArn", "")).startswith("arn:"):  # confirmed only
+                    who = f"{s['Protocol']} {s['Endpoint']} (alarm {name})"
+                    if who not in audience.subscribers:
+                        audience.subscribers.append(who)
     return audience
 
 
-def refuse_foreign(audience: Audience, allow_foreign: bool) -> None:
-    """The drill writes into the wizard's own log group only, unless asked."""
-    if not audience.own and not allow_foreign:
-        raise UsageError(
-            f"the no-MFA sign-in filter is on {audience.group}, not mfa-wizard's own log group: "
-            "the drill event would be read by whatever else reads that group",
-            "check the consumers listed above, then run again with --other-log-group",
-        )
+def counting(services: Services, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The filters whose pattern counts the drill event (logs:TestMetricFilter); where that
+    cannot be asked (an emulator without it, no permission), every filter, so nobody who may be
+    paged goes unnamed."""
+    from wizard.errors import is_denied, is_missing_operation, translate
+    from wizard.monitoring.drill import drill_event
+
+    identity = services.identity()
+    event = json.dumps(drill_event(identity.account_id, services.region, datetime.now(UTC)))
+    logs = services.client_with_attempts("logs", 1)
+    out = []
+    for f in filters:
+        try:
+            answer = logs.test_metric_filter(
+                filterPattern=f["filterPattern"], logEventMessages=[event]
+            )
+        except Exception as exc:
+            if is_missing_operation(exc) or is_denied(exc):
+                out.append(f)
+                continue
+            raise translate(exc, "TestMetricFilter") from None
+        if answer.get("matches"):
+            out.append(f)
+    return out

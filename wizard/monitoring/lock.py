@@ -31,7 +31,9 @@ def apply_lock(account: str, region: str) -> Iterator[None]:
     from wizard.journal import journal_path
 
     path = journal_path().parent / f".monitor-apply-{account}-{region}.lock"
-    key = str(path)
+    # Re-entrant for the thread that holds it (the command line's plan, then its apply); another
+    # thread of the same process (a second F6) opens its own descriptor and is refused.
+    key = f"{path}\0{threading.get_ident()}"
     with _guard:
         if key in _held:
             _held[key] += 1
@@ -51,7 +53,14 @@ def apply_lock(account: str, region: str) -> Iterator[None]:
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        # O_NOFOLLOW: the lock file is truncated and written, so a planted link is refused.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot open the apply lock {path} ({exc.strerror})",
+            "remove it if it is a symbolic link, or fix the directory's permissions",
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

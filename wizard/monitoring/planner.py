@@ -344,4 +344,27 @@ def apply_monitoring(
     return [f"{change.kind} {change.name}: {answer}" for change, answer in done]
 
 
+def apply_current(
+    services: Services,
+    plan: MonitorPlan,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> list[str]:
+    """Apply `plan`, shown to a person some time ago (the TUI), only if AWS still holds what it
+    was made from: under the apply lock, plan again and compare; a plan that changed meanwhile
+    (another apply, a change by hand) is refused rather than applied stale."""
+    from wizard.monitoring.lock import apply_lock
+
+    def changes(p: MonitorPlan) -> list[tuple[str, str, str, str]]:
+        return [(c.kind, c.name, str(c.status), c.detail) for c in p.changes if c.changes]
+
+    with apply_lock(plan.names.account, plan.names.region):
+        _, fresh = plan_monitoring(services, plan.options)
+        if changes(fresh) != changes(plan):
+            raise UsageError(
+                "the account changed since this plan was made (another apply, or a change by hand)",
+                "plan again (F5), look at it, then apply",
+            )
+        return apply_monitoring(fresh, on_progress)
+
+
 FIRST = frozenset({"kms key", "iam role"})

@@ -265,22 +265,33 @@ def teardown(
 
 
 def orphaned_keys(kms: Any) -> list[str]:
-    """Key ids tagged by the wizard, with no alias at all, not already pending deletion.
+    """Key ids tagged by the wizard, enabled, with no alias at all.
 
     Found by tag, not by alias: ListAliases first (every AWS managed key and every key in use
-    has one), then ListResourceTags and DescribeKey only for the keys without an alias.
+    has one), then ListResourceTags and DescribeKey only for the keys without an alias. A key
+    whose policy keeps us out is not ours to judge and is skipped. A disabled key is never taken:
+    the plan's own advice for a disabled key is to delete its alias, and that key may still
+    protect the logs kept.
     """
     from wizard.aws import paginate
+    from wizard.errors import is_denied
 
     aliases = _try(lambda: paginate(kms, "list_aliases", "Aliases"), "ListAliases") or []
     aliased = {a.get("TargetKeyId") for a in aliases}
     keys = _try(lambda: paginate(kms, "list_keys", "Keys"), "ListKeys") or []
     found = []
     for key_id in (k["KeyId"] for k in keys if k["KeyId"] not in aliased):
-        tags = _try(lambda k=key_id: kms.list_resource_tags(KeyId=k)["Tags"], "ListResourceTags")
-        if not _tagged(tags):
-            continue
-        meta = _try(lambda k=key_id: kms.describe_key(KeyId=k)["KeyMetadata"], "DescribeKey")
-        if meta and meta.get("KeyState") in {"Enabled", "Disabled"}:
+        try:
+            tags = _try(
+                lambda k=key_id: kms.list_resource_tags(KeyId=k)["Tags"], "ListResourceTags"
+            )
+            if not _tagged(tags):
+                continue
+            meta = _try(lambda k=key_id: kms.describe_key(KeyId=k)["KeyMetadata"], "DescribeKey")
+        except WizardError as exc:
+            if is_denied(exc):
+                continue  # another team's key, closed to us: not ours
+            raise
+        if meta and meta.get("KeyState") == "Enabled":
             found.append(key_id)
     return found

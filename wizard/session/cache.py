@@ -105,7 +105,9 @@ def miss_lock(directory: Path, key: str) -> Iterator[None]:
         yield
         return
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(directory / f"{key}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    # O_NOFOLLOW: a link planted at the lock's name is refused, never followed.
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(directory / f"{key}.lock", flags, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

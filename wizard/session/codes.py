@@ -64,16 +64,17 @@ def last_used_step(serial: str) -> int | None:
 def remember_used(serial: str, when: float | None = None) -> None:
     """Write down that the code of this moment's step was used for `serial` (0600, atomic)."""
     from wizard.files import write_text_atomic
+    from wizard.session.cache import miss_lock
 
     path = _path()
-    steps = _read(path)
     step = int((timing.time() if when is None else when) // STEP)
-    steps[_device(serial)] = step
-    # Keep the file small: only steps of the last hour matter.
-    oldest = step - 120
-    steps = {k: v for k, v in steps.items() if v >= oldest}
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError), miss_lock(path.parent, "used-steps"):
+        # Read, change and write under a lock: two devices writing at once never lose a step.
+        steps = _read(path)
+        steps[_device(serial)] = step
+        # Keep the file small: only steps of the last hour matter.
+        oldest = step - 120
+        steps = {k: v for k, v in steps.items() if v >= oldest}
         write_text_atomic(path, json.dumps(steps), mode=0o600)
 
 

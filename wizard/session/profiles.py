@@ -52,8 +52,10 @@ def ini_value(what: str, value: str, *, brackets: bool = False) -> str:
     """
     bad = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029" + ("" if brackets else "[]")
     if any(c in bad for c in value):
+        # A key or token is never quoted back (an endpoint could have sent it to get it shown).
+        shown = "" if what.startswith("aws_") else f" {value!r}"
         raise UsageError(
-            f"the {what} {value!r} cannot be written to an AWS config file "
+            f"the {what}{shown} cannot be written to an AWS config file "
             "(it holds a line break or a bracket)",
             f"check where the {what} came from (an option, an environment variable, a profile)",
         )

@@ -257,6 +257,14 @@ def direct_role_session(
             raise
         if owner:
             refuse_direct(owner)  # next time straight through the chain, no code asked for this
+        if req.countdown is None:
+            # The one code given (--code) went on the direct try: no second one to ask for.
+            raise UsageError(
+                f"{role.name} does not trust your user directly (its trust policy), and the "
+                "--code was spent on trying that (remembered for a day)",
+                "run again with the next code: it goes through the role's chain, which AWS caps "
+                "at 1 h",
+            ) from None
         req.say(
             f"{role.name}: the role does not trust your user directly, so it is assumed through "
             "its chain, and AWS caps that at 1 h."

@@ -225,11 +225,11 @@ def refuse_direct(owner: str) -> None:
 
     from wizard import clock
     from wizard.files import write_text_atomic
+    from wizard.session.cache import miss_lock
 
-    known = _refusals()
-    known[owner] = clock.time()
     path = _refusals_path()
-    lines = [f"{o} {t:.0f}" for o, t in sorted(known.items(), key=lambda i: i[1])[-200:]]
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError), miss_lock(path.parent, "direct-refused"):
+        known = _refusals()
+        known[owner] = clock.time()
+        lines = [f"{o} {t:.0f}" for o, t in sorted(known.items(), key=lambda i: i[1])[-200:]]
         write_text_atomic(path, "\n".join(lines) + "\n", mode=0o600)

@@ -122,6 +122,7 @@ def obtain(
     # A malformed code counts as a failed attempt like a wrong one: a --totp-command that prints
     # garbage must end after a few tries, never loop (under credential_process nobody sees it).
     last_cause = ""
+    refused: set[str] = set()
     for attempt in range(1, attempts + 1):
         with device_turn(serial):
             if shared is not None and (ready := shared.load()) is not None:
@@ -129,6 +130,14 @@ def obtain(
             if countdown:
                 wait_for_fresh_code(serial, countdown)
             code = re.sub(r"\s+", "", ask_code(serial))
+            if code in refused:
+                # Given again (a fixed code: the TUI's field, a caller without a countdown):
+                # AWS would refuse it again, so it is not sent.
+                raise WrongMfaCodeError(
+                    f"{last_cause}; that code is not sent again",
+                    "wait for the next code on the device and type it",
+                    code="AccessDenied",
+                )
             problem = code_problem(code)
             if problem:
                 last_cause = problem.rstrip(".")
@@ -139,12 +148,14 @@ def obtain(
                 creds = get_session_token(sts, serial, code, duration)
             except WrongMfaCodeError as exc:
                 # Wrong, or already used by another tool: either way this step's code is spent.
-                remember_used(serial)
+                refused.add(code)
                 last_cause = exc.cause
                 if on_retry and attempt < attempts:
                     on_retry(f"{exc.cause}; {tries_left(attempts - attempt)}")
                 continue
-            remember_used(serial)
+            finally:
+                # Sent: AWS may count it as used whatever came back (a timeout, a throttle).
+                remember_used(serial)
             if shared is not None:
                 creds.duration = duration
                 shared.save(creds)
