@@ -62,6 +62,8 @@ class SessionScreen(StepScreen):
         super().__init__()
         self.creds: SessionCredentials | None = None
         self.revealed = False
+        # A code is used once: a hash of each (device, code) sent, and when (in memory only).
+        self._sent: dict[str, float] = {}
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="session-form"):
@@ -207,10 +209,30 @@ class SessionScreen(StepScreen):
         except UsageError as exc:
             self._verdict(f"[red]{escape(exc.message)}[/]")
             return
+        if not self._first_send(serial, code.strip()):
+            self._verdict(
+                "[red]That code was just sent to AWS[/] (which takes a code once): type the "
+                "next code your app shows."
+            )
+            return
         profile = self.query_one("#session-profile", Input).value.strip() or None
         self._verdict("[dim]Asking STS for a session...[/]")
         self.query_one("#session-get", Button).disabled = True
         self._fetch(profile, serial, code.strip(), duration)
+
+    def _first_send(self, serial: str, code: str) -> bool:
+        """False when this code was sent for this device in the last 90 s (AWS refuses it
+        again, accepted or not): never sent twice from here."""
+        from wizard import clock
+        from wizard.session.keys import sha256_hex
+
+        now = clock.time()
+        self._sent = {k: t for k, t in self._sent.items() if now - t < 90}
+        key = sha256_hex(f"{serial}\0{code}")
+        if key in self._sent:
+            return False
+        self._sent[key] = now
+        return True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session")
     def _fetch(self, profile: str | None, serial: str, code: str, duration: int | None) -> None:

@@ -171,3 +171,22 @@ async def test_a_role_profile_gets_the_roles_session_with_one_code(demo, demo_ap
         ).get_caller_identity()["Arn"]
         assert ":assumed-role/ops/mfa-session-admin-role" in arn
         assert creds.seconds_left() <= 3600  # a role's own default, not the form's 12 h
+
+
+async def test_a_code_already_sent_is_never_sent_again(demo, demo_app, realism):
+    """AWS refused the code (or took it): pressing Get again with it asks for the next one
+    instead of sending it a second time."""
+    async with demo_app.run_test(size=(100, 36)) as pilot:
+        screen = await open_session(pilot)
+        before = realism.refused.get("AccessDenied", 0)
+        await get_session(pilot, screen, "000000")
+        assert isinstance(pilot.app.screen, ErrorDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert realism.refused.get("AccessDenied", 0) == before + 1
+        await get_session(pilot, screen, "000000")
+        assert "That code was just sent" in text(screen, "#session-verdict")
+        assert realism.refused.get("AccessDenied", 0) == before + 1  # not sent again
+        seed = demo.seeds[demo.admin_mfa_serial]
+        await get_session(pilot, screen, pyotp.TOTP(seed).at(clock.time()))
+        assert screen.creds is not None
