@@ -7,19 +7,12 @@ from textual.widgets import DataTable
 
 from screens.audit import AuditScreen
 from screens.organization import AccountsScreen
-from tests.support.aws import member_iam
+from tests.support.aws import member_with_console_user
 from tests.support.pilot import settle
 
 
 async def test_pick_a_member_account_and_enforce_there(demo, services, demo_app):
-    orgs = services.client("organizations")
-    orgs.create_organization(FeatureSet="ALL")
-    member = orgs.create_account(Email="w@example.com", AccountName="workloads")[
-        "CreateAccountStatus"
-    ]["AccountId"]
-    iam = member_iam(demo.endpoint_url, services, member)
-    iam.create_user(UserName="ops.person")
-    iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
+    member, iam = member_with_console_user(demo, services, "workloads")
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Input
 from screens.audit import AuditScreen
 from screens.dialogs import ErrorDialog
 from screens.organization import AccountsScreen
-from tests.support.aws import member_iam
+from tests.support.aws import member_with_console_user
 from tests.support.pilot import settle
 
 HOSTILE = "[/]ops [b]x[/b] [@click=app.quit]y"
@@ -23,14 +23,7 @@ def _plain(cell) -> str:  # noqa: ANN001
 
 
 async def test_a_member_account_named_like_markup_is_shown_as_text(demo, services, demo_app):
-    orgs = services.client("organizations")
-    orgs.create_organization(FeatureSet="ALL")
-    member = orgs.create_account(Email="w@example.com", AccountName="[/]ops")[
-        "CreateAccountStatus"
-    ]["AccountId"]
-    iam = member_iam(demo.endpoint_url, services, member)
-    iam.create_user(UserName="ops.person", Path="/[/]team/[b]x/")
-    iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
+    member, _ = member_with_console_user(demo, services, "[/]ops", "/[/]team/[b]x/")
 
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)

@@ -60,3 +60,19 @@ FAULTS = {
     "dropped connection": lambda op: EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
     "Ctrl-C": lambda op: KeyboardInterrupt(),
 }
+
+
+def member_with_console_user(
+    demo: Any, services: Services, account_name: str, path: str = "/"
+) -> tuple[str, Any]:
+    """The demo made the management account of an organization with one member account named
+    `account_name`, where the console user ops.person (at `path`) has no MFA: (its id, its IAM)."""
+    orgs = services.client("organizations")
+    orgs.create_organization(FeatureSet="ALL")
+    member = orgs.create_account(Email="w@example.com", AccountName=account_name)[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    iam = member_iam(demo.endpoint_url, services, member)
+    iam.create_user(UserName="ops.person", Path=path)
+    iam.create_login_profile(UserName="ops.person", Password="Correct-Horse-9!")
+    return member, iam

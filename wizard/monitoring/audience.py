@@ -19,7 +19,7 @@ from typing import Any
 
 from wizard.aws import Services, paginate
 from wizard.errors import aws_errors
-from wizard.monitoring.base import _try
+from wizard.monitoring.alerts import is_confirmed, topic_subscriptions
 from wizard.monitoring.names import names_for
 
 # A subscription filter's destination, by the service in its ARN.
@@ -92,22 +92,14 @@ def drill_audience(services: Services, group: str) -> Audience:
                     MetricName=t["metricName"], Namespace=t["metricNamespace"]
                 )["MetricAlarms"]
             alarms.update((a["AlarmName"], a) for a in found)
-    sns = services.client("sns")
     for name, alarm in sorted(alarms.items()):
         if alarm.get("ActionsEnabled") is False:
             continue  # silenced: pages nobody now
         for topic in (a for a in alarm.get("AlarmActions", []) if ":sns:" in a):
-            found = _try(
-                lambda t=topic: paginate(
-                    sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=t
-                ),
-                "ListSubscriptionsByTopic",
-            )
-            for s in found or []:
-                if str(s.get("SubscriptionArn", "")).startswith("arn:"):  # confirmed only
-                    who = f"{s['Protocol']} {s['Endpoint']} (alarm {name})"
-                    if who not in audience.subscribers:
-                        audience.subscribers.append(who)
+            for sub in filter(is_confirmed, topic_subscriptions(services, topic)):
+                who = f"{sub['Protocol']} {sub['Endpoint']} (alarm {name})"
+                if who not in audience.subscribers:
+                    audience.subscribers.append(who)
     return audience
 
 

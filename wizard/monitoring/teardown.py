@@ -276,9 +276,8 @@ def orphaned_keys(kms: Any) -> list[str]:
     from wizard.aws import paginate
     from wizard.errors import is_denied
 
-    aliases = _try(lambda: paginate(kms, "list_aliases", "Aliases"), "ListAliases") or []
-    aliased = {a.get("TargetKeyId") for a in aliases}
-    keys = _try(lambda: paginate(kms, "list_keys", "Keys"), "ListKeys") or []
+    aliased = {a.get("TargetKeyId") for a in paginate(kms, "list_aliases", "Aliases")}
+    keys = paginate(kms, "list_keys", "Keys")
     found = []
     for key_id in (k["KeyId"] for k in keys if k["KeyId"] not in aliased):
         try:
