@@ -46,8 +46,9 @@ class WizardContext:
     # Enrolments with a created, not yet enabled device: rolled back on any exit.
     pending_enrollments: set[Enrollment] = field(default_factory=set)
     enrolled: set[str] = field(default_factory=set)
-    # The posture when the wizard started (read in the background), for the Summary.
-    before: PostureState | None = None
+    # Each account's posture when the wizard first acted in it (read in the background), for
+    # the Summary: kept per account, so going to a member and back never moves a "before".
+    befores: dict[str, PostureState] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     # Resume the last step and choices (the CLI turns it on; tests opt in).
     resume: bool = False
@@ -75,6 +76,11 @@ class WizardContext:
     @property
     def region(self) -> str:
         return self.services.region
+
+    @property
+    def before(self) -> PostureState | None:
+        """The Summary's "before" of the account the steps act in now (None until read)."""
+        return self.befores.get(self.account_id)
 
     @property
     def endpoint_label(self) -> str | None:
@@ -130,8 +136,24 @@ class WizardApp(App[int]):
         self._connect = connect
         # A failure to reach AWS at start: run_tui reports it after the app closes.
         self.connect_error: WizardError | None = None
+        # run_tui turns it on: SIGHUP (the terminal closed) and SIGTERM roll back, then quit.
+        self.handle_signals = False
+        self.rolled_back = 0
+        if self.no_color:
+            # Textual greys every colour under NO_COLOR, and red or green text on a dark ground
+            # turns near-black on black: keep the greys, but never an unreadable foreground.
+            from screens.widgets.legible import LegibleMonochrome, replace_monochrome
+
+            self._filters = replace_monochrome(self._filters, LegibleMonochrome())
 
     def on_mount(self) -> None:
+        if self.handle_signals:
+            import asyncio
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(signum, self._hang_up, signum)
         if self.ctx is None:
             # Paint at once; the embedded server (or STS) answers in the background.
             self.push_screen(ConnectingScreen())
@@ -144,6 +166,16 @@ class WizardApp(App[int]):
         self.push_screen("audit")
         if self.ctx.resume:
             self._resume()
+
+    def _hang_up(self, signum: int) -> None:
+        """The terminal closed (SIGHUP) or we are told to stop (SIGTERM): delete the devices
+        created but not enabled first, as the enroll command does, then quit as on q.
+
+        Done here, in the loop, before anything else: the app's own way out writes to a terminal
+        that may be gone, and nothing after that is sure to run."""
+        if self.ctx is not None:
+            self.rolled_back += roll_back_pending(self.ctx, quiet=True)
+        self.exit(return_code=128 + signum)
 
     @work(thread=True, exit_on_error=False, group="connect")
     def _connect_worker(self) -> None:
@@ -184,17 +216,19 @@ class WizardApp(App[int]):
             )
 
     def audit_taken(self, result: AuditResult) -> None:
-        """An audit finished: the first one also captures the Summary's 'before' column."""
-        self.ctx.last_audit = result
-        if self.ctx.before is None and self.ctx.audit_runner is None:
-            self._capture_before(result)
+        """An audit finished: an account's first one also captures its Summary 'before'."""
+        ctx = self.ctx
+        ctx.last_audit = result
+        if result.account_id not in ctx.befores and ctx.audit_runner is None:
+            self._capture_before(ctx.services, result)
 
     @work(thread=True, exit_on_error=False, group="before")
-    def _capture_before(self, audit: AuditResult) -> None:
+    def _capture_before(self, services: Services, audit: AuditResult) -> None:
         """The 'before' column of the Summary; a failure only leaves it empty."""
         from wizard.summary import capture
 
-        self.ctx.before = capture(self.ctx.services, audit)
+        # The first read of an account wins: a later one (after a change) is no "before".
+        self.ctx.befores.setdefault(audit.account_id, capture(services, audit))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Not reaching AWS at start ends the app with the cause and fix (run_tui prints them).
@@ -272,10 +306,10 @@ class WizardApp(App[int]):
         if ctx.home_services is None:
             ctx.home_services = ctx.services
         ctx.services, ctx.identity = event.services, event.identity
-        # Choices of the other account do not carry over; its "before" is this audit.
+        # Choices of the other account do not carry over; its "before" (kept per account) is
+        # its first audit of this sitting, read when the Audit screen shows this one.
         ctx.selected_users.clear()
         ctx.enrolled.clear()
-        ctx.before = None
         ctx.last_audit = None
         current = self.screen
         for name, factory in self.SCREENS.items():
@@ -368,10 +402,12 @@ def run_tui(target: Target) -> int:
         )
 
     app = WizardApp(connect=connect)
+    app.handle_signals = True
     try:
         app.run()
     finally:
-        rolled_back = roll_back_pending(app.ctx) if app.ctx is not None else 0
+        rolled_back = app.rolled_back
+        rolled_back += roll_back_pending(app.ctx) if app.ctx is not None else 0
         for demo in demo_holder:
             demo.stop()
     if app.connect_error is not None:
@@ -381,14 +417,16 @@ def run_tui(target: Target) -> int:
     return app.return_code or 0
 
 
-def roll_back_pending(ctx: WizardContext) -> int:
-    """Delete every created-but-not-enabled device (quit, Ctrl-C or crash mid-enrolment)."""
+def roll_back_pending(ctx: WizardContext, quiet: bool = False) -> int:
+    """Delete every created-but-not-enabled device (quit, Ctrl-C, a hang-up or a crash
+    mid-enrolment). `quiet`: the terminal may be gone, so a failure is not printed."""
     count = 0
     for enrollment in list(ctx.pending_enrollments):
         try:
             count += enrollment.rollback()
         except WizardError as exc:
-            print(f"mfa-wizard: {exc.message}")
+            if not quiet:
+                print(f"mfa-wizard: {exc.message}")
         ctx.pending_enrollments.discard(enrollment)
     return count
 

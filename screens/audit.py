@@ -19,6 +19,7 @@ from textual.worker import Worker
 
 from screens.base import StepScreen
 from screens.dialogs import ExportDialog
+from screens.widgets.status import BAD, GOOD
 from wizard.audit import humanize_age, to_csv, to_json
 from wizard.errors import WizardError
 from wizard.files import export_text
@@ -148,7 +149,7 @@ class AuditScreen(StepScreen):
     def _summary_markup(self, result: AuditResult) -> str:
         missing = len(result.console_users_without_mfa)
         console = result.console_user_count
-        root = "[green]on[/]" if result.root_mfa_active else "[b red]OFF[/]"
+        root = f"[{GOOD}]on[/]" if result.root_mfa_active else f"[{BAD}]OFF[/]"
         parts = [
             f"Root MFA {root}",
             f"[b]{missing}[/b] of {console} console users without MFA"
@@ -220,7 +221,7 @@ class AuditScreen(StepScreen):
 
     def _cells(self, user: UserFinding, now: datetime, selected: bool) -> list:
         if user.needs_mfa:
-            mfa = Text("NO", style="bold red")
+            mfa = Text("NO", style=BAD)
         elif user.mfa_active:
             mfa = Text("yes*" if user.mfa_confirmed_after_report else "yes", style="green")
         else:
@@ -319,15 +320,12 @@ class AuditScreen(StepScreen):
     @work(exclusive=True, group="audit-dialog")
     async def action_orphans(self) -> None:
         """Unassigned virtual devices (left over from failed attempts): show them, offer removal."""
-        from screens.dialogs import ConfirmDialog
+        from screens.dialogs import ConfirmDialog, bullets
 
         if self.result is None or not self.result.orphan_virtual_mfa_devices:
             return
         serials = list(self.result.orphan_virtual_mfa_devices)
-        body = "\n".join(f"• {s}" for s in serials[:10])
-        if len(serials) > 10:
-            body += f"\n• ... and {len(serials) - 10} more"
-        body += "\nAssigned to nobody: removing them takes MFA from no one."
+        body = bullets(serials) + "\nAssigned to nobody: removing them takes MFA from no one."
         if await self.app.push_screen_wait(
             ConfirmDialog(f"Remove {len(serials)} orphaned MFA device(s)?", body, "Remove")
         ):

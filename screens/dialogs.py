@@ -36,7 +36,7 @@ class ErrorDialog(ModalScreen[None]):
             if self.fix:
                 yield Static(f"Fix: {self.fix}", id="error-fix", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", variant="primary", id="error-ok")
+                yield Button("OK", variant="primary", id="error-ok", compact=True)
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)
@@ -65,11 +65,20 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Static(self.body, id="confirm-body", markup=False)
             yield Static("[dim]y: yes · n / Esc: no[/dim]")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm_label, variant="warning", id="confirm-yes")
-                yield Button("Cancel", id="confirm-no")
+                yield Button(self.confirm_label, variant="warning", id="confirm-yes", compact=True)
+                yield Button("Cancel", id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The list takes what the terminal has left after the title, keys and buttons (10
+        rows with the frame), so the buttons stay on screen at 60x20; it scrolls beyond."""
+        self.query_one("#confirm-scroll").styles.max_height = max(2, self.app.size.height - 10)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-yes")
@@ -79,6 +88,15 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+def bullets(items: list[str], limit: int = 40) -> str:
+    """Items one per line for a confirmation (it scrolls), then "... and N more" past `limit`:
+    a list is never cut short without saying so."""
+    lines = [f"• {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"• ... and {len(items) - limit} more")
+    return "\n".join(lines)
 
 
 def replace_confirmation(user: str, serial: str) -> ConfirmDialog:
@@ -111,8 +129,8 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
                         yield RadioButton(fmt.upper(), value=index == 0, id=f"format-{fmt}")
             yield Input(value=f"{self.default_stem}.{self.formats[0]}", id="export-path")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export-go")
-                yield Button("Cancel", id="export-cancel")
+                yield Button("Export", variant="primary", id="export-go", compact=True)
+                yield Button("Cancel", id="export-cancel", compact=True)
 
     @property
     def chosen_format(self) -> str:
@@ -158,20 +176,33 @@ class ResyncDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Resync an MFA device", classes="dialog-title")
-            yield Static(f"User {self.user}, device {self.serial}", markup=False)
-            yield Static("Type two consecutive codes from that device.")
-            yield Input(placeholder="first code", id="resync-1", max_length=6, compact=True)
-            yield Input(placeholder="second code", id="resync-2", max_length=6, compact=True)
+            yield Label(f"Resync {self.user}'s MFA device", classes="dialog-title", markup=False)
+            yield Static(self.serial, markup=False)
+            yield Static("Type two consecutive codes the device shows, then Enter.")
+            with Horizontal(classes="code-row"):
+                yield Label("First code  ")
+                yield Input(placeholder="6 digits", id="resync-1", max_length=6, compact=True)
+            with Horizontal(classes="code-row"):
+                yield Label("Second code ")
+                yield Input(placeholder="6 digits", id="resync-2", max_length=6, compact=True)
             yield Static("", id="resync-verdict")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Resync", variant="primary", id="resync-go", compact=True)
                 yield Button("Cancel", id="resync-cancel", compact=True)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "resync-1":
+            self.query_one("#resync-2", Input).focus()
+        else:
+            self._finish()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "resync-cancel":
             self.dismiss(None)
             return
+        self._finish()
+
+    def _finish(self) -> None:
         first = self.query_one("#resync-1", Input).value
         second = self.query_one("#resync-2", Input).value
         for code, which in ((first, "first code"), (second, "second code")):

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 
 from screens.base import StepScreen
-from screens.dialogs import ConfirmDialog
+from screens.dialogs import ConfirmDialog, bullets
 from screens.widgets.marked import MarkedCheckbox
 from screens.widgets.status import cut, status_markup
 from screens.widgets.verdict import report_markup
@@ -185,6 +185,28 @@ class MonitoringScreen(StepScreen):
         # --minimal is the cheaper set: no KMS key (nor access logs, root-usage, tamper alarms).
         self.query_one("#monitor-kms", Checkbox).value = not event.value
 
+    @on(Input.Changed, "#monitor-email, #monitor-timezone, #monitor-retention, #monitor-quiet")
+    @on(Checkbox.Changed)
+    @on(Select.Changed, "#monitor-quiet-alarm")
+    def _form_changed(self) -> None:
+        """An input the plan was made from changed: the plan shown is no longer what F6 would
+        run, so it goes (F6 says to plan again) rather than apply something else."""
+        if self.plan is None:
+            return
+        self.plan = None
+        self.query_one("#monitor-apply", Button).disabled = True
+        self.query_one("#monitor-plan", DataTable).clear()
+        self.query_one("#monitor-row").display = False
+        self._verdict("[yellow]The form changed since the plan:[/] F5 plans again.")
+        self.refresh_bindings()
+
+    def _plan_is_current(self, plan: MonitorPlan) -> bool:
+        """True when the form still says what `plan` was made from."""
+        try:
+            return self.options() == plan.options
+        except UsageError:
+            return False
+
     def _verdict(self, markup: str) -> None:
         self.query_one("#monitor-verdict", Static).update(markup)
 
@@ -261,19 +283,18 @@ class MonitoringScreen(StepScreen):
             # Nothing silent: say what to do first.
             self._verdict("[yellow]No plan yet:[/] press F5 to plan, then F6 to apply it.")
             return
+        if not self._plan_is_current(plan):
+            self._verdict("[yellow]The form changed since the plan:[/] F5 plans again.")
+            return
         if plan.nothing_to_do:
             self._verdict("[green]Nothing to apply:[/] every resource is in place.")
             return
-        changes = [f"• {c.status} {c.kind} {c.name}" for c in plan.changes if c.changes]
+        changes = [f"{c.status} {c.kind} {c.name}" for c in plan.changes if c.changes]
+        # Every change, in a dialog that scrolls: what is confirmed is what runs.
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
                 f"Change the monitoring of account {self.wizard.ctx.account_id}?",
-                "\n".join(changes[:8])
-                + (
-                    f"\n• ... and {len(changes) - 8} more (listed in the plan)"
-                    if len(changes) > 8
-                    else ""
-                ),
+                bullets(changes),
                 "Apply",
             )
         )

@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
-from screens.widgets.status import cut
+from screens.widgets.status import BAD, cut
 from wizard.errors import WizardError, translate
 from wizard.organization import AccountAudit, OrganizationAudit, audit_organization
 from wizard.root_access import NOT_READ
@@ -193,4 +193,4 @@ def _verdict(account: AccountAudit) -> Text:
         return Text(account.status, style="yellow")
     if account.clean:
         return Text("clean", style="green")
-    return Text("findings", style="bold red")
+    return Text("findings", style=BAD)

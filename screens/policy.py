@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, SelectionList, Static
 
 from screens.base import StepScreen
-from screens.dialogs import ConfirmDialog
+from screens.dialogs import ConfirmDialog, bullets
 from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.status import status_markup
 from screens.widgets.verdict import report_markup
@@ -61,6 +61,19 @@ def plan_markup(plan: EnforcePlan) -> str:
         lines.append("[b]Policy change[/b] (new default version):")
         lines += [f"  [dim]{escape(d)}[/dim]" for d in plan.diff[:12]]
     return "\n".join(lines)
+
+
+def confirm_lines(plan: EnforcePlan) -> list[str]:
+    """What Apply will do, one line per change; the members added as one line with a count
+    (2 000 users are one line, not 2 000)."""
+    members = [s.name for s in plan.steps if s.kind == "member" and s.changes]
+    lines = [s.detail for s in plan.steps if s.changes and s.kind != "member"]
+    if members:
+        shown = ", ".join(members[:8]) + (
+            f" and {len(members) - 8} more" if len(members) > 8 else ""
+        )
+        lines.append(f"add {len(members)} user(s) to {plan.group}: {shown}")
+    return lines
 
 
 class PolicyScreen(StepScreen):
@@ -199,10 +212,10 @@ class PolicyScreen(StepScreen):
         plan = self.plan
         if plan is None or plan.guard or plan.nothing_to_do:
             return
-        changes = [s.detail for s in plan.steps if s.changes]
-        body = "\n".join(f"• {c}" for c in changes[:10])
-        if len(changes) > 10:
-            body += f"\n• ... and {len(changes) - 10} more"
+        if set(self.query_one("#enforce-users", SelectionList).selected) != set(plan.users):
+            self._selection_changed()  # the plan is not of these users: never apply it
+            return
+        body = bullets(confirm_lines(plan))
         ok = await self.app.push_screen_wait(ConfirmDialog("Apply the MFA policy?", body, "Apply"))
         if ok:
             self.query_one("#enforce-plan", Static).update("[dim]Applying...[/dim]")
@@ -255,7 +268,7 @@ class PolicyScreen(StepScreen):
             return
         from wizard.undo import describe_undo
 
-        body = "\n".join(f"• {describe_undo(e)}" for e in todo[:10])
+        body = bullets([describe_undo(e) for e in todo])
         ok = await self.app.push_screen_wait(ConfirmDialog("Undo the enforcement?", body, "Undo"))
         if ok:
             self._undo()

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from wizard.plan import Status
 
+# A finding reads as one without colour: its word, in bold reverse (a badge in colour, and under
+# NO_COLOR a light block on the dark ground). Good and warn are words, bold where it helps.
+BAD = "bold reverse red"
+GOOD = "green"
+WARN = "bold yellow"
+
 _COLOURS = {
     Status.CREATE: "green",
     Status.UPDATE: "yellow",

@@ -10,12 +10,14 @@ from typing import Any
 
 from rich.markup import escape
 
-_MARKS = {"fail": "[b red]FAIL[/]", "unproven": "[b yellow]NOT PROVEN[/]", "warn": "[b]WARN[/]"}
+from screens.widgets.status import BAD, GOOD, WARN
+
+_MARKS = {"fail": f"[{BAD}]FAIL[/]", "unproven": f"[{WARN}]NOT PROVEN[/]", "warn": "[b]WARN[/]"}
 
 
 def report_markup(report: Any, title: str, limit: int = 40) -> str:
     """The report as Rich markup; at most `limit` findings, then "... and N more"."""
-    verdict = "[b green]holds[/]" if report.holds else "[b red]does NOT hold[/]"
+    verdict = f"[b {GOOD}]holds[/]" if report.holds else f"[{BAD}]does NOT hold[/]"
     lines = [f"[b]{escape(title)}[/b]: {verdict}"]
     for f in report.findings[:limit]:
         lines.append(

@@ -256,3 +256,25 @@ def test_a_hang_up_rolls_back_like_ctrl_c(services, demo_env):
     term.child.kill(signal.SIGHUP)
     assert term.wait_exit() == 130
     assert unassigned(services) == {ORPHAN}
+
+
+def test_a_hang_up_in_the_tui_with_a_qr_on_screen_rolls_back(services, demo_env):
+    # The TUI, not the enroll command: a QR waits for its codes when the terminal closes.
+    import signal
+
+    term = Terminal([sys.executable, "-m", "wizard"], demo_env)
+    term.wait_for("console users")
+    term.child.send("2")
+    term.wait_for("type a user name")
+    term.child.send("\t")
+    term.send_line("dave.sato")
+    term.wait_for("Create and show QR")
+    term.wait_for("no MFA device yet")
+    term.child.send("\r")  # the Create button has the focus
+    term.wait_for("Second")
+    assert term.qr_lines(), "no QR on the screen:\n" + "\n".join(term.lines())
+    assert len(unassigned(services)) == 2  # the orphan and dave.sato's pending device
+    term.child.kill(signal.SIGHUP)
+    assert term.wait_exit() == 128 + signal.SIGHUP
+    assert unassigned(services) == {ORPHAN}
+    assert serials(services, "dave.sato") == set()

@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from screens.audit import AuditScreen
 from screens.organization import AccountsScreen
-from tests.support.aws import member_with_console_user
+from tests.support.aws import good_codes, member_with_console_user
 from tests.support.pilot import settle
 
 
@@ -114,3 +114,42 @@ async def test_member_roots_are_read_only_after_a_question(demo, services, demo_
         await pilot.press("y")
         await settle(pilot)
         assert asked == [False, True]
+
+
+async def open_account(pilot, account_id: str) -> None:
+    await pilot.press("1")
+    await settle(pilot)
+    await pilot.press("g")
+    await settle(pilot)
+    table = pilot.app.screen.query_one("#accounts-table", DataTable)
+    table.move_cursor(row=table.get_row_index(account_id))
+    await pilot.press("enter")
+    await settle(pilot)
+    assert pilot.app.ctx.account_id == account_id
+
+
+async def test_the_summary_keeps_a_before_per_account(demo, services, demo_app):
+    # Into the member, MFA enabled there, back home, into the member again: its "before" is
+    # still the state first seen there, not the state after the change.
+    member, iam = member_with_console_user(demo, services, "workloads")
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_account(pilot, member)
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName="ops.person")
+        serial = device["VirtualMFADevice"]["SerialNumber"]
+        first, second = good_codes(device["VirtualMFADevice"]["Base32StringSeed"].decode())
+        iam.enable_mfa_device(
+            UserName="ops.person",
+            SerialNumber=serial,
+            AuthenticationCode1=first,
+            AuthenticationCode2=second,
+        )
+        await open_account(pilot, "123456789012")
+        await open_account(pilot, member)
+        await pilot.press("6")
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#summary-table", DataTable)
+        rows = {str(table.get_row(k)[0]): table.get_row(k) for k in table.rows}
+        _, before, now = rows["Console users without MFA"]
+        assert (str(before), str(now)) == ("1 of 1", "0 of 1")

@@ -252,3 +252,45 @@ def test_enroll_intro_snapshot(stable_demo_app, snap_compare):
         await pilot.press("tab")  # move focus off the blinking button for a stable picture
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_replace_and_resync_dialogs_name_the_user_and_sit_centred(demo_app):
+    from screens.dialogs import ResyncDialog
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"grace.yamamoto"})
+        await pilot.click("#enroll-replace")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "for grace.yamamoto to scan" in dialog.body and "{" not in dialog.body
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.click("#enroll-resync")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ResyncDialog)
+        title = str(dialog.query_one(".dialog-title").render())
+        assert title == "Resync grace.yamamoto's MFA device"
+        box = dialog.query_one(".dialog").region
+        # Centred, never pinned over the header at the top left.
+        assert box.x > 0 and box.y > 0 and abs((80 - box.right) - box.x) <= 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen is screen
+
+
+async def test_a_confirmation_keeps_its_buttons_on_a_60x20_terminal(demo_app):
+    from screens.dialogs import bullets
+
+    async with demo_app.run_test(size=(60, 20)) as pilot:
+        await open_enroll(pilot, {"grace.yamamoto"})
+        # A long list (an undo of many changes): it scrolls, the buttons stay.
+        pilot.app.push_screen(ConfirmDialog("Undo?", bullets([f"change {n}" for n in range(30)])))
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        for button in ("#confirm-yes", "#confirm-no"):
+            region = dialog.query_one(button).region
+            assert region.height >= 1 and region.bottom <= 20 and region.right <= 60
+        await pilot.press("n")

@@ -115,3 +115,53 @@ async def test_fire_drill_after_apply_shows_each_hop(demo_app, services, monkeyp
     # The event is in the log group, marked as a drill.
     streams = services.client("logs").describe_log_streams(logGroupName="/mfa-wizard/cloudtrail")
     assert any(s["logStreamName"].startswith("mfa-wizard-drill-") for s in streams["logStreams"])
+
+
+async def test_a_plan_goes_stale_when_the_form_changes_and_is_never_applied(demo_app, services):
+    # F5, then an email typed: F6 must not apply the old plan (no subscription) as if current.
+    from screens.dialogs import ConfirmDialog
+
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("f5")
+        await settle(pilot)
+        table = screen.query_one("#monitor-plan", DataTable)
+        assert "email subscription" not in [table.get_row(k)[1] for k in table.rows]
+        await pilot.click("#monitor-email")
+        await pilot.press(*"sec@example.com")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.plan is None and screen.query_one("#monitor-apply", Button).disabled
+        assert "changed since the plan" in str(screen.query_one("#monitor-verdict").render())
+        await pilot.press("f6")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
+        assert services.client("cloudtrail").describe_trails()["trailList"] == []
+        # Planned again, the plan has the subscription, and that is what F6 confirms.
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "email subscription" in [table.get_row(k)[1] for k in table.rows]
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert "email subscription" in pilot.app.screen.body
+        await pilot.press("n")
+
+
+async def test_apply_refuses_a_plan_whose_form_differs_even_without_an_event(demo_app, services):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("f5")
+        await settle(pilot)
+        with screen.prevent(Input.Changed):
+            screen.query_one("#monitor-retention", Input).value = "30"
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "changed since the plan" in str(screen.query_one("#monitor-verdict").render())
+        assert services.client("cloudtrail").describe_trails()["trailList"] == []

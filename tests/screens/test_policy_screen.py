@@ -107,3 +107,37 @@ async def test_the_plan_keeps_its_height_with_the_policy_text_expanded(demo_app)
         plan = screen.query_one("#enforce-plan", Static)
         assert plan.region.height > 0 or plan.virtual_region.height > 0
         assert plan.size.height >= 3  # the plan is laid out whole; the body scrolls to it
+
+
+async def test_the_undo_confirmation_lists_every_change_it_will_undo(demo_app, services):
+    from wizard.journal import read
+    from wizard.undo import undoable
+
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen = await open_enforce(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        todo = undoable(read(), services, step="enforce")
+        assert len(todo) > 10  # more than the dialog once showed, without a word
+        await pilot.press("u")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert len(dialog.body.splitlines()) == len(todo)
+        await pilot.press("n")
+        assert screen.plan is not None
+
+
+async def test_apply_refuses_a_plan_made_for_other_users(demo_app, services):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen = await open_enforce(pilot)
+        users = screen.query_one("#enforce-users", SelectionList)
+        with users.prevent(SelectionList.SelectedChanged):
+            users.deselect("dave.sato")
+        await pilot.press("a")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
+        assert "press p to preview" in plan_text(screen)
+        assert DEFAULT_GROUP not in groups(services)
