@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
-from textual.app import App, ComposeResult
+from textual import events, on, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from screens.notices import ConnectingScreen, TooSmallScreen
 from screens.steps import STEPS, step
 from wizard import asset
 from wizard.errors import WizardError, translate
@@ -27,6 +27,13 @@ if TYPE_CHECKING:
     from wizard.models import AuditResult, CallerIdentity
     from wizard.summary import PostureState
     from wizard.target import Target
+
+
+def _lazy_provider(*args: Any, **kwargs: Any) -> Any:
+    """The palette's provider, imported when the palette first opens."""
+    from screens.help import WizardCommands
+
+    return WizardCommands(*args, **kwargs)
 
 
 def _lazy(module: str, name: str) -> Callable[[], Screen]:
@@ -109,7 +116,12 @@ class WizardApp(App[int]):
         "monitor": _lazy("screens.monitoring", "MonitoringScreen"),
         "summary": _lazy("screens.summary", "SummaryScreen"),
     }
+    # The app's own commands first in Ctrl+P (steps, export, verify, the organization).
+    COMMANDS = App.COMMANDS | {_lazy_provider}
+    # Below this the layout cannot show a step whole (the QR needs 80x24; see run_tui).
+    MIN_SIZE = (60, 20)
     BINDINGS = [
+        Binding("f1,question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         # Digits type into a focused field; Esc leaves the field, then a digit changes step.
         Binding("escape", "leave_field", "Leave field"),
@@ -255,8 +267,53 @@ class WizardApp(App[int]):
     def action_go(self, key: str) -> None:
         self.go_to_step(key)
 
+    def action_help(self) -> None:
+        """The help of the step on screen (its keys read from the step as it is now)."""
+        from screens.help import HelpScreen, step_keys
+
+        screen = self.screen
+        if isinstance(screen, (ModalScreen, ConnectingScreen)):
+            return  # a dialog has its keys on screen; help is for the step under it
+        key = getattr(screen, "STEP", "audit")
+        self.push_screen(HelpScreen(key, step_keys(screen)))
+
+    async def run_in_step(self, key: str, action: str | None) -> None:
+        """Go to step `key` (if not there) and run one of its actions: the palette's commands.
+        `key` "" means the step on screen."""
+        if key and getattr(self.screen, "STEP", None) != key:
+            if getattr(self.screen, "holds_keys", False):
+                self.notify("Finish or cancel the enrolment first (Esc).", severity="warning")
+                return
+            await self.switch_screen(key)
+            self.remember(step=key)
+        if action == "help":
+            self.action_help()
+        elif action:
+            await self.screen.run_action(action)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, less two: its keys panel (F1 is the help here, with every
+        key of the step) and screenshots, which would write a revealed secret to a file."""
+        for command in super().get_system_commands(screen):
+            if command.title not in {"Keys", "Screenshot"}:
+                yield command
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below MIN_SIZE the steps are replaced by a notice naming the size needed; they come
+        back, as they were, once the terminal is large enough again."""
+        small = event.size.width < self.MIN_SIZE[0] or event.size.height < self.MIN_SIZE[1]
+        notice = next((s for s in self.screen_stack if isinstance(s, TooSmallScreen)), None)
+        if small and notice is None:
+            self.push_screen(TooSmallScreen(self.MIN_SIZE))
+        elif not small and notice is not None and self.screen is notice:
+            self.pop_screen()
+
     def action_leave_field(self) -> None:
-        self.screen.set_focus(None)
+        neutral = getattr(self.screen, "neutral_focus", None)
+        if neutral is not None:
+            neutral()
+        else:
+            self.screen.set_focus(None)
 
     def action_step(self, delta: int) -> None:
         keys = [s.key for s in STEPS]
@@ -346,23 +403,6 @@ class WizardApp(App[int]):
 def create_app(ctx: WizardContext) -> WizardApp:
     """The factory used by the CLI and by the tests, so both run the same app."""
     return WizardApp(ctx)
-
-
-class ConnectingScreen(Screen):
-    """What the first frame shows while the AWS target (or the demo server) comes up.
-
-    Static on purpose: an animated indicator would take the interpreter from the thread that is
-    starting the server, and make the wait longer than what it decorates.
-    """
-
-    BINDINGS = [Binding("q", "app.quit", "Quit")]
-
-    def compose(self) -> ComposeResult:
-        yield Static(" mfa-wizard ", id="identity-bar")
-        yield Static(
-            "Connecting to AWS (starting the demo account when --demo)...", id="connecting"
-        )
-        yield Footer()
 
 
 def run_tui(target: Target) -> int:

@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker
 
 from screens.base import StepScreen
@@ -62,15 +63,20 @@ class AuditScreen(StepScreen):
     STEP = "audit"
     EXPLANATION = "one credential report, re-checked against assigned devices"
     BINDINGS = [
-        Binding("space", "toggle_select", "Select", show=True),
-        Binding("a", "select_all", "All", show=False),
-        Binding("f", "toggle_filter", "Filter"),
-        Binding("slash", "search", "Search"),
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("e", "export", "Export"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("o", "orphans", "Orphans"),
-        Binding("g", "accounts", "Org"),
+        # The footer holds what a newcomer needs at 80 columns; the rest is in F1 and Ctrl+P.
+        Binding("space", "toggle_select", "Select", tooltip="select the user (for Enroll)"),
+        Binding("a", "select_all", "All", tooltip="select every user shown (again: none)"),
+        Binding("slash", "search", "Search", tooltip="search by user name or path"),
+        Binding("f", "toggle_filter", "Filter", tooltip="all users / only those needing MFA"),
+        Binding("s", "cycle_sort", "Sort", tooltip="next sort column (S: reverse the order)"),
+        Binding("S", "reverse_sort", "Reverse", show=False, tooltip="reverse the sort order"),
+        Binding(
+            "enter", "enroll_user", "Enroll", show=False, tooltip="enrol the user under the cursor"
+        ),
+        Binding("e", "export", "Export", tooltip="write the users shown to CSV or JSON"),
+        Binding("g", "accounts", "Org", tooltip="the organization's accounts; open one"),
+        Binding("r", "refresh", "Refresh", show=False, tooltip="read the report again"),
+        Binding("o", "orphans", "Orphans", show=False, tooltip="remove unassigned devices"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
@@ -81,6 +87,7 @@ class AuditScreen(StepScreen):
     show_all: reactive[bool] = reactive(False)
     search: reactive[str] = reactive("")
     sort_column: reactive[str] = reactive("mfa")
+    sort_reverse: reactive[bool] = reactive(False)
     result: reactive[AuditResult | None] = reactive(None, bindings=True)
 
     def compose_body(self) -> ComposeResult:
@@ -88,10 +95,13 @@ class AuditScreen(StepScreen):
         with Horizontal(id="audit-controls"):
             yield Input(placeholder="/ search user or path", id="audit-search")
             yield Static("", id="audit-filter")
-        table: DataTable = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable = DataTable(
+            id="audit-table", cursor_type="row", zebra_stripes=True, classes="step-body"
+        )
         for key, label in COLUMNS:
             # Deep paths are cut so the table fits 80 columns; search and export show them whole.
             table.add_column(label, key=key, width=16 if key == "path" else None)
+        yield Static("", id="audit-empty")
         yield table
         yield Static("", id="audit-selection")
 
@@ -108,7 +118,15 @@ class AuditScreen(StepScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys that act on the table do nothing until the report is in: hide them.
-        if action in {"toggle_select", "select_all", "export", "toggle_filter", "cycle_sort"}:
+        if action in {
+            "toggle_select",
+            "select_all",
+            "export",
+            "toggle_filter",
+            "cycle_sort",
+            "reverse_sort",
+            "enroll_user",
+        }:
             return self.result is not None
         if action == "orphans":
             return self.result is not None and bool(self.result.orphan_virtual_mfa_devices)
@@ -204,7 +222,9 @@ class AuditScreen(StepScreen):
         needle = self.search.strip().lower()
         if needle:
             users = [u for u in users if needle in u.user_name.lower() or needle in u.path.lower()]
-        return sorted(users, key=lambda u: _sort_value(u, self.sort_column))
+        return sorted(
+            users, key=lambda u: _sort_value(u, self.sort_column), reverse=self.sort_reverse
+        )
 
     def refresh_table(self) -> None:
         """Rebuild the rows, keeping the cursor on the same user where possible."""
@@ -218,6 +238,20 @@ class AuditScreen(StepScreen):
         if current and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
         self._update_selection_label()
+        self._say_why_empty(table.row_count == 0)
+
+    def _say_why_empty(self, empty: bool) -> None:
+        """An empty table says why, and how to see users again (never a blank table)."""
+        line = self.query_one("#audit-empty", Static)
+        line.display = empty and self.result is not None
+        if not line.display:
+            return
+        if self.search.strip():
+            line.update(Text(f"No user matches {self.search.strip()!r}. Esc clears the search."))
+        elif not self.show_all:
+            line.update("Every console user has MFA. f shows all users.")
+        else:
+            line.update("This account has no IAM users.")
 
     def _cells(self, user: UserFinding, now: datetime, selected: bool) -> list:
         if user.needs_mfa:
@@ -253,9 +287,18 @@ class AuditScreen(StepScreen):
 
     def _update_filter_label(self) -> None:
         shown = "all users" if self.show_all else "users needing MFA"
+        # The direction is a glyph and a word, so it reads without colour.
+        arrow = "▼ reversed" if self.sort_reverse else "▲"
         self.query_one("#audit-filter", Static).update(
-            f"Showing [b]{shown}[/b] · sort: {self.sort_column}"
+            f"Showing [b]{shown}[/b] · sort: {self.sort_column} {arrow}"
         )
+        table = self.query_one("#audit-table", DataTable)
+        for key, label in COLUMNS:
+            mark = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
+            column = table.columns[ColumnKey(key)]
+            column.label = Text(label + mark)
+            column.content_width = max(column.content_width, column.label.cell_len)
+        table.refresh()
 
     def _update_selection_label(self) -> None:
         selected = sorted(self.wizard.ctx.selected_users)
@@ -270,6 +313,9 @@ class AuditScreen(StepScreen):
         if self.is_mounted:
             self._update_filter_label()
             self.refresh_table()
+
+    def watch_sort_reverse(self) -> None:
+        self.watch_sort_column()
 
     def watch_sort_column(self) -> None:
         if self.is_mounted:
@@ -307,7 +353,20 @@ class AuditScreen(StepScreen):
 
     def action_cycle_sort(self) -> None:
         index = SORTABLE.index(self.sort_column) if self.sort_column in SORTABLE else -1
+        self.sort_reverse = False
         self.sort_column = SORTABLE[(index + 1) % len(SORTABLE)]
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+
+    @on(DataTable.RowSelected, "#audit-table")
+    def action_enroll_user(self) -> None:
+        """Enter on a user: add them to the selection and go to Enroll with it."""
+        name = self._cursor_user()
+        if name is None:
+            return
+        self.wizard.ctx.selected_users.add(name)
+        self.wizard.go_to_step("enroll")
 
     def action_search(self) -> None:
         self.query_one("#audit-search", Input).focus()
@@ -355,7 +414,10 @@ class AuditScreen(StepScreen):
     @on(DataTable.HeaderSelected)
     def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
-        if key in SORTABLE:
+        if key == self.sort_column:
+            self.sort_reverse = not self.sort_reverse  # a second click reverses
+        elif key in SORTABLE:
+            self.sort_reverse = False
             self.sort_column = key
 
     @work(exclusive=True, group="export")

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 from textual.worker import Worker, WorkerState
 
 from screens.steps import step
@@ -21,6 +23,23 @@ from screens.widgets.bars import IdentityBar, StepBar, StepLabel
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
+
+
+class StepFooter(Footer):
+    """The footer of a step: its keys, then Help and Quit pinned on the right, so that these two
+    are on screen at any width (Textual's footer cuts whatever does not fit at its end)."""
+
+    PINNED = frozenset({"help", "quit", "app.help", "app.quit"})
+
+    def compose(self) -> ComposeResult:
+        pinned = []
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.action in self.PINNED:
+                pinned.append(widget)
+            else:
+                yield widget
+        if pinned:
+            yield Horizontal(*pinned, id="footer-pinned")
 
 
 class StepScreen(Screen):
@@ -37,9 +56,19 @@ class StepScreen(Screen):
 
     STEP: ClassVar[str] = ""
     EXPLANATION: ClassVar[str] = ""
-    # Nothing is focused on arrival, so the digit keys change step until a field is chosen.
-    # "" turns it off; None would inherit the App's "*" and focus the first field.
-    AUTO_FOCUS = ""
+    # On arrival the step's scrollable body has the focus (PageUp/PageDown/Home/End reach all
+    # of it) and the digit keys still change step; a field takes them only once chosen.
+    # "" focuses nothing; None would inherit the App's "*" and focus the first field.
+    AUTO_FOCUS = ".step-body"
+
+    def neutral_focus(self) -> None:
+        """Back to the step's body after an action, so the next digit changes step instead of
+        going into the field just used."""
+        bodies = self.query(".step-body")
+        if bodies:
+            bodies.first().focus()
+        else:
+            self.set_focus(None)
 
     @property
     def wizard(self) -> WizardApp:
@@ -59,8 +88,8 @@ class StepScreen(Screen):
         yield StepBar(self.STEP)
         yield Static(f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}", id="step-explanation")
         yield from self.compose_body()
-        # No command palette entry: the footer's room goes to the step's own keys and Quit.
-        yield Footer(compact=True, show_command_palette=False)
+        # No command palette entry: the footer's room goes to the step's own keys, Help and Quit.
+        yield StepFooter(compact=True, show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         """The step's own widgets."""

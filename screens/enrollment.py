@@ -10,18 +10,16 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, ContentSwitcher, Input, Select, Static
 
-from screens.base import StepScreen
-from screens.dialogs import ResyncDialog, replace_confirmation
+from screens.enroll_existing import ExistingDeviceActions
 from screens.enroll_messages import (
     CodesRefused,
     DeviceCreated,
     DeviceCreationFailed,
     DeviceEnabled,
-    DeviceRemoved,
-    DeviceResynced,
     DeviceRolledBack,
     DevicesListed,
     EnrollmentFailed,
@@ -31,10 +29,8 @@ from screens.enroll_stages import DoneStage, IntroStage, PickStage, QrStage, Use
 from wizard.enrollment import (
     Enrollment,
     WrongCodesError,
-    deactivate_device,
     default_device_name,
     list_devices,
-    resync_device,
     validate_device_name,
     validate_user_name,
 )
@@ -43,7 +39,7 @@ from wizard.models import MfaDevice
 from wizard.qr import qr_size_needed
 
 
-class EnrollmentScreen(StepScreen):
+class EnrollmentScreen(ExistingDeviceActions):
     """Walk the selected users: intro (devices, name) -> QR and codes -> result; then a summary."""
 
     STEP = "enroll"
@@ -89,6 +85,9 @@ class EnrollmentScreen(StepScreen):
             self._start_walk()
 
     def on_screen_suspend(self) -> None:
+        # Help or the too-small notice over the QR is not leaving the step: the device stays.
+        if isinstance(self.app.screen, ModalScreen):
+            return
         if self.enrollment is not None and not self.enrollment.enabled:
             self._roll_back("left the step")
 
@@ -280,52 +279,6 @@ class EnrollmentScreen(StepScreen):
         if self.index > 0:
             self.index -= 1
             self._show_intro()
-
-    @on(Button.Pressed, "#enroll-replace")
-    @work(exclusive=True, group="enroll-dialog")
-    async def _replace_pressed(self) -> None:
-        serial = self.query_one("#existing-device", Select).value
-        if not isinstance(serial, str):
-            return
-        user = self.current_user
-        ok = await self.app.push_screen_wait(replace_confirmation(user, serial))
-        if ok:
-            self._replace(user, serial, self.query_one("#device-name", Input).value)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
-    def _replace(self, user: str, serial: str, name: str) -> None:
-        # The new device first (up to 8 are allowed): a cancel or a failure before it is enabled
-        # leaves the user with the old one, never with no MFA at all.
-        self.replacing = (user, serial)
-        self._create_now(user, name)
-
-    @work(thread=True, exit_on_error=False, group="enroll-replace")
-    def _remove_replaced(self, user: str, serial: str) -> None:
-        deactivate_device(self.wizard.ctx.services, user, serial, delete=True)
-        self.post_message(DeviceRemoved(user, serial))
-
-    @on(DeviceRemoved)
-    def _device_removed(self, event: DeviceRemoved) -> None:
-        self.notify(f"Removed {event.serial.rsplit('/', 1)[-1]} from {event.user}.")
-
-    @on(Button.Pressed, "#enroll-resync")
-    @work(exclusive=True, group="enroll-dialog")
-    async def _resync_pressed(self) -> None:
-        serial = self.query_one("#existing-device", Select).value
-        if not isinstance(serial, str):
-            return
-        codes = await self.app.push_screen_wait(ResyncDialog(self.current_user, serial))
-        if codes:
-            self._resync(self.current_user, serial, *codes)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll")
-    def _resync(self, user: str, serial: str, first: str, second: str) -> None:
-        resync_device(self.wizard.ctx.services, user, serial, first, second)
-        self.post_message(DeviceResynced(serial))
-
-    @on(DeviceResynced)
-    def _device_resynced(self, event: DeviceResynced) -> None:
-        self.notify(f"Resynchronised {event.serial.rsplit('/', 1)[-1]}.")
 
     # ------------------------------------------------------------------ create -> QR
 

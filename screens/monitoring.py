@@ -84,7 +84,7 @@ class MonitoringScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         names = names_for("0", "x")
-        with VerticalScroll(id="monitor-body"):
+        with VerticalScroll(id="monitor-body", classes="step-body"):
             with Horizontal(classes="form-row"):
                 yield Label("Email      ", classes="form-label")
                 yield Input(

@@ -11,56 +11,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Collapsible, SelectionList, Static
+from textual.widgets import Button, Collapsible, Input, SelectionList, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog, bullets
+from screens.widgets.enforce_plan import plan_markup
 from screens.widgets.marked import MarkedSelectionList
-from screens.widgets.status import status_markup
 from screens.widgets.verdict import report_markup
 from wizard.models import AuditResult
-from wizard.plan import Status
 from wizard.policies import EnforcePlan, default_users
 from wizard.policy_documents import describe_policy, load_document
 from wizard.verify import VerifyReport
-
-
-def plan_markup(plan: EnforcePlan) -> str:
-    """The plan as Rich markup, most important first so it fits above the fold at 80×24:
-    a refusal, who is left out and why, the impact on people, then the changes (the members
-    added in one line rather than one line each)."""
-    lines = []
-    if plan.guard:
-        lines.append(f"[b red]Refused:[/] {escape(plan.guard)}")
-    elif plan.nothing_to_do:
-        lines.append("[green]Nothing to do: everything is already in place.[/]")
-    for item in plan.left_out:
-        lines.append(f"[yellow]Left out:[/] {escape(str(item))}")
-    if plan.impact:
-        lines.append("[b]Impact[/b]")
-        for item in plan.impact:
-            lines.append(f"  [b]{escape(item.user_name)}[/b]: " + escape("; ".join(item.reasons)))
-    lines.append("[b]Plan[/b]")
-    members = [s for s in plan.steps if s.kind == "member"]
-    for step in plan.steps:
-        if step in members:
-            continue
-        lines.append(f"  {status_markup(step.status)}  {escape(step.detail)}")
-    adding = [s.name for s in members if s.changes]
-    if adding:
-        lines.append(
-            f"  {status_markup(Status.CREATE)}  "
-            f"add {len(adding)} user{'s' * (len(adding) != 1)} to {escape(plan.group)}: "
-            + escape(", ".join(adding))
-        )
-    elif members:
-        lines.append(
-            f"  {status_markup(members[0].status)}  {len(members)} already in {escape(plan.group)}"
-        )
-    if plan.diff:
-        lines.append("[b]Policy change[/b] (new default version):")
-        lines += [f"  [dim]{escape(d)}[/dim]" for d in plan.diff[:12]]
-    return "\n".join(lines)
 
 
 def confirm_lines(plan: EnforcePlan) -> list[str]:
@@ -82,9 +43,14 @@ class PolicyScreen(StepScreen):
     STEP = "enforce"
     EXPLANATION = "deny everything without MFA, except managing your own credentials"
     BINDINGS = [
-        Binding("p", "plan", "Preview"),
-        Binding("a", "apply", "Apply"),
-        Binding("u", "undo", "Undo"),
+        Binding("p", "plan", "Preview", tooltip="plan for the users chosen (nothing changes)"),
+        Binding("a", "apply", "Apply", tooltip="apply the plan shown, after a confirmation"),
+        Binding("u", "undo", "Undo", tooltip="reverse the enforcement (journal)"),
+        Binding("slash", "search", "Search", tooltip="narrow the user list and the detail"),
+        Binding("plus", "choose_all", "All", show=False, tooltip="choose every user shown"),
+        Binding("minus", "choose_none", "None", show=False, tooltip="choose none of those shown"),
+        Binding("d", "toggle_detail", "Detail", tooltip="the impact user by user"),
+        Binding("c", "toggle_cli", "CLI", tooltip="each change's command line"),
     ]
 
     @dataclass
@@ -111,12 +77,21 @@ class PolicyScreen(StepScreen):
         super().__init__()
         self.plan: EnforcePlan | None = None
         self.audit: AuditResult | None = None
+        # Who is chosen, whatever the search shows: the list is only a view of it.
+        self.chosen: set[str] = set()
+        self.candidates: list[tuple[str, str]] = []  # (name, label)
+        self.detail = False
+        self.show_cli = False
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="enforce-body"):
+        with VerticalScroll(id="enforce-body", classes="step-body"):
             with Collapsible(title="What the policy allows and denies", id="policy-collapsible"):
                 yield Static("\n".join(describe_policy(load_document())), id="policy-words")
-            yield Static("[b]Users to put under the policy[/b] (space toggles):", id="users-title")
+            yield Static("", id="users-title")
+            with Horizontal(id="enforce-user-tools"):
+                yield Input(placeholder="/ search users", id="enforce-search", compact=True)
+                yield Button("All (+)", id="enforce-all", compact=True)
+                yield Button("None (-)", id="enforce-none", compact=True)
             yield MarkedSelectionList(id="enforce-users")
             yield Static("[dim]Reading the current state...[/dim]", id="enforce-plan")
         with Horizontal(id="enforce-buttons"):
@@ -147,20 +122,40 @@ class PolicyScreen(StepScreen):
         audit, plan = event.audit, event.plan
         self.audit = audit
         self.wizard.ctx.last_audit = audit
-        chosen = set(plan.users)
+        self.chosen = set(plan.users)
+        by_name = {u.user_name: u for u in audit.users}
+        self.candidates = [
+            (name, f"{name}  {'MFA' if by_name[name].mfa_active else 'no MFA'}")
+            for name in default_users(audit)
+        ]
+        self._fill_users()
+        self._show_plan(plan)
+
+    def _fill_users(self) -> None:
+        """The list shows the candidates matching the search, ticked when chosen."""
+        needle = self.query_one("#enforce-search", Input).value.strip().lower()
         users = self.query_one("#enforce-users", SelectionList)
         # Filling the list is not a change of selection by the admin.
         with users.prevent(SelectionList.SelectedChanged):
             users.clear_options()
-            for name in default_users(audit):
-                finding = next(u for u in audit.users if u.user_name == name)
-                label = f"{name}  {'MFA' if finding.mfa_active else 'no MFA'}"
-                users.add_option((label, name, name in chosen))
-        self._show_plan(plan)
+            for name, label in self.candidates:
+                if needle in name.lower():
+                    users.add_option((label, name, name in self.chosen))
+        shown = users.option_count
+        total = len(self.candidates)
+        self.query_one("#users-title", Static).update(
+            f"[b]Users to put under the policy[/b]: {len(self.chosen)} of {total} chosen"
+            + (f" · {shown} shown" if shown != total else "")
+            + " (space toggles)"
+        )
+
+    def _plan_text(self, plan: EnforcePlan) -> str:
+        needle = self.query_one("#enforce-search", Input).value
+        return plan_markup(plan, detail=self.detail, needle=needle, cli=self.show_cli)
 
     def _show_plan(self, plan: EnforcePlan) -> None:
         self.plan = plan
-        self.query_one("#enforce-plan", Static).update(plan_markup(plan))
+        self.query_one("#enforce-plan", Static).update(self._plan_text(plan))
         self.query_one("#enforce-apply", Button).disabled = bool(plan.guard) or plan.nothing_to_do
         self.refresh_bindings()
 
@@ -179,9 +174,8 @@ class PolicyScreen(StepScreen):
         if self.audit is None:
             self._load()
             return
-        users = list(self.query_one("#enforce-users", SelectionList).selected)
         self.query_one("#enforce-plan", Static).update("[dim]Planning...[/dim]")
-        self._replan(users)
+        self._replan(sorted(self.chosen))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
     def _replan(self, users: list[str]) -> None:
@@ -197,6 +191,53 @@ class PolicyScreen(StepScreen):
         self._show_plan(event.plan)
 
     @on(SelectionList.SelectedChanged)
+    def _toggled(self) -> None:
+        """The admin ticked or unticked users shown: the others keep their choice."""
+        users = self.query_one("#enforce-users", SelectionList)
+        shown = {users.get_option_at_index(i).value for i in range(users.option_count)}
+        self.chosen = (self.chosen - shown) | set(users.selected)
+        self._fill_users()
+        self._selection_changed()
+
+    @on(Input.Changed, "#enforce-search")
+    def _search_changed(self) -> None:
+        self._fill_users()
+        if self.plan is not None and self.detail:
+            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
+
+    @on(Input.Submitted, "#enforce-search")
+    def _search_done(self) -> None:
+        self.query_one("#enforce-users", SelectionList).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#enforce-search", Input).focus()
+
+    @on(Button.Pressed, "#enforce-all")
+    def action_choose_all(self) -> None:
+        self._choose(True)
+
+    @on(Button.Pressed, "#enforce-none")
+    def action_choose_none(self) -> None:
+        self._choose(False)
+
+    def _choose(self, chosen: bool) -> None:
+        """Choose (or un-choose) every user the search shows."""
+        users = self.query_one("#enforce-users", SelectionList)
+        shown = {users.get_option_at_index(i).value for i in range(users.option_count)}
+        self.chosen = (self.chosen | shown) if chosen else (self.chosen - shown)
+        self._fill_users()
+        self._selection_changed()
+
+    def action_toggle_detail(self) -> None:
+        self.detail = not self.detail
+        if self.plan is not None:
+            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
+
+    def action_toggle_cli(self) -> None:
+        self.show_cli = not self.show_cli
+        if self.plan is not None:
+            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
+
     def _selection_changed(self) -> None:
         # The shown plan no longer matches the selection: make the admin look again first.
         self.query_one("#enforce-apply", Button).disabled = True
@@ -212,7 +253,7 @@ class PolicyScreen(StepScreen):
         plan = self.plan
         if plan is None or plan.guard or plan.nothing_to_do:
             return
-        if set(self.query_one("#enforce-users", SelectionList).selected) != set(plan.users):
+        if self.chosen != set(plan.users):
             self._selection_changed()  # the plan is not of these users: never apply it
             return
         body = bullets(confirm_lines(plan))
@@ -250,7 +291,7 @@ class PolicyScreen(StepScreen):
             + "\n"
             + proof
             + "\n\n"
-            + plan_markup(event.after).replace(
+            + self._plan_text(event.after).replace(
                 "Nothing to do: everything is already in place.", "Everything is in place now."
             )
         )

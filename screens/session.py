@@ -9,7 +9,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Select, Static
@@ -66,47 +66,53 @@ class SessionScreen(StepScreen):
         self._sent: dict[str, float] = {}
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="session-form"):
-            with Horizontal(classes="form-row"):
-                yield Label("Profile   ", classes="form-label")
-                yield Input(
-                    placeholder="(the credentials this wizard uses)",
-                    id="session-profile",
-                    compact=True,
-                )
-            yield Static("", id="session-profiles")
-            with Horizontal(classes="form-row"):
-                yield Label("Duration  ", classes="form-label")
-                yield Input(value="12h", id="session-duration", compact=True)
-                yield Static("", id="duration-verdict")
-            with Horizontal(classes="form-row"):
-                yield Label("Device    ", classes="form-label")
-                yield Select(
-                    [], prompt="looking up your MFA device...", id="session-serial", compact=True
-                )
-            with Horizontal(classes="form-row"):
-                yield Label("MFA code  ", classes="form-label")
-                yield Input(placeholder="6 digits", id="session-code", max_length=8, compact=True)
-                yield Button("Get session", variant="primary", id="session-get", compact=True)
-            yield Static("", id="session-verdict")
-            yield Static("", id="session-demo")
-        with Vertical(id="session-result"):
-            yield Static("", id="session-expiry")
-            with Horizontal(classes="form-row"):
-                yield Select(
-                    [(f, f) for f in SHOWN_FORMATS],
-                    value="env",
-                    allow_blank=False,
-                    id="session-format",
-                    compact=True,
-                )
-                yield Button("Reveal (F3)", id="session-reveal", compact=True)
-                yield Button("Copy (F4)", id="session-copy", compact=True)
-            yield Static("", id="session-lines", markup=False)
-            with Horizontal(classes="form-row"):
-                yield Input(placeholder="profile name", id="session-write-name", compact=True)
-                yield Button("Write profile", id="session-write", compact=True)
-                yield Button("Set up credential_process", id="session-setup", compact=True)
+        with VerticalScroll(id="session-body", classes="step-body"):
+            with Vertical(id="session-form"):
+                with Horizontal(classes="form-row"):
+                    yield Label("Profile   ", classes="form-label")
+                    yield Input(
+                        placeholder="(the credentials this wizard uses)",
+                        id="session-profile",
+                        compact=True,
+                    )
+                yield Static("", id="session-profiles")
+                with Horizontal(classes="form-row"):
+                    yield Label("Duration  ", classes="form-label")
+                    yield Input(value="12h", id="session-duration", compact=True)
+                    yield Static("", id="duration-verdict")
+                with Horizontal(classes="form-row"):
+                    yield Label("Device    ", classes="form-label")
+                    yield Select(
+                        [],
+                        prompt="looking up your MFA device...",
+                        id="session-serial",
+                        compact=True,
+                    )
+                with Horizontal(classes="form-row"):
+                    yield Label("MFA code  ", classes="form-label")
+                    yield Input(
+                        placeholder="6 digits", id="session-code", max_length=8, compact=True
+                    )
+                    yield Button("Get session", variant="primary", id="session-get", compact=True)
+                yield Static("", id="session-verdict")
+                yield Static("", id="session-demo")
+            with Vertical(id="session-result"):
+                yield Static("", id="session-expiry")
+                with Horizontal(classes="form-row"):
+                    yield Select(
+                        [(f, f) for f in SHOWN_FORMATS],
+                        value="env",
+                        allow_blank=False,
+                        id="session-format",
+                        compact=True,
+                    )
+                    yield Button("Reveal (F3)", id="session-reveal", compact=True)
+                    yield Button("Copy (F4)", id="session-copy", compact=True)
+                yield Static("", id="session-lines", markup=False)
+                with Horizontal(classes="form-row"):
+                    yield Input(placeholder="profile name", id="session-write-name", compact=True)
+                    yield Button("Write profile", id="session-write", compact=True)
+                    yield Button("Set up credential_process", id="session-setup", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#session-result").display = False

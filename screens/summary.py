@@ -50,7 +50,7 @@ class SummaryScreen(StepScreen):
         self.after: PostureState | None = None
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="summary-body"):
+        with VerticalScroll(id="summary-body", classes="step-body"):
             yield Static("[dim]Reading the account...[/dim]", id="summary-status")
             yield DataTable(id="summary-table", cursor_type="row", show_cursor=False)
             yield Static("[dim]Proving it from AWS...[/dim]", id="summary-verify")

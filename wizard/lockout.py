@@ -19,10 +19,62 @@ RECENT_KEY_DAYS = 30
 
 @dataclass(frozen=True)
 class UserImpact:
-    """What the policy does to one user."""
+    """What the policy does to one user: the reasons in words, and the same as counts."""
 
     user_name: str
     reasons: tuple[str, ...]
+    # Denied everything but MFA set-up until they enrol (console or keys, no MFA device).
+    loses_access: bool = False
+    # Must reset their password first, which the policy denies without MFA.
+    reset_blocked: bool = False
+    # Active access keys used in the last RECENT_KEY_DAYS days: denied without an MFA session.
+    recent_keys: int = 0
+
+    @property
+    def affected(self) -> bool:
+        """True when the policy changes anything this user does today."""
+        return self.loses_access or self.reset_blocked or self.recent_keys > 0
+
+
+@dataclass(frozen=True)
+class ImpactTotals:
+    """The impact on many users as counts: what a plan for 2 000 users says first."""
+
+    users: int
+    lose_access: int
+    reset_blocked: int
+    keys_stop: int
+    unaffected: int
+
+    def lines(self) -> list[str]:
+        """The counts in words, the ones that matter first (zero counts left out)."""
+        lines = []
+        if self.lose_access:
+            lines.append(f"{self.lose_access} lose access (all but MFA set-up) until they enrol")
+        if self.reset_blocked:
+            lines.append(
+                f"{self.reset_blocked} must reset a password first and could not: "
+                "fix them before enforcing"
+            )
+        if self.keys_stop:
+            lines.append(
+                f"{self.keys_stop} have access keys used in the last {RECENT_KEY_DAYS} d that "
+                "stop working without an MFA session (mfa-session)"
+            )
+        if self.unaffected:
+            lines.append(f"{self.unaffected} have MFA: no change when signed in with MFA")
+        return lines
+
+
+def impact_totals(impacts: list[UserImpact]) -> ImpactTotals:
+    """Count what the policy does to `impacts`' users."""
+    return ImpactTotals(
+        users=len(impacts),
+        lose_access=sum(1 for i in impacts if i.loses_access and not i.reset_blocked),
+        reset_blocked=sum(1 for i in impacts if i.reset_blocked),
+        keys_stop=sum(1 for i in impacts if i.recent_keys),
+        unaffected=sum(1 for i in impacts if not i.affected),
+    )
 
 
 def session_key_id(services: Services) -> str | None:
@@ -110,19 +162,28 @@ def impact_of(user: UserFinding, now: datetime, reset_required: bool = False) ->
     """What the policy changes for one user, from the credential report (and GetLoginProfile's
     PasswordResetRequired, read by the caller for console users without MFA)."""
     reasons = []
-    if user.console_access and not user.mfa_active and reset_required:
+    blocked = user.console_access and not user.mfa_active and reset_required
+    if blocked:
         reasons.append(reset_required_reason(user.user_name))
     elif user.console_access and not user.mfa_active:
         reasons.append("can sign in but can do nothing except set up MFA until they enrol")
     elif not user.mfa_active:
         reasons.append("has no MFA device: nothing but MFA set-up is allowed")
+    recent = 0
     for key in user.access_keys:
         if key.active and key.last_used and now - key.last_used <= timedelta(days=RECENT_KEY_DAYS):
             days = (now - key.last_used).days
+            recent += 1
             reasons.append(
                 f"access key {key.slot} was used {days} d ago: calls signed with it will be denied "
                 "unless made with an MFA session (mfa-session)"
             )
     if not reasons:
         reasons.append("has MFA: no change when signed in with MFA")
-    return UserImpact(user.user_name, tuple(reasons))
+    return UserImpact(
+        user.user_name,
+        tuple(reasons),
+        loses_access=not user.mfa_active,
+        reset_blocked=bool(blocked),
+        recent_keys=recent,
+    )

@@ -1,0 +1,54 @@
+"""Whole-screen notices: connecting to AWS, and a terminal too small for the steps."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+
+class TooSmallScreen(ModalScreen[None]):
+    """Says the terminal is too small, and how large it must be; it covers the steps, which stay
+    as they are underneath (an unfinished enrolment keeps its device)."""
+
+    BINDINGS = [Binding("q", "app.quit", "Quit")]
+
+    def __init__(self, min_size: tuple[int, int]) -> None:
+        super().__init__(id="too-small-screen")
+        self.min_size = min_size
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="too-small")
+
+    def on_mount(self) -> None:
+        self._say()
+
+    def on_resize(self) -> None:
+        self._say()
+
+    def _say(self) -> None:
+        width, height = self.min_size
+        size = self.app.size
+        self.query_one("#too-small", Static).update(
+            f"This terminal is {size.width}x{size.height}.\n"
+            f"mfa-wizard needs at least {width}x{height} (80x24 to show a QR code).\n"
+            "Make the window larger: the wizard comes back as it was.\n\nq quits."
+        )
+
+
+class ConnectingScreen(Screen):
+    """What the first frame shows while the AWS target (or the demo server) comes up.
+
+    Static on purpose: an animated indicator would take the interpreter from the thread that is
+    starting the server, and make the wait longer than what it decorates.
+    """
+
+    BINDINGS = [Binding("q", "app.quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(" mfa-wizard ", id="identity-bar")
+        yield Static(
+            "Connecting to AWS (starting the demo account when --demo)...", id="connecting"
+        )
+        yield Footer()
