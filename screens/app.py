@@ -29,11 +29,11 @@ if TYPE_CHECKING:
     from wizard.target import Target
 
 
-def _lazy_provider(*args: Any, **kwargs: Any) -> Any:
-    """The palette's provider, imported when the palette first opens."""
+def _lazy_provider() -> Any:
+    """The palette's provider class, imported when the palette first opens."""
     from screens.help import WizardCommands
 
-    return WizardCommands(*args, **kwargs)
+    return WizardCommands
 
 
 def _lazy(module: str, name: str) -> Callable[[], Screen]:

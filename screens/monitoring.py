@@ -230,6 +230,7 @@ class MonitoringScreen(StepScreen):
     @on(PlanMade)
     def _plan_made(self, event: PlanMade) -> None:
         self._show_plan(event.plan)
+        self.neutral_focus()  # out of the field: the next digit changes step
 
     def _show_plan(self, plan: MonitorPlan) -> None:
         self.plan = plan
@@ -340,6 +341,7 @@ class MonitoringScreen(StepScreen):
             + "\n".join(escape(r) for r in results)
         )
         self.notify(f"{len(results)} resource(s) created or updated.", title="Monitor")
+        self.neutral_focus()
         if after.nothing_to_do:
             self._verdict(
                 "[green]Nothing to do now: every resource is in place.[/] [b]F8[/b] runs a fire "

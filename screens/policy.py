@@ -189,6 +189,7 @@ class PolicyScreen(StepScreen):
     @on(PlanMade)
     def _plan_made(self, event: PlanMade) -> None:
         self._show_plan(event.plan)
+        self.neutral_focus()
 
     @on(SelectionList.SelectedChanged)
     def _toggled(self) -> None:

@@ -283,6 +283,7 @@ class SessionScreen(StepScreen):
         self._render_lines()
         self._tick()
         self.refresh_bindings()
+        self.neutral_focus()  # out of the code field: the next digit changes step
 
     def _render_lines(self) -> None:
         if self.creds is None:
@@ -401,3 +402,4 @@ class SessionScreen(StepScreen):
     @on(FileWritten)
     def _file_written(self, event: FileWritten) -> None:
         self._verdict(event.message)
+        self.neutral_focus()

@@ -139,3 +139,58 @@ async def test_apply_refuses_a_plan_made_for_other_users(demo_app, services):
         assert not isinstance(pilot.app.screen, ConfirmDialog)
         assert "press p to preview" in plan_text(screen)
         assert DEFAULT_GROUP not in groups(services)
+
+
+def add_console_users(services, count: int) -> list[str]:
+    names = [f"bulk-{n:02d}" for n in range(count)]
+    for name in names:
+        services.iam.create_user(UserName=name, Path="/bulk/")
+        services.iam.create_login_profile(UserName=name, Password="Correct-Horse-9!")
+    return names
+
+
+async def test_many_users_impact_is_totals_first_detail_behind_a_filter(demo_app, services):
+    names = add_console_users(services, 40)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await open_enforce(pilot)
+        text = plan_text(screen)
+        assert "Impact on 49 users" in text  # the demo's 9 chosen, and the 40
+        assert "45 lose access (all but MFA set-up) until they enrol" in text
+        assert "bulk-07:" not in text  # no line per user until asked
+        assert "d: the" in text
+        await pilot.press("d")
+        text = plan_text(screen)
+        assert all(f"{n}:" in text for n in names)
+        # The search narrows the detail and the list alike.
+        await pilot.press("slash", *"bulk-1")
+        await pilot.pause()
+        text = plan_text(screen)
+        assert "Affected (10 matching 'bulk-1')" in text and "bulk-07:" not in text
+        users = screen.query_one("#enforce-users", SelectionList)
+        assert users.option_count == 10
+        # None (-) un-chooses only the users shown; the others stay chosen.
+        await pilot.press("escape")  # out of the field: - is a key again
+        await pilot.press("minus")
+        await pilot.pause()
+        assert screen.chosen.isdisjoint({f"bulk-1{n}" for n in range(10)})
+        assert "bulk-07" in screen.chosen and screen.plan is None
+        assert "39 of 50 chosen · 10 shown" in str(screen.query_one("#users-title").render())
+        await pilot.press("plus")
+        await pilot.pause()
+        assert {f"bulk-1{n}" for n in range(10)} <= screen.chosen
+        await pilot.press("p")
+        await settle(pilot)
+        # c: each change's command line, as the CLI's dry-run shows.
+        assert "$ aws iam" not in plan_text(screen)
+        await pilot.press("c")
+        assert "$ aws iam create-policy" in plan_text(screen)
+        assert "(and 48 more, one per user)" in plan_text(screen)
+
+
+def test_enforce_totals_snapshot(stable_demo_app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(stable_demo_app, terminal_size=(120, 40), run_before=run_before)

@@ -1,0 +1,164 @@
+"""Help (F1, ?), the app's commands in Ctrl+P, the too-small notice, and keyboard reach: every
+step scrolls with keys, and focus goes back where the step keys work after an action."""
+
+from __future__ import annotations
+
+import pyotp
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Static
+
+from screens.audit import AuditScreen
+from screens.help import HelpScreen
+from screens.notices import TooSmallScreen
+from tests.support.pilot import open_enroll, settle
+from wizard import clock
+
+
+def help_text(pilot) -> str:
+    return str(pilot.app.screen.query_one("#help-body", Static).render())
+
+
+async def test_f1_and_question_mark_open_the_steps_help_and_esc_closes_it(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+        text = help_text(pilot)
+        # The step's keys (shown in the footer or not), what it does, the command line.
+        assert "select every user shown" in text and "reverse the sort order" in text
+        assert "credential report" in text and "mfa-wizard audit --org" in text
+        assert "Focus Next" not in text and "Scroll Up" not in text  # not the step's own
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, AuditScreen)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Help: step 3 Enforce" in str(pilot.app.screen.query_one(".dialog-title").render())
+        assert "mfa-wizard enforce --dry-run" in help_text(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        # In a text field, ? is a character, not help.
+        await pilot.click("#enforce-search")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, HelpScreen)
+        assert pilot.app.screen.query_one("#enforce-search", Input).value == "?"
+
+
+async def test_help_over_a_qr_keeps_the_device(demo_app, services):
+    from tests.support.aws import unassigned
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await pilot.click("#enroll-start")
+        await settle(pilot)
+        assert screen.stage == "qr"
+        before = unassigned(services)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Help: step 2 Enroll" in str(pilot.app.screen.query_one(".dialog-title").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.stage == "qr" and screen.enrollment is not None
+        assert unassigned(services) == before
+
+
+async def test_the_palette_offers_the_apps_own_commands(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"step 5")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen.STEP == "monitor"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"verify now")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen.STEP == "summary"
+        assert "Proven from AWS now" in str(pilot.app.screen.query_one("#summary-verify").render())
+
+
+async def test_the_palette_has_no_keys_panel_nor_screenshot(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in pilot.app.get_system_commands(pilot.app.screen)}
+        assert "Keys" not in titles and "Screenshot" not in titles and "Quit" in titles
+
+
+async def test_too_small_says_the_size_needed_and_gives_way_when_it_grows(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TooSmallScreen)
+        notice = str(pilot.app.screen.query_one("#too-small").render())
+        assert "50x15" in notice and "at least 60x20" in notice
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, AuditScreen)
+
+
+async def test_page_down_scrolls_the_enforce_step(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        body = pilot.app.screen.query_one("#enforce-body", VerticalScroll)
+        assert pilot.app.screen.focused is body and body.max_scroll_y > 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("home")
+        await pilot.pause()
+        assert body.scroll_y == 0
+
+
+async def test_after_an_action_the_next_digit_changes_step(demo, demo_app):
+    async with demo_app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.click("#session-code")
+        code = pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).at(clock.time())
+        await pilot.press(*code, "enter")
+        await settle(pilot)
+        assert pilot.app.screen.creds is not None
+        await pilot.press("5")
+        await settle(pilot)
+        assert pilot.app.screen.STEP == "monitor"  # not a 5 typed into the code field
+        await pilot.click("#monitor-email")
+        await pilot.press(*"sec@example.com", "f5")
+        await settle(pilot)
+        assert pilot.app.screen.plan is not None
+        await pilot.press("6")
+        await settle(pilot)
+        assert pilot.app.screen.STEP == "summary"
+
+
+def test_help_snapshot(sample_app, snap_compare):
+    async def run_before(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_too_small_snapshot(sample_app, snap_compare):
+    async def run_before(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=run_before)
