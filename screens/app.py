@@ -65,6 +65,8 @@ class WizardContext:
     # In an organization: the account the wizard started in (None until another is picked),
     # and the role (with its external id) every member account is entered through.
     home_services: Services | None = None
+    # The name of the member account the steps act in (shown in the header), None at home.
+    account_name: str | None = None
     org_role: str = "OrganizationAccountAccessRole"
     external_id: str | None = None
 
@@ -267,6 +269,11 @@ class WizardApp(App[int]):
     def action_go(self, key: str) -> None:
         self.go_to_step(key)
 
+    def action_help_quit(self) -> None:
+        """Ctrl-C quits, as in any terminal program (Textual's own toast, "press Ctrl+Q",
+        covered the demo codes); an unfinished device is deleted on the way out, as on q."""
+        self.exit()
+
     def action_help(self) -> None:
         """The help of the step on screen (its keys read from the step as it is now)."""
         from screens.help import HelpScreen, step_keys
@@ -343,19 +350,20 @@ class WizardApp(App[int]):
         services: Services
         identity: CallerIdentity
         audit: AuditResult
+        name: str | None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="switch-account")
-    def switch_account(self, account_id: str, audit: AuditResult) -> None:
+    def switch_account(self, account_id: str, audit: AuditResult, name: str | None = None) -> None:
         """Sign every step as the organization role in `account_id` (the home account: as
         started). `audit` is that account's audit, just made by the accounts screen."""
         from wizard.organization import member_services
 
         home = self.ctx.home_services or self.ctx.services
         if account_id == home.identity().account_id:
-            services = home
+            services, name = home, None
         else:
             services = member_services(home, account_id, self.ctx.org_role, self.ctx.external_id)
-        self.post_message(self.AccountSwitched(services, services.identity(), audit))
+        self.post_message(self.AccountSwitched(services, services.identity(), audit, name))
 
     @on(AccountSwitched)
     def _account_switched(self, event: AccountSwitched) -> None:
@@ -363,6 +371,7 @@ class WizardApp(App[int]):
         if ctx.home_services is None:
             ctx.home_services = ctx.services
         ctx.services, ctx.identity = event.services, event.identity
+        ctx.account_name = event.name
         # Choices of the other account do not carry over; its "before" (kept per account) is
         # its first audit of this sitting, read when the Audit screen shows this one.
         ctx.selected_users.clear()

@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from screens.base import StepScreen
 from screens.dialogs import ExportDialog
-from screens.widgets.status import BAD, GOOD
+from screens.widgets.status import BAD, GOOD, cut
 from wizard.audit import humanize_age, to_csv, to_json
 from wizard.errors import WizardError
 from wizard.files import export_text
@@ -41,6 +41,9 @@ COLUMNS = [
     ("keys", "Keys"),
 ]
 SORTABLE = ["user", "path", "mfa", "signin", "keys"]
+# The Path column: at least this wide, and what the terminal has beyond the other columns.
+PATH_MIN = 16
+OTHER_COLUMNS = 64
 
 
 def _sort_value(user: UserFinding, column: str) -> tuple:
@@ -99,8 +102,9 @@ class AuditScreen(StepScreen):
             id="audit-table", cursor_type="row", zebra_stripes=True, classes="step-body"
         )
         for key, label in COLUMNS:
-            # Deep paths are cut so the table fits 80 columns; search and export show them whole.
-            table.add_column(label, key=key, width=16 if key == "path" else None)
+            # Deep paths are cut (with …) so the table fits 80 columns, and get the room a wider
+            # terminal has; search and export use them whole.
+            table.add_column(label, key=key, width=PATH_MIN if key == "path" else None)
         yield Static("", id="audit-empty")
         yield table
         yield Static("", id="audit-selection")
@@ -110,7 +114,12 @@ class AuditScreen(StepScreen):
         if self.result is not None and self._enrolled_seen != len(self.wizard.ctx.enrolled):
             self.action_refresh()
 
+    def on_resize(self) -> None:
+        if self.result is not None:
+            self.refresh_table()  # the Path column takes the new width
+
     def on_mount(self) -> None:
+        self.path_width = PATH_MIN
         self._enrolled_seen = len(self.wizard.ctx.enrolled)
         self._update_filter_label()
         self.query_one(DataTable).focus()
@@ -203,7 +212,7 @@ class AuditScreen(StepScreen):
         def picked(account: AccountAudit | None) -> None:
             if account is not None and account.audit is not None:
                 self._set_summary(f"[dim]Opening account {account.account_id}...[/dim]")
-                self.wizard.switch_account(account.account_id, account.audit)
+                self.wizard.switch_account(account.account_id, account.audit, account.account_name)
 
         self.app.push_screen(AccountsScreen(), picked)
 
@@ -231,9 +240,13 @@ class AuditScreen(StepScreen):
         table = self.query_one("#audit-table", DataTable)
         current = self._cursor_user()
         table.clear()
+        users = self.visible_users()
+        longest = max((len(u.path) for u in users), default=PATH_MIN)
+        self.path_width = max(PATH_MIN, min(longest, self.app.size.width - OTHER_COLUMNS))
+        table.columns[ColumnKey("path")].width = self.path_width
         now = self.result.generated_at if self.result else datetime.now()
         selected = self.wizard.ctx.selected_users
-        for user in self.visible_users():
+        for user in users:
             table.add_row(*self._cells(user, now, user.user_name in selected), key=user.user_name)
         if current and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
@@ -270,7 +283,7 @@ class AuditScreen(StepScreen):
             Text("✓", style="bold cyan") if selected else "",
             # AWS text is a Text, never markup: an IAM path may hold `[/]`.
             Text(user.user_name),
-            Text(user.path),
+            Text(cut(user.path, self.path_width)),
             "yes" if user.console_access else "no",
             mfa,
             str(len(user.mfa_devices)) if user.mfa_devices else "-",

@@ -77,7 +77,8 @@ class StepScreen(Screen):
 
     def _identity(self) -> tuple[str, str, str, str | None, bool]:
         ctx = self.wizard.ctx
-        return ctx.account_id, ctx.identity_label, ctx.region, ctx.endpoint_label, bool(ctx.demo)
+        account = f"{ctx.account_id} {ctx.account_name}" if ctx.account_name else ctx.account_id
+        return account, ctx.identity_label, ctx.region, ctx.endpoint_label, bool(ctx.demo)
 
     def show_identity(self) -> None:
         """The identity bar again, after the app moved to another account."""

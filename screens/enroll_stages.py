@@ -71,8 +71,9 @@ class QrStage(Horizontal):
             yield Static(
                 "1. Open the authenticator app\n"
                 "2. Add an account, scan the code\n"
-                "3. Type the code it shows, wait\n"
-                "   for the next, type that too",
+                "3. Type the code it shows, Enter\n"
+                "4. Wait for the next code, type\n"
+                "   it too, Enter",
                 id="qr-steps",
             )
             yield Static("", id="manual-key")
@@ -115,7 +116,9 @@ class QrStage(Horizontal):
         self.query_one("#qr-steps", Static).display = True
         for field in ("#code-1", "#code-2"):
             self.query_one(field, Input).value = ""
-        self.query_one("#verdict", Static).update("")
+        # A code is judged on Enter: said where the eye is, since the field's Enter is not
+        # a footer key.
+        self.query_one("#verdict", Static).update("Type the first code, then Enter.")
         self.query_one("#enroll-verify", Button).disabled = False
         self.query_one("#demo-authenticator", Static).display = demo
 

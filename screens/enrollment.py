@@ -342,7 +342,9 @@ class EnrollmentScreen(ExistingDeviceActions):
             self._code_verdict(f"[b red]Not that one:[/] {escape(verdict.message)}")
             first.value = ""
             return
-        self._code_verdict("[green]First code is right.[/] Now the next one.")
+        self._code_verdict(
+            "[green]First code is right.[/] Type the next one when it appears, then Enter."
+        )
         self.query_one("#code-2", Input).focus()
 
     @on(Input.Submitted, "#code-2")

@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
+from textual.widgets.data_table import ColumnKey
 
-from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog, bullets
+from screens.monitor_actions import MonitorActions
 from screens.widgets.marked import MarkedCheckbox
 from screens.widgets.status import cut, status_markup
 from screens.widgets.verdict import report_markup
@@ -31,7 +32,7 @@ def _first_sentence(text: str) -> str:
     return text
 
 
-class MonitoringScreen(StepScreen):
+class MonitoringScreen(MonitorActions):
     """Form -> plan -> apply (progress) -> result."""
 
     STEP = "monitor"
@@ -41,9 +42,8 @@ class MonitoringScreen(StepScreen):
         Binding("f6", "apply", "Apply"),
         Binding("f7", "test_notification", "Test email"),
         Binding("f8", "drill", "Fire drill"),
+        Binding("f9", "teardown", "Tear down", tooltip="remove what mfa-wizard made (asks first)"),
     ]
-    # How long the drill follows the chain (AWS: filter ~1-2 min + a 5-minute alarm period).
-    DRILL_TIMEOUT = 600.0
 
     @dataclass
     class PlanMade(Message):
@@ -62,20 +62,6 @@ class MonitoringScreen(StepScreen):
         results: list[str]
         after: MonitorPlan
         proof: VerifyReport
-
-    @dataclass
-    class DrillHopSeen(Message):
-        line: str
-
-    @dataclass
-    class DrillFinished(Message):
-        complete: bool
-        words: str
-
-    @dataclass
-    class TestNotificationSent(Message):
-        alarm: str
-        reachable: bool
 
     def __init__(self) -> None:
         super().__init__()
@@ -113,6 +99,11 @@ class MonitoringScreen(StepScreen):
                 yield MarkedCheckbox("IAM users only", id="monitor-iam-only", compact=True)
                 yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
                 yield MarkedCheckbox("minimal", id="monitor-minimal", compact=True)
+            with Horizontal(classes="form-row"):
+                # From the management account: one trail for every account of the organization.
+                yield MarkedCheckbox(
+                    "organization trail (management account)", id="monitor-org-trail", compact=True
+                )
             yield Static("", id="monitor-verdict")
             # The highlighted row in full above the table: its "What" column is cut at 80 cols.
             yield Static("", id="monitor-row")
@@ -133,7 +124,7 @@ class MonitoringScreen(StepScreen):
         # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole above.
         table.add_column("Status", width=9)
         table.add_column("Resource", width=13)
-        table.add_column("Name", width=20)
+        table.add_column("Name", width=20, key="name")
         table.add_column("What")
         self.query_one("#monitor-progress").display = False
         saved = self.wizard.ctx.saved.get("monitor") or {}
@@ -176,6 +167,7 @@ class MonitoringScreen(StepScreen):
                 kms=self.query_one("#monitor-kms", Checkbox).value,
                 minimal=self.query_one("#monitor-minimal", Checkbox).value,
                 iam_users_only=self.query_one("#monitor-iam-only", Checkbox).value,
+                organization_trail=self.query_one("#monitor-org-trail", Checkbox).value,
                 retention_days=int(retention_text),
             )
         )
@@ -236,11 +228,15 @@ class MonitoringScreen(StepScreen):
         self.plan = plan
         table = self.query_one("#monitor-plan", DataTable)
         table.clear()
+        # Names get what the terminal has beyond Status, Resource and 40 for What (20 at 80x24).
+        longest = max((len(c.name) for c in plan.changes), default=20)
+        width = max(20, min(longest, self.app.size.width - 60))
+        table.columns[ColumnKey("name")].width = width
         for index, change in enumerate(plan.changes):
             table.add_row(
                 status_markup(change.status),
                 change.kind,
-                Text(cut(change.name, 20)),
+                Text(cut(change.name, width)),
                 Text(change.detail),  # names an email, a key policy's principals: text
                 key=str(index),
             )
@@ -260,6 +256,10 @@ class MonitoringScreen(StepScreen):
             )
         self.query_one("#monitor-apply", Button).disabled = plan.nothing_to_do
 
+    def on_resize(self) -> None:
+        if self.plan is not None:
+            self._show_plan(self.plan)
+
     @on(DataTable.RowHighlighted, "#monitor-plan")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.plan is None or event.row_key.value is None:
@@ -269,6 +269,9 @@ class MonitoringScreen(StepScreen):
         cost = f" [dim]· cost {escape(change.cost)}[/dim]" if change.cost and change.changes else ""
         row.update(f"[b]{change.kind}[/b] {escape(change.name)}: {escape(change.detail)}{cost}")
         row.display = True
+
+    def show_progress(self, text: str) -> None:
+        self._verdict(f"[dim]{escape(text)}...[/dim]")
 
     def worker_failed(self, worker: object) -> None:
         self.query_one("#monitor-progress").display = False
@@ -348,103 +351,3 @@ class MonitoringScreen(StepScreen):
                 "drill: a marked sign-in without MFA followed through metric, alarm and topic "
                 "(it pages the subscribers)."
             )
-
-    @on(Button.Pressed, "#monitor-drill")
-    @work(exclusive=True, group="monitor-dialog")
-    async def action_drill(self) -> None:
-        import asyncio
-
-        from wizard.monitoring.audience import drill_audience
-        from wizard.monitoring.drill import signin_log_group
-
-        services = self.wizard.ctx.services
-        self._verdict("[dim]Reading who would see the drill...[/dim]")
-        try:
-            # Before anything is written: every reader of the log group, and who is paged.
-            audience = await asyncio.to_thread(
-                lambda: drill_audience(services, signin_log_group(services))
-            )
-        except Exception as exc:  # the error dialog names cause and fix
-            self._verdict("")
-            self.wizard.show_error(exc, title="Fire drill")
-            return
-        self._verdict("")
-        ok = await self.app.push_screen_wait(
-            ConfirmDialog(
-                "Run a fire drill?"
-                if audience.own
-                else "Run a fire drill in a log group that is not mfa-wizard's?",
-                "Writes one synthetic ConsoleLogin-without-MFA event, marked as a drill, then "
-                "follows it: metric -> alarm -> topic. Everything below sees it; tell them first.\n"
-                + "\n".join(audience.lines()),
-                "Run drill",
-            )
-        )
-        if ok:
-            self.drill_lines = ["[b]Fire drill[/b]"]
-            self.query_one("#monitor-result", Static).update(self.drill_lines[0])
-            self._verdict("[dim]Drill running: each hop appears below as it is seen...[/dim]")
-            # Confirming after "not mfa-wizard's" was said is the asking.
-            self._drill(allow_foreign=not audience.own)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
-    def _drill(self, allow_foreign: bool = False) -> None:
-        from wizard.monitoring.drill import run_drill, verdict
-
-        hops = run_drill(
-            self.wizard.ctx.services,
-            timeout=self.DRILL_TIMEOUT,
-            say=lambda hop: self.post_message(self.DrillHopSeen(hop.line())),
-            allow_foreign=allow_foreign,
-        )
-        self.post_message(self.DrillFinished(*verdict(hops)))
-
-    @on(DrillHopSeen)
-    def _hop_seen(self, event: DrillHopSeen) -> None:
-        self.drill_lines.append(escape(event.line))
-        result = self.query_one("#monitor-result", Static)
-        result.update("\n".join(self.drill_lines))
-        result.scroll_visible()
-        # The latest hop where the eye is (the result area may be below the fold at 80x24).
-        self._verdict(f"[dim]Drill:[/dim] {self.drill_lines[-1]}")
-
-    @on(DrillFinished)
-    def _drill_finished(self, event: DrillFinished) -> None:
-        colour = "green" if event.complete else "yellow"
-        self._verdict(f"[{colour}]{escape(event.words)}[/]")
-        # The hops are below the plan: bring them into view (the page may be scrolled).
-        self.query_one("#monitor-result", Static).scroll_visible()
-
-    @on(Button.Pressed, "#monitor-test")
-    @work(exclusive=True, group="monitor-dialog")
-    async def action_test_notification(self) -> None:
-        # It emails every confirmed subscriber: asked first, like the drill.
-        ok = await self.app.push_screen_wait(
-            ConfirmDialog(
-                "Send a test notification?",
-                "Sets the no-MFA sign-in alarm to ALARM once: its action publishes to the topic "
-                "and every confirmed subscriber gets an email now. The next evaluation resets it.",
-                "Send",
-            )
-        )
-        if ok:
-            self._test()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
-    def _test(self) -> None:
-        from wizard.monitoring import send_test_notification
-
-        sent = send_test_notification(self.wizard.ctx.services)  # asked in the dialog already
-        assert sent is not None
-        self.post_message(self.TestNotificationSent(*sent))
-
-    @on(TestNotificationSent)
-    def _test_sent(self, event: TestNotificationSent) -> None:
-        self._verdict(
-            f"[green]Set {event.alarm} to ALARM once[/]: "
-            + (
-                "confirmed subscribers get the email within a minute."
-                if event.reachable
-                else "[yellow]nobody will receive it[/]: the topic has no confirmed subscription."
-            )
-        )

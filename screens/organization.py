@@ -110,7 +110,8 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
                 # AWS text is a Text, never markup: any member can name itself `[/]ops`.
                 Text(cut(account.account_name, 18)),
                 _verdict(account),
-                Text(_compact(account)),
+                # The summary gets the rest of the width, cut with … (`audit --org` has it whole).
+                Text(cut(_compact(account), max(20, self.app.size.width - 52))),
                 key=account.account_id,
             )
         audited = sum(1 for a in event.result.accounts if a.status == "audited")
@@ -135,10 +136,16 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             error = error if isinstance(error, WizardError) else translate(error)
+            fix = error.fix
+            if error.code == "AWSOrganizationsNotInUseException":
+                # The domain's fix is for the command line; here there is nothing to run.
+                fix = "every step acts in this account alone; nothing else to open."
             # Not an organization, or not allowed to read it: say so here, Esc goes back.
             self.query_one("#accounts-status", Static).update(
-                f"[b red]{escape(error.cause)}[/]\n{escape(error.fix)}\n[dim]Esc: back to this account's audit[/dim]"
+                f"[b]{escape(error.cause)}[/]: {escape(fix)}\n"
+                "[dim]Esc: back to this account's audit[/dim]"
             )
+            self.query_one("#accounts-table").display = False
 
     def action_refresh(self) -> None:
         self.done = 0

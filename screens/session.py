@@ -76,7 +76,7 @@ class SessionScreen(StepScreen):
                         compact=True,
                     )
                 yield Static("", id="session-profiles")
-                with Horizontal(classes="form-row"):
+                with Horizontal(classes="form-row", id="duration-row"):
                     yield Label("Duration  ", classes="form-label")
                     yield Input(value="12h", id="session-duration", compact=True)
                     yield Static("", id="duration-verdict")

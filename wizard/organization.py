@@ -197,6 +197,7 @@ def list_accounts(services: Services) -> tuple[str, list[dict[str, Any]]]:
             raise OrganizationUnreadable(
                 "this account is not in an AWS Organization",
                 "run `mfa-wizard audit` without --org for this account alone",
+                code="AWSOrganizationsNotInUseException",
             ) from None
         error = translate(exc, "ListAccounts")
         raise OrganizationUnreadable(

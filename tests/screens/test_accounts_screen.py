@@ -29,8 +29,8 @@ async def test_pick_a_member_account_and_enforce_there(demo, services, demo_app)
         await settle(pilot)
         audit = pilot.app.screen
         assert isinstance(audit, AuditScreen)
-        # The header names the member account; its users are shown.
-        assert member in str(audit.query_one("#identity-bar").render())
+        # The header names the member account, by id and name; its users are shown.
+        assert f"{member} workloads" in str(audit.query_one("#identity-bar").render())
         assert [str(k.value) for k in audit.query_one("#audit-table", DataTable).rows] == [
             "ops.person"
         ]
@@ -56,6 +56,8 @@ async def test_not_an_organization_says_so(demo_app):
         await settle(pilot)
         status = str(pilot.app.screen.query_one("#accounts-status").render())
         assert "not in an AWS Organization" in status
+        # No command-line advice in the TUI: what it means here.
+        assert "every step acts in this account alone" in status and "mfa-wizard" not in status
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, AuditScreen)

@@ -162,3 +162,38 @@ def test_too_small_snapshot(sample_app, snap_compare):
         await pilot.pause()
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_ctrl_c_quits_instead_of_a_toast(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert pilot.app.return_code == 0  # exited, as on q (not "press Ctrl+Q" over the codes)
+
+
+async def test_the_qr_says_a_code_is_judged_on_enter(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await pilot.click("#enroll-start")
+        await settle(pilot)
+        assert "then Enter" in str(screen.query_one("#verdict").render())
+        assert "Enter" in str(screen.query_one("#qr-steps").render())
+
+
+async def test_the_path_column_grows_with_the_terminal_and_cuts_with_an_ellipsis(
+    demo_app, services
+):
+    from textual.widgets import DataTable
+
+    deep = "/engineering/platform/identity/access-reviews/2026/"
+    services.iam.create_user(UserName="deep.path", Path=deep)
+    services.iam.create_login_profile(UserName="deep.path", Password="Correct-Horse-9!")
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        cell = table.get_row("deep.path")[2].plain
+        assert cell.endswith("…") and len(cell) == 16
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert table.get_row("deep.path")[2].plain == deep

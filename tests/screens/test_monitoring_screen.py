@@ -165,3 +165,46 @@ async def test_apply_refuses_a_plan_whose_form_differs_even_without_an_event(dem
         await settle(pilot)
         assert "changed since the plan" in str(screen.query_one("#monitor-verdict").render())
         assert services.client("cloudtrail").describe_trails()["trailList"] == []
+
+
+async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, services):
+    from screens.dialogs import ConfirmDialog
+    from wizard.monitoring import MonitorOptions, apply_monitoring, plan_monitoring
+
+    apply_monitoring(plan_monitoring(services, MonitorOptions(minimal=True))[1])
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        assert "logs stay in" in pilot.app.screen.body
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(services.client("cloudtrail").describe_trails()["trailList"]) == 1
+        await pilot.press("f9")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert services.client("cloudtrail").describe_trails()["trailList"] == []
+        result = str(screen.query_one("#monitor-result", Static).render())
+        assert (
+            "Torn down" in result
+            and "deleted alarm mfa-wizard-console-signin-without-mfa" in result
+        )
+        # The plan shown is read again from AWS: everything is to be made again.
+        assert screen.plan is not None and not screen.plan.nothing_to_do
+
+
+async def test_the_form_offers_the_organization_trail(demo_app):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert screen.options().organization_trail is False
+        await pilot.click("#monitor-org-trail")
+        await pilot.pause()
+        assert screen.options().organization_trail is True
