@@ -53,6 +53,8 @@ class WizardContext:
     # Enrolments with a created, not yet enabled device: rolled back on any exit.
     pending_enrollments: set[Enrollment] = field(default_factory=set)
     enrolled: set[str] = field(default_factory=set)
+    # Steps done in the account acted in (the step bar marks them ✓).
+    done: set[str] = field(default_factory=set)
     # Each account's posture when the wizard first acted in it (read in the background), for
     # the Summary: kept per account, so going to a member and back never moves a "before".
     befores: dict[str, PostureState] = field(default_factory=dict)
@@ -376,6 +378,7 @@ class WizardApp(App[int]):
         # its first audit of this sitting, read when the Audit screen shows this one.
         ctx.selected_users.clear()
         ctx.enrolled.clear()
+        ctx.done.clear()
         ctx.last_audit = None
         current = self.screen
         for name, factory in self.SCREENS.items():

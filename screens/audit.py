@@ -172,6 +172,9 @@ class AuditScreen(StepScreen):
         self.wizard.ctx.selected_users &= known
         self._set_summary(self._summary_markup(result))
         self.refresh_table()
+        if not result.console_users_without_mfa:
+            self.wizard.ctx.done.add("enroll")  # nobody left to enrol
+        self.step_done()
 
     def _summary_markup(self, result: AuditResult) -> str:
         missing = len(result.console_users_without_mfa)

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 from textual.worker import Worker, WorkerState
 
-from screens.steps import step
+from screens.steps import STEPS, step
 from screens.widgets.bars import IdentityBar, StepBar, StepLabel
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class StepScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield IdentityBar(*self._identity())
-        yield StepBar(self.STEP)
+        yield StepBar(self.STEP, frozenset(self.wizard.ctx.done))
         yield Static(f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}", id="step-explanation")
         yield from self.compose_body()
         # No command palette entry: the footer's room goes to the step's own keys, Help and Quit.
@@ -95,6 +95,26 @@ class StepScreen(Screen):
     def compose_body(self) -> ComposeResult:
         """The step's own widgets."""
         yield from ()
+
+    def on_screen_resume(self) -> None:
+        # Steps done elsewhere since this screen was last shown.
+        self.query_one(StepBar).show_done(frozenset(self.wizard.ctx.done))
+
+    def step_done(self) -> None:
+        """This step's outcome holds now: mark it, and the first time say what comes next."""
+        done = self.wizard.ctx.done
+        first = self.STEP not in done
+        done.add(self.STEP)
+        self.query_one(StepBar).show_done(frozenset(done))
+        later = [s for s in STEPS if s.number > step(self.STEP).number and s.key not in done]
+        if first and later:
+            following = later[0]
+            self.notify(
+                f"Next: {following.number} {following.title}, {following.purpose}. "
+                f"Press {following.number}.",
+                title=f"{step(self.STEP).title} done",
+                markup=False,
+            )
 
     def report_progress(self, text: str) -> None:
         """Post a progress line from a worker thread (thread-safe)."""

@@ -404,6 +404,7 @@ class EnrollmentScreen(ExistingDeviceActions):
         # The audit no longer tells the truth about this user: later steps read it again.
         self.wizard.ctx.last_audit = None
         self.notify(f"MFA enabled for {device.user_name}.", title="Enroll")
+        self.step_done()
         self._next_user()
 
     @on(Button.Pressed, "#enroll-key")

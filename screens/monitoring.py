@@ -255,6 +255,8 @@ class MonitoringScreen(MonitorActions):
                 f"{count} change(s) to make. F6 applies them." + ("\n" + notes if notes else "")
             )
         self.query_one("#monitor-apply", Button).disabled = plan.nothing_to_do
+        if plan.nothing_to_do:
+            self.step_done()  # every resource is in place, read from AWS
 
     def on_resize(self) -> None:
         if self.plan is not None:

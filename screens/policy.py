@@ -130,6 +130,8 @@ class PolicyScreen(StepScreen):
         ]
         self._fill_users()
         self._show_plan(plan)
+        if plan.nothing_to_do and not plan.guard:
+            self.step_done()  # enforced already (this sitting or before)
 
     def _fill_users(self) -> None:
         """The list shows the candidates matching the search, ticked when chosen."""
@@ -297,6 +299,8 @@ class PolicyScreen(StepScreen):
             )
         )
         self.notify(f"{len(event.done)} change(s) made. Undo with u.", title="Enforce")
+        if event.proof.holds:
+            self.step_done()
 
     @on(Button.Pressed, "#enforce-undo")
     @work(exclusive=True, group="enforce-dialog")

@@ -284,6 +284,7 @@ class SessionScreen(StepScreen):
         self._tick()
         self.refresh_bindings()
         self.neutral_focus()  # out of the code field: the next digit changes step
+        self.step_done()
 
     def _render_lines(self) -> None:
         if self.creds is None:

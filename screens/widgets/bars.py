@@ -57,14 +57,38 @@ class StepLabel(Static):
 
 
 class StepBar(Horizontal):
-    """The steps in order: current one highlighted, unbuilt ones dimmed."""
+    """The steps in order: the current one highlighted, a done one marked ✓ (a mark, so it reads
+    without colour); under 72 columns the other steps show their number only."""
 
-    def __init__(self, current: str) -> None:
+    NARROW = 72
+
+    def __init__(self, current: str, done: frozenset[str] = frozenset()) -> None:
         super().__init__(id="step-bar")
         self.current = current
+        self.done = done
 
     def compose(self) -> ComposeResult:
         for s in STEPS:
             yield StepLabel(
-                s.key, f"{s.number} {s.title}", s.key == self.current, s.built, s.purpose
+                s.key, self.label(s.key, wide=True), s.key == self.current, s.built, s.purpose
             )
+
+    def label(self, key: str, wide: bool) -> str:
+        """A step's label: ✓ when done, its title when current or when there is room."""
+        s = next(s for s in STEPS if s.key == key)
+        mark = "✓" if key in self.done else ""
+        title = f" {s.title}" if wide or key == self.current else ""
+        return f"{mark}{s.number}{title}"
+
+    def show_done(self, done: frozenset[str]) -> None:
+        """Mark the steps done now (after a step ends, or on coming back to this screen)."""
+        self.done = done
+        self._relabel()
+
+    def on_resize(self) -> None:
+        self._relabel()
+
+    def _relabel(self) -> None:
+        wide = self.app.size.width >= self.NARROW
+        for label in self.query(StepLabel):
+            label.update(self.label(label.key, wide))

@@ -197,3 +197,31 @@ async def test_the_path_column_grows_with_the_terminal_and_cuts_with_an_ellipsis
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert table.get_row("deep.path")[2].plain == deep
+
+
+async def test_the_step_bar_marks_steps_done_and_says_what_is_next(demo, demo_app):
+    from screens.widgets.bars import StepLabel
+
+    def labels(pilot) -> list[str]:
+        return [str(label.render()) for label in pilot.app.screen.query(StepLabel)]
+
+    async with demo_app.run_test(size=(100, 36), notifications=True) as pilot:
+        await settle(pilot)
+        assert labels(pilot)[:2] == ["✓1 Audit", "2 Enroll"]
+        assert any("Next: 2 Enroll" in n.message for n in pilot.app._notifications)
+        await pilot.press("4")
+        await settle(pilot)
+        assert labels(pilot)[3] == "4 Session"
+        await pilot.click("#session-code")
+        code = pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).at(clock.time())
+        await pilot.press(*code, "enter")
+        await settle(pilot)
+        assert labels(pilot)[3] == "✓4 Session"
+        assert any("Next: 5 Monitor" in n.message for n in pilot.app._notifications)
+        await pilot.press("1")
+        await settle(pilot)
+        assert labels(pilot)[3] == "✓4 Session"  # seen from another step, too
+        # Narrow: the other steps by number only, the current one named.
+        await pilot.resize_terminal(64, 20)
+        await pilot.pause()
+        assert labels(pilot) == ["✓1 Audit", "2", "3", "✓4", "5", "6"]
