@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
+from screens.context import WizardContext
 from screens.notices import ConnectingScreen, TooSmallScreen
 from screens.steps import STEPS, step
 from wizard import asset
@@ -23,9 +23,8 @@ from wizard.errors import WizardError, translate
 if TYPE_CHECKING:
     from wizard.aws import Services
     from wizard.demo import DemoAccount
-    from wizard.enrollment import Enrollment
     from wizard.models import AuditResult, CallerIdentity
-    from wizard.summary import PostureState
+    from wizard.session.credentials import SessionCredentials
     from wizard.target import Target
 
 
@@ -39,72 +38,6 @@ def _lazy_provider() -> Any:
 def _lazy(module: str, name: str) -> Callable[[], Screen]:
     """A screen factory that imports its module on first use (start-up imports one screen)."""
     return lambda: getattr(import_module(module), name)()
-
-
-@dataclass
-class WizardContext:
-    """What every screen shares: the AWS target, who we are, and choices carried between steps."""
-
-    services: Services
-    identity: CallerIdentity
-    demo: DemoAccount | None = None
-    selected_users: set[str] = field(default_factory=set)
-    last_audit: AuditResult | None = None
-    # Enrolments with a created, not yet enabled device: rolled back on any exit.
-    pending_enrollments: set[Enrollment] = field(default_factory=set)
-    enrolled: set[str] = field(default_factory=set)
-    # Steps done in the account acted in (the step bar marks them ✓).
-    done: set[str] = field(default_factory=set)
-    # Each account's posture when the wizard first acted in it (read in the background), for
-    # the Summary: kept per account, so going to a member and back never moves a "before".
-    befores: dict[str, PostureState] = field(default_factory=dict)
-    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    # Resume the last step and choices (the CLI turns it on; tests opt in).
-    resume: bool = False
-    saved: dict = field(default_factory=dict)
-    # The audit source; tests and snapshots may pass a fixed one (the default calls AWS).
-    audit_runner: Callable[[Callable[[str], None]], AuditResult] | None = None
-    # In an organization: the account the wizard started in (None until another is picked),
-    # and the role (with its external id) every member account is entered through.
-    home_services: Services | None = None
-    # The name of the member account the steps act in (shown in the header), None at home.
-    account_name: str | None = None
-    org_role: str = "OrganizationAccountAccessRole"
-    external_id: str | None = None
-
-    @property
-    def account_id(self) -> str:
-        return self.identity.account_id
-
-    @property
-    def identity_label(self) -> str:
-        short = self.identity.short
-        if short.startswith("assumed-role/"):
-            # The role says who we act as; the session name would push the region off 80 cols.
-            return "role/" + short.split("/")[1]
-        return short
-
-    @property
-    def region(self) -> str:
-        return self.services.region
-
-    @property
-    def before(self) -> PostureState | None:
-        """The Summary's "before" of the account the steps act in now (None until read)."""
-        return self.befores.get(self.account_id)
-
-    @property
-    def endpoint_label(self) -> str | None:
-        endpoint = self.services.effective_endpoint
-        return endpoint.split("://", 1)[-1] if endpoint else None
-
-    def run_audit(self, on_progress: Callable[[str], None]) -> AuditResult:
-        """Run the audit (blocking: call it from a worker thread)."""
-        if self.audit_runner is not None:
-            return self.audit_runner(on_progress)
-        from wizard.audit import run_audit
-
-        return run_audit(self.services, on_progress=on_progress)
 
 
 class WizardApp(App[int]):
@@ -257,6 +190,9 @@ class WizardApp(App[int]):
             self.show_error(
                 event.worker.error or RuntimeError(), title="Could not open the account"
             )
+        if event.worker.group == "use-session" and event.state == WorkerState.ERROR:
+            # The steps keep the credentials they had.
+            self.show_error(event.worker.error or RuntimeError(), title="Could not use the session")
         # Other app-level workers (the 'before' capture) fail quietly: the Summary says so.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -380,19 +316,64 @@ class WizardApp(App[int]):
         ctx.enrolled.clear()
         ctx.done.clear()
         ctx.last_audit = None
-        current = self.screen
-        for name, factory in self.SCREENS.items():
-            if getattr(current, "STEP", None) == name:
-                continue
-            # Built again on next visit, with the new account in its header and reads.
-            self.uninstall_screen(name)
-            self.install_screen(factory, name)  # type: ignore[arg-type] - a factory, as SCREENS
-        refresh = getattr(current, "account_changed", None)
+        ctx.session_until = None
+        self._rebuild_other_steps()
+        refresh = getattr(self.screen, "account_changed", None)
         if refresh is not None:
             refresh(event.audit)
         self.notify(
             f"Every step now acts in account {ctx.account_id} (as {ctx.identity_label}).",
             title="Account",
+            markup=False,
+        )
+
+    def _rebuild_other_steps(self) -> None:
+        """Every step but the one on screen is built again on its next visit, with the new
+        credentials or account in its header and reads."""
+        current = self.screen
+        for name, factory in self.SCREENS.items():
+            if getattr(current, "STEP", None) == name:
+                continue
+            self.uninstall_screen(name)
+            self.install_screen(factory, name)  # type: ignore[arg-type] - a factory, as SCREENS
+
+    @dataclass
+    class SessionAdopted(Message):
+        """The steps now sign with an MFA session made on the Session step."""
+
+        services: Services
+        identity: CallerIdentity
+        until: str
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="use-session")
+    def use_session(self, creds: SessionCredentials, until: str) -> None:
+        """Sign every step with this MFA session (the same user, now with MFA), after checking
+        that it answers as the user the wizard is signed in as. The credentials travel as their
+        object, whose repr never shows the secret or the token (a worker's description does)."""
+        from wizard.aws import with_session_credentials
+
+        services = with_session_credentials(
+            self.ctx.services, creds.access_key_id, creds.secret_access_key, creds.session_token
+        )
+        identity = services.identity()
+        if identity.arn != self.ctx.identity.arn:
+            raise WizardError(
+                f"that session is {identity.arn}, not {self.ctx.identity.arn}",
+                "get the session with an empty Profile field (the wizard's own credentials)",
+            )
+        self.post_message(self.SessionAdopted(services, identity, until))
+
+    @on(SessionAdopted)
+    def _session_adopted(self, event: SessionAdopted) -> None:
+        ctx = self.ctx
+        ctx.services, ctx.identity, ctx.session_until = event.services, event.identity, event.until
+        self._rebuild_other_steps()
+        show = getattr(self.screen, "show_identity", None)
+        if show is not None:
+            show()
+        self.notify(
+            f"Every step now signs with this MFA session (until {event.until}).",
+            title="Session",
             markup=False,
         )
 

@@ -101,20 +101,20 @@ class StepScreen(Screen):
         self.query_one(StepBar).show_done(frozenset(self.wizard.ctx.done))
 
     def step_done(self) -> None:
-        """This step's outcome holds now: mark it, and the first time say what comes next."""
+        """This step's outcome holds now: mark it, and say what comes next in the step's own
+        title line (where the eye is, and no toast piling up over the dialogs)."""
         done = self.wizard.ctx.done
-        first = self.STEP not in done
         done.add(self.STEP)
         self.query_one(StepBar).show_done(frozenset(done))
         later = [s for s in STEPS if s.number > step(self.STEP).number and s.key not in done]
-        if first and later:
+        title = step(self.STEP).title
+        line = f"[b]{title}[/b]  ✓ done"
+        if later:
             following = later[0]
-            self.notify(
-                f"Next: {following.number} {following.title}, {following.purpose}. "
-                f"Press {following.number}.",
-                title=f"{step(self.STEP).title} done",
-                markup=False,
+            line += (
+                f" · next: [b]{following.number} {following.title}[/b] (press {following.number})"
             )
+        self.query_one("#step-explanation", Static).update(line)
 
     def report_progress(self, text: str) -> None:
         """Post a progress line from a worker thread (thread-safe)."""

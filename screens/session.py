@@ -56,11 +56,15 @@ class SessionScreen(StepScreen):
     BINDINGS = [
         Binding("f3", "reveal", "Reveal"),
         Binding("f4", "copy", "Copy"),
+        Binding(
+            "f9", "use_here", "Use in wizard", tooltip="every step signs with this MFA session"
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.creds: SessionCredentials | None = None
+        self.creds_profile: str | None = None  # the profile the session is of (None: the wizard's)
         self.revealed = False
         # A code is used once: a hash of each (device, code) sent, and when (in memory only).
         self._sent: dict[str, float] = {}
@@ -108,6 +112,7 @@ class SessionScreen(StepScreen):
                     )
                     yield Button("Reveal (F3)", id="session-reveal", compact=True)
                     yield Button("Copy (F4)", id="session-copy", compact=True)
+                    yield Button("Use in wizard (F9)", id="session-use", compact=True)
                 yield Static("", id="session-lines", markup=False)
                 with Horizontal(classes="form-row"):
                     yield Input(placeholder="profile name", id="session-write-name", compact=True)
@@ -137,6 +142,9 @@ class SessionScreen(StepScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in {"reveal", "copy"}:
             return self.creds is not None
+        if action == "use_here":
+            # The wizard's own user only: a named profile's session is someone else's keys.
+            return self.creds is not None and self.creds_profile is None
         return True
 
     # ------------------------------------------------------------------ form
@@ -222,6 +230,7 @@ class SessionScreen(StepScreen):
             )
             return
         profile = self.query_one("#session-profile", Input).value.strip() or None
+        self.creds_profile = profile
         self._verdict("[dim]Asking STS for a session...[/]")
         self.query_one("#session-get", Button).disabled = True
         self._fetch(profile, serial, code.strip(), duration)
@@ -280,6 +289,7 @@ class SessionScreen(StepScreen):
         self.query_one("#session-code", Input).value = ""
         self._verdict(f"[green]Session ready for {describe_left(creds.seconds_left())}.[/]")
         self.query_one("#session-result").display = True
+        self.query_one("#session-use").display = self.creds_profile is None
         self._render_lines()
         self._tick()
         self.refresh_bindings()
@@ -336,6 +346,19 @@ class SessionScreen(StepScreen):
     def action_reveal(self) -> None:
         self.revealed = not self.revealed
         self._render_lines()
+
+    @on(Button.Pressed, "#session-use")
+    def action_use_here(self) -> None:
+        """Every step signs with this session: the same user, with MFA (Enforce may then
+        include you, and the policy's own calls need it)."""
+        if self.creds is None or self.creds_profile is not None:
+            self._verdict(
+                "[yellow]Only a session of the wizard's own credentials[/] (empty Profile) "
+                "can be used for the wizard."
+            )
+            return
+        until = self.creds.expiration.astimezone().strftime("%H:%M")
+        self.wizard.use_session(self.creds, until)
 
     @on(Button.Pressed, "#session-copy")
     def action_copy(self) -> None:

@@ -195,6 +195,26 @@ def make_services(
     )
 
 
+def with_session_credentials(
+    services: Services, access_key_id: str, secret_access_key: str, session_token: str
+) -> Services:
+    """The same region and endpoint, signed with temporary credentials (an MFA session the TUI
+    just made): every later call carries MFA, as `eval "$(mfa-session)"` would give."""
+    session = new_boto3_session(
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        aws_session_token=session_token,
+        region_name=services.region,
+    )
+    return Services(
+        session=session,
+        region=services.region,
+        endpoint_url=services.endpoint_url,
+        max_attempts=services.max_attempts,
+        demo=services.demo,
+    )
+
+
 def paginate(
     client: Any, operation: str, result_key: str, page_size: int | None = None, **kwargs: Any
 ) -> list[Any]:

@@ -145,3 +145,37 @@ def _truer_moto() -> None:
 
     response.create_login_profile = create_login_profile
     response._mfa_wizard_truer = True
+    _truer_sessions()
+
+
+def _truer_sessions() -> None:
+    """moto gives every GetSessionToken the same fixed keys, and GetCallerIdentity signed with
+    them answers `user/moto`. AWS gives each session its own ASIA... key, and the session is
+    the user who asked for it: the TUI's "use this session" reads exactly that back."""
+    import secrets
+
+    import moto.sts.models
+    import moto.sts.responses
+
+    sessions: dict[str, str] = {}  # session access key id -> the asking user's access key id
+    response = moto.sts.responses.TokenResponse
+    issue = response.get_session_token
+
+    def get_session_token(self: Any) -> Any:
+        answer = issue(self)
+        credentials = answer.result["Credentials"]
+        key = "ASIA" + secrets.token_hex(8).upper()
+        credentials["AccessKeyId"] = key
+        credentials["SecretAccessKey"] = secrets.token_urlsafe(30)[:40]
+        credentials["SessionToken"] = secrets.token_urlsafe(120)
+        sessions[key] = self.get_access_key()
+        return answer
+
+    backend = moto.sts.models.STSBackend
+    identify = backend.get_caller_identity
+
+    def get_caller_identity(self: Any, access_key_id: str, region: str) -> Any:
+        return identify(self, sessions.get(access_key_id, access_key_id), region)
+
+    response.get_session_token = get_session_token
+    backend.get_caller_identity = get_caller_identity

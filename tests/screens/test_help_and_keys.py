@@ -208,7 +208,8 @@ async def test_the_step_bar_marks_steps_done_and_says_what_is_next(demo, demo_ap
     async with demo_app.run_test(size=(100, 36), notifications=True) as pilot:
         await settle(pilot)
         assert labels(pilot)[:2] == ["✓1 Audit", "2 Enroll"]
-        assert any("Next: 2 Enroll" in n.message for n in pilot.app._notifications)
+        line = str(pilot.app.screen.query_one("#step-explanation").render())
+        assert "✓ done · next: 2 Enroll" in line
         await pilot.press("4")
         await settle(pilot)
         assert labels(pilot)[3] == "4 Session"
@@ -217,7 +218,8 @@ async def test_the_step_bar_marks_steps_done_and_says_what_is_next(demo, demo_ap
         await pilot.press(*code, "enter")
         await settle(pilot)
         assert labels(pilot)[3] == "✓4 Session"
-        assert any("Next: 5 Monitor" in n.message for n in pilot.app._notifications)
+        line = str(pilot.app.screen.query_one("#step-explanation").render())
+        assert "✓ done · next: 5 Monitor" in line
         await pilot.press("1")
         await settle(pilot)
         assert labels(pilot)[3] == "✓4 Session"  # seen from another step, too

@@ -190,3 +190,35 @@ async def test_a_code_already_sent_is_never_sent_again(demo, demo_app, realism):
         seed = demo.seeds[demo.admin_mfa_serial]
         await get_session(pilot, screen, pyotp.TOTP(seed).at(clock.time()))
         assert screen.creds is not None
+
+
+async def test_use_the_session_for_the_wizard_then_enforce_may_include_you(demo, demo_app):
+    from screens.policy import PolicyScreen
+
+    async with demo_app.run_test(size=(100, 36), notifications=True) as pilot:
+        screen = await open_session(pilot)
+        long_term = pilot.app.ctx.services
+        await get_session(
+            pilot, screen, pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).at(clock.time())
+        )
+        assert screen.query_one("#session-use").display
+        await pilot.press("f9")
+        await settle(pilot)
+        ctx = pilot.app.ctx
+        assert ctx.services is not long_term and ctx.session_until
+        frozen = ctx.services.session.get_credentials().get_frozen_credentials()
+        assert frozen.access_key == screen.creds.access_key_id and frozen.token
+        assert "MFA to" in str(screen.query_one("#identity-bar").render())
+        await pilot.press("3")
+        await settle(pilot)
+        enforce = pilot.app.screen
+        assert isinstance(enforce, PolicyScreen)
+        # Signed with an MFA session the wizard made: it no longer has to leave you out.
+        assert "Left out: admin (you)" not in str(enforce.query_one("#enforce-plan").render())
+
+
+async def test_a_named_profiles_session_is_not_offered_for_the_wizard(demo, demo_app):
+    async with demo_app.run_test(size=(100, 36)) as pilot:
+        screen = await open_session(pilot)
+        screen.creds_profile = "someone-else"
+        assert not screen.check_action("use_here", ())
