@@ -115,8 +115,16 @@ class AuditScreen(StepScreen):
             self.action_refresh()
 
     def on_resize(self) -> None:
-        if self.result is not None:
-            self.refresh_table()  # the Path column takes the new width
+        # The Path column takes the new width; only then are the rows built again (a rebuild
+        # for nothing redraws the table with its widths not yet measured).
+        if self.result is not None and self._path_width() != self.path_width:
+            self.refresh_table()
+
+    def _path_width(self, users: list[UserFinding] | None = None) -> int:
+        """The Path column's width for `users` (those shown) at the terminal's width now."""
+        shown = self.visible_users() if users is None else users
+        longest = max((len(u.path) for u in shown), default=PATH_MIN)
+        return max(PATH_MIN, min(longest, self.app.size.width - OTHER_COLUMNS))
 
     def on_mount(self) -> None:
         self.path_width = PATH_MIN
@@ -244,8 +252,7 @@ class AuditScreen(StepScreen):
         current = self._cursor_user()
         table.clear()
         users = self.visible_users()
-        longest = max((len(u.path) for u in users), default=PATH_MIN)
-        self.path_width = max(PATH_MIN, min(longest, self.app.size.width - OTHER_COLUMNS))
+        self.path_width = self._path_width(users)
         table.columns[ColumnKey("path")].width = self.path_width
         now = self.result.generated_at if self.result else datetime.now()
         selected = self.wizard.ctx.selected_users
