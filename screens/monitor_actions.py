@@ -155,6 +155,7 @@ class MonitorActions(StepScreen):
             )
         )
 
+    @on(Button.Pressed, "#monitor-teardown")
     @work(exclusive=True, group="monitor-dialog")
     async def action_teardown(self) -> None:
         """Remove what mfa-wizard made for monitoring, after saying what goes and what stays."""

@@ -94,16 +94,15 @@ class MonitoringScreen(MonitorActions):
                     id="monitor-quiet-alarm",
                     compact=True,
                 )
+            # Two short rows: every box stays on screen at 60 columns.
             with Horizontal(classes="form-row"):
                 yield MarkedCheckbox("KMS key", True, id="monitor-kms", compact=True)
                 yield MarkedCheckbox("IAM users only", id="monitor-iam-only", compact=True)
-                yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
                 yield MarkedCheckbox("minimal", id="monitor-minimal", compact=True)
             with Horizontal(classes="form-row"):
+                yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
                 # From the management account: one trail for every account of the organization.
-                yield MarkedCheckbox(
-                    "organization trail (management account)", id="monitor-org-trail", compact=True
-                )
+                yield MarkedCheckbox("organization trail", id="monitor-org-trail", compact=True)
             yield Static("", id="monitor-verdict")
             # The highlighted row in full above the table: its "What" column is cut at 80 cols.
             yield Static("", id="monitor-row")
@@ -111,12 +110,14 @@ class MonitoringScreen(MonitorActions):
             yield ProgressBar(id="monitor-progress", show_eta=False)
             yield Static("", id="monitor-result")
         with Horizontal(id="monitor-buttons"):
-            yield Button("Plan (F5)", id="monitor-plan-button", compact=True)
+            # The keys are in the footer; the buttons are for the mouse, short enough for 60 cols.
+            yield Button("Plan", id="monitor-plan-button", compact=True)
             yield Button(
-                "Apply (F6)", id="monitor-apply", variant="warning", compact=True, disabled=True
+                "Apply", id="monitor-apply", variant="warning", compact=True, disabled=True
             )
-            yield Button("Test email (F7)", id="monitor-test", compact=True)
-            yield Button("Fire drill (F8)", id="monitor-drill", compact=True)
+            yield Button("Test email", id="monitor-test", compact=True)
+            yield Button("Fire drill", id="monitor-drill", compact=True)
+            yield Button("Tear down", id="monitor-teardown", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#monitor-row").display = False  # until a row is highlighted
