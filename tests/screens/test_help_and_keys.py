@@ -86,15 +86,15 @@ async def test_the_palette_offers_the_apps_own_commands(demo_app):
         assert "Proven from AWS now" in str(pilot.app.screen.query_one("#summary-verify").render())
 
 
-async def test_the_palette_has_no_keys_panel_nor_screenshot(demo_app):
-    async with demo_app.run_test(size=(80, 24)) as pilot:
+async def test_the_palette_has_no_keys_panel_nor_screenshot(sample_app):
+    async with sample_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         titles = {c.title for c in pilot.app.get_system_commands(pilot.app.screen)}
         assert "Keys" not in titles and "Screenshot" not in titles and "Quit" in titles
 
 
-async def test_too_small_says_the_size_needed_and_gives_way_when_it_grows(demo_app):
-    async with demo_app.run_test(size=(80, 24)) as pilot:
+async def test_too_small_says_the_size_needed_and_gives_way_when_it_grows(sample_app):
+    async with sample_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.resize_terminal(50, 15)
         await pilot.pause()
@@ -164,8 +164,8 @@ def test_too_small_snapshot(sample_app, snap_compare):
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=run_before)
 
 
-async def test_ctrl_c_quits_instead_of_a_toast(demo_app):
-    async with demo_app.run_test(size=(80, 24)) as pilot:
+async def test_ctrl_c_quits_instead_of_a_toast(sample_app):
+    async with sample_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+c")
         await pilot.pause()
