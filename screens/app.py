@@ -246,11 +246,23 @@ class WizardApp(App[int]):
     def on_resize(self, event: events.Resize) -> None:
         """Below MIN_SIZE the steps are replaced by a notice naming the size needed; they come
         back, as they were, once the terminal is large enough again."""
-        small = event.size.width < self.MIN_SIZE[0] or event.size.height < self.MIN_SIZE[1]
+        self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        """Cover the steps with the too-small notice, or take it away. A step may need more
+        than MIN_SIZE for what it shows now (a QR code waiting for its codes): it says so in
+        its `min_size`."""
+        step_screen = next(
+            (s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), None
+        )
+        needs = getattr(step_screen, "min_size", None) or self.MIN_SIZE
+        needed = (max(needs[0], self.MIN_SIZE[0]), max(needs[1], self.MIN_SIZE[1]))
+        small = width < needed[0] or height < needed[1]
         notice = next((s for s in self.screen_stack if isinstance(s, TooSmallScreen)), None)
         if small and notice is None:
-            self.push_screen(TooSmallScreen(self.MIN_SIZE))
-        elif not small and notice is not None and self.screen is notice:
+            why = "for this QR code" if needs != self.MIN_SIZE else ""
+            self.push_screen(TooSmallScreen(needed, why))
+        elif notice is not None and not small and self.screen is notice:
             self.pop_screen()
 
     def action_leave_field(self) -> None:

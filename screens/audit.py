@@ -46,6 +46,18 @@ PATH_MIN = 16
 OTHER_COLUMNS = 64
 
 
+def names_that_fit(names: list[str], width: int) -> str:
+    """As many of `names` as fit in `width` columns, then "and N more" (never cut mid-name)."""
+    shown: list[str] = []
+    for index, name in enumerate(names):
+        rest = len(names) - index - 1
+        tail = f" and {rest} more" if rest else ""
+        if len(", ".join([*shown, name]) + tail) > width and shown:
+            return ", ".join(shown) + f" and {len(names) - len(shown)} more"
+        shown.append(name)
+    return ", ".join(shown)
+
+
 def _sort_value(user: UserFinding, column: str) -> tuple:
     if column == "path":
         return (user.path, user.user_name.lower())
@@ -329,8 +341,10 @@ class AuditScreen(StepScreen):
         if not selected:
             label.update("[dim]space: select users to hand to the Enroll step[/dim]")
         else:
-            names = ", ".join(selected[:4]) + (" ..." if len(selected) > 4 else "")
-            label.update(f"[b]{len(selected)} selected[/b] for Enroll: {escape(names)}")
+            label.update(
+                f"[b]{len(selected)} selected[/b] for Enroll: "
+                + escape(names_that_fit(selected, self.app.size.width - 30))
+            )
 
     def watch_show_all(self) -> None:
         if self.is_mounted:

@@ -100,6 +100,14 @@ class StepScreen(Screen):
         # Steps done elsewhere since this screen was last shown.
         self.query_one(StepBar).show_done(frozenset(self.wizard.ctx.done))
 
+    def step_undone(self) -> None:
+        """This step's outcome was reversed (undo, teardown): no longer marked done."""
+        self.wizard.ctx.done.discard(self.STEP)
+        self.query_one(StepBar).show_done(frozenset(self.wizard.ctx.done))
+        self.query_one("#step-explanation", Static).update(
+            f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}"
+        )
+
     def step_done(self) -> None:
         """This step's outcome holds now: mark it, and say what comes next in the step's own
         title line (where the eye is, and no toast piling up over the dialogs)."""

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from screens.widgets.marked import MarkedRadioButton
 from wizard.totp import normalize_code
 
 
@@ -76,9 +77,10 @@ class ConfirmDialog(ModalScreen[bool]):
         self._fit()
 
     def _fit(self) -> None:
-        """The list takes what the terminal has left after the title, keys and buttons (10
-        rows with the frame), so the buttons stay on screen at 60x20; it scrolls beyond."""
-        self.query_one("#confirm-scroll").styles.max_height = max(2, self.app.size.height - 10)
+        """The list takes what the dialog (90% of the terminal) has left after its frame,
+        title, keys and buttons (9 rows), so the buttons stay on screen at 60x20; it scrolls."""
+        room = int(self.app.size.height * 0.9) - 9
+        self.query_one("#confirm-scroll").styles.max_height = max(2, room)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-yes")
@@ -126,7 +128,7 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
             if len(self.formats) > 1:
                 with RadioSet(id="export-format", classes="-horizontal"):
                     for index, fmt in enumerate(self.formats):
-                        yield RadioButton(fmt.upper(), value=index == 0, id=f"format-{fmt}")
+                        yield MarkedRadioButton(fmt.upper(), value=index == 0, id=f"format-{fmt}")
             yield Input(value=f"{self.default_stem}.{self.formats[0]}", id="export-path")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export-go", compact=True)

@@ -62,6 +62,7 @@ class EnrollmentScreen(ExistingDeviceActions):
         self.leftover: str | None = None
         # (user, serial) of the device to remove once its replacement is enabled.
         self.replacing: tuple[str, str] | None = None
+        self.qr_needed: tuple[int, int] | None = None  # (rows, columns) of the QR shown
 
     # ------------------------------------------------------------------ layout
 
@@ -120,6 +121,15 @@ class EnrollmentScreen(ExistingDeviceActions):
         if action == "remove_leftover":
             return self.stage == "intro" and bool(self.leftover)
         return True
+
+    @property
+    def min_size(self) -> tuple[int, int] | None:
+        """While a QR waits for its codes: the terminal it needs whole (a cut QR cannot be
+        scanned), for the app's too-small notice."""
+        if self.stage != "qr" or self.qr_needed is None:
+            return None
+        rows, columns = self.qr_needed
+        return columns + 36, rows + 2
 
     @property
     def holds_keys(self) -> bool:
@@ -243,6 +253,7 @@ class EnrollmentScreen(ExistingDeviceActions):
                 f"`mfa-wizard enroll {escape(self.current_user)} --show-key` to type the key in."
             )
             return
+        self.qr_needed = (rows, columns)
         self.query_one("#enroll-start", Button).disabled = True
         self._create(self.current_user, name)
 

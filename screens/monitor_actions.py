@@ -168,9 +168,10 @@ class MonitorActions(StepScreen):
                 f"Tear down the monitoring of account {ctx.account_id}?",
                 f"Deletes what mfa-wizard created in {ctx.region} (found by name and tag): the "
                 f"trail {names.trail}, its alarms, topic and subscriptions, metric filters, "
-                "roles, KMS key (scheduled for deletion) and schedules. After it, a sign-in "
-                f"without MFA pages nobody.\nThe trail's logs stay in {names.bucket} (evidence): "
-                "`mfa-wizard monitor teardown --purge` deletes them too.",
+                "roles and schedules. After it, a sign-in without MFA pages nobody.\n"
+                f"The evidence stays: the log group {names.log_group}, the bucket "
+                f"{names.bucket} if it holds logs (an empty one is deleted), and the KMS key "
+                "that encrypts them. `mfa-wizard monitor teardown --purge` deletes those too.",
                 "Tear down",
             )
         )
@@ -189,6 +190,7 @@ class MonitorActions(StepScreen):
 
     @on(TornDown)
     def _torn_down(self, event: TornDown) -> None:
+        self.step_undone()
         self._show_plan(event.after)
         self.query_one("#monitor-result", Static).update(
             "[b]Torn down[/b]\n" + "\n".join(escape(line) for line in event.lines)

@@ -38,6 +38,7 @@ class MonitoringScreen(MonitorActions):
     STEP = "monitor"
     EXPLANATION = "CloudTrail -> metric filter -> alarm -> email, step by step"
     BINDINGS = [
+        Binding("e", "email", "Email", tooltip="type the email the alarm notifies"),
         Binding("f5", "plan", "Plan"),
         Binding("f6", "apply", "Apply"),
         Binding("f7", "test_notification", "Test email"),
@@ -238,7 +239,9 @@ class MonitoringScreen(MonitorActions):
                 status_markup(change.status),
                 change.kind,
                 Text(cut(change.name, width)),
-                Text(change.detail),  # names an email, a key policy's principals: text
+                # Text (it names an email, a key policy's principals), cut with … to the room
+                # left; the highlighted row is shown whole above the table.
+                Text(cut(change.detail, max(20, self.app.size.width - width - 36))),
                 key=str(index),
             )
         # One line per note here (the whole text is in `mfa-wizard monitor plan`).
@@ -272,6 +275,9 @@ class MonitoringScreen(MonitorActions):
         cost = f" [dim]· cost {escape(change.cost)}[/dim]" if change.cost and change.changes else ""
         row.update(f"[b]{change.kind}[/b] {escape(change.name)}: {escape(change.detail)}{cost}")
         row.display = True
+
+    def action_email(self) -> None:
+        self.query_one("#monitor-email", Input).focus()
 
     def show_progress(self, text: str) -> None:
         self._verdict(f"[dim]{escape(text)}...[/dim]")

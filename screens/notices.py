@@ -14,9 +14,10 @@ class TooSmallScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("q", "app.quit", "Quit")]
 
-    def __init__(self, min_size: tuple[int, int]) -> None:
+    def __init__(self, min_size: tuple[int, int], why: str = "") -> None:
         super().__init__(id="too-small-screen")
         self.min_size = min_size
+        self.why = why
 
     def compose(self) -> ComposeResult:
         yield Static("", id="too-small")
@@ -30,10 +31,12 @@ class TooSmallScreen(ModalScreen[None]):
     def _say(self) -> None:
         width, height = self.min_size
         size = self.app.size
+        # Short lines: the notice itself must fit the small terminal it speaks of.
         self.query_one("#too-small", Static).update(
             f"This terminal is {size.width}x{size.height}.\n"
-            f"mfa-wizard needs at least {width}x{height} (80x24 to show a QR code).\n"
-            "Make the window larger: the wizard comes back as it was.\n\nq quits."
+            f"mfa-wizard needs {width}x{height}\n"
+            + (f"{self.why}.\n" if self.why else "(80x24 for a QR code).\n")
+            + "Make the window larger:\nthe wizard comes back as it was.\n\nq quits."
         )
 
 

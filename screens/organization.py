@@ -102,6 +102,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
     @on(Audited)
     def _audited(self, event: Audited) -> None:
         self.result = event.result
+        self.refresh_bindings()
         table = self.query_one(DataTable)
         table.clear()
         for account in event.result.accounts:
@@ -146,6 +147,12 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
                 "[dim]Esc: back to this account's audit[/dim]"
             )
             self.query_one("#accounts-table").display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to open or read until the accounts are listed (not an organization: never).
+        if action in {"pick", "read_roots"}:
+            return self.result is not None
+        return True
 
     def action_refresh(self) -> None:
         self.done = 0

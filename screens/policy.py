@@ -18,6 +18,7 @@ from screens.dialogs import ConfirmDialog, bullets
 from screens.widgets.enforce_plan import plan_markup
 from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.verdict import report_markup
+from wizard.lockout import impact_totals
 from wizard.models import AuditResult
 from wizard.policies import EnforcePlan, default_users
 from wizard.policy_documents import describe_policy, load_document
@@ -30,9 +31,10 @@ def confirm_lines(plan: EnforcePlan) -> list[str]:
     members = [s.name for s in plan.steps if s.kind == "member" and s.changes]
     lines = [s.detail for s in plan.steps if s.changes and s.kind != "member"]
     if members:
-        shown = ", ".join(members[:8]) + (
-            f" and {len(members) - 8} more" if len(members) > 8 else ""
-        )
+        # Every name up to a dozen (no "and 1 more" that hides who); past that, a count.
+        few = len(members) <= 12
+        shown = ", ".join(members if few else members[:8])
+        shown += "" if few else f" and {len(members) - 8} more"
         lines.append(f"add {len(members)} user(s) to {plan.group}: {shown}")
     return lines
 
@@ -210,7 +212,10 @@ class PolicyScreen(StepScreen):
 
     @on(Input.Submitted, "#enforce-search")
     def _search_done(self) -> None:
-        self.query_one("#enforce-users", SelectionList).focus()
+        users = self.query_one("#enforce-users", SelectionList)
+        if users.option_count and users.highlighted is None:
+            users.highlighted = 0  # space toggles at once, no Down first
+        users.focus()
 
     def action_search(self) -> None:
         self.query_one("#enforce-search", Input).focus()
@@ -259,7 +264,10 @@ class PolicyScreen(StepScreen):
         if self.chosen != set(plan.users):
             self._selection_changed()  # the plan is not of these users: never apply it
             return
+        totals = impact_totals(plan.impact).lines() if plan.impact else []
         body = bullets(confirm_lines(plan))
+        if totals:
+            body += "\nImpact:\n" + bullets(totals)
         ok = await self.app.push_screen_wait(ConfirmDialog("Apply the MFA policy?", body, "Apply"))
         if ok:
             self.query_one("#enforce-plan", Static).update("[dim]Applying...[/dim]")
@@ -330,5 +338,6 @@ class PolicyScreen(StepScreen):
 
     @on(EnforcementUndone)
     def _undone(self, event: EnforcementUndone) -> None:
+        self.step_undone()
         self._show_plan(event.after)
         self.notify(f"{len(event.lines)} change(s) undone.", title="Undo")

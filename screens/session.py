@@ -54,6 +54,7 @@ class SessionScreen(StepScreen):
     STEP = "session"
     EXPLANATION = "temporary credentials for CLI work, unlocked with an MFA code"
     BINDINGS = [
+        Binding("c", "code", "Code", tooltip="type the MFA code (Enter asks STS)"),
         Binding("f3", "reveal", "Reveal"),
         Binding("f4", "copy", "Copy"),
         Binding(
@@ -346,6 +347,9 @@ class SessionScreen(StepScreen):
     def action_reveal(self) -> None:
         self.revealed = not self.revealed
         self._render_lines()
+
+    def action_code(self) -> None:
+        self.query_one("#session-code", Input).focus()
 
     @on(Button.Pressed, "#session-use")
     def action_use_here(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.segment import Segment
 from textual.content import Content
 from textual.strip import Strip
-from textual.widgets import Checkbox, SelectionList
+from textual.widgets import Checkbox, RadioButton, SelectionList
 from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import OptionDoesNotExist
 
@@ -22,6 +22,16 @@ class MarkedCheckbox(Checkbox):
         inner = "x" if self.value else " "
         button_style = self.get_visual_style("toggle--button")
         return Content.assemble(("[", button_style), (inner, button_style), ("]", button_style))
+
+
+class MarkedRadioButton(RadioButton):
+    """A RadioButton showing (•) only when chosen, ( ) otherwise."""
+
+    @property
+    def _button(self) -> Content:
+        inner = "•" if self.value else " "
+        button_style = self.get_visual_style("toggle--button")
+        return Content.assemble(("(", button_style), (inner, button_style), (")", button_style))
 
 
 class MarkedSelectionList(SelectionList):

@@ -180,7 +180,8 @@ async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, s
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmDialog)
-        assert "logs stay in" in pilot.app.screen.body
+        # What the dialog says stays is what stays: the evidence (the demo's bucket is empty).
+        assert "The evidence stays: the log group" in pilot.app.screen.body
         await pilot.press("n")
         await settle(pilot)
         assert len(services.client("cloudtrail").describe_trails()["trailList"]) == 1
@@ -194,6 +195,7 @@ async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, s
             "Torn down" in result
             and "deleted alarm mfa-wizard-console-signin-without-mfa" in result
         )
+        assert "kept log group" in result and "deleted bucket" in result
         # The plan shown is read again from AWS: everything is to be made again.
         assert screen.plan is not None and not screen.plan.nothing_to_do
 

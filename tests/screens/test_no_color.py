@@ -84,3 +84,15 @@ def test_no_color_audit_snapshot(no_color_app, snap_compare):
         await pilot.pause()
 
     assert snap_compare(no_color_app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_export_format_reads_without_colour(no_color_app):
+    async with no_color_app.run_test(size=(80, 24)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        csv = pilot.app.screen.query_one("#format-csv")
+        json = pilot.app.screen.query_one("#format-json")
+        assert "(•)" in "".join(s.text for s in shown(csv, 0))
+        assert "( )" in "".join(s.text for s in shown(json, 0))

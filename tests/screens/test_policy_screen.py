@@ -194,3 +194,23 @@ def test_enforce_totals_snapshot(stable_demo_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(stable_demo_app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_apply_confirms_the_impact_and_undo_unmarks_the_step(demo_app, services):
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen = await open_enforce(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        body = pilot.app.screen.body
+        assert "Impact:" in body and "lose access (all but MFA set-up) until they enrol" in body
+        assert " more" not in body  # nine users: every name is given
+        await pilot.press("y")
+        await settle(pilot)
+        assert "enforce" in pilot.app.ctx.done
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert "enforce" not in pilot.app.ctx.done
+        assert "✓" not in str(screen.query_one("#step-enforce").render())
+        assert "✓ done" not in str(screen.query_one("#step-explanation").render())
