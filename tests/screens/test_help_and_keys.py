@@ -78,12 +78,13 @@ async def test_the_palette_offers_the_apps_own_commands(demo_app):
         assert pilot.app.screen.STEP == "monitor"
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"verify now")
+        await pilot.press(*"audit search")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(pilot)
-        assert pilot.app.screen.STEP == "summary"
-        assert "Proven from AWS now" in str(pilot.app.screen.query_one("#summary-verify").render())
+        # Back on the Audit step, its action run: the search field has the keys.
+        assert pilot.app.screen.STEP == "audit"
+        assert pilot.app.screen.focused is pilot.app.screen.query_one("#audit-search")
 
 
 async def test_the_palette_has_no_keys_panel_nor_screenshot(sample_app):
@@ -124,16 +125,29 @@ async def test_page_down_scrolls_the_enforce_step(demo_app):
         assert body.scroll_y == 0
 
 
-async def test_after_an_action_the_next_digit_changes_step(demo, demo_app):
+async def test_after_an_action_the_next_digit_changes_step_and_the_bar_marks_it(demo, demo_app):
+    from screens.widgets.bars import StepLabel
+
+    def labels(pilot) -> list[str]:
+        return [str(label.render()) for label in pilot.app.screen.query(StepLabel)]
+
+    def title_line(pilot) -> str:
+        return str(pilot.app.screen.query_one("#step-explanation").render())
+
     async with demo_app.run_test(size=(100, 36)) as pilot:
         await settle(pilot)
+        assert labels(pilot)[:2] == ["✓1 Audit", "2 Enroll"]
+        assert "✓ done · next: 2 Enroll" in title_line(pilot)
         await pilot.press("4")
         await settle(pilot)
+        assert labels(pilot)[3] == "4 Session"
         await pilot.click("#session-code")
         code = pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).at(clock.time())
         await pilot.press(*code, "enter")
         await settle(pilot)
         assert pilot.app.screen.creds is not None
+        assert labels(pilot)[3] == "✓4 Session"
+        assert "✓ done · next: 5 Monitor" in title_line(pilot)
         await pilot.press("5")
         await settle(pilot)
         assert pilot.app.screen.STEP == "monitor"  # not a 5 typed into the code field
@@ -141,9 +155,14 @@ async def test_after_an_action_the_next_digit_changes_step(demo, demo_app):
         await pilot.press(*"sec@example.com", "f5")
         await settle(pilot)
         assert pilot.app.screen.plan is not None
-        await pilot.press("6")
+        await pilot.press("1")
         await settle(pilot)
-        assert pilot.app.screen.STEP == "summary"
+        assert pilot.app.screen.STEP == "audit"  # not a 1 typed into the email field
+        assert labels(pilot)[3] == "✓4 Session"  # seen from another step, too
+        # Narrow: the other steps by number only, the current one named.
+        await pilot.resize_terminal(64, 20)
+        await pilot.pause()
+        assert labels(pilot) == ["✓1 Audit", "2", "3", "✓4", "5", "6"]
 
 
 def test_help_snapshot(sample_app, snap_compare):
@@ -197,36 +216,6 @@ async def test_the_path_column_grows_with_the_terminal_and_cuts_with_an_ellipsis
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert table.get_row("deep.path")[2].plain == deep
-
-
-async def test_the_step_bar_marks_steps_done_and_says_what_is_next(demo, demo_app):
-    from screens.widgets.bars import StepLabel
-
-    def labels(pilot) -> list[str]:
-        return [str(label.render()) for label in pilot.app.screen.query(StepLabel)]
-
-    async with demo_app.run_test(size=(100, 36), notifications=True) as pilot:
-        await settle(pilot)
-        assert labels(pilot)[:2] == ["✓1 Audit", "2 Enroll"]
-        line = str(pilot.app.screen.query_one("#step-explanation").render())
-        assert "✓ done · next: 2 Enroll" in line
-        await pilot.press("4")
-        await settle(pilot)
-        assert labels(pilot)[3] == "4 Session"
-        await pilot.click("#session-code")
-        code = pyotp.TOTP(demo.seeds[demo.admin_mfa_serial]).at(clock.time())
-        await pilot.press(*code, "enter")
-        await settle(pilot)
-        assert labels(pilot)[3] == "✓4 Session"
-        line = str(pilot.app.screen.query_one("#step-explanation").render())
-        assert "✓ done · next: 5 Monitor" in line
-        await pilot.press("1")
-        await settle(pilot)
-        assert labels(pilot)[3] == "✓4 Session"  # seen from another step, too
-        # Narrow: the other steps by number only, the current one named.
-        await pilot.resize_terminal(64, 20)
-        await pilot.pause()
-        assert labels(pilot) == ["✓1 Audit", "2", "3", "✓4", "5", "6"]
 
 
 async def test_a_qr_on_screen_needs_its_own_size_and_keeps_its_device(demo_app, services):
