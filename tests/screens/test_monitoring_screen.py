@@ -8,6 +8,16 @@ from screens.monitoring import MonitoringScreen
 from tests.support.pilot import settle
 
 
+async def open_monitor(pilot) -> MonitoringScreen:
+    """The Monitor step, once the audit has settled."""
+    await settle(pilot)
+    await pilot.press("5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, MonitoringScreen)
+    return screen
+
+
 async def test_form_plan_apply_result_test_email(demo_app, services):
     async with demo_app.run_test(size=(120, 50), notifications=True) as pilot:
         await settle(pilot)
@@ -122,10 +132,7 @@ async def test_a_plan_goes_stale_when_the_form_changes_and_is_never_applied(demo
     from screens.dialogs import ConfirmDialog
 
     async with demo_app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("5")
-        await settle(pilot)
-        screen = pilot.app.screen
+        screen = await open_monitor(pilot)
         await pilot.press("f5")
         await settle(pilot)
         table = screen.query_one("#monitor-plan", DataTable)
@@ -153,10 +160,7 @@ async def test_a_plan_goes_stale_when_the_form_changes_and_is_never_applied(demo
 
 async def test_apply_refuses_a_plan_whose_form_differs_even_without_an_event(demo_app, services):
     async with demo_app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("5")
-        await settle(pilot)
-        screen = pilot.app.screen
+        screen = await open_monitor(pilot)
         await pilot.press("f5")
         await settle(pilot)
         with screen.prevent(Input.Changed):
@@ -173,10 +177,7 @@ async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, s
 
     apply_monitoring(plan_monitoring(services, MonitorOptions(minimal=True))[1])
     async with demo_app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("5")
-        await settle(pilot)
-        screen = pilot.app.screen
+        screen = await open_monitor(pilot)
         await pilot.press("f9")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmDialog)
@@ -202,10 +203,7 @@ async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, s
 
 async def test_the_form_offers_the_organization_trail(demo_app):
     async with demo_app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("5")
-        await settle(pilot)
-        screen = pilot.app.screen
+        screen = await open_monitor(pilot)
         assert screen.options().organization_trail is False
         await pilot.click("#monitor-org-trail")
         await pilot.pause()
