@@ -96,3 +96,21 @@ async def test_export_format_reads_without_colour(no_color_app):
         json = pilot.app.screen.query_one("#format-json")
         assert "(•)" in "".join(s.text for s in shown(csv, 0))
         assert "( )" in "".join(s.text for s in shown(json, 0))
+
+
+async def test_a_light_theme_keeps_findings_marked_and_text_readable(sample_app):
+    async with sample_app.run_test(size=(80, 24)) as pilot:
+        pilot.app.theme = "textual-light"
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        cells = [s for y in range(1, 4) for s in shown(table, y) if s.text.strip() == "NO"]
+        assert cells and all(c.style.bold and c.style.reverse for c in cells)
+        for widget in pilot.app.screen.query(Widget):
+            if not widget.display or widget.region.height == 0:
+                continue
+            for y in range(widget.region.height):
+                for segment in shown(widget, y):
+                    style = segment.style
+                    if segment.text.strip() and style and style.color and style.bgcolor:
+                        assert contrast(segment) >= 0.25, (widget, segment)
