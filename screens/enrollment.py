@@ -122,6 +122,13 @@ class EnrollmentScreen(ExistingDeviceActions):
             return self.stage == "intro" and bool(self.leftover)
         return True
 
+    def on_resize(self) -> None:
+        # "Too small for this QR" was true of the old size: say nothing until Enter asks again.
+        if self.stage == "intro" and "too small for this QR" in str(
+            self.query_one("#device-name-verdict", Static).render()
+        ):
+            self.query_one("#device-name-verdict", Static).update("")
+
     @property
     def min_size(self) -> tuple[int, int] | None:
         """While a QR waits for its codes: the terminal it needs whole (a cut QR cannot be

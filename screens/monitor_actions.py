@@ -192,6 +192,15 @@ class MonitorActions(StepScreen):
     def _torn_down(self, event: TornDown) -> None:
         self.step_undone()
         self._show_plan(event.after)
+        deleted = sum(1 for line in event.lines if line.startswith(("deleted", "scheduled")))
+        kept = sum(1 for line in event.lines if line.startswith("kept"))
+        # Where the eye is: the lines themselves are below the plan.
+        self._verdict(
+            f"[b]Torn down:[/b] {deleted} deleted, {kept} kept as evidence (listed below). "
+            "F5 plans it again."
+            if event.lines
+            else "Nothing to tear down: mfa-wizard made nothing here."
+        )
         self.query_one("#monitor-result", Static).update(
             "[b]Torn down[/b]\n" + "\n".join(escape(line) for line in event.lines)
             if event.lines

@@ -35,7 +35,7 @@ class TooSmallScreen(ModalScreen[None]):
         self.query_one("#too-small", Static).update(
             f"This terminal is {size.width}x{size.height}.\n"
             f"mfa-wizard needs {width}x{height}\n"
-            + (f"{self.why}.\n" if self.why else "(80x24 for a QR code).\n")
+            + (f"{self.why}.\n" if self.why else "(a QR code needs more).\n")
             + "Make the window larger:\nthe wizard comes back as it was.\n\nq quits."
         )
 

@@ -268,3 +268,15 @@ def test_names_fit_their_line_and_say_how_many_more():
     short = names_that_fit(names, 40)
     assert len(short) <= 40 and short.endswith("more") and short.startswith("alice.nakamura")
     assert names_that_fit(names[:1], 5) == "alice.nakamura"  # one name is never cut to none
+
+
+async def test_a_qr_refused_for_size_is_not_said_again_after_a_resize(demo_app):
+    async with demo_app.run_test(size=(60, 20)) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await pilot.click("#enroll-start")
+        await settle(pilot)
+        verdict = screen.query_one("#device-name-verdict")
+        assert "too small for this QR" in str(verdict.render()) and screen.stage == "intro"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert str(verdict.render()) == ""

@@ -197,6 +197,8 @@ async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, s
             and "deleted alarm mfa-wizard-console-signin-without-mfa" in result
         )
         assert "kept log group" in result and "deleted bucket" in result
+        verdict = str(screen.query_one("#monitor-verdict").render())
+        assert "Torn down:" in verdict and "1 kept as evidence" in verdict
         # The plan shown is read again from AWS: everything is to be made again.
         assert screen.plan is not None and not screen.plan.nothing_to_do
 
