@@ -23,6 +23,9 @@ from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
 from wizard.verify import VerifyReport
 
+# Said when the form no longer matches the plan shown (or there is none to apply).
+STALE_PLAN = "[yellow]The form changed since the plan:[/] F5 plans again."
+
 
 def _first_sentence(text: str) -> str:
     """The first sentence of a note (up to the first ': ' or '. ')."""
@@ -191,7 +194,7 @@ class MonitoringScreen(MonitorActions):
         self.query_one("#monitor-apply", Button).disabled = True
         self.query_one("#monitor-plan", DataTable).clear()
         self.query_one("#monitor-row").display = False
-        self._verdict("[yellow]The form changed since the plan:[/] F5 plans again.")
+        self._verdict(STALE_PLAN)
         self.refresh_bindings()
 
     def _plan_is_current(self, plan: MonitorPlan) -> bool:
@@ -228,22 +231,7 @@ class MonitoringScreen(MonitorActions):
 
     def _show_plan(self, plan: MonitorPlan) -> None:
         self.plan = plan
-        table = self.query_one("#monitor-plan", DataTable)
-        table.clear()
-        # Names get what the terminal has beyond Status, Resource and 40 for What (20 at 80x24).
-        longest = max((len(c.name) for c in plan.changes), default=20)
-        width = max(20, min(longest, self.app.size.width - 60))
-        table.columns[ColumnKey("name")].width = width
-        for index, change in enumerate(plan.changes):
-            table.add_row(
-                status_markup(change.status),
-                change.kind,
-                Text(cut(change.name, width)),
-                # Text (it names an email, a key policy's principals), cut with … to the room
-                # left; the highlighted row is shown whole above the table.
-                Text(cut(change.detail, max(20, self.app.size.width - width - 36))),
-                key=str(index),
-            )
+        self._fill_table(plan)
         # One line per note here (the whole text is in `mfa-wizard monitor plan`).
         notes = "\n".join(
             f"[yellow]Note:[/] {escape(_first_sentence(note))}" for note in plan.notes
@@ -262,9 +250,29 @@ class MonitoringScreen(MonitorActions):
         if plan.nothing_to_do:
             self.step_done()  # every resource is in place, read from AWS
 
+    def _fill_table(self, plan: MonitorPlan) -> None:
+        """The plan's rows, their widths taken from the terminal's width now."""
+        table = self.query_one("#monitor-plan", DataTable)
+        table.clear()
+        # Names get what the terminal has beyond Status, Resource and 40 for What (20 at 80x24).
+        longest = max((len(c.name) for c in plan.changes), default=20)
+        width = max(20, min(longest, self.app.size.width - 60))
+        table.columns[ColumnKey("name")].width = width
+        for index, change in enumerate(plan.changes):
+            table.add_row(
+                status_markup(change.status),
+                change.kind,
+                Text(cut(change.name, width)),
+                # Text (it names an email, a key policy's principals), cut with … to the room
+                # left; the highlighted row is shown whole above the table.
+                Text(cut(change.detail, max(20, self.app.size.width - width - 36))),
+                key=str(index),
+            )
+
     def on_resize(self) -> None:
+        # Only the rows are laid out again: the verdict (a result, a drill) stays as it is.
         if self.plan is not None:
-            self._show_plan(self.plan)
+            self._fill_table(self.plan)
 
     @on(DataTable.RowHighlighted, "#monitor-plan")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -297,7 +305,7 @@ class MonitoringScreen(MonitorActions):
             self._verdict("[yellow]No plan yet:[/] press F5 to plan, then F6 to apply it.")
             return
         if not self._plan_is_current(plan):
-            self._verdict("[yellow]The form changed since the plan:[/] F5 plans again.")
+            self._verdict(STALE_PLAN)
             return
         if plan.nothing_to_do:
             self._verdict("[green]Nothing to apply:[/] every resource is in place.")

@@ -199,6 +199,10 @@ async def test_f9_tears_down_after_asking_and_the_plan_reads_it_back(demo_app, s
         assert "kept log group" in result and "deleted bucket" in result
         verdict = str(screen.query_one("#monitor-verdict").render())
         assert "Torn down:" in verdict and "1 kept as evidence" in verdict
+        # A resize lays the rows out again and leaves the verdict as it is.
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "Torn down:" in str(screen.query_one("#monitor-verdict").render())
         # The plan shown is read again from AWS: everything is to be made again.
         assert screen.plan is not None and not screen.plan.nothing_to_do
 
