@@ -57,6 +57,11 @@ class WizardApp(App[int]):
     COMMANDS = App.COMMANDS | {_lazy_provider}
     # Below this the layout cannot show a step whole (the QR needs 80x24; see run_tui).
     MIN_SIZE = (60, 20)
+    # The app's own workers whose failure the error dialog reports, with its title.
+    FAILURE_TITLES = {
+        "switch-account": "Could not open the account",
+        "use-session": "Could not use the session",
+    }
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -185,14 +190,10 @@ class WizardApp(App[int]):
             error = event.worker.error
             self.connect_error = error if isinstance(error, WizardError) else translate(error)
             self.exit(return_code=self.connect_error.exit_code)
-        if event.worker.group == "switch-account" and event.state == WorkerState.ERROR:
-            # The account stays as it was; the cause and fix say why (AssumeRole refused...).
-            self.show_error(
-                event.worker.error or RuntimeError(), title="Could not open the account"
-            )
-        if event.worker.group == "use-session" and event.state == WorkerState.ERROR:
-            # The steps keep the credentials they had.
-            self.show_error(event.worker.error or RuntimeError(), title="Could not use the session")
+        # The account, or the credentials, stay as they were; the cause and fix say why.
+        title = self.FAILURE_TITLES.get(event.worker.group)
+        if title is not None and event.state == WorkerState.ERROR:
+            self.show_error(event.worker.error or RuntimeError(), title=title)
         # Other app-level workers (the 'before' capture) fail quietly: the Summary says so.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

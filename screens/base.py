@@ -87,7 +87,7 @@ class StepScreen(Screen):
     def compose(self) -> ComposeResult:
         yield IdentityBar(*self._identity())
         yield StepBar(self.STEP, frozenset(self.wizard.ctx.done))
-        yield Static(f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}", id="step-explanation")
+        yield Static(self._title_line(self.EXPLANATION), id="step-explanation")
         yield from self.compose_body()
         # No command palette entry: the footer's room goes to the step's own keys, Help and Quit.
         yield StepFooter(compact=True, show_command_palette=False)
@@ -104,9 +104,11 @@ class StepScreen(Screen):
         """This step's outcome was reversed (undo, teardown): no longer marked done."""
         self.wizard.ctx.done.discard(self.STEP)
         self.query_one(StepBar).show_done(frozenset(self.wizard.ctx.done))
-        self.query_one("#step-explanation", Static).update(
-            f"[b]{step(self.STEP).title}[/b]  {self.EXPLANATION}"
-        )
+        self.query_one("#step-explanation", Static).update(self._title_line(self.EXPLANATION))
+
+    def _title_line(self, rest: str) -> str:
+        """The step's title line: its name in bold, then `rest` (markup)."""
+        return f"[b]{step(self.STEP).title}[/b]  {rest}"
 
     def step_done(self) -> None:
         """This step's outcome holds now: mark it, and say what comes next in the step's own
@@ -115,14 +117,13 @@ class StepScreen(Screen):
         done.add(self.STEP)
         self.query_one(StepBar).show_done(frozenset(done))
         later = [s for s in STEPS if s.number > step(self.STEP).number and s.key not in done]
-        title = step(self.STEP).title
-        line = f"[b]{title}[/b]  ✓ done"
+        line = "✓ done"
         if later:
             following = later[0]
             line += (
                 f" · next: [b]{following.number} {following.title}[/b] (press {following.number})"
             )
-        self.query_one("#step-explanation", Static).update(line)
+        self.query_one("#step-explanation", Static).update(self._title_line(line))
 
     def report_progress(self, text: str) -> None:
         """Post a progress line from a worker thread (thread-safe)."""

@@ -63,6 +63,7 @@ class EnrollmentScreen(ExistingDeviceActions):
         # (user, serial) of the device to remove once its replacement is enabled.
         self.replacing: tuple[str, str] | None = None
         self.qr_needed: tuple[int, int] | None = None  # (rows, columns) of the QR shown
+        self.refused_for_size = False  # the verdict says the window is too small for the QR
 
     # ------------------------------------------------------------------ layout
 
@@ -124,10 +125,13 @@ class EnrollmentScreen(ExistingDeviceActions):
 
     def on_resize(self) -> None:
         # "Too small for this QR" was true of the old size: say nothing until Enter asks again.
-        if self.stage == "intro" and "too small for this QR" in str(
-            self.query_one("#device-name-verdict", Static).render()
-        ):
-            self.query_one("#device-name-verdict", Static).update("")
+        if self.refused_for_size:
+            self._name_verdict("")
+
+    def _name_verdict(self, markup: str, refused_for_size: bool = False) -> None:
+        """The line under the device name; a resize takes away a 'too small' said there."""
+        self.refused_for_size = refused_for_size
+        self.query_one("#device-name-verdict", Static).update(markup)
 
     @property
     def min_size(self) -> tuple[int, int] | None:
@@ -170,7 +174,7 @@ class EnrollmentScreen(ExistingDeviceActions):
             f"[b]User {self.index + 1} of {len(self.queue)}: {escape(user)}[/b]"
         )
         self.query_one("#intro-devices", Static).update("[dim]Looking up devices...[/dim]")
-        self.query_one("#device-name-verdict", Static).update("")
+        self._name_verdict("")
         for button in ("#enroll-replace", "#enroll-resync", "#enroll-remove-leftover"):
             self.query_one(button, Button).display = False
         self.query_one("#existing-device", Select).display = False
@@ -234,14 +238,13 @@ class EnrollmentScreen(ExistingDeviceActions):
 
     @on(Input.Changed, "#device-name")
     def _device_name_changed(self, event: Input.Changed) -> None:
-        verdict = self.query_one("#device-name-verdict", Static)
         try:
             validate_device_name(event.value)
         except UsageError as exc:
-            verdict.update(f"[red]{escape(exc.message)}[/]")
+            self._name_verdict(f"[red]{escape(exc.message)}[/]")
             self.query_one("#enroll-start", Button).disabled = True
             return
-        verdict.update("")
+        self._name_verdict("")
         self.query_one("#enroll-start", Button).disabled = False
 
     @on(Input.Submitted, "#device-name")
@@ -254,10 +257,11 @@ class EnrollmentScreen(ExistingDeviceActions):
         free_rows, free_columns = self.qr_room()
         if rows > free_rows or columns > free_columns:
             # Said before any device exists: a QR cut by the window's edge cannot be scanned.
-            self.query_one("#device-name-verdict", Static).update(
+            self._name_verdict(
                 f"[red]The window is too small for this QR[/] ({columns}x{rows} needed, "
                 f"{free_columns}x{free_rows} free): enlarge it, or use "
-                f"`mfa-wizard enroll {escape(self.current_user)} --show-key` to type the key in."
+                f"`mfa-wizard enroll {escape(self.current_user)} --show-key` to type the key in.",
+                refused_for_size=True,
             )
             return
         self.qr_needed = (rows, columns)

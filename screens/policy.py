@@ -15,7 +15,7 @@ from textual.widgets import Button, Collapsible, Input, SelectionList, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog, bullets
-from screens.widgets.enforce_plan import plan_markup
+from screens.widgets.enforce_plan import plan_markup, some_names
 from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.verdict import report_markup
 from wizard.lockout import impact_totals
@@ -32,10 +32,9 @@ def confirm_lines(plan: EnforcePlan) -> list[str]:
     lines = [s.detail for s in plan.steps if s.changes and s.kind != "member"]
     if members:
         # Every name up to a dozen (no "and 1 more" that hides who); past that, a count.
-        few = len(members) <= 12
-        shown = ", ".join(members if few else members[:8])
-        shown += "" if few else f" and {len(members) - 8} more"
-        lines.append(f"add {len(members)} user(s) to {plan.group}: {shown}")
+        lines.append(
+            f"add {len(members)} user(s) to {plan.group}: {some_names(members, all_up_to=12)}"
+        )
     return lines
 
 
@@ -199,16 +198,25 @@ class PolicyScreen(StepScreen):
     def _toggled(self) -> None:
         """The admin ticked or unticked users shown: the others keep their choice."""
         users = self.query_one("#enforce-users", SelectionList)
-        shown = {users.get_option_at_index(i).value for i in range(users.option_count)}
-        self.chosen = (self.chosen - shown) | set(users.selected)
+        self.chosen = (self.chosen - self._shown_users()) | set(users.selected)
         self._fill_users()
         self._selection_changed()
+
+    def _shown_users(self) -> set[str]:
+        """The users the list shows now (the search's matches)."""
+        users = self.query_one("#enforce-users", SelectionList)
+        return {users.get_option_at_index(i).value for i in range(users.option_count)}
+
+    def _redraw_plan(self) -> None:
+        """The plan shown again with the view's options (detail, search, CLI lines)."""
+        if self.plan is not None:
+            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
 
     @on(Input.Changed, "#enforce-search")
     def _search_changed(self) -> None:
         self._fill_users()
-        if self.plan is not None and self.detail:
-            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
+        if self.detail:
+            self._redraw_plan()
 
     @on(Input.Submitted, "#enforce-search")
     def _search_done(self) -> None:
@@ -230,21 +238,18 @@ class PolicyScreen(StepScreen):
 
     def _choose(self, chosen: bool) -> None:
         """Choose (or un-choose) every user the search shows."""
-        users = self.query_one("#enforce-users", SelectionList)
-        shown = {users.get_option_at_index(i).value for i in range(users.option_count)}
+        shown = self._shown_users()
         self.chosen = (self.chosen | shown) if chosen else (self.chosen - shown)
         self._fill_users()
         self._selection_changed()
 
     def action_toggle_detail(self) -> None:
         self.detail = not self.detail
-        if self.plan is not None:
-            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
+        self._redraw_plan()
 
     def action_toggle_cli(self) -> None:
         self.show_cli = not self.show_cli
-        if self.plan is not None:
-            self.query_one("#enforce-plan", Static).update(self._plan_text(self.plan))
+        self._redraw_plan()
 
     def _selection_changed(self) -> None:
         # The shown plan no longer matches the selection: make the admin look again first.

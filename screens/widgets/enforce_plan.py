@@ -14,6 +14,13 @@ from wizard.policies import EnforcePlan
 DETAIL_LIMIT = 100
 
 
+def some_names(names: list[str], all_up_to: int = 8) -> str:
+    """`names` in full up to `all_up_to` of them; past that the first 8 and "and N more"."""
+    if len(names) <= all_up_to:
+        return ", ".join(names)
+    return ", ".join(names[:8]) + f" and {len(names) - 8} more"
+
+
 def plan_markup(
     plan: EnforcePlan, detail: bool = False, needle: str = "", cli: bool = False
 ) -> str:
@@ -39,12 +46,10 @@ def plan_markup(
             lines.append(f"      [dim]$ {escape(step.cli)}[/dim]")
     adding = [s for s in members if s.changes]
     if adding:
-        names = [s.name for s in adding]
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         lines.append(
             f"  {status_markup(Status.CREATE)}  "
             f"add {len(adding)} user{'s' * (len(adding) != 1)} to {escape(plan.group)}: "
-            + escape(shown)
+            + escape(some_names([s.name for s in adding]))
         )
         if cli and adding[0].cli:
             lines.append(

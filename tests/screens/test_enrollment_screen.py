@@ -12,17 +12,10 @@ from screens.app import roll_back_pending
 from screens.dialogs import ConfirmDialog, ErrorDialog
 from screens.widgets.qr import QRCode
 from tests.support.aws import FAULTS, ORPHAN, good_codes, serials, unassigned
-from tests.support.pilot import open_enroll, press_button, settle, verdict
+from tests.support.pilot import open_enroll, press_button, settle, start_qr, verdict
 from tests.support.qrdecode import decode_half_blocks, modules_from_half_blocks, zbar_available
 from wizard import clock
 from wizard.qr import qr_matrix
-
-
-async def start_qr(pilot, screen):
-    await pilot.click("#enroll-start")
-    await settle(pilot)
-    assert screen.stage == "qr"
-    return screen.enrollment
 
 
 async def type_codes(pilot, first, second):

@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from screens.audit import AuditScreen
 from screens.help import HelpScreen
 from screens.notices import TooSmallScreen
-from tests.support.pilot import open_enroll, settle
+from tests.support.pilot import open_enroll, settle, start_qr
 from wizard import clock
 
 
@@ -53,9 +53,7 @@ async def test_help_over_a_qr_keeps_the_device(demo_app, services):
 
     async with demo_app.run_test(size=(80, 24)) as pilot:
         screen = await open_enroll(pilot, {"dave.sato"})
-        await pilot.click("#enroll-start")
-        await settle(pilot)
-        assert screen.stage == "qr"
+        await start_qr(pilot, screen)
         before = unassigned(services)
         await pilot.press("f1")
         await pilot.pause()
@@ -194,8 +192,7 @@ async def test_ctrl_c_quits_instead_of_a_toast(sample_app):
 async def test_the_qr_says_a_code_is_judged_on_enter(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         screen = await open_enroll(pilot, {"dave.sato"})
-        await pilot.click("#enroll-start")
-        await settle(pilot)
+        await start_qr(pilot, screen)
         assert "then Enter" in str(screen.query_one("#verdict").render())
         assert "Enter" in str(screen.query_one("#qr-steps").render())
 
@@ -223,9 +220,7 @@ async def test_a_qr_on_screen_needs_its_own_size_and_keeps_its_device(demo_app, 
 
     async with demo_app.run_test(size=(80, 24)) as pilot:
         screen = await open_enroll(pilot, {"dave.sato"})
-        await pilot.click("#enroll-start")
-        await settle(pilot)
-        assert screen.stage == "qr"
+        await start_qr(pilot, screen)
         pending = unassigned(services)
         # Above 60x20, but too small for this QR: it would be cut, and a cut QR cannot scan.
         await pilot.resize_terminal(70, 22)

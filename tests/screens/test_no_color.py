@@ -45,6 +45,18 @@ def contrast(segment: Segment) -> float:
     return abs(fg.brightness - bg.brightness)
 
 
+def assert_every_text_readable(screen: Widget) -> None:
+    """Every piece of text on `screen`, as the terminal gets it, stands off its own ground."""
+    for widget in screen.query(Widget):
+        if not widget.display or widget.region.height == 0:
+            continue
+        for y in range(widget.region.height):
+            for segment in shown(widget, y):
+                style = segment.style
+                if segment.text.strip() and style and style.color and style.bgcolor:
+                    assert contrast(segment) >= 0.25, (widget, segment)
+
+
 def is_grey(segment: Segment) -> bool:
     style = segment.style
     assert style is not None
@@ -68,14 +80,7 @@ async def test_findings_read_without_colour(no_color_app):
         off = [s for s in shown(summary, 0) if s.text == "OFF"]
         assert off and off[0].style.reverse and contrast(off[0]) >= 0.4
         # Every piece of text on the Audit screen stays readable against its own ground.
-        for widget in pilot.app.screen.query(Widget):
-            if not widget.display or widget.region.height == 0:
-                continue
-            for y in range(widget.region.height):
-                for segment in shown(widget, y):
-                    style = segment.style
-                    if segment.text.strip() and style and style.color and style.bgcolor:
-                        assert contrast(segment) >= 0.25, (widget, segment)
+        assert_every_text_readable(pilot.app.screen)
 
 
 def test_no_color_audit_snapshot(no_color_app, snap_compare):
@@ -106,11 +111,4 @@ async def test_a_light_theme_keeps_findings_marked_and_text_readable(sample_app)
         table = pilot.app.screen.query_one("#audit-table", DataTable)
         cells = [s for y in range(1, 4) for s in shown(table, y) if s.text.strip() == "NO"]
         assert cells and all(c.style.bold and c.style.reverse for c in cells)
-        for widget in pilot.app.screen.query(Widget):
-            if not widget.display or widget.region.height == 0:
-                continue
-            for y in range(widget.region.height):
-                for segment in shown(widget, y):
-                    style = segment.style
-                    if segment.text.strip() and style and style.color and style.bgcolor:
-                        assert contrast(segment) >= 0.25, (widget, segment)
+        assert_every_text_readable(pilot.app.screen)

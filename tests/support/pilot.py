@@ -42,3 +42,11 @@ async def open_enroll(pilot, users):  # noqa: ANN001, ANN201
 def verdict(screen) -> str:  # noqa: ANN001
     """The Enroll step's verdict line on the codes, as text."""
     return str(screen.query_one("#verdict").render())
+
+
+async def start_qr(pilot, screen):  # noqa: ANN001, ANN201
+    """Create the device on the Enroll step's intro: its QR waits for the codes."""
+    await pilot.click("#enroll-start")
+    await settle(pilot)
+    assert screen.stage == "qr"
+    return screen.enrollment
