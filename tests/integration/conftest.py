@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,45 @@ def mfa_code(demo, realism):
     """A code of the demo admin's device that AWS (the realism layer) would take now, one not
     handed out before in this test: AWS refuses a code used once for 90 s."""
     return lambda: realism.unused_code(demo.admin_mfa_serial)
+
+
+ACCOUNT = "123456789012"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        }
+    ],
+}
+
+
+@pytest.fixture
+def roles_env(profile_env, demo, moto_server):
+    """dev holds the keys; admin and audit are roles on it; chained assumes audit from admin."""
+    # Made long ago, as in a real account: straight on moto, not through the realism layer
+    # (which would rightly keep a brand-new role unusable for a few seconds).
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id=demo.admin_access_key_id,
+        aws_secret_access_key=demo.admin_secret_access_key,
+    )
+    for name in ("admin", "audit"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    config = Path(profile_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + f"\n[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\nsource_profile = dev\n"
+        f"\n[profile audit]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/audit\nsource_profile = dev\n"
+        "external_id = audit-2026\nrole_session_name = helpdesk\nduration_seconds = 1800\n"
+        f"\n[profile chained]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/audit\nsource_profile = admin\n"
+        "duration_seconds = 7200\n"
+    )
+    return profile_env

@@ -28,17 +28,17 @@ def as_user(profile_env, monkeypatch):
 
 
 def full_key(profile_arg):
-    """The key the full command line computes (wizard.session.request)."""
+    """The entry the full command line serves the profile from (wizard.session.request)."""
     from wizard.cli.session import build_parser, request_of
-    from wizard.session.keys import cache_key
     from wizard.session.profiles import read_profile, resolve_profile_name
-    from wizard.session.request import base_owner
+    from wizard.session.request import served_from
 
     args = build_parser().parse_args(["--profile", profile_arg] if profile_arg else [])
     profile = resolve_profile_name(args.profile)
-    settings = read_profile(profile)
-    owner = base_owner(request_of(args), profile, settings, settings.mfa_serial)
-    return cache_key(profile, owner), owner
+    return served_from(request_of(args), profile, read_profile(profile), None)
+
+
+ROLE = "arn:aws:iam::123456789012:role/"
 
 
 @pytest.mark.parametrize(
@@ -58,6 +58,34 @@ def full_key(profile_arg):
             {"AWS_ACCESS_KEY_ID": "AKIAENVENVENVENVENV1", "AWS_SECRET_ACCESS_KEY": "s"},
             None,
         ),
+        # Role profiles: on the keys' profile, with options, through AWS_PROFILE, chained.
+        (f"\n[profile r]\nrole_arn = {ROLE}r\nsource_profile = dev\n", {}, "r"),
+        (
+            f"\n[profile r]\nrole_arn = {ROLE}r\nsource_profile = dev\nexternal_id = x-1\n"
+            "role_session_name = helpdesk\nduration_seconds = 1800\nregion = eu-west-1\n",
+            {"AWS_PROFILE": "r"},
+            None,
+        ),
+        (
+            f"\n[profile a]\nrole_arn = {ROLE}a\nsource_profile = dev\n"
+            f"\n[profile b]\nrole_arn = {ROLE}b\nsource_profile = a\n",
+            {},
+            "b",
+        ),
+        # Chained, more than 1 h asked: the session assumed directly with the code.
+        (
+            f"\n[profile a]\nrole_arn = {ROLE}a\nsource_profile = dev\n"
+            f"\n[profile b]\nrole_arn = {ROLE}b\nsource_profile = a\nduration_seconds = 7200\n",
+            {},
+            "b",
+        ),
+        # mfa_serial on the role only, the keys' profile without one.
+        (
+            f"\n[profile k]\nregion = us-east-1\n\n[profile r]\nrole_arn = {ROLE}r\n"
+            "source_profile = k\nmfa_serial = arn:aws:iam::1:mfa/on-the-role\n",
+            {},
+            "r",
+        ),
     ],
 )
 def test_the_fast_key_is_the_full_key(as_user, monkeypatch, config, env, profile_arg):
@@ -66,10 +94,30 @@ def test_the_fast_key_is_the_full_key(as_user, monkeypatch, config, env, profile
         path.write_text(config + "mfa_serial = arn:aws:iam::123456789012:mfa/admin\n")
     else:
         path.write_text(path.read_text() + config)
+    if "[profile k]" in config:
+        creds = Path(as_user["AWS_SHARED_CREDENTIALS_FILE"])
+        creds.write_text(creds.read_text() + "\n[k]\naws_access_key_id = AKIAKKKKKKKKKKKKKKK1\n")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    key, owner, _ = fast.hit_key(profile_arg)
-    assert (key, owner) == full_key(profile_arg)
+    assert fast.hit_key(profile_arg, fast.cache_root()) == full_key(profile_arg)
+
+
+def test_a_role_refused_directly_is_served_through_its_chain_by_both_paths(as_user):
+    from wizard.session.roles import refuse_direct
+
+    path = Path(as_user["AWS_CONFIG_FILE"])
+    path.write_text(
+        path.read_text() + f"\n[profile a]\nrole_arn = {ROLE}a\nsource_profile = dev\n"
+        f"\n[profile b]\nrole_arn = {ROLE}b\nsource_profile = a\nduration_seconds = 7200\n"
+    )
+    direct = full_key("b")
+    assert direct[2] == 7200
+    refuse_direct(direct[1])
+    chained = full_key("b")
+    assert chained[2] == 3600 and chained[1] != direct[1]
+    assert fast.hit_key("b", fast.cache_root()) == chained
+    # Without the record (no cache root given), the fast path is not sure: never a guess.
+    assert fast.hit_key("b") is None
 
 
 @pytest.mark.parametrize("fmt", ["credential-process", "env"])
@@ -118,13 +166,41 @@ def test_not_sure_means_the_full_path(as_user, mfa_code):
     assert fast.cached_output(argv) is None
 
 
-def test_a_role_profile_is_left_to_the_full_path(as_user):
-    config = Path(as_user["AWS_CONFIG_FILE"])
-    config.write_text(
-        config.read_text()
-        + "\n[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = dev\n"
-    )
-    assert fast.hit_key("r") is None
+def test_a_role_hit_prints_what_the_full_path_prints(roles_env, as_user, mfa_code):
+    for profile in ("admin", "audit"):  # one code: audit uses admin's source session
+        code = ["--code", mfa_code()] if profile == "admin" else []
+        assert mfa_session("--profile", profile, *code, env=roles_env).returncode == 0
+        for fmt in ("credential-process", "env"):
+            full = mfa_session("--profile", profile, "--format", fmt, env=roles_env)
+            argv = ["--profile", profile, "--format", fmt]
+            assert fast.cached_output(argv) == full.stdout
+    assert fast.cached_output(["--profile", "admin"]) != fast.cached_output(["--profile", "audit"])
+    # A role whose chain the reader cannot follow (no source_profile): not sure.
+    config = Path(roles_env["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text() + "\n[profile lost]\nrole_arn = arn:aws:iam::1:role/x\n")
+    assert fast.cached_output(["--profile", "lost"]) is None
+
+
+def test_a_fresh_role_session_outlives_its_source_session(roles_env, as_user, mfa_code):
+    """The role's session is looked up first, by both paths: when the source's MFA session has
+    run out but the role's has not, the role's is served, no code asked (there is no terminal
+    here, so asking would fail)."""
+    import json as json_module
+
+    assert mfa_session("--profile", "admin", "--code", mfa_code(), env=roles_env).returncode == 0
+    sessions = next(Path(as_user["XDG_CACHE_HOME"]).rglob("sessions"))
+    for name in ("dev-*.json", "_device-*.json"):
+        for source in sessions.glob(name):
+            data = json_module.loads(source.read_text())
+            data["Expiration"] = "2020-01-01T00:00:00Z"
+            source.write_text(json_module.dumps(data))
+    full = mfa_session("--profile", "admin", "--format", "credential-process", env=roles_env)
+    assert full.returncode == 0, full.stderr
+    argv = ["--profile", "admin", "--format", "credential-process"]
+    assert fast.cached_output(argv) == full.stdout
+    # The source itself is a miss now: it needs a code, and there is no terminal to ask on.
+    dev = mfa_session("--profile", "dev", "--format", "credential-process", env=roles_env)
+    assert dev.returncode != 0 and "no terminal" in dev.stderr
 
 
 def test_the_stamp_parser_agrees_with_datetime():
@@ -135,11 +211,22 @@ def test_the_stamp_parser_agrees_with_datetime():
         assert fast._epoch(stamp) == expected
 
 
-def test_the_console_script_is_the_fast_entry():
+def test_the_console_script_imports_the_fast_path_alone():
+    """mfa-session is our own script, not pip's entry-point wrapper (which imports `re`)."""
+    import sys
     from importlib.metadata import entry_points
 
-    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "mfa-session"]
-    assert script.value == "wizard.cli.fast:main"
+    assert not [e for e in entry_points(group="console_scripts") if e.name == "mfa-session"]
+    script = Path(sys.executable).parent / "mfa-session"
+    lines = [
+        line
+        for line in script.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines == ["from wizard.cli.fast import main", "main()"]
+    assert script.read_text().startswith(f"#!{sys.executable}") or script.read_text().startswith(
+        "#!" + str(Path(sys.executable).parent)
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,51 +11,12 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.integration.conftest import SERIAL
+from tests.integration.conftest import ACCOUNT, SERIAL
 from tests.support.cli import hit_imports, mfa_session, start_process
 from tests.support.clock import CLOCK, totp_script
 from tests.support.realism import AWS_LIKE
 
 pytestmark = AWS_LIKE
-
-ACCOUNT = "123456789012"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-        }
-    ],
-}
-
-
-@pytest.fixture
-def roles_env(profile_env, demo, moto_server):
-    """dev holds the keys; admin and audit are roles on it; chained assumes audit from admin."""
-    # Made long ago, as in a real account: straight on moto, not through the realism layer
-    # (which would rightly keep a brand-new role unusable for a few seconds).
-    iam = boto3.client(
-        "iam",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id=demo.admin_access_key_id,
-        aws_secret_access_key=demo.admin_secret_access_key,
-    )
-    for name in ("admin", "audit"):
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
-    config = Path(profile_env["AWS_CONFIG_FILE"])
-    config.write_text(
-        config.read_text()
-        + f"\n[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\nsource_profile = dev\n"
-        f"\n[profile audit]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/audit\nsource_profile = dev\n"
-        "external_id = audit-2026\nrole_session_name = helpdesk\nduration_seconds = 1800\n"
-        f"\n[profile chained]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/audit\nsource_profile = admin\n"
-        "duration_seconds = 7200\n"
-    )
-    return profile_env
 
 
 def whoami(creds: dict, endpoint: str) -> str:

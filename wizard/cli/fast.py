@@ -5,8 +5,9 @@ morning, so a hit must cost little more than starting Python. This module import
 `time` and a SHA-256 implementation (not even `json` or `re`: it reads the cache file it wrote,
 whose form it knows), reads the config files with a small line parser, and serves a
 cached session only when every rule of the full command line holds (same identity hash, same
-duration, more than 15 minutes left, a private file). Anything else (another option, a role
-profile, the keyring, an unusual platform, a damaged file, a miss) goes to the full command line
+duration, more than 15 minutes left, a private file). That covers plain profiles and role profiles
+(role_arn + source_profile, chains too, mfa_serial anywhere in the chain). Anything else (another
+option, the keyring, an unusual platform, a damaged file, a miss) goes to the full command line
 (`wizard.cli.session`), which decides again from scratch: this path can only say "hit" or "not
 sure", never serve what the full path would not.
 
@@ -22,10 +23,16 @@ import os
 import sys
 
 from wizard.session.keys import (
+    CHAINED_MAX_DURATION,
+    DEFAULT_ROLE_DURATION,
+    MAX_CHAIN,
     REFRESH_MARGIN_SECONDS,
+    REFUSAL_MEMORY_SECONDS,
     cache_key,
     cache_root,
     identity_hash,
+    role_owner_hash,
+    role_session_name,
     section_name,
 )
 
@@ -77,42 +84,122 @@ def read_ini(path: str) -> dict[str, dict[str, str]] | None:
     return sections
 
 
-def hit_key(profile_arg: str | None) -> tuple[str, str, int | None] | None:
-    """(cache file key, owner hash, duration asked) for a plain profile, or None (not sure)."""
+def _settings(config: dict[str, dict[str, str]], profile: str) -> dict[str, str]:
+    """A profile's values as read_profile sees them: mfa_serial from its source when missing."""
+    values = dict(config.get(section_name(profile), {}))
+    source = values.get("source_profile")
+    if source and not values.get("mfa_serial"):
+        values["mfa_serial"] = config.get(section_name(source), {}).get("mfa_serial", "")
+    return values
+
+
+def _duration(values: dict[str, str]) -> int | None:
+    text = values.get("duration_seconds", "")
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _key_id(
+    config: dict[str, dict[str, str]], profile: str, values: dict[str, str], profile_arg: bool
+) -> str | None:
+    """The long-term key id that signs for `profile` (a profile with keys), botocore's order:
+    the environment's keys unless a profile was named, the credentials file, the config file."""
+    env = os.environ
+    source = values.get("source_profile") or None
+    creds_profile = source or profile
+    explicit = bool(profile_arg or source or env.get("AWS_PROFILE")) or creds_profile != "default"
+    if not explicit and env.get("AWS_ACCESS_KEY_ID"):
+        return env["AWS_ACCESS_KEY_ID"]
+    creds_file = os.path.expanduser(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
+    credentials = read_ini(creds_file)
+    if credentials is None:
+        return None
+    for sections, name in ((credentials, creds_profile), (config, section_name(creds_profile))):
+        if "aws_access_key_id" in sections.get(name, {}):
+            return sections[name]["aws_access_key_id"].strip() or None
+    return None
+
+
+def _refused(root: str, owner: str) -> bool | None:
+    """Whether the role refused this user directly in the last day (the full path's
+    `roles.direct_refused`); None when the record cannot be read plainly."""
+    from wizard import clock
+
+    try:
+        with open(os.path.join(root, "direct-refused"), encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError):
+        return None
+    stamp = None
+    for line in lines:
+        found, _, when = line.partition(" ")
+        if found == owner:
+            try:
+                stamp = float(when)  # the last line for an owner wins, as a dict would keep it
+            except ValueError:
+                continue
+    return stamp is not None and stamp > clock.time() - REFUSAL_MEMORY_SECONDS
+
+
+def hit_key(profile_arg: str | None, root: str = "") -> tuple[str, str, int | None] | None:
+    """(cache file key, owner hash, duration asked) of the session `profile_arg` stands for, or
+    None (not sure). A plain profile's is its MFA session; a role profile's (role_arn and
+    source_profile, chained or not) is its role session, whose owner is hashed from the chain
+    just as `wizard.session.request.role_session` does."""
     env = os.environ
     profile = profile_arg or env.get("AWS_PROFILE") or env.get("AWS_DEFAULT_PROFILE") or "default"
     config_file = os.path.expanduser(env.get("AWS_CONFIG_FILE") or "~/.aws/config")
-    creds_file = os.path.expanduser(env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
     config = read_ini(config_file)
     if config is None:
         return None
-    values = dict(config.get(section_name(profile), {}))
-    if values.get("role_arn") or values.get("mfa_session_cache", "file") != "file":
-        return None  # role profiles and the keyring take the full path
-    source = values.get("source_profile") or None
-    if source and not values.get("mfa_serial"):
-        values["mfa_serial"] = config.get(section_name(source), {}).get("mfa_serial", "")
-    duration_text = values.get("duration_seconds", "")
-    duration = int(duration_text) if duration_text.isascii() and duration_text.isdigit() else None
-    creds_profile = source or profile
-    explicit = bool(profile_arg or source or env.get("AWS_PROFILE")) or creds_profile != "default"
-    key_id = None
-    if not explicit and env.get("AWS_ACCESS_KEY_ID"):
-        key_id = env["AWS_ACCESS_KEY_ID"]
-    else:
-        credentials = read_ini(creds_file)
-        if credentials is None:
-            return None
-        for sections, name in ((credentials, creds_profile), (config, section_name(creds_profile))):
-            if "aws_access_key_id" in sections.get(name, {}):
-                key_id = sections[name]["aws_access_key_id"].strip() or None
-                break
+    chain = [profile]
+    values = _settings(config, profile)
+    roles: list[tuple[str, dict[str, str]]] = []
+    while values.get("role_arn"):
+        roles.append((chain[-1], values))
+        source = values.get("source_profile")
+        if not source or source in chain or len(roles) > MAX_CHAIN:
+            return None  # the full path explains what is wrong with the chain
+        chain.append(source)
+        values = _settings(config, source)
+    base_name, base = chain[-1], values
+    if any(_settings(config, name).get("mfa_session_cache", "file") != "file" for name in chain):
+        return None  # the keyring, or no cache, somewhere in the chain: the full path decides
+    serial = next((v["mfa_serial"] for _, v in roles if v.get("mfa_serial")), None)
+    serial = serial or base.get("mfa_serial") or None
+    key_id = _key_id(config, base_name, base, bool(profile_arg))
     if not key_id:
         return None
-    owner = identity_hash(
-        key_id, values.get("mfa_serial"), env.get("AWS_ENDPOINT_URL"), values.get("region")
+    owner = identity_hash(key_id, serial, env.get("AWS_ENDPOINT_URL"), base.get("region"))
+    if not roles:
+        return cache_key(profile, owner), owner, _duration(base)
+    outer = roles[0][1]
+    wanted = _duration(outer) or DEFAULT_ROLE_DURATION
+    if len(roles) > 1 and wanted > CHAINED_MAX_DURATION and serial:
+        # The full path first tries the role directly with the code (not capped at 1 h),
+        # unless the role refused that in the last day.
+        direct = _role_owner(owner + "|direct", profile, outer)
+        refused = _refused(root, direct) if root else None
+        if refused is None:
+            return None
+        if not refused:
+            return cache_key(profile, direct), direct, wanted
+    for name, role in reversed(roles):
+        owner = _role_owner(owner, name, role)
+    chained = len(roles) > 1  # AWS caps a role assumed with another role's session at 1 h
+    return (
+        cache_key(profile, owner),
+        owner,
+        min(wanted, CHAINED_MAX_DURATION) if chained else wanted,
     )
-    return cache_key(profile, owner), owner, duration
+
+
+def _role_owner(source_owner: str, name: str, role: dict[str, str]) -> str:
+    session = role_session_name(name, role.get("role_session_name") or None)
+    return role_owner_hash(
+        source_owner, role.get("role_arn"), role.get("external_id") or None, session
+    )
 
 
 def _epoch(stamp: str) -> float | None:
@@ -180,7 +267,7 @@ def cached_output(argv: list[str]) -> str | None:
     if fmt not in FAST_FORMATS:
         return None
     root = cache_root()
-    found = hit_key(profile) if root else None
+    found = hit_key(profile, root) if root else None
     if root is None or found is None:
         return None
     key, owner, duration = found

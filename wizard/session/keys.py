@@ -16,6 +16,12 @@ from wizard import APP_NAME
 # botocore refreshes credential_process credentials from 15 minutes before expiry (and calls the
 # process again and again inside that window): a cache hit must have more than that left.
 REFRESH_MARGIN_SECONDS = 15 * 60
+# Role profiles (wizard.session.roles), here because the fast path serves role sessions too.
+CHAINED_MAX_DURATION = 3_600  # AWS's cap for a role assumed with another role's session
+DEFAULT_ROLE_DURATION = 3_600  # the AWS CLI's default for role profiles
+MAX_CHAIN = 8
+# A trust policy gets fixed: after a day a role that refused the user directly is tried again.
+REFUSAL_MEMORY_SECONDS = 24 * 3600
 _KEY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -44,6 +50,26 @@ def identity_hash(
     if not key_id:
         return ""
     return sha256_hex("\0".join((key_id, serial or "", endpoint or "", region or "")))[:32]
+
+
+def role_session_name(profile: str, configured: str | None) -> str:
+    """role_session_name, else mfa-session-PROFILE (CloudTrail shows it: say who and how)."""
+    if configured:
+        return configured
+    safe = "".join(c if c.isalnum() or c in "=,.@-_" else "-" for c in profile)
+    return f"mfa-session-{safe}"[:64]
+
+
+def role_owner_hash(
+    source_owner: str, role_arn: str | None, external_id: str | None, session_name: str
+) -> str:
+    """Whose role session it is: the source session's owner plus the role and its options
+    ("" when the source's owner is unknown: such a session is never cached)."""
+    if not source_owner:
+        return ""
+    return sha256_hex("|".join([source_owner, role_arn or "", external_id or "", session_name]))[
+        :32
+    ]
 
 
 def cache_key(profile: str, owner: str) -> str:

@@ -180,13 +180,19 @@ def base_session(
 def role_session(
     req: SessionRequest, profile: str, settings: ProfileSettings, duration: int | None
 ) -> SessionCredentials:
-    """A role profile: the source's MFA session (one code, shared), then AssumeRole with it."""
+    """A role profile: the source's MFA session (one code, shared), then AssumeRole with it.
+
+    The role's own cached session is looked at first: its owner is a hash of the chain's
+    identities, known without the source's session, so a fresh role session is served even
+    when the source's (say 12 h) session has run out. The fast path (`wizard.cli.fast`) serves
+    the same hit by the same rule.
+    """
     from wizard.session.roles import chain_serial, role_chain, role_duration, role_owner
 
     roles, base = role_chain(profile)
     serial = req.serial or chain_serial(roles, base)
     endpoint = req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-    _, capped = role_duration(settings, chained=len(roles) > 1, asked=duration)
+    outer_asked, capped = role_duration(settings, chained=len(roles) > 1, asked=duration)
     wanted = role_duration(settings, chained=False, asked=duration)[0]  # as asked, uncapped
     if capped and serial:
         # Chained, the session would stop at 1 h; assumed directly from the user with the MFA
@@ -194,6 +200,11 @@ def role_session(
         direct = direct_role_session(req, settings, base, serial, wanted, endpoint)
         if direct is not None:
             return direct
+    key, owner, _ = chain_entry(req, roles, base, serial, outer_asked)
+    if not req.refresh and owner:
+        cached = make_cache(backend_of(req, settings)).load(key)
+        if cached is not None and cached.serves(owner, outer_asked):
+            return cached
     # The innermost role is assumed with the base user's MFA session (not chained); every
     # role after it with the previous role's session (chained: AWS caps those at 1 h).
     source = base_session(req, base.name, base, serial, base.duration_seconds)
@@ -216,6 +227,70 @@ def role_session(
     return source
 
 
+def served_from(
+    req: SessionRequest, profile: str, settings: ProfileSettings, duration: int | None
+) -> tuple[str, str, int | None]:
+    """(cache key, owner, duration) of the entry a fresh session of `profile` is served from:
+    a plain profile's MFA session; a role's session assumed directly with the code (a chained
+    role asked for more than AWS's 1 h chaining cap, unless it refused that lately); else the
+    role's session through its chain. The fast path (`wizard.cli.fast.hit_key`) finds the same."""
+    from wizard.session.roles import chain_serial, direct_refused, role_chain, role_duration
+
+    if not settings.role_arn:
+        serial = req.serial or settings.mfa_serial
+        owner = base_owner(req, profile, settings, serial)
+        return cache_key(profile, owner), owner, duration or settings.duration_seconds
+    roles, base = role_chain(profile)
+    serial = req.serial or chain_serial(roles, base)
+    outer_asked, capped = role_duration(settings, chained=len(roles) > 1, asked=duration)
+    if capped and serial:
+        direct = direct_owner(req, settings, base, serial)
+        if not (direct and direct_refused(direct)):
+            wanted = role_duration(settings, chained=False, asked=duration)[0]
+            return cache_key(profile, direct), direct, wanted
+    return chain_entry(req, roles, base, serial, outer_asked)
+
+
+def chain_entry(
+    req: SessionRequest,
+    roles: list[ProfileSettings],
+    base: ProfileSettings,
+    serial: str | None,
+    asked: int,
+) -> tuple[str, str, int]:
+    """(cache key, owner, duration) of the outermost role's session through its chain."""
+    owner = chain_owners(req, roles, base, serial)[-1]
+    return cache_key(roles[0].name, owner), owner, asked
+
+
+def chain_owners(
+    req: SessionRequest, roles: list[ProfileSettings], base: ProfileSettings, serial: str | None
+) -> list[str]:
+    """The owner each session of a role chain carries, base first: what `cached_or` gives a
+    session (its owner hash when cached, "" under the `none` backend, which caches nothing and
+    so lets nothing after it be cached either)."""
+    from wizard.session.roles import role_owner
+
+    def carried(settings: ProfileSettings, owner: str) -> str:
+        return owner if backend_of(req, settings) != "none" else ""
+
+    owners = [carried(base, base_owner(req, base.name, base, serial))]
+    for role in reversed(roles):
+        owners.append(carried(role, role_owner(owners[-1], role)))
+    return owners
+
+
+def direct_owner(
+    req: SessionRequest, role: ProfileSettings, base: ProfileSettings, serial: str
+) -> str:
+    """Whose session `role` assumed directly with the base user's code is; "" when the user's
+    key is unknown (then nothing is cached: the same rule as every other session)."""
+    from wizard.session.roles import role_owner
+
+    source_owner = base_owner(req, base.name, base, serial)
+    return role_owner(source_owner + "|direct", role) if source_owner else ""
+
+
 def direct_role_session(
     req: SessionRequest,
     role: ProfileSettings,
@@ -226,11 +301,9 @@ def direct_role_session(
 ) -> SessionCredentials | None:
     """AssumeRole of `role` signed by the base user's long-term keys with an MFA code (not
     chained, so not capped at 1 h), cached; None when the role does not trust the user."""
-    from wizard.session.roles import direct_refused, refuse_direct, role_owner
+    from wizard.session.roles import direct_refused, refuse_direct
 
-    source_owner = base_owner(req, base.name, base, serial)
-    # No known key, no owner: nothing is cached (the same rule as every other session).
-    owner = role_owner(source_owner + "|direct", role) if source_owner else ""
+    owner = direct_owner(req, role, base, serial)
     if owner and direct_refused(owner):
         return None  # this role said before that it does not trust the user directly
 

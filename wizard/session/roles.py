@@ -13,12 +13,15 @@ from typing import Any
 
 from wizard.errors import UsageError
 from wizard.session.credentials import SessionCredentials
-from wizard.session.keys import sha256_hex
+from wizard.session.keys import (
+    CHAINED_MAX_DURATION,
+    DEFAULT_ROLE_DURATION,
+    MAX_CHAIN,
+    REFUSAL_MEMORY_SECONDS,
+    role_owner_hash,
+    role_session_name,
+)
 from wizard.session.profiles import ProfileSettings, read_profile
-
-CHAINED_MAX_DURATION = 3_600  # AWS's cap for a role assumed with another role's session
-DEFAULT_ROLE_DURATION = 3_600  # the AWS CLI's default for role profiles
-MAX_CHAIN = 8
 
 
 def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
@@ -66,20 +69,14 @@ def role_duration(settings: ProfileSettings, chained: bool, asked: int | None) -
 
 def role_owner(source_owner: str, settings: ProfileSettings) -> str:
     """Whose role session this is: the source session's owner plus the role and its options."""
-    if not source_owner:
-        return ""
-    text = "|".join(
-        [source_owner, settings.role_arn or "", settings.external_id or "", session_name(settings)]
+    return role_owner_hash(
+        source_owner, settings.role_arn, settings.external_id, session_name(settings)
     )
-    return sha256_hex(text)[:32]
 
 
 def session_name(settings: ProfileSettings) -> str:
     """role_session_name, else mfa-session-PROFILE (CloudTrail shows it: say who and how)."""
-    if settings.role_session_name:
-        return settings.role_session_name
-    safe = "".join(c if c.isalnum() or c in "=,.@-_" else "-" for c in settings.name)
-    return f"mfa-session-{safe}"[:64]
+    return role_session_name(settings.name, settings.role_session_name)
 
 
 def assume_role(
@@ -186,10 +183,6 @@ def _refusals_path() -> Any:
     from wizard.session.cache import cache_dir
 
     return cache_dir().parent / "direct-refused"
-
-
-# A trust policy gets fixed: after a day the role is tried directly again (one code, once).
-REFUSAL_MEMORY_SECONDS = 24 * 3600
 
 
 def _refusals() -> dict[str, float]:
