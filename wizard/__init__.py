@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-__version__ = "0.1.0"
-
 # The product's name: directories, user agent, resource prefix, keyring service. Held once here.
 APP_NAME = "mfa-wizard"
 # Every AWS resource the wizard creates carries this tag, so teardown and undo touch only those.

@@ -26,6 +26,7 @@ from wizard.session.keys import (
     CHAINED_MAX_DURATION,
     DEFAULT_ROLE_DURATION,
     MAX_CHAIN,
+    OTHER_SIGN_IN_SETTINGS,
     REFRESH_MARGIN_SECONDS,
     REFUSAL_MEMORY_SECONDS,
     cache_key,
@@ -164,8 +165,12 @@ def hit_key(profile_arg: str | None, root: str = "") -> tuple[str, str, int | No
         chain.append(source)
         values = _settings(config, source)
     base_name, base = chain[-1], values
-    if any(_settings(config, name).get("mfa_session_cache", "file") != "file" for name in chain):
-        return None  # the keyring, or no cache, somewhere in the chain: the full path decides
+    for name in chain:
+        settings = _settings(config, name)
+        if settings.get("mfa_session_cache", "file") != "file":
+            return None  # the keyring, or no cache, somewhere in the chain: the full path decides
+        if any(settings.get(other) for other in OTHER_SIGN_IN_SETTINGS):
+            return None  # SSO, a credential_process...: the full path says what to use instead
     serial = next((v["mfa_serial"] for _, v in roles if v.get("mfa_serial")), None)
     serial = serial or base.get("mfa_serial") or None
     key_id = _key_id(config, base_name, base, bool(profile_arg))

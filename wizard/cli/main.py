@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 
 from wizard.cli import audit, changes, enforce, enroll, monitor, tui, verify
 from wizard.cli.common import DEBUG_ENV, Handler, add_target_options, positive_int
+from wizard.cli.version import add_version
 from wizard.errors import CancelledError, UsageError, WizardError
 
 COMMAND_GROUPS = (audit, enroll, enforce, monitor, verify, changes, tui)
@@ -21,13 +22,11 @@ COMMAND_GROUPS = (audit, enroll, enforce, monitor, verify, changes, tui)
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
     """The argument parser for `mfa-wizard` and the handler of each command."""
-    from wizard import __version__
-
     parser = argparse.ArgumentParser(
         prog="mfa-wizard",
         description="Audit, enroll and enforce MFA for an AWS account. Without a command: the TUI.",
     )
-    parser.add_argument("--version", action="version", version=f"mfa-wizard {__version__}")
+    add_version(parser)
     add_target_options(parser)
     parser.add_argument(
         "--demo-accounts",

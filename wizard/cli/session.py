@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         "its credential_process. `mfa-session exec PROFILE -- COMMAND` runs a command with the "
         "session.",
     )
+    from wizard.cli.version import add_version
+
+    add_version(parser)
     parser.add_argument("--profile", help="profile with the long-term keys (default: AWS_PROFILE)")
     parser.add_argument("--region", help="region for STS (default: the profile's)")
     parser.add_argument("--endpoint-url", help="STS/IAM endpoint (default: AWS_ENDPOINT_URL)")

@@ -22,6 +22,16 @@ DEFAULT_ROLE_DURATION = 3_600  # the AWS CLI's default for role profiles
 MAX_CHAIN = 8
 # A trust policy gets fixed: after a day a role that refused the user directly is tried again.
 REFUSAL_MEMORY_SECONDS = 24 * 3600
+# Settings that give a profile credentials of another kind (IAM Identity Center, `aws login`, a
+# credential_process, a web identity, the host's): never an MFA session of mfa-session's.
+OTHER_SIGN_IN_SETTINGS = (
+    "sso_session",
+    "sso_start_url",
+    "login_session",
+    "credential_process",
+    "web_identity_token_file",
+    "credential_source",
+)
 _KEY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from wizard.errors import UsageError
 from wizard.files import write_text_atomic
 from wizard.session.credentials import SessionCredentials
-from wizard.session.keys import section_name
+from wizard.session.keys import OTHER_SIGN_IN_SETTINGS, section_name
 
 
 def config_path() -> Path:
@@ -75,6 +75,7 @@ class ProfileSettings:
         "role_arn",
         "external_id",
         "role_session_name",
+        "other_sign_in",
     )
 
     def __init__(
@@ -88,6 +89,7 @@ class ProfileSettings:
         role_arn: str | None = None,
         external_id: str | None = None,
         role_session_name: str | None = None,
+        other_sign_in: tuple[str, str] | None = None,
     ) -> None:
         self.name = name
         self.mfa_serial = mfa_serial
@@ -98,6 +100,8 @@ class ProfileSettings:
         self.role_arn = role_arn
         self.external_id = external_id
         self.role_session_name = role_session_name
+        # (setting, value) of a credential source mfa-session cannot stand in for, if any.
+        self.other_sign_in = other_sign_in
 
 
 def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
@@ -133,6 +137,48 @@ def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
         role_arn=values.get("role_arn") or None,
         external_id=values.get("external_id") or None,
         role_session_name=values.get("role_session_name") or None,
+        other_sign_in=next(((k, values[k]) for k in OTHER_SIGN_IN_SETTINGS if values.get(k)), None),
+    )
+
+
+# What each of keys.OTHER_SIGN_IN_SETTINGS is, and the command that signs in with it: sessions
+# mfa-session cannot make (and need not: the AWS CLI and SDKs get them themselves). botocore
+# prefers every one of these to the profile's access keys, so a profile holding one is never
+# mfa-session's.
+OTHER_SIGN_INS = {
+    "sso_session": ("signs in with IAM Identity Center (sso_session)", "aws sso login"),
+    "sso_start_url": ("signs in with IAM Identity Center (sso_start_url)", "aws sso login"),
+    "login_session": ("signs in with your console credentials (login_session)", "aws login"),
+    "credential_process": ("gets its credentials from a credential_process", ""),
+    "web_identity_token_file": ("assumes its role with a web identity token file", ""),
+    "credential_source": ("assumes its role with the credential_source of its host", ""),
+}
+
+
+def check_servable(settings: ProfileSettings, role: str | None = None) -> None:
+    """Refuse, in one line naming what the profile is and what to use instead, a profile whose
+    credentials are of another kind; `role` names the role profile it is the source of."""
+    if settings.other_sign_in is None:
+        return
+    key, value = settings.other_sign_in
+    what, login = OTHER_SIGN_INS[key]
+    name = settings.name
+    if key == "credential_process" and "mfa-session" in value:
+        raise UsageError(
+            f"profile {name} already runs mfa-session (its credential_process)",
+            f"use it as it is (AWS_PROFILE={name} aws ...), or ask for the profile it names",
+        )
+    first = f"`{login} --profile {name}`, then " if login else ""
+    if role:
+        raise UsageError(
+            f"profile {role} assumes its role from {name}, which {what}: mfa-session cannot "
+            "make that session",
+            f"the AWS CLI and SDKs assume the role from it themselves: {first}use "
+            f"AWS_PROFILE={role} as it is",
+        )
+    raise UsageError(
+        f"profile {name} {what}: that is not an MFA session mfa-session can make",
+        f"{first}use AWS_PROFILE={name} as it is",
     )
 
 

@@ -22,7 +22,7 @@ from wizard.session.credentials import (
     is_root_serial,
 )
 from wizard.session.keys import cache_key, identity_hash
-from wizard.session.profiles import ProfileSettings
+from wizard.session.profiles import ProfileSettings, check_servable
 
 
 def _quiet(_: str) -> None:
@@ -73,6 +73,7 @@ def session_for(
     """The credentials `profile` stands for: its MFA session, or its role's session."""
     if settings.role_arn:
         return role_session(req, profile, settings, duration)
+    check_servable(settings)
     serial = req.serial or settings.mfa_serial
     return base_session(req, profile, settings, serial, duration or settings.duration_seconds)
 

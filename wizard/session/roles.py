@@ -21,7 +21,7 @@ from wizard.session.keys import (
     role_owner_hash,
     role_session_name,
 )
-from wizard.session.profiles import ProfileSettings, read_profile
+from wizard.session.profiles import ProfileSettings, check_servable, read_profile
 
 
 def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
@@ -30,13 +30,14 @@ def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
     current = read_profile(profile)
     seen = {profile}
     while current.role_arn:
+        if current.other_sign_in:  # a web identity or credential_source role: the SDK's own
+            check_servable(current, roles[-1].name if roles else None)
         roles.append(current)
         source = current.source_profile
         if not source:
             raise UsageError(
                 f"profile {current.name} has role_arn but no source_profile",
-                "add `source_profile = NAME` (the profile with the long-term keys); "
-                "credential_source is not supported by mfa-session",
+                "add `source_profile = NAME` (the profile with the long-term keys)",
             )
         if source in seen or len(roles) > MAX_CHAIN:
             raise UsageError(
@@ -45,6 +46,7 @@ def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
             )
         seen.add(source)
         current = read_profile(source)
+    check_servable(current, roles[-1].name if roles else None)
     return roles, current
 
 
