@@ -3,11 +3,14 @@ list / clear of the cache."""
 
 from __future__ import annotations
 
+import json
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import ACCOUNT
 from tests.support.cli import mfa_session, mfa_wizard
 from tests.support.realism import AWS_LIKE
 from wizard.cli import fast
@@ -108,3 +111,95 @@ def test_every_other_kind_the_fast_path_knows_has_its_message():
     assert set(OTHER_SIGN_INS) == set(OTHER_SIGN_IN_SETTINGS)
     for setting in OTHER_SIGN_IN_SETTINGS:  # each is tried above
         assert any(f"\n{setting} = " in kind[1] for kind in OTHER_KINDS), setting
+
+
+def cached_secrets(env: dict[str, str]) -> set[str]:
+    """Every key id, secret and token the file cache holds now."""
+    found = set()
+    for path in Path(env["XDG_CACHE_HOME"]).rglob("sessions/*.json"):
+        data = json.loads(path.read_text())
+        found |= {data["AccessKeyId"], data["SecretAccessKey"], data["SessionToken"]}
+    return found
+
+
+def listed(env: dict[str, str]) -> list[dict]:
+    out = mfa_session("list", "--format", "json", env=env)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_list_shows_a_plain_and_a_role_session_and_never_a_key(roles_env, mfa_code):
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=roles_env).returncode == 0
+    assert mfa_session("--profile", "admin", env=roles_env).returncode == 0
+    table = mfa_session("list", env=roles_env)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["PROFILE", "IDENTITY", "ROLE", "EXPIRES", "LEFT"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert set(rows) == {"admin", "dev"}  # the hand-over at the device is not a session of yours
+    assert f"arn:aws:iam::{ACCOUNT}:user/admins/admin" in rows["dev"]
+    assert f"arn:aws:sts::{ACCOUNT}:assumed-role/admin/mfa-session-admin" in rows["admin"]
+    assert f"arn:aws:iam::{ACCOUNT}:role/admin" in rows["admin"]
+    assert "11 h 5" in rows["dev"] and "59 min" in rows["admin"]
+    entries = {e["profile"]: e for e in listed(roles_env)}
+    assert entries["dev"]["role"] is None and entries["admin"]["role"].endswith(":role/admin")
+    assert 3500 < entries["admin"]["seconds_left"] <= 3600
+    assert 43000 < entries["dev"]["seconds_left"] <= 43200
+    secrets = cached_secrets(roles_env)
+    assert len(secrets) >= 6
+    for text in (table.stdout, json.dumps(entries)):
+        assert not [s for s in secrets if s in text]
+
+
+def test_clear_forgets_a_profile_with_its_roles_then_everything(roles_env, mfa_code):
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=roles_env).returncode == 0
+    for role in ("admin", "audit"):
+        assert mfa_session("--profile", role, env=roles_env).returncode == 0
+    out = mfa_session("clear", "admin", env=roles_env)
+    assert out.returncode == 0 and "Forgot 1 cached session: admin." in out.stderr
+    assert {e["profile"] for e in listed(roles_env)} == {"dev", "audit"}
+    out = mfa_session("clear", "dev", env=roles_env)
+    assert "Forgot 2 cached sessions: audit, dev." in out.stderr
+    assert listed(roles_env) == []
+    # Nothing left to hand over either: the next session of dev's keys needs a code again.
+    assert not list(Path(roles_env["XDG_CACHE_HOME"]).rglob("sessions/*.json"))
+    again = mfa_session("--profile", "audit", env=roles_env)
+    assert again.returncode != 0 and "no terminal" in again.stderr
+    out = mfa_session("clear", "dev", env=roles_env)
+    assert out.returncode == 0 and "nothing to do" in out.stderr
+    assert mfa_session("--profile", "dev", "--code", mfa_code(), env=roles_env).returncode == 0
+    out = mfa_session("clear", env=roles_env)
+    assert out.returncode == 0 and "Forgot 1 cached session: dev." in out.stderr
+    assert mfa_session("list", env=roles_env).stdout.startswith("No cached sessions")
+
+
+@pytest.fixture
+def fake_keyring(monkeypatch):
+    """A keyring module that keeps passwords in a dict (a real backend's rules: delete works)."""
+    import types
+
+    store: dict[tuple[str, str], str] = {}
+    module = types.ModuleType("keyring")
+
+    class SecretServiceKeyring:
+        priority = 5
+
+    module.get_keyring = SecretServiceKeyring
+    module.get_password = lambda service, key: store.get((service, key))
+    module.set_password = lambda service, key, value: store.__setitem__((service, key), value)
+    module.delete_password = lambda service, key: store.pop((service, key))
+    monkeypatch.setitem(sys.modules, "keyring", module)
+    return store
+
+
+def test_list_and_clear_reach_the_keyring_through_its_index(roles_env, mfa_code, fake_keyring):
+    code = mfa_code()
+    out = mfa_session("--profile", "dev", "--code", code, "--cache", "keyring", env=roles_env)
+    assert out.returncode == 0, out.stderr
+    assert len(fake_keyring) == 2  # dev's session and the hand-over at the device
+    assert [e["cache"] for e in listed(roles_env)] == ["keyring"]
+    index = next(Path(roles_env["XDG_CACHE_HOME"]).rglob("keyring-sessions"))
+    assert all(s not in index.read_text() for s in cached_secrets(roles_env) | {code})
+    out = mfa_session("clear", "dev", env=roles_env)
+    assert "Forgot 1 cached session: dev." in out.stderr
+    assert fake_keyring == {} and index.read_text() == ""

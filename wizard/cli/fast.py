@@ -27,6 +27,7 @@ from wizard.session.keys import (
     DEFAULT_ROLE_DURATION,
     MAX_CHAIN,
     OTHER_SIGN_IN_SETTINGS,
+    PROCESS_FIELDS,
     REFRESH_MARGIN_SECONDS,
     REFUSAL_MEMORY_SECONDS,
     cache_key,
@@ -295,7 +296,7 @@ def cached_output(argv: list[str]) -> str | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if fmt in ("credential-process", "credential_process"):
-        return flat_json({"Version": 1, **data}) + "\n"
+        return flat_json({"Version": 1, **{k: data[k] for k in PROCESS_FIELDS}}) + "\n"
     names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
     lines = [f"export {n}={_quote(str(v))}\n" for n, v in zip(names, fields, strict=True)]
     return "".join(lines) + f"export AWS_CREDENTIAL_EXPIRATION={_quote(str(data['Expiration']))}\n"
@@ -304,7 +305,7 @@ def cached_output(argv: list[str]) -> str | None:
 def main() -> None:
     """The `mfa-session` console script: a hit here, everything else on the full path."""
     argv = sys.argv[1:]
-    if argv[:1] not in (["setup"], ["exec"]):
+    if argv[:1] not in (["setup"], ["exec"], ["list"], ["clear"]):
         try:
             output = cached_output(argv)
         except Exception:  # anything unexpected here: the full path decides, and says why

@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print temporary MFA session credentials (sts get-session-token).",
         epilog="`mfa-session setup PROFILE` adds a PROFILE-mfa profile that uses mfa-session as "
         "its credential_process. `mfa-session exec PROFILE -- COMMAND` runs a command with the "
-        "session.",
+        "session. `mfa-session list` shows the cached sessions, `mfa-session clear [PROFILE]` "
+        "forgets them.",
     )
     from wizard.cli.version import add_version
 
@@ -157,6 +158,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             return run_setup(argv[1:])
         if argv[:1] == ["exec"]:
             return run_exec(argv[1:])
+        if argv[:1] in (["list"], ["clear"]):
+            from wizard.cli import session_cache
+
+            command = session_cache.run_list if argv[0] == "list" else session_cache.run_clear
+            return command(argv[1:])
         return run_session(build_parser().parse_args(argv))
     except WizardError as exc:
         print(f"mfa-session: {exc.message}", file=sys.stderr)

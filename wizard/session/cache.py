@@ -192,10 +192,51 @@ class KeyringCache:
 
     def save(self, key: str, creds: SessionCredentials) -> None:
         self._keyring.set_password(KEYRING_SERVICE, key, json.dumps(creds.to_cache()))
+        with contextlib.suppress(OSError):  # the index serves `list`; the session is saved
+            keyring_index().add(key)
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(Exception):
             self._keyring.delete_password(KEYRING_SERVICE, key)
+        with contextlib.suppress(OSError):
+            keyring_index().remove(key)
+
+
+class KeyringIndex:
+    """The names (cache keys: a profile and a hash) of the sessions put in the keyring, one per
+    line in a 0600 file, so that `mfa-session list` and `clear` can find them: a keyring has no
+    way to list what it holds. Names only; the sessions stay in the keyring."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def names(self) -> list[str]:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        return sorted({line.strip() for line in lines if line.strip()})
+
+    def _update(self, key: str, present: bool) -> None:
+        """Add or remove one name, read and written under a lock (two processes at once)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with miss_lock(self.path.parent, "keyring-index"):
+            names = set(self.names())
+            if (key in names) == present:
+                return
+            names = names | {key} if present else names - {key}
+            write_text_atomic(self.path, "".join(f"{n}\n" for n in sorted(names)), mode=0o600)
+
+    def add(self, key: str) -> None:
+        self._update(key, present=True)
+
+    def remove(self, key: str) -> None:
+        self._update(key, present=False)
+
+
+def keyring_index() -> KeyringIndex:
+    """The index of the sessions in the keyring, beside the file cache."""
+    return KeyringIndex(cache_dir().parent / "keyring-sessions")
 
 
 class NoCache:

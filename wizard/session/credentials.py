@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard import clock as timing
 from wizard.errors import UsageError
-from wizard.session.keys import REFRESH_MARGIN_SECONDS
+from wizard.session.keys import PROCESS_FIELDS, REFRESH_MARGIN_SECONDS
 
 MIN_DURATION = 900
 MAX_DURATION = 129_600
@@ -37,6 +37,9 @@ class SessionCredentials:
         "expiration",
         "owner",
         "duration",
+        "profile",
+        "identity",
+        "role_arn",
     )
 
     def __init__(
@@ -47,6 +50,9 @@ class SessionCredentials:
         expiration: datetime,
         owner: str = "",
         duration: int = 0,
+        profile: str = "",
+        identity: str = "",
+        role_arn: str = "",
     ) -> None:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
@@ -55,6 +61,11 @@ class SessionCredentials:
         # In the cache only: whose long-term key obtained it (a hash), and the duration asked.
         self.owner = owner
         self.duration = duration
+        # For `mfa-session list` and `clear`: the profile it was made for, who it signs as (an
+        # ARN), the role assumed. Names only, never a key.
+        self.profile = profile
+        self.identity = identity
+        self.role_arn = role_arn
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SessionCredentials) and all(
@@ -82,8 +93,8 @@ class SessionCredentials:
         return self.expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def to_cache(self) -> dict[str, str]:
-        """The dict stored in the cache (0600 file or keyring)."""
-        return {
+        """The dict stored in the cache (0600 file or keyring); the names only when known."""
+        data = {
             "AccessKeyId": self.access_key_id,
             "SecretAccessKey": self.secret_access_key,
             "SessionToken": self.session_token,
@@ -91,6 +102,19 @@ class SessionCredentials:
             "Owner": self.owner,
             "Duration": str(self.duration),
         }
+        for key, value in (
+            ("Profile", self.profile),
+            ("Arn", self.identity),
+            ("RoleArn", self.role_arn),
+        ):
+            if value:
+                data[key] = value
+        return data
+
+    def process_output(self) -> dict[str, object]:
+        """What a credential_process prints: the documented fields, nothing of the cache's."""
+        data = self.to_cache()
+        return {"Version": 1, **{k: data[k] for k in PROCESS_FIELDS}}
 
     @classmethod
     def from_cache(cls, data: dict[str, Any]) -> SessionCredentials:
@@ -102,6 +126,9 @@ class SessionCredentials:
             expiration=parse_expiration(data["Expiration"]),
             owner=str(data.get("Owner", "")),
             duration=int(data.get("Duration") or 0),
+            profile=str(data.get("Profile", "")),
+            identity=str(data.get("Arn", "")),
+            role_arn=str(data.get("RoleArn", "")),
         )
 
     def serves(self, owner: str, duration: int | None, now: float | None = None) -> bool:
@@ -177,7 +204,7 @@ def render(creds: SessionCredentials, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(creds.to_cache(), indent=2) + "\n"
     if fmt == "credential-process":
-        return json.dumps({"Version": 1, **creds.to_cache()}) + "\n"
+        return json.dumps(creds.process_output()) + "\n"
     raise UsageError(f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
 
 

@@ -16,6 +16,8 @@ from wizard import APP_NAME
 # botocore refreshes credential_process credentials from 15 minutes before expiry (and calls the
 # process again and again inside that window): a cache hit must have more than that left.
 REFRESH_MARGIN_SECONDS = 15 * 60
+# What a credential_process prints besides "Version": 1 (the AWS CLI's documented fields).
+PROCESS_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
 # Role profiles (wizard.session.roles), here because the fast path serves role sessions too.
 CHAINED_MAX_DURATION = 3_600  # AWS's cap for a role assumed with another role's session
 DEFAULT_ROLE_DURATION = 3_600  # the AWS CLI's default for role profiles

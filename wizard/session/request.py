@@ -8,6 +8,7 @@ only a miss pays for it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -105,6 +106,7 @@ def cached_or(
                 return cached
         creds = miss()
         creds.owner = owner
+        creds.profile, creds.role_arn = profile, settings.role_arn or ""
         cache.save(key, creds)
     return creds
 
@@ -122,8 +124,17 @@ class DeviceShare:
     Kept in the same cache backend as the request's own sessions, under its own key.
     """
 
-    def __init__(self, cache: Any, key_id: str, serial: str, endpoint: str | None, duration: int):
+    def __init__(
+        self,
+        cache: Any,
+        key_id: str,
+        serial: str,
+        endpoint: str | None,
+        duration: int,
+        profile: str = "",
+    ):
         self.cache = cache
+        self.profile = profile  # whose keys: `mfa-session clear PROFILE` forgets it too
         self.owner = identity_hash(key_id, serial, endpoint, "@device")
         self.key = cache_key("@device", self.owner)
         self.duration = duration
@@ -134,7 +145,7 @@ class DeviceShare:
 
     def save(self, creds: SessionCredentials) -> None:
         copy = SessionCredentials.from_cache(creds.to_cache())
-        copy.owner, copy.duration = self.owner, self.duration
+        copy.owner, copy.duration, copy.profile = self.owner, self.duration, self.profile
         self.cache.save(self.key, copy)
 
 
@@ -430,6 +441,7 @@ def fetch(
             serial,
             req.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"),
             duration,
+            creds_profile,
         )
         if key_id and backend != "none" and not req.refresh
         else None
@@ -446,4 +458,9 @@ def fetch(
         shared=shared,
     )
     creds.duration = duration  # what was asked: a later request for another duration is a miss
+    if not creds.identity:
+        # Who the session signs as, for `mfa-session list` (GetCallerIdentity needs no
+        # permission). Only a name: a failure here costs the list its ARN, never the session.
+        with contextlib.suppress(Exception):
+            creds.identity = services.identity().arn
     return creds

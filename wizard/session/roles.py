@@ -154,6 +154,8 @@ def assume_role_call(
         session_token=c["SessionToken"],
         expiration=parse_expiration(c["Expiration"]),
         duration=duration,
+        identity=str(answer.get("AssumedRoleUser", {}).get("Arn", "")),
+        role_arn=settings.role_arn or "",
     )
 
 

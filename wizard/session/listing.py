@@ -1,0 +1,170 @@
+"""What mfa-session holds: every cached session (whose, signing as whom, for which role, until
+when) for `mfa-session list`, and forgetting them for `mfa-session clear`.
+
+Names and times only: no key id, secret or token ever leaves this module. Sessions in the file
+cache are read from their folder; sessions in the OS keyring from the index of their names the
+keyring cache keeps (a keyring cannot list what it holds).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from wizard import clock as timing
+from wizard.session.cache import FileCache, cache_dir, keyring_index, make_cache
+from wizard.session.credentials import SessionCredentials
+from wizard.session.keys import cache_key, identity_hash
+from wizard.session.profiles import validate_profile_name
+
+DEVICE_PROFILE = "@device"  # the hand-over between processes at one device (request.DeviceShare)
+
+
+class CachedSession:
+    """One cached session, as `list` shows it."""
+
+    __slots__ = ("key", "backend", "profile", "identity", "role_arn", "expiration")
+
+    def __init__(
+        self,
+        key: str,
+        backend: str,
+        profile: str,
+        identity: str,
+        role_arn: str,
+        expiration: datetime,
+    ) -> None:
+        self.key = key
+        self.backend = backend
+        self.profile = profile
+        self.identity = identity
+        self.role_arn = role_arn
+        self.expiration = expiration
+
+    @property
+    def seconds_left(self) -> float:
+        return self.expiration.timestamp() - timing.time()
+
+    @property
+    def is_device_share(self) -> bool:
+        return self.key.startswith("_device-")
+
+    def as_dict(self) -> dict[str, Any]:
+        """For `list --format json`: names and times, never a key."""
+        return {
+            "profile": self.profile,
+            "identity": self.identity or None,
+            "role": self.role_arn or None,
+            "expiration": self.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "seconds_left": max(0, int(self.seconds_left)),
+            "cache": self.backend,
+        }
+
+
+def _profile_of(key: str, creds: SessionCredentials) -> str:
+    """The profile an entry is for: recorded in it, else (an entry of an older form) the name
+    its file was given, cut at the owner hash (`keys.cache_key`)."""
+    return creds.profile or key.rsplit("-", 1)[0]
+
+
+def _entry(key: str, backend: str, creds: SessionCredentials) -> CachedSession:
+    return CachedSession(
+        key, backend, _profile_of(key, creds), creds.identity, creds.role_arn, creds.expiration
+    )
+
+
+def _file_entries(directory: Path) -> list[CachedSession]:
+    found = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            creds = SessionCredentials.from_cache(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # damaged: never served (the cache treats it as a miss); `clear` removes it
+        found.append(_entry(path.stem, "file", creds))
+    return found
+
+
+def _keyring_entries() -> list[CachedSession]:
+    keys = keyring_index().names()
+    if not keys:
+        return []
+    cache = make_cache("keyring")
+    found = []
+    for key in keys:
+        creds = cache.load(key)
+        if creds is not None:
+            found.append(_entry(key, "keyring", creds))
+    return found
+
+
+def cached_sessions(device_shares: bool = False) -> list[CachedSession]:
+    """Every cached session, by profile then expiry; the hand-overs at a device only if asked."""
+    found = _file_entries(cache_dir()) + _keyring_entries()
+    if not device_shares:
+        found = [s for s in found if not s.is_device_share]
+    return sorted(found, key=lambda s: (s.profile, s.expiration))
+
+
+def _roles_through(profile: str) -> set[str]:
+    """The role profiles whose source_profile chain goes through `profile`."""
+    from wizard.errors import UsageError
+    from wizard.session.roles import list_profiles, role_chain
+
+    through = set()
+    for name, role_arn in list_profiles():
+        if not role_arn or name == profile:
+            continue
+        try:
+            roles, base = role_chain(name)
+        except UsageError:
+            continue  # a broken chain holds no session to forget
+        if profile in {r.name for r in roles} | {base.name}:
+            through.add(name)
+    return through
+
+
+def _device_key(profile: str) -> str | None:
+    """The cache key of the hand-over session at `profile`'s device, when it can be told (the
+    profile's keys and mfa_serial are known)."""
+    import os
+
+    from wizard.session.cache import source_key_id
+    from wizard.session.profiles import read_profile
+
+    settings = read_profile(profile)
+    key_id = source_key_id(settings.source_profile or profile, True)
+    if not key_id or not settings.mfa_serial:
+        return None
+    owner = identity_hash(
+        key_id, settings.mfa_serial, os.environ.get("AWS_ENDPOINT_URL"), "@device"
+    )
+    return cache_key(DEVICE_PROFILE, owner)
+
+
+def clear_sessions(profile: str | None = None) -> list[CachedSession]:
+    """Forget every cached session, or `profile`'s: its own, those of the role profiles that
+    chain through it, and the hand-over at its device. Returns what was forgotten."""
+    everything = cached_sessions(device_shares=True)
+    if profile is None:
+        chosen = everything
+    else:
+        validate_profile_name(profile)
+        names = {profile} | _roles_through(profile)
+        device = _device_key(profile)
+        chosen = [
+            s
+            for s in everything
+            if s.profile in names
+            or (s.is_device_share and (s.profile == profile or s.key == device))
+        ]
+    for session in chosen:
+        if session.backend == "file":
+            FileCache().delete(session.key)
+        else:
+            make_cache("keyring").delete(session.key)
+    if profile is None:
+        for damaged in cache_dir().glob("*.json"):  # unreadable entries too: all means all
+            damaged.unlink(missing_ok=True)
+    return chosen
