@@ -123,6 +123,7 @@ SESSION_CASES = [
     ("unknown cache backend", ["--cache", "bogus"], "invalid choice"),
     ("unknown format", ["--format", "xml"], "invalid choice"),
     ("setup bad profile name", ["setup", "bad name"], "not a usable profile name"),
+    ("unknown prompt driver", ["--prompt", "gnome"], "invalid choice"),
     ("list in an unknown format", ["list", "--format", "yaml"], "invalid choice"),
     ("clear a bad profile name", ["clear", "bad name"], "not a usable profile name"),
     ("clear two profiles", ["clear", "dev", "prod"], "unrecognized arguments"),

@@ -82,7 +82,7 @@ def test_no_terminal_is_said_before_waiting_for_a_fresh_code(monkeypatch, capsys
 
     import pytest
 
-    from wizard.cli import prompts, session
+    from wizard.cli import prompt_drivers, prompts, session
     from wizard.errors import UsageError
 
     real_open = builtins.open
@@ -93,7 +93,9 @@ def test_no_terminal_is_said_before_waiting_for_a_fresh_code(monkeypatch, capsys
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(prompts, "open", no_tty, raising=False)
-    monkeypatch.setattr(session, "open", no_tty, raising=False)
+    monkeypatch.setattr(prompt_drivers, "open", no_tty, raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     args = session.build_parser().parse_args(["--profile", "dev"])
     countdown = session.request_of(args).countdown
     with pytest.raises(UsageError, match="no terminal"):
@@ -101,7 +103,8 @@ def test_no_terminal_is_said_before_waiting_for_a_fresh_code(monkeypatch, capsys
     assert "the next one in" not in capsys.readouterr().err  # no countdown was shown
     # With a command to run, the wait is right: the command prints the next code after it.
     with_command = session.build_parser().parse_args(["--totp-command", "pass otp aws"])
-    assert session.request_of(with_command).countdown is session.code_countdown
+    session.request_of(with_command).countdown(25)  # no terminal needed: the command prints it
+    assert "the next one in 25 s" not in capsys.readouterr().err  # said every 10 s without a tty
 
 
 class RefusingSts:

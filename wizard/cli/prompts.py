@@ -42,7 +42,8 @@ def no_terminal() -> UsageError:
     """The error when the MFA code is to be typed and there is no terminal to type it on."""
     return UsageError(
         "no terminal to ask for the MFA code",
-        "pass --code CODE or --totp-command CMD, or run it in a terminal",
+        "choose another prompt with --prompt (or mfa_prompt in the profile: zenity, kdialog, "
+        "osascript, ykman, command), pass --code / --totp-command, or run it in a terminal",
     )
 
 
@@ -85,3 +86,18 @@ def tty_say(text: str) -> None:
             tty.write(text + "\n")
     except OSError:
         print(text, file=sys.stderr)
+
+
+def code_countdown(seconds: int) -> None:
+    """One terminal line, rewritten each second, while the used code is still on the device."""
+    text = (
+        f"\rThat code was just used; the next one in {seconds:2d} s "
+        if seconds
+        else "\r" + " " * 60 + "\r"
+    )
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as tty:
+            tty.write(text)
+    except OSError:
+        if seconds and seconds % 10 == 0:
+            print(text.strip("\r").strip(), file=sys.stderr)

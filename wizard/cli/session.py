@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from wizard.cli.prompts import require_terminal, tty_prompt, tty_say
+from wizard.cli.prompt_drivers import DRIVERS, CodeAsker
+from wizard.cli.prompts import tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
 from wizard.session.cache import CACHE_BACKENDS
 from wizard.session.credentials import (
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     code = parser.add_mutually_exclusive_group()
     code.add_argument("--code", help="the current MFA code (default: asked on the terminal)")
     code.add_argument("--totp-command", metavar="CMD", help="a command that prints the code")
+    code.add_argument(
+        "--prompt",
+        choices=DRIVERS,
+        help="where to ask for the code (default: MFA_SESSION_PROMPT, the profile's mfa_prompt, "
+        "else the terminal, else a desktop dialog)",
+    )
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -69,68 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-TOTP_COMMAND_TIMEOUT = 15
-# What a code generator may need from the environment; never the long-term AWS keys.
-TOTP_ENV_KEEP = (
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LC_ALL",
-    "TERM",
-    "TMPDIR",
-    "XDG_RUNTIME_DIR",
-    "DBUS_SESSION_BUS_ADDRESS",
-    "GNUPGHOME",
-    "PASSWORD_STORE_DIR",
-    "SSH_AUTH_SOCK",
-)
-
-
-def run_totp_command(command: str) -> str:
-    """Run --totp-command: split like a shell (no shell), a scrubbed environment, a timeout; its
-    stderr is shown; whatever it prints is judged as a code by the caller."""
-    import shlex
-    import subprocess
-
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise UsageError(
-            f"the --totp-command cannot be parsed ({exc})", "check its quoting"
-        ) from None
-    if not argv:
-        raise UsageError("the --totp-command is empty", "give the command that prints the code")
-    env = {k: v for k, v in os.environ.items() if k in TOTP_ENV_KEEP}
-    try:
-        out = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=TOTP_COMMAND_TIMEOUT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-    except FileNotFoundError:
-        raise UsageError(
-            f"the --totp-command {argv[0]!r} was not found", "check the path"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise UsageError(
-            f"the --totp-command took over {TOTP_COMMAND_TIMEOUT} s", "check the command"
-        ) from None
-    if out.stderr.strip():
-        tty_say(f"--totp-command said: {out.stderr.strip()[:500]}")
-    if out.returncode != 0:
-        raise UsageError(
-            f"the --totp-command failed (exit {out.returncode})", "run it by hand to see why"
-        )
-    return out.stdout.strip()
-
-
-def code_source(args: argparse.Namespace):  # noqa: ANN201 - a small closure factory
-    """A function returning the next code: --code once, --totp-command, or the terminal."""
+def code_source(args: argparse.Namespace, profile: str) -> CodeAsker:
+    """Where the codes come from: --code once, --totp-command, else a prompt driver (chosen
+    when the first code is needed, so a cache hit never looks for a terminal or a dialog)."""
     if args.code:
         given = [args.code]
 
@@ -144,10 +92,10 @@ def code_source(args: argparse.Namespace):  # noqa: ANN201 - a small closure fac
                 raise UsageError(problem.rstrip("."), "run again with the code the app shows")
             return code
 
-        return from_option
+        return CodeAsker(profile, fixed=from_option)
     if args.totp_command:
-        return lambda serial: run_totp_command(args.totp_command)
-    return lambda serial: tty_prompt(f"MFA code for {serial.rsplit('/', 1)[-1]}: ")
+        return CodeAsker(profile, option="command", command=args.totp_command)
+    return CodeAsker(profile, option=args.prompt)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -199,9 +147,10 @@ def run_session(args: argparse.Namespace) -> int:
     return emit(creds, fmt, args, settings.region)
 
 
-def request_of(args: argparse.Namespace) -> SessionRequest:
-    """The domain's request from the command line: codes from --code, a command or the tty."""
+def request_of(args: argparse.Namespace, profile: str | None = None) -> SessionRequest:
+    """The domain's request from the command line: codes from --code, a command or a prompt."""
     interactive = sys.stdin.isatty() and not args.code and not args.totp_command
+    codes = code_source(args, profile or resolve_profile_name(args.profile))
 
     def save_serial(profile: str, serial: str) -> bool:
         answer = tty_prompt(f"Save it as mfa_serial of profile {profile}? [y/N] ")
@@ -209,7 +158,7 @@ def request_of(args: argparse.Namespace) -> SessionRequest:
 
     return SessionRequest(
         bool(args.profile),
-        code_source(args),
+        codes.ask,
         region=args.region,
         endpoint_url=args.endpoint_url,
         serial=args.serial,
@@ -217,40 +166,9 @@ def request_of(args: argparse.Namespace) -> SessionRequest:
         refresh=args.refresh,
         no_cache=args.no_cache,
         say=tty_say,
-        countdown=countdown_of(args),
+        countdown=codes.countdown,
         save_serial=save_serial if interactive else None,
     )
-
-
-def countdown_of(args: argparse.Namespace) -> Callable[[int], None] | None:
-    """How to wait out a code already used. A typed --code is what it is: no wait. A command is
-    run after the wait (it prints the next code). The terminal is checked before the wait."""
-    if args.code:
-        return None
-    return code_countdown if args.totp_command else terminal_countdown
-
-
-def terminal_countdown(seconds: int) -> None:
-    """The countdown when the code is to be typed: with no terminal to type it on, say so at
-    once, not after waiting up to 30 s for a code nobody can type (a cold credential_process
-    from an IDE or cron)."""
-    require_terminal()
-    code_countdown(seconds)
-
-
-def code_countdown(seconds: int) -> None:
-    """One terminal line, rewritten each second, while the used code is still on the device."""
-    text = (
-        f"\rThat code was just used; the next one in {seconds:2d} s "
-        if seconds
-        else "\r" + " " * 60 + "\r"
-    )
-    try:
-        with open("/dev/tty", "w", encoding="utf-8") as tty:
-            tty.write(text)
-    except OSError:
-        if seconds and seconds % 10 == 0:
-            print(text.strip("\r").strip(), file=sys.stderr)
 
 
 def emit(

@@ -182,6 +182,26 @@ def check_servable(settings: ProfileSettings, role: str | None = None) -> None:
     )
 
 
+def prompt_setting(profile: str, name: str, path: Path | None = None) -> str | None:
+    """A prompt setting (mfa_prompt, mfa_prompt_command, mfa_ykman_account) of `profile`, else
+    of the profiles its source_profile chain goes through: set once on the profile holding the
+    keys, it serves every role on it."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path or config_path(), encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return None  # read_profile has said what is wrong with the file
+    seen: set[str] = set()
+    while profile and profile not in seen and len(seen) < 10:
+        seen.add(profile)
+        section = section_name(profile)
+        value = parser.get(section, name, fallback="").strip()
+        if value:
+            return value
+        profile = parser.get(section, "source_profile", fallback="").strip()
+    return None
+
+
 def resolve_profile_name(explicit: str | None) -> str:
     """--profile, else AWS_PROFILE / AWS_DEFAULT_PROFILE, else 'default'."""
     return (
