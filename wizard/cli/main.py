@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 
 from wizard.cli import audit, changes, enforce, enroll, monitor, tui, verify
 from wizard.cli.common import DEBUG_ENV, Handler, add_target_options, positive_int
+from wizard.cli.completion import add_print_completion
 from wizard.cli.version import add_version
 from wizard.errors import CancelledError, UsageError, WizardError
 
@@ -27,6 +28,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
         description="Audit, enroll and enforce MFA for an AWS account. Without a command: the TUI.",
     )
     add_version(parser)
+    add_print_completion(parser, "mfa-wizard")
     add_target_options(parser)
     parser.add_argument(
         "--demo-accounts",

@@ -32,9 +32,9 @@ from wizard.session.profiles import read_profile, resolve_profile_name
 from wizard.session.request import SessionRequest, session_for
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """mfa-session's options (and the `setup` form)."""
-    parser = argparse.ArgumentParser(
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """mfa-session's options (into `parser`, the `exec` form's, when given)."""
+    parser = parser or argparse.ArgumentParser(
         prog="mfa-session",
         description="Print temporary MFA session credentials (sts get-session-token).",
         epilog="`mfa-session setup PROFILE` adds a PROFILE-mfa profile that uses mfa-session as "
@@ -42,9 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         "session. `mfa-session list` shows the cached sessions, `mfa-session clear [PROFILE]` "
         "forgets them.",
     )
+    from wizard.cli.completion import add_print_completion
     from wizard.cli.version import add_version
 
     add_version(parser)
+    add_print_completion(parser, "mfa-session")
     parser.add_argument("--profile", help="profile with the long-term keys (default: AWS_PROFILE)")
     parser.add_argument("--region", help="region for STS (default: the profile's)")
     parser.add_argument("--endpoint-url", help="STS/IAM endpoint (default: AWS_ENDPOINT_URL)")
@@ -237,10 +239,7 @@ def run_exec(argv: Sequence[str]) -> int:
     if "--" not in argv or argv.index("--") == len(argv) - 1:
         raise UsageError("exec needs a command after --", "mfa-session exec PROFILE -- aws s3 ls")
     split = argv.index("--")
-    parser = build_parser()
-    parser.prog = "mfa-session exec"
-    parser.add_argument("exec_profile", metavar="PROFILE", help="the profile whose session to use")
-    args = parser.parse_args(argv[:split])
+    args = exec_parser().parse_args(argv[:split])
     if args.format or args.write_profile:
         raise UsageError(
             "exec runs a command; it neither prints nor writes credentials",
@@ -265,14 +264,26 @@ def run_exec(argv: Sequence[str]) -> int:
     return 0  # not reached: exec replaced the process
 
 
-def run_setup(argv: Sequence[str]) -> int:
-    """`mfa-session setup PROFILE`: a PROFILE-mfa profile using credential_process."""
-    parser = argparse.ArgumentParser(
-        prog="mfa-session setup",
-        description="Add [profile PROFILE-mfa] with credential_process = mfa-session ... to the config file.",
+def exec_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """`mfa-session exec PROFILE [options]` (what comes before `--`)."""
+    parser = build_parser(parser or argparse.ArgumentParser(prog="mfa-session exec"))
+    parser.add_argument("exec_profile", metavar="PROFILE", help="the profile whose session to use")
+    return parser
+
+
+def setup_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """`mfa-session setup PROFILE`."""
+    parser = parser or argparse.ArgumentParser(prog="mfa-session setup")
+    parser.description = (
+        "Add [profile PROFILE-mfa] with credential_process = mfa-session ... to the config file."
     )
     parser.add_argument("profile", metavar="PROFILE", help="the profile holding long-term keys")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run_setup(argv: Sequence[str]) -> int:
+    """`mfa-session setup PROFILE`: a PROFILE-mfa profile using credential_process."""
+    args = setup_parser().parse_args(argv)
     from wizard.session.profiles import config_path, setup_credential_process
 
     new, changed = setup_credential_process(args.profile)

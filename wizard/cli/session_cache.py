@@ -13,15 +13,20 @@ from collections.abc import Sequence
 from wizard.session.keys import REFRESH_MARGIN_SECONDS
 
 
-def run_list(argv: Sequence[str]) -> int:
+def list_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """`mfa-session list [--format table|json]`."""
-    parser = argparse.ArgumentParser(
-        prog="mfa-session list",
-        description="List the cached sessions: profile, identity (ARN), role, expiry and time "
-        "left. Never a key or a token.",
+    parser = parser or argparse.ArgumentParser(prog="mfa-session list")
+    parser.description = (
+        "List the cached sessions: profile, identity (ARN), role, expiry and time left. Never "
+        "a key or a token."
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run_list(argv: Sequence[str]) -> int:
+    """`mfa-session list [--format table|json]`."""
+    args = list_parser().parse_args(argv)
     from wizard.session.cache import cache_dir
     from wizard.session.listing import cached_sessions
 
@@ -62,16 +67,21 @@ def left_text(seconds: float) -> str:
     return describe_left(seconds)
 
 
-def run_clear(argv: Sequence[str]) -> int:
+def clear_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """`mfa-session clear [PROFILE]`."""
-    parser = argparse.ArgumentParser(
-        prog="mfa-session clear",
-        description="Forget PROFILE's cached session and those of the role profiles that use "
-        "it, or every cached session. AWS keeps a session valid until it expires: to cut one "
-        "short, revoke it in IAM (the role's 'Revoke active sessions', or the user's keys).",
+    parser = parser or argparse.ArgumentParser(prog="mfa-session clear")
+    parser.description = (
+        "Forget PROFILE's cached session and those of the role profiles that use it, or every "
+        "cached session. AWS keeps a session valid until it expires: to cut one short, revoke "
+        "it in IAM (the role's 'Revoke active sessions', or the user's keys)."
     )
     parser.add_argument("profile", nargs="?", metavar="PROFILE", help="default: every profile")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run_clear(argv: Sequence[str]) -> int:
+    """`mfa-session clear [PROFILE]`."""
+    args = clear_parser().parse_args(argv)
     from wizard.session.listing import clear_sessions
 
     gone = clear_sessions(args.profile)
