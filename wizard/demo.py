@@ -112,6 +112,8 @@ class DemoAccount:
     saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
     # With --demo-accounts: the organization's member accounts (seed_organization).
     members: list[DemoMember] = field(default_factory=list)
+    # The current code of a demo device, on a socket in `files` (wizard.demo_codes.CodeServer).
+    codes: Any = field(default=None, repr=False)
 
     def services(self, region: str = DEMO_REGION, max_attempts: int = 3) -> Services:
         """A Services bundle signed as the demo admin, pointed at the demo server."""
@@ -137,6 +139,8 @@ class DemoAccount:
             f"export AWS_ACCESS_KEY_ID={self.admin_access_key_id}",
             f"export AWS_SECRET_ACCESS_KEY={self.admin_secret_access_key}",
             f"export AWS_REGION={DEMO_REGION}",
+            # The AWS CLI v1 and older SDKs read only AWS_DEFAULT_REGION.
+            f"export AWS_DEFAULT_REGION={DEMO_REGION}",
             # What the helpers write goes with the demo, not into ~/.aws or the real journal.
             *(
                 f"export {variable}={os.environ[variable]}"
@@ -145,11 +149,28 @@ class DemoAccount:
             ),
         ]
 
+    def totp_command(self) -> str | None:
+        """A --totp-command that prints the demo admin's current code (None: no code server)."""
+        if self.codes is None:
+            return None
+        import shlex
+        import shutil
+        import sys
+
+        found = shutil.which("mfa-wizard") or os.path.join(
+            os.path.dirname(sys.executable), "mfa-wizard"
+        )
+        program = found if os.path.exists(found) else f"{sys.executable} -m wizard"
+        return f"{program} demo-code --socket {shlex.quote(self.codes.path)}"
+
     def stop(self) -> None:
         """Stop the embedded server without waiting for it; put the real files back in place."""
         if self.server is not None:
             stop_server(self.server)
             self.server = None
+        if self.codes is not None:
+            self.codes.close()
+            self.codes = None
         for variable, value in self.saved_env.items():
             if value is None:
                 os.environ.pop(variable, None)
@@ -417,6 +438,12 @@ def start_demo(
         raise
     account.server = server
     account.files = tempfile.TemporaryDirectory(prefix="mfa-wizard-demo-")
+    from wizard.demo_codes import CodeServer, check_codes
+
+    check_codes()  # a wrong or reused MFA code is refused, as on AWS
+    account.codes = CodeServer(
+        os.path.join(account.files.name, "codes.sock"), ADMIN_USER, DEMO_ACCOUNT_ID
+    )
     for variable, name in DEMO_FILES.items():
         account.saved_env[variable] = os.environ.get(variable)
         os.environ[variable] = os.path.join(account.files.name, name)

@@ -5,7 +5,7 @@
 #    source ~/.local/share/bash_completion/mfa-wizard
 # See also: https://github.com/scop/bash-completion/blob/main/doc/configuration.md
 
-_shtab_mfa_wizard_subparsers=(audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server)
+_shtab_mfa_wizard_subparsers=(audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code)
 
 _shtab_mfa_wizard_audit_option_strings=(-h --help --format --output -o --all --org --parallel --root-credentials)
 _shtab_mfa_wizard_summary_option_strings=(-h --help --format --output -o)
@@ -19,6 +19,7 @@ _shtab_mfa_wizard_verify_option_strings=(-h --help --format --output -o --org --
 _shtab_mfa_wizard_journal_option_strings=(-h --help --format --all-accounts)
 _shtab_mfa_wizard_undo_option_strings=(-h --help --last --step --yes -y)
 _shtab_mfa_wizard_demo_server_option_strings=(-h --help --port)
+_shtab_mfa_wizard_demo_code_option_strings=(-h --help --socket)
 _shtab_mfa_wizard_option_strings=(-h --help --version --print-completion --profile --region --endpoint-url --account --org-role --external-id --demo --demo-users --demo-accounts)
 
 _shtab_mfa_wizard___profile_COMPGEN=_mfa_wizard_profiles
@@ -31,7 +32,7 @@ _shtab_mfa_wizard_monitor___format_choices=(table json)
 _shtab_mfa_wizard_verify___format_choices=(table json)
 _shtab_mfa_wizard_journal___format_choices=(table json)
 _shtab_mfa_wizard_undo___step_choices=(enroll enforce scp monitor)
-_shtab_mfa_wizard_pos_0_choices=(audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server)
+_shtab_mfa_wizard_pos_0_choices=(audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code)
 _shtab_mfa_wizard___print_completion_choices=(bash zsh fish)
 
 _shtab_mfa_wizard_audit__h_nargs=0
@@ -94,6 +95,8 @@ _shtab_mfa_wizard_undo___yes_nargs=0
 _shtab_mfa_wizard_undo__y_nargs=0
 _shtab_mfa_wizard_demo_server__h_nargs=0
 _shtab_mfa_wizard_demo_server___help_nargs=0
+_shtab_mfa_wizard_demo_code__h_nargs=0
+_shtab_mfa_wizard_demo_code___help_nargs=0
 _shtab_mfa_wizard_pos_0_nargs=A...
 _shtab_mfa_wizard__h_nargs=0
 _shtab_mfa_wizard___help_nargs=0

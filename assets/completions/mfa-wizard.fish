@@ -57,8 +57,8 @@ function _shtab_mfa_wizard_using
   test "$_shtab_mfa_wizard_cmdpath" = "$argv"
 end
 
-set -g _shtab_mfa_wizard_commands audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server
-set -g _shtab_mfa_wizard_opts_with_value --account --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --step --target --timeout --timezone --users -o
+set -g _shtab_mfa_wizard_commands audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code
+set -g _shtab_mfa_wizard_opts_with_value --account --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --users -o
 
 complete -c mfa-wizard -e
 complete -c mfa-wizard -f
@@ -158,3 +158,6 @@ complete -c mfa-wizard -n '_shtab_mfa_wizard_using undo' -l yes -s y -d 'do not 
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using; and test $_shtab_mfa_wizard_npos -eq 0' -a demo-server -d 'run the seeded demo AWS in the foreground for the CLI helpers'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using demo-server' -s h -l help -d 'show this help message and exit'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using demo-server' -l port -x -d 'port (default: a free one)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using; and test $_shtab_mfa_wizard_npos -eq 0' -a demo-code -d 'print the current MFA code of a demo user'"'"'s device (a --totp-command for the demo)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using demo-code' -s h -l help -d 'show this help message and exit'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using demo-code' -l socket -x -d 'the socket demo-server names'

@@ -12,6 +12,7 @@ _shtab_mfa_wizard_commands() {
   local _commands=(
     audit:'list users without MFA (exit 1 if any)'
     deactivate:'deactivate (and delete) a user'"'"'s device'
+    demo-code:'print the current MFA code of a demo user'"'"'s device (a --totp-command for the demo)'
     demo-server:'run the seeded demo AWS in the foreground for the CLI helpers'
     devices:'list a user'"'"'s MFA devices'
     enforce:'attach the require-MFA policy through a group'
@@ -67,6 +68,15 @@ _shtab_mfa_wizard_deactivate_options=(
 
 # guard to ensure default positional specs are added only once per session
 _shtab_mfa_wizard_deactivate_defaults_added=0
+
+_shtab_mfa_wizard_demo_code_options=(
+  "(- : *)"{-h,--help}"[show this help message and exit]"
+  "--socket[the socket demo-server names]:socket:"
+  ":a demo user (default\: the admin):"
+)
+
+# guard to ensure default positional specs are added only once per session
+_shtab_mfa_wizard_demo_code_defaults_added=0
 
 _shtab_mfa_wizard_demo_server_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
@@ -212,6 +222,7 @@ _shtab_mfa_wizard() {
       case $line[1] in
         audit) _arguments -C -s $_shtab_mfa_wizard_audit_options ;;
         deactivate) _arguments -C -s $_shtab_mfa_wizard_deactivate_options ;;
+        demo-code) _arguments -C -s $_shtab_mfa_wizard_demo_code_options ;;
         demo-server) _arguments -C -s $_shtab_mfa_wizard_demo_server_options ;;
         devices) _arguments -C -s $_shtab_mfa_wizard_devices_options ;;
         enforce) _arguments -C -s $_shtab_mfa_wizard_enforce_options ;;

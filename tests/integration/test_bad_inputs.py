@@ -105,6 +105,7 @@ WIZARD_CASES = [
     ("undo bad count", ["undo", "--last", "abc"], "not a whole number"),
     ("demo users without demo", ["--demo-users", "5", "audit"], "needs --demo"),
     ("unknown command", ["frobnicate"], "invalid choice"),
+    ("demo-code with no demo running", ["demo-code", "--socket", "{file}"], "no demo is running"),
 ]
 
 SESSION_CASES = [

@@ -3,8 +3,17 @@ must not change what KMS answers."""
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import moto.backends
 import moto.kms.models
+import pytest
 
 
 def test_symmetric_keys_still_encrypt_and_asymmetric_keys_still_get_their_own(services):
@@ -43,3 +52,67 @@ def test_the_service_list_is_read_once_and_is_still_complete(moto_server):
     assert moto.kms.models.generate_private_key("SYMMETRIC_DEFAULT") is (
         moto.kms.models.generate_private_key("SYMMETRIC_DEFAULT")
     )
+
+
+@pytest.mark.real_time
+def test_demo_server_is_usable_for_mfa_session_and_checks_codes(tmp_path):
+    """`demo-server` prints every variable a client needs (AWS_DEFAULT_REGION too, for the AWS
+    CLI v1 and older SDKs) and a --totp-command for the demo admin's device; the demo refuses a
+    wrong code and a code already used, as AWS does, and takes the current one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "XDG_"))}
+    env["HOME"] = str(tmp_path)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "demo-server"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("# Ctrl-C"):
+            line = server.stdout.readline()
+            assert line, server.stderr.read()
+            lines.append(line.rstrip("\n"))
+        exports = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in lines
+            if line.startswith("export ")
+        )
+        assert exports["AWS_DEFAULT_REGION"] == exports["AWS_REGION"] == "us-east-1"
+        (command,) = [line for line in lines if line.startswith("mfa-session ")]
+        argv = shlex.split(command)
+        assert argv[1] == "--totp-command" and "demo-code --socket" in argv[2]
+        client = {**env, **exports}
+        script = Path(sys.executable).parent / "mfa-session"
+        session = [str(script)] if script.exists() else [sys.executable, "-m", "wizard.cli.session"]
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [*session, *args],
+                env=client,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                timeout=60,
+            )
+
+        good = run(*argv[1:], "--format", "json")
+        assert good.returncode == 0, good.stderr
+        assert json.loads(good.stdout)["AccessKeyId"].startswith("ASIA")
+        # (Wrong codes after it: a refused code makes mfa-session wait for the next step before
+        # it runs the command again, which this test has no need to wait for.)
+        wrong = run("--code", "000000", "--format", "json", "--no-cache")
+        assert wrong.returncode == 2 and "AWS refused the MFA code" in wrong.stderr
+        # A code sent twice (the one just used, or the next if the step turned meanwhile): the
+        # second time it is refused, whoever sends it.
+        code = subprocess.run(
+            shlex.split(argv[2]), env=client, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+        run("--code", code, "--format", "json", "--no-cache")
+        again = run("--code", code, "--format", "json", "--no-cache")
+        assert again.returncode == 2 and "AWS refused the MFA code" in again.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    assert not Path(argv[2].split("--socket ")[1].strip("'")).exists()  # the socket went with it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 from wizard.cli.common import Handler, positive_int, target_of
@@ -26,6 +27,11 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
         print("# demo AWS account running; paste these lines into another shell:")
         for line in account.export_lines():
             print(line)
+        print(
+            "# mfa-session against it: the demo checks MFA codes as AWS does, and this prints "
+            "the demo admin's current one:"
+        )
+        print(f"mfa-session --totp-command {shlex.quote(account.totp_command() or '')}")
         print("# Ctrl-C stops the server.", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -41,4 +47,18 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str | None, Handle
         "demo-server", help="run the seeded demo AWS in the foreground for the CLI helpers"
     )
     server.add_argument("--port", type=positive_int, default=0, help="port (default: a free one)")
-    return {"demo-server": cmd_demo_server, None: cmd_tui}
+    code = commands.add_parser(
+        "demo-code",
+        help="print the current MFA code of a demo user's device (a --totp-command for the demo)",
+    )
+    code.add_argument("--socket", required=True, help="the socket demo-server names")
+    code.add_argument("user", nargs="?", default="", help="a demo user (default: the admin)")
+    return {"demo-server": cmd_demo_server, "demo-code": cmd_demo_code, None: cmd_tui}
+
+
+def cmd_demo_code(args: argparse.Namespace) -> int:
+    """`mfa-wizard demo-code --socket PATH [USER]`: the code, asked of a running demo."""
+    from wizard.demo_codes import demo_code
+
+    print(demo_code(args.socket, args.user))
+    return 0
