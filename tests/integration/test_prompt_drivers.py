@@ -60,6 +60,20 @@ def on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
     return child.exitstatus, child.before
 
 
+def without_a_terminal(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the installed mfa-session in a new session: no controlling terminal at all, as a
+    credential_process started by an IDE, a GUI tool or cron."""
+    return subprocess.run(
+        [MFA_SESSION, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        timeout=60,
+    )
+
+
 def with_path(env: dict[str, str], folder: Path, **extra: str) -> dict[str, str]:
     return {**env, "PATH": f"{folder}{os.pathsep}{env['PATH']}", **extra}
 
@@ -116,14 +130,10 @@ def test_ykman_defaults_to_the_serial_and_notifies_without_a_terminal(
     bin_dir = tmp_path / "bin"
     log = stand_in(bin_dir, "ykman", mfa_code())
     notified = stand_in(bin_dir, "notify-send", "")
-    out = subprocess.run(
-        [MFA_SESSION, "--profile", "dev", "--prompt", "ykman", "--format", "json"],
-        env=with_path(profile_env, bin_dir),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,  # no controlling terminal: the touch request is a notification
-        timeout=60,
+    # No controlling terminal: the touch request is a notification.
+    out = without_a_terminal(
+        ["--profile", "dev", "--prompt", "ykman", "--format", "json"],
+        with_path(profile_env, bin_dir),
     )
     assert out.returncode == 0, out.stderr
     assert recorded(log)["argv"][-1] == SERIAL
@@ -146,15 +156,7 @@ def test_with_no_terminal_the_first_desktop_dialog_found_asks(profile_env, mfa_c
     bin_dir = tmp_path / "bin"
     log = stand_in(bin_dir, "kdialog", mfa_code())  # no zenity here: kdialog is the first found
     env = with_path(profile_env, bin_dir, DISPLAY=":0")
-    out = subprocess.run(
-        [MFA_SESSION, "--profile", "dev", "--format", "credential-process"],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        timeout=60,
-    )
+    out = without_a_terminal(["--profile", "dev", "--format", "credential-process"], env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Version"] == 1
     assert "profile dev" in recorded(log)["argv"][-1]
@@ -162,15 +164,7 @@ def test_with_no_terminal_the_first_desktop_dialog_found_asks(profile_env, mfa_c
 
 def test_with_no_terminal_and_no_dialog_it_fails_at_once_naming_both_choices(profile_env, tmp_path):
     env = {k: v for k, v in profile_env.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    out = subprocess.run(
-        [MFA_SESSION, "--profile", "dev", "--format", "credential-process"],
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        timeout=60,
-    )
+    out = without_a_terminal(["--profile", "dev", "--format", "credential-process"], env)
     assert out.returncode == 2 and out.stdout == ""
     assert "no terminal to ask for the MFA code, and no desktop dialog" in out.stderr
     assert "--prompt" in out.stderr and "mfa_prompt" in out.stderr
