@@ -77,7 +77,13 @@ def setup(url: str, home: Path) -> tuple[dict[str, str], str]:
         f"[dev]\naws_access_key_id = {account.admin_access_key_id}\n"
         f"aws_secret_access_key = {account.admin_secret_access_key}\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # As installed: pip compiles the bytecode, and an editable install writes it on the first run.
+    # Under PYTHONDONTWRITEBYTECODE every run would compile the hit path's source again.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(
         HOME=str(home),
         XDG_CACHE_HOME=str(home / ".cache"),
