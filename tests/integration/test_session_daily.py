@@ -203,3 +203,12 @@ def test_list_and_clear_reach_the_keyring_through_its_index(roles_env, mfa_code,
     out = mfa_session("clear", "dev", env=roles_env)
     assert "Forgot 1 cached session: dev." in out.stderr
     assert fake_keyring == {} and index.read_text() == ""
+
+
+def test_list_still_works_when_the_keyring_has_gone(roles_env, mfa_code, fake_keyring, monkeypatch):
+    code = mfa_code()
+    out = mfa_session("--profile", "dev", "--code", code, "--cache", "keyring", env=roles_env)
+    assert out.returncode == 0, out.stderr
+    monkeypatch.setitem(sys.modules, "keyring", None)  # uninstalled since: the index remains
+    out = mfa_session("list", env=roles_env)
+    assert out.returncode == 0 and out.stdout.startswith("No cached sessions")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import clock as timing
+from wizard.errors import UsageError
 from wizard.session.cache import FileCache, cache_dir, keyring_index, make_cache
 from wizard.session.credentials import SessionCredentials
 from wizard.session.keys import cache_key, identity_hash
@@ -90,7 +91,10 @@ def _keyring_entries() -> list[CachedSession]:
     keys = keyring_index().names()
     if not keys:
         return []
-    cache = make_cache("keyring")
+    try:
+        cache = make_cache("keyring")
+    except UsageError:
+        return []  # keyring uninstalled since, or no safe backend: nothing there can be read
     found = []
     for key in keys:
         creds = cache.load(key)
@@ -109,7 +113,6 @@ def cached_sessions(device_shares: bool = False) -> list[CachedSession]:
 
 def _roles_through(profile: str) -> set[str]:
     """The role profiles whose source_profile chain goes through `profile`."""
-    from wizard.errors import UsageError
     from wizard.session.roles import list_profiles, role_chain
 
     through = set()
