@@ -53,7 +53,11 @@ _shtab_mfa_session___no_cache_nargs=0
 
 # Custom Preamble
 _mfa_wizard_profiles() {
-  compgen -W "$(sed -n -e 's/^\[profile[[:space:]]*\([^]]*\)\].*/\1/p' -e 's/^\[default\].*/default/p' "${AWS_CONFIG_FILE:-$HOME/.aws/config}" 2>/dev/null)" -- "$1"
+  local name
+  while IFS= read -r name; do
+    [[ "$name" == "$1"* ]] && printf '%q\n' "$name"
+  done < <(sed -n -e 's/^\[profile[[:space:]]*\([^]]*\)\].*/\1/p' -e 's/^\[default\].*/default/p' "${AWS_CONFIG_FILE:-$HOME/.aws/config}" 2>/dev/null)
+  return 0
 }
 # End Custom Preamble
 

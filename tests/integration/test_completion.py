@@ -101,6 +101,30 @@ def test_bash_completes_profiles_from_the_config_subcommands_and_choices(shell_e
 
 
 @pytest.mark.real_time
+def test_bash_never_runs_what_a_profile_name_holds(shell_env, tmp_path):
+    """A config file from somewhere else can hold any section name: completing one must not run
+    it (compgen -W would expand `$(...)` and backticks again) nor glob it."""
+    Path(shell_env["AWS_CONFIG_FILE"]).write_text(
+        "[profile $(touch ran-dollar)]\n[profile `touch ran-backtick`]\n[profile *]\n"
+        "[profile my team]\n"
+    )
+    script = completion.script_path("mfa-session", "bash")
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", BASH_TRY + 'try "${@:2}"', "-", script]
+        + ["mfa-session", "--profile", ""],
+        env={**shell_env, "FUNCTION": "_shtab_mfa_session"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+    )
+    assert not list(tmp_path.glob("ran-*"))
+    offered = done.stdout.split()
+    assert "\\*" in offered and "my\\" in offered  # quoted for the command line (%q)
+    assert "config" not in offered  # `*` was not globbed into this folder's files
+
+
+@pytest.mark.real_time
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 def test_fish_completes_profiles_and_subcommands(shell_env):
     def complete(program: str, line: str) -> list[str]:

@@ -24,10 +24,15 @@ PROFILE_COMPLETION: dict[str, Any] = {
     "zsh": "_mfa_wizard_profiles",
     "fish": "(_mfa_wizard_profiles)",
     "preamble": {
+        # Names are printed, never expanded again (compgen -W would run a `$(...)` written
+        # into the config file), and quoted with %q for the command line.
         "bash": (
             "_mfa_wizard_profiles() {\n"
-            f'  compgen -W "$({_SED} "${{AWS_CONFIG_FILE:-$HOME/.aws/config}}" 2>/dev/null)"'
-            ' -- "$1"\n'
+            "  local name\n"
+            "  while IFS= read -r name; do\n"
+            '    [[ "$name" == "$1"* ]] && printf \'%q\\n\' "$name"\n'
+            f'  done < <({_SED} "${{AWS_CONFIG_FILE:-$HOME/.aws/config}}" 2>/dev/null)\n'
+            "  return 0\n"
             "}"
         ),
         "zsh": (
