@@ -160,7 +160,11 @@ class DemoAccount:
         found = shutil.which("mfa-wizard") or os.path.join(
             os.path.dirname(sys.executable), "mfa-wizard"
         )
-        program = found if os.path.exists(found) else f"{sys.executable} -m wizard"
+        program = (
+            shlex.quote(found)
+            if os.path.exists(found)
+            else f"{shlex.quote(sys.executable)} -m wizard"
+        )
         return f"{program} demo-code --socket {shlex.quote(self.codes.path)}"
 
     def stop(self) -> None:

@@ -126,7 +126,7 @@ SESSION_CASES = [
     ("setup bad profile name", ["setup", "bad name"], "not a usable profile name"),
     ("unknown prompt driver", ["--prompt", "gnome"], "invalid choice"),
     ("list in an unknown format", ["list", "--format", "yaml"], "invalid choice"),
-    ("clear a bad profile name", ["clear", "bad name"], "not a usable profile name"),
+    ("clear an empty profile name", ["clear", ""], "an empty profile name"),
     ("clear two profiles", ["clear", "dev", "prod"], "unrecognized arguments"),
     (
         "root serial with a long session",

@@ -212,3 +212,75 @@ def test_list_still_works_when_the_keyring_has_gone(roles_env, mfa_code, fake_ke
     monkeypatch.setitem(sys.modules, "keyring", None)  # uninstalled since: the index remains
     out = mfa_session("list", env=roles_env)
     assert out.returncode == 0 and out.stdout.startswith("No cached sessions")
+
+
+def test_clear_forgets_what_takes_the_profiles_keys_too(roles_env, mfa_code):
+    """`work` takes dev's keys (source_profile, no role_arn), and a role sits on work: both
+    are sessions of dev's identity, so `clear dev` forgets them."""
+    config = Path(roles_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text() + "\n[profile work]\nsource_profile = dev\nregion = us-west-2\n"
+        f"\n[profile onwork]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/admin\nsource_profile = work\n"
+    )
+    assert mfa_session("--profile", "work", "--code", mfa_code(), env=roles_env).returncode == 0
+    assert mfa_session("--profile", "onwork", env=roles_env).returncode == 0
+    assert {e["profile"] for e in listed(roles_env)} == {"work", "onwork"}
+    out = mfa_session("clear", "dev", env=roles_env)
+    assert "Forgot 2 cached sessions: onwork, work." in out.stderr
+    assert listed(roles_env) == []
+
+
+def test_a_keyring_that_will_not_forget_is_said_and_stays_listed(
+    roles_env, mfa_code, fake_keyring, monkeypatch
+):
+    out = mfa_session("--profile", "dev", "--code", mfa_code(), "--cache", "keyring", env=roles_env)
+    assert out.returncode == 0, out.stderr
+
+    def locked(service, key):
+        raise RuntimeError("the keyring is locked")
+
+    monkeypatch.setattr(sys.modules["keyring"], "delete_password", locked)
+    out = mfa_session("clear", "dev", env=roles_env)
+    assert (
+        out.returncode == 2 and "keyring refused to forget the cached session of dev" in out.stderr
+    )
+    assert "unlock the keyring" in out.stderr
+    assert [e["profile"] for e in listed(roles_env)] == ["dev"]  # still there, still listed
+
+
+def test_setup_refuses_a_profile_it_could_not_serve(profile_env):
+    path = Path(profile_env["AWS_CONFIG_FILE"])
+    path.write_text(path.read_text() + "\n[profile corp]\nsso_session = corp\n")
+    before = path.read_text()
+    out = mfa_session("setup", "corp", env=profile_env)
+    assert out.returncode == 2 and "IAM Identity Center" in out.stderr
+    assert path.read_text() == before  # no corp-mfa profile that would fail on every use
+
+
+def test_a_role_on_an_mfa_session_profile_is_pointed_at_the_keys(profile_env):
+    assert mfa_session("setup", "dev", env=profile_env).returncode == 0  # dev-mfa
+    path = Path(profile_env["AWS_CONFIG_FILE"])
+    path.write_text(
+        path.read_text()
+        + "\n[profile r]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = dev-mfa\n"
+    )
+    out = mfa_session("--profile", "r", env=profile_env)
+    assert out.returncode == 2
+    assert "profile r assumes its role from dev-mfa, which already runs mfa-session" in out.stderr
+    assert "point r's source_profile at the profile dev-mfa names" in out.stderr
+
+
+def test_setup_without_an_mfa_session_script_runs_this_interpreter(monkeypatch, tmp_path):
+    """Windows has no mfa-session script: the credential_process runs the module instead."""
+    import shutil
+
+    from wizard.session.profiles import command_for_credential_process
+
+    monkeypatch.setattr(sys, "argv", ["python"])
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "my python" / "python"))
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    command = command_for_credential_process("dev")
+    assert command == (
+        f"'{tmp_path}/my python/python' -m wizard.cli.session --profile dev "
+        "--format credential-process"
+    )

@@ -284,7 +284,15 @@ def setup_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 def run_setup(argv: Sequence[str]) -> int:
     """`mfa-session setup PROFILE`: a PROFILE-mfa profile using credential_process."""
     args = setup_parser().parse_args(argv)
-    from wizard.session.profiles import config_path, setup_credential_process
+    from wizard.session.profiles import check_servable, config_path, setup_credential_process
+    from wizard.session.roles import role_chain
+
+    # A profile mfa-session cannot serve would give a -mfa profile that fails on every use.
+    settings = read_profile(args.profile)
+    if settings.role_arn:
+        role_chain(args.profile)  # refuses a chain from SSO, a credential_process...
+    else:
+        check_servable(settings)
 
     new, changed = setup_credential_process(args.profile)
     if changed:

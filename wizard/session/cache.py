@@ -196,8 +196,16 @@ class KeyringCache:
             keyring_index().add(key)
 
     def delete(self, key: str) -> None:
-        with contextlib.suppress(Exception):
+        """Forget one session; UsageError when the keyring would not (locked, an unlock dialog
+        dismissed): then it stays listed, for `clear` to try again."""
+        try:
             self._keyring.delete_password(KEYRING_SERVICE, key)
+        except Exception:
+            if self.load(key) is not None:  # still there: not merely absent already
+                raise UsageError(
+                    "the keyring refused to forget a session",
+                    "unlock the keyring, then run the same `mfa-session clear` again",
+                ) from None
         with contextlib.suppress(OSError):
             keyring_index().remove(key)
 

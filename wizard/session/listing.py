@@ -18,9 +18,10 @@ from wizard.errors import UsageError
 from wizard.session.cache import FileCache, cache_dir, keyring_index, make_cache
 from wizard.session.credentials import SessionCredentials
 from wizard.session.keys import cache_key, identity_hash
-from wizard.session.profiles import validate_profile_name
 
 DEVICE_PROFILE = "@device"  # the hand-over between processes at one device (request.DeviceShare)
+# The Profile a hand-over entry records: the marker and the profile whose keys made it.
+DEVICE_MARK = DEVICE_PROFILE + ":"
 
 
 class CachedSession:
@@ -50,7 +51,10 @@ class CachedSession:
 
     @property
     def is_device_share(self) -> bool:
-        return self.key.startswith("_device-")
+        """A hand-over at a device, not a session of a profile of yours: marked in the entry
+        (a profile really named `@device` is not one), or by its file name in an entry of an
+        older form."""
+        return self.profile.startswith(DEVICE_MARK) or self.profile == "_device"
 
     def as_dict(self) -> dict[str, Any]:
         """For `list --format json`: names and times, never a key."""
@@ -111,20 +115,25 @@ def cached_sessions(device_shares: bool = False) -> list[CachedSession]:
     return sorted(found, key=lambda s: (s.profile, s.expiration))
 
 
-def _roles_through(profile: str) -> set[str]:
-    """The role profiles whose source_profile chain goes through `profile`."""
-    from wizard.session.roles import list_profiles, role_chain
+def _sourced_from(profile: str) -> set[str]:
+    """The profiles whose source_profile chain goes through `profile`: role profiles, and
+    profiles that take its keys (`source_profile` without `role_arn`)."""
+    from wizard.session.profiles import read_profile
+    from wizard.session.roles import MAX_CHAIN, list_profiles
 
     through = set()
-    for name, role_arn in list_profiles():
-        if not role_arn or name == profile:
-            continue
-        try:
-            roles, base = role_chain(name)
-        except UsageError:
-            continue  # a broken chain holds no session to forget
-        if profile in {r.name for r in roles} | {base.name}:
-            through.add(name)
+    for name, _ in list_profiles():
+        seen = {name}
+        current = name
+        while len(seen) <= MAX_CHAIN + 1:
+            source = read_profile(current).source_profile
+            if not source or source in seen:
+                break
+            if source == profile:
+                through.add(name)
+                break
+            seen.add(source)
+            current = source
     return through
 
 
@@ -147,27 +156,47 @@ def _device_key(profile: str) -> str | None:
 
 
 def clear_sessions(profile: str | None = None) -> list[CachedSession]:
-    """Forget every cached session, or `profile`'s: its own, those of the role profiles that
-    chain through it, and the hand-over at its device. Returns what was forgotten."""
+    """Forget every cached session, or `profile`'s: its own, those of the profiles whose
+    source_profile chain goes through it, and the hand-over at its device. Returns what was
+    forgotten; a keyring that refuses to forget one is an error, after the rest are gone."""
     everything = cached_sessions(device_shares=True)
     if profile is None:
         chosen = everything
     else:
-        validate_profile_name(profile)
-        names = {profile} | _roles_through(profile)
+        if not profile.strip():
+            raise UsageError(
+                "an empty profile name", "name a profile, or give none to forget every session"
+            )
+        names = {profile} | _sourced_from(profile)
         device = _device_key(profile)
         chosen = [
             s
             for s in everything
-            if s.profile in names
-            or (s.is_device_share and (s.profile == profile or s.key == device))
+            if (not s.is_device_share and s.profile in names)
+            or (s.is_device_share and (s.profile == DEVICE_MARK + profile or s.key == device))
         ]
+    forgotten, refused = [], []
     for session in chosen:
-        if session.backend == "file":
-            FileCache().delete(session.key)
-        else:
-            make_cache("keyring").delete(session.key)
+        try:
+            if session.backend == "file":
+                FileCache().delete(session.key)
+            else:
+                make_cache("keyring").delete(session.key)
+        except UsageError:
+            refused.append(session)
+            continue
+        forgotten.append(session)
     if profile is None:
         for damaged in cache_dir().glob("*.json"):  # unreadable entries too: all means all
             damaged.unlink(missing_ok=True)
-    return chosen
+    if refused:
+        own = sorted({s.profile for s in refused if not s.is_device_share})
+        names = ", ".join(own) or "the hand-over at the MFA device"
+        rest = (
+            " (the others were forgotten)" if any(not s.is_device_share for s in forgotten) else ""
+        )
+        raise UsageError(
+            f"the keyring refused to forget the cached session of {names}{rest}",
+            "unlock the keyring, then run the same `mfa-session clear` again",
+        )
+    return forgotten

@@ -164,6 +164,13 @@ def check_servable(settings: ProfileSettings, role: str | None = None) -> None:
     what, login = OTHER_SIGN_INS[key]
     name = settings.name
     if key == "credential_process" and "mfa-session" in value:
+        if role:
+            raise UsageError(
+                f"profile {role} assumes its role from {name}, which already runs mfa-session "
+                "(its credential_process)",
+                f"point {role}'s source_profile at the profile {name} names (the one with the "
+                "keys): mfa-session then makes the session and assumes the role with it",
+            )
         raise UsageError(
             f"profile {name} already runs mfa-session (its credential_process)",
             f"use it as it is (AWS_PROFILE={name} aws ...), or ask for the profile it names",
@@ -293,7 +300,12 @@ def command_for_credential_process(profile: str) -> str:
         beside = Path(sys.executable).parent / "mfa-session"
         exe = str(beside) if beside.exists() else shutil.which("mfa-session")
     if exe is None:
-        exe = "mfa-session"
+        # No mfa-session script (Windows gets none: it is a POSIX script): this interpreter
+        # runs the same command line.
+        return (
+            f"{shlex.quote(sys.executable)} -m wizard.cli.session --profile "
+            f"{shlex.quote(profile)} --format credential-process"
+        )
     return f"{shlex.quote(exe)} --profile {shlex.quote(profile)} --format credential-process"
 
 

@@ -134,7 +134,8 @@ class DeviceShare:
         profile: str = "",
     ):
         self.cache = cache
-        self.profile = profile  # whose keys: `mfa-session clear PROFILE` forgets it too
+        # Whose keys made it: `mfa-session clear PROFILE` forgets it too, `list` leaves it out.
+        self.profile = "@device:" + profile
         self.owner = identity_hash(key_id, serial, endpoint, "@device")
         self.key = cache_key("@device", self.owner)
         self.duration = duration
