@@ -226,7 +226,8 @@ def translate(exc: BaseException, op: str | None = None) -> WizardError:
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
         return EndpointError(
             f"could not reach {endpoint}",
-            "check the network, AWS_ENDPOINT_URL and the region; for the demo run `mfa-wizard --demo`",
+            "check the network, AWS_ENDPOINT_URL and the region; for the demo, `mfa-wizard --demo` "
+            "(the TUI) or `mfa-wizard demo-server` (prints the settings for other commands)",
         )
     if isinstance(exc, bx.ReadTimeoutError):
         return EndpointError("AWS did not answer in time", "check the network and retry")

@@ -10,10 +10,10 @@
 
 _shtab_mfa_session_commands() {
   local _commands=(
-    clear:'Forget PROFILE'"'"'s cached session and those of the role profiles that use it, or every cached session. AWS keeps a session valid until it expires: to cut one short, revoke it in IAM (the role'"'"'s '"'"'Revoke active sessions'"'"', or the user'"'"'s keys).'
+    clear:'forget cached sessions'
     exec:'run a command with the session'
-    list:'List the cached sessions: profile, identity (ARN), role, expiry and time left. Never a key or a token.'
-    setup:'Add [profile PROFILE-mfa] with credential_process = mfa-session ... to the config file.'
+    list:'list the cached sessions'
+    setup:'add a PROFILE-mfa credential_process profile'
   )
   _describe 'mfa-session commands' _commands
 }
@@ -22,7 +22,7 @@ _shtab_mfa_session_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
   "--version[show the version and exit]"
   "--print-completion[print the shell completion script (bash, zsh or fish) and exit]:SHELL:(bash zsh fish)"
-  "--profile[profile with the long-term keys (default\: AWS_PROFILE)]:profile:_mfa_wizard_profiles"
+  "--profile[a profile with keys, or a role profile on one (default\: AWS_PROFILE)]:profile:_mfa_wizard_profiles"
   "--region[region for STS (default\: the profile\'s)]:region:"
   "--endpoint-url[STS\/IAM endpoint (default\: AWS_ENDPOINT_URL)]:endpoint_url:"
   "--duration[12h, 90m or seconds\; 900-129600 (root\: 3600)]:duration:"
@@ -53,7 +53,7 @@ _shtab_mfa_session_exec_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
   "--version[show the version and exit]"
   "--print-completion[print the shell completion script (bash, zsh or fish) and exit]:SHELL:(bash zsh fish)"
-  "--profile[profile with the long-term keys (default\: AWS_PROFILE)]:profile:_mfa_wizard_profiles"
+  "--profile[a profile with keys, or a role profile on one (default\: AWS_PROFILE)]:profile:_mfa_wizard_profiles"
   "--region[region for STS (default\: the profile\'s)]:region:"
   "--endpoint-url[STS\/IAM endpoint (default\: AWS_ENDPOINT_URL)]:endpoint_url:"
   "--duration[12h, 90m or seconds\; 900-129600 (root\: 3600)]:duration:"

@@ -113,6 +113,7 @@ def test_demo_server_is_usable_for_mfa_session_and_checks_codes(tmp_path):
         again = run("--code", code, "--format", "json", "--no-cache")
         assert again.returncode == 2 and "AWS refused the MFA code" in again.stderr
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)  # killed, not Ctrl-C: it still tidies up
         server.communicate(timeout=30)
-    assert not Path(argv[2].split("--socket ")[1].strip("'")).exists()  # the socket went with it
+    folder = Path(exports["AWS_CONFIG_FILE"]).parent.parent
+    assert folder.name.startswith("mfa-wizard-demo-") and not folder.exists()

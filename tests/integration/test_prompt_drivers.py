@@ -184,6 +184,9 @@ def test_a_cancelled_dialog_exits_130_and_caches_nothing(profile_env, tmp_path):
 def test_a_driver_that_is_not_installed_is_named(profile_env):
     status, shown = on_a_terminal(["--profile", "dev", "--prompt", "kdialog"], profile_env)
     assert status == 2 and "needs 'kdialog', which is not on PATH" in shown
+    status, shown = on_a_terminal(["--profile", "dev", "--prompt", "ykman"], profile_env)
+    assert status == 2 and "needs 'ykman'" in shown
+    assert "touch" not in shown  # no touch asked of a key nothing can read
     env = {**profile_env, "MFA_SESSION_PROMPT": "gnome"}
     status, shown = on_a_terminal(["--profile", "dev"], env)
     assert status == 2 and "MFA_SESSION_PROMPT 'gnome' is not a prompt driver" in shown

@@ -318,7 +318,7 @@ def test_wrong_code_is_asked_again_up_to_three_times():
         )
     said: list[str] = []
     codes = iter(["12345", "111111", "222222", "333333"])
-    with stub, pytest.raises(WrongMfaCodeError, match="3 times"):
+    with stub, pytest.raises(WrongMfaCodeError, match="3 times of asking"):
         obtain(client, SERIAL, 3600, lambda serial: next(codes), on_retry=said.append)
     # A bad format is refused without calling STS, and it counts as one of the three tries
     # (a --totp-command printing garbage must end, never loop).
@@ -561,7 +561,7 @@ def test_totp_command_is_not_a_shell_gets_no_keys_and_gives_up_on_garbage(profil
     )
     # Split like a shell, run without one: "; touch" is two more arguments, not a command.
     assert not (tmp_path / "pwned").exists()
-    assert out.returncode != 0 and "3 times" in out.stderr
+    assert out.returncode != 0 and "3 times of asking" in out.stderr
     assert "token locked" in out.stderr  # its stderr is shown
     assert "SHOULD-NOT-LEAK" not in seen.read_text() and "AKIAX" not in seen.read_text()
 

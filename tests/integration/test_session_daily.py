@@ -72,6 +72,14 @@ OTHER_KINDS = [
         "as it is",
     ),
     (
+        "role-on-role-on-sso",
+        "[profile corp]\nsso_session = corp\n\n"
+        "[profile inner]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = corp\n\n"
+        "[profile p]\nrole_arn = arn:aws:iam::123456789012:role/y\nsource_profile = inner\n",
+        "profile inner assumes its role from corp",
+        "use AWS_PROFILE=p as it is",
+    ),
+    (
         "role-on-sso",
         "[profile corp]\nsso_session = corp\n\n"
         "[profile p]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = corp\n",
@@ -134,15 +142,18 @@ def test_list_shows_a_plain_and_a_role_session_and_never_a_key(roles_env, mfa_co
     table = mfa_session("list", env=roles_env)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["PROFILE", "IDENTITY", "ROLE", "EXPIRES", "LEFT"]
-    rows = {line.split()[0]: line for line in lines[1:]}
+    assert lines[0].split()[:3] == ["PROFILE", "ACCOUNT", "IDENTITY"]
+    assert lines[0].split()[3] == "EXPIRES" and lines[0].split()[-1] == "LEFT"
+    assert max(len(line) for line in lines) <= 80  # one line per session on a 80x24 terminal
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == {"admin", "dev"}  # the hand-over at the device is not a session of yours
-    assert f"arn:aws:iam::{ACCOUNT}:user/admins/admin" in rows["dev"]
-    assert f"arn:aws:sts::{ACCOUNT}:assumed-role/admin/mfa-session-admin" in rows["admin"]
-    assert f"arn:aws:iam::{ACCOUNT}:role/admin" in rows["admin"]
-    assert "11 h 5" in rows["dev"] and "59 min" in rows["admin"]
+    assert rows["dev"][1:3] == [ACCOUNT, "user/admins/admin"]
+    assert rows["admin"][1:3] == [ACCOUNT, "assumed-role/admin/mfa-session-admin"]
+    assert rows["dev"][-1] == "11h59m" and rows["admin"][-1] in ("59m59s", "59m58s")
     entries = {e["profile"]: e for e in listed(roles_env)}
-    assert entries["dev"]["role"] is None and entries["admin"]["role"].endswith(":role/admin")
+    assert entries["dev"]["role"] is None
+    assert entries["admin"]["role"] == f"arn:aws:iam::{ACCOUNT}:role/admin"
+    assert entries["dev"]["identity"] == f"arn:aws:iam::{ACCOUNT}:user/admins/admin"
     assert 3500 < entries["admin"]["seconds_left"] <= 3600
     assert 43000 < entries["dev"]["seconds_left"] <= 43200
     secrets = cached_secrets(roles_env)
@@ -284,3 +295,41 @@ def test_setup_without_an_mfa_session_script_runs_this_interpreter(monkeypatch, 
         f"'{tmp_path}/my python/python' -m wizard.cli.session --profile dev "
         "--format credential-process"
     )
+
+
+def test_setup_refuses_a_profile_that_is_not_there(profile_env):
+    out = mfa_session("setup", "nosuch", env=profile_env)
+    assert out.returncode == 2 and "there is no profile 'nosuch'" in out.stderr
+    assert "nosuch-mfa" not in Path(profile_env["AWS_CONFIG_FILE"]).read_text()
+    out = mfa_session("clear", "nosuch", env=profile_env)
+    assert out.returncode == 0 and "no such profile in the config files" in out.stderr
+
+
+def test_a_session_is_not_written_over_keys_kept_in_the_config_file(profile_env, mfa_code):
+    """Keys in the config file (the credentials file wins over it): writing the session under
+    that name would hide them, and the next run would find only temporary keys."""
+    creds = Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"])
+    config = Path(profile_env["AWS_CONFIG_FILE"])
+    keys = creds.read_text().split("[dev]\n")[1].split("\n\n")[0]
+    config.write_text(config.read_text().replace("[profile dev]\n", f"[profile dev]\n{keys}\n"))
+    creds.write_text("")
+    before = creds.read_text()
+    out = mfa_session(
+        "--profile", "dev", "--code", mfa_code(), "--write-profile", "dev", env=profile_env
+    )
+    assert out.returncode == 2 and "has long-term access keys in" in out.stderr
+    assert creds.read_text() == before
+
+
+def test_what_was_typed_during_a_countdown_is_not_taken_as_the_answer():
+    import os
+
+    from wizard.cli.prompts import discard_typed_ahead
+
+    controller, terminal = os.openpty()
+    with open(terminal, encoding="utf-8") as tty:
+        os.write(controller, b"22\nabc\n")  # typed while the countdown ran
+        discard_typed_ahead(tty)
+        os.write(controller, b"123456\n")  # typed at the question
+        assert tty.readline().strip() == "123456"
+    os.close(controller)

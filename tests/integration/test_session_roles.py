@@ -68,6 +68,8 @@ def test_a_chained_role_asking_for_more_than_an_hour_is_assumed_directly_with_th
     )
     assert out.returncode == 0, out.stderr
     assert "assumed directly with your MFA code, for 2 h" in out.stderr
+    again = mfa_session("--profile", "chained", "--format", "json", env=roles_env)
+    assert again.returncode == 0 and "assumed directly" not in again.stderr  # served, not made
     creds = json.loads(out.stdout)
     assert 1.9 < hours_left(creds) <= 2.0
     assert ":assumed-role/audit/mfa-session-chained" in whoami(creds, demo.endpoint_url)

@@ -152,7 +152,7 @@ def test_a_code_just_used_is_waited_out_on_the_terminal_before_asking(
         preexec_fn=interruptible,
     )
     if left > 2:
-        child.expect("was just used; the next one in +\\d+ s")
+        child.expect("was just used or refused; the next one in +\\d+ s")
     child.expect_exact("MFA code for admin: ")
     assert CLOCK.time() - before >= left - 1  # not asked before the used code was gone
     child.sendline(mfa_code())

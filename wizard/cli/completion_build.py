@@ -74,6 +74,7 @@ def completion_parser(program: str) -> argparse.ArgumentParser:
         ):
             sub = commands.add_parser(name, help=text, add_help=True, conflict_handler="resolve")
             fill(sub)
+            sub.description = text  # what a completion menu shows: one line, not the help text
     for action in _all_actions(parser):
         if action.dest in ("profile", "exec_profile"):
             action.complete = PROFILE_COMPLETION  # type: ignore[attr-defined]

@@ -65,12 +65,12 @@ def desktop_drivers() -> list[str]:
     return [name for name in ("zenity", "kdialog") if shutil.which(name)]
 
 
-def choose(option: str | None, setting: str | None) -> str:
+def choose(option: str | None, setting: str | None, profile: str = "") -> str:
     """The driver: --prompt, MFA_SESSION_PROMPT, the profile's mfa_prompt, else found."""
     for source, name in (
         ("--prompt", option),
         (PROMPT_ENV, os.environ.get(PROMPT_ENV)),
-        ("mfa_prompt", setting),
+        (f"mfa_prompt (profile {profile})" if profile else "mfa_prompt", setting),
     ):
         if name:
             if name not in DRIVERS:
@@ -101,15 +101,20 @@ def scrubbed_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in ENV_KEEP}
 
 
+def require_program(name: str, program: str) -> None:
+    """The driver's program is on PATH, or a UsageError naming it."""
+    if shutil.which(program) is None:
+        raise UsageError(
+            f"the {name} prompt needs {program!r}, which is not on PATH",
+            f"install it, or choose another with --prompt ({', '.join(DRIVERS)})",
+        )
+
+
 def run_driver(name: str, argv: list[str]) -> str:
     """Run one driver's argv; its stdout (stripped). Cancelled, missing, slow: a clear error."""
     import subprocess
 
-    if shutil.which(argv[0]) is None:
-        raise UsageError(
-            f"the {name} prompt needs {argv[0]!r}, which is not on PATH",
-            f"install it, or choose another with --prompt ({', '.join(DRIVERS)})",
-        )
+    require_program(name, argv[0])
     try:
         done = subprocess.run(
             argv,
@@ -205,7 +210,7 @@ class CodeAsker:
     @property
     def driver(self) -> str:
         if self._driver is None:
-            self._driver = choose(self.option, self._setting("mfa_prompt"))
+            self._driver = choose(self.option, self._setting("mfa_prompt"), self.profile)
         return self._driver
 
     def _setting(self, name: str) -> str | None:
@@ -232,6 +237,7 @@ class CodeAsker:
             return run_totp_command(command, what)
         if driver == "ykman":
             account = self._setting("mfa_ykman_account") or serial
+            require_program("ykman", "ykman")  # before asking for a touch
             notify(f"{TITLE}: touch your YubiKey if it blinks (profile {self.profile}, {account})")
             return run_driver("ykman", ["ykman", "oath", "accounts", "code", "--single", account])
         return run_driver(driver, dialog_argv(driver, question(self.profile, serial)))

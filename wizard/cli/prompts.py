@@ -68,6 +68,7 @@ def tty_prompt(question: str) -> str:
     except OSError:
         raise no_terminal() from None
     try:
+        discard_typed_ahead(reader)
         with open("/dev/tty", "w", encoding="utf-8") as writer:
             writer.write(question)
             writer.flush()
@@ -77,6 +78,17 @@ def tty_prompt(question: str) -> str:
     if not line:
         raise CancelledError("no MFA code given (end of input)", "nothing was changed")
     return line.strip()
+
+
+def discard_typed_ahead(tty: object) -> None:
+    """Drop what was typed before the question (during a countdown, say): it was no answer to
+    it, and each line of it would be taken as one, spending a try."""
+    try:
+        import termios
+
+        termios.tcflush(tty.fileno(), termios.TCIFLUSH)  # type: ignore[attr-defined]
+    except (ImportError, OSError, ValueError, AttributeError):
+        pass  # not a terminal (or not POSIX): nothing was typed ahead there
 
 
 def tty_say(text: str) -> None:
@@ -91,7 +103,7 @@ def tty_say(text: str) -> None:
 def code_countdown(seconds: int) -> None:
     """One terminal line, rewritten each second, while the used code is still on the device."""
     text = (
-        f"\rThat code was just used; the next one in {seconds:2d} s "
+        f"\rThat code was just used or refused; the next one in {seconds:2d} s "
         if seconds
         else "\r" + " " * 60 + "\r"
     )

@@ -47,7 +47,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 
     add_version(parser)
     add_print_completion(parser, "mfa-session")
-    parser.add_argument("--profile", help="profile with the long-term keys (default: AWS_PROFILE)")
+    parser.add_argument(
+        "--profile", help="a profile with keys, or a role profile on one (default: AWS_PROFILE)"
+    )
     parser.add_argument("--region", help="region for STS (default: the profile's)")
     parser.add_argument("--endpoint-url", help="STS/IAM endpoint (default: AWS_ENDPOINT_URL)")
     parser.add_argument("--duration", help="12h, 90m or seconds; 900-129600 (root: 3600)")
@@ -284,9 +286,22 @@ def setup_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
 def run_setup(argv: Sequence[str]) -> int:
     """`mfa-session setup PROFILE`: a PROFILE-mfa profile using credential_process."""
     args = setup_parser().parse_args(argv)
-    from wizard.session.profiles import check_servable, config_path, setup_credential_process
+    from wizard.session.profiles import (
+        check_servable,
+        config_path,
+        credentials_path,
+        profile_exists,
+        setup_credential_process,
+        validate_profile_name,
+    )
     from wizard.session.roles import role_chain
 
+    validate_profile_name(args.profile)
+    if not profile_exists(args.profile):
+        raise UsageError(
+            f"there is no profile {args.profile!r} in {config_path()} or {credentials_path()}",
+            "check the name with `aws configure list-profiles`",
+        )
     # A profile mfa-session cannot serve would give a -mfa profile that fails on every use.
     settings = read_profile(args.profile)
     if settings.role_arn:

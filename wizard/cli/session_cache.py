@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from wizard.session.keys import REFRESH_MARGIN_SECONDS
 
@@ -40,14 +41,14 @@ def run_list(argv: Sequence[str]) -> int:
     rows = [
         (
             s.profile,
-            s.identity or "-",
-            s.role_arn or "-",
-            s.expiration.astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            *arn_parts(s.identity),
+            expiry_text(s.seconds_left, s.expiration),
             left_text(s.seconds_left),
         )
         for s in sessions
     ]
-    header = ("PROFILE", "IDENTITY", "ROLE", "EXPIRES", "LEFT")
+    # The role is in the identity (assumed-role/ROLE/SESSION); `--format json` has full ARNs.
+    header = ("PROFILE", "ACCOUNT", "IDENTITY", "EXPIRES", "LEFT")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -55,16 +56,31 @@ def run_list(argv: Sequence[str]) -> int:
     return 0
 
 
-def left_text(seconds: float) -> str:
-    """Time left as `list` says it: a session inside botocore's refresh window is renewed (a
-    new code for a plain profile) the next time it is asked for."""
-    from wizard.session.credentials import describe_left
+def arn_parts(arn: str) -> tuple[str, str]:
+    """(account, resource) of an ARN, for a table that fits 80 columns: `123456789012`,
+    `assumed-role/admin/mfa-session-admin`."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return "-", arn or "-"
+    return parts[4] or "-", parts[5] if parts[1] == "aws" else f"{parts[1]}:{parts[5]}"
 
+
+def expiry_text(seconds_left: float, expiration: datetime) -> str:
+    """The local time of expiry (as the clock on your screen shows it); the date too when it is
+    a day or more away."""
+    local = expiration.astimezone()
+    return local.strftime("%H:%M" if seconds_left < 86400 else "%m-%d %H:%M")
+
+
+def left_text(seconds: float) -> str:
+    """Time left, short (`11h59m`, `42m05s`): a session inside botocore's refresh window is
+    renewed (a new code for a plain profile) the next time it is asked for."""
     if seconds <= 0:
         return "expired"
-    if seconds <= REFRESH_MARGIN_SECONDS:
-        return f"{describe_left(seconds)} (renewed at next use)"
-    return describe_left(seconds)
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    short = f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+    return f"{short} (renewed at next use)" if seconds <= REFRESH_MARGIN_SECONDS else short
 
 
 def clear_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -88,7 +104,11 @@ def run_clear(argv: Sequence[str]) -> int:
     shown = sorted({s.profile for s in gone if not s.is_device_share})
     whose = f"profile {args.profile}" if args.profile else "any profile"
     if not gone:
-        print(f"No cached session for {whose}; nothing to do.", file=sys.stderr)
+        from wizard.session.profiles import profile_exists
+
+        unknown = args.profile and not profile_exists(args.profile)
+        note = " (and no such profile in the config files)" if unknown else ""
+        print(f"No cached session for {whose}{note}; nothing to do.", file=sys.stderr)
     elif not shown:
         print(f"Forgot the hand-over session at {whose}'s MFA device.", file=sys.stderr)
     else:

@@ -18,11 +18,19 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def cmd_demo_server(args: argparse.Namespace) -> int:
     """`mfa-wizard demo-server`: the seeded server in the foreground until Ctrl-C."""
+    import signal
     import threading
 
     from wizard.demo import start_demo
 
     account = start_demo(port=args.port, extra_users=args.demo_users)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # closed or killed: the demo's folder goes, as on Ctrl-C
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
     try:
         print("# demo AWS account running; paste these lines into another shell:")
         for line in account.export_lines():

@@ -155,9 +155,12 @@ OTHER_SIGN_INS = {
 }
 
 
-def check_servable(settings: ProfileSettings, role: str | None = None) -> None:
+def check_servable(
+    settings: ProfileSettings, role: str | None = None, asked: str | None = None
+) -> None:
     """Refuse, in one line naming what the profile is and what to use instead, a profile whose
-    credentials are of another kind; `role` names the role profile it is the source of."""
+    credentials are of another kind; `role` names the role profile it is the source of, and
+    `asked` the profile asked for (a role further out on the chain)."""
     if settings.other_sign_in is None:
         return
     key, value = settings.other_sign_in
@@ -181,7 +184,7 @@ def check_servable(settings: ProfileSettings, role: str | None = None) -> None:
             f"profile {role} assumes its role from {name}, which {what}: mfa-session cannot "
             "make that session",
             f"the AWS CLI and SDKs assume the role from it themselves: {first}use "
-            f"AWS_PROFILE={role} as it is",
+            f"AWS_PROFILE={asked or role} as it is",
         )
     raise UsageError(
         f"profile {name} {what}: that is not an MFA session mfa-session can make",
@@ -272,6 +275,13 @@ def write_profile(
         if updater.sections():
             updater[updater.sections()[-1]].add_after.space()
         updater.add_section(name)
+    if not force and _config_holds_keys(name):
+        # The credentials file wins over the config file: the session would hide these keys,
+        # and the next mfa-session for this profile would find only temporary ones.
+        raise UsageError(
+            f"profile {name!r} has long-term access keys in {config_path()}",
+            "choose another name (e.g. NAME-mfa), or pass --force to hide them behind the session",
+        )
     section = updater[name]
     values = {
         "aws_access_key_id": creds.access_key_id,
@@ -285,6 +295,32 @@ def write_profile(
         section[key] = ini_value(key, value, brackets=key != "region")
     write_text_atomic(path, _text(updater), mode=0o600)
     return path
+
+
+def _config_holds_keys(name: str) -> bool:
+    """True when the config file's section of profile `name` holds long-term access keys."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(config_path(), encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return False
+    section = section_name(name)
+    return parser.has_option(section, "aws_access_key_id") and not parser.has_option(
+        section, "aws_session_token"
+    )
+
+
+def profile_exists(name: str) -> bool:
+    """True when `name` is a profile of the config file or the credentials file."""
+    for path, section in ((config_path(), section_name(name)), (credentials_path(), name)):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_section(section):
+            return True
+    return False
 
 
 def command_for_credential_process(profile: str) -> str:

@@ -320,7 +320,10 @@ def direct_role_session(
     if owner and direct_refused(owner):
         return None  # this role said before that it does not trust the user directly
 
+    assumed = []  # set by a miss: a session served from the cache says nothing
+
     def miss() -> SessionCredentials:
+        assumed.append(True)
         from wizard.aws import make_services
         from wizard.session.codes import device_turn, remember_used, wait_for_fresh_code
 
@@ -356,10 +359,11 @@ def direct_role_session(
             "its chain, and AWS caps that at 1 h."
         )
         return None
-    req.say(
-        f"{role.name}: assumed directly with your MFA code, for {duration // 3600} h (through "
-        "its chain of roles AWS would stop it at 1 h)."
-    )
+    if assumed:
+        req.say(
+            f"{role.name}: assumed directly with your MFA code, for {duration // 3600} h "
+            "(through its chain of roles AWS would stop it at 1 h)."
+        )
     return creds
 
 

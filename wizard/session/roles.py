@@ -31,7 +31,7 @@ def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
     seen = {profile}
     while current.role_arn:
         if current.other_sign_in:  # a web identity or credential_source role: the SDK's own
-            check_servable(current, roles[-1].name if roles else None)
+            check_servable(current, roles[-1].name if roles else None, profile)
         roles.append(current)
         source = current.source_profile
         if not source:
@@ -46,7 +46,7 @@ def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
             )
         seen.add(source)
         current = read_profile(source)
-    check_servable(current, roles[-1].name if roles else None)
+    check_servable(current, roles[-1].name if roles else None, profile)
     return roles, current
 
 

@@ -161,5 +161,6 @@ def obtain(
                 shared.save(creds)
             return creds
     raise WrongMfaCodeError(
-        f"{last_cause}, {attempts} times", "check the device and the phone's clock, then run again"
+        f"no code was accepted in {attempts} times of asking (the last: {last_cause})",
+        "check the device and the phone's clock, then run again",
     )
