@@ -68,7 +68,6 @@ def tty_prompt(question: str) -> str:
     except OSError:
         raise no_terminal() from None
     try:
-        discard_typed_ahead(reader)
         with open("/dev/tty", "w", encoding="utf-8") as writer:
             writer.write(question)
             writer.flush()
@@ -81,8 +80,10 @@ def tty_prompt(question: str) -> str:
 
 
 def discard_typed_ahead(tty: object) -> None:
-    """Drop what was typed before the question (during a countdown, say): it was no answer to
-    it, and each line of it would be taken as one, spending a try."""
+    """Drop what was typed during a countdown: it was no answer to the question that follows,
+    and each line of it would be taken as one, spending a try. Only after a countdown: flushed
+    before every question, a Ctrl-C pressed as the question appears could be dropped with it
+    before the terminal turned it into a signal."""
     try:
         import termios
 
@@ -110,6 +111,8 @@ def code_countdown(seconds: int) -> None:
     try:
         with open("/dev/tty", "w", encoding="utf-8") as tty:
             tty.write(text)
+            if not seconds:  # the wait is over: what was typed during it is no answer
+                discard_typed_ahead(tty)
     except OSError:
         if seconds and seconds % 10 == 0:
             print(text.strip("\r").strip(), file=sys.stderr)
