@@ -33,6 +33,7 @@ from wizard.session.keys import (
     cache_key,
     cache_root,
     identity_hash,
+    parse_refusals,
     role_owner_hash,
     role_session_name,
     section_name,
@@ -123,25 +124,18 @@ def _key_id(
 
 def _refused(root: str, owner: str) -> bool | None:
     """Whether the role refused this user directly in the last day (the full path's
-    `roles.direct_refused`); None when the record cannot be read plainly."""
+    `roles.direct_refused`, from the same record by the same parser); None when the record
+    cannot be read plainly."""
     from wizard import clock
 
     try:
         with open(os.path.join(root, "direct-refused"), encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
+            text = handle.read()
     except FileNotFoundError:
         return False
     except (OSError, UnicodeDecodeError):
         return None
-    stamp = None
-    for line in lines:
-        found, _, when = line.partition(" ")
-        if found == owner:
-            try:
-                stamp = float(when)  # the last line for an owner wins, as a dict would keep it
-            except ValueError:
-                continue
-    return stamp is not None and stamp > clock.time() - REFUSAL_MEMORY_SECONDS
+    return owner in parse_refusals(text, clock.time() - REFUSAL_MEMORY_SECONDS)
 
 
 def hit_key(profile_arg: str | None, root: str = "") -> tuple[str, str, int | None] | None:
@@ -156,22 +150,21 @@ def hit_key(profile_arg: str | None, root: str = "") -> tuple[str, str, int | No
     if config is None:
         return None
     chain = [profile]
-    values = _settings(config, profile)
     roles: list[tuple[str, dict[str, str]]] = []
-    while values.get("role_arn"):
+    while True:
+        values = _settings(config, chain[-1])
+        if values.get("mfa_session_cache", "file") != "file":
+            return None  # the keyring, or no cache, somewhere in the chain: the full path decides
+        if any(values.get(other) for other in OTHER_SIGN_IN_SETTINGS):
+            return None  # SSO, a credential_process...: the full path says what to use instead
+        if not values.get("role_arn"):
+            break
         roles.append((chain[-1], values))
         source = values.get("source_profile")
         if not source or source in chain or len(roles) > MAX_CHAIN:
             return None  # the full path explains what is wrong with the chain
         chain.append(source)
-        values = _settings(config, source)
     base_name, base = chain[-1], values
-    for name in chain:
-        settings = _settings(config, name)
-        if settings.get("mfa_session_cache", "file") != "file":
-            return None  # the keyring, or no cache, somewhere in the chain: the full path decides
-        if any(settings.get(other) for other in OTHER_SIGN_IN_SETTINGS):
-            return None  # SSO, a credential_process...: the full path says what to use instead
     serial = next((v["mfa_serial"] for _, v in roles if v.get("mfa_serial")), None)
     serial = serial or base.get("mfa_serial") or None
     key_id = _key_id(config, base_name, base, bool(profile_arg))

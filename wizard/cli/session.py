@@ -287,7 +287,6 @@ def run_setup(argv: Sequence[str]) -> int:
     """`mfa-session setup PROFILE`: a PROFILE-mfa profile using credential_process."""
     args = setup_parser().parse_args(argv)
     from wizard.session.profiles import (
-        check_servable,
         config_path,
         credentials_path,
         profile_exists,
@@ -302,12 +301,9 @@ def run_setup(argv: Sequence[str]) -> int:
             f"there is no profile {args.profile!r} in {config_path()} or {credentials_path()}",
             "check the name with `aws configure list-profiles`",
         )
-    # A profile mfa-session cannot serve would give a -mfa profile that fails on every use.
-    settings = read_profile(args.profile)
-    if settings.role_arn:
-        role_chain(args.profile)  # refuses a chain from SSO, a credential_process...
-    else:
-        check_servable(settings)
+    # A profile mfa-session cannot serve would give a -mfa profile that fails on every use:
+    # role_chain refuses it, or a chain through one (SSO, a credential_process...).
+    role_chain(args.profile)
 
     new, changed = setup_credential_process(args.profile)
     if changed:

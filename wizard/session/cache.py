@@ -6,7 +6,6 @@ Standard library only at import time: this is on the cache-hit path.
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import json
 import os
@@ -20,7 +19,7 @@ from wizard.errors import UsageError
 from wizard.files import write_text_atomic
 from wizard.session.credentials import SessionCredentials
 from wizard.session.keys import cache_root, section_name, sha256_hex
-from wizard.session.profiles import config_path, credentials_path
+from wizard.session.profiles import config_path, credentials_path, read_ini_file
 
 CACHE_BACKENDS = ("file", "keyring", "none")
 
@@ -50,12 +49,8 @@ def source_key_id(profile: str, explicit: bool) -> str | None:
         (credentials_path(), profile),
         (config_path(), section_name(profile)),
     ):
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            continue
-        if parser.has_option(section, "aws_access_key_id"):
+        parser = read_ini_file(path)
+        if parser is not None and parser.has_option(section, "aws_access_key_id"):
             return parser.get(section, "aws_access_key_id").strip() or None
     return None
 

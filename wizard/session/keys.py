@@ -84,6 +84,21 @@ def role_owner_hash(
     ]
 
 
+def parse_refusals(text: str, oldest: float) -> dict[str, float]:
+    """The direct-refused record (`roles.refuse_direct`: "OWNER STAMP" lines): owner hash ->
+    when the role refused it, for refusals after `oldest`; lines of another form are dropped."""
+    known: dict[str, float] = {}
+    for line in text.splitlines():
+        owner, _, when = line.partition(" ")
+        try:
+            stamp = float(when)
+        except ValueError:
+            continue
+        if stamp > oldest:
+            known[owner] = stamp
+    return known
+
+
 def cache_key(profile: str, owner: str) -> str:
     """A file-name-safe key: the profile (readable) and the source identity's hash."""
     safe = "".join(c if c in _KEY_SAFE else "_" for c in profile)[:40]

@@ -15,12 +15,11 @@ from typing import Any
 
 from wizard import clock as timing
 from wizard.errors import UsageError
-from wizard.session.cache import FileCache, cache_dir, keyring_index, make_cache
+from wizard.session.cache import cache_dir, keyring_index, make_cache
 from wizard.session.credentials import SessionCredentials
-from wizard.session.keys import cache_key, identity_hash
+from wizard.session.request import DEVICE_PROFILE, DeviceShare
 
-DEVICE_PROFILE = "@device"  # the hand-over between processes at one device (request.DeviceShare)
-# The Profile a hand-over entry records: the marker and the profile whose keys made it.
+# The Profile a hand-over entry records (request.DeviceShare): the marker, then whose keys.
 DEVICE_MARK = DEVICE_PROFILE + ":"
 
 
@@ -118,23 +117,13 @@ def cached_sessions(device_shares: bool = False) -> list[CachedSession]:
 def _sourced_from(profile: str) -> set[str]:
     """The profiles whose source_profile chain goes through `profile`: role profiles, and
     profiles that take its keys (`source_profile` without `role_arn`)."""
-    from wizard.session.profiles import read_profile
-    from wizard.session.roles import MAX_CHAIN, list_profiles
+    from wizard.session.profiles import config_path, read_ini_file, source_chain
+    from wizard.session.roles import list_profiles
 
-    through = set()
-    for name, _ in list_profiles():
-        seen = {name}
-        current = name
-        while len(seen) <= MAX_CHAIN + 1:
-            source = read_profile(current).source_profile
-            if not source or source in seen:
-                break
-            if source == profile:
-                through.add(name)
-                break
-            seen.add(source)
-            current = source
-    return through
+    parser = read_ini_file(config_path())
+    if parser is None:
+        return set()
+    return {name for name, _ in list_profiles() if profile in source_chain(parser, name)[1:]}
 
 
 def _device_key(profile: str) -> str | None:
@@ -149,10 +138,7 @@ def _device_key(profile: str) -> str | None:
     key_id = source_key_id(settings.source_profile or profile, True)
     if not key_id or not settings.mfa_serial:
         return None
-    owner = identity_hash(
-        key_id, settings.mfa_serial, os.environ.get("AWS_ENDPOINT_URL"), "@device"
-    )
-    return cache_key(DEVICE_PROFILE, owner)
+    return DeviceShare.key_of(key_id, settings.mfa_serial, os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def clear_sessions(profile: str | None = None) -> list[CachedSession]:
@@ -176,12 +162,12 @@ def clear_sessions(profile: str | None = None) -> list[CachedSession]:
             or (s.is_device_share and (s.profile == DEVICE_MARK + profile or s.key == device))
         ]
     forgotten, refused = [], []
+    caches: dict[str, Any] = {}  # one per backend, made when first needed (keyring: an import)
     for session in chosen:
         try:
-            if session.backend == "file":
-                FileCache().delete(session.key)
-            else:
-                make_cache("keyring").delete(session.key)
+            if session.backend not in caches:
+                caches[session.backend] = make_cache(session.backend)
+            caches[session.backend].delete(session.key)
         except UsageError:
             refused.append(session)
             continue

@@ -104,14 +104,32 @@ class ProfileSettings:
         self.other_sign_in = other_sign_in
 
 
-def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
-    """Read mfa_serial, duration_seconds, region, source_profile (and our cache key) with the
-    standard library only; a missing file or profile gives empty settings."""
-    path = path or config_path()
+def read_ini_file(path: Path) -> configparser.RawConfigParser | None:
+    """An AWS config or credentials file as configparser reads it (a missing file is empty);
+    None when it cannot be parsed (read_profile says what is wrong with it)."""
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
     except (configparser.Error, UnicodeDecodeError):
+        return None
+    return parser
+
+
+def source_chain(parser: configparser.RawConfigParser, profile: str) -> list[str]:
+    """`profile`, then the profiles its source_profile links lead to, each once (at most 10)."""
+    chain: list[str] = []
+    while profile and profile not in chain and len(chain) < 10:
+        chain.append(profile)
+        profile = parser.get(section_name(profile), "source_profile", fallback="").strip()
+    return chain
+
+
+def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
+    """Read mfa_serial, duration_seconds, region, source_profile (and our cache key) with the
+    standard library only; a missing file or profile gives empty settings."""
+    path = path or config_path()
+    parser = read_ini_file(path)
+    if parser is None:
         raise UsageError(
             f"{path} is not a valid AWS config file",
             "fix the line it complains about (`aws configure list` shows the problem)",
@@ -196,19 +214,13 @@ def prompt_setting(profile: str, name: str, path: Path | None = None) -> str | N
     """A prompt setting (mfa_prompt, mfa_prompt_command, mfa_ykman_account) of `profile`, else
     of the profiles its source_profile chain goes through: set once on the profile holding the
     keys, it serves every role on it."""
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path or config_path(), encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+    parser = read_ini_file(path or config_path())
+    if parser is None:
         return None  # read_profile has said what is wrong with the file
-    seen: set[str] = set()
-    while profile and profile not in seen and len(seen) < 10:
-        seen.add(profile)
-        section = section_name(profile)
-        value = parser.get(section, name, fallback="").strip()
+    for member in source_chain(parser, profile):
+        value = parser.get(section_name(member), name, fallback="").strip()
         if value:
             return value
-        profile = parser.get(section, "source_profile", fallback="").strip()
     return None
 
 
@@ -299,10 +311,8 @@ def write_profile(
 
 def _config_holds_keys(name: str) -> bool:
     """True when the config file's section of profile `name` holds long-term access keys."""
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(config_path(), encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+    parser = read_ini_file(config_path())
+    if parser is None:
         return False
     section = section_name(name)
     return parser.has_option(section, "aws_access_key_id") and not parser.has_option(
@@ -313,12 +323,8 @@ def _config_holds_keys(name: str) -> bool:
 def profile_exists(name: str) -> bool:
     """True when `name` is a profile of the config file or the credentials file."""
     for path, section in ((config_path(), section_name(name)), (credentials_path(), name)):
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            continue
-        if parser.has_section(section):
+        parser = read_ini_file(path)
+        if parser is not None and parser.has_section(section):
             return True
     return False
 

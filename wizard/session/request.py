@@ -116,6 +116,10 @@ def backend_of(req: SessionRequest, settings: ProfileSettings) -> str:
     return "none" if req.no_cache else (req.cache or settings.cache_backend or "file")
 
 
+# The hand-over's name in the cache, and the start of the Profile it records ("@device:dev").
+DEVICE_PROFILE = "@device"
+
+
 class DeviceShare:
     """The MFA session the last turn at a device made for one user's keys, whichever profile or
     region asked for it: a process that waited for its turn at the device takes it instead of
@@ -135,10 +139,15 @@ class DeviceShare:
     ):
         self.cache = cache
         # Whose keys made it: `mfa-session clear PROFILE` forgets it too, `list` leaves it out.
-        self.profile = "@device:" + profile
-        self.owner = identity_hash(key_id, serial, endpoint, "@device")
-        self.key = cache_key("@device", self.owner)
+        self.profile = f"{DEVICE_PROFILE}:{profile}"
+        self.owner = identity_hash(key_id, serial, endpoint, DEVICE_PROFILE)
+        self.key = cache_key(DEVICE_PROFILE, self.owner)
         self.duration = duration
+
+    @staticmethod
+    def key_of(key_id: str, serial: str, endpoint: str | None) -> str:
+        """The cache key of the hand-over for these keys and this device."""
+        return cache_key(DEVICE_PROFILE, identity_hash(key_id, serial, endpoint, DEVICE_PROFILE))
 
     def load(self) -> SessionCredentials | None:
         found = self.cache.load(self.key)

@@ -18,6 +18,7 @@ from wizard.session.keys import (
     DEFAULT_ROLE_DURATION,
     MAX_CHAIN,
     REFUSAL_MEMORY_SECONDS,
+    parse_refusals,
     role_owner_hash,
     role_session_name,
 )
@@ -161,14 +162,10 @@ def assume_role_call(
 
 def list_profiles() -> list[tuple[str, str | None]]:
     """The config file's profiles, each with its role_arn (None for a profile with keys)."""
-    import configparser
+    from wizard.session.profiles import config_path, read_ini_file
 
-    from wizard.session.profiles import config_path
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(config_path(), encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+    parser = read_ini_file(config_path())
+    if parser is None:
         return []
     found = []
     for section in parser.sections():
@@ -190,24 +187,14 @@ def _refusals_path() -> Any:
 
 
 def _refusals() -> dict[str, float]:
-    """owner hash -> when the role refused it directly; lines of an older form are dropped."""
+    """owner hash -> when the role refused it directly, in the last day."""
     from wizard import clock
 
     try:
-        lines = _refusals_path().read_text(encoding="utf-8").splitlines()
+        text = _refusals_path().read_text(encoding="utf-8")
     except OSError:
         return {}
-    known: dict[str, float] = {}
-    oldest = clock.time() - REFUSAL_MEMORY_SECONDS
-    for line in lines:
-        owner, _, when = line.partition(" ")
-        try:
-            stamp = float(when)
-        except ValueError:
-            continue
-        if stamp > oldest:
-            known[owner] = stamp
-    return known
+    return parse_refusals(text, clock.time() - REFUSAL_MEMORY_SECONDS)
 
 
 def direct_refused(owner: str) -> bool:
