@@ -17,6 +17,7 @@ import shutil
 import sys
 from collections.abc import Callable
 
+from wizard.cli.prompts import has_terminal, to_tty
 from wizard.errors import CancelledError, UsageError
 
 DRIVERS = ("terminal", "zenity", "kdialog", "osascript", "ykman", "command")
@@ -45,15 +46,6 @@ ENV_KEEP = (
     "SSH_AUTH_SOCK",
 )
 TITLE = "mfa-session"
-
-
-def has_terminal() -> bool:
-    """True when the controlling terminal can be opened now (not merely a tty on stdin)."""
-    try:
-        open("/dev/tty").close()  # noqa: SIM115 - only a probe
-    except OSError:
-        return False
-    return True
 
 
 def desktop_drivers() -> list[str]:
@@ -144,12 +136,8 @@ def notify(text: str) -> None:
     """A line for the person: on the terminal, else as a desktop notification, else stderr."""
     import subprocess
 
-    try:
-        with open("/dev/tty", "w", encoding="utf-8") as tty:
-            tty.write(text + "\n")
-            return
-    except OSError:
-        pass
+    if to_tty(text):
+        return
     if sys.platform == "darwin" and shutil.which("osascript"):
         argv = ["osascript", "-e", "on run argv", "-e", f'display notification (item 1 of argv) with title "{TITLE}"', "-e", "end run", text]  # fmt: skip
     elif shutil.which("notify-send"):

@@ -47,12 +47,19 @@ def no_terminal() -> UsageError:
     )
 
 
-def require_terminal() -> None:
-    """Raise no_terminal() unless the controlling terminal can be opened now."""
+def has_terminal() -> bool:
+    """True when the controlling terminal can be opened now (not merely a tty on stdin)."""
     try:
         open("/dev/tty").close()  # noqa: SIM115 - only a probe
     except OSError:
-        raise no_terminal() from None
+        return False
+    return True
+
+
+def require_terminal() -> None:
+    """Raise no_terminal() unless the controlling terminal can be opened now."""
+    if not has_terminal():
+        raise no_terminal()
 
 
 def tty_prompt(question: str) -> str:
@@ -92,12 +99,19 @@ def discard_typed_ahead(tty: object) -> None:
         pass  # not a terminal (or not POSIX): nothing was typed ahead there
 
 
-def tty_say(text: str) -> None:
-    """A message for the person at the terminal (stderr when there is no terminal)."""
+def to_tty(text: str) -> bool:
+    """One line on the controlling terminal; False when there is none."""
     try:
         with open("/dev/tty", "w", encoding="utf-8") as tty:
             tty.write(text + "\n")
     except OSError:
+        return False
+    return True
+
+
+def tty_say(text: str) -> None:
+    """A message for the person at the terminal (stderr when there is no terminal)."""
+    if not to_tty(text):
         print(text, file=sys.stderr)
 
 
