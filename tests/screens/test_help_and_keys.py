@@ -64,22 +64,29 @@ async def test_help_over_a_qr_keeps_the_device(demo_app, services):
         assert unassigned(services) == before
 
 
+async def run_from_palette(pilot, typed: str, expected: str) -> None:
+    """Ctrl+P, type, and Enter once the palette's first result is `expected` (its search runs
+    in a worker: waited for by what it shows, not by the clock)."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*typed)
+    results = pilot.app.screen.query_one(CommandList)
+    for _ in range(200):
+        await pilot.pause()
+        if results.option_count and expected in str(results.get_option_at_index(0).prompt):
+            break
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_the_palette_offers_the_apps_own_commands(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"step 5")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_from_palette(pilot, "step 5", "Step 5")
         assert pilot.app.screen.STEP == "monitor"
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"audit search")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_from_palette(pilot, "audit search", "Audit: search users")
         # Back on the Audit step, its action run: the search field has the keys.
         assert pilot.app.screen.STEP == "audit"
         assert pilot.app.screen.focused is pilot.app.screen.query_one("#audit-search")
