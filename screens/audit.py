@@ -19,12 +19,13 @@ from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker
 
 from screens.base import StepScreen
-from screens.dialogs import ExportDialog
+from screens.dialogs import ExportDialog, InfoDialog
 from screens.widgets.status import BAD, GOOD, cut
 from wizard.audit import humanize_age, to_csv, to_json
+from wizard.devices import audit_notes, short_kinds
 from wizard.errors import WizardError
 from wizard.files import export_text
-from wizard.models import AuditResult, UserFinding
+from wizard.models import VIRTUAL, AuditResult, UserFinding
 
 if TYPE_CHECKING:
     from wizard.organization import AccountAudit
@@ -92,6 +93,7 @@ class AuditScreen(StepScreen):
         Binding("g", "accounts", "Org", tooltip="the organization's accounts; open one"),
         Binding("r", "refresh", "Refresh", show=False, tooltip="read the report again"),
         Binding("o", "orphans", "Orphans", show=False, tooltip="remove unassigned devices"),
+        Binding("i", "notes", "Root & keys", show=False, tooltip="root's MFA, key-only users"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
@@ -155,6 +157,7 @@ class AuditScreen(StepScreen):
             "cycle_sort",
             "reverse_sort",
             "enroll_user",
+            "notes",
         }:
             return self.result is not None
         if action == "orphans":
@@ -199,13 +202,18 @@ class AuditScreen(StepScreen):
     def _summary_markup(self, result: AuditResult) -> str:
         missing = len(result.console_users_without_mfa)
         console = result.console_user_count
-        root = f"[{GOOD}]on[/]" if result.root_mfa_active else f"[{BAD}]OFF[/]"
+        if not result.root_mfa_active:
+            root = f"[{BAD}]OFF[/] (i)"
+        else:
+            root = f"[{GOOD}]on[/]" + (" (virtual, i)" if result.root_mfa_type == VIRTUAL else "")
         parts = [
             f"Root MFA {root}",
             f"[b]{missing}[/b] of {console} console users without MFA"
             if missing
             else f"[green]all {console} console users have MFA[/]",
         ]
+        if result.fido_only_users:
+            parts.append(f"{len(result.fido_only_users)} key-only (i)")
         if result.orphan_virtual_mfa_devices:
             parts.append(f"{len(result.orphan_virtual_mfa_devices)} orphan device(s) (o)")
         parts.append(self._report_age(result))
@@ -308,7 +316,10 @@ class AuditScreen(StepScreen):
             Text(cut(user.path, self.path_width)),
             "yes" if user.console_access else "no",
             mfa,
-            str(len(user.mfa_devices)) if user.mfa_devices else "-",
+            # V virtual, H hardware token, K security key/passkey (F1 says so).
+            Text(short_kinds(user.device_kinds), style="yellow" if user.fido_only else "")
+            if user.mfa_devices
+            else "-",
             humanize_age(user.password_last_used, now) if user.console_access else "-",
             keys,
         ]
@@ -412,6 +423,13 @@ class AuditScreen(StepScreen):
         search = self.query_one("#audit-search", Input)
         search.value = ""
         self.query_one(DataTable).focus()
+
+    def action_notes(self) -> None:
+        """Root's MFA and what to do about it, users with only a security key, Prowler's view."""
+        if self.result is not None:
+            self.app.push_screen(
+                InfoDialog("Root and device types", "\n".join(audit_notes(self.result)))
+            )
 
     @work(exclusive=True, group="audit-dialog")
     async def action_orphans(self) -> None:

@@ -1,4 +1,4 @@
-"""Typed modal dialogs: ErrorDialog, ConfirmDialog(ModalScreen[bool]), ExportDialog."""
+"""Typed modal dialogs: ErrorDialog, InfoDialog, ConfirmDialog(ModalScreen[bool]), ExportDialog."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ class ErrorDialog(ModalScreen[None]):
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)
+
+
+class InfoDialog(ErrorDialog):
+    """Facts and advice to read (root's MFA, device kinds): text, closed with Esc or Enter."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            with VerticalScroll(id="confirm-scroll"):
+                yield Static(self.cause, id="info-body", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", variant="primary", id="error-ok", compact=True)
 
 
 class ConfirmDialog(ModalScreen[bool]):

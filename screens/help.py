@@ -32,7 +32,10 @@ STEP_HELP: dict[str, StepHelp] = {
         "Reads one IAM credential report and checks it against the MFA devices assigned now: "
         "who can sign in to the console without MFA, root's MFA, access keys and their age. "
         "Select users (space, or a for all shown) to hand them to Enroll. Enter on a user "
-        "opens Enroll with that user. g lists the organization's accounts and opens one.",
+        "opens Enroll with that user. g lists the organization's accounts and opens one. "
+        "Dev gives each user's devices: V virtual (an app), H hardware token, K security key "
+        "or passkey (yellow: only keys, so no codes for mfa-session). i shows root's MFA "
+        "and what to do about it.",
         (
             "mfa-wizard audit",
             "mfa-wizard audit --all --format csv -o audit.csv",

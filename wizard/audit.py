@@ -1,10 +1,12 @@
 """The audit: one credential report for the whole account, re-checked against assigned devices.
 
 Cost: GenerateCredentialReport (polled until COMPLETE), GetCredentialReport, GetAccountSummary and
-ListVirtualMFADevices (Assigned, then Unassigned; 1 page per 1000 devices). Never a call per user.
+ListVirtualMFADevices (Assigned, then Unassigned; 1 page per 1000 devices), then ListMFADevices
+for each user with MFA only (8 at a time), because nothing else tells a hardware token or a
+security key apart (`wizard.devices`). A user without MFA costs no call.
 
 Needs: iam:GenerateCredentialReport, iam:GetCredentialReport, iam:GetAccountSummary,
-iam:ListVirtualMFADevices.
+iam:ListVirtualMFADevices, iam:ListMFADevices.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Any
 
 from wizard import clock as timing
 from wizard.aws import Services, paginate
+from wizard.devices import devices_of_users, root_mfa_type
 from wizard.errors import WizardError, aws_errors, error_code
 from wizard.models import AccessKeyInfo, AuditResult, RootFinding, UserFinding
+from wizard.partition import partition_of_arn
 
 ROOT_ROW = "<root_account>"
 # Values the credential report uses for "nothing here": N/A (never / not applicable),
@@ -132,18 +136,24 @@ def parse_credential_report(content: str) -> tuple[RootFinding | None, list[User
     return root, users
 
 
-def reconcile(users: list[UserFinding], assigned: dict[str, list[str]]) -> list[UserFinding]:
-    """Attach assigned virtual devices to users; trust a device assigned after the report (pure)."""
+def reconcile(
+    users: list[UserFinding],
+    assigned: dict[str, list[str]],
+    listed: frozenset[str] | set[str] = frozenset(),
+) -> list[UserFinding]:
+    """Attach assigned devices to users; trust a device assigned after the report, and for the
+    users in `listed` (read with ListMFADevices just now) trust that list over the report (pure)."""
     result = []
     for user in users:
-        serials = tuple(sorted(assigned.get(user.user_name, ())))
+        serials = tuple(sorted(set(assigned.get(user.user_name, ()))))
         confirmed = bool(serials) and not user.mfa_active
+        active = bool(serials) if user.user_name in listed else user.mfa_active or bool(serials)
         result.append(
             UserFinding(
                 **{
                     **user.__dict__,
                     "mfa_devices": serials,
-                    "mfa_active": user.mfa_active or bool(serials),
+                    "mfa_active": active,
                     "mfa_confirmed_after_report": confirmed,
                 }
             )
@@ -247,7 +257,12 @@ def run_audit(
         user = (device.get("User") or {}).get("UserName")
         if user:
             assigned.setdefault(user, []).append(device["SerialNumber"])
-    users = reconcile(users, assigned)
+    with_mfa = [u.user_name for u in users if u.mfa_active or u.user_name in assigned]
+    if with_mfa:
+        say(f"Reading the device types of {len(with_mfa)} users with MFA")
+        for name, serials in devices_of_users(services, with_mfa).items():
+            assigned.setdefault(name, []).extend(serials)
+    users = reconcile(users, assigned, set(with_mfa))
     say("Looking for orphaned virtual MFA devices")
     orphans = tuple(sorted(d["SerialNumber"] for d in virtual_devices(services, "Unassigned")))
     root_mfa = root_mfa_enabled(services) or bool(root and root.mfa_active)
@@ -259,6 +274,8 @@ def run_audit(
         users=tuple(sorted(users, key=lambda u: u.user_name.lower())),
         orphan_virtual_mfa_devices=orphans,
         root=root,
+        root_mfa_type=root_mfa_type(root_mfa, assigned_devices),
+        partition=partition_of_arn(identity.arn),
     )
 
 
@@ -272,6 +289,8 @@ CSV_COLUMNS = [
     "mfa_active",
     "needs_mfa",
     "mfa_devices",
+    "mfa_device_types",
+    "fido_only",
     "password_last_used",
     "access_keys_active",
     "oldest_active_key_rotated",
@@ -306,6 +325,8 @@ def csv_rows(users: list[UserFinding] | tuple[UserFinding, ...]) -> list[list[st
                     str(u.mfa_active).lower(),
                     str(u.needs_mfa).lower(),
                     " ".join(u.mfa_devices),
+                    " ".join(u.device_kinds),
+                    str(u.fido_only).lower(),
                     u.password_last_used.isoformat() if u.password_last_used else "",
                     u.access_keys_active,
                     rotated.isoformat() if rotated else "",

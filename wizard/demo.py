@@ -31,12 +31,19 @@ class DemoUser:
     name: str
     path: str = "/"
     console: bool = False
-    mfa_devices: int = 0
+    mfa_devices: int = 0  # virtual devices
+    hardware_serial: str = ""  # a hardware TOTP token
+    security_key: str = ""  # the name of a FIDO security key registered in the console
     access_keys: int = 0
     inactive_keys: int = 0
     groups: tuple[str, ...] = ()
     days_since_sign_in: int | None = None
     days_since_key_used: int | None = None
+
+    @property
+    def has_mfa(self) -> bool:
+        """Any MFA device, of any kind."""
+        return bool(self.mfa_devices or self.hardware_serial or self.security_key)
 
 
 # A realistic small company: people at varied paths, some without MFA, service users with keys.
@@ -87,6 +94,17 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         days_since_key_used=12,
     ),
     DemoUser("judy.kimura", "/", console=True, mfa_devices=1, days_since_sign_in=5),
+    # A security key only (console MFA, no codes for mfa-session), and a hardware token.
+    DemoUser(
+        "kenji.mori", "/operations/", console=True, security_key="yubikey", days_since_sign_in=1
+    ),
+    DemoUser(
+        "mika.ono",
+        "/operations/",
+        console=True,
+        hardware_serial="GAHT10000042",
+        days_since_sign_in=6,
+    ),
     DemoUser("ci-deployer", "/service/", access_keys=2, days_since_key_used=0),
     DemoUser("backup-agent", "/service/", access_keys=1),
     DemoUser("terraform", "/service/", access_keys=1, inactive_keys=1),
@@ -186,6 +204,16 @@ class DemoAccount:
             self.files = None
 
 
+def fido_serial(user: str, key_name: str, account: str = DEMO_ACCOUNT_ID) -> str:
+    """A security key's serial as ListMFADevices gives it (the console registers it)."""
+    import hashlib
+
+    tail = hashlib.sha256(f"{user}/{key_name}".encode()).hexdigest()[:26].upper()
+    from wizard.partition import arn
+
+    return arn("aws", "iam", "", account, f"u2f/user/{user}/{key_name}-{tail}")
+
+
 def _enable_virtual_device(backend: Any, user: str, device_name: str, seeds: dict[str, str]) -> str:
     import pyotp
 
@@ -235,6 +263,11 @@ def seed_account(endpoint_url: str, extra_users: int = 0, rng_seed: int = 7) -> 
         for index in range(user.mfa_devices):
             suffix = "" if index == 0 else f"-{index + 1}"
             _enable_virtual_device(backend, user.name, user.name + suffix, seeds)
+        if user.hardware_serial:
+            # moto takes any code for a serial it does not know, as AWS does for a real token.
+            backend.enable_mfa_device(user.name, user.hardware_serial, "123456", "654321")
+        if user.security_key:
+            backend.enable_mfa_device(user.name, fido_serial(user.name, user.security_key), "", "")
         for _ in range(user.access_keys):
             backend.create_access_key(user.name)
         for _ in range(user.inactive_keys):
@@ -390,7 +423,7 @@ def seed_organization(members: int) -> list[DemoMember]:
             for _ in range(user.access_keys):
                 backend.create_access_key(user.name)
         backend.generate_report()
-        missing = tuple(u.name for u in users if u.console and not u.mfa_devices)
+        missing = tuple(u.name for u in users if u.console and not u.has_mfa)
         seeded.append(DemoMember(account_id, name, "ACTIVE", missing))
     closed = org.create_account(
         AccountName=CLOSED_MEMBER, Email=f"aws+{CLOSED_MEMBER}@acme-demo.example"

@@ -6,6 +6,26 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+# The kinds of MFA device IAM lists, told apart by their serial (ListMFADevices):
+#   virtual   arn:PARTITION:iam::ACCOUNT:mfa/[PATH/]NAME     (an authenticator app, TOTP)
+#   fido      arn:PARTITION:iam::ACCOUNT:u2f/user/NAME/KEY-ID (security key or passkey)
+#   hardware  a bare serial such as GAHT12345678             (a hardware TOTP token)
+VIRTUAL, HARDWARE, FIDO = "virtual", "hardware", "fido"
+KIND_LABELS = {VIRTUAL: "virtual", HARDWARE: "hardware TOTP", FIDO: "security key/passkey"}
+
+
+def device_kind(serial: str) -> str:
+    """virtual, hardware or fido: what kind of MFA device a serial names (pure)."""
+    if serial.startswith("arn:"):
+        resource = serial.split(":", 5)[-1]
+        return FIDO if resource.startswith("u2f/") else VIRTUAL
+    return HARDWARE
+
+
+def gives_codes(serial: str) -> bool:
+    """True for the TOTP kinds: GetSessionToken and AssumeRole take codes, never a FIDO key."""
+    return device_kind(serial) != FIDO
+
 
 @dataclass(frozen=True)
 class CallerIdentity:
@@ -74,6 +94,21 @@ class UserFinding:
         """How many of the user's access keys are active."""
         return sum(1 for key in self.access_keys if key.active)
 
+    @property
+    def device_kinds(self) -> tuple[str, ...]:
+        """The kind of each device in `mfa_devices`, in the same order."""
+        return tuple(device_kind(s) for s in self.mfa_devices)
+
+    @property
+    def fido_only(self) -> bool:
+        """MFA for the console, but no device that gives a code: no `mfa-session` for them."""
+        return bool(self.mfa_devices) and not any(gives_codes(s) for s in self.mfa_devices)
+
+    @property
+    def hardware_mfa(self) -> bool:
+        """Prowler's iam_user_hardware_mfa_enabled: MFA, and no virtual device among them."""
+        return bool(self.mfa_devices) and VIRTUAL not in self.device_kinds
+
     def oldest_active_key_rotated(self) -> datetime | None:
         """When the oldest active access key was created or last rotated."""
         dates = [k.last_rotated for k in self.access_keys if k.active and k.last_rotated]
@@ -89,6 +124,9 @@ class UserFinding:
             "console_access": self.console_access,
             "mfa_active": self.mfa_active,
             "mfa_devices": list(self.mfa_devices),
+            "mfa_device_types": list(self.device_kinds),
+            "fido_only": self.fido_only,
+            "hardware_mfa": self.hardware_mfa,
             "needs_mfa": self.needs_mfa,
             "password_last_used": _iso(self.password_last_used),
             "access_keys_active": self.access_keys_active,
@@ -124,6 +162,20 @@ class AuditResult:
     users: tuple[UserFinding, ...]
     orphan_virtual_mfa_devices: tuple[str, ...] = ()
     root: RootFinding | None = None
+    # virtual (a virtual device is assigned to root), "hardware or fido" (MFA on, no virtual
+    # device: IAM does not tell an IAM principal which), or "" (no MFA).
+    root_mfa_type: str = ""
+    partition: str = "aws"
+
+    @property
+    def fido_only_users(self) -> list[UserFinding]:
+        """Users whose only devices are security keys or passkeys: no `mfa-session` for them."""
+        return [u for u in self.users if u.fido_only]
+
+    @property
+    def root_hardware_mfa(self) -> bool:
+        """Prowler's iam_root_hardware_mfa_enabled: root MFA on, and not a virtual device."""
+        return self.root_mfa_active and self.root_mfa_type != VIRTUAL
 
     @property
     def console_users_without_mfa(self) -> list[UserFinding]:
@@ -154,32 +206,49 @@ class AuditResult:
             "generated_at": _iso(self.generated_at),
             "report_generated_at": _iso(self.report_generated_at),
             "root_mfa_active": self.root_mfa_active,
+            "root": {
+                "mfa_active": self.root_mfa_active,
+                "mfa_type": self.root_mfa_type or None,
+                "hardware_mfa": self.root_hardware_mfa,
+                "access_keys_active": self.root.access_keys_active if self.root else None,
+            },
             "users": [u.to_json() for u in self.users],
             "orphan_virtual_mfa_devices": list(self.orphan_virtual_mfa_devices),
             "summary": {
                 "users": len(self.users),
                 "console_users": self.console_user_count,
                 "console_users_without_mfa": len(self.console_users_without_mfa),
+                "fido_only_users": len(self.fido_only_users),
             },
         }
 
 
 @dataclass(frozen=True)
 class MfaDevice:
-    """An MFA device assigned to a user (virtual, hardware or passkey)."""
+    """An MFA device assigned to a user (virtual, hardware TOTP, or security key/passkey)."""
 
     serial: str
     user_name: str
     enabled_at: datetime | None
 
     @property
+    def kind(self) -> str:
+        """virtual, hardware or fido (`device_kind`)."""
+        return device_kind(self.serial)
+
+    @property
     def is_virtual(self) -> bool:
-        """Virtual devices have an IAM ARN as serial; hardware tokens a bare serial."""
-        return self.serial.startswith("arn:") and ":mfa/" in self.serial
+        """Virtual devices have an IAM ARN with mfa/ as serial."""
+        return self.kind == VIRTUAL
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for `mfa-wizard devices`."""
-        return {**asdict(self), "enabled_at": _iso(self.enabled_at), "virtual": self.is_virtual}
+        return {
+            **asdict(self),
+            "enabled_at": _iso(self.enabled_at),
+            "virtual": self.is_virtual,
+            "type": self.kind,
+        }
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -34,6 +34,11 @@ class PostureState:
     signin_alarm: str
     subscription: str
     schedules: list[str] = field(default_factory=list)
+    # "virtual", "hardware or fido" or "" (wizard.devices.root_mfa_type); users with only
+    # security keys (no codes for mfa-session); root's active access keys (None: not in report).
+    root_mfa_type: str = ""
+    fido_only_users: list[str] = field(default_factory=list)
+    root_access_keys: int | None = None
 
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) pairs in display order."""
@@ -42,7 +47,8 @@ class PostureState:
                 "Console users without MFA",
                 f"{len(self.console_users_without_mfa)} of {self.console_users}",
             ),
-            ("Root MFA", "on" if self.root_mfa else "OFF"),
+            ("Root MFA", self.root_mfa_words()),
+            ("Users with only a security key", str(len(self.fido_only_users))),
             ("Users in " + DEFAULT_GROUP, str(len(self.users_under_policy))),
             ("Trail", self.trail),
             ("No-MFA sign-in filter", self.signin_filter),
@@ -50,6 +56,15 @@ class PostureState:
             ("Email subscription", self.subscription),
             ("Schedules", ", ".join(self.schedules) or "none"),
         ]
+
+    def root_mfa_words(self) -> str:
+        """'on (a virtual device)', 'OFF', ... with root's access keys when it has any."""
+        from wizard.devices import describe_root_type
+
+        words = f"on ({describe_root_type(self.root_mfa_type)})" if self.root_mfa else "OFF"
+        if self.root_access_keys:
+            words += f"; {self.root_access_keys} root access key(s)!"
+        return words
 
 
 def _safe(call, default: str) -> str:  # noqa: ANN001 - a read that may be denied
@@ -156,6 +171,9 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         signin_alarm=_safe(alarm, "unknown"),
         subscription=_safe(subscription, "unknown"),
         schedules=schedule_names,
+        root_mfa_type=audit.root_mfa_type,
+        fido_only_users=[u.user_name for u in audit.fido_only_users],
+        root_access_keys=audit.root.access_keys_active if audit.root else None,
     )
 
 

@@ -26,7 +26,7 @@ def count_calls(services: Services) -> list[str]:
     calls: list[str] = []
     for name in ("iam", "sts"):
         services.client(name).meta.events.register(
-            "before-send", lambda request, **kw: calls.append(kw.get("event_name", "?"))
+            "before-call", lambda **kw: calls.append(kw.get("event_name", "?"))
         )
     return calls
 
@@ -34,7 +34,7 @@ def count_calls(services: Services) -> list[str]:
 def test_audit_findings_match_the_seeded_account(services):
     result = run_audit(services)
     by_name = {u.user_name: u for u in result.users}
-    expected_missing = {u.name for u in DEMO_USERS if u.console and not u.mfa_devices}
+    expected_missing = {u.name for u in DEMO_USERS if u.console and not u.has_mfa}
     assert {u.user_name for u in result.console_users_without_mfa} == expected_missing
     assert by_name["carol.suzuki"].mfa_active and len(by_name["carol.suzuki"].mfa_devices) == 2
     assert (
@@ -75,24 +75,29 @@ def test_user_enrolled_after_the_report_is_not_flagged(services, monkeypatch):
     assert dave.mfa_devices == (device["SerialNumber"],)
 
 
-def test_audit_cost_does_not_grow_with_users(services):
+def test_audit_cost_grows_only_with_users_who_have_mfa(services):
+    """A fixed handful of calls, plus one ListMFADevices per user with MFA (only it tells a
+    hardware token or a security key apart); a user without MFA costs no call."""
     run_audit(services)  # the first GenerateCredentialReport answers STARTED; count from COMPLETE
-    services = Services(
-        session=services.session, region=services.region, endpoint_url=services.endpoint_url
-    )
-    calls_small = count_calls(services)
-    run_audit(services)
-    small = len(calls_small)
+
+    def measured() -> tuple[list[str], list[str], int]:
+        # A fresh Services (fresh clients) so the recorder counts only this run.
+        fresh = Services(
+            session=services.session, region=services.region, endpoint_url=services.endpoint_url
+        )
+        calls = count_calls(fresh)
+        result = run_audit(fresh)
+        per_user = [c for c in calls if c.endswith(".ListMFADevices")]
+        fixed = sorted(c for c in calls if not c.endswith(".ListMFADevices"))
+        return fixed, per_user, sum(1 for u in result.users if u.mfa_active)
+
+    fixed_small, per_user_small, with_mfa_small = measured()
+    assert len(fixed_small) <= 8
+    assert len(per_user_small) == with_mfa_small
     seed_bulk_users(600)
-    # A fresh Services (fresh clients) so the recorder counts only this run.
-    big_services = Services(
-        session=services.session, region=services.region, endpoint_url=services.endpoint_url
-    )
-    calls_large = count_calls(big_services)
-    result = run_audit(big_services)
-    assert len(result.users) >= 600
-    assert small <= 8
-    assert len(calls_large) == small
+    fixed_large, per_user_large, with_mfa_large = measured()
+    assert fixed_large == fixed_small
+    assert len(per_user_large) == with_mfa_large < 600
 
 
 def test_report_polling_backs_off_and_times_out(services, monkeypatch):
@@ -162,7 +167,7 @@ def test_cli_audit_csv_to_file(demo_env, tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o600  # names people and their weak spots
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
     assert {r["user_name"] for r in rows if r["needs_mfa"] == "true"} == {
-        u.name for u in DEMO_USERS if u.console and not u.mfa_devices
+        u.name for u in DEMO_USERS if u.console and not u.has_mfa
     }
 
 
@@ -170,7 +175,7 @@ def test_cli_audit_table_lists_findings(demo_env):
     out = mfa_wizard("audit", env=demo_env)
     assert out.returncode == 1
     assert "alice.nakamura" in out.stdout and "bob.tanaka" not in out.stdout
-    assert "5 of 10 console users without MFA" in out.stdout
+    assert "5 of 12 console users without MFA" in out.stdout
 
 
 def test_cli_audit_exit_2_without_credentials(moto_server):
@@ -207,7 +212,7 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
     from wizard.cli import main as cli
 
     iam = demo.services().iam
-    for user in [u.name for u in DEMO_USERS if u.console and not u.mfa_devices]:
+    for user in [u.name for u in DEMO_USERS if u.console and not u.has_mfa]:
         device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
         seed = device["Base32StringSeed"]
         totp = pyotp.TOTP(seed.decode() if isinstance(seed, bytes) else seed)
@@ -221,12 +226,12 @@ def test_cli_audit_exit_0_when_compliant(demo, demo_env, monkeypatch, capsys):
         monkeypatch.setenv(key, value)
     # moto always reports AccountMFAEnabled=0: without root MFA the account is not compliant...
     assert cli.run(["audit"]) == 1
-    assert "root MFA OFF; 0 of 10" in capsys.readouterr().out
+    assert "root MFA OFF; 0 of 12" in capsys.readouterr().out
     # ...and with it (as on an AWS account whose root has MFA) the audit exits 0.
     monkeypatch.setattr(audit, "root_mfa_enabled", lambda services: True)
     assert cli.run(["audit"]) == 0
     out = capsys.readouterr().out
-    assert "Every console user has MFA." in out and "USER" not in out  # no empty table
+    assert "Every console user has MFA." in out and "USER  PATH" not in out  # no empty table
 
 
 @pytest.mark.real_time
@@ -320,3 +325,51 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_defused(demo_env, services):
     assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
     help_text = " ".join(mfa_wizard("audit", "--help", env=demo_env).stdout.split())
     assert "no spreadsheet runs it as a formula" in help_text
+
+
+# ----------------------------------------------------------------------------- device types
+
+
+def test_audit_tells_device_types_apart(services):
+    """ListMFADevices per MFA user: a security key and a hardware token, as AWS lists them."""
+    from wizard.demo import fido_serial
+
+    result = run_audit(services)
+    by_name = {u.user_name: u for u in result.users}
+    kenji, mika, carol = by_name["kenji.mori"], by_name["mika.ono"], by_name["carol.suzuki"]
+    assert kenji.mfa_devices == (fido_serial("kenji.mori", "yubikey"),)
+    assert kenji.device_kinds == ("fido",) and kenji.fido_only and not kenji.needs_mfa
+    assert mika.mfa_devices == ("GAHT10000042",) and mika.device_kinds == ("hardware",)
+    assert mika.hardware_mfa and not mika.fido_only
+    assert carol.device_kinds == ("virtual", "virtual") and not carol.hardware_mfa
+    assert [u.user_name for u in result.fido_only_users] == ["kenji.mori"]
+    # Not the report's word: a device removed after the report is gone from the audit too.
+    services.iam.deactivate_mfa_device(UserName="mika.ono", SerialNumber="GAHT10000042")
+    mika_now = next(u for u in run_audit(services).users if u.user_name == "mika.ono")
+    assert mika_now.needs_mfa and mika_now.mfa_devices == ()
+
+
+def test_cli_audit_reports_device_types_and_root(demo_env):
+    out = mfa_wizard("audit", "--all", env=demo_env)
+    rows = {line.split()[0]: line for line in out.stdout.splitlines() if line[:1].isalpha()}
+    assert "1 fido" in rows["kenji.mori"] and "1 hardware" in rows["mika.ono"]
+    assert "2 virtual" in rows["carol.suzuki"]
+    assert "1 user has only security keys/passkeys" in out.stdout
+    assert "mfa-wizard enroll USER" in out.stdout  # a second, TOTP device for CLI work
+    # moto: AccountMFAEnabled 0, so the root steps, with the partition's console address.
+    assert "Root has no MFA" in out.stdout
+    assert "https://console.aws.amazon.com/iam/home#/security_credentials" in out.stdout
+    assert "root fail" in out.stdout  # Prowler's hardware check, as information
+    doc = json.loads(mfa_wizard("audit", "--format", "json", env=demo_env).stdout)
+    kenji = next(u for u in doc["users"] if u["user_name"] == "kenji.mori")
+    assert kenji["mfa_device_types"] == ["fido"] and kenji["fido_only"] is True
+    assert doc["summary"]["fido_only_users"] == 1
+    assert doc["root"] == {
+        "mfa_active": False,
+        "mfa_type": None,
+        "hardware_mfa": False,
+        "access_keys_active": None,  # moto's report has no root row: unknown, not 0
+    }
+    text = mfa_wizard("audit", "--format", "csv", env=demo_env).stdout
+    mika = next(r for r in csv.DictReader(io.StringIO(text)) if r["user_name"] == "mika.ono")
+    assert mika["mfa_device_types"] == "hardware" and mika["fido_only"] == "false"

@@ -73,7 +73,7 @@ def test_summary_command(services, demo_env, monkeypatch, capsys, tmp_path):
         monkeypatch.setenv(key, value)
     assert cli.run(["summary", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["account_id"] == "123456789012" and doc["console_users"] == 10
+    assert doc["account_id"] == "123456789012" and doc["console_users"] == 12
     assert cli.run(["summary", "--output", str(tmp_path / "s.md")]) == 0
     assert (tmp_path / "s.md").read_text().startswith("# MFA posture of account 123456789012")
 

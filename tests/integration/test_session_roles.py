@@ -331,3 +331,20 @@ def test_a_role_that_refused_direct_use_is_tried_directly_again_after_a_day(
     later = mfa_session(*args[:2], "--code", mfa_code(), *args[2:], env=roles_env)
     assert later.returncode == 0, later.stderr
     assert len(tried) == 2 and "assumed directly with your MFA code" in later.stderr
+
+
+def test_a_security_key_only_user_is_told_why_and_what_to_add(profile_env, demo, monkeypatch):
+    """kenji.mori has only a security key (seeded as AWS lists it): no code can unlock STS."""
+    from tests.support.cli import mfa_session as run_session
+
+    key = demo.services().iam.create_access_key(UserName="kenji.mori")["AccessKey"]
+    Path(profile_env["AWS_CONFIG_FILE"]).write_text("[profile kenji]\nregion = us-east-1\n")
+    Path(profile_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        f"[kenji]\naws_access_key_id = {key['AccessKeyId']}\n"
+        f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+    )
+    out = run_session("--profile", "kenji", "--code", "123456", env=profile_env)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "Skipping arn:aws:iam::123456789012:u2f/user/kenji.mori/yubikey-" in out.stderr
+    assert "only MFA device is a security key or passkey" in out.stderr
+    assert "--hardware SERIAL" in out.stderr

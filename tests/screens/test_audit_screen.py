@@ -14,7 +14,7 @@ from screens.audit import AuditScreen
 from screens.dialogs import ErrorDialog, ExportDialog
 from wizard.demo import DEMO_USERS
 
-NEEDS_MFA = {u.name for u in DEMO_USERS if u.console and not u.mfa_devices}
+NEEDS_MFA = {u.name for u in DEMO_USERS if u.console and not u.has_mfa}
 
 
 async def loaded(pilot):
@@ -35,7 +35,7 @@ async def test_filter_shows_findings_then_everyone(demo_app):
         screen, table = await loaded(pilot)
         assert set(row_names(table)) == NEEDS_MFA
         summary = str(screen.query_one("#audit-summary").render())
-        assert "5 of 10 console users without MFA" in summary and "Root MFA OFF" in summary
+        assert "5 of 12 console users without MFA" in summary and "Root MFA OFF" in summary
         await pilot.press("f")
         assert len(row_names(table)) == len(DEMO_USERS) + 1  # + the admin
         await pilot.press("f")
@@ -251,3 +251,27 @@ async def test_an_empty_search_says_so_and_enter_enrols_the_user(sample_app):
         # (The sample has no AWS behind it: Enroll's lookup fails in a dialog over the step.)
         assert any(isinstance(s, EnrollmentScreen) for s in pilot.app.screen_stack)
         assert pilot.app.ctx.selected_users == {first}
+
+
+async def test_device_kinds_and_root_notes(demo_app):
+    """Dev gives each user's device kinds (K: a security key only, in yellow); i explains root
+    and the key-only users."""
+    from screens.dialogs import InfoDialog
+
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        screen, table = await loaded(pilot)
+        summary = str(screen.query_one("#audit-summary").render())
+        assert "Root MFA OFF (i)" in summary and "1 key-only (i)" in summary
+        await pilot.press("f")
+        dev = {name: str(table.get_cell(name, "devices")) for name in row_names(table)}
+        assert dev["kenji.mori"] == "K" and dev["mika.ono"] == "H"
+        assert dev["carol.suzuki"] == "2V" and dev["dave.sato"] == "-"
+        await pilot.press("i")
+        await pilot.pause()
+        dialog = pilot.app.screen
+        assert isinstance(dialog, InfoDialog)
+        body = str(dialog.query_one("#info-body").render())
+        assert "kenji.mori" in body and "no codes for `mfa-session`" in body
+        assert "Root has no MFA" in body and "/iam/home#/security_credentials" in body
+        await pilot.press("escape")
+        assert pilot.app.screen is screen

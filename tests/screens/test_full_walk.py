@@ -97,8 +97,8 @@ async def test_full_demo_walk_and_no_secret_left_behind(demo, demo_app, services
         await settle(pilot)
         table = screen.query_one("#summary-table", DataTable)
         rows = {str(table.get_row(k)[0]): table.get_row(k) for k in table.rows}
-        assert str(rows["Console users without MFA"][1]) == "5 of 10"
-        assert "3 of 10" in str(rows["Console users without MFA"][2])
+        assert str(rows["Console users without MFA"][1]) == "5 of 12"
+        assert "3 of 12" in str(rows["Console users without MFA"][2])
         assert "mfa-wizard-trail" in str(rows["Trail"][2])
         changes = str(screen.query_one("#summary-changes", Static).render())
         assert (
@@ -111,7 +111,7 @@ async def test_full_demo_walk_and_no_secret_left_behind(demo, demo_app, services
         pilot.app.screen.query_one("#export-path", Input).value = str(export / "posture.md")
         await press_button(pilot, "#export-go")
         report = (export / "posture.md").read_text()
-        assert "| Console users without MFA | 5 of 10 | 3 of 10 |" in report
+        assert "| Console users without MFA | 5 of 12 | 3 of 12 |" in report
 
     # Every file this walk wrote, and every snapshot: no seed, secret key or session token,
     # except the credentials profile the user asked for (0600).

@@ -154,7 +154,7 @@ async def test_many_users_impact_is_totals_first_detail_behind_a_filter(demo_app
     async with demo_app.run_test(size=(120, 40)) as pilot:
         screen = await open_enforce(pilot)
         text = plan_text(screen)
-        assert "Impact on 49 users" in text  # the demo's 9 chosen, and the 40
+        assert "Impact on 51 users" in text  # the demo's 11 chosen, and the 40
         assert "45 lose access (all but MFA set-up) until they enrol" in text
         assert "bulk-07:" not in text  # no line per user until asked
         assert "d: the" in text
@@ -174,7 +174,7 @@ async def test_many_users_impact_is_totals_first_detail_behind_a_filter(demo_app
         await pilot.pause()
         assert screen.chosen.isdisjoint({f"bulk-1{n}" for n in range(10)})
         assert "bulk-07" in screen.chosen and screen.plan is None
-        assert "39 of 50 chosen · 10 shown" in str(screen.query_one("#users-title").render())
+        assert "41 of 52 chosen · 10 shown" in str(screen.query_one("#users-title").render())
         await pilot.press("plus")
         await pilot.pause()
         assert {f"bulk-1{n}" for n in range(10)} <= screen.chosen
@@ -184,7 +184,7 @@ async def test_many_users_impact_is_totals_first_detail_behind_a_filter(demo_app
         assert "$ aws iam" not in plan_text(screen)
         await pilot.press("c")
         assert "$ aws iam create-policy" in plan_text(screen)
-        assert "(and 48 more, one per user)" in plan_text(screen)
+        assert "(and 50 more, one per user)" in plan_text(screen)
 
 
 def test_enforce_totals_snapshot(stable_demo_app, snap_compare):

@@ -205,3 +205,48 @@ def test_a_user_name_with_commas_survives_an_unquoted_report():
     assert set(by_name) == {"tanaka,ops", "bob"}
     assert by_name["tanaka,ops"].arn == "arn:aws:iam::123456789012:user/tanaka,ops"
     assert by_name["tanaka,ops"].console_access and not by_name["tanaka,ops"].mfa_active
+
+
+def test_device_kinds_and_root_type():
+    from wizard.devices import ROOT_HARDWARE_OR_FIDO, root_mfa_type
+    from wizard.models import device_kind
+
+    assert device_kind("arn:aws:iam::123456789012:mfa/alice") == "virtual"
+    assert device_kind("arn:aws-cn:iam::123456789012:mfa/path/alice") == "virtual"
+    assert device_kind("arn:aws:iam::123456789012:u2f/user/alice/key-ABC") == "fido"
+    assert device_kind("GAHT12345678") == "hardware"
+    root_device = {
+        "SerialNumber": "arn:aws:iam::123456789012:mfa/root-account-mfa-device",
+        "User": {"Arn": "arn:aws:iam::123456789012:root", "UserId": "123456789012"},
+    }
+    user_device = {"User": {"Arn": "arn:aws:iam::123456789012:user/alice", "UserName": "alice"}}
+    assert root_mfa_type(True, [user_device, root_device]) == "virtual"
+    assert root_mfa_type(True, [user_device]) == ROOT_HARDWARE_OR_FIDO
+    assert root_mfa_type(False, [user_device]) == ""
+
+
+def test_root_advice_names_the_steps_and_the_keys():
+    from datetime import UTC, datetime
+
+    from wizard.devices import root_advice
+    from wizard.models import AuditResult, RootFinding
+
+    def result(mfa: bool, kind: str, keys: int) -> AuditResult:
+        return AuditResult(
+            account_id="123456789012",
+            generated_at=datetime.now(UTC),
+            report_generated_at=None,
+            root_mfa_active=mfa,
+            users=(),
+            root=RootFinding(mfa_active=mfa, access_keys_active=keys, password_last_used=None),
+            root_mfa_type=kind,
+        )
+
+    off = "\n".join(root_advice(result(False, "", 1), "aws-us-gov"))
+    assert "https://console.amazonaws-us-gov.com/iam/home#/security_credentials" in off
+    assert "Passkey or security key" in off and "1 active access key" in off
+    virtual = "\n".join(root_advice(result(True, "virtual", 0), "aws"))
+    assert "virtual device" in virtual and "access key" not in virtual
+    assert root_advice(result(True, "hardware or fido", 0), "aws") == []
+    central = "\n".join(root_advice(result(False, "", 0), "aws", management="enabled"))
+    assert "no root credentials at all" in central

@@ -11,6 +11,7 @@ from wizard.plan import Status
 def format_audit_table(result: Any, show_all: bool = False) -> str:
     """A plain-text table of the audit for terminals and logs."""
     from wizard.audit import humanize_age
+    from wizard.devices import audit_notes, kinds_summary
 
     now = result.generated_at
     users = result.users if show_all else [u for u in result.users if u.needs_mfa]
@@ -21,7 +22,7 @@ def format_audit_table(result: Any, show_all: bool = False) -> str:
             u.path,
             "yes" if u.console_access else "no",
             "yes" if u.mfa_active else "NO" if u.console_access else "no",
-            str(len(u.mfa_devices)),
+            kinds_summary(u.device_kinds) or "-",
             humanize_age(u.password_last_used, now) if u.console_access else "-",
             str(u.access_keys_active),
         ]
@@ -42,6 +43,7 @@ def format_audit_table(result: Any, show_all: bool = False) -> str:
         f"{len(result.orphan_virtual_mfa_devices)} orphaned virtual MFA "
         f"device{'' if len(result.orphan_virtual_mfa_devices) == 1 else 's'}"
     )
+    lines += audit_notes(result)
     if not show_all and not users:
         lines.insert(0, "Every console user has MFA.")
     return "\n".join(lines) + "\n"

@@ -431,7 +431,17 @@ def fetch(
                 f"Skipping {key}: a FIDO security key cannot give GetSessionToken a code "
                 "(only virtual or hardware TOTP devices can)."
             )
+        keys = [s for s in found if is_fido(s)]
         found = [s for s in found if not is_fido(s)]
+        if not found and keys:
+            # AWS has said STS will not take FIDO: a key is for the console only.
+            raise UsageError(
+                f"this identity's only MFA device{'s are' if len(keys) > 1 else ' is a'} "
+                f"security key{'s' if len(keys) > 1 else ''} or passkey"
+                f"{'s' if len(keys) > 1 else ''}, and STS takes codes from TOTP devices only",
+                "keep the key for the console and add a second, TOTP device for CLI work: "
+                "`mfa-wizard enroll USER` (an app) or `mfa-wizard enroll USER --hardware SERIAL`",
+            )
         if not found:
             raise UsageError(
                 "this identity has no MFA device that gives codes",

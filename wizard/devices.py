@@ -1,0 +1,281 @@
+"""Every kind of MFA device: who holds which, root's, and the devices IAM cannot create by API.
+
+IAM lists a user's devices of every kind with ListMFADevices (virtual, hardware TOTP tokens,
+FIDO security keys and passkeys; `wizard.models.device_kind` tells them apart by serial). The
+credential report says only "MFA yes/no", and ListVirtualMFADevices only virtual devices, so the
+audit asks ListMFADevices for each user the report (or an assigned virtual device) says has MFA:
+one call per MFA user, `PARALLEL` at a time; users without MFA cost nothing.
+
+Security keys and passkeys are registered in the console only (WebAuthn runs in the browser), so
+for them the wizard hands off: the console address of the user's page, then it watches
+ListMFADevices until the new key appears. Root's devices cannot be listed by anyone but root:
+the audit tells virtual (ListVirtualMFADevices shows it assigned to root) from "hardware or
+security key" (MFA on, no virtual device), and never pretends to enrol root.
+
+Needs: iam:ListMFADevices (per user), plus what the audit needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+from wizard import clock as timing
+from wizard.aws import Services, paginate
+from wizard.errors import UsageError, WizardError, aws_errors
+from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult, device_kind
+
+PARALLEL = 8
+MAX_DEVICES_PER_USER = 8  # IAM's quota, any mix of kinds
+ROOT_HARDWARE_OR_FIDO = "hardware or fido"
+
+# A hardware TOTP token's serial, as printed on its back (GAHT12345678, GAKT000A1B2C): letters
+# and digits (AWS's SerialNumber rule allows more, but a token's is plain), 9 characters at least
+# (the API's minimum). An ARN is a virtual device or a security key, never a token.
+HARDWARE_SERIAL = re.compile(r"^[A-Za-z0-9-]{9,64}$")
+
+CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+
+
+# ----------------------------------------------------------------------------- who has what
+
+
+def devices_of_users(
+    services: Services, user_names: Iterable[str], parallel: int = PARALLEL
+) -> dict[str, list[str]]:
+    """ListMFADevices for each user: {user: [serial, ...]}, `parallel` calls at a time."""
+    names = list(user_names)
+
+    def one(name: str) -> tuple[str, list[str]]:
+        with aws_errors("ListMFADevices"):
+            items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=name)
+        return name, [d["SerialNumber"] for d in items]
+
+    if not names:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(names)))) as pool:
+        return dict(pool.map(one, names))
+
+
+def root_mfa_type(account_mfa: bool, assigned_virtual: Iterable[dict[str, Any]]) -> str:
+    """virtual / "hardware or fido" / "" for root (pure): a virtual device assigned to root shows
+    in ListVirtualMFADevices (User.Arn ends in :root); a hardware token or a security key does
+    not, and only root can list those, so with MFA on and no virtual device it is one of them."""
+    for device in assigned_virtual:
+        if str((device.get("User") or {}).get("Arn", "")).endswith(":root"):
+            return VIRTUAL
+    return ROOT_HARDWARE_OR_FIDO if account_mfa else ""
+
+
+def describe_root_type(kind: str) -> str:
+    """Root's device kind in words."""
+    return {
+        VIRTUAL: "a virtual device",
+        ROOT_HARDWARE_OR_FIDO: "a hardware token or security key",
+    }.get(kind, "no device")
+
+
+# ----------------------------------------------------------------------------- console addresses
+
+
+def console_host(partition: str) -> str:
+    """The AWS console's host in a partition."""
+    return CONSOLE_HOSTS.get(partition, CONSOLE_HOSTS["aws"])
+
+
+def user_credentials_url(partition: str, user_name: str) -> str:
+    """The IAM console page of `user_name`'s security credentials (an admin assigns MFA there)."""
+    return (
+        f"https://{console_host(partition)}/iam/home#/users/details/"
+        f"{quote(user_name, safe='')}?section=security_credentials"
+    )
+
+
+def own_credentials_url(partition: str) -> str:
+    """The signed-in principal's own security credentials page (root, or an IAM user's self)."""
+    return f"https://{console_host(partition)}/iam/home#/security_credentials"
+
+
+def sign_in_url(partition: str, account: str) -> str:
+    """The IAM user sign-in address of an account."""
+    domain = {"aws-cn": "signin.amazonaws.cn", "aws-us-gov": "signin.amazonaws-us-gov.com"}
+    return f"https://{account}.{domain.get(partition, 'signin.aws.amazon.com')}/console"
+
+
+# ----------------------------------------------------------------------------- advice
+
+
+def root_advice(result: AuditResult, partition: str, management: str = "unknown") -> list[str]:
+    """What to do about root, in words and addresses (pure). `management` is the organization's
+    root credentials management (enabled / disabled / unknown, `wizard.root_access`)."""
+    lines: list[str] = []
+    keys = result.root.access_keys_active if result.root else 0
+    if management == "enabled":
+        lines.append(
+            "This organization manages root credentials centrally: the best state for a member "
+            "account is no root credentials at all (`mfa-wizard audit --org --root-credentials` "
+            "reads them; remove them from the management account, IAM > Root access management)."
+        )
+    if not result.root_mfa_active:
+        lines += [
+            "Root has no MFA. AWS requires it, and no API can add it: only root can, in the console.",
+            f"  1. Sign in as the root user (email and password) at https://{console_host(partition)}/",
+            f"  2. Open {own_credentials_url(partition)}",
+            "  3. Multi-factor authentication (MFA) > Assign MFA device: choose Passkey or security "
+            "key (best), or Hardware TOTP token; keep a second device in the safe.",
+        ]
+    elif result.root_mfa_type == VIRTUAL:
+        lines.append(
+            "Root's MFA is a virtual device (an app on a phone): AWS and CIS recommend a hardware "
+            f"token or security key for root ({own_credentials_url(partition)}, as root)."
+        )
+    if keys:
+        lines.append(
+            f"Root has {keys} active access key{'s' if keys > 1 else ''}: nothing needs root keys. "
+            f"Delete them as root at {own_credentials_url(partition)} (Access keys)."
+        )
+    return lines
+
+
+def audit_notes(result: AuditResult) -> list[str]:
+    """Everything the audit has to say beyond its table: security-key-only users, root, and
+    Prowler's hardware-MFA checks (pure; the CLI prints them, the TUI shows them on `i`)."""
+    lines: list[str] = []
+    fido_only = result.fido_only_users
+    if fido_only:
+        lines += [
+            fido_only_advice(len(fido_only)),
+            "  " + ", ".join(u.user_name for u in fido_only),
+        ]
+    lines += root_advice(result, result.partition)
+    lines.append(hardware_mfa_info(result))
+    return lines
+
+
+def fido_only_advice(count: int) -> str:
+    """The line about users whose only devices are security keys or passkeys ('' for none)."""
+    if not count:
+        return ""
+    who = "user has" if count == 1 else "users have"
+    return (
+        f"{count} {who} only security keys/passkeys: MFA for the console, but no codes for "
+        "`mfa-session` (STS takes TOTP codes only). For CLI work, add a second, TOTP device: "
+        "`mfa-wizard enroll USER` (virtual) or `--hardware SERIAL`."
+    )
+
+
+def hardware_mfa_info(result: AuditResult) -> str:
+    """Prowler's iam_root_hardware_mfa_enabled and iam_user_hardware_mfa_enabled, as information."""
+    with_mfa = [u for u in result.users if u.mfa_devices]
+    hardware = sum(1 for u in with_mfa if u.hardware_mfa)
+    root = "pass" if result.root_hardware_mfa else "fail"
+    return (
+        f"Hardware MFA (Prowler's checks, information only): root {root}; "
+        f"{hardware} of {len(with_mfa)} users with MFA use no virtual device."
+    )
+
+
+def short_kinds(kinds: Iterable[str]) -> str:
+    """A narrow cell: V virtual, H hardware, K security key; '2V', 'VK', '' (pure)."""
+    found = list(kinds)
+    letters = {VIRTUAL: "V", HARDWARE: "H", FIDO: "K"}
+    return "".join(
+        (str(found.count(k)) if found.count(k) > 1 else "") + letters[k]
+        for k in (VIRTUAL, HARDWARE, FIDO)
+        if k in found
+    )
+
+
+def kinds_summary(kinds: Iterable[str]) -> str:
+    """'2 virtual, 1 fido' style counts of device kinds, in a fixed order (pure)."""
+    found = list(kinds)
+    parts = [f"{found.count(k)} {k}" for k in (VIRTUAL, HARDWARE, FIDO) if k in found]
+    return ", ".join(parts)
+
+
+# ----------------------------------------------------------------------------- hardware tokens
+
+
+def check_hardware_serial(serial: str) -> str:
+    """The serial, stripped; a UsageError naming what is wrong when it is no token's serial."""
+    text = serial.strip()
+    if text.startswith("arn:"):
+        kind = "a security key" if device_kind(text) == FIDO else "a virtual MFA device"
+        raise UsageError(
+            f"{text!r} is the ARN of {kind}, not a hardware token's serial",
+            "type the serial printed on the back of the token (for example GAHT12345678)",
+        )
+    if not HARDWARE_SERIAL.match(text):
+        raise UsageError(
+            f"{text!r} is not a hardware token's serial",
+            "type the serial printed on the back of the token: 9 or more letters and digits, "
+            "for example GAHT12345678",
+        )
+    return text
+
+
+def room_for_device(user_name: str, serials: list[str]) -> None:
+    """Raise when the user already holds IAM's maximum of 8 MFA devices."""
+    if len(serials) >= MAX_DEVICES_PER_USER:
+        raise WizardError(
+            f"{user_name} already has {len(serials)} MFA devices, the most IAM allows",
+            "remove one first (`mfa-wizard deactivate USER SERIAL --delete`)",
+            code="LimitExceeded",
+        )
+
+
+# ----------------------------------------------------------------------------- security keys
+
+FIDO_WAIT_SECONDS = 600
+FIDO_POLL_SECONDS = 5.0
+
+
+class FidoWaitTimeout(WizardError):
+    """No new security key appeared in time."""
+
+
+def wait_for_new_fido(
+    services: Services,
+    user_name: str,
+    before: set[str],
+    *,
+    timeout: float = FIDO_WAIT_SECONDS,
+    interval: float = FIDO_POLL_SECONDS,
+    on_tick: Callable[[float], None] | None = None,
+    sleep: Callable[[float], None] = timing.sleep,
+) -> str:
+    """Poll ListMFADevices until a FIDO device not in `before` appears; its serial.
+
+    Bounded by `timeout`; `on_tick(seconds_left)` before each wait (a countdown). Ctrl-C / Esc
+    end it from outside (KeyboardInterrupt, or a cancelled worker): nothing was made, so nothing
+    is left half-made.
+    """
+    started = timing.monotonic()
+    while True:
+        with aws_errors("ListMFADevices"):
+            items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=user_name)
+        new = [
+            d["SerialNumber"]
+            for d in items
+            if d["SerialNumber"] not in before and device_kind(d["SerialNumber"]) == FIDO
+        ]
+        if new:
+            return new[0]
+        left = timeout - (timing.monotonic() - started)
+        if left <= 0:
+            raise FidoWaitTimeout(
+                f"no new security key or passkey appeared for {user_name} in {int(timeout)} s",
+                "check that it was registered for this user in this account (the console page "
+                "says 'MFA device assigned'), then run the command again; nothing was changed",
+                code="local:fido-timeout",
+            )
+        if on_tick:
+            on_tick(left)
+        sleep(min(interval, left))
