@@ -6,9 +6,7 @@ credential report says only "MFA yes/no", and ListVirtualMFADevices only virtual
 audit asks ListMFADevices for each user the report (or an assigned virtual device) says has MFA:
 one call per MFA user, `PARALLEL` at a time; users without MFA cost nothing.
 
-Security keys and passkeys are registered in the console only (WebAuthn runs in the browser), so
-for them the wizard hands off: the console address of the user's page, then it watches
-ListMFADevices until the new key appears. Root's devices cannot be listed by anyone but root:
+Security keys, passkeys and hardware tokens: `wizard.physical`. Root's devices cannot be listed by anyone but root:
 the audit tells virtual (ListVirtualMFADevices shows it assigned to root) from "hardware or
 security key" (MFA on, no virtual device), and never pretends to enrol root.
 
@@ -17,25 +15,17 @@ Needs: iam:ListMFADevices (per user), plus what the audit needs.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-from wizard import clock as timing
 from wizard.aws import Services, paginate
-from wizard.errors import UsageError, WizardError, aws_errors
-from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult, device_kind
+from wizard.errors import aws_errors
+from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult
 
 PARALLEL = 8
-MAX_DEVICES_PER_USER = 8  # IAM's quota, any mix of kinds
 ROOT_HARDWARE_OR_FIDO = "hardware or fido"
-
-# A hardware TOTP token's serial, as printed on its back (GAHT12345678, GAKT000A1B2C): letters
-# and digits (AWS's SerialNumber rule allows more, but a token's is plain), 9 characters at least
-# (the API's minimum). An ARN is a virtual device or a security key, never a token.
-HARDWARE_SERIAL = re.compile(r"^[A-Za-z0-9-]{9,64}$")
 
 CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
@@ -198,84 +188,3 @@ def kinds_summary(kinds: Iterable[str]) -> str:
     found = list(kinds)
     parts = [f"{found.count(k)} {k}" for k in (VIRTUAL, HARDWARE, FIDO) if k in found]
     return ", ".join(parts)
-
-
-# ----------------------------------------------------------------------------- hardware tokens
-
-
-def check_hardware_serial(serial: str) -> str:
-    """The serial, stripped; a UsageError naming what is wrong when it is no token's serial."""
-    text = serial.strip()
-    if text.startswith("arn:"):
-        kind = "a security key" if device_kind(text) == FIDO else "a virtual MFA device"
-        raise UsageError(
-            f"{text!r} is the ARN of {kind}, not a hardware token's serial",
-            "type the serial printed on the back of the token (for example GAHT12345678)",
-        )
-    if not HARDWARE_SERIAL.match(text):
-        raise UsageError(
-            f"{text!r} is not a hardware token's serial",
-            "type the serial printed on the back of the token: 9 or more letters and digits, "
-            "for example GAHT12345678",
-        )
-    return text
-
-
-def room_for_device(user_name: str, serials: list[str]) -> None:
-    """Raise when the user already holds IAM's maximum of 8 MFA devices."""
-    if len(serials) >= MAX_DEVICES_PER_USER:
-        raise WizardError(
-            f"{user_name} already has {len(serials)} MFA devices, the most IAM allows",
-            "remove one first (`mfa-wizard deactivate USER SERIAL --delete`)",
-            code="LimitExceeded",
-        )
-
-
-# ----------------------------------------------------------------------------- security keys
-
-FIDO_WAIT_SECONDS = 600
-FIDO_POLL_SECONDS = 5.0
-
-
-class FidoWaitTimeout(WizardError):
-    """No new security key appeared in time."""
-
-
-def wait_for_new_fido(
-    services: Services,
-    user_name: str,
-    before: set[str],
-    *,
-    timeout: float = FIDO_WAIT_SECONDS,
-    interval: float = FIDO_POLL_SECONDS,
-    on_tick: Callable[[float], None] | None = None,
-    sleep: Callable[[float], None] = timing.sleep,
-) -> str:
-    """Poll ListMFADevices until a FIDO device not in `before` appears; its serial.
-
-    Bounded by `timeout`; `on_tick(seconds_left)` before each wait (a countdown). Ctrl-C / Esc
-    end it from outside (KeyboardInterrupt, or a cancelled worker): nothing was made, so nothing
-    is left half-made.
-    """
-    started = timing.monotonic()
-    while True:
-        with aws_errors("ListMFADevices"):
-            items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=user_name)
-        new = [
-            d["SerialNumber"]
-            for d in items
-            if d["SerialNumber"] not in before and device_kind(d["SerialNumber"]) == FIDO
-        ]
-        if new:
-            return new[0]
-        left = timeout - (timing.monotonic() - started)
-        if left <= 0:
-            raise FidoWaitTimeout(
-                f"no new security key or passkey appeared for {user_name} in {int(timeout)} s",
-                "check that it was registered for this user in this account (the console page "
-                "says 'MFA device assigned'), then run the command again; nothing was changed",
-                code="local:fido-timeout",
-            )
-        if on_tick:
-            on_tick(left)
-        sleep(min(interval, left))

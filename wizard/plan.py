@@ -309,6 +309,10 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "delete_policy_version": _delete_policy_version,
     "delete_policy": _delete_policy,
     "disable_mfa_device": _disable_mfa_device,
+    # A hardware token or a security key: deactivated (it is not IAM's to delete).
+    "deactivate_mfa_device": lambda s, p: _iam_call(
+        s, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
+    ),
     "detach_scp": _detach_scp,
     "disassociate_kms_key": lambda s, p: _call(
         s, "logs", "disassociate_kms_key", logGroupName=p["group"]
@@ -340,6 +344,7 @@ REVERT_WORDS: dict[str, str] = {
     "delete_policy_version": "go back to the previous version of the MFA policy",
     "delete_policy": "delete the MFA policy",
     "disable_mfa_device": "deactivate and delete the MFA device of {user}",
+    "deactivate_mfa_device": "deactivate the MFA device {serial} of {user}",
     "detach_scp": "detach the SCP from {target}",
     "restore_key_policy": "put back the KMS key's previous policy",
     "restore_scp": "put back the SCP's previous content",

@@ -58,7 +58,7 @@ function _shtab_mfa_wizard_using
 end
 
 set -g _shtab_mfa_wizard_commands audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code
-set -g _shtab_mfa_wizard_opts_with_value --account --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --users -o
+set -g _shtab_mfa_wizard_opts_with_value --account --codes --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --hardware --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --users --wait -o
 
 complete -c mfa-wizard -e
 complete -c mfa-wizard -f
@@ -87,10 +87,15 @@ complete -c mfa-wizard -n '_shtab_mfa_wizard_using; and test $_shtab_mfa_wizard_
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using summary' -s h -l help -d 'show this help message and exit'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using summary' -l format -xka "markdown json" -d format
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using summary' -l output -s o -x -d 'write to PATH (0600; a symlink is refused)'
-complete -c mfa-wizard -n '_shtab_mfa_wizard_using; and test $_shtab_mfa_wizard_npos -eq 0' -a enroll -d 'enrol a virtual MFA device for USER (QR in the terminal, two codes)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using; and test $_shtab_mfa_wizard_npos -eq 0' -a enroll -d 'enrol an MFA device for USER: virtual (QR in the terminal, two codes), a hardware token, or a security key (console hand-off)'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -s h -l help -d 'show this help message and exit'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l device-name -x -d 'device name (default: the user name)'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l show-key -d 'also print the key for manual entry'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l hardware -x -d 'enable a hardware TOTP token by the serial on its back (two codes; AWS checks them)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l security-key -d 'a security key or passkey: the console page to register it on, then wait for it'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l codes -x -d '--hardware: the two codes (for scripts)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l wait -x -d '--security-key: how long to wait for the key (default 600)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using enroll' -l yes -s y -d '--hardware: do not ask before enabling'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using; and test $_shtab_mfa_wizard_npos -eq 0' -a devices -d 'list a user'"'"'s MFA devices'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using devices' -s h -l help -d 'show this help message and exit'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using devices' -l format -xka "table json" -d format

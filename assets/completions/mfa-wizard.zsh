@@ -16,7 +16,7 @@ _shtab_mfa_wizard_commands() {
     demo-server:'run the seeded demo AWS in the foreground for the CLI helpers'
     devices:'list a user'"'"'s MFA devices'
     enforce:'attach the require-MFA policy through a group'
-    enroll:'enrol a virtual MFA device for USER (QR in the terminal, two codes)'
+    enroll:'enrol an MFA device for USER: virtual (QR in the terminal, two codes), a hardware token, or a security key (console hand-off)'
     journal:'every change the wizard made, newest last'
     monitor:actions:
     scp:'organization-wide SCP for IAM users without MFA'
@@ -116,6 +116,11 @@ _shtab_mfa_wizard_enroll_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
   "--device-name[device name (default\: the user name)]:device_name:"
   "--show-key[also print the key for manual entry]"
+  "--hardware[enable a hardware TOTP token by the serial on its back (two codes\; AWS checks them)]:SERIAL:"
+  "--security-key[a security key or passkey\: the console page to register it on, then wait for it]"
+  "--codes[--hardware\: the two codes (for scripts)]:FIRST,SECOND:"
+  "--wait[--security-key\: how long to wait for the key (default 600)]:SECONDS:"
+  {--yes,-y}"[--hardware\: do not ask before enabling]"
   ":the IAM user (default\: yourself, the calling user):"
 )
 

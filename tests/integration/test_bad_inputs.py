@@ -27,6 +27,32 @@ WIZARD_CASES = [
         ["enroll", "dave.sato", "--device-name", "lost-phone-frank"],
         "already exists",
     ),
+    (
+        "enroll hardware serial is an ARN",
+        ["enroll", "dave.sato", "--hardware", "arn:aws:iam::123456789012:mfa/dave"],
+        "not a hardware token's serial",
+    ),
+    (
+        "enroll hardware serial too short",
+        ["enroll", "dave.sato", "--hardware", "GA12"],
+        "9 or more",
+    ),
+    (
+        "enroll hardware no terminal for codes",
+        ["enroll", "dave.sato", "--hardware", "GAHT12345678", "--yes"],
+        "--codes FIRST,SECOND",
+    ),
+    ("enroll codes without hardware", ["enroll", "dave.sato", "--codes", "1,2"], "goes with"),
+    (
+        "enroll key with a device name",
+        ["enroll", "dave.sato", "--security-key", "--device-name", "x"],
+        "drop --device-name",
+    ),
+    (
+        "enroll hardware and key at once",
+        ["enroll", "dave.sato", "--security-key", "--hardware", "GAHT12345678"],
+        "not allowed with",
+    ),
     ("devices unknown user", ["devices", "nobody"], "no IAM user named"),
     (
         "deactivate unknown serial",

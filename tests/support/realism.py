@@ -11,7 +11,8 @@ moto answers every call at once and believes every MFA code. AWS does not:
   ValidationException ("... must allow AWS EventBridge Scheduler to assume the role");
   Attach*Policy / AddUserToGroup with NoSuchEntity; AssumeRole of a new role with AccessDenied.
 * **MFA codes are checked.** EnableMFADevice needs two consecutive codes of the device's seed
-  (read from moto's own backend, the server runs in this process); GetSessionToken and AssumeRole
+  (read from moto's own backend, the server runs in this process, or of a hardware token a test
+  registered with `hardware_token`), and refuses a ninth device per user (LimitExceeded); GetSessionToken and AssumeRole
   need a current code, and a code (its time step) already used for that device is refused for
   90 seconds, as AWS does.
 * **The credential report takes time.** GenerateCredentialReport answers STARTED then INPROGRESS
@@ -119,6 +120,9 @@ class _State:
     flaky_left: int = 0
     boundaries: dict[tuple[str, str], str] = field(default_factory=dict)  # (account, user) -> arn
     answered: dict[str, int] = field(default_factory=dict)  # what the layer answered for moto
+    tokens: dict[str, str] = field(default_factory=dict)  # hardware token serial -> its seed
+    # (operation, calls left before it fires, what a person elsewhere does): see `meanwhile`.
+    meanwhile: list[list[Any]] = field(default_factory=list)
 
 
 def _param(params: dict[str, Any], name: str) -> str:
@@ -168,6 +172,20 @@ class Realism:
                 return totp.at(step * STEP)
         raise AssertionError("every code of the accepted window was used in the last 90 s")
 
+    def hardware_token(self, serial: str) -> pyotp.TOTP:
+        """A hardware token AWS knows (its vendor registered the seed): EnableMFADevice with its
+        serial then needs two consecutive codes of it, as on AWS. Returns the token to press."""
+        seed = pyotp.random_base32()
+        with self.lock:
+            self.state.tokens[serial] = seed
+        return pyotp.TOTP(seed)
+
+    def meanwhile(self, operation: str, after_calls: int, action: Callable[[], None]) -> None:
+        """Someone elsewhere acts (registers a key in the console...) once `operation` has been
+        answered `after_calls` times: the product's polling then sees it, as on AWS."""
+        with self.lock:
+            self.state.meanwhile.append([operation, after_calls, action])
+
     @property
     def answered(self) -> dict[str, int]:
         """How many requests of each operation the layer answered in moto's place."""
@@ -199,7 +217,19 @@ class Realism:
         body = self.app(environ, capture)
         if captured.get("status", "").startswith("2"):
             self._after(request)
+            self._meanwhile(request.operation)
         return body
+
+    def _meanwhile(self, operation: str) -> None:
+        due = []
+        with self.lock:
+            for entry in self.state.meanwhile:
+                if entry[0] == operation and entry[1] > 0:
+                    entry[1] -= 1
+                    if entry[1] == 0:
+                        due.append(entry[2])
+        for action in due:
+            action()
 
     def _parse(self, environ: dict[str, Any]) -> Request | None:
         found = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -353,7 +383,17 @@ class Realism:
             return None
         p = r.params
         if r.operation == "EnableMFADevice":
-            seed = device_seed(_param(p, "SerialNumber"))
+            if mfa_devices_of(_param(p, "UserName")) >= MFA_DEVICES_PER_USER:
+                return self._refuse(
+                    r,
+                    "LimitExceeded",
+                    f"Cannot exceed quota for MFADevicesPerUser: {MFA_DEVICES_PER_USER}",
+                    status=409,
+                )
+            serial = _param(p, "SerialNumber")
+            if holder_of(serial) not in {None, _param(p, "UserName")}:
+                return self._refuse(r, "EntityAlreadyExists", "MFA Device is already in use.", 409)
+            seed = device_seed(serial) or self.state.tokens.get(serial)
             if seed is None:
                 return None
             totp = pyotp.TOTP(seed)
@@ -636,6 +676,34 @@ def report_state(state: str) -> Answer:
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+MFA_DEVICES_PER_USER = 8  # IAM's quota; moto has none
+
+
+def mfa_devices_of(user: str) -> int:
+    """How many MFA devices moto holds for `user` (the demo account)."""
+    from moto.iam.models import iam_backends
+
+    for account in iam_backends.values():
+        for backend in account.values():
+            found = backend.users.get(user)
+            if found is not None:
+                return len(found.mfa_devices)
+    return 0
+
+
+def holder_of(serial: str) -> str | None:
+    """The user an MFA device (any kind) is enabled for, or None (moto lets two users hold one
+    serial; AWS refuses the second)."""
+    from moto.iam.models import iam_backends
+
+    for account in iam_backends.values():
+        for backend in account.values():
+            for user in backend.users.values():
+                if serial in user.mfa_devices:
+                    return user.name
+    return None
 
 
 def device_seed(serial: str) -> str | None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from wizard.cli.common import Handler, target_of
-from wizard.cli.prompts import confirm
+from wizard.cli.prompts import confirm, open_terminal
 from wizard.errors import AlreadyExistsError, UsageError, WizardError
 from wizard.session.token import tries_left
 from wizard.target import open_target
@@ -38,14 +38,6 @@ def hangup_is_cancel() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def open_terminal() -> TextIO | None:
-    """A writer on the controlling terminal, or None: the QR and the key go nowhere else."""
-    try:
-        return open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
-    except OSError:
-        return None
 
 
 def enroll_who(services: Any, user: str | None) -> str:
@@ -109,8 +101,26 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     """`mfa-wizard enroll [USER]`: QR, each code checked as typed, enable; roll back on any exit."""
     from wizard.enrollment import Enrollment
 
+    if (args.hardware or args.security_key) and args.device_name:
+        raise UsageError(
+            "--device-name names a virtual device",
+            "a token or a key is named by its serial (or in the console): drop --device-name",
+        )
+    if args.codes and not args.hardware:
+        raise UsageError(
+            "--codes goes with --hardware SERIAL",
+            "a virtual device's codes are typed after its QR is scanned",
+        )
     with open_target(target_of(args)) as (services, demo), hangup_is_cancel():
         user = enroll_who(services, args.user)
+        if args.hardware:
+            from wizard.cli.enroll_other import cmd_enroll_hardware
+
+            return cmd_enroll_hardware(services, user, args)
+        if args.security_key:
+            from wizard.cli.enroll_other import cmd_enroll_key
+
+            return cmd_enroll_key(services, user, args)
         with Enrollment(services, user, args.device_name) as enrollment:
             existing = enrollment.existing_devices()
             name = pick_device_name(services, user, args.device_name, existing)
@@ -199,6 +209,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     import json
 
     from wizard.enrollment import ensure_user, list_devices
+    from wizard.models import KIND_LABELS
 
     with open_target(target_of(args)) as (services, _):
         ensure_user(services, args.user)
@@ -209,7 +220,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print(f"{args.user} has no MFA device.")
     else:
         for d in devices:
-            kind = "virtual" if d.is_virtual else "hardware/passkey"
+            kind = KIND_LABELS[d.kind]
             when = d.enabled_at.isoformat() if d.enabled_at else "?"
             print(f"{d.serial}  {kind}  enabled {when}")
     return 0
@@ -241,14 +252,38 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`enroll`, `devices`, `deactivate`."""
     enroll = commands.add_parser(
-        "enroll", help="enrol a virtual MFA device for USER (QR in the terminal, two codes)"
+        "enroll",
+        help="enrol an MFA device for USER: virtual (QR in the terminal, two codes), a hardware "
+        "token, or a security key (console hand-off)",
     )
     enroll.add_argument(
         "user", metavar="USER", nargs="?", help="the IAM user (default: yourself, the calling user)"
     )
     enroll.add_argument("--device-name", help="device name (default: the user name)")
+    kind = enroll.add_mutually_exclusive_group()
+    kind.add_argument("--show-key", action="store_true", help="also print the key for manual entry")
+    kind.add_argument(
+        "--hardware",
+        metavar="SERIAL",
+        help="enable a hardware TOTP token by the serial on its back (two codes; AWS checks them)",
+    )
+    kind.add_argument(
+        "--security-key",
+        action="store_true",
+        help="a security key or passkey: the console page to register it on, then wait for it",
+    )
     enroll.add_argument(
-        "--show-key", action="store_true", help="also print the key for manual entry"
+        "--codes", metavar="FIRST,SECOND", help="--hardware: the two codes (for scripts)"
+    )
+    enroll.add_argument(
+        "--wait",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="--security-key: how long to wait for the key (default 600)",
+    )
+    enroll.add_argument(
+        "--yes", "-y", action="store_true", help="--hardware: do not ask before enabling"
     )
 
     devices = commands.add_parser("devices", help="list a user's MFA devices")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from wizard.errors import CancelledError, UsageError
 
@@ -130,3 +131,11 @@ def code_countdown(seconds: int) -> None:
     except OSError:
         if seconds and seconds % 10 == 0:
             print(text.strip("\r").strip(), file=sys.stderr)
+
+
+def open_terminal() -> TextIO | None:
+    """A writer on the controlling terminal, or None: the QR and the key go nowhere else."""
+    try:
+        return open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError:
+        return None

@@ -1,0 +1,124 @@
+"""`mfa-wizard enroll USER --hardware SERIAL` and `enroll USER --security-key`: the devices the
+wizard does not create (wizard.physical)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from wizard.cli.prompts import confirm, has_terminal
+from wizard.errors import UsageError, WizardError
+from wizard.session.token import tries_left
+
+TOKEN_ATTEMPTS = 3
+
+
+def token_codes(args: argparse.Namespace, attempt: int) -> tuple[str, str]:
+    """The two codes: from --codes (scripts, one try), else typed at the terminal."""
+    from wizard.cli.prompts import tty_prompt
+
+    if args.codes:
+        first, _, second = args.codes.partition(",")
+        return first, second
+    if not has_terminal():
+        raise UsageError(
+            "no terminal to type the token's codes on",
+            "run this in a terminal, or pass --codes FIRST,SECOND",
+        )
+    if attempt > 1:
+        print("Press the token's button again for a new code (a refused pair is not reused).")
+    return tty_prompt("First code (press the button): "), tty_prompt("Next code (press again): ")
+
+
+def cmd_enroll_hardware(services: Any, user: str, args: argparse.Namespace) -> int:
+    """Show the plan, ask, then EnableMFADevice with two codes AWS checks."""
+    from wizard.physical import check_token_codes, enable_hardware, plan_hardware
+
+    plan = plan_hardware(services, user, args.hardware)
+    print(plan.describe())
+    if plan.already:
+        return 0
+    if not args.codes and not confirm("Go ahead?", args.yes):
+        print("Nothing changed.")
+        return 1
+    attempts = 1 if args.codes else TOKEN_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        first, second = token_codes(args, attempt)
+        try:
+            check_token_codes(first, second)  # a typo costs no AWS call
+            print(enable_hardware(services, plan, first, second))
+            return 0
+        except WizardError as exc:
+            if exc.code not in {"", "InvalidAuthenticationCode"} or attempt == attempts:
+                raise
+            print(f"Not enabled: {exc.message}. {tries_left(attempts - attempt)}.", file=sys.stderr)
+    return 1  # not reached: the last attempt raises
+
+
+def cmd_enroll_key(services: Any, user: str, args: argparse.Namespace) -> int:
+    """The console hand-off: steps and address (and its QR), then wait for the key to appear."""
+    from wizard.physical import plan_security_key, wait_for_new_key
+
+    handoff = plan_security_key(services, user)
+    print("\n".join(handoff.steps()))
+    print_address_qr(handoff.address)
+    countdown = Countdown(user)
+    try:
+        serial = wait_for_new_key(
+            services, handoff, timeout=float(args.wait), on_tick=countdown.tick
+        )
+    except KeyboardInterrupt:
+        countdown.end()
+        print("Stopped waiting. Nothing was changed.", file=sys.stderr)
+        return 130
+    except WizardError:
+        countdown.end()
+        raise
+    countdown.end()
+    print(f"Registered: {serial} for {user} (journaled; `mfa-wizard undo` deactivates it).")
+    return 0
+
+
+def print_address_qr(address: str) -> None:
+    """A QR of the address, for a phone, when the terminal has room for it (else nothing)."""
+    import os
+
+    from wizard.cli.prompts import open_terminal
+    from wizard.qr import half_block_lines, qr_matrix, qr_rows
+
+    terminal = open_terminal()
+    if terminal is None:
+        return
+    with terminal:
+        matrix = qr_matrix(address)
+        columns, rows = os.get_terminal_size(terminal.fileno())
+        if qr_rows(matrix) + 12 > rows or len(matrix[0]) > columns:
+            terminal.write("(The window is too small for a QR of the address; copy it instead.)\n")
+            return
+        terminal.write("The address as a QR, for a phone:\n")
+        terminal.write("".join(f"\x1b[30;107m{line}\x1b[0m\n" for line in half_block_lines(matrix)))
+        terminal.flush()
+
+
+class Countdown:
+    """'Waiting for USER's new key: 9:35 left (Ctrl-C stops)' on one terminal line."""
+
+    def __init__(self, user: str) -> None:
+        self.user = user
+        self.live = sys.stderr.isatty()
+        self.shown = False
+
+    def tick(self, left: float) -> None:
+        text = f"Waiting for {self.user}'s new key: {int(left) // 60}:{int(left) % 60:02d} left (Ctrl-C stops)"
+        if self.live:
+            sys.stderr.write("\r" + text + "\x1b[K")
+            sys.stderr.flush()
+        elif not self.shown:
+            print(text, file=sys.stderr)
+        self.shown = True
+
+    def end(self) -> None:
+        if self.live and self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
