@@ -59,6 +59,10 @@ class IntroStage(Vertical):
             yield Button("Replace", id="enroll-replace", variant="warning", compact=True)
             yield Button("Resync", id="enroll-resync", compact=True)
             yield Button("Remove leftover (r)", id="enroll-remove-leftover", compact=True)
+        with Horizontal(id="intro-other"):
+            yield Label("Or a device mfa-wizard does not create: ")
+            yield Button("Hardware token", id="enroll-hardware-token", compact=True)
+            yield Button("Security key", id="enroll-security-key", compact=True)
 
 
 class QrStage(Horizontal):

@@ -25,6 +25,7 @@ from screens.enroll_messages import (
     EnrollmentFailed,
     LeftoverRemoved,
 )
+from screens.enroll_other import open_other_kind
 from screens.enroll_stages import DoneStage, IntroStage, PickStage, QrStage, UserResult
 from wizard.enrollment import (
     Enrollment,
@@ -35,7 +36,7 @@ from wizard.enrollment import (
     validate_user_name,
 )
 from wizard.errors import UsageError, WizardError
-from wizard.models import MfaDevice
+from wizard.models import KIND_LABELS, MfaDevice
 from wizard.qr import qr_size_needed
 
 
@@ -202,7 +203,10 @@ class EnrollmentScreen(ExistingDeviceActions):
         self.devices = devices
         if devices:
             lines = [f"{escape(user)} has {len(devices)} MFA device(s); up to 8 are allowed:"]
-            lines += [f"  {escape(d.serial.rsplit(':', 1)[-1])}" for d in devices[:3]]
+            lines += [
+                f"  {escape(d.serial.rsplit(':', 1)[-1])} ({KIND_LABELS[d.kind]})"
+                for d in devices[:3]
+            ]
             lines.append("Create adds another; Replace removes one first (lost phone).")
             select = self.query_one("#existing-device", Select)
             select.set_options([(d.serial.rsplit("/", 1)[-1], d.serial) for d in devices])
@@ -420,12 +424,22 @@ class EnrollmentScreen(ExistingDeviceActions):
         if self.replacing and self.replacing[0] == device.user_name:
             self._remove_replaced(*self.replacing)
         self.replacing = None
-        self.results[device.user_name] = UserResult(device.user_name, "enabled", device.serial)
         self.enrollment = None
-        self.wizard.ctx.enrolled.add(device.user_name)
+        self.device_added(device.user_name, device.serial, "enabled")
+
+    @on(Button.Pressed, "#enroll-hardware-token, #enroll-security-key")
+    def _other_kind(self, event: Button.Pressed) -> None:
+        if self.stage == "intro":
+            key = event.button.id == "enroll-security-key"
+            open_other_kind(self, self.current_user, security_key=key)
+
+    def device_added(self, user: str, serial: str, outcome: str) -> None:
+        """A device of any kind is the user's now: record it, then the next user."""
+        self.results[user] = UserResult(user, outcome, serial)
+        self.wizard.ctx.enrolled.add(user)
         # The audit no longer tells the truth about this user: later steps read it again.
         self.wizard.ctx.last_audit = None
-        self.notify(f"MFA enabled for {device.user_name}.", title="Enroll")
+        self.notify(f"MFA {outcome} for {user}.", title="Enroll")
         self.step_done()
         self._next_user()
 

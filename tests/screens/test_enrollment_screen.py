@@ -287,3 +287,80 @@ async def test_a_confirmation_keeps_its_buttons_on_a_60x20_terminal(demo_app):
             region = dialog.query_one(button).region
             assert region.height >= 1 and region.bottom <= 20 and region.right <= 60
         await pilot.press("n")
+
+
+# ----------------------------------------------------------------------------- other kinds
+
+
+async def test_hardware_token_from_the_enroll_step(demo_app, services, realism):
+    """Serial and two presses typed in the dialog; AWS (the layer) checks them."""
+    from screens.enroll_other import HardwareTokenDialog
+
+    token = realism.hardware_token("GAHT12345678")
+    async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_enroll(pilot, {"dave.sato"})
+        await press_button(pilot, "#enroll-hardware-token")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, HardwareTokenDialog)
+        # A wrong pair: refused by AWS, the code fields empty for new presses.
+        await pilot.press(*"GAHT12345678", "enter", *"123456", "enter", *"654321", "enter")
+        await settle(pilot)
+        said = str(dialog.query_one("#token-verdict").render())
+        assert "did not accept the two codes" in said and "Fix:" in said
+        assert dialog.query_one("#token-code-1", Input).value == ""
+        assert serials(services, "dave.sato") == set()
+        now = clock.time()
+        await pilot.press(*token.at(now - 30), "enter", *token.at(now), "enter")
+        await settle(pilot)
+        assert "Enabled the hardware token" in str(dialog.query_one("#token-verdict").render())
+        assert serials(services, "dave.sato") == {"GAHT12345678"}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.stage == "done"
+        row = screen.query_one("#done-table", DataTable).get_row("dave.sato")
+        assert str(row[1]) == "token enabled" and str(row[2]) == "GAHT12345678"
+
+
+async def test_security_key_hand_off_from_the_enroll_step(demo_app, services, realism):
+    """The address of the user's page, then the countdown ends when someone registers the key
+    in the console (another person, meanwhile)."""
+    from screens.enroll_other import SecurityKeyScreen
+    from wizard.demo import fido_serial
+
+    def register() -> None:
+        services.iam.enable_mfa_device(
+            UserName="erin.kobayashi",
+            SerialNumber=fido_serial("erin.kobayashi", "key"),
+            AuthenticationCode1="000000",
+            AuthenticationCode2="000000",
+        )
+
+    async with demo_app.run_test(size=(100, 40), notifications=True) as pilot:
+        screen = await open_enroll(pilot, {"erin.kobayashi"})
+        # The hand-off reads the devices, polls once: then the key is registered.
+        realism.meanwhile("ListMFADevices", 2, register)
+        await press_button(pilot, "#enroll-security-key")
+        hand_off = pilot.app.screen
+        assert isinstance(hand_off, SecurityKeyScreen)
+        steps = str(hand_off.query_one("#key-steps").render())
+        assert "users/details/erin.kobayashi?section=security_credentials" in steps
+        assert hand_off.query_one(QRCode).lines  # the address as a QR, for a phone
+        assert "Registered: " in str(hand_off.query_one("#key-countdown").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        row = screen.query_one("#done-table", DataTable).get_row("erin.kobayashi")
+        assert str(row[1]) == "security key registered"
+
+
+async def test_security_key_wait_stopped_with_escape_changes_nothing(demo_app, services):
+    from screens.enroll_other import SecurityKeyScreen
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"frank.ito"})
+        await pilot.click("#enroll-security-key")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, SecurityKeyScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen and screen.stage == "intro"
+        assert serials(services, "frank.ito") == set()

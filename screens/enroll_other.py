@@ -1,0 +1,212 @@
+"""The Enroll step's other kinds: a hardware TOTP token (serial, two codes AWS checks) and the
+console hand-off for a security key or passkey (its address and QR, then a countdown while
+ListMFADevices is watched). The AWS work is wizard.physical's, in worker threads."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from screens.widgets.qr import QRCode
+from wizard.errors import WizardError, translate
+from wizard.qr import qr_matrix, qr_rows
+
+
+def _error_text(exc: BaseException) -> Text:
+    error = exc if isinstance(exc, WizardError) else translate(exc)
+    fix = f"\nFix: {error.fix}" if error.fix else ""
+    return Text(f"{error.message}{fix}", style="red")
+
+
+class HardwareTokenDialog(ModalScreen[str | None]):
+    """The token's serial and two codes; AWS checks the codes (its seed is AWS's alone).
+    Returns the serial once enabled, None when closed without."""
+
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, user: str) -> None:
+        super().__init__(id="hardware-dialog")
+        self.user = user
+        self.enabled: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Hardware token for {self.user}", classes="dialog-title", markup=False)
+            yield Static(
+                "Type the serial on the back of the token, press its button and type the code, "
+                "press again for the next code. AWS checks them.",
+                id="token-help",
+            )
+            with Horizontal(classes="form-row"):
+                yield Label("Serial ")
+                yield Input(placeholder="GAHT12345678", id="token-serial", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("First  ")
+                yield Input(placeholder="6 digits", id="token-code-1", max_length=8, compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Second ")
+                yield Input(placeholder="6 digits", id="token-code-2", max_length=8, compact=True)
+            yield Static("", id="token-verdict")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Enable", variant="primary", id="token-enable", compact=True)
+                yield Button("Close", id="token-close", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#token-serial", Input).focus()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        order = ["token-serial", "token-code-1", "token-code-2"]
+        if event.input.id in order[:-1]:
+            self.query_one(f"#{order[order.index(event.input.id) + 1]}", Input).focus()
+        else:
+            self._enable_pressed()
+
+    @on(Button.Pressed, "#token-enable")
+    def _enable_pressed(self) -> None:
+        if self.enabled:
+            self.dismiss(self.enabled)
+            return
+        values = [
+            self.query_one(f"#{name}", Input).value
+            for name in ("token-serial", "token-code-1", "token-code-2")
+        ]
+        self.query_one("#token-enable", Button).disabled = True
+        self.query_one("#token-verdict", Static).update("Checking...")
+        self._enable(*values)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="token")
+    def _enable(self, serial: str, first: str, second: str) -> None:
+        from wizard.physical import check_token_codes, enable_hardware, plan_hardware
+
+        services = self.app.ctx.services  # type: ignore[attr-defined]
+        try:
+            plan = plan_hardware(services, self.user, serial)
+            if not plan.already:
+                check_token_codes(first, second)  # a typo costs no AWS call
+            said = enable_hardware(services, plan, first, second)
+        except Exception as exc:  # shown in the dialog, never a traceback
+            self.app.call_from_thread(self._refused, exc)
+            return
+        self.app.call_from_thread(self._done, plan.serial, said)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.query_one("#token-verdict", Static).update(_error_text(exc))
+        if getattr(exc, "code", "") == "InvalidAuthenticationCode":
+            # A refused pair is never sent again: the fields empty for two new presses.
+            for name in ("token-code-1", "token-code-2"):
+                self.query_one(f"#{name}", Input).value = ""
+            self.query_one("#token-code-1", Input).focus()
+        self.query_one("#token-enable", Button).disabled = False
+
+    def _done(self, serial: str, said: str) -> None:
+        self.enabled = serial
+        self.query_one("#token-verdict", Static).update(Text(said, style="green"))
+        button = self.query_one("#token-enable", Button)
+        button.label, button.disabled = "Done", False
+        button.focus()
+
+    @on(Button.Pressed, "#token-close")
+    def action_close(self) -> None:
+        self.dismiss(self.enabled)
+
+
+class SecurityKeyScreen(ModalScreen[str | None]):
+    """Where to register the key (address, QR for a phone), then a countdown while the wizard
+    watches for it. Esc stops watching: nothing was made. Returns the new key's serial."""
+
+    BINDINGS = [Binding("escape", "close", "Stop waiting")]
+
+    def __init__(self, user: str, timeout: float = 600.0) -> None:
+        super().__init__(id="security-key-screen")
+        self.user = user
+        self.timeout = timeout
+        self.found: str | None = None
+        self._stop = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Security key for {self.user}", classes="dialog-title", markup=False)
+            with VerticalScroll(id="key-scroll"):
+                yield Static("Reading the user's devices...", id="key-steps", markup=False)
+                yield QRCode(id="key-qr")
+            yield Static("", id="key-countdown")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Stop waiting (Esc)", id="key-close", compact=True)
+
+    def on_mount(self) -> None:
+        self._watch()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="security-key")
+    def _watch(self) -> None:
+        from wizard.physical import plan_security_key, wait_for_new_key
+
+        services = self.app.ctx.services  # type: ignore[attr-defined]
+        try:
+            handoff = plan_security_key(services, self.user)
+            self.app.call_from_thread(self._show_steps, handoff.steps(), handoff.address)
+            found = wait_for_new_key(
+                services,
+                handoff,
+                timeout=self.timeout,
+                on_tick=lambda left: self.app.call_from_thread(self._tick, left),
+                stop=self._stop.is_set,
+            )
+        except Exception as exc:  # shown here, never a traceback
+            if not self._stop.is_set():
+                self.app.call_from_thread(self._failed, exc)
+            return
+        if found:
+            self.app.call_from_thread(self._found, found)
+
+    def _show_steps(self, steps: list[str], address: str) -> None:
+        self.query_one("#key-steps", Static).update("\n".join(steps))
+        matrix = qr_matrix(address)
+        # For a phone (a passkey): only when it fits beside the steps, else the address is enough.
+        if qr_rows(matrix) + 12 <= self.app.size.height and len(matrix[0]) < self.app.size.width:
+            self.query_one(QRCode).set_matrix(matrix)
+
+    def _tick(self, left: float) -> None:
+        if self.found is None:
+            self.query_one("#key-countdown", Static).update(
+                f"Waiting for the new key: {int(left) // 60}:{int(left) % 60:02d} left "
+                "(Esc stops; nothing is changed meanwhile)"
+            )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.query_one("#key-countdown", Static).update(_error_text(exc))
+        self.query_one("#key-close", Button).label = "Close (Esc)"
+
+    def _found(self, serial: str) -> None:
+        self.found = serial
+        self.query_one("#key-countdown", Static).update(
+            Text(f"Registered: {serial} (journaled).", style="green")
+        )
+        button = self.query_one("#key-close", Button)
+        button.label = "Done"
+        button.focus()
+
+    @on(Button.Pressed, "#key-close")
+    def action_close(self) -> None:
+        self._stop.set()
+        self.dismiss(self.found)
+
+
+def open_other_kind(screen: object, user: str, security_key: bool) -> None:
+    """Push the token dialog or the key hand-off for `user`; a device added is reported back
+    to the Enroll screen through its `device_added(user, serial, outcome)`."""
+
+    def done(serial: str | None) -> None:
+        if serial:
+            outcome = "security key registered" if security_key else "token enabled"
+            screen.device_added(user, serial, outcome)  # type: ignore[attr-defined]
+
+    dialog = SecurityKeyScreen(user) if security_key else HardwareTokenDialog(user)
+    screen.app.push_screen(dialog, done)  # type: ignore[attr-defined]
