@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from wizard.aws import Services
+from wizard.demo_iam import DEMO_ACCOUNT_ID, fido_serial, load_managed_policies
 from wizard.demo_server import start_server, stop_server
 
-DEMO_ACCOUNT_ID = "123456789012"
 DEMO_REGION = "us-east-1"
 DEMO_ALIAS = "acme-demo"
 ADMIN_USER = "admin"
@@ -204,16 +204,6 @@ class DemoAccount:
             self.files = None
 
 
-def fido_serial(user: str, key_name: str, account: str = DEMO_ACCOUNT_ID) -> str:
-    """A security key's serial as ListMFADevices gives it (the console registers it)."""
-    import hashlib
-
-    tail = hashlib.sha256(f"{user}/{key_name}".encode()).hexdigest()[:26].upper()
-    from wizard.partition import arn
-
-    return arn("aws", "iam", "", account, f"u2f/user/{user}/{key_name}-{tail}")
-
-
 def _enable_virtual_device(backend: Any, user: str, device_name: str, seeds: dict[str, str]) -> str:
     import pyotp
 
@@ -234,6 +224,7 @@ def seed_account(endpoint_url: str, extra_users: int = 0, rng_seed: int = 7) -> 
     where one exists already: the first audit does not wait for IAM to build it.
     """
     backend = _iam_backend()
+    load_managed_policies(backend)
     backend.create_account_alias(DEMO_ALIAS)
     for group in DEMO_GROUPS:
         backend.create_group(group, "/")

@@ -266,6 +266,14 @@ def _disable_mfa_device(services: Services, p: dict[str, Any]) -> str:
     return result
 
 
+def _delete_config_recorder(services: Services, p: dict[str, Any]) -> str:
+    # Stopped first: a recorder is deleted only once it no longer records.
+    _call(services, "config", "stop_configuration_recorder", ConfigurationRecorderName=p["name"])
+    return _call(
+        services, "config", "delete_configuration_recorder", ConfigurationRecorderName=p["name"]
+    )
+
+
 def _detach_scp(services: Services, p: dict[str, Any]) -> str:
     return _call(
         services, "organizations", "detach_policy", PolicyId=p["policy_id"], TargetId=p["target"]
@@ -314,6 +322,13 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
         s, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
     ),
     "detach_scp": _detach_scp,
+    "stop_config_recorder": lambda s, p: _call(
+        s, "config", "stop_configuration_recorder", ConfigurationRecorderName=p["name"]
+    ),
+    "delete_config_channel": lambda s, p: _call(
+        s, "config", "delete_delivery_channel", DeliveryChannelName=p["name"]
+    ),
+    "delete_config_recorder": _delete_config_recorder,
     "disassociate_kms_key": lambda s, p: _call(
         s, "logs", "disassociate_kms_key", logGroupName=p["group"]
     ),
@@ -339,7 +354,10 @@ REVERT_WORDS: dict[str, str] = {
     "delete_bucket": "delete the (empty) bucket {bucket}",
     "schedule_key_deletion": "schedule the KMS key for deletion",
     "remove_user_from_group": "take {user} out of the group {group}",
-    "detach_group_policy": "detach the MFA policy from the group {group}",
+    "detach_group_policy": "detach {arn} from the group {group}",
+    "stop_config_recorder": "stop the AWS Config recorder {name}",
+    "delete_config_channel": "delete the AWS Config delivery channel {name}",
+    "delete_config_recorder": "delete the AWS Config recorder {name}",
     "delete_group": "delete the group {group}",
     "delete_policy_version": "go back to the previous version of the MFA policy",
     "delete_policy": "delete the MFA policy",

@@ -58,7 +58,7 @@ function _shtab_mfa_wizard_using
 end
 
 set -g _shtab_mfa_wizard_commands audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code
-set -g _shtab_mfa_wizard_opts_with_value --account --codes --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --hardware --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --users --wait -o
+set -g _shtab_mfa_wizard_opts_with_value --account --codes --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --hardware --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --trail-admins --trail-readers --users --wait -o
 
 complete -c mfa-wizard -e
 complete -c mfa-wizard -f
@@ -140,6 +140,11 @@ complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l no-trail-changes-
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l new-trail -d 'do not reuse an existing trail'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l minimal -d 'the cheaper set: the no-MFA sign-in (and trail-changes) alarm, SSE-S3; no KMS key, no access-log bucket, no CIS root-usage and monitoring-tamper alarms'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l organization-trail -d 'from the management account: one organization trail, so one log group, filter and alarm cover the sign-ins of every member account'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l cloudtrail-groups -d 'two IAM groups: CloudTrail admins (AWSCloudTrail_FullAccess: they can stop the trail, which the alarms watch) and readers (AWSCloudTrail_ReadOnlyAccess)'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l trail-admins -x -d '--cloudtrail-groups: the admins group'"'"'s members'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l trail-readers -x -d '--cloudtrail-groups: the readers'"'"' members'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l config-recorder -d 'AWS Config beside the trail (a timeline of who changed what), delivering to the trail bucket under config/; $0.003 per configuration item recorded; an existing recorder is reused, never replaced'
+complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l config-iam-only -d '--config-recorder: record IAM users, groups, roles and policies only'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l purge -d 'teardown: also delete the evidence: the trail'"'"'s logs and their bucket, the access logs and their bucket, the log group, and the KMS key (scheduled, 7 days)'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l yes -s y -d 'do not ask for confirmation'
 complete -c mfa-wizard -n '_shtab_mfa_wizard_using monitor' -l format -xka "table json" -d 'plan output (table)'

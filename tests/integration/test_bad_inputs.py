@@ -55,6 +55,22 @@ WIZARD_CASES = [
     ),
     ("devices unknown user", ["devices", "nobody"], "no IAM user named"),
     (
+        "monitor members without groups",
+        ["monitor", "plan", "--trail-admins", "a"],
+        "add --cloudtrail",
+    ),
+    ("monitor iam-only without config", ["monitor", "plan", "--config-iam-only"], "add --config"),
+    (
+        "monitor unknown trail admin",
+        ["monitor", "plan", "--cloudtrail-groups", "--trail-admins", "nobody"],
+        "no IAM user named 'nobody'",
+    ),
+    (
+        "monitor bad trail reader name",
+        ["monitor", "plan", "--cloudtrail-groups", "--trail-readers", "a b"],
+        "not a valid IAM user name",
+    ),
+    (
         "deactivate unknown serial",
         ["deactivate", "bob.tanaka", "arn:aws:iam::123456789012:mfa/nope", "--yes"],
         "has no MFA device",

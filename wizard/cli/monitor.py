@@ -31,7 +31,17 @@ def monitor_options(args: argparse.Namespace) -> Any:
         minimal=args.minimal,
         organization_trail=args.organization_trail,
         reuse_trail=not args.new_trail,
+        cloudtrail_groups=args.cloudtrail_groups,
+        trail_admins=_names(args.trail_admins),
+        trail_readers=_names(args.trail_readers),
+        config_recorder=args.config_recorder,
+        config_iam_only=args.config_iam_only,
     )
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    """'a, b,c' -> ('a', 'b', 'c'); empties dropped."""
+    return tuple(n.strip() for n in (text or "").split(",") if n.strip())
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -216,6 +226,30 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
         action="store_true",
         help="from the management account: one organization trail, so one log group, filter "
         "and alarm cover the sign-ins of every member account",
+    )
+    monitor.add_argument(
+        "--cloudtrail-groups",
+        action="store_true",
+        help="two IAM groups: CloudTrail admins (AWSCloudTrail_FullAccess: they can stop the "
+        "trail, which the alarms watch) and readers (AWSCloudTrail_ReadOnlyAccess)",
+    )
+    monitor.add_argument(
+        "--trail-admins", metavar="USER,...", help="--cloudtrail-groups: the admins group's members"
+    )
+    monitor.add_argument(
+        "--trail-readers", metavar="USER,...", help="--cloudtrail-groups: the readers' members"
+    )
+    monitor.add_argument(
+        "--config-recorder",
+        action="store_true",
+        help="AWS Config beside the trail (a timeline of who changed what), delivering to the "
+        "trail bucket under config/; $0.003 per configuration item recorded; an existing "
+        "recorder is reused, never replaced",
+    )
+    monitor.add_argument(
+        "--config-iam-only",
+        action="store_true",
+        help="--config-recorder: record IAM users, groups, roles and policies only",
     )
     monitor.add_argument(
         "--purge",

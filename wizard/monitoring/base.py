@@ -84,6 +84,9 @@ class PlannerBase:
         self.changes: list[Change] = []
         self.notes: list[str] = []
         self.key_arn: str | None = None
+        # AWS Config delivers to the trail bucket (asked now, or our recorder is there already):
+        # the bucket and key policies then grant it (`wizard.monitoring.config`).
+        self.with_config = options.config_recorder
         self.progress = Progress()
         self._remember_recent_changes()
 
@@ -99,6 +102,8 @@ class PlannerBase:
                 self.progress.wrote(role_written(entry.resource))
             elif entry.action in {"create_kms_key", "update_key_policy"}:
                 self.progress.wrote(KMS_KEY)
+            elif entry.action == "create_group":
+                self.progress.wrote(f"the new group {entry.resource}")
 
     def add(self, change: Change) -> None:
         self.changes.append(change)

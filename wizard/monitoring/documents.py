@@ -19,8 +19,58 @@ def deny_plain_http(partition: str, bucket: str) -> dict[str, Any]:
     }
 
 
-def bucket_policy(n: Names) -> dict[str, Any]:
-    """CloudTrail may check the ACL and write (owner full control), only for our trail; no plain HTTP."""
+CONFIG_PREFIX = "config"  # where AWS Config's delivery channel writes in the trail bucket
+
+
+def config_bucket_statements(n: Names) -> list[dict[str, Any]]:
+    """AWS Config's three statements (its developer guide), for this account only: it delivers
+    as its service principal when it records through its service-linked role."""
+    config = {"Service": "config.amazonaws.com"}
+    mine = {"aws:SourceAccount": n.account}
+    bucket = f"arn:{n.partition}:s3:::{n.bucket}"
+    return [
+        {
+            "Sid": "AWSConfigBucketPermissionsCheck",
+            "Effect": "Allow",
+            "Principal": config,
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket,
+            "Condition": {"StringEquals": mine},
+        },
+        {
+            "Sid": "AWSConfigBucketExistenceCheck",
+            "Effect": "Allow",
+            "Principal": config,
+            "Action": "s3:ListBucket",
+            "Resource": bucket,
+            "Condition": {"StringEquals": mine},
+        },
+        {
+            "Sid": "AWSConfigBucketDelivery",
+            "Effect": "Allow",
+            "Principal": config,
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket}/{CONFIG_PREFIX}/AWSLogs/{n.account}/Config/*",
+            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **mine}},
+        },
+    ]
+
+
+def config_key_statement(n: Names) -> dict[str, Any]:
+    """AWS Config may encrypt what it delivers to the (SSE-KMS) trail bucket, for this account."""
+    return {
+        "Sid": "AllowConfigToEncryptDeliveries",
+        "Effect": "Allow",
+        "Principal": {"Service": "config.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": n.account}},
+    }
+
+
+def bucket_policy(n: Names, config: bool = False) -> dict[str, Any]:
+    """CloudTrail may check the ACL and write (owner full control), only for our trail; AWS Config
+    too when it delivers here (`config`); no plain HTTP."""
     source = {"aws:SourceArn": n.trail_arn}
     return {
         "Version": "2012-10-17",
@@ -63,12 +113,13 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                 if n.organization
                 else []
             ),
+            *(config_bucket_statements(n) if config else []),
             deny_plain_http(n.partition, n.bucket),
         ],
     }
 
 
-def kms_key_policy(n: Names) -> dict[str, Any]:
+def kms_key_policy(n: Names, config: bool = False) -> dict[str, Any]:
     """The key policy CloudTrail's documentation gives, plus the alarm topic's grant.
 
     * CloudTrail encrypts (GenerateDataKey*) for our trail, with the encryption-context condition.
@@ -161,6 +212,7 @@ def kms_key_policy(n: Names) -> dict[str, Any]:
                 # service (AWS's recommendation for every service principal in a key policy).
                 "Condition": {"StringEquals": {"aws:SourceAccount": n.account}},
             },
+            *([config_key_statement(n)] if config else []),
         ],
     }
 

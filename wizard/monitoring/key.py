@@ -46,7 +46,7 @@ class KeyMixin(PlannerBase):
             with aws_errors("CreateKey"):
                 key = kms.create_key(
                     Description="mfa-wizard: CloudTrail logs, their log group and the alarm topic",
-                    Policy=json.dumps(kms_key_policy(self.n)),
+                    Policy=json.dumps(kms_key_policy(self.n, config=self.with_config)),
                     Tags=[{"TagKey": TAG_KEY, "TagValue": TAG_VALUE}],
                 )["KeyMetadata"]
                 self.journal(
@@ -110,7 +110,7 @@ class KeyMixin(PlannerBase):
         key_id = key["KeyId"]
         with aws_errors("GetKeyPolicy"):
             current = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
-        wanted = merged_key_policy(current, kms_key_policy(self.n))
+        wanted = merged_key_policy(current, kms_key_policy(self.n, config=self.with_config))
         with aws_errors("GetKeyRotationStatus"):
             rotating = kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")
         fixes = ["key policy"] * (current != wanted) + ["rotation"] * (not rotating)

@@ -138,6 +138,9 @@ ALARM_COST = f"${ALARM_MONTHLY:.2f}/month, a standard-resolution alarm"
 METRIC_COST = f"${METRIC_MONTHLY:.2f}/month for its custom metric; the first 10 metrics are free"
 ACCESS_LOGS_COST = "cents a month: S3 storage of the trail bucket's access logs"
 
+# AWS Config (us-east-1, 2025): per configuration item recorded, continuous recording.
+CONFIG_ITEM_PRICE = 0.003
+
 ALARM_PERIOD = 300  # a metric-filter metric is standard resolution: never under 60 s
 
 UNIVERSAL_DISABLE = "scheduler:::aws-sdk:cloudwatch:disableAlarmActions"
@@ -183,6 +186,12 @@ class Names:
     schedule_end: str = f"{PREFIX}-quiet-hours-end"
     schedule_failed_alarm: str = f"{PREFIX}-quiet-hours-schedule-failed"
     key_alias: str = f"alias/{PREFIX}-trail"
+    # Seed 004: who administers CloudTrail, who only reads it (AWS managed policies).
+    trail_admins_group: str = f"{PREFIX}-cloudtrail-admins"
+    trail_readers_group: str = f"{PREFIX}-cloudtrail-readers"
+    # AWS Config: one recorder and one delivery channel per region; these are ours by name.
+    config_recorder: str = PREFIX
+    config_channel: str = PREFIX
     # The organization (o-...) of an organization trail, whose member accounts' logs the
     # trail bucket takes too; None for an account's own trail.
     organization: str | None = None
@@ -201,6 +210,10 @@ class Names:
 
     def alarm_arn(self, name: str) -> str:
         return f"arn:{self.partition}:cloudwatch:{self.region}:{self.account}:alarm:{name}"
+
+    def aws_policy_arn(self, name: str) -> str:
+        """An AWS managed policy's ARN in this partition."""
+        return f"arn:{self.partition}:iam::aws:policy/{name}"
 
     @property
     def log_group_arn(self) -> str:

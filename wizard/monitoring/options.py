@@ -59,6 +59,13 @@ class MonitorOptions:
     # One organization trail from the management account: every member's sign-ins reach one log
     # group, so one filter and one alarm cover the organization.
     organization_trail: bool = False
+    # Seed 004: the CloudTrail admin and read-only groups, with these users as members.
+    cloudtrail_groups: bool = False
+    trail_admins: tuple[str, ...] = ()
+    trail_readers: tuple[str, ...] = ()
+    # Seed 004: AWS Config beside the trail (off by default: it costs per item recorded).
+    config_recorder: bool = False
+    config_iam_only: bool = False
 
 
 def validate_timezone(name: str) -> str:
@@ -109,6 +116,20 @@ def validate(options: MonitorOptions) -> MonitorOptions:
             "type an address such as security@example.com",
         )
     validate_timezone(options.timezone)
+    if (options.trail_admins or options.trail_readers) and not options.cloudtrail_groups:
+        raise UsageError(
+            "--trail-admins and --trail-readers are members of the CloudTrail groups",
+            "add --cloudtrail-groups (in the TUI: tick 'CloudTrail groups')",
+        )
+    if options.config_iam_only and not options.config_recorder:
+        raise UsageError(
+            "--config-iam-only narrows the AWS Config recorder",
+            "add --config-recorder",
+        )
+    from wizard.enrollment import validate_user_name
+
+    for user in (*options.trail_admins, *options.trail_readers):
+        validate_user_name(user)
     if options.retention_days not in RETENTION_VALUES:
         raise UsageError(
             f"{options.retention_days} days is not a CloudWatch Logs retention",

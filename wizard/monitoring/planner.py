@@ -10,7 +10,9 @@ from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan, management_organization
+from wizard.monitoring.config import ConfigMixin
 from wizard.monitoring.documents import mfa_delete_command
+from wizard.monitoring.groups import GroupsMixin
 from wizard.monitoring.key import KeyMixin
 from wizard.monitoring.names import (
     ACCESS_LOGS_COST,
@@ -59,7 +61,9 @@ def records_management_writes(selectors: dict[str, Any]) -> bool:
     return False
 
 
-class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
+class Planner(
+    KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin, GroupsMixin, ConfigMixin
+):
     """Reads each resource and builds the Change list (closures do the writes)."""
 
     def trails(self) -> list[dict[str, Any]]:
@@ -164,6 +168,7 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
         self.check_home_region()
         self._keep_organization_trail()
         reused = self.existing_trail() if self.o.reuse_trail else None
+        config = self.config_wanted()  # before the bucket and key policies: they grant Config
         if self.o.kms:
             # Before the reuse decision: a reused trail's run still encrypts the topic with it.
             self.plan_key()
@@ -188,6 +193,10 @@ class Planner(KeyMixin, StorageMixin, TrailMixin, AlertsMixin, SchedulesMixin):
             if self.n.organization:
                 self.plan_trusted_access()
             self.plan_trail()
+        if config:
+            self.plan_config(bucket_is_ours=not reused)
+        if self.o.cloudtrail_groups:
+            self.plan_cloudtrail_groups()
         pattern = SIGNIN_PATTERN_IAM_USERS if self.o.iam_users_only else SIGNIN_PATTERN
         self.plan_filter(log_group, self.n.signin_filter, pattern, SIGNIN_METRIC)
         if self.o.trail_changes_alarm:

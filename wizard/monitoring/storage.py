@@ -266,7 +266,7 @@ class StorageMixin(PlannerBase):
                     }
                 ]
             },
-            "policy": bucket_policy(n),
+            "policy": bucket_policy(n, config=self.with_config),
             "logging": {"TargetBucket": n.access_logs_bucket, "TargetPrefix": f"{n.bucket}/"}
             if self.o.access_logging
             else None,

@@ -10,6 +10,8 @@ from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, delete_if_present, error_code
 from wizard.journal import record
 from wizard.monitoring.base import _try
+from wizard.monitoring.config import teardown_config
+from wizard.monitoring.groups import teardown_groups
 from wizard.monitoring.names import names_for
 from wizard.plan import revert
 
@@ -135,6 +137,8 @@ def teardown(
         info = _try(lambda role=role: iam.get_role(RoleName=role)["Role"], "GetRole")
         if info and _tagged(info.get("Tags")):
             reverted({"op": "delete_role", "name": role}, f"role {role}")
+    teardown_groups(services, n, say)
+    teardown_config(services, n, say)
     groups = (
         _try(
             lambda: [

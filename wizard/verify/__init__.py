@@ -102,6 +102,9 @@ def run_verify(
         section(report, "enforced", lambda: verify_enforcement(services, audit, report, group, say))
     say("reading the monitoring chain")
     section(report, "alerting", lambda: verify_alerting(services, report))
+    from wizard.verify.seed004 import verify_seed004
+
+    section(report, "cloudtrail groups and config", lambda: verify_seed004(services, report))
     return report
 
 

@@ -1,0 +1,179 @@
+"""Seed 004's two CloudTrail groups: who administers the trail, who only reads it.
+
+Each is an IAM group with one AWS managed policy (AWSCloudTrail_FullAccess, or
+AWSCloudTrail_ReadOnlyAccess) and the members the admin named. The full-access group can stop
+or delete the trail: the plan says so, and the trail-changes and tamper alarms page on it.
+A member someone added by hand stays (the plan says how many); the wizard adds, never removes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.errors import UsageError, aws_errors
+from wizard.monitoring.base import Change, PlannerBase, _try
+from wizard.plan import Status
+from wizard.propagation import after_propagation
+
+FULL_ACCESS = "AWSCloudTrail_FullAccess"
+
+
+def group_written(name: str) -> str:
+    """Progress's name for a group this run created (AWS propagates it for a few seconds)."""
+    return f"the new group {name}"
+
+
+READ_ONLY = "AWSCloudTrail_ReadOnlyAccess"
+
+
+class GroupsMixin(PlannerBase):
+    """The two CloudTrail groups: created, completed (policy, members), or left as they are."""
+
+    def plan_cloudtrail_groups(self) -> None:
+        """Both groups, after checking the managed policies and the members exist."""
+        from wizard.enrollment import ensure_user
+
+        for user in sorted({*self.o.trail_admins, *self.o.trail_readers}):
+            ensure_user(self.s, user)
+        self.plan_group(
+            self.n.trail_admins_group,
+            FULL_ACCESS,
+            self.o.trail_admins,
+            "the people who administer CloudTrail: they can stop or delete the trail, so the "
+            "trail-changes alarm (and the tamper alarm) pages when they do",
+        )
+        self.plan_group(
+            self.n.trail_readers_group,
+            READ_ONLY,
+            self.o.trail_readers,
+            "the people who read CloudTrail (events, trails) and change nothing",
+        )
+
+    def _policy_exists(self, arn: str) -> None:
+        if _try(lambda: self.s.iam.get_policy(PolicyArn=arn), "GetPolicy") is None:
+            raise UsageError(
+                f"the AWS managed policy {arn} does not exist at this endpoint",
+                "on AWS it always does: check --region and the endpoint. An emulator must load "
+                "AWS managed policies (moto: MOTO_IAM_LOAD_MANAGED_POLICIES=true; the demo does)",
+            )
+
+    def plan_group(self, name: str, policy: str, members: tuple[str, ...], what: str) -> None:
+        """One group: create it, attach its policy, add the members missing."""
+        iam = self.s.iam
+        arn = self.n.aws_policy_arn(policy)
+        self._policy_exists(arn)
+        state = group_state(iam, name)
+        exists = state is not None
+        current, attached = state or (set(), set())
+        missing = [u for u in members if u not in current]
+        others = len(current - set(members))
+        needs_policy = arn not in attached
+
+        written = group_written(name)
+
+        def waiting(op: str, call: Any) -> None:
+            # A group this run (or one stopped moments ago) made: IAM may not show it yet.
+            with aws_errors(op):
+                after_propagation(
+                    op,
+                    call,
+                    f"IAM to propagate {written}",
+                    fresh=bool(self.progress.fresh(written)),
+                    say=self.progress.say,
+                )
+
+        def run() -> str:
+            with aws_errors("CreateGroup"):
+                if not exists:
+                    iam.create_group(GroupName=name)
+                    self.progress.wrote(written)
+                    self.journal("create_group", name, undo={"op": "delete_group", "group": name})
+            if needs_policy:
+                waiting(
+                    "AttachGroupPolicy",
+                    lambda: iam.attach_group_policy(GroupName=name, PolicyArn=arn),
+                )
+                self.journal(
+                    "attach_group_policy",
+                    f"{name} {policy}",
+                    undo={"op": "detach_group_policy", "group": name, "arn": arn},
+                )
+            for user in missing:
+                waiting(
+                    "AddUserToGroup",
+                    lambda user=user: iam.add_user_to_group(GroupName=name, UserName=user),
+                )
+                self.journal(
+                    "add_user_to_group",
+                    f"{user} {name}",
+                    undo={"op": "remove_user_from_group", "group": name, "user": user},
+                )
+            return f"arn:{self.n.partition}:iam::{self.n.account}:group/{name}"
+
+        kept = f"; {others} other member(s) left as they are" if others else ""
+        who = ", ".join(members) if members else "no members yet"
+        if not exists:
+            detail = f"{policy} for {what}; members: {who}"
+            self.add(Change("iam group", name, Status.CREATE, detail, _cli(name, arn), run))
+        elif needs_policy or missing:
+            parts = ["attach " + policy] * needs_policy + ["add " + ", ".join(missing)] * bool(
+                missing
+            )
+            self.add(
+                Change(
+                    "iam group",
+                    name,
+                    Status.UPDATE,
+                    " and ".join(parts) + kept,
+                    _cli(name, arn),
+                    run,
+                )
+            )
+        else:
+            self.add(
+                Change("iam group", name, Status.NOTHING, f"{policy}; {len(current)} member(s)")
+            )
+
+
+def _cli(name: str, arn: str) -> str:
+    return (
+        f"aws iam create-group --group-name {name} && aws iam attach-group-policy "
+        f"--group-name {name} --policy-arn {arn} && aws iam add-user-to-group ..."
+    )
+
+
+def group_state(iam: Any, name: str) -> tuple[set[str], set[str]] | None:
+    """(members, attached policy ARNs) of a group, or None when it does not exist."""
+    pages = _try(lambda: list(iam.get_paginator("get_group").paginate(GroupName=name)), "GetGroup")
+    if pages is None:
+        return None
+    members = {u["UserName"] for page in pages for u in page["Users"]}
+    with aws_errors("ListAttachedGroupPolicies"):
+        attached = {
+            p["PolicyArn"]
+            for page in iam.get_paginator("list_attached_group_policies").paginate(GroupName=name)
+            for p in page["AttachedPolicies"]
+        }
+    return members, attached
+
+
+def teardown_groups(services: Any, n: Any, say: Any) -> None:
+    """Delete the two CloudTrail groups (ours by name): members out, policies off, then the group."""
+    from wizard.errors import delete_if_present
+
+    iam = services.iam
+    for name in (n.trail_admins_group, n.trail_readers_group):
+        state = group_state(iam, name)
+        if state is None:
+            continue
+        members, attached = state
+        for user in sorted(members):
+            delete_if_present(
+                "RemoveUserFromGroup", iam.remove_user_from_group, GroupName=name, UserName=user
+            )
+        for arn in sorted(attached):
+            delete_if_present(
+                "DetachGroupPolicy", iam.detach_group_policy, GroupName=name, PolicyArn=arn
+            )
+        if delete_if_present("DeleteGroup", iam.delete_group, GroupName=name):
+            say(f"deleted group {name} ({len(members)} member(s) taken out)")

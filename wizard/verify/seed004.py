@@ -1,0 +1,70 @@
+"""Seed 004's extras, read back when they are there: the CloudTrail groups hold their AWS managed
+policy, and mfa-wizard's AWS Config recorder records and delivers. Neither is required: a
+missing group or recorder (not asked for) is not a finding."""
+
+from __future__ import annotations
+
+from wizard.aws import Services
+from wizard.errors import WizardError
+from wizard.monitoring.config import config_state
+from wizard.monitoring.groups import FULL_ACCESS, READ_ONLY, group_state
+from wizard.monitoring.names import names_for
+from wizard.verify.model import VerifyReport
+
+
+def verify_seed004(services: Services, report: VerifyReport) -> None:
+    """The groups and the recorder, as AWS holds them now."""
+    n = names_for(services.identity().account_id, services.region)
+    fix_groups = "mfa-wizard monitor apply --cloudtrail-groups"
+    for name, policy in ((n.trail_admins_group, FULL_ACCESS), (n.trail_readers_group, READ_ONLY)):
+        state = group_state(services.iam, name)
+        if state is None:
+            continue
+        members, attached = state
+        if n.aws_policy_arn(policy) in attached:
+            report.held(
+                "cloudtrail groups",
+                name,
+                f"{policy} attached; {len(members)} member(s)",
+                "GetGroup, ListAttachedGroupPolicies",
+            )
+        else:
+            report.fail(
+                "cloudtrail groups",
+                name,
+                f"{policy} is not attached: its members have no CloudTrail access from it",
+                fix_groups,
+                "ListAttachedGroupPolicies",
+            )
+    try:
+        state = config_state(services)
+    except WizardError:
+        return  # no AWS Config here, or not readable: the recorder is optional
+    if not any(r["name"] == n.config_recorder for r in state["recorders"]):
+        return
+    proof = "DescribeConfigurationRecorderStatus, DescribeDeliveryChannels"
+    if not state["recording"].get(n.config_recorder):
+        report.fail(
+            "config",
+            n.config_recorder,
+            "the AWS Config recorder is stopped: no change is recorded",
+            "mfa-wizard monitor apply --config-recorder",
+            proof,
+        )
+    elif not state["channels"]:
+        report.fail(
+            "config",
+            n.config_recorder,
+            "the recorder has no delivery channel: nothing is delivered",
+            "mfa-wizard monitor apply --config-recorder",
+            proof,
+        )
+    else:
+        channel = state["channels"][0]
+        report.held(
+            "config",
+            n.config_recorder,
+            f"recording, delivering to s3://{channel.get('s3BucketName')}/"
+            f"{channel.get('s3KeyPrefix') or ''}",
+            proof,
+        )
