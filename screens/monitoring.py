@@ -27,6 +27,11 @@ from wizard.verify import VerifyReport
 STALE_PLAN = "[yellow]The form changed since the plan:[/] F5 plans again."
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """'a, b' -> ('a', 'b')."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
 def _first_sentence(text: str) -> str:
     """The first sentence of a note (up to the first ': ' or '. ')."""
     for mark in (". ", ": "):
@@ -107,6 +112,16 @@ class MonitoringScreen(MonitorActions):
                 yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
                 # From the management account: one trail for every account of the organization.
                 yield MarkedCheckbox("organization trail", id="monitor-org-trail", compact=True)
+            with Horizontal(classes="form-row"):
+                # Seed 004: the CloudTrail admin/reader groups, and AWS Config beside the trail.
+                yield MarkedCheckbox("CloudTrail groups", id="monitor-groups", compact=True)
+                yield MarkedCheckbox("AWS Config", id="monitor-config", compact=True)
+                yield MarkedCheckbox("IAM only", id="monitor-config-iam", compact=True)
+            with Horizontal(classes="form-row", id="monitor-members"):
+                yield Label("Admins     ", classes="form-label")
+                yield Input(placeholder="user,user", id="monitor-trail-admins", compact=True)
+                yield Label(" Readers ", classes="form-label")
+                yield Input(placeholder="user,user", id="monitor-trail-readers", compact=True)
             yield Static("", id="monitor-verdict")
             # The highlighted row in full above the table: its "What" column is cut at 80 cols.
             yield Static("", id="monitor-row")
@@ -125,6 +140,7 @@ class MonitoringScreen(MonitorActions):
 
     def on_mount(self) -> None:
         self.query_one("#monitor-row").display = False  # until a row is highlighted
+        self.query_one("#monitor-members").display = False  # until the groups are ticked
         table = self.query_one("#monitor-plan", DataTable)
         # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole above.
         table.add_column("Status", width=9)
@@ -174,6 +190,11 @@ class MonitoringScreen(MonitorActions):
                 iam_users_only=self.query_one("#monitor-iam-only", Checkbox).value,
                 organization_trail=self.query_one("#monitor-org-trail", Checkbox).value,
                 retention_days=int(retention_text),
+                cloudtrail_groups=self.query_one("#monitor-groups", Checkbox).value,
+                trail_admins=_names(self.query_one("#monitor-trail-admins", Input).value),
+                trail_readers=_names(self.query_one("#monitor-trail-readers", Input).value),
+                config_recorder=self.query_one("#monitor-config", Checkbox).value,
+                config_iam_only=self.query_one("#monitor-config-iam", Checkbox).value,
             )
         )
 
@@ -182,7 +203,20 @@ class MonitoringScreen(MonitorActions):
         # --minimal is the cheaper set: no KMS key (nor access logs, root-usage, tamper alarms).
         self.query_one("#monitor-kms", Checkbox).value = not event.value
 
-    @on(Input.Changed, "#monitor-email, #monitor-timezone, #monitor-retention, #monitor-quiet")
+    @on(Checkbox.Changed, "#monitor-groups")
+    def _groups_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#monitor-members").display = event.value
+
+    @on(Checkbox.Changed, "#monitor-config-iam")
+    def _config_iam_changed(self, event: Checkbox.Changed) -> None:
+        if event.value:  # IAM only narrows the recorder: it implies one
+            self.query_one("#monitor-config", Checkbox).value = True
+
+    @on(
+        Input.Changed,
+        "#monitor-email, #monitor-timezone, #monitor-retention, #monitor-quiet, "
+        "#monitor-trail-admins, #monitor-trail-readers",
+    )
     @on(Checkbox.Changed)
     @on(Select.Changed, "#monitor-quiet-alarm")
     def _form_changed(self) -> None:

@@ -39,14 +39,14 @@ class GroupsMixin(PlannerBase):
             self.n.trail_admins_group,
             FULL_ACCESS,
             self.o.trail_admins,
-            "the people who administer CloudTrail: they can stop or delete the trail, so the "
-            "trail-changes alarm (and the tamper alarm) pages when they do",
+            "can stop or delete the trail (the trail-changes and tamper alarms page on that): "
+            "for those who administer CloudTrail",
         )
         self.plan_group(
             self.n.trail_readers_group,
             READ_ONLY,
             self.o.trail_readers,
-            "the people who read CloudTrail (events, trails) and change nothing",
+            "reads CloudTrail's events and trails, changes nothing: for those who only read it",
         )
 
     def _policy_exists(self, arn: str) -> None:
@@ -113,7 +113,7 @@ class GroupsMixin(PlannerBase):
         kept = f"; {others} other member(s) left as they are" if others else ""
         who = ", ".join(members) if members else "no members yet"
         if not exists:
-            detail = f"{policy} for {what}; members: {who}"
+            detail = f"{what} ({policy}); members: {who}"
             self.add(Change("iam group", name, Status.CREATE, detail, _cli(name, arn), run))
         elif needs_policy or missing:
             parts = ["attach " + policy] * needs_policy + ["add " + ", ".join(missing)] * bool(
