@@ -46,10 +46,15 @@ STEP_HELP: dict[str, StepHelp] = {
         "One user after another: creates a virtual MFA device, shows its QR code, and checks "
         "two consecutive codes here before AWS enables the device. A device created but not "
         "enabled is deleted on Cancel, on leaving the step, on quit and when the terminal "
-        "closes. Replace swaps a lost phone's device; Resync fixes a drifting clock.",
+        "closes. Replace swaps a lost phone's device; Resync fixes a drifting clock. Hardware "
+        "token enables a token by its serial with two presses (AWS checks them). Security key "
+        "shows the console page where a key or passkey is registered (never by API), then "
+        "waits for it to appear.",
         (
             "mfa-wizard enroll USER",
             "mfa-wizard enroll USER --show-key",
+            "mfa-wizard enroll USER --hardware SERIAL",
+            "mfa-wizard enroll USER --security-key",
             "mfa-wizard devices USER",
             "mfa-wizard deactivate USER SERIAL --delete",
         ),
@@ -78,10 +83,14 @@ STEP_HELP: dict[str, StepHelp] = {
         "CloudTrail to CloudWatch Logs, a metric filter for console sign-ins without MFA, an "
         "alarm, and an email topic; optional quiet-hours schedules. F5 plans (nothing changes), "
         "F6 applies what the plan shows, F7 sends a test email, F8 runs a fire drill, and "
-        "F9 tears down what mfa-wizard made.",
+        "F9 tears down what mfa-wizard made. CloudTrail groups adds an admins group "
+        "(AWSCloudTrail_FullAccess) and a readers group; AWS Config records who changed what "
+        "($0.003 per item recorded; an existing recorder is reused).",
         (
             "mfa-wizard monitor plan --email you@example.com",
             "mfa-wizard monitor apply --email you@example.com",
+            "mfa-wizard monitor apply --cloudtrail-groups --trail-admins alice",
+            "mfa-wizard monitor apply --config-recorder --config-iam-only",
             "mfa-wizard monitor drill",
             "mfa-wizard monitor teardown",
         ),
