@@ -427,9 +427,13 @@ class AuditScreen(StepScreen):
     def action_notes(self) -> None:
         """Root's MFA and what to do about it, users with only a security key, Prowler's view."""
         if self.result is not None:
-            self.app.push_screen(
-                InfoDialog("Root and device types", "\n".join(audit_notes(self.result)))
-            )
+            paragraphs: list[str] = []
+            for line in audit_notes(self.result):
+                if line.startswith(" ") and paragraphs:
+                    paragraphs[-1] += "\n" + line  # a step or a name list: its paragraph's
+                else:
+                    paragraphs.append(line)
+            self.app.push_screen(InfoDialog("Root and device types", "\n\n".join(paragraphs)))
 
     @work(exclusive=True, group="audit-dialog")
     async def action_orphans(self) -> None:

@@ -51,8 +51,13 @@ class InfoDialog(ErrorDialog):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(id="confirm-scroll"):
                 yield Static(self.cause, id="info-body", markup=False)
+            yield Static("[dim]↑↓ PgUp PgDn scroll · Enter / Esc: close[/dim]")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="error-ok", compact=True)
+
+    def on_mount(self) -> None:
+        # The text has the keys, so a long one scrolls with the arrows and pages.
+        self.query_one("#confirm-scroll").focus()
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -10,6 +10,7 @@ from screens.base import StepScreen
 from screens.dialogs import ResyncDialog, replace_confirmation
 from screens.enroll_messages import DeviceRemoved, DeviceResynced
 from wizard.enrollment import deactivate_device, resync_device
+from wizard.models import gives_codes
 
 
 class ExistingDeviceActions(StepScreen):
@@ -56,6 +57,10 @@ class ExistingDeviceActions(StepScreen):
     async def _resync_pressed(self) -> None:
         serial = self.query_one("#existing-device", Select).value
         if not isinstance(serial, str):
+            return
+        if not gives_codes(serial):
+            # A security key has no clock to drift: nothing to resync.
+            self.notify("A security key or passkey has no codes to resync.", severity="warning")
             return
         codes = await self.app.push_screen_wait(ResyncDialog(self.current_user, serial))
         if codes:

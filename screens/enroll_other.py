@@ -144,6 +144,10 @@ class SecurityKeyScreen(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._watch()
 
+    def on_unmount(self) -> None:
+        # Quitting (q, Ctrl+Q, a closed terminal) ends the watch at once: nothing to undo.
+        self._stop.set()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="security-key")
     def _watch(self) -> None:
         from wizard.physical import plan_security_key, wait_for_new_key

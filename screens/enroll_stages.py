@@ -19,6 +19,10 @@ from screens.widgets.qr import QRCode
 from wizard.totp import normalize_code
 
 
+# The outcomes that leave the user with a new device: a virtual one, a token, a security key.
+ADDED = {"enabled", "token enabled", "security key registered"}
+
+
 @dataclass
 class UserResult:
     """What happened to one user in this walk."""
@@ -60,7 +64,7 @@ class IntroStage(Vertical):
             yield Button("Resync", id="enroll-resync", compact=True)
             yield Button("Remove leftover (r)", id="enroll-remove-leftover", compact=True)
         with Horizontal(id="intro-other"):
-            yield Label("Or a device mfa-wizard does not create: ")
+            yield Label("Other kinds: ")
             yield Button("Hardware token", id="enroll-hardware-token", compact=True)
             yield Button("Security key", id="enroll-security-key", compact=True)
 
@@ -167,7 +171,7 @@ class DoneStage(Vertical):
         for user in queue:
             result = results.get(user, UserResult(user, "not done"))
             table.add_row(Text(user), Text(result.outcome), Text(result.serial or "-"), key=user)
-        enabled = sum(1 for r in results.values() if r.outcome == "enabled")
+        enabled = sum(1 for r in results.values() if r.outcome in ADDED)
         self.query_one("#done-title", Static).update(
             f"[b]{enabled} of {len(queue)} user(s) enrolled.[/b]"
         )

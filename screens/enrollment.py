@@ -44,7 +44,7 @@ class EnrollmentScreen(ExistingDeviceActions):
     """Walk the selected users: intro (devices, name) -> QR and codes -> result; then a summary."""
 
     STEP = "enroll"
-    EXPLANATION = "a virtual MFA device per user; codes checked here before AWS"
+    EXPLANATION = "an MFA device per user; a virtual one's codes checked here first"
 
     BINDINGS = [
         Binding("f2", "show_key", "Key"),
@@ -84,7 +84,12 @@ class EnrollmentScreen(ExistingDeviceActions):
         if self.stage == "qr" and self.enrollment is None:
             self._show_intro()  # the unfinished device was rolled back when we left
         # Coming back from the Audit with a new selection restarts the walk.
-        if self.stage in {"pick", "done"} and sorted(self.wizard.ctx.selected_users) != self.queue:
+        # (Also from an intro with nothing under way: Enter on another user in the Audit.)
+        if (
+            self.stage in {"pick", "done", "intro"}
+            and self.enrollment is None
+            and sorted(self.wizard.ctx.selected_users) != self.queue
+        ):
             self._start_walk()
 
     def on_screen_suspend(self) -> None:

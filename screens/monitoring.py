@@ -116,7 +116,7 @@ class MonitoringScreen(MonitorActions):
                 # Seed 004: the CloudTrail admin/reader groups, and AWS Config beside the trail.
                 yield MarkedCheckbox("CloudTrail groups", id="monitor-groups", compact=True)
                 yield MarkedCheckbox("AWS Config", id="monitor-config", compact=True)
-                yield MarkedCheckbox("IAM only", id="monitor-config-iam", compact=True)
+                yield MarkedCheckbox("Config: IAM", id="monitor-config-iam", compact=True)
             with Horizontal(classes="form-row", id="monitor-members"):
                 yield Label("Admins     ", classes="form-label")
                 yield Input(placeholder="user,user", id="monitor-trail-admins", compact=True)

@@ -350,6 +350,7 @@ async def test_security_key_hand_off_from_the_enroll_step(demo_app, services, re
         await settle(pilot)
         row = screen.query_one("#done-table", DataTable).get_row("erin.kobayashi")
         assert str(row[1]) == "security key registered"
+        assert "1 of 1 user(s) enrolled" in str(screen.query_one("#done-title").render())
 
 
 async def test_security_key_wait_stopped_with_escape_changes_nothing(demo_app, services):

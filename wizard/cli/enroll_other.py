@@ -61,7 +61,7 @@ def cmd_enroll_key(services: Any, user: str, args: argparse.Namespace) -> int:
     from wizard.physical import plan_security_key, wait_for_new_key
 
     handoff = plan_security_key(services, user)
-    print("\n".join(handoff.steps()))
+    print(wrapped(handoff.steps()))
     print_address_qr(handoff.address)
     countdown = Countdown(user)
     try:
@@ -78,6 +78,25 @@ def cmd_enroll_key(services: Any, user: str, args: argparse.Namespace) -> int:
     countdown.end()
     print(f"Registered: {serial} for {user} (journaled; `mfa-wizard undo` deactivates it).")
     return 0
+
+
+def wrapped(lines: list[str]) -> str:
+    """Lines fitted to the terminal's width at spaces, never inside an address."""
+    import shutil
+    import textwrap
+
+    width = shutil.get_terminal_size().columns
+    out = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()))
+        out += textwrap.wrap(
+            line,
+            width=width,
+            subsequent_indent=indent + ("   " if line.lstrip()[:2].rstrip(".").isdigit() else ""),
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
+    return "\n".join(out)
 
 
 def print_address_qr(address: str) -> None:
