@@ -18,7 +18,6 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from screens.widgets.qr import QRCode
 from wizard.totp import normalize_code
 
-
 # The outcomes that leave the user with a new device: a virtual one, a token, a security key.
 ADDED = {"enabled", "token enabled", "security key registered"}
 
