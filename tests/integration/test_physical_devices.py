@@ -162,32 +162,18 @@ def test_self_enrolment_gets_its_own_page(services):
 
 def test_cli_hardware_with_codes(demo_env, realism):
     token = realism.hardware_token(TOKEN)
-    first, second = pressed(token)
-    out = mfa_wizard(
-        "enroll",
-        "erin.kobayashi",
-        "--hardware",
-        TOKEN,
-        "--codes",
-        f"{first},{second}",
-        env=demo_env,
-    )
+    codes = ",".join(pressed(token))
+
+    def enroll(user: str, serial: str, pair: str):
+        return mfa_wizard("enroll", user, "--hardware", serial, "--codes", pair, env=demo_env)
+
+    out = enroll("erin.kobayashi", TOKEN, codes)
     assert out.returncode == 0, out.stderr
     assert "Will enable the hardware token GAHT12345678 for erin.kobayashi" in out.stdout
     assert "Enabled the hardware token" in out.stdout
-    again = mfa_wizard(
-        "enroll",
-        "erin.kobayashi",
-        "--hardware",
-        TOKEN,
-        "--codes",
-        f"{first},{second}",
-        env=demo_env,
-    )
+    again = enroll("erin.kobayashi", TOKEN, codes)
     assert again.returncode == 0 and "nothing to do" in again.stdout
-    wrong = mfa_wizard(
-        "enroll", "frank.ito", "--hardware", "GAHT99999999", "--codes", "12345,1", env=demo_env
-    )
+    wrong = enroll("frank.ito", "GAHT99999999", "12345,1")
     assert wrong.returncode == 2 and "6 digits" in wrong.stderr
 
 
