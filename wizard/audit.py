@@ -2,8 +2,10 @@
 
 Cost: GenerateCredentialReport (polled until COMPLETE), GetCredentialReport, GetAccountSummary and
 ListVirtualMFADevices (Assigned, then Unassigned; 1 page per 1000 devices), then ListMFADevices
-for each user with MFA only (8 at a time), because nothing else tells a hardware token or a
-security key apart (`wizard.devices`). A user without MFA costs no call.
+for users with MFA (8 at a time), because nothing else tells a hardware token or a security key
+apart (`wizard.devices`): none at all when GetAccountSummary's MFADevicesInUse equals the virtual
+devices assigned (every device in use is virtual), and otherwise only until that many tokens and
+keys are found, those with MFA but no virtual device first. A user without MFA costs no call.
 
 Needs: iam:GenerateCredentialReport, iam:GetCredentialReport, iam:GetAccountSummary,
 iam:ListVirtualMFADevices, iam:ListMFADevices.
@@ -223,10 +225,15 @@ def virtual_devices(services: Services, status: str) -> list[dict[str, Any]]:
     )
 
 
-def root_mfa_enabled(services: Services) -> bool:
-    """AccountMFAEnabled from GetAccountSummary."""
+def account_summary(services: Services) -> dict[str, Any]:
+    """GetAccountSummary's SummaryMap."""
     with aws_errors("GetAccountSummary"):
-        summary = services.iam.get_account_summary()["SummaryMap"]
+        return dict(services.iam.get_account_summary()["SummaryMap"])
+
+
+def root_mfa_enabled(services: Services, summary: dict[str, Any] | None = None) -> bool:
+    """AccountMFAEnabled from GetAccountSummary."""
+    summary = account_summary(services) if summary is None else summary
     return bool(summary.get("AccountMFAEnabled", 0))
 
 
@@ -257,15 +264,25 @@ def run_audit(
         user = (device.get("User") or {}).get("UserName")
         if user:
             assigned.setdefault(user, []).append(device["SerialNumber"])
+    summary = account_summary(services)
+    # MFADevicesInUse counts every kind, root's too; beyond the virtual ones assigned, that many
+    # hardware tokens and security keys at most are held by users. None: read every MFA user.
+    in_use = summary.get("MFADevicesInUse")
+    bound = None if in_use is None else max(0, int(in_use) - len(assigned_devices))
     with_mfa = [u.user_name for u in users if u.mfa_active or u.user_name in assigned]
-    if with_mfa:
-        say(f"Reading the device types of {len(with_mfa)} users with MFA")
-        for name, serials in devices_of_users(services, with_mfa).items():
+    listed: set[str] = set()
+    if with_mfa and bound != 0:
+        say(f"Reading the device types of users with MFA (up to {len(with_mfa)})")
+        # Those with MFA but no virtual device hold a token or a key: read them first.
+        first = [n for n in with_mfa if n not in assigned]
+        then = [n for n in with_mfa if n in assigned]
+        for name, serials in devices_of_users(services, first, then, bound).items():
+            listed.add(name)
             assigned.setdefault(name, []).extend(serials)
-    users = reconcile(users, assigned, set(with_mfa))
+    users = reconcile(users, assigned, listed)
     say("Looking for orphaned virtual MFA devices")
     orphans = tuple(sorted(d["SerialNumber"] for d in virtual_devices(services, "Unassigned")))
-    root_mfa = root_mfa_enabled(services) or bool(root and root.mfa_active)
+    root_mfa = root_mfa_enabled(services, summary) or bool(root and root.mfa_active)
     return AuditResult(
         account_id=identity.account_id,
         generated_at=datetime.now(UTC),

@@ -21,8 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wizard.aws import Services, paginate
-from wizard.errors import aws_errors
-from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult
+from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult, device_kind
 
 PARALLEL = 8
 ROOT_HARDWARE_OR_FIDO = "hardware or fido"
@@ -38,20 +37,37 @@ CONSOLE_HOSTS = {
 
 
 def devices_of_users(
-    services: Services, user_names: Iterable[str], parallel: int = PARALLEL
+    services: Services,
+    first: Iterable[str],
+    then: Iterable[str] = (),
+    bound: int | None = None,
+    parallel: int = PARALLEL,
 ) -> dict[str, list[str]]:
-    """ListMFADevices for each user: {user: [serial, ...]}, `parallel` calls at a time."""
-    names = list(user_names)
+    """ListMFADevices per user, `parallel` at a time: {user: [serial, ...]} for those read.
+
+    `first` are read before `then`; reading stops once `bound` hardware tokens and security keys
+    were found (GetAccountSummary says no more are in use), else every user is read.
+    """
+    batches = [
+        names[start : start + parallel]
+        for names in (list(first), list(then))
+        for start in range(0, len(names), parallel)
+    ]
 
     def one(name: str) -> tuple[str, list[str]]:
-        with aws_errors("ListMFADevices"):
-            items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=name)
+        items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=name)
         return name, [d["SerialNumber"] for d in items]
 
-    if not names:
-        return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(names)))) as pool:
-        return dict(pool.map(one, names))
+    found: dict[str, list[str]] = {}
+    others = 0
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        for batch in batches:
+            if bound is not None and others >= bound:
+                break
+            for name, serials in pool.map(one, batch):
+                found[name] = serials
+                others += sum(1 for s in serials if device_kind(s) != VIRTUAL)
+    return found
 
 
 def root_mfa_type(account_mfa: bool, assigned_virtual: Iterable[dict[str, Any]]) -> str:
