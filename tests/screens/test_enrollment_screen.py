@@ -303,7 +303,8 @@ async def test_hardware_token_from_the_enroll_step(demo_app, services, realism):
         dialog = pilot.app.screen
         assert isinstance(dialog, HardwareTokenDialog)
         # A wrong pair: refused by AWS, the code fields empty for new presses.
-        await pilot.press(*"GAHT12345678", "enter", *"123456", "enter", *"654321", "enter")
+        dialog.query_one("#token-serial", Input).value = "GAHT12345678"
+        await pilot.press("enter", *"123456", "enter", *"654321", "enter")
         await settle(pilot)
         said = str(dialog.query_one("#token-verdict").render())
         assert "did not accept the two codes" in said and "Fix:" in said
