@@ -283,6 +283,11 @@ def run_audit(
     say("Looking for orphaned virtual MFA devices")
     orphans = tuple(sorted(d["SerialNumber"] for d in virtual_devices(services, "Unassigned")))
     root_mfa = root_mfa_enabled(services, summary) or bool(root and root.mfa_active)
+    management = "unknown"
+    if not root_mfa:
+        from wizard.root_access import root_credentials_management
+
+        management = root_credentials_management(services)
     return AuditResult(
         account_id=identity.account_id,
         generated_at=datetime.now(UTC),
@@ -293,6 +298,7 @@ def run_audit(
         root=root,
         root_mfa_type=root_mfa_type(root_mfa, assigned_devices),
         partition=partition_of_arn(identity.arn),
+        root_credentials_management=management,
     )
 
 

@@ -160,7 +160,7 @@ def audit_notes(result: AuditResult) -> list[str]:
             fido_only_advice(len(fido_only)),
             "  " + ", ".join(u.user_name for u in fido_only),
         ]
-    lines += root_advice(result, result.partition)
+    lines += root_advice(result, result.partition, result.root_credentials_management)
     lines.append(hardware_mfa_info(result))
     return lines
 

@@ -166,6 +166,9 @@ class AuditResult:
     # device: IAM does not tell an IAM principal which), or "" (no MFA).
     root_mfa_type: str = ""
     partition: str = "aws"
+    # The organization's centralized root access (enabled / disabled / unknown), read when root
+    # has no MFA: where it is enabled, no root credentials at all is the better state.
+    root_credentials_management: str = "unknown"
 
     @property
     def fido_only_users(self) -> list[UserFinding]:
