@@ -39,6 +39,8 @@ class PostureState:
     root_mfa_type: str = ""
     fido_only_users: list[str] = field(default_factory=list)
     root_access_keys: int | None = None
+    cloudtrail_groups: str = "none"
+    config_recorder: str = "none"
 
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) pairs in display order."""
@@ -55,6 +57,8 @@ class PostureState:
             ("Alarm", self.signin_alarm),
             ("Email subscription", self.subscription),
             ("Schedules", ", ".join(self.schedules) or "none"),
+            ("CloudTrail groups", self.cloudtrail_groups),
+            ("AWS Config", self.config_recorder),
         ]
 
     def root_mfa_words(self) -> str:
@@ -159,6 +163,27 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         schedule_names = schedules()
     except Exception:
         schedule_names = []
+
+    def groups() -> str:
+        from wizard.monitoring.groups import group_state
+
+        found = []
+        for label, name in (("admins", n.trail_admins_group), ("readers", n.trail_readers_group)):
+            state = group_state(iam, name)
+            if state is not None:
+                found.append(f"{label} {len(state[0])}")
+        return ", ".join(found) or "none"
+
+    def config() -> str:
+        from wizard.monitoring.config import config_state
+
+        state = config_state(services)
+        if not state["recorders"]:
+            return "none"
+        name = state["recorders"][0]["name"]
+        recording = "recording" if state["recording"].get(name) else "STOPPED"
+        return f"{name} ({recording})"
+
     return PostureState(
         taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
         account_id=audit.account_id,
@@ -174,6 +199,8 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         root_mfa_type=audit.root_mfa_type,
         fido_only_users=[u.user_name for u in audit.fido_only_users],
         root_access_keys=audit.root.access_keys_active if audit.root else None,
+        cloudtrail_groups=_safe(groups, "unknown"),
+        config_recorder=_safe(config, "unknown"),
     )
 
 

@@ -197,6 +197,11 @@ def test_verify_reads_the_groups_and_the_recorder_back(services):
     _, plan = plan_monitoring(services, replace(GROUPS, config_recorder=True))
     apply_monitoring(plan)
     report = run_verify(services)
+    from wizard import summary
+
+    posture = summary.capture(services)
+    assert posture.cloudtrail_groups == "admins 2, readers 1"
+    assert posture.config_recorder == "mfa-wizard (recording)"
     held = {(c.check, c.subject) for c in report.checked}
     assert ("cloudtrail groups", N.trail_admins_group) in held
     assert ("config", N.config_recorder) in held
