@@ -144,8 +144,32 @@ def _truer_moto() -> None:
         return answer
 
     response.create_login_profile = create_login_profile
+    response.list_organizations_features = _list_organizations_features
     response._mfa_wizard_truer = True
     _truer_sessions()
+
+
+def _list_organizations_features(self: Any) -> Any:
+    """iam:ListOrganizationsFeatures, which moto lacks (it answers 500, which SDKs retry): as
+    AWS answers it, from the organization moto holds. The management account reads the features
+    (none enabled in the demo); a member is refused, an account outside any is told so."""
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult
+    from moto.organizations.models import organizations_backends
+
+    org = None
+    for backend in organizations_backends.get(self.current_account, {}).values():
+        org = backend.org or org
+    if org is None:
+        raise ServiceException(
+            "OrganizationNotFoundException", "The account is not part of an organization."
+        )
+    if org.master_account_id != self.current_account:
+        raise ServiceException(
+            "AccountNotManagementOrDelegatedAdministratorException",
+            "The account is not the management account or a delegated administrator.",
+        )
+    return ActionResult({"OrganizationId": org.id, "EnabledFeatures": []})
 
 
 def _truer_sessions() -> None:

@@ -381,8 +381,8 @@ def test_cli_audit_reports_device_types_and_root(demo_env):
 
 def test_centralized_root_access_is_pointed_to(demo_env, monkeypatch):
     """Where the organization manages root credentials centrally, the audit says that no root
-    credentials at all is the best state (moto lacks ListOrganizationsFeatures: its answer is
-    given here, as the management account would read it)."""
+    credentials at all is the best state (the demo's ListOrganizationsFeatures says this account
+    is in no organization: the management account's answer is given here)."""
     from wizard import root_access
 
     plain = mfa_wizard("audit", env=demo_env).stdout
