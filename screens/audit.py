@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import on, work
@@ -18,6 +19,15 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker
 
+from screens.audit_table import (
+    COLUMNS,
+    OTHER_COLUMNS,
+    PATH_MIN,
+    SORTABLE,
+    cell_width,
+    names_that_fit,
+    sort_value,
+)
 from screens.base import StepScreen
 from screens.dialogs import ExportDialog, InfoDialog
 from screens.widgets.status import BAD, GOOD, cut
@@ -29,48 +39,6 @@ from wizard.models import VIRTUAL, AuditResult, UserFinding
 
 if TYPE_CHECKING:
     from wizard.organization import AccountAudit
-
-# (column key, label) in display order; sort keys below.
-COLUMNS = [
-    ("sel", " "),
-    ("user", "User"),
-    ("path", "Path"),
-    ("console", "Console"),
-    ("mfa", "MFA"),
-    ("devices", "Dev"),
-    ("signin", "Pwd used"),
-    ("keys", "Keys"),
-]
-SORTABLE = ["user", "path", "mfa", "signin", "keys"]
-# The Path column: at least this wide, and what the terminal has beyond the other columns.
-PATH_MIN = 16
-OTHER_COLUMNS = 64
-
-
-def names_that_fit(names: list[str], width: int) -> str:
-    """As many of `names` as fit in `width` columns, then "and N more" (never cut mid-name)."""
-    shown: list[str] = []
-    for index, name in enumerate(names):
-        rest = len(names) - index - 1
-        tail = f" and {rest} more" if rest else ""
-        if len(", ".join([*shown, name]) + tail) > width and shown:
-            return ", ".join(shown) + f" and {len(names) - len(shown)} more"
-        shown.append(name)
-    return ", ".join(shown)
-
-
-def _sort_value(user: UserFinding, column: str) -> tuple:
-    if column == "path":
-        return (user.path, user.user_name.lower())
-    if column == "mfa":
-        # Findings first: console without MFA, then the rest.
-        return (not user.needs_mfa, user.mfa_active, user.user_name.lower())
-    if column == "signin":
-        stamp = user.password_last_used.timestamp() if user.password_last_used else 0.0
-        return (-stamp, user.user_name.lower())
-    if column == "keys":
-        return (-user.access_keys_active, user.user_name.lower())
-    return (user.user_name.lower(),)
 
 
 class AuditScreen(StepScreen):
@@ -263,7 +231,7 @@ class AuditScreen(StepScreen):
         if needle:
             users = [u for u in users if needle in u.user_name.lower() or needle in u.path.lower()]
         return sorted(
-            users, key=lambda u: _sort_value(u, self.sort_column), reverse=self.sort_reverse
+            users, key=lambda u: sort_value(u, self.sort_column), reverse=self.sort_reverse
         )
 
     def refresh_table(self) -> None:
@@ -276,8 +244,17 @@ class AuditScreen(StepScreen):
         table.columns[ColumnKey("path")].width = self.path_width
         now = self.result.generated_at if self.result else datetime.now()
         selected = self.wizard.ctx.selected_users
-        for user in users:
-            table.add_row(*self._cells(user, now, user.user_name in selected), key=user.user_name)
+        rows = [(u.user_name, self._cells(u, now, u.user_name in selected)) for u in users]
+        # Every column's width set from its cells before they go in: a DataTable that sizes an
+        # auto-width column later may keep rows drawn at the header's width (names cut).
+        for index, (key, _) in enumerate(COLUMNS):
+            if key != "path":
+                column = table.columns[ColumnKey(key)]
+                header = cell_len(column.label.plain)  # with the sort mark, if any
+                column.width = max([header] + [cell_width(cells[index]) for _, cells in rows])
+                column.auto_width = False
+        for name, cells in rows:
+            table.add_row(*cells, key=name)
         if current and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
         self._update_selection_label()
@@ -427,13 +404,8 @@ class AuditScreen(StepScreen):
     def action_notes(self) -> None:
         """Root's MFA and what to do about it, users with only a security key, Prowler's view."""
         if self.result is not None:
-            paragraphs: list[str] = []
-            for line in audit_notes(self.result):
-                if line.startswith(" ") and paragraphs:
-                    paragraphs[-1] += "\n" + line  # a step or a name list: its paragraph's
-                else:
-                    paragraphs.append(line)
-            self.app.push_screen(InfoDialog("Root and device types", "\n\n".join(paragraphs)))
+            notes = "\n\n".join(audit_notes(self.result))
+            self.app.push_screen(InfoDialog("Root and device types", notes))
 
     @work(exclusive=True, group="audit-dialog")
     async def action_orphans(self) -> None:

@@ -151,18 +151,20 @@ def root_advice(result: AuditResult, partition: str, management: str = "unknown"
 
 
 def audit_notes(result: AuditResult) -> list[str]:
-    """Everything the audit has to say beyond its table: security-key-only users, root, and
-    Prowler's hardware-MFA checks (pure; the CLI prints them, the TUI shows them on `i`)."""
-    lines: list[str] = []
+    """Everything the audit has to say beyond its table, as paragraphs: security-key-only users,
+    root, and Prowler's hardware-MFA checks (pure; the CLI prints them, the TUI shows them on i)."""
+    paragraphs: list[str] = []
     fido_only = result.fido_only_users
     if fido_only:
-        lines += [
-            fido_only_advice(len(fido_only)),
-            "  " + ", ".join(u.user_name for u in fido_only),
-        ]
-    lines += root_advice(result, result.partition, result.root_credentials_management)
-    lines.append(hardware_mfa_info(result))
-    return lines
+        names = ", ".join(u.user_name for u in fido_only)
+        paragraphs.append(f"{fido_only_advice(len(fido_only))}\n  {names}")
+    for line in root_advice(result, result.partition, result.root_credentials_management):
+        if line.startswith(" ") and paragraphs:
+            paragraphs[-1] += "\n" + line  # a step belongs to its paragraph
+        else:
+            paragraphs.append(line)
+    paragraphs.append(hardware_mfa_info(result))
+    return paragraphs
 
 
 def fido_only_advice(count: int) -> str:

@@ -172,9 +172,9 @@ async def test_number_keys_switch_steps(demo_app):
 
 def test_audit_screen_snapshot(sample_app, snap_compare):
     async def run_before(pilot):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        from tests.support.pilot import drawn
+
+        await drawn(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=run_before)
 

@@ -263,7 +263,7 @@ async def test_keys_reach_the_fields_that_matter(demo_app):
 
 
 def test_names_fit_their_line_and_say_how_many_more():
-    from screens.audit import names_that_fit
+    from screens.audit_table import names_that_fit
 
     names = ["alice.nakamura", "dave.sato", "erin.kobayashi", "frank.ito", "heidi.watanabe"]
     assert names_that_fit(names, 200) == ", ".join(names)

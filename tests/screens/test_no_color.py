@@ -85,8 +85,9 @@ async def test_findings_read_without_colour(no_color_app):
 
 def test_no_color_audit_snapshot(no_color_app, snap_compare):
     async def run_before(pilot):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        from tests.support.pilot import drawn
+
+        await drawn(pilot)
 
     assert snap_compare(no_color_app, terminal_size=(80, 24), run_before=run_before)
 

@@ -50,3 +50,13 @@ async def start_qr(pilot, screen):  # noqa: ANN001, ANN201
     await settle(pilot)
     assert screen.stage == "qr"
     return screen.enrollment
+
+
+async def drawn(pilot) -> None:  # noqa: ANN001
+    """Workers done and the screen drawn as a person sees it: a DataTable sizes its columns to
+    new rows on a later refresh, so a snapshot taken one pause after the rows came would show
+    them cut to their headers' width (a moment no one sees)."""
+    await settle(pilot)
+    await pilot.wait_for_scheduled_animations()
+    for _ in range(3):
+        await pilot.pause()
