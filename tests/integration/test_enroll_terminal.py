@@ -278,3 +278,44 @@ def test_a_hang_up_in_the_tui_with_a_qr_on_screen_rolls_back(services, demo_env)
     assert term.wait_exit() == 128 + signal.SIGHUP
     assert unassigned(services) == {ORPHAN}
     assert serials(services, "dave.sato") == set()
+
+
+# ----------------------------------------------------------------------------- other kinds
+
+
+def test_a_hardware_token_at_the_terminal_refused_pair_then_enabled(services, demo_env, realism):
+    """Serial, a question, two presses typed at the prompt; AWS (the layer) refuses a wrong pair,
+    and the next pair, pressed anew, is enabled."""
+    import time
+
+    token = realism.hardware_token("GAHT12345678")
+    term = enroll(demo_env, "dave.sato", "--hardware", "GAHT12345678")
+    term.wait_for("Go ahead?")
+    assert "Will enable the hardware token GAHT12345678 for dave.sato" in term.text()
+    term.child.send(b"y")
+    term.wait_for("First code (press the button):")
+    term.send_line("123456")
+    term.wait_for("Next code (press again):")
+    term.send_line("654321")
+    term.wait_for("Press the token's button again")
+    assert "did not accept the two codes" in term.text() and "2 tries left" in term.text()
+    now = time.time()  # the child runs on the real clock
+    term.send_line(token.at(now - 30))
+    term.wait_for("Next code (press again):")
+    term.send_line(token.at(now))
+    assert term.wait_exit() == 0, term.text()
+    assert "Enabled the hardware token GAHT12345678 for dave.sato." in term.text()
+    assert serials(services, "dave.sato") == {"GAHT12345678"}
+
+
+def test_ctrl_c_while_waiting_for_a_security_key_changes_nothing(services, demo_env):
+    term = enroll(demo_env, "erin.kobayashi", "--security-key", "--wait", "60")
+    term.wait_for("Waiting for erin.kobayashi's new key")
+    assert "users/details/erin.kobayashi?section=security_credentials" in term.text().replace(
+        "\n", ""
+    )
+    term.send_control("c")
+    assert term.wait_exit() == 130
+    assert "Stopped waiting. Nothing was changed." in term.text()
+    assert "Traceback" not in term.text()
+    assert serials(services, "erin.kobayashi") == set()
