@@ -22,7 +22,7 @@ from typing import Any
 
 from wizard import clock as timing
 from wizard.aws import Services, paginate
-from wizard.devices import devices_of_users, root_mfa_type
+from wizard.devices import ROOT_HARDWARE_OR_FIDO, devices_of_users, root_mfa_type
 from wizard.errors import WizardError, aws_errors, error_code
 from wizard.models import AccessKeyInfo, AuditResult, RootFinding, UserFinding
 from wizard.partition import partition_of_arn
@@ -231,6 +231,11 @@ def account_summary(services: Services) -> dict[str, Any]:
         return dict(services.iam.get_account_summary()["SummaryMap"])
 
 
+def _present(summary: dict[str, Any], key: str) -> bool | None:
+    """A GetAccountSummary flag as True/False, or None when this endpoint does not give it."""
+    return None if key not in summary else bool(summary[key])
+
+
 def root_mfa_enabled(services: Services, summary: dict[str, Any] | None = None) -> bool:
     """AccountMFAEnabled from GetAccountSummary."""
     summary = account_summary(services) if summary is None else summary
@@ -265,24 +270,28 @@ def run_audit(
         if user:
             assigned.setdefault(user, []).append(device["SerialNumber"])
     summary = account_summary(services)
-    # MFADevicesInUse counts every kind, root's too; beyond the virtual ones assigned, that many
-    # hardware tokens and security keys at most are held by users. None: read every MFA user.
+    root_mfa = root_mfa_enabled(services, summary) or bool(root and root.mfa_active)
+    kind_of_root = root_mfa_type(root_mfa, assigned_devices)
+    # MFADevicesInUse counts every kind, root's too: beyond the virtual ones assigned (and root's
+    # token or key, when it has MFA but no virtual device), that many hardware tokens and
+    # security keys at most are held by users. None: read every user with MFA.
     in_use = summary.get("MFADevicesInUse")
-    bound = None if in_use is None else max(0, int(in_use) - len(assigned_devices))
+    roots = 1 if kind_of_root == ROOT_HARDWARE_OR_FIDO else 0
+    bound = None if in_use is None else max(0, int(in_use) - len(assigned_devices) - roots)
     with_mfa = [u.user_name for u in users if u.mfa_active or u.user_name in assigned]
+    # Those with MFA but no virtual device hold a token or a key, or the report is stale (AWS
+    # serves one up to 4 hours old): they are always read. The rest only until `bound` is met.
+    first = [n for n in with_mfa if n not in assigned]
+    then = [n for n in with_mfa if n in assigned]
     listed: set[str] = set()
-    if with_mfa and bound != 0:
+    if first or (then and bound != 0):
         say(f"Reading the device types of users with MFA (up to {len(with_mfa)})")
-        # Those with MFA but no virtual device hold a token or a key: read them first.
-        first = [n for n in with_mfa if n not in assigned]
-        then = [n for n in with_mfa if n in assigned]
         for name, serials in devices_of_users(services, first, then, bound).items():
             listed.add(name)
             assigned.setdefault(name, []).extend(serials)
     users = reconcile(users, assigned, listed)
     say("Looking for orphaned virtual MFA devices")
     orphans = tuple(sorted(d["SerialNumber"] for d in virtual_devices(services, "Unassigned")))
-    root_mfa = root_mfa_enabled(services, summary) or bool(root and root.mfa_active)
     management = "unknown"
     if not root_mfa:
         from wizard.root_access import root_credentials_management
@@ -296,7 +305,8 @@ def run_audit(
         users=tuple(sorted(users, key=lambda u: u.user_name.lower())),
         orphan_virtual_mfa_devices=orphans,
         root=root,
-        root_mfa_type=root_mfa_type(root_mfa, assigned_devices),
+        root_mfa_type=kind_of_root,
+        root_password_present=_present(summary, "AccountPasswordPresent"),
         partition=partition_of_arn(identity.arn),
         root_credentials_management=management,
     )

@@ -45,12 +45,13 @@ def devices_of_users(
 ) -> dict[str, list[str]]:
     """ListMFADevices per user, `parallel` at a time: {user: [serial, ...]} for those read.
 
-    `first` are read before `then`; reading stops once `bound` hardware tokens and security keys
-    were found (GetAccountSummary says no more are in use), else every user is read.
+    `first` are all read; `then` only until `bound` hardware tokens and security keys were found
+    (GetAccountSummary says no more are in use), or all of them when `bound` is None.
     """
+    list_first = list(first)
     batches = [
         names[start : start + parallel]
-        for names in (list(first), list(then))
+        for names in (list_first, list(then))
         for start in range(0, len(names), parallel)
     ]
 
@@ -61,8 +62,9 @@ def devices_of_users(
     found: dict[str, list[str]] = {}
     others = 0
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        for batch in batches:
-            if bound is not None and others >= bound:
+        first_batches = -(-len(list_first) // parallel) if list_first else 0
+        for index, batch in enumerate(batches):
+            if index >= first_batches and bound is not None and others >= bound:
                 break
             for name, serials in pool.map(one, batch):
                 found[name] = serials
@@ -129,7 +131,12 @@ def root_advice(result: AuditResult, partition: str, management: str = "unknown"
             "account is no root credentials at all (`mfa-wizard audit --org --root-credentials` "
             "reads them; remove them from the management account, IAM > Root access management)."
         )
-    if not result.root_mfa_active:
+    if result.root_without_credentials:
+        lines.append(
+            "Root has no password, no access key and no MFA: nobody can sign in as root, the "
+            "best state (root credentials removed centrally). Nothing to do."
+        )
+    elif not result.root_mfa_active:
         lines += [
             "Root has no MFA. AWS requires it, and no API can add it: only root can, in the console.",
             f"  1. Sign in as the root user (email and password) at https://{console_host(partition)}/",

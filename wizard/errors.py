@@ -286,6 +286,8 @@ ABSENT_CODES = frozenset(
         "PolicyNotAttachedException",
         "PolicyNotFoundException",
         "TargetNotFoundException",
+        "NoSuchConfigurationRecorderException",
+        "NoSuchDeliveryChannelException",
     }
 )
 

@@ -169,6 +169,8 @@ class AuditResult:
     # The organization's centralized root access (enabled / disabled / unknown), read when root
     # has no MFA: where it is enabled, no root credentials at all is the better state.
     root_credentials_management: str = "unknown"
+    # GetAccountSummary's AccountPasswordPresent (root's password), None where not given.
+    root_password_present: bool | None = None
 
     @property
     def fido_only_users(self) -> list[UserFinding]:
@@ -191,9 +193,17 @@ class AuditResult:
         return sum(1 for u in self.users if u.console_access)
 
     @property
+    def root_without_credentials(self) -> bool:
+        """No root password, access key or MFA (removed centrally): nobody can sign in as root,
+        so root MFA is moot (GetAccountSummary's AccountPasswordPresent; unknown is not this)."""
+        keys = self.root.access_keys_active if self.root else 0
+        return not self.root_mfa_active and self.root_password_present is False and not keys
+
+    @property
     def compliant(self) -> bool:
-        """Root and every console user have MFA."""
-        return self.root_mfa_active and not self.console_users_without_mfa
+        """Root (with MFA, or with no credentials at all) and every console user have MFA."""
+        root_ok = self.root_mfa_active or self.root_without_credentials
+        return root_ok and not self.console_users_without_mfa
 
     @property
     def report_age_seconds(self) -> float | None:

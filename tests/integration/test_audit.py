@@ -392,3 +392,19 @@ def test_centralized_root_access_is_pointed_to(demo_env, monkeypatch):
     )
     out = mfa_wizard("audit", env=demo_env).stdout
     assert "manages root credentials centrally" in out and "no root credentials at all" in out
+
+
+def test_a_stale_report_is_not_trusted_for_a_user_without_a_virtual_device(services, monkeypatch):
+    """AWS serves a report up to 4 hours old: a token removed since (and no other token or key
+    left in the account) still reads as no MFA, because such users are always read."""
+    from wizard import audit
+
+    iam = services.iam
+    iam.deactivate_mfa_device(
+        UserName="kenji.mori", SerialNumber=fido_serial("kenji.mori", "yubikey")
+    )
+    stale = audit.fetch_credential_report(services)  # mika.ono: MFA yes (her token)
+    iam.deactivate_mfa_device(UserName="mika.ono", SerialNumber="GAHT10000042")
+    monkeypatch.setattr(audit, "fetch_credential_report", lambda *a, **k: stale)
+    mika = next(u for u in run_audit(services).users if u.user_name == "mika.ono")
+    assert mika.needs_mfa and mika.mfa_devices == ()

@@ -250,3 +250,28 @@ def test_root_advice_names_the_steps_and_the_keys():
     assert root_advice(result(True, "hardware or fido", 0), "aws") == []
     central = "\n".join(root_advice(result(False, "", 0), "aws", management="enabled"))
     assert "no root credentials at all" in central
+
+
+def test_root_without_credentials_is_the_best_state_not_a_finding():
+    from datetime import UTC, datetime
+
+    from wizard.devices import root_advice
+    from wizard.models import AuditResult, RootFinding
+
+    def result(password: bool | None, keys: int = 0) -> AuditResult:
+        return AuditResult(
+            account_id="123456789012",
+            generated_at=datetime.now(UTC),
+            report_generated_at=None,
+            root_mfa_active=False,
+            users=(),
+            root=RootFinding(mfa_active=False, access_keys_active=keys, password_last_used=None),
+            root_password_present=password,
+        )
+
+    removed = result(False)
+    assert removed.root_without_credentials and removed.compliant
+    assert "nobody can sign in as root" in "\n".join(root_advice(removed, "aws"))
+    for still in (result(True), result(None), result(False, keys=1)):
+        assert not still.root_without_credentials and not still.compliant
+        assert "Root has no MFA" in "\n".join(root_advice(still, "aws"))

@@ -61,6 +61,13 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
             "root MFA: this endpoint's root user has no MFA device and cannot be given one "
             "(on AWS it is read from the credential report like every user)"
         )
+    elif audit.root_without_credentials:
+        report.held(
+            "mfa",
+            "root",
+            "has no password, access key or MFA: nobody can sign in as root (removed centrally)",
+            "GetAccountSummary (AccountPasswordPresent, AccountMFAEnabled)",
+        )
     elif not audit.root_mfa_active:
         report.fail(
             "mfa",
