@@ -145,8 +145,37 @@ def _truer_moto() -> None:
 
     response.create_login_profile = create_login_profile
     response.list_organizations_features = _list_organizations_features
+    import moto.config.responses
+
+    moto.config.responses.ConfigResponse.describe_delivery_channel_status = (
+        _describe_delivery_channel_status
+    )
     response._mfa_wizard_truer = True
     _truer_sessions()
+
+
+def _describe_delivery_channel_status(self: Any) -> str:
+    """config:DescribeDeliveryChannelStatus, which moto lacks: each channel as AWS shows one that
+    has delivered nothing yet (verify reads it for failed deliveries)."""
+    import json
+
+    channels = self.config_backend.describe_delivery_channels(
+        self._get_param("DeliveryChannelNames")
+    )
+    pending = {"lastStatus": "NOT_APPLICABLE"}
+    return json.dumps(
+        {
+            "DeliveryChannelsStatus": [
+                {
+                    "name": channel["name"],
+                    "configSnapshotDeliveryInfo": {},
+                    "configHistoryDeliveryInfo": {},
+                    "configStreamDeliveryInfo": pending,
+                }
+                for channel in channels
+            ]
+        }
+    )
 
 
 def _list_organizations_features(self: Any) -> Any:

@@ -213,3 +213,49 @@ def test_verify_reads_the_groups_and_the_recorder_back(services):
     failed = {(f.check, f.subject) for f in run_verify(services).failures}
     assert ("cloudtrail groups", N.trail_readers_group) in failed
     assert ("config", N.config_recorder) in failed
+
+
+def test_verify_fails_a_recorder_whose_deliveries_fail(services, monkeypatch):
+    from wizard.verify import run_verify, seed004
+
+    apply_monitoring(plan_monitoring(services, CONFIG)[1])
+    monkeypatch.setattr(
+        seed004, "delivery_failures", lambda s, c: ["configHistoryDeliveryInfo: AccessDenied"]
+    )
+    failure = next(f for f in run_verify(services).failures if f.check == "config")
+    assert "last attempt failed (configHistoryDeliveryInfo: AccessDenied)" in failure.detail
+
+
+def test_the_plan_says_when_no_alarm_watches_the_admins(services):
+    quiet = replace(GROUPS, trail_changes_alarm=False)  # BASE is --minimal: no tamper alarm
+    _, plan = plan_monitoring(services, quiet)
+    admins = by_name(plan, "iam group")[N.trail_admins_group]
+    assert "NO alarm of this plan pages on that" in admins.detail
+    _, watched = plan_monitoring(services, replace(GROUPS, trail_changes_alarm=True))
+    detail = by_name(watched, "iam group")[N.trail_admins_group].detail
+    assert "the trail-changes alarm pages on that" in detail
+
+
+def test_teardown_and_undo_meet_what_others_added_or_removed(services):
+    apply_monitoring(plan_monitoring(services, replace(GROUPS, config_recorder=True))[1])
+    # Someone adds an inline policy to a group: AWS deletes a group only without one.
+    services.iam.put_group_policy(
+        GroupName=N.trail_readers_group,
+        PolicyName="extra",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
+            }
+        ),
+    )
+    teardown(services)
+    names = {g["GroupName"] for g in services.iam.list_groups()["Groups"]}
+    assert N.trail_readers_group not in names
+    # Undo after teardown: each entry is already undone, none blocks the others.
+    entries = undoable(journal.read(), services, step="monitor")
+    done = undo_entries(services, entries)
+    assert len(done) == len(entries)
+    seed004 = {"create_group", "attach_group_policy", "add_user_to_group"}
+    ours = {o for e, o in done if e.action in seed004 or "config" in e.action}
+    assert ours == {"already undone"}

@@ -293,7 +293,12 @@ class Realism:
             ):
                 self._count("throttled")
                 return self._throttle(r)
-            refusal = self._propagation(r, now) or self._codes(r, now) or self._report(r, now)
+            refusal = (
+                self._propagation(r, now)
+                or self._codes(r, now)
+                or self._report(r, now)
+                or self._conflict(r)
+            )
             if refusal is None:
                 refusal = self._emulate(r, environ_key=r.params.get("_access_key", ""))
         return refusal
@@ -437,6 +442,30 @@ class Realism:
                 "MultiFactorAuthentication failed with invalid MFA one time pass code.",
                 status=403,
             )
+        return None
+
+    def _conflict(self, r: Request) -> Answer | None:
+        """DeleteGroup of a group that still has members or policies: AWS refuses it (moto
+        deletes it)."""
+        if r.operation != "DeleteGroup":
+            return None
+        from moto.iam.models import iam_backends
+
+        name = _param(r.params, "GroupName")
+        for account in iam_backends.values():
+            for backend in account.values():
+                group = backend.groups.get(name)
+                if group is None:
+                    continue
+                for what, held in (
+                    ("remove users from group", group.users),
+                    ("delete policies", group.policies),
+                    ("detach all policies", group.managed_policies),
+                ):
+                    if held:
+                        return self._refuse(
+                            r, "DeleteConflict", f"Cannot delete entity, must {what} first.", 409
+                        )
         return None
 
     def _report(self, r: Request, now: float) -> Answer | None:

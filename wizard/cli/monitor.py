@@ -55,7 +55,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
             names = monitoring.names_for(services.identity().account_id, services.region)
             print(
                 f"Will delete what mfa-wizard created for monitoring in {services.region} (trail {names.trail}, "
-                f"alarms, topic, filters, roles, schedules{', and the logs in ' + names.bucket if args.purge else ''})."
+                f"alarms, topic, filters, roles, schedules, the CloudTrail groups {names.trail_admins_group} "
+                f"and {names.trail_readers_group} with their members taken out, the AWS Config recorder and "
+                f"channel named {names.config_recorder}{', and the logs in ' + names.bucket if args.purge else ''})."
             )
             if not confirm("Tear down?", args.yes):
                 print("Nothing changed.")

@@ -70,8 +70,27 @@ def config_state(services: Any) -> dict[str, Any]:
     return {
         "recorders": recorders,
         "recording": {s["name"]: bool(s.get("recording")) for s in statuses},
+        "last_status": {s["name"]: s.get("lastStatus", "") for s in statuses},
         "channels": channels,
     }
+
+
+def delivery_failures(services: Any, channel: str) -> list[str]:
+    """The deliveries of `channel` whose last attempt failed, as 'kind: error code' (none: [])."""
+    config = services.client("config")
+    with aws_errors("DescribeDeliveryChannelStatus"):
+        found = config.describe_delivery_channel_status(DeliveryChannelNames=[channel])
+    failed = []
+    for status in found.get("DeliveryChannelsStatus", []):
+        for kind in (
+            "configSnapshotDeliveryInfo",
+            "configHistoryDeliveryInfo",
+            "configStreamDeliveryInfo",
+        ):
+            info = status.get(kind) or {}
+            if str(info.get("lastStatus", "")).upper() == "FAILURE":
+                failed.append(f"{kind}: {info.get('lastErrorCode') or 'failed'}")
+    return failed
 
 
 def config_slr_arn(iam: Any) -> str | None:
@@ -94,8 +113,10 @@ class ConfigMixin(PlannerBase):
             if self.o.config_recorder:
                 raise
             self._config = {"recorders": [], "recording": {}, "channels": []}
-        ours = any(r["name"] == self.n.config_recorder for r in self._config["recorders"])
-        self.with_config = self.o.config_recorder or ours
+        recorders = self._config["recorders"]
+        ours = any(r["name"] == self.n.config_recorder for r in recorders)
+        # A region's recorder of another name is reused, delivering where it does: no grants.
+        self.with_config = ours or (self.o.config_recorder and not recorders)
         return self.o.config_recorder
 
     def plan_config(self, bucket_is_ours: bool) -> None:
@@ -119,10 +140,13 @@ class ConfigMixin(PlannerBase):
             f"AWS Config bills ${CONFIG_ITEM_PRICE} per configuration item recorded: each change "
             "to a recorded resource is one item (1,000 changes a month: about $3). "
             + (
-                "This recorder records IAM users, groups, roles and policies only."
+                "This recorder records IAM users, groups, roles and policies only. AWS records "
+                "IAM types only in Regions where AWS Config existed before February 2022: in a "
+                "newer Region this recorder records nothing; run it in such a Region."
                 if self.o.config_iam_only
-                else "Global types (IAM) are recorded here: record them in one region only, or "
-                "each region records every IAM change again (--config-iam-only elsewhere)."
+                else "Global types (IAM) are recorded here: record them in this Region only; in "
+                "other Regions set includeGlobalResourceTypes to false, or each Region records "
+                "every IAM change again."
             )
         )
 

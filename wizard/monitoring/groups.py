@@ -35,12 +35,19 @@ class GroupsMixin(PlannerBase):
 
         for user in sorted({*self.o.trail_admins, *self.o.trail_readers}):
             ensure_user(self.s, user)
+        watching = ["the trail-changes alarm"] * self.o.trail_changes_alarm + [
+            "the tamper alarm"
+        ] * (not self.o.minimal)
+        watched = (
+            f"{' and '.join(watching)} page{'s' if len(watching) == 1 else ''} on that"
+            if watching
+            else "NO alarm of this plan pages on that: drop --minimal or --no-trail-changes-alarm"
+        )
         self.plan_group(
             self.n.trail_admins_group,
             FULL_ACCESS,
             self.o.trail_admins,
-            "can stop or delete the trail (the trail-changes and tamper alarms page on that): "
-            "for those who administer CloudTrail",
+            f"can stop or delete the trail ({watched}): for those who administer CloudTrail",
         )
         self.plan_group(
             self.n.trail_readers_group,
@@ -174,6 +181,17 @@ def teardown_groups(services: Any, n: Any, say: Any) -> None:
         for arn in sorted(attached):
             delete_if_present(
                 "DetachGroupPolicy", iam.detach_group_policy, GroupName=name, PolicyArn=arn
+            )
+        # An inline policy someone added: AWS deletes a group only once it has none.
+        with aws_errors("ListGroupPolicies"):
+            inline = [
+                p
+                for page in iam.get_paginator("list_group_policies").paginate(GroupName=name)
+                for p in page["PolicyNames"]
+            ]
+        for policy in inline:
+            delete_if_present(
+                "DeleteGroupPolicy", iam.delete_group_policy, GroupName=name, PolicyName=policy
             )
         if delete_if_present("DeleteGroup", iam.delete_group, GroupName=name):
             say(f"deleted group {name} ({len(members)} member(s) taken out)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from wizard.aws import Services
 from wizard.errors import WizardError
-from wizard.monitoring.config import config_state
+from wizard.monitoring.config import config_state, delivery_failures
 from wizard.monitoring.groups import FULL_ACCESS, READ_ONLY, group_state
 from wizard.monitoring.names import names_for
 from wizard.verify.model import VerifyReport
@@ -58,6 +58,18 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
             "the recorder has no delivery channel: nothing is delivered",
             "mfa-wizard monitor apply --config-recorder",
             proof,
+        )
+    elif state["last_status"].get(n.config_recorder, "").upper() == "FAILURE" or (
+        failures := delivery_failures(services, state["channels"][0]["name"])
+    ):
+        why = ", ".join(failures) if failures else "the recorder's last recording failed"
+        report.fail(
+            "config",
+            n.config_recorder,
+            f"AWS Config records, but its last attempt failed ({why}): check the trail "
+            "bucket's and the KMS key's grants to config.amazonaws.com",
+            "mfa-wizard monitor apply --config-recorder (puts the grants back)",
+            proof + ", DescribeDeliveryChannelStatus",
         )
     else:
         channel = state["channels"][0]
