@@ -5,6 +5,7 @@ ListMFADevices is watched). The AWS work is wizard.physical's, in worker threads
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -31,10 +32,12 @@ class HardwareTokenDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, user: str) -> None:
+    def __init__(self, user: str, report: Callable[[str, str], None] | None = None) -> None:
         super().__init__(id="hardware-dialog")
         self.user = user
         self.enabled: str | None = None
+        self.busy = False  # AWS is being asked: closing now would hide its answer
+        self.report = report  # (serial, outcome) to the Enroll step, whatever this dialog shows
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -80,6 +83,7 @@ class HardwareTokenDialog(ModalScreen[str | None]):
         ]
         self.query_one("#token-enable", Button).disabled = True
         self.query_one("#token-verdict", Static).update("Checking...")
+        self.busy = True
         self._enable(*values)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="token")
@@ -95,9 +99,11 @@ class HardwareTokenDialog(ModalScreen[str | None]):
         except Exception as exc:  # shown in the dialog, never a traceback
             self.app.call_from_thread(self._refused, exc)
             return
-        self.app.call_from_thread(self._done, plan.serial, said)
+        outcome = "token already there" if plan.already else "token enabled"
+        self.app.call_from_thread(self._done, plan.serial, said, outcome)
 
     def _refused(self, exc: BaseException) -> None:
+        self.busy = False
         self.query_one("#token-verdict", Static).update(_error_text(exc))
         if getattr(exc, "code", "") == "InvalidAuthenticationCode":
             # A refused pair is never sent again: the fields empty for two new presses.
@@ -106,7 +112,10 @@ class HardwareTokenDialog(ModalScreen[str | None]):
             self.query_one("#token-code-1", Input).focus()
         self.query_one("#token-enable", Button).disabled = False
 
-    def _done(self, serial: str, said: str) -> None:
+    def _done(self, serial: str, said: str, outcome: str) -> None:
+        self.busy = False
+        if self.report:
+            self.report(serial, outcome)
         self.enabled = serial
         self.query_one("#token-verdict", Static).update(Text(said, style="green"))
         button = self.query_one("#token-enable", Button)
@@ -115,6 +124,9 @@ class HardwareTokenDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#token-close")
     def action_close(self) -> None:
+        if self.busy:
+            self.notify("AWS is checking the codes: a moment.", title="Hardware token")
+            return
         self.dismiss(self.enabled)
 
 
@@ -124,10 +136,16 @@ class SecurityKeyScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "close", "Stop waiting")]
 
-    def __init__(self, user: str, timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        user: str,
+        timeout: float = 600.0,
+        report: Callable[[str, str], None] | None = None,
+    ) -> None:
         super().__init__(id="security-key-screen")
         self.user = user
         self.timeout = timeout
+        self.report = report  # (serial, outcome) to the Enroll step, even after Esc
         self.found: str | None = None
         self._stop = threading.Event()
 
@@ -171,6 +189,8 @@ class SecurityKeyScreen(ModalScreen[str | None]):
             self.app.call_from_thread(self._found, found)
 
     def _show_steps(self, steps: list[str], address: str) -> None:
+        if not self.is_attached:
+            return
         self.query_one("#key-steps", Static).update("\n".join(steps))
         matrix = qr_matrix(address)
         # For a phone (a passkey): only when it fits beside the steps, else the address is enough.
@@ -178,17 +198,23 @@ class SecurityKeyScreen(ModalScreen[str | None]):
             self.query_one(QRCode).set_matrix(matrix)
 
     def _tick(self, left: float) -> None:
-        if self.found is None:
+        if self.found is None and self.is_attached:
             self.query_one("#key-countdown", Static).update(
                 f"Waiting for the new key: {int(left) // 60}:{int(left) % 60:02d} left "
                 "(Esc stops; nothing is changed meanwhile)"
             )
 
     def _failed(self, exc: BaseException) -> None:
+        if not self.is_attached:
+            return
         self.query_one("#key-countdown", Static).update(_error_text(exc))
         self.query_one("#key-close", Button).label = "Close (Esc)"
 
     def _found(self, serial: str) -> None:
+        if self.report:
+            self.report(serial, "security key registered")
+        if not self.is_attached:  # Esc came as the key appeared: it is recorded all the same
+            return
         self.found = serial
         self.query_one("#key-countdown", Static).update(
             Text(f"Registered: {serial} (journaled).", style="green")
@@ -204,13 +230,16 @@ class SecurityKeyScreen(ModalScreen[str | None]):
 
 
 def open_other_kind(screen: object, user: str, security_key: bool) -> None:
-    """Push the token dialog or the key hand-off for `user`; a device added is reported back
-    to the Enroll screen through its `device_added(user, serial, outcome)`."""
+    """Push the token dialog or the key hand-off for `user`. A device added is reported to the
+    Enroll screen (`device_added(user, serial, outcome)`) the moment AWS has it, whatever the
+    dialog does next (closed at that instant, or left open)."""
 
-    def done(serial: str | None) -> None:
-        if serial:
-            outcome = "security key registered" if security_key else "token enabled"
-            screen.device_added(user, serial, outcome)  # type: ignore[attr-defined]
+    def report(serial: str, outcome: str) -> None:
+        screen.device_added(user, serial, outcome)  # type: ignore[attr-defined]
 
-    dialog = SecurityKeyScreen(user) if security_key else HardwareTokenDialog(user)
-    screen.app.push_screen(dialog, done)  # type: ignore[attr-defined]
+    dialog = (
+        SecurityKeyScreen(user, report=report)
+        if security_key
+        else HardwareTokenDialog(user, report=report)
+    )
+    screen.app.push_screen(dialog)  # type: ignore[attr-defined]

@@ -176,6 +176,7 @@ class MonitoringScreen(MonitorActions):
                 f"retention {retention_text!r} is not a number of days", "type e.g. 365"
             )
         quiet = self.query_one("#monitor-quiet", Input).value.strip() or None
+        groups = self.query_one("#monitor-groups", Checkbox).value
         return validate(
             MonitorOptions(
                 email=self.query_one("#monitor-email", Input).value.strip() or None,
@@ -190,9 +191,14 @@ class MonitoringScreen(MonitorActions):
                 iam_users_only=self.query_one("#monitor-iam-only", Checkbox).value,
                 organization_trail=self.query_one("#monitor-org-trail", Checkbox).value,
                 retention_days=int(retention_text),
-                cloudtrail_groups=self.query_one("#monitor-groups", Checkbox).value,
-                trail_admins=_names(self.query_one("#monitor-trail-admins", Input).value),
-                trail_readers=_names(self.query_one("#monitor-trail-readers", Input).value),
+                cloudtrail_groups=groups,
+                # Members count only while the groups are ticked (the fields are hidden then).
+                trail_admins=_names(self.query_one("#monitor-trail-admins", Input).value)
+                if groups
+                else (),
+                trail_readers=_names(self.query_one("#monitor-trail-readers", Input).value)
+                if groups
+                else (),
                 config_recorder=self.query_one("#monitor-config", Checkbox).value,
                 config_iam_only=self.query_one("#monitor-config-iam", Checkbox).value,
             )
@@ -211,6 +217,11 @@ class MonitoringScreen(MonitorActions):
     def _config_iam_changed(self, event: Checkbox.Changed) -> None:
         if event.value:  # IAM only narrows the recorder: it implies one
             self.query_one("#monitor-config", Checkbox).value = True
+
+    @on(Checkbox.Changed, "#monitor-config")
+    def _config_changed(self, event: Checkbox.Changed) -> None:
+        if not event.value:  # no recorder: nothing to narrow
+            self.query_one("#monitor-config-iam", Checkbox).value = False
 
     @on(
         Input.Changed,

@@ -362,7 +362,8 @@ REVERT_WORDS: dict[str, str] = {
     "delete_policy_version": "go back to the previous version of the MFA policy",
     "delete_policy": "delete the MFA policy",
     "disable_mfa_device": "deactivate and delete the MFA device of {user}",
-    "deactivate_mfa_device": "deactivate the MFA device {serial} of {user}",
+    "deactivate_mfa_device": "deactivate the MFA device {serial} of {user} (a security key "
+    "must then be registered again in the console to come back)",
     "detach_scp": "detach the SCP from {target}",
     "restore_key_policy": "put back the KMS key's previous policy",
     "restore_scp": "put back the SCP's previous content",

@@ -44,6 +44,16 @@ WIZARD_CASES = [
     ),
     ("enroll codes without hardware", ["enroll", "dave.sato", "--codes", "1,2"], "goes with"),
     (
+        "enroll hardware one code",
+        ["enroll", "dave.sato", "--hardware", "GAHT12345678", "--codes", "123456"],
+        "not two codes",
+    ),
+    (
+        "enroll key negative wait",
+        ["enroll", "dave.sato", "--security-key", "--wait", "-5"],
+        "1 to 3600",
+    ),
+    (
         "enroll key with a device name",
         ["enroll", "dave.sato", "--security-key", "--device-name", "x"],
         "drop --device-name",

@@ -131,7 +131,7 @@ def test_security_key_hand_off_ends_when_the_key_appears(services, realism):
         "?section=security_credentials"
     )
     assert not handoff.self_enrol and "signin.aws.amazon.com/console" in handoff.sign_in
-    # A virtual device added meanwhile is not what we wait for; the key is.
+    # Someone registers the key in the console while the wizard polls.
     realism.meanwhile("ListMFADevices", 2, lambda: register_key(services, "dave.sato", "yubikey"))
     ticks: list[float] = []
     serial = wait_for_new_key(services, handoff, timeout=120, on_tick=ticks.append)

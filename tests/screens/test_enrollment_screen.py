@@ -366,3 +366,21 @@ async def test_security_key_wait_stopped_with_escape_changes_nothing(demo_app, s
         await settle(pilot)
         assert pilot.app.screen is screen and screen.stage == "intro"
         assert serials(services, "frank.ito") == set()
+
+
+async def test_the_token_dialog_stays_while_aws_is_asked(demo_app):
+    """Esc while AWS checks the codes would hide its answer (and the Enroll step would miss a
+    token enabled meanwhile): the dialog says to wait instead."""
+    from screens.enroll_other import HardwareTokenDialog
+
+    async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_enroll(pilot, {"dave.sato"})
+        await press_button(pilot, "#enroll-hardware-token")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, HardwareTokenDialog)
+        dialog.busy = True
+        await pilot.press("escape")
+        assert pilot.app.screen is dialog
+        dialog.busy = False
+        await pilot.press("escape")
+        assert pilot.app.screen is not dialog

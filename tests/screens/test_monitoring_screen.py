@@ -230,6 +230,18 @@ async def test_cloudtrail_groups_and_config_from_the_form(demo_app, services):
         screen.query_one("#monitor-trail-readers", Input).value = "carol.suzuki, dave.sato"
         await pilot.click("#monitor-config-iam")  # IAM only ticks AWS Config too
         assert screen.query_one("#monitor-config").value
+        # Unticked, the hidden members and IAM-only go with them: the plan is valid.
+        await pilot.click("#monitor-groups")
+        await pilot.click("#monitor-config")
+        assert not screen.query_one("#monitor-config-iam").value
+        opts = screen.options()
+        assert (opts.cloudtrail_groups, opts.trail_readers, opts.config_iam_only) == (
+            False,
+            (),
+            False,
+        )
+        await pilot.click("#monitor-groups")
+        await pilot.click("#monitor-config-iam")
         await pilot.press("f5")
         await settle(pilot)
         table = screen.query_one("#monitor-plan", DataTable)

@@ -19,7 +19,12 @@ def token_codes(args: argparse.Namespace, attempt: int) -> tuple[str, str]:
     from wizard.cli.prompts import tty_prompt
 
     if args.codes:
-        first, _, second = args.codes.partition(",")
+        first, comma, second = args.codes.partition(",")
+        if not comma or not second.strip():
+            raise UsageError(
+                f"--codes {args.codes!r} is not two codes",
+                "press the token's button twice and pass both: --codes FIRST,SECOND",
+            )
         return first, second
     if not has_terminal():
         raise UsageError(
@@ -50,7 +55,11 @@ def cmd_enroll_hardware(services: Any, user: str, args: argparse.Namespace) -> i
             print(enable_hardware(services, plan, first, second))
             return 0
         except WizardError as exc:
-            if exc.code not in {"", "InvalidAuthenticationCode"} or attempt == attempts:
+            # Asked again only when AWS (or the local format check) refused the codes: after a
+            # network error the token may be enabled already, and a second call would say
+            # it is someone else's.
+            refused = exc.code == "InvalidAuthenticationCode" or isinstance(exc, UsageError)
+            if not refused or attempt == attempts:
                 raise
             print(f"Not enabled: {exc.message}. {tries_left(attempts - attempt)}.", file=sys.stderr)
     return 1  # not reached: the last attempt raises
@@ -60,6 +69,10 @@ def cmd_enroll_key(services: Any, user: str, args: argparse.Namespace) -> int:
     """The console hand-off: steps and address (and its QR), then wait for the key to appear."""
     from wizard.physical import plan_security_key, wait_for_new_key
 
+    if not 1 <= args.wait <= 3600:
+        raise UsageError(
+            f"--wait {args.wait} is not a wait", "give the seconds to wait: 1 to 3600 (600)"
+        )
     handoff = plan_security_key(services, user)
     print(wrapped(handoff.steps()))
     print_address_qr(handoff.address)
