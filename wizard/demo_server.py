@@ -145,6 +145,19 @@ def _truer_moto() -> None:
 
     response.create_login_profile = create_login_profile
     response.list_organizations_features = _list_organizations_features
+    enable = response.enable_mfa_device
+
+    def enable_mfa_device(self: Any) -> Any:
+        # AWS refuses a serial another user holds (a token belongs to one user); moto does not.
+        from moto.core.exceptions import ServiceException
+
+        serial, user = self._get_param("SerialNumber"), self._get_param("UserName")
+        for other in self.backend.users.values():
+            if other.name != user and serial in other.mfa_devices:
+                raise ServiceException("EntityAlreadyExists", "MFA Device is already in use.")
+        return enable(self)
+
+    response.enable_mfa_device = enable_mfa_device
     import moto.config.responses
 
     moto.config.responses.ConfigResponse.describe_delivery_channel_status = (

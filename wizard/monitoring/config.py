@@ -224,6 +224,8 @@ class ConfigMixin(PlannerBase):
                     name,
                     undo={"op": "delete_config_recorder", "name": name},
                 )
+            else:  # what it recorded before is in the plan shown; undo cannot put it back
+                self.journal("update_config_recorder", name)
             return name
 
         what = f"records {describe_recording(wanted)}"
