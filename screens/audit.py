@@ -294,7 +294,7 @@ class AuditScreen(StepScreen):
             "yes" if user.console_access else "no",
             mfa,
             # V virtual, H hardware token, K security key/passkey (F1 says so).
-            Text(short_kinds(user.device_kinds), style="yellow" if user.fido_only else "")
+            Text(short_kinds(user.device_kinds), style="bold yellow" if user.fido_only else "")
             if user.mfa_devices
             else "-",
             humanize_age(user.password_last_used, now) if user.console_access else "-",

@@ -191,11 +191,14 @@ class SecurityKeyScreen(ModalScreen[str | None]):
     def _show_steps(self, steps: list[str], address: str) -> None:
         if not self.is_attached:
             return
-        self.query_one("#key-steps", Static).update("\n".join(steps))
         matrix = qr_matrix(address)
-        # For a phone (a passkey): only when it fits beside the steps, else the address is enough.
-        if qr_rows(matrix) + 12 <= self.app.size.height and len(matrix[0]) < self.app.size.width:
+        # For a phone (a passkey): only when it fits below the steps, else the address is enough.
+        fits = qr_rows(matrix) + 12 <= self.app.size.height and len(matrix[0]) < self.app.size.width
+        if fits:
             self.query_one(QRCode).set_matrix(matrix)
+        else:
+            steps = [*steps, "(A larger window also shows the address as a QR, for a phone.)"]
+        self.query_one("#key-steps", Static).update("\n".join(steps))
 
     def _tick(self, left: float) -> None:
         if self.found is None and self.is_attached:
@@ -207,6 +210,9 @@ class SecurityKeyScreen(ModalScreen[str | None]):
     def _failed(self, exc: BaseException) -> None:
         if not self.is_attached:
             return
+        steps = self.query_one("#key-steps", Static)
+        if "Reading" in str(steps.render()):
+            steps.update("")  # it never got as far as the steps
         self.query_one("#key-countdown", Static).update(_error_text(exc))
         self.query_one("#key-close", Button).label = "Close (Esc)"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from screens.widgets.qr import QRCode
+from wizard.models import KIND_LABELS, MfaDevice
+from wizard.physical import MAX_DEVICES_PER_USER
 from wizard.totp import normalize_code
 
 # The outcomes that leave the user with a new device: a virtual one, a token, a security key.
@@ -29,6 +32,25 @@ class UserResult:
     user: str
     outcome: str
     serial: str = ""
+
+
+def devices_lines(user: str, devices: list[MfaDevice]) -> list[str]:
+    """The intro's lines (markup) on the user's devices: up to three by kind, then how many
+    more, and what can be done at IAM's limit of 8."""
+    if not devices:
+        return [f"{escape(user)} has no MFA device yet."]
+    lines = [f"{escape(user)} has {len(devices)} MFA device(s); up to 8 are allowed:"]
+    lines += [
+        f"  {escape(d.serial.rsplit(':', 1)[-1])} ({KIND_LABELS[d.kind]})" for d in devices[:3]
+    ]
+    if len(devices) > 3:
+        lines.append(f"  and {len(devices) - 3} more")
+    lines.append(
+        "[yellow]That is IAM's most: Replace swaps one; nothing can be added.[/]"
+        if len(devices) >= MAX_DEVICES_PER_USER
+        else "Create adds another; Replace removes one first (lost phone)."
+    )
+    return lines
 
 
 class PickStage(Vertical):

@@ -26,7 +26,14 @@ from screens.enroll_messages import (
     LeftoverRemoved,
 )
 from screens.enroll_other import open_other_kind
-from screens.enroll_stages import DoneStage, IntroStage, PickStage, QrStage, UserResult
+from screens.enroll_stages import (
+    DoneStage,
+    IntroStage,
+    PickStage,
+    QrStage,
+    UserResult,
+    devices_lines,
+)
 from wizard.enrollment import (
     Enrollment,
     WrongCodesError,
@@ -36,7 +43,8 @@ from wizard.enrollment import (
     validate_user_name,
 )
 from wizard.errors import UsageError, WizardError
-from wizard.models import KIND_LABELS, MfaDevice
+from wizard.models import MfaDevice
+from wizard.physical import MAX_DEVICES_PER_USER
 from wizard.qr import qr_size_needed
 
 
@@ -205,28 +213,19 @@ class EnrollmentScreen(ExistingDeviceActions):
         user, devices = event.user, event.devices
         if self.stage != "intro" or user != self.current_user:
             return
-        self.devices = devices
+        self.devices, lines = devices, devices_lines(user, devices)
+        full = len(devices) >= MAX_DEVICES_PER_USER
         if devices:
-            lines = [f"{escape(user)} has {len(devices)} MFA device(s); up to 8 are allowed:"]
-            lines += [
-                f"  {escape(d.serial.rsplit(':', 1)[-1])} ({KIND_LABELS[d.kind]})"
-                for d in devices[:3]
-            ]
-            lines.append("Create adds another; Replace removes one first (lost phone).")
             select = self.query_one("#existing-device", Select)
             select.set_options([(d.serial.rsplit("/", 1)[-1], d.serial) for d in devices])
-            select.value = devices[0].serial
-            select.display = True
+            select.value, select.display = devices[0].serial, True
             for button in ("#enroll-replace", "#enroll-resync"):
                 self.query_one(button, Button).display = True
-        else:
-            lines = [f"{escape(user)} has no MFA device yet."]
         self.leftover = event.leftover
         name = self.query_one("#device-name", Input)
         name.value = default_device_name(user, devices)
         if event.leftover:
-            # Never a dead end: the free name is filled in, and the leftover can go (it is
-            # assigned to nobody, so removing it takes MFA from no one).
+            # Never a dead end: the free name is in, and the leftover (nobody's) can go.
             lines.append(
                 f"[yellow]A leftover device named {escape(name.value)} is assigned to nobody[/]: "
                 f"using {escape(event.free_name)}. R removes the leftover to reuse the name."
@@ -234,11 +233,12 @@ class EnrollmentScreen(ExistingDeviceActions):
             name.value = event.free_name
         self.query_one("#enroll-remove-leftover", Button).display = bool(event.leftover)
         self.query_one("#intro-devices", Static).update("\n".join(lines))
-        self.query_one("#enroll-start", Button).disabled = False
-        self.query_one("#enroll-start", Button).focus()
+        for button in ("#enroll-start", "#enroll-hardware-token", "#enroll-security-key"):
+            self.query_one(button, Button).disabled = full
+        self.query_one("#enroll-skip" if full else "#enroll-start", Button).focus()
 
     def worker_failed(self, worker: object) -> None:
-        if self.stage == "intro":
+        if self.stage == "intro" and getattr(worker, "group", "") == "enroll-lookup":
             self.query_one("#intro-devices", Static).update(
                 "[red]Could not look up this user.[/] Skip or go back."
             )
@@ -254,7 +254,8 @@ class EnrollmentScreen(ExistingDeviceActions):
             self.query_one("#enroll-start", Button).disabled = True
             return
         self._name_verdict("")
-        self.query_one("#enroll-start", Button).disabled = False
+        full = len(self.devices) >= MAX_DEVICES_PER_USER  # IAM's most: only Replace
+        self.query_one("#enroll-start", Button).disabled = full
 
     @on(Input.Submitted, "#device-name")
     @on(Button.Pressed, "#enroll-start")
@@ -332,7 +333,9 @@ class EnrollmentScreen(ExistingDeviceActions):
 
     @on(DeviceCreationFailed)
     def _enable_start(self) -> None:
-        self.query_one("#enroll-start", Button).disabled = False
+        start = self.query_one("#enroll-start", Button)
+        start.disabled = False
+        start.focus()  # not the name field: a digit typed next must not rename the device
 
     @on(DeviceCreated)
     def _show_qr(self, event: DeviceCreated) -> None:

@@ -168,7 +168,10 @@ class MonitorActions(StepScreen):
                 f"Tear down the monitoring of account {ctx.account_id}?",
                 f"Deletes what mfa-wizard created in {ctx.region} (found by name and tag): the "
                 f"trail {names.trail}, its alarms, topic and subscriptions, metric filters, "
-                "roles and schedules. After it, a sign-in without MFA pages nobody.\n"
+                f"roles and schedules; the CloudTrail groups {names.trail_admins_group} and "
+                f"{names.trail_readers_group} (their members taken out) and the AWS Config "
+                f"recorder and channel {names.config_recorder}, if there. After it, a sign-in "
+                "without MFA pages nobody.\n"
                 f"The evidence stays: the log group {names.log_group}, the bucket "
                 f"{names.bucket} if it holds logs (an empty one is deleted), and the KMS key "
                 "that encrypts them. `mfa-wizard monitor teardown --purge` deletes those too.",

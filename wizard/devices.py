@@ -190,10 +190,11 @@ def hardware_mfa_info(result: AuditResult) -> str:
     """Prowler's iam_root_hardware_mfa_enabled and iam_user_hardware_mfa_enabled, as information."""
     with_mfa = [u for u in result.users if u.mfa_devices]
     hardware = sum(1 for u in with_mfa if u.hardware_mfa)
-    root = "pass" if result.root_hardware_mfa else "fail"
+    root = "PASS" if result.root_hardware_mfa else "FAIL (no MFA, or a virtual device)"
     return (
-        f"Hardware MFA (Prowler's checks, information only): root {root}; "
-        f"{hardware} of {len(with_mfa)} users with MFA use no virtual device."
+        "Prowler's hardware-MFA checks (information; a hardware token or security key is "
+        f"stronger than an app): iam_root_hardware_mfa_enabled {root}; "
+        f"iam_user_hardware_mfa_enabled PASS for {hardware} of {len(with_mfa)} users with MFA."
     )
 
 

@@ -70,7 +70,13 @@ def _journal(services: Services, user_name: str, serial: str, action: str) -> No
         "enroll",
         action,
         f"{user_name} {serial}",
-        undo={"op": "deactivate_mfa_device", "user": user_name, "serial": serial},
+        undo={
+            "op": "deactivate_security_key"
+            if device_kind(serial) == FIDO
+            else "deactivate_mfa_device",
+            "user": user_name,
+            "serial": serial,
+        },
     )
 
 
@@ -102,7 +108,8 @@ def check_token_codes(first: str, second: str) -> tuple[str, str]:
     one, why_one = normalize_code(first, "first code")
     two, why_two = normalize_code(second, "second code")
     if one is None or two is None:
-        raise UsageError(why_one or why_two, "press the token's button and type the 6 digits")
+        why = (why_one or why_two).split(": ")[0].rstrip(".")
+        raise UsageError(why, "press the token's button and type the 6 digits it shows")
     if one == two:
         raise UsageError(
             "the two codes are the same",

@@ -321,6 +321,9 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "deactivate_mfa_device": lambda s, p: _iam_call(
         s, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
     ),
+    "deactivate_security_key": lambda s, p: _iam_call(
+        s, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
+    ),
     "detach_scp": _detach_scp,
     "stop_config_recorder": lambda s, p: _call(
         s, "config", "stop_configuration_recorder", ConfigurationRecorderName=p["name"]
@@ -362,8 +365,9 @@ REVERT_WORDS: dict[str, str] = {
     "delete_policy_version": "go back to the previous version of the MFA policy",
     "delete_policy": "delete the MFA policy",
     "disable_mfa_device": "deactivate and delete the MFA device of {user}",
-    "deactivate_mfa_device": "deactivate the MFA device {serial} of {user} (a security key "
-    "must then be registered again in the console to come back)",
+    "deactivate_mfa_device": "deactivate the MFA device {serial} of {user}",
+    "deactivate_security_key": "deactivate the security key {serial} of {user} (to come back "
+    "it must be registered again in the console)",
     "detach_scp": "detach the SCP from {target}",
     "restore_key_policy": "put back the KMS key's previous policy",
     "restore_scp": "put back the SCP's previous content",

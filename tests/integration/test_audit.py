@@ -363,7 +363,7 @@ def test_cli_audit_reports_device_types_and_root(demo_env):
     # moto: AccountMFAEnabled 0, so the root steps, with the partition's console address.
     assert "Root has no MFA" in out.stdout
     assert "https://console.aws.amazon.com/iam/home#/security_credentials" in out.stdout
-    assert "root fail" in out.stdout  # Prowler's hardware check, as information
+    assert "iam_root_hardware_mfa_enabled FAIL" in out.stdout  # Prowler's, as information
     doc = json.loads(mfa_wizard("audit", "--format", "json", env=demo_env).stdout)
     kenji = next(u for u in doc["users"] if u["user_name"] == "kenji.mori")
     assert kenji["mfa_device_types"] == ["fido"] and kenji["fido_only"] is True

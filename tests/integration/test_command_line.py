@@ -116,3 +116,26 @@ def test_credential_process_format_spelled_with_an_underscore(profile_env, mfa_c
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["Version"] == 1
     assert Path(profile_env["HOME"]).exists()
+
+
+@pytest.mark.real_time
+def test_a_reader_that_stops_early_gets_no_error(tmp_path):
+    """`mfa-wizard journal | head`: head closes the pipe; that is not an error to report."""
+    path = tmp_path / "journal.jsonl"
+    entry = journal.Entry(
+        "enroll", "enable_mfa_device", "alice " + "x" * 80, "123456789012", "us-east-1"
+    )
+    path.write_text("".join(json.dumps(entry.__dict__) + "\n" for _ in range(6000)))
+    env = {**os.environ, "MFA_WIZARD_JOURNAL": str(path)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "wizard", "journal", "--all-accounts"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.readline()
+    child.stdout.close()  # as head does once it has its lines
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=30) == 0
+    assert "unexpected error" not in err and "BrokenPipe" not in err

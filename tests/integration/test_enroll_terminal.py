@@ -294,6 +294,8 @@ def test_a_hardware_token_at_the_terminal_refused_pair_then_enabled(services, de
     assert "Will enable the hardware token GAHT12345678 for dave.sato" in term.text()
     term.child.send(b"y")
     term.wait_for("First code (press the button):")
+    term.send_line("12345")  # a typo is asked again at once, and costs no try
+    term.wait_for("Not that one: The code has 5 digits")
     term.send_line("123456")
     term.wait_for("Next code (press again):")
     term.send_line("654321")

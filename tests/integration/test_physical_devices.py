@@ -160,12 +160,14 @@ def test_self_enrolment_gets_its_own_page(services):
 # ----------------------------------------------------------------------------- the command line
 
 
-def test_cli_hardware_with_codes(demo_env, realism):
+def test_cli_hardware_with_codes(demo_env, realism, services):
     token = realism.hardware_token(TOKEN)
     codes = ",".join(pressed(token))
 
     def enroll(user: str, serial: str, pair: str):
-        return mfa_wizard("enroll", user, "--hardware", serial, "--codes", pair, env=demo_env)
+        return mfa_wizard(
+            "enroll", user, "--hardware", serial, "--codes", pair, "--yes", env=demo_env
+        )
 
     out = enroll("erin.kobayashi", TOKEN, codes)
     assert out.returncode == 0, out.stderr
@@ -174,7 +176,13 @@ def test_cli_hardware_with_codes(demo_env, realism):
     again = enroll("erin.kobayashi", TOKEN, codes)
     assert again.returncode == 0 and "nothing to do" in again.stdout
     wrong = enroll("frank.ito", "GAHT99999999", "12345,1")
-    assert wrong.returncode == 2 and "6 digits" in wrong.stderr
+    assert wrong.returncode == 2 and "5 digits" in wrong.stderr
+    # Without --yes and no terminal to ask on, nothing is enabled.
+    unasked = mfa_wizard(
+        "enroll", "frank.ito", "--hardware", "GAHT99999999", "--codes", codes, env=demo_env
+    )
+    assert unasked.returncode == 1 and "pass --yes when not on a terminal" in unasked.stderr
+    assert serials(services, "frank.ito") == set()
 
 
 def test_cli_security_key_waits_and_reports(demo, demo_env, realism):

@@ -384,3 +384,22 @@ async def test_the_token_dialog_stays_while_aws_is_asked(demo_app):
         dialog.busy = False
         await pilot.press("escape")
         assert pilot.app.screen is not dialog
+
+
+async def test_a_user_at_eight_devices_can_only_replace(demo_app, services):
+    iam = services.iam
+    for n in range(7):  # judy.kimura has one virtual device
+        iam.enable_mfa_device(
+            UserName="judy.kimura",
+            SerialNumber=f"GAHT3000000{n}",
+            AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_enroll(pilot, {"judy.kimura"})
+        said = str(screen.query_one("#intro-devices").render())
+        assert "has 8 MFA device(s)" in said and "and 5 more" in said
+        assert "nothing can be added" in said
+        for button in ("#enroll-start", "#enroll-hardware-token", "#enroll-security-key"):
+            assert screen.query_one(button, Button).disabled
+        assert not screen.query_one("#enroll-replace", Button).disabled

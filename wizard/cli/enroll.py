@@ -101,19 +101,19 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     """`mfa-wizard enroll [USER]`: QR, each code checked as typed, enable; roll back on any exit."""
     from wizard.enrollment import Enrollment
 
-    if (args.hardware or args.security_key) and args.device_name:
+    if (args.hardware is not None or args.security_key) and args.device_name:
         raise UsageError(
             "--device-name names a virtual device",
             "a token or a key is named by its serial (or in the console): drop --device-name",
         )
-    if args.codes and not args.hardware:
+    if args.codes and args.hardware is None:
         raise UsageError(
             "--codes goes with --hardware SERIAL",
             "a virtual device's codes are typed after its QR is scanned",
         )
     with open_target(target_of(args)) as (services, demo), hangup_is_cancel():
         user = enroll_who(services, args.user)
-        if args.hardware:
+        if args.hardware is not None:
             from wizard.cli.enroll_other import cmd_enroll_hardware
 
             return cmd_enroll_hardware(services, user, args)

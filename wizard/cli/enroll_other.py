@@ -16,16 +16,8 @@ TOKEN_ATTEMPTS = 3
 
 def token_codes(args: argparse.Namespace, attempt: int) -> tuple[str, str]:
     """The two codes: from --codes (scripts, one try), else typed at the terminal."""
-    from wizard.cli.prompts import tty_prompt
-
     if args.codes:
-        first, comma, second = args.codes.partition(",")
-        if not comma or not second.strip():
-            raise UsageError(
-                f"--codes {args.codes!r} is not two codes",
-                "press the token's button twice and pass both: --codes FIRST,SECOND",
-            )
-        return first, second
+        return given_codes(args.codes)
     if not has_terminal():
         raise UsageError(
             "no terminal to type the token's codes on",
@@ -33,18 +25,51 @@ def token_codes(args: argparse.Namespace, attempt: int) -> tuple[str, str]:
         )
     if attempt > 1:
         print("Press the token's button again for a new code (a refused pair is not reused).")
-    return tty_prompt("First code (press the button): "), tty_prompt("Next code (press again): ")
+    first = ask_token_code("First code (press the button): ")
+    while True:
+        second = ask_token_code("Next code (press again): ")
+        if second != first:
+            return first, second
+        print("That is the same code: press the button again for the next one.", file=sys.stderr)
+
+
+def ask_token_code(question: str) -> str:
+    """One code, asked again at once until it is six digits (a typo costs no try)."""
+    from wizard.cli.prompts import tty_prompt
+    from wizard.totp import normalize_code
+
+    while True:
+        code, why = normalize_code(tty_prompt(question), "code")
+        if code is not None:
+            return code
+        print(f"Not that one: {why.split(': ')[0].rstrip('.')}.", file=sys.stderr)
+
+
+def given_codes(text: str) -> tuple[str, str]:
+    """--codes FIRST,SECOND as two codes, checked for shape before anything is asked or sent."""
+    from wizard.physical import check_token_codes
+
+    first, comma, second = text.partition(",")
+    if not comma or not second.strip():
+        raise UsageError(
+            f"--codes {text!r} is not two codes",
+            "press the token's button twice and pass both: --codes FIRST,SECOND",
+        )
+    return check_token_codes(first, second)
 
 
 def cmd_enroll_hardware(services: Any, user: str, args: argparse.Namespace) -> int:
     """Show the plan, ask, then EnableMFADevice with two codes AWS checks."""
     from wizard.physical import check_token_codes, enable_hardware, plan_hardware
 
+    if args.codes:
+        given_codes(args.codes)
+
     plan = plan_hardware(services, user, args.hardware)
     print(plan.describe())
     if plan.already:
         return 0
-    if not args.codes and not confirm("Go ahead?", args.yes):
+    if not confirm("Go ahead?", args.yes):
         print("Nothing changed.")
         return 1
     attempts = 1 if args.codes else TOKEN_ATTEMPTS

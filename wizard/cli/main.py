@@ -63,6 +63,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     except WizardError as exc:
         print(f"mfa-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # `mfa-wizard journal | head`: the reader has what it wanted. Python would complain
+        # again at exit while flushing stdout, so stdout goes to /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         # Only a command that knows says what it left (apply_plan's PartlyAppliedError does).
         print("mfa-wizard: cancelled (Ctrl-C)", file=sys.stderr)

@@ -316,11 +316,12 @@ class ConfigMixin(PlannerBase):
             )
             return "recording"
 
+        new = not any(r["name"] == name for r in state["recorders"])
         self.add(
             Change(
                 "config recording",
                 name,
-                Status.UPDATE,
+                Status.CREATE if new else Status.UPDATE,
                 "start recording",
                 f"aws configservice start-configuration-recorder --configuration-recorder-name {name}",
                 run,
