@@ -293,15 +293,28 @@ async def test_a_confirmation_keeps_its_buttons_on_a_60x20_terminal(demo_app):
 
 
 async def test_hardware_token_from_the_enroll_step(demo_app, services, realism):
-    """Serial and two presses typed in the dialog; AWS (the layer) checks them."""
+    """Serial and two presses typed in the dialog; AWS (the layer) checks them. The dialog stays
+    while AWS is asked; then the walk goes on to a user at IAM's limit of 8, where only Replace
+    is left."""
     from screens.enroll_other import HardwareTokenDialog
 
     token = realism.hardware_token("GAHT12345678")
+    for n in range(7):  # judy.kimura has one virtual device: 8 with these
+        services.iam.enable_mfa_device(
+            UserName="judy.kimura",
+            SerialNumber=f"GAHT3000000{n}",
+            AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )
     async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
-        screen = await open_enroll(pilot, {"dave.sato"})
+        screen = await open_enroll(pilot, {"dave.sato", "judy.kimura"})
         await press_button(pilot, "#enroll-hardware-token")
         dialog = pilot.app.screen
         assert isinstance(dialog, HardwareTokenDialog)
+        dialog.busy = True  # Esc while AWS is asked would hide its answer: it waits
+        await pilot.press("escape")
+        assert pilot.app.screen is dialog
+        dialog.busy = False
         # A wrong pair: refused by AWS, the code fields empty for new presses.
         dialog.query_one("#token-serial", Input).value = "GAHT12345678"
         await pilot.press("enter", *"123456", "enter", *"654321", "enter")
@@ -317,9 +330,14 @@ async def test_hardware_token_from_the_enroll_step(demo_app, services, realism):
         assert serials(services, "dave.sato") == {"GAHT12345678"}
         await pilot.press("escape")
         await settle(pilot)
-        assert screen.stage == "done"
-        row = screen.query_one("#done-table", DataTable).get_row("dave.sato")
-        assert str(row[1]) == "token enabled" and str(row[2]) == "GAHT12345678"
+        assert screen.results["dave.sato"].outcome == "token enabled"
+        said = str(screen.query_one("#intro-devices").render())
+        assert "User 2 of 2: judy.kimura" in str(screen.query_one("#intro-progress").render())
+        assert "has 8 MFA device(s)" in said and "and 5 more" in said
+        assert "nothing can be added" in said
+        for button in ("#enroll-start", "#enroll-hardware-token", "#enroll-security-key"):
+            assert screen.query_one(button, Button).disabled
+        assert not screen.query_one("#enroll-replace", Button).disabled
 
 
 async def test_security_key_hand_off_from_the_enroll_step(demo_app, services, realism):
@@ -338,6 +356,14 @@ async def test_security_key_hand_off_from_the_enroll_step(demo_app, services, re
 
     async with demo_app.run_test(size=(100, 40), notifications=True) as pilot:
         screen = await open_enroll(pilot, {"erin.kobayashi"})
+        # Esc stops the watch at once: nothing made, back on the intro.
+        await pilot.click("#enroll-security-key")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, SecurityKeyScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen and screen.stage == "intro"
+        assert serials(services, "erin.kobayashi") == set()
         # The hand-off reads the devices, polls once: then the key is registered.
         realism.meanwhile("ListMFADevices", 2, register)
         await press_button(pilot, "#enroll-security-key")
@@ -352,54 +378,3 @@ async def test_security_key_hand_off_from_the_enroll_step(demo_app, services, re
         row = screen.query_one("#done-table", DataTable).get_row("erin.kobayashi")
         assert str(row[1]) == "security key registered"
         assert "1 of 1 user(s) enrolled" in str(screen.query_one("#done-title").render())
-
-
-async def test_security_key_wait_stopped_with_escape_changes_nothing(demo_app, services):
-    from screens.enroll_other import SecurityKeyScreen
-
-    async with demo_app.run_test(size=(80, 24)) as pilot:
-        screen = await open_enroll(pilot, {"frank.ito"})
-        await pilot.click("#enroll-security-key")
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, SecurityKeyScreen)
-        await pilot.press("escape")
-        await settle(pilot)
-        assert pilot.app.screen is screen and screen.stage == "intro"
-        assert serials(services, "frank.ito") == set()
-
-
-async def test_the_token_dialog_stays_while_aws_is_asked(demo_app):
-    """Esc while AWS checks the codes would hide its answer (and the Enroll step would miss a
-    token enabled meanwhile): the dialog says to wait instead."""
-    from screens.enroll_other import HardwareTokenDialog
-
-    async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
-        await open_enroll(pilot, {"dave.sato"})
-        await press_button(pilot, "#enroll-hardware-token")
-        dialog = pilot.app.screen
-        assert isinstance(dialog, HardwareTokenDialog)
-        dialog.busy = True
-        await pilot.press("escape")
-        assert pilot.app.screen is dialog
-        dialog.busy = False
-        await pilot.press("escape")
-        assert pilot.app.screen is not dialog
-
-
-async def test_a_user_at_eight_devices_can_only_replace(demo_app, services):
-    iam = services.iam
-    for n in range(7):  # judy.kimura has one virtual device
-        iam.enable_mfa_device(
-            UserName="judy.kimura",
-            SerialNumber=f"GAHT3000000{n}",
-            AuthenticationCode1="123456",
-            AuthenticationCode2="654321",
-        )
-    async with demo_app.run_test(size=(80, 24)) as pilot:
-        screen = await open_enroll(pilot, {"judy.kimura"})
-        said = str(screen.query_one("#intro-devices").render())
-        assert "has 8 MFA device(s)" in said and "and 5 more" in said
-        assert "nothing can be added" in said
-        for button in ("#enroll-start", "#enroll-hardware-token", "#enroll-security-key"):
-            assert screen.query_one(button, Button).disabled
-        assert not screen.query_one("#enroll-replace", Button).disabled
