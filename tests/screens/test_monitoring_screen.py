@@ -32,9 +32,33 @@ async def test_form_plan_apply_result_test_email(demo_app, services):
         assert "not an IANA time zone" in str(screen.query_one("#monitor-verdict", Static).render())
         screen.query_one("#monitor-timezone", Input).value = "Asia/Tokyo"
         screen.query_one("#monitor-quiet", Input).value = "18:00-09:00"
+        # Seed 004's boxes: the members' row shows with the groups; IAM only ticks AWS Config,
+        # and unticked, the hidden members and IAM-only go with their boxes.
+        members = screen.query_one("#monitor-members")
+        assert not members.display
+        await pilot.click("#monitor-groups")
+        assert members.display
+        screen.query_one("#monitor-trail-admins", Input).value = "alice.nakamura"
+        screen.query_one("#monitor-trail-readers", Input).value = "carol.suzuki, dave.sato"
+        await pilot.click("#monitor-config-iam")
+        assert screen.query_one("#monitor-config").value
+        await pilot.click("#monitor-groups")
+        await pilot.click("#monitor-config")
+        assert not screen.query_one("#monitor-config-iam").value
+        opts = screen.options()
+        assert (opts.cloudtrail_groups, opts.trail_readers, opts.config_iam_only) == (
+            False,
+            (),
+            False,
+        )
+        await pilot.click("#monitor-groups")
+        await pilot.click("#monitor-config-iam")
         await pilot.press("f5")
         await settle(pilot)
         table = screen.query_one("#monitor-plan", DataTable)
+        rows = {str(table.get_row(k)[2]): table.get_row(k) for k in table.rows}
+        admins = next(str(r[3]) for name, r in rows.items() if name.endswith("-admins"))
+        assert "can stop or delete the trail" in admins
         kinds = [table.get_row(k)[1] for k in table.rows]
         assert (
             kinds.count("schedule") == 2 and "cloudtrail" in kinds and "email subscription" in kinds
@@ -58,6 +82,17 @@ async def test_form_plan_apply_result_test_email(demo_app, services):
         )
         assert "Nothing to do" in str(screen.query_one("#monitor-verdict", Static).render())
         assert screen.query_one("#monitor-apply", Button).disabled
+        readers = services.iam.get_group(GroupName="mfa-wizard-cloudtrail-readers")["Users"]
+        assert {u["UserName"] for u in readers} == {"carol.suzuki", "dave.sato"}
+        recorder = services.client("config").describe_configuration_recorders()[
+            "ConfigurationRecorders"
+        ][0]
+        assert recorder["recordingGroup"]["resourceTypes"] == [
+            "AWS::IAM::User",
+            "AWS::IAM::Group",
+            "AWS::IAM::Role",
+            "AWS::IAM::Policy",
+        ]
         schedules = services.client("scheduler").list_schedules()["Schedules"]
         assert {s["Name"] for s in schedules} == {
             "mfa-wizard-quiet-hours-start",
@@ -214,54 +249,3 @@ async def test_the_form_offers_the_organization_trail(demo_app):
         await pilot.click("#monitor-org-trail")
         await pilot.pause()
         assert screen.options().organization_trail is True
-
-
-async def test_cloudtrail_groups_and_config_from_the_form(demo_app, services):
-    """Seed 004's checkboxes: the plan has the groups (the full-access warning) and Config
-    (its cost); apply makes them, as AWS then holds them."""
-    async with demo_app.run_test(size=(120, 50), notifications=True) as pilot:
-        screen = await open_monitor(pilot)
-        members = screen.query_one("#monitor-members")
-        assert not members.display
-        await pilot.click("#monitor-minimal")
-        await pilot.click("#monitor-groups")
-        assert members.display
-        screen.query_one("#monitor-trail-admins", Input).value = "alice.nakamura"
-        screen.query_one("#monitor-trail-readers", Input).value = "carol.suzuki, dave.sato"
-        await pilot.click("#monitor-config-iam")  # IAM only ticks AWS Config too
-        assert screen.query_one("#monitor-config").value
-        # Unticked, the hidden members and IAM-only go with them: the plan is valid.
-        await pilot.click("#monitor-groups")
-        await pilot.click("#monitor-config")
-        assert not screen.query_one("#monitor-config-iam").value
-        opts = screen.options()
-        assert (opts.cloudtrail_groups, opts.trail_readers, opts.config_iam_only) == (
-            False,
-            (),
-            False,
-        )
-        await pilot.click("#monitor-groups")
-        await pilot.click("#monitor-config-iam")
-        await pilot.press("f5")
-        await settle(pilot)
-        table = screen.query_one("#monitor-plan", DataTable)
-        rows = {str(table.get_row(k)[2]): table.get_row(k) for k in table.rows}
-        assert "mfa-wizard-cloudtrail-admins" in rows and "mfa-wizard" in rows
-        admins = next(str(r[3]) for name, r in rows.items() if name.endswith("-admins"))
-        assert "can stop or delete the trail" in admins
-        await pilot.press("f6")
-        await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
-        iam = services.iam
-        readers = iam.get_group(GroupName="mfa-wizard-cloudtrail-readers")["Users"]
-        assert {u["UserName"] for u in readers} == {"carol.suzuki", "dave.sato"}
-        recorder = services.client("config").describe_configuration_recorders()[
-            "ConfigurationRecorders"
-        ][0]
-        assert recorder["recordingGroup"]["resourceTypes"] == [
-            "AWS::IAM::User",
-            "AWS::IAM::Group",
-            "AWS::IAM::Role",
-            "AWS::IAM::Policy",
-        ]
