@@ -167,9 +167,12 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
     def groups() -> str:
         from wizard.monitoring.groups import group_state
 
+        # One ListGroups says which exist; only those are read (a missing one costs nothing).
+        pages = iam.get_paginator("list_groups").paginate()
+        present = {g["GroupName"] for page in pages for g in page["Groups"]}
         found = []
         for label, name in (("admins", n.trail_admins_group), ("readers", n.trail_readers_group)):
-            state = group_state(iam, name)
+            state = group_state(iam, name) if name in present else None
             if state is not None:
                 found.append(f"{label} {len(state[0])}")
         return ", ".join(found) or "none"
@@ -177,7 +180,7 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
     def config() -> str:
         from wizard.monitoring.config import config_state
 
-        state = config_state(services)
+        state = config_state(services, full=False)
         if not state["recorders"]:
             return "none"
         name = state["recorders"][0]["name"]

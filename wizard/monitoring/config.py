@@ -58,15 +58,19 @@ def describe_recording(group: dict[str, Any]) -> str:
     return "IAM only" if set(types) == set(IAM_TYPES) else f"{len(types)} resource types"
 
 
-def config_state(services: Any) -> dict[str, Any]:
-    """The region's recorder(s), their status and channel(s), as Config describes them."""
+def config_state(services: Any, full: bool = True) -> dict[str, Any]:
+    """The region's recorder(s), their status and channel(s), as Config describes them. Not
+    `full` and no recorder: the one call that says so (the status and channels are not read)."""
     config = services.client("config")
+    statuses: list[dict[str, Any]] = []
+    channels: list[dict[str, Any]] = []
     with aws_errors("DescribeConfigurationRecorders"):
         recorders = config.describe_configuration_recorders().get("ConfigurationRecorders", [])
-        statuses = config.describe_configuration_recorder_status().get(
-            "ConfigurationRecordersStatus", []
-        )
-        channels = config.describe_delivery_channels().get("DeliveryChannels", [])
+        if full or recorders:
+            statuses = config.describe_configuration_recorder_status().get(
+                "ConfigurationRecordersStatus", []
+            )
+            channels = config.describe_delivery_channels().get("DeliveryChannels", [])
     return {
         "recorders": recorders,
         "recording": {s["name"]: bool(s.get("recording")) for s in statuses},
@@ -108,7 +112,7 @@ class ConfigMixin(PlannerBase):
         """Asked for, or ours is there already (its grants in the bucket policy then stay).
         Without --config-recorder an unreadable Config (no permission) only means "not ours"."""
         try:
-            self._config = config_state(self.s)
+            self._config = config_state(self.s, full=self.o.config_recorder)
         except WizardError:
             if self.o.config_recorder:
                 raise
@@ -344,7 +348,7 @@ def teardown_config(services: Any, n: Any, say: Any) -> None:
     from wizard.plan import revert
 
     try:
-        state = config_state(services)
+        state = config_state(services, full=False)
     except WizardError:  # no Config at this endpoint, or not readable: nothing of ours known
         return
     if any(r["name"] == n.config_recorder for r in state["recorders"]):

@@ -4,7 +4,7 @@ missing group or recorder (not asked for) is not a finding."""
 
 from __future__ import annotations
 
-from wizard.aws import Services
+from wizard.aws import Services, paginate
 from wizard.errors import WizardError
 from wizard.monitoring.config import config_state, delivery_failures
 from wizard.monitoring.groups import FULL_ACCESS, READ_ONLY, group_state
@@ -16,8 +16,9 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
     """The groups and the recorder, as AWS holds them now."""
     n = names_for(services.identity().account_id, services.region)
     fix_groups = "mfa-wizard monitor apply --cloudtrail-groups"
+    present = {g["GroupName"] for g in paginate(services.iam, "list_groups", "Groups")}
     for name, policy in ((n.trail_admins_group, FULL_ACCESS), (n.trail_readers_group, READ_ONLY)):
-        state = group_state(services.iam, name)
+        state = group_state(services.iam, name) if name in present else None
         if state is None:
             continue
         members, attached = state
@@ -37,7 +38,7 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
                 "ListAttachedGroupPolicies",
             )
     try:
-        state = config_state(services)
+        state = config_state(services, full=False)
     except WizardError:
         return  # no AWS Config here, or not readable: the recorder is optional
     if not any(r["name"] == n.config_recorder for r in state["recorders"]):
