@@ -267,6 +267,9 @@ def test_a_hang_up_in_the_tui_with_a_qr_on_screen_rolls_back(services, demo_env)
     term.child.send("2")
     term.wait_for("type a user name")
     term.child.send("\t")
+    # Typed once the field has the keys (the footer says so): under load, text sent at once
+    # could reach the step before its field took the focus.
+    term.wait_for("Leave field")
     term.send_line("dave.sato")
     term.wait_for("Create and show QR")
     term.wait_for("no MFA device yet")
