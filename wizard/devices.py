@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
-from wizard.aws import Services, paginate
+from wizard.aws import Services
 from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult, device_kind
 
 PARALLEL = 8
@@ -48,27 +48,30 @@ def devices_of_users(
     `first` are all read; `then` only until `bound` hardware tokens and security keys were found
     (GetAccountSummary says no more are in use), or all of them when `bound` is None.
     """
-    list_first = list(first)
-    batches = [
-        names[start : start + parallel]
-        for names in (list_first, list(then))
-        for start in range(0, len(names), parallel)
-    ]
+    from wizard.enrollment import list_devices
 
     def one(name: str) -> tuple[str, list[str]]:
-        items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=name)
-        return name, [d["SerialNumber"] for d in items]
+        return name, [d.serial for d in list_devices(services, name)]
+
+    def batches(names: Iterable[str]) -> list[list[str]]:
+        names = list(names)
+        return [names[start : start + parallel] for start in range(0, len(names), parallel)]
 
     found: dict[str, list[str]] = {}
-    others = 0
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        first_batches = -(-len(list_first) // parallel) if list_first else 0
-        for index, batch in enumerate(batches):
-            if index >= first_batches and bound is not None and others >= bound:
+
+        def read(batch: list[str]) -> None:
+            found.update(pool.map(one, batch))
+
+        def others() -> int:
+            return sum(device_kind(s) != VIRTUAL for serials in found.values() for s in serials)
+
+        for batch in batches(first):
+            read(batch)
+        for batch in batches(then):
+            if bound is not None and others() >= bound:
                 break
-            for name, serials in pool.map(one, batch):
-                found[name] = serials
-                others += sum(1 for s in serials if device_kind(s) != VIRTUAL)
+            read(batch)
     return found
 
 

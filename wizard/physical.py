@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wizard import clock as timing
-from wizard.aws import Services, paginate
+from wizard.aws import Services
 from wizard.errors import (
     AlreadyExistsError,
     UsageError,
@@ -44,11 +44,10 @@ FIDO_POLL_SECONDS = 5.0
 
 def user_serials(services: Services, user_name: str) -> list[str]:
     """The serials of every MFA device the user holds now (after checking the user exists)."""
-    from wizard.enrollment import ensure_user
+    from wizard.enrollment import ensure_user, list_devices
 
     ensure_user(services, user_name)
-    items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=user_name)
-    return [d["SerialNumber"] for d in items]
+    return [d.serial for d in list_devices(services, user_name)]
 
 
 def room_for_device(user_name: str, serials: list[str]) -> None:
@@ -275,13 +274,14 @@ def wait_for_new_key(
     Bounded by `timeout`; `on_tick(seconds_left)` before each wait (a countdown). `stop()` true
     (Esc in the TUI) or Ctrl-C ends it with None / KeyboardInterrupt: nothing was made.
     """
+    from wizard.enrollment import list_devices
+
     started = timing.monotonic()
     while True:
-        items = paginate(services.iam, "list_mfa_devices", "MFADevices", UserName=handoff.user_name)
         new = [
-            d["SerialNumber"]
-            for d in items
-            if d["SerialNumber"] not in handoff.before and device_kind(d["SerialNumber"]) == FIDO
+            d.serial
+            for d in list_devices(services, handoff.user_name)
+            if d.serial not in handoff.before and d.kind == FIDO
         ]
         if new:
             _journal(services, handoff.user_name, new[0], "register_security_key")
