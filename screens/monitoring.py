@@ -19,17 +19,13 @@ from screens.monitor_actions import MonitorActions
 from screens.widgets.marked import MarkedCheckbox
 from screens.widgets.status import cut, status_markup
 from screens.widgets.verdict import report_markup
+from wizard.enrollment import user_names
 from wizard.errors import UsageError
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
 from wizard.verify import VerifyReport
 
 # Said when the form no longer matches the plan shown (or there is none to apply).
 STALE_PLAN = "[yellow]The form changed since the plan:[/] F5 plans again."
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """'a, b' -> ('a', 'b')."""
-    return tuple(n.strip() for n in text.split(",") if n.strip())
 
 
 def _first_sentence(text: str) -> str:
@@ -193,10 +189,10 @@ class MonitoringScreen(MonitorActions):
                 retention_days=int(retention_text),
                 cloudtrail_groups=groups,
                 # Members count only while the groups are ticked (the fields are hidden then).
-                trail_admins=_names(self.query_one("#monitor-trail-admins", Input).value)
+                trail_admins=user_names(self.query_one("#monitor-trail-admins", Input).value)
                 if groups
                 else (),
-                trail_readers=_names(self.query_one("#monitor-trail-readers", Input).value)
+                trail_readers=user_names(self.query_one("#monitor-trail-readers", Input).value)
                 if groups
                 else (),
                 config_recorder=self.query_one("#monitor-config", Checkbox).value,

@@ -66,6 +66,11 @@ def validate_device_name(name: str) -> str:
     return name
 
 
+def user_names(text: str | None) -> tuple[str, ...]:
+    """A comma-separated list of user names as typed ('a, b,c'): stripped, empties dropped."""
+    return tuple(n.strip() for n in (text or "").split(",") if n.strip())
+
+
 def validate_user_name(name: str) -> str:
     """An IAM user name (1-64 of letters, digits and _+=,.@-), or a UsageError."""
     name = name.strip()

@@ -16,6 +16,7 @@ from wizard.target import open_target
 def cmd_enforce(args: argparse.Namespace) -> int:
     """`mfa-wizard enforce`: plan, show, confirm, apply; `--undo` reverses it."""
     from wizard import audit, policies
+    from wizard.enrollment import user_names
 
     with open_target(target_of(args)) as (services, _):
         if args.undo:
@@ -24,7 +25,7 @@ def cmd_enforce(args: argparse.Namespace) -> int:
 
             todo = undoable(read(), services, step="enforce")
             return confirm_and_undo(services, todo, args.yes)
-        users = [u.strip() for u in args.users.split(",") if u.strip()] if args.users else None
+        users = list(user_names(args.users)) if args.users else None
         result = audit.run_audit(services)
         plan = policies.plan_enforcement(
             services,

@@ -14,6 +14,7 @@ from wizard.target import open_target
 
 def monitor_options(args: argparse.Namespace) -> Any:
     """MonitorOptions from the command line."""
+    from wizard.enrollment import user_names
     from wizard.monitoring import MonitorOptions
 
     return MonitorOptions(
@@ -32,16 +33,11 @@ def monitor_options(args: argparse.Namespace) -> Any:
         organization_trail=args.organization_trail,
         reuse_trail=not args.new_trail,
         cloudtrail_groups=args.cloudtrail_groups,
-        trail_admins=_names(args.trail_admins),
-        trail_readers=_names(args.trail_readers),
+        trail_admins=user_names(args.trail_admins),
+        trail_readers=user_names(args.trail_readers),
         config_recorder=args.config_recorder,
         config_iam_only=args.config_iam_only,
     )
-
-
-def _names(text: str | None) -> tuple[str, ...]:
-    """'a, b,c' -> ('a', 'b', 'c'); empties dropped."""
-    return tuple(n.strip() for n in (text or "").split(",") if n.strip())
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
