@@ -165,17 +165,12 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         schedule_names = []
 
     def groups() -> str:
-        from wizard.monitoring.groups import group_state
+        from wizard.monitoring.groups import cloudtrail_groups
 
-        # One ListGroups says which exist; only those are read (a missing one costs nothing).
-        pages = iam.get_paginator("list_groups").paginate()
-        present = {g["GroupName"] for page in pages for g in page["Groups"]}
-        found = []
-        for label, name in (("admins", n.trail_admins_group), ("readers", n.trail_readers_group)):
-            state = group_state(iam, name) if name in present else None
-            if state is not None:
-                found.append(f"{label} {len(state[0])}")
-        return ", ".join(found) or "none"
+        found = cloudtrail_groups(iam, n)
+        labels = (("admins", n.trail_admins_group), ("readers", n.trail_readers_group))
+        counts = [f"{label} {len(found[name][0])}" for label, name in labels if name in found]
+        return ", ".join(counts) or "none"
 
     def config() -> str:
         from wizard.monitoring.config import config_state

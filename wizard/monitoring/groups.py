@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wizard.aws import paginate
 from wizard.errors import UsageError, aws_errors
 from wizard.monitoring.base import Change, PlannerBase, _try
 from wizard.plan import Status
@@ -155,13 +156,20 @@ def group_state(iam: Any, name: str) -> tuple[set[str], set[str]] | None:
     if pages is None:
         return None
     members = {u["UserName"] for page in pages for u in page["Users"]}
-    with aws_errors("ListAttachedGroupPolicies"):
-        attached = {
-            p["PolicyArn"]
-            for page in iam.get_paginator("list_attached_group_policies").paginate(GroupName=name)
-            for p in page["AttachedPolicies"]
-        }
-    return members, attached
+    policies = paginate(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=name)
+    return members, {p["PolicyArn"] for p in policies}
+
+
+def cloudtrail_groups(iam: Any, n: Any) -> dict[str, tuple[set[str], set[str]]]:
+    """The two CloudTrail groups that exist: {name: (members, attached policy ARNs)}. One
+    ListGroups says which exist; only those are read (a missing one costs no failing call)."""
+    present = {g["GroupName"] for g in paginate(iam, "list_groups", "Groups")}
+    found = {}
+    for name in (n.trail_admins_group, n.trail_readers_group):
+        state = group_state(iam, name) if name in present else None
+        if state is not None:
+            found[name] = state
+    return found
 
 
 def teardown_groups(services: Any, n: Any, say: Any) -> None:
@@ -169,11 +177,7 @@ def teardown_groups(services: Any, n: Any, say: Any) -> None:
     from wizard.errors import delete_if_present
 
     iam = services.iam
-    for name in (n.trail_admins_group, n.trail_readers_group):
-        state = group_state(iam, name)
-        if state is None:
-            continue
-        members, attached = state
+    for name, (members, attached) in cloudtrail_groups(iam, n).items():
         for user in sorted(members):
             delete_if_present(
                 "RemoveUserFromGroup", iam.remove_user_from_group, GroupName=name, UserName=user
@@ -183,13 +187,7 @@ def teardown_groups(services: Any, n: Any, say: Any) -> None:
                 "DetachGroupPolicy", iam.detach_group_policy, GroupName=name, PolicyArn=arn
             )
         # An inline policy someone added: AWS deletes a group only once it has none.
-        with aws_errors("ListGroupPolicies"):
-            inline = [
-                p
-                for page in iam.get_paginator("list_group_policies").paginate(GroupName=name)
-                for p in page["PolicyNames"]
-            ]
-        for policy in inline:
+        for policy in paginate(iam, "list_group_policies", "PolicyNames", GroupName=name):
             delete_if_present(
                 "DeleteGroupPolicy", iam.delete_group_policy, GroupName=name, PolicyName=policy
             )

@@ -4,10 +4,10 @@ missing group or recorder (not asked for) is not a finding."""
 
 from __future__ import annotations
 
-from wizard.aws import Services, paginate
+from wizard.aws import Services
 from wizard.errors import WizardError
 from wizard.monitoring.config import config_state, delivery_failures
-from wizard.monitoring.groups import FULL_ACCESS, READ_ONLY, group_state
+from wizard.monitoring.groups import FULL_ACCESS, READ_ONLY, cloudtrail_groups
 from wizard.monitoring.names import names_for
 from wizard.verify.model import VerifyReport
 
@@ -16,12 +16,11 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
     """The groups and the recorder, as AWS holds them now."""
     n = names_for(services.identity().account_id, services.region)
     fix_groups = "mfa-wizard monitor apply --cloudtrail-groups"
-    present = {g["GroupName"] for g in paginate(services.iam, "list_groups", "Groups")}
+    found = cloudtrail_groups(services.iam, n)
     for name, policy in ((n.trail_admins_group, FULL_ACCESS), (n.trail_readers_group, READ_ONLY)):
-        state = group_state(services.iam, name) if name in present else None
-        if state is None:
+        if name not in found:
             continue
-        members, attached = state
+        members, attached = found[name]
         if n.aws_policy_arn(policy) in attached:
             report.held(
                 "cloudtrail groups",
