@@ -258,17 +258,27 @@ def _delete_group(services: Services, p: dict[str, Any]) -> str:
     return _iam_call(services, "delete_group", GroupName=p["group"])
 
 
-def _disable_mfa_device(services: Services, p: dict[str, Any]) -> str:
-    result = _iam_call(
+def _deactivate_mfa_device(services: Services, p: dict[str, Any]) -> str:
+    return _iam_call(
         services, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
     )
+
+
+def _disable_mfa_device(services: Services, p: dict[str, Any]) -> str:
+    result = _deactivate_mfa_device(services, p)
     _iam_call(services, "delete_virtual_mfa_device", SerialNumber=p["serial"])
     return result
 
 
+def _stop_config_recorder(services: Services, p: dict[str, Any]) -> str:
+    return _call(
+        services, "config", "stop_configuration_recorder", ConfigurationRecorderName=p["name"]
+    )
+
+
 def _delete_config_recorder(services: Services, p: dict[str, Any]) -> str:
     # Stopped first: a recorder is deleted only once it no longer records.
-    _call(services, "config", "stop_configuration_recorder", ConfigurationRecorderName=p["name"])
+    _stop_config_recorder(services, p)
     return _call(
         services, "config", "delete_configuration_recorder", ConfigurationRecorderName=p["name"]
     )
@@ -317,17 +327,12 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "delete_policy_version": _delete_policy_version,
     "delete_policy": _delete_policy,
     "disable_mfa_device": _disable_mfa_device,
-    # A hardware token or a security key: deactivated (it is not IAM's to delete).
-    "deactivate_mfa_device": lambda s, p: _iam_call(
-        s, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
-    ),
-    "deactivate_security_key": lambda s, p: _iam_call(
-        s, "deactivate_mfa_device", UserName=p["user"], SerialNumber=p["serial"]
-    ),
+    # A hardware token or a security key is deactivated (it is not IAM's to delete); two ops
+    # only so that undo can say what bringing each back takes.
+    "deactivate_mfa_device": _deactivate_mfa_device,
+    "deactivate_security_key": _deactivate_mfa_device,
     "detach_scp": _detach_scp,
-    "stop_config_recorder": lambda s, p: _call(
-        s, "config", "stop_configuration_recorder", ConfigurationRecorderName=p["name"]
-    ),
+    "stop_config_recorder": _stop_config_recorder,
     "delete_config_channel": lambda s, p: _call(
         s, "config", "delete_delivery_channel", DeliveryChannelName=p["name"]
     ),
