@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from screens.widgets.qr import QRCode
 from wizard.errors import WizardError, translate
-from wizard.qr import qr_matrix, qr_rows
+from wizard.qr import address_qr_fits, qr_matrix
 
 
 def _error_text(exc: BaseException) -> Text:
@@ -193,8 +193,7 @@ class SecurityKeyScreen(ModalScreen[str | None]):
             return
         matrix = qr_matrix(address)
         # For a phone (a passkey): only when it fits below the steps, else the address is enough.
-        fits = qr_rows(matrix) + 12 <= self.app.size.height and len(matrix[0]) < self.app.size.width
-        if fits:
+        if address_qr_fits(matrix, self.app.size.width, self.app.size.height):
             self.query_one(QRCode).set_matrix(matrix)
         else:
             steps = [*steps, "(A larger window also shows the address as a QR, for a phone.)"]

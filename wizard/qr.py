@@ -49,6 +49,15 @@ def qr_rows(matrix: list[list[bool]]) -> int:
     return (len(matrix) + 1) // 2
 
 
+# The security-key hand-off's steps and countdown take about this many rows above its QR.
+ADDRESS_TEXT_ROWS = 12
+
+
+def address_qr_fits(matrix: list[list[bool]], columns: int, rows: int) -> bool:
+    """Whether a console address's QR fits below the hand-off's text in columns x rows."""
+    return qr_rows(matrix) + ADDRESS_TEXT_ROWS <= rows and len(matrix[0]) <= columns
+
+
 def fit_qr(
     seed: str,
     device_name: str,

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from wizard.cli.common import Handler, target_of
-from wizard.cli.prompts import confirm, open_terminal
+from wizard.cli.prompts import confirm, open_terminal, write_qr
 from wizard.errors import AlreadyExistsError, UsageError, WizardError
 from wizard.session.token import tries_left
 from wizard.target import open_target
@@ -146,7 +146,7 @@ def show_and_enable(
 ) -> int:
     """Create the device, show its QR (or key) on the terminal, take the codes, enable it."""
     from wizard.enrollment import WrongCodesError, account_label
-    from wizard.qr import half_block_lines, qr_size_needed
+    from wizard.qr import qr_size_needed
 
     with terminal:
         if True:
@@ -167,10 +167,7 @@ def show_and_enable(
             if show_key:
                 terminal.write(f"Key for manual entry: {enrollment.manual_key}\n")
             else:
-                matrix = enrollment.qr(max_rows=free_rows, max_columns=columns)
-                terminal.write(
-                    "".join(f"\x1b[30;107m{line}\x1b[0m\n" for line in half_block_lines(matrix))
-                )
+                write_qr(terminal, enrollment.qr(max_rows=free_rows, max_columns=columns))
             help_line = "Scan it with an authenticator app, then type its codes."
             if demo is not None:
                 first_code, second_code, left = enrollment.demo_codes()

@@ -141,8 +141,8 @@ def print_address_qr(address: str) -> None:
     """A QR of the address, for a phone, when the terminal has room for it (else nothing)."""
     import os
 
-    from wizard.cli.prompts import open_terminal
-    from wizard.qr import half_block_lines, qr_matrix, qr_rows
+    from wizard.cli.prompts import open_terminal, write_qr
+    from wizard.qr import address_qr_fits, qr_matrix
 
     terminal = open_terminal()
     if terminal is None:
@@ -150,11 +150,11 @@ def print_address_qr(address: str) -> None:
     with terminal:
         matrix = qr_matrix(address)
         columns, rows = os.get_terminal_size(terminal.fileno())
-        if qr_rows(matrix) + 12 > rows or len(matrix[0]) > columns:
+        if not address_qr_fits(matrix, columns, rows):
             terminal.write("(The window is too small for a QR of the address; copy it instead.)\n")
             return
         terminal.write("The address as a QR, for a phone:\n")
-        terminal.write("".join(f"\x1b[30;107m{line}\x1b[0m\n" for line in half_block_lines(matrix)))
+        write_qr(terminal, matrix)
         terminal.flush()
 
 

@@ -139,3 +139,10 @@ def open_terminal() -> TextIO | None:
         return open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
     except OSError:
         return None
+
+
+def write_qr(terminal: TextIO, matrix: list[list[bool]]) -> None:
+    """A QR on the terminal in half blocks, black on white whatever the terminal's theme."""
+    from wizard.qr import half_block_lines
+
+    terminal.write("".join(f"\x1b[30;107m{line}\x1b[0m\n" for line in half_block_lines(matrix)))
