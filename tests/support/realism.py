@@ -449,23 +449,20 @@ class Realism:
         deletes it)."""
         if r.operation != "DeleteGroup":
             return None
-        from moto.iam.models import iam_backends
-
         name = _param(r.params, "GroupName")
-        for account in iam_backends.values():
-            for backend in account.values():
-                group = backend.groups.get(name)
-                if group is None:
-                    continue
-                for what, held in (
-                    ("remove users from group", group.users),
-                    ("delete policies", group.policies),
-                    ("detach all policies", group.managed_policies),
-                ):
-                    if held:
-                        return self._refuse(
-                            r, "DeleteConflict", f"Cannot delete entity, must {what} first.", 409
-                        )
+        for backend in iam_backends_all():
+            group = backend.groups.get(name)
+            if group is None:
+                continue
+            for what, held in (
+                ("remove users from group", group.users),
+                ("delete policies", group.policies),
+                ("detach all policies", group.managed_policies),
+            ):
+                if held:
+                    return self._refuse(
+                        r, "DeleteConflict", f"Cannot delete entity, must {what} first.", 409
+                    )
         return None
 
     def _report(self, r: Request, now: float) -> Answer | None:
@@ -710,28 +707,30 @@ def _xml(text: str) -> str:
 MFA_DEVICES_PER_USER = 8  # IAM's quota; moto has none
 
 
-def mfa_devices_of(user: str) -> int:
-    """How many MFA devices moto holds for `user` (the demo account)."""
+def iam_backends_all() -> Iterable[Any]:
+    """Every IAM backend moto holds, in every account (the server runs in this process)."""
     from moto.iam.models import iam_backends
 
     for account in iam_backends.values():
-        for backend in account.values():
-            found = backend.users.get(user)
-            if found is not None:
-                return len(found.mfa_devices)
+        yield from account.values()
+
+
+def mfa_devices_of(user: str) -> int:
+    """How many MFA devices moto holds for `user` (the demo account)."""
+    for backend in iam_backends_all():
+        found = backend.users.get(user)
+        if found is not None:
+            return len(found.mfa_devices)
     return 0
 
 
 def holder_of(serial: str) -> str | None:
     """The user an MFA device (any kind) is enabled for, or None (moto lets two users hold one
     serial; AWS refuses the second)."""
-    from moto.iam.models import iam_backends
-
-    for account in iam_backends.values():
-        for backend in account.values():
-            for user in backend.users.values():
-                if serial in user.mfa_devices:
-                    return user.name
+    for backend in iam_backends_all():
+        for user in backend.users.values():
+            if serial in user.mfa_devices:
+                return user.name
     return None
 
 
