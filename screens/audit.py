@@ -247,11 +247,11 @@ class AuditScreen(StepScreen):
         rows = [(u.user_name, self._cells(u, now, u.user_name in selected)) for u in users]
         # Every column's width set from its cells before they go in: a DataTable that sizes an
         # auto-width column later may keep rows drawn at the header's width (names cut).
-        for index, (key, _) in enumerate(COLUMNS):
+        for index, (key, _unused) in enumerate(COLUMNS):
             if key != "path":
                 column = table.columns[ColumnKey(key)]
                 header = cell_len(column.label.plain)  # with the sort mark, if any
-                column.width = max([header] + [cell_width(cells[index]) for _, cells in rows])
+                column.width = max([header] + [cell_width(cells[index]) for _unused, cells in rows])
                 column.auto_width = False
         for name, cells in rows:
             table.add_row(*cells, key=name)

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from screens.widgets.marked import MarkedRadioButton
-from wizard.totp import normalize_code
+from wizard.totp import FIRST_CODE, SECOND_CODE, normalize_code
 
 
 class ErrorDialog(ModalScreen[None]):
@@ -224,7 +224,7 @@ class ResyncDialog(ModalScreen[tuple[str, str] | None]):
     def _finish(self) -> None:
         first = self.query_one("#resync-1", Input).value
         second = self.query_one("#resync-2", Input).value
-        for code, which in ((first, "first code"), (second, "second code")):
+        for code, which in ((first, FIRST_CODE), (second, SECOND_CODE)):
             value, why = normalize_code(code, which)
             if value is None:
                 self.query_one("#resync-verdict", Static).update(Text(why, style="red"))

@@ -19,7 +19,7 @@ from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from screens.widgets.qr import QRCode
 from wizard.models import KIND_LABELS, MfaDevice
 from wizard.physical import MAX_DEVICES_PER_USER
-from wizard.totp import normalize_code
+from wizard.totp import FIRST_CODE, SECOND_CODE, normalize_code
 
 # The outcomes that leave the user with a new device: a virtual one, a token, a security key.
 ADDED = {"enabled", "token enabled", "security key registered"}
@@ -126,7 +126,7 @@ class QrStage(Horizontal):
         verdict = self.query_one("#verdict", Static)
         if not first and not second:
             return  # fields just emptied (after a refused code): keep saying why
-        for value, which in ((first, "first code"), (second, "second code")):
+        for value, which in ((first, FIRST_CODE), (second, SECOND_CODE)):
             if not value:
                 continue
             code, why = normalize_code(value, which)

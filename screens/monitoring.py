@@ -262,7 +262,7 @@ class MonitoringScreen(MonitorActions):
     def _plan(self, options: MonitorOptions) -> None:
         from wizard.monitoring import plan_monitoring
 
-        _, plan = plan_monitoring(self.wizard.ctx.services, options)
+        _unused, plan = plan_monitoring(self.wizard.ctx.services, options)
         self.post_message(self.PlanMade(plan))
 
     @on(PlanMade)
@@ -378,7 +378,7 @@ class MonitoringScreen(MonitorActions):
 
         # Planned again under the apply lock: a plan gone stale meanwhile is refused.
         results = apply_current(self.wizard.ctx.services, plan, progress)
-        _, after = plan_monitoring(self.wizard.ctx.services, plan.options)
+        _unused, after = plan_monitoring(self.wizard.ctx.services, plan.options)
         # The step ends by proving its own outcome, through verify's code: trail, filter (run
         # against real sign-in records), alarm, topic, key and buckets, link by link.
         self.post_message(self.ChangeApplying(len(plan.changes), "proving the alarm chain"))

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.widgets.status import BAD, cut
 from wizard.errors import WizardError, translate
+from wizard.i18n import _
 from wizard.organization import AccountAudit, OrganizationAudit, audit_organization
 from wizard.root_access import NOT_READ
 
@@ -125,7 +126,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         if here in table.rows:
             table.move_cursor(row=table.get_row_index(here))
         if any(
-            a.root_credentials is not None and a.root_credentials.detail == NOT_READ
+            a.root_credentials is not None and a.root_credentials.detail == _(NOT_READ)
             for a in event.result.accounts
         ):
             self.query_one("#accounts-advice", Static).update(

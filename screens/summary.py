@@ -154,7 +154,7 @@ class SummaryScreen(StepScreen):
         choice = await self.app.push_screen_wait(ExportDialog(stem, formats=("md",)))
         if choice is None:
             return
-        path, _ = choice
+        path, _unused = choice
         try:
             written = export_text(Path(path), self.markdown())
         except WizardError as exc:

@@ -67,6 +67,19 @@ def isolated_aws_env(
 
 
 @pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Messages in English, whatever the developer's locale (LANGUAGE comes first in gettext's
+    order, and leaves LC_ALL/LANG, and so the encoding, alone); a test that switched to
+    Japanese leaves English behind it."""
+    from wizard import i18n
+
+    monkeypatch.setenv("LANGUAGE", "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def virtual_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The product's waits (and botocore's retry backoff) skip ahead in virtual time
     (tests/support/clock.py); the offset starts at 0 in every test."""

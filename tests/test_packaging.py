@@ -36,6 +36,8 @@ def test_wheel_ships_assets_inside_the_package(tmp_path):
     for asset in ROOT.joinpath("assets").rglob("*"):
         if asset.is_file():
             assert f"wizard/assets/{asset.relative_to(ROOT / 'assets')}" in names
+    # The compiled Japanese catalogue (issue 28): gettext reads it from the package.
+    assert "wizard/assets/locale/ja/LC_MESSAGES/mfa-wizard.mo" in names
     assert "screens/app.py" in names and "wizard/cli/main.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -24,6 +24,7 @@ from wizard import clock as timing
 from wizard.aws import Services, paginate
 from wizard.devices import ROOT_HARDWARE_OR_FIDO, devices_of_users, root_mfa_type
 from wizard.errors import WizardError, aws_errors, error_code
+from wizard.i18n import _
 from wizard.models import AccessKeyInfo, AuditResult, RootFinding, UserFinding
 from wizard.partition import partition_of_arn
 
@@ -103,8 +104,11 @@ def parse_credential_report(content: str) -> tuple[RootFinding | None, list[User
     header = next(reader, None)
     if not header or "user" not in header:
         raise WizardError(
-            "the credential report has no header row",
-            "run the audit again; if it persists, check the report with `aws iam get-credential-report`",
+            _("the credential report has no header row"),
+            _(
+                "run the audit again; if it persists, check the report with `aws iam "
+                "get-credential-report`"
+            ),
         )
     root: RootFinding | None = None
     users: list[UserFinding] = []
@@ -195,11 +199,13 @@ def fetch_credential_report(
                 state = code
         if waited >= timeout:
             raise ReportTimeoutError(
-                f"the credential report was still {state} after {int(timeout)} s",
-                "AWS is slow to build it for large accounts: run the audit again in a minute",
+                _("the credential report was still {state} after {timeout} s").format(
+                    state=state, timeout=int(timeout)
+                ),
+                _("AWS is slow to build it for large accounts: run the audit again in a minute"),
             )
         if on_wait:
-            on_wait(f"IAM is generating the credential report ({state})")
+            on_wait(_("IAM is generating the credential report ({state})").format(state=state))
         sleep(delay)
         waited += delay
         delay = min(delay * 2, 8.0)
@@ -255,14 +261,14 @@ def run_audit(
         if on_progress:
             on_progress(text)
 
-    say("Asking who we are (sts get-caller-identity)")
+    say(_("Asking who we are (sts get-caller-identity)"))
     identity = services.identity()
-    say("Fetching the IAM credential report")
-    content, report_time, _ = fetch_credential_report(
+    say(_("Fetching the IAM credential report"))
+    content, report_time, _unused = fetch_credential_report(
         services, timeout=timeout, sleep=sleep, on_wait=say
     )
     root, users = parse_credential_report(content)
-    say(f"Re-checking {len(users)} users against assigned MFA devices")
+    say(_("Re-checking {count} users against assigned MFA devices").format(count=len(users)))
     assigned: dict[str, list[str]] = {}
     assigned_devices = virtual_devices(services, "Assigned")
     for device in assigned_devices:
@@ -285,12 +291,16 @@ def run_audit(
     then = [n for n in with_mfa if n in assigned]
     listed: set[str] = set()
     if first or (then and bound != 0):
-        say(f"Reading the device types of users with MFA (up to {len(with_mfa)})")
+        say(
+            _("Reading the device types of users with MFA (up to {count})").format(
+                count=len(with_mfa)
+            )
+        )
         for name, serials in devices_of_users(services, first, then, bound).items():
             listed.add(name)
             assigned.setdefault(name, []).extend(serials)
     users = reconcile(users, assigned, listed)
-    say("Looking for orphaned virtual MFA devices")
+    say(_("Looking for orphaned virtual MFA devices"))
     orphans = tuple(sorted(d["SerialNumber"] for d in virtual_devices(services, "Unassigned")))
     management = "unknown"
     if not root_mfa:
@@ -389,14 +399,14 @@ def to_json(result: AuditResult, users: list[UserFinding] | None = None) -> str:
 def humanize_age(then: datetime | None, now: datetime) -> str:
     """A compact age for tables: 'now', '12m', '27h', '12d', '3y' or 'never'."""
     if then is None:
-        return "never"
+        return _("never")
     seconds = (now - then).total_seconds()
     if seconds < 60:
-        return "now"
+        return _("now")
     if seconds < 3600:
-        return f"{int(seconds // 60)}m"
+        return _("{count}m").format(count=int(seconds // 60))
     if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)}h"
+        return _("{count}h").format(count=int(seconds // 3600))
     if seconds < 86400 * 365 * 2:
-        return f"{int(seconds // 86400)}d"
-    return f"{int(seconds // (86400 * 365))}y"
+        return _("{count}d").format(count=int(seconds // 86400))
+    return _("{count}y").format(count=int(seconds // (86400 * 365)))

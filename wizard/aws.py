@@ -76,7 +76,7 @@ def build_session(profile: str | None = None, region: str | None = None) -> Any:
     with aws_errors("loading the AWS profile"):
         session = new_boto3_session(profile_name=profile or None, region_name=region or None)
         # Resolving the region reads the profile: an unknown profile fails here, translated.
-        _ = session.region_name
+        _unused = session.region_name
     return session
 
 

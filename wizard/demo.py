@@ -259,9 +259,9 @@ def seed_account(endpoint_url: str, extra_users: int = 0, rng_seed: int = 7) -> 
             backend.enable_mfa_device(user.name, user.hardware_serial, "123456", "654321")
         if user.security_key:
             backend.enable_mfa_device(user.name, fido_serial(user.name, user.security_key), "", "")
-        for _ in range(user.access_keys):
+        for _unused in range(user.access_keys):
             backend.create_access_key(user.name)
-        for _ in range(user.inactive_keys):
+        for _unused in range(user.inactive_keys):
             inactive = backend.create_access_key(user.name)
             backend.update_access_key(user.name, inactive.access_key_id, "Inactive")
         for group in user.groups:
@@ -408,10 +408,10 @@ def seed_organization(members: int) -> list[DemoMember]:
             backend.create_user(DEMO_REGION, user.name, path=user.path)
             if user.console:
                 backend.create_login_profile(user.name, "Demo-Passw0rd-" + user.name)
-            for _ in range(user.mfa_devices):
+            for _unused in range(user.mfa_devices):
                 device = backend.create_virtual_mfa_device(f"{name}-{user.name}", "/")
                 backend.enable_mfa_device(user.name, device.serial_number, "123456", "654321")
-            for _ in range(user.access_keys):
+            for _unused in range(user.access_keys):
                 backend.create_access_key(user.name)
         backend.generate_report()
         missing = tuple(u.name for u in users if u.console and not u.has_mfa)

@@ -21,6 +21,7 @@ from typing import Any
 
 from wizard import clock
 from wizard.errors import UsageError
+from wizard.i18n import _
 
 STEP = 30
 REUSE_SECONDS = 90  # AWS refuses a code it accepted, from any tool, for a while
@@ -134,7 +135,7 @@ class CodeServer:
     def _serve(self) -> None:
         while True:
             try:
-                connection, _ = self._socket.accept()
+                connection, _unused = self._socket.accept()
             except OSError:
                 return  # closed
             with connection, contextlib.suppress(OSError):
@@ -163,11 +164,11 @@ def demo_code(path: str, who: str = "") -> str:
             answer = client.makefile("r", encoding="utf-8").readline().strip()
     except OSError:
         raise UsageError(
-            f"no demo is running at {path}",
-            "start `mfa-wizard demo-server` and use the --totp-command it prints",
+            _("no demo is running at {path}").format(path=path),
+            _("start `mfa-wizard demo-server` and use the --totp-command it prints"),
         ) from None
     if answer.startswith("error: ") or not answer:
         raise UsageError(
-            answer.removeprefix("error: ") or "the demo gave no code", "check the user"
+            answer.removeprefix("error: ") or "the demo gave no code", _("check the user")
         )
     return answer

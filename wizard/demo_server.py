@@ -11,6 +11,8 @@ import logging
 import os
 from typing import Any
 
+from wizard.i18n import _
+
 
 def _quiet_server_logs() -> None:
     # werkzeug logs every request to stderr, which would scribble over the TUI.
@@ -35,8 +37,8 @@ def _check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError:
             raise UsageError(
-                f"port {port} on {host} is already in use",
-                "pick another with --port, or leave --port out for a free one",
+                _("port {port} on {host} is already in use").format(port=port, host=host),
+                _("pick another with --port, or leave --port out for a free one"),
             ) from None
 
 
@@ -58,7 +60,7 @@ def require_moto() -> None:
             fix = "reinstall it with the demo extra: pipx install --force 'mfa-wizard[demo]'"
         else:
             fix = f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)"
-        raise UsageError("the demo needs moto, which a plain install leaves out", fix)
+        raise UsageError(_("the demo needs moto, which a plain install leaves out"), fix)
 
 
 def start_server(port: int = 0, host: str = "127.0.0.1") -> tuple[Any, str]:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wizard.aws import Services
+from wizard.i18n import N_, _, ngettext
 from wizard.models import FIDO, HARDWARE, VIRTUAL, AuditResult, device_kind
 
 PARALLEL = 8
@@ -87,10 +88,12 @@ def root_mfa_type(account_mfa: bool, assigned_virtual: Iterable[dict[str, Any]])
 
 def describe_root_type(kind: str) -> str:
     """Root's device kind in words."""
-    return {
-        VIRTUAL: "a virtual device",
-        ROOT_HARDWARE_OR_FIDO: "a hardware token or security key",
-    }.get(kind, "no device")
+    return _(
+        {
+            VIRTUAL: N_("a virtual device"),
+            ROOT_HARDWARE_OR_FIDO: N_("a hardware token or security key"),
+        }.get(kind, N_("no device"))
+    )
 
 
 # ----------------------------------------------------------------------------- console addresses
@@ -130,32 +133,51 @@ def root_advice(result: AuditResult, partition: str, management: str = "unknown"
     keys = result.root.access_keys_active if result.root else 0
     if management == "enabled":
         lines.append(
-            "This organization manages root credentials centrally: the best state for a member "
-            "account is no root credentials at all (`mfa-wizard audit --org --root-credentials` "
-            "reads them; remove them from the management account, IAM > Root access management)."
+            _(
+                "This organization manages root credentials centrally: the best state for a "
+                "member account is no root credentials at all (`mfa-wizard audit --org "
+                "--root-credentials` reads them; remove them from the management account, IAM > "
+                "Root access management)."
+            )
         )
     if result.root_without_credentials:
         lines.append(
-            "Root has no password, no access key and no MFA: nobody can sign in as root, the "
-            "best state (root credentials removed centrally). Nothing to do."
+            _(
+                "Root has no password, no access key and no MFA: nobody can sign in as root, the "
+                "best state (root credentials removed centrally). Nothing to do."
+            )
         )
     elif not result.root_mfa_active:
         lines += [
-            "Root has no MFA. AWS requires it, and no API can add it: only root can, in the console.",
-            f"  1. Sign in as the root user (email and password) at https://{console_host(partition)}/",
-            f"  2. Open {own_credentials_url(partition)}",
-            "  3. Multi-factor authentication (MFA) > Assign MFA device: choose Passkey or security "
-            "key (best), or Hardware TOTP token; keep a second device in the safe.",
+            _(
+                "Root has no MFA. AWS requires it, and no API can add it: only root can, in the "
+                "console."
+            ),
+            _("  1. Sign in as the root user (email and password) at {url}").format(
+                url=f"https://{console_host(partition)}/"
+            ),
+            _("  2. Open {url}").format(url=own_credentials_url(partition)),
+            _(
+                "  3. Multi-factor authentication (MFA) > Assign MFA device: choose Passkey or "
+                "security key (best), or Hardware TOTP token; keep a second device in the safe."
+            ),
         ]
     elif result.root_mfa_type == VIRTUAL:
         lines.append(
-            "Root's MFA is a virtual device (an app on a phone): AWS and CIS recommend a hardware "
-            f"token or security key for root ({own_credentials_url(partition)}, as root)."
+            _(
+                "Root's MFA is a virtual device (an app on a phone): AWS and CIS recommend a "
+                "hardware token or security key for root ({url}, as root)."
+            ).format(url=own_credentials_url(partition))
         )
     if keys:
         lines.append(
-            f"Root has {keys} active access key{'s' if keys > 1 else ''}: nothing needs root keys. "
-            f"Delete them as root at {own_credentials_url(partition)} (Access keys)."
+            ngettext(
+                "Root has {count} active access key: nothing needs root keys. Delete it as root "
+                "at {url} (Access keys).",
+                "Root has {count} active access keys: nothing needs root keys. Delete them as "
+                "root at {url} (Access keys).",
+                keys,
+            ).format(count=keys, url=own_credentials_url(partition))
         )
     return lines
 
@@ -181,24 +203,27 @@ def fido_only_advice(count: int) -> str:
     """The line about users whose only devices are security keys or passkeys ('' for none)."""
     if not count:
         return ""
-    who = "user has" if count == 1 else "users have"
-    return (
-        f"{count} {who} only security keys/passkeys: MFA for the console, but no codes for "
+    return ngettext(
+        "{count} user has only security keys/passkeys: MFA for the console, but no codes for "
         "`mfa-session` (STS takes TOTP codes only). For CLI work, add a second, TOTP device: "
-        "`mfa-wizard enroll USER` (virtual) or `--hardware SERIAL`."
-    )
+        "`mfa-wizard enroll USER` (virtual) or `--hardware SERIAL`.",
+        "{count} users have only security keys/passkeys: MFA for the console, but no codes for "
+        "`mfa-session` (STS takes TOTP codes only). For CLI work, add a second, TOTP device: "
+        "`mfa-wizard enroll USER` (virtual) or `--hardware SERIAL`.",
+        count,
+    ).format(count=count)
 
 
 def hardware_mfa_info(result: AuditResult) -> str:
     """Prowler's iam_root_hardware_mfa_enabled and iam_user_hardware_mfa_enabled, as information."""
     with_mfa = [u for u in result.users if u.mfa_devices]
     hardware = sum(1 for u in with_mfa if u.hardware_mfa)
-    root = "PASS" if result.root_hardware_mfa else "FAIL (no MFA, or a virtual device)"
-    return (
+    root = "PASS" if result.root_hardware_mfa else _("FAIL (no MFA, or a virtual device)")
+    return _(
         "Prowler's hardware-MFA checks (information; a hardware token or security key is "
-        f"stronger than an app): iam_root_hardware_mfa_enabled {root}; "
-        f"iam_user_hardware_mfa_enabled PASS for {hardware} of {len(with_mfa)} users with MFA."
-    )
+        "stronger than an app): iam_root_hardware_mfa_enabled {root}; "
+        "iam_user_hardware_mfa_enabled PASS for {hardware} of {count} users with MFA."
+    ).format(root=root, hardware=hardware, count=len(with_mfa))
 
 
 def short_kinds(kinds: Iterable[str]) -> str:
@@ -215,5 +240,13 @@ def short_kinds(kinds: Iterable[str]) -> str:
 def kinds_summary(kinds: Iterable[str]) -> str:
     """'2 virtual, 1 fido' style counts of device kinds, in a fixed order (pure)."""
     found = list(kinds)
-    parts = [f"{found.count(k)} {k}" for k in (VIRTUAL, HARDWARE, FIDO) if k in found]
-    return ", ".join(parts)
+    parts = [
+        _("{count} {kind}").format(count=found.count(k), kind=_(KIND_WORDS[k]))
+        for k in (VIRTUAL, HARDWARE, FIDO)
+        if k in found
+    ]
+    return _(", ").join(parts)
+
+
+# The kinds as a table cell names them (the JSON keeps "virtual", "hardware", "fido").
+KIND_WORDS = {VIRTUAL: N_("virtual"), HARDWARE: N_("hardware"), FIDO: N_("fido")}

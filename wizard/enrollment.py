@@ -26,9 +26,12 @@ from wizard.errors import (
     error_code,
     translate,
 )
+from wizard.i18n import _
 from wizard.models import MfaDevice
 from wizard.qr import fit_qr, otpauth_uri
 from wizard.totp import (
+    FIRST_CODE,
+    SECOND_CODE,
     STEP_SECONDS,
     Verdict,
     check_first_code,
@@ -51,17 +54,17 @@ def validate_device_name(name: str) -> str:
     """The name as IAM will accept it, or a UsageError saying which rule it breaks."""
     name = name.strip()
     if not name:
-        raise UsageError("the device name is empty", "type a name, such as the user name")
+        raise UsageError(_("the device name is empty"), _("type a name, such as the user name"))
     if len(name) > DEVICE_NAME_MAX:
         raise UsageError(
-            f"the device name is {len(name)} characters long",
-            f"IAM allows at most {DEVICE_NAME_MAX}",
+            _("the device name is {count} characters long").format(count=len(name)),
+            _("IAM allows at most {device_name_max}").format(device_name_max=DEVICE_NAME_MAX),
         )
     if not DEVICE_NAME_PATTERN.match(name):
         bad = sorted({c for c in name if not re.match(r"[\w+=,.@-]", c, re.ASCII)})
         raise UsageError(
-            f"the device name contains {''.join(bad)!r}",
-            "use letters, digits and _+=,.@- only (no spaces)",
+            _("the device name contains {join!r}").format(join="".join(bad)),
+            _("use letters, digits and _+=,.@- only (no spaces)"),
         )
     return name
 
@@ -76,8 +79,8 @@ def validate_user_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > USER_NAME_MAX or not DEVICE_NAME_PATTERN.match(name):
         raise UsageError(
-            f"{name!r} is not a valid IAM user name",
-            "IAM user names are 1-64 letters, digits and _+=,.@-",
+            _("{name!r} is not a valid IAM user name").format(name=name),
+            _("IAM user names are 1-64 letters, digits and _+=,.@-"),
         )
     return name
 
@@ -105,8 +108,8 @@ def ensure_user(services: Services, user_name: str) -> None:
     except Exception as exc:
         if error_code(exc) in {"NoSuchEntity", "NoSuchEntityException"}:
             raise NotFoundError(
-                f"there is no IAM user named {user_name!r}",
-                "check the spelling (names are case-sensitive) with `mfa-wizard audit --all`",
+                _("there is no IAM user named {user_name!r}").format(user_name=user_name),
+                _("check the spelling (names are case-sensitive) with `mfa-wizard audit --all`"),
                 code="NoSuchEntity",
             ) from None
         raise translate(exc, "GetUser") from None
@@ -170,8 +173,10 @@ def remove_leftover(services: Services, serial: str) -> None:
     """Delete an unassigned device; refuses if it was assigned meanwhile (someone's MFA)."""
     if serial not in unassigned_devices(services):
         raise UsageError(
-            f"{serial} is no longer an unassigned leftover (it was assigned to a user)",
-            "leave it alone; pick another device name with --device-name",
+            _("{serial} is no longer an unassigned leftover (it was assigned to a user)").format(
+                serial=serial
+            ),
+            _("leave it alone; pick another device name with --device-name"),
         )
     with aws_errors("DeleteVirtualMFADevice"):
         services.iam.delete_virtual_mfa_device(SerialNumber=serial)
@@ -207,11 +212,13 @@ def deactivate_device(services: Services, user_name: str, serial: str, delete: b
 
 def resync_device(services: Services, user_name: str, serial: str, first: str, second: str) -> None:
     """ResyncMFADevice with two consecutive codes (for a token whose clock drifted)."""
-    for code, which in ((first, "first code"), (second, "second code")):
+    for code, which in ((first, FIRST_CODE), (second, SECOND_CODE)):
         if normalize_code(code, which)[0] is None:
             raise UsageError(normalize_code(code, which)[1], "")
     if first.strip() == second.strip():
-        raise UsageError("the two codes are the same", "wait for the next code and type that one")
+        raise UsageError(
+            _("the two codes are the same"), _("wait for the next code and type that one")
+        )
     with aws_errors("ResyncMFADevice"):
         services.iam.resync_mfa_device(
             UserName=user_name,
@@ -272,8 +279,10 @@ class Enrollment:
         existing = self.existing_devices()
         if len(existing) >= MAX_DEVICES_PER_USER:
             raise WizardError(
-                f"{self.user_name} already has {len(existing)} MFA devices, the most IAM allows",
-                "remove one first (`mfa-wizard deactivate USER SERIAL --delete`)",
+                _("{user_name} already has {count} MFA devices, the most IAM allows").format(
+                    user_name=self.user_name, count=len(existing)
+                ),
+                _("remove one first (`mfa-wizard deactivate USER SERIAL --delete`)"),
                 code="LimitExceeded",
             )
         name = self.device_name or default_device_name(self.user_name, existing)
@@ -284,9 +293,13 @@ class Enrollment:
         except Exception as exc:
             if error_code(exc) in {"EntityAlreadyExists", "EntityAlreadyExistsException"}:
                 raise AlreadyExistsError(
-                    f"a virtual MFA device named {name!r} already exists in this account",
-                    f"choose another device name (for example {name}-2); if it is an unassigned leftover, "
-                    f"delete it: aws iam delete-virtual-mfa-device --serial-number <its ARN>",
+                    _("a virtual MFA device named {name!r} already exists in this account").format(
+                        name=name
+                    ),
+                    _(
+                        "choose another device name (for example {name}-2); if it is an unassigned "
+                        "leftover, delete it: aws iam delete-virtual-mfa-device --serial-number <its ARN>"
+                    ).format(name=name),
                     code="EntityAlreadyExists",
                 ) from None
             raise translate(exc, "CreateVirtualMFADevice") from None
@@ -301,20 +314,20 @@ class Enrollment:
     def uri(self) -> str:
         """The otpauth:// URI (contains the seed: show it, never store it)."""
         if self._uri is None:
-            raise WizardError("no device has been created yet", "call create() first")
+            raise WizardError(_("no device has been created yet"), _("call create() first"))
         return self._uri
 
     @property
     def manual_key(self) -> str:
         """The Base32 key for manual entry, in groups of four for reading aloud."""
         if self._seed is None:
-            raise WizardError("no device has been created yet", "call create() first")
+            raise WizardError(_("no device has been created yet"), _("call create() first"))
         return " ".join(self._seed[i : i + 4] for i in range(0, len(self._seed), 4))
 
     def qr(self, max_rows: int | None = None, max_columns: int | None = None) -> list[list[bool]]:
         """The QR matrix, its label shortened if need be to fit the terminal."""
         if self._seed is None or self.device_name is None:
-            raise WizardError("no device has been created yet", "call create() first")
+            raise WizardError(_("no device has been created yet"), _("call create() first"))
         self._uri, matrix = fit_qr(self._seed, self.device_name, self._label, max_rows, max_columns)
         return matrix
 
@@ -325,7 +338,7 @@ class Enrollment:
         and the one shown now. (A "next" code is ahead of AWS's clock and would be refused.)
         """
         if self._seed is None:
-            raise WizardError("no device has been created yet", "call create() first")
+            raise WizardError(_("no device has been created yet"), _("call create() first"))
         moment = timing.time() if now is None else now
         totp = totp_for(self._seed)
         left = STEP_SECONDS - int(moment) % STEP_SECONDS
@@ -334,13 +347,13 @@ class Enrollment:
     def check_first(self, first: str, now: float | None = None) -> Verdict:
         """The local verdict on the first code alone, the moment it is typed."""
         if self._seed is None:
-            raise WizardError("no device has been created yet", "call create() first")
+            raise WizardError(_("no device has been created yet"), _("call create() first"))
         return check_first_code(self._seed, first, now=now)
 
     def check(self, first: str, second: str, now: float | None = None) -> Verdict:
         """The local verdict on two codes (no AWS call)."""
         if self._seed is None:
-            raise WizardError("no device has been created yet", "call create() first")
+            raise WizardError(_("no device has been created yet"), _("call create() first"))
         return verify_codes(self._seed, first, second, now=now, used_steps=self._used_steps)
 
     def enable(self, first: str, second: str, now: float | None = None) -> MfaDevice:
@@ -423,8 +436,10 @@ class Enrollment:
         except Exception as exc:
             if error_code(exc) not in {"NoSuchEntity", "NoSuchEntityException"}:
                 raise WizardError(
-                    f"could not delete the unassigned device {self.serial}",
-                    f"delete it by hand: aws iam delete-virtual-mfa-device --serial-number {self.serial}",
+                    _("could not delete the unassigned device {serial}").format(serial=self.serial),
+                    _(
+                        "delete it by hand: aws iam delete-virtual-mfa-device --serial-number {serial}"
+                    ).format(serial=self.serial),
                     code=error_code(exc),
                 ) from None
         self.rolled_back = True

@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from wizard.i18n import N_, _
+
 T = TypeVar("T")
 
 
@@ -30,7 +32,9 @@ class WizardError(Exception):
     @property
     def message(self) -> str:
         """Cause and fix in one line, the way the CLI and the error dialog show it."""
-        return f"{self.cause}: {self.fix}" if self.fix else self.cause
+        return (
+            _("{cause}: {fix}").format(cause=self.cause, fix=self.fix) if self.fix else self.cause
+        )
 
 
 class CredentialsError(WizardError):
@@ -71,104 +75,104 @@ class CancelledError(WizardError):
     exit_code = 130
 
 
-NO_CREDENTIALS_FIX = "run `aws configure`, set AWS_PROFILE, or try `mfa-wizard --demo`"
+NO_CREDENTIALS_FIX = N_("run `aws configure`, set AWS_PROFILE, or try `mfa-wizard --demo`")
 
 # code -> (error class, cause template, fix). {op} is the AWS operation name.
 _CODES: dict[str, tuple[type[WizardError], str, str]] = {
     "AccessDenied": (
         AccessDeniedError,
-        "access denied calling {op}",
-        "the identity needs permission for {op}; see 'Permissions' in the README",
+        N_("access denied calling {op}"),
+        N_("the identity needs permission for {op}; see 'Permissions' in the README"),
     ),
     "AccessDeniedException": (
         AccessDeniedError,
-        "access denied calling {op}",
-        "the identity needs permission for {op}; see 'Permissions' in the README",
+        N_("access denied calling {op}"),
+        N_("the identity needs permission for {op}; see 'Permissions' in the README"),
     ),
     "UnauthorizedOperation": (
         AccessDeniedError,
-        "not authorized to call {op}",
-        "the identity needs permission for {op}; see 'Permissions' in the README",
+        N_("not authorized to call {op}"),
+        N_("the identity needs permission for {op}; see 'Permissions' in the README"),
     ),
     "ExpiredToken": (
         CredentialsError,
-        "the AWS session token has expired",
-        "get fresh credentials (run `mfa-session --refresh`, or `aws sso login`) and retry",
+        N_("the AWS session token has expired"),
+        N_("get fresh credentials (run `mfa-session --refresh`, or `aws sso login`) and retry"),
     ),
     "ExpiredTokenException": (
         CredentialsError,
-        "the AWS session token has expired",
-        "get fresh credentials (run `mfa-session --refresh`, or `aws sso login`) and retry",
+        N_("the AWS session token has expired"),
+        N_("get fresh credentials (run `mfa-session --refresh`, or `aws sso login`) and retry"),
     ),
     "RequestExpired": (
         CredentialsError,
-        "the request expired before AWS received it",
-        "check that this machine's clock is correct (timedatectl / ntp) and retry",
+        N_("the request expired before AWS received it"),
+        N_("check that this machine's clock is correct (timedatectl / ntp) and retry"),
     ),
     "InvalidClientTokenId": (
         CredentialsError,
-        "the access key ID is not valid (deleted, deactivated, or for another partition)",
-        "check AWS_PROFILE / ~/.aws/credentials, or create a new access key",
+        N_("the access key ID is not valid (deleted, deactivated, or for another partition)"),
+        N_("check AWS_PROFILE / ~/.aws/credentials, or create a new access key"),
     ),
     "SignatureDoesNotMatch": (
         CredentialsError,
-        "the secret access key does not match the access key ID",
-        "re-enter the secret key with `aws configure`",
+        N_("the secret access key does not match the access key ID"),
+        N_("re-enter the secret key with `aws configure`"),
     ),
     "UnrecognizedClientException": (
         CredentialsError,
-        "the security token in the request is invalid",
-        "check AWS_PROFILE / ~/.aws/credentials, or get fresh credentials",
+        N_("the security token in the request is invalid"),
+        N_("check AWS_PROFILE / ~/.aws/credentials, or get fresh credentials"),
     ),
     "Throttling": (
         ThrottledError,
-        "AWS is throttling {op} and kept doing so after retries",
-        "wait a minute and run the step again; nothing was left half-done",
+        N_("AWS is throttling {op} and kept doing so after retries"),
+        N_("wait a minute and run the step again; nothing was left half-done"),
     ),
     "ThrottlingException": (
         ThrottledError,
-        "AWS is throttling {op} and kept doing so after retries",
-        "wait a minute and run the step again; nothing was left half-done",
+        N_("AWS is throttling {op} and kept doing so after retries"),
+        N_("wait a minute and run the step again; nothing was left half-done"),
     ),
     "TooManyRequestsException": (
         ThrottledError,
-        "AWS is throttling {op} and kept doing so after retries",
-        "wait a minute and run the step again; nothing was left half-done",
+        N_("AWS is throttling {op} and kept doing so after retries"),
+        N_("wait a minute and run the step again; nothing was left half-done"),
     ),
     "RequestLimitExceeded": (
         ThrottledError,
-        "AWS is throttling {op} and kept doing so after retries",
-        "wait a minute and run the step again; nothing was left half-done",
+        N_("AWS is throttling {op} and kept doing so after retries"),
+        N_("wait a minute and run the step again; nothing was left half-done"),
     ),
     "NoSuchEntity": (
         NotFoundError,
-        "{op}: the IAM entity does not exist",
-        "check the name (IAM names are case-sensitive) and refresh the audit",
+        N_("{op}: the IAM entity does not exist"),
+        N_("check the name (IAM names are case-sensitive) and refresh the audit"),
     ),
     "EntityAlreadyExists": (
         AlreadyExistsError,
-        "{op}: an IAM entity with that name already exists",
-        "choose another name, or reuse the existing one",
+        N_("{op}: an IAM entity with that name already exists"),
+        N_("choose another name, or reuse the existing one"),
     ),
     "LimitExceeded": (
         WizardError,
-        "{op}: an IAM quota was reached",
-        "delete unused items (e.g. old policy versions or MFA devices) and retry",
+        N_("{op}: an IAM quota was reached"),
+        N_("delete unused items (e.g. old policy versions or MFA devices) and retry"),
     ),
     "InvalidAuthenticationCode": (
         UsageError,
-        "AWS rejected the MFA codes",
-        "type two consecutive codes from the authenticator app, waiting for a new one",
+        N_("AWS rejected the MFA codes"),
+        N_("type two consecutive codes from the authenticator app, waiting for a new one"),
     ),
     "ServiceFailure": (
         WizardError,
-        "AWS reported an internal failure in {op}",
-        "retry in a minute",
+        N_("AWS reported an internal failure in {op}"),
+        N_("retry in a minute"),
     ),
     "ServiceUnavailable": (
         WizardError,
-        "AWS reported {op} temporarily unavailable",
-        "retry in a minute",
+        N_("AWS reported {op} temporarily unavailable"),
+        N_("retry in a minute"),
     ),
 }
 
@@ -177,14 +181,16 @@ def translate_client_error(exc: Any, op: str | None = None) -> WizardError:
     """Map a botocore ClientError to a WizardError by its error code."""
     error = getattr(exc, "response", {}).get("Error", {}) or {}
     code = str(error.get("Code", "Unknown"))
-    op = op or getattr(exc, "operation_name", None) or "the AWS call"
+    op = op or getattr(exc, "operation_name", None) or _("the AWS call")
     if code in _CODES:
         cls, cause, fix = _CODES[code]
-        return cls(cause.format(op=op), fix.format(op=op), code=code)
+        return cls(_(cause).format(op=op), _(fix).format(op=op), code=code)
     # An unknown code: name it (codes carry no secrets) but not the message text, which may
     # echo request parameters.
     return WizardError(
-        f"{op} failed with {code}", "see the AWS documentation for that error", code=code
+        _("{op} failed with {code}").format(op=op, code=code),
+        _("see the AWS documentation for that error"),
+        code=code,
     )
 
 
@@ -198,50 +204,63 @@ def translate(exc: BaseException, op: str | None = None) -> WizardError:
     if isinstance(exc, bx.ClientError):
         return translate_client_error(exc, op)
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return CredentialsError("no AWS credentials found", NO_CREDENTIALS_FIX)
+        return CredentialsError(_("no AWS credentials found"), _(NO_CREDENTIALS_FIX))
     if isinstance(exc, bx.ProfileNotFound):
         return CredentialsError(
-            f"the AWS profile {exc.kwargs.get('profile')!r} is not in the config files",
-            "check the name with `aws configure list-profiles`, or unset AWS_PROFILE",
+            _("the AWS profile {profile} is not in the config files").format(
+                profile=repr(exc.kwargs.get("profile"))
+            ),
+            _("check the name with `aws configure list-profiles`, or unset AWS_PROFILE"),
         )
     if isinstance(exc, bx.ConfigParseError):
         return UsageError(
-            f"an AWS config or credentials file could not be parsed ({exc.kwargs.get('path', 'unknown file')})",
-            "fix the malformed line (a [section] header or key = value) and retry",
+            _("an AWS config or credentials file could not be parsed ({path})").format(
+                path=exc.kwargs.get("path", "?")
+            ),
+            _("fix the malformed line (a [section] header or key = value) and retry"),
         )
     if isinstance(exc, bx.NoRegionError):
-        return UsageError("no AWS region configured", "set AWS_REGION or pass --region")
+        return UsageError(_("no AWS region configured"), _("set AWS_REGION or pass --region"))
     if isinstance(
         exc, bx.TokenRetrievalError | bx.SSOTokenLoadError | bx.UnauthorizedSSOTokenError
     ):
-        return CredentialsError("the SSO session has expired", "run `aws sso login` and retry")
+        return CredentialsError(
+            _("the SSO session has expired"), _("run `aws sso login` and retry")
+        )
     if isinstance(exc, bx.CredentialRetrievalError):
         return CredentialsError(
-            "the profile's credential_process failed",
-            "run the credential_process command by hand to see why",
+            _("the profile's credential_process failed"),
+            _("run the credential_process command by hand to see why"),
         )
     if isinstance(
         exc, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ConnectionClosedError
     ):
-        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url") or _("the AWS endpoint")
         return EndpointError(
-            f"could not reach {endpoint}",
-            "check the network, AWS_ENDPOINT_URL and the region; for the demo, `mfa-wizard --demo` "
-            "(the TUI) or `mfa-wizard demo-server` (prints the settings for other commands)",
+            _("could not reach {endpoint}").format(endpoint=endpoint),
+            _(
+                "check the network, AWS_ENDPOINT_URL and the region; for the demo, "
+                "`mfa-wizard --demo` (the TUI) or `mfa-wizard demo-server` (prints the settings "
+                "for other commands)"
+            ),
         )
     if isinstance(exc, bx.ReadTimeoutError):
-        return EndpointError("AWS did not answer in time", "check the network and retry")
+        return EndpointError(_("AWS did not answer in time"), _("check the network and retry"))
     if isinstance(exc, bx.ParamValidationError):
-        return UsageError(f"invalid value for {op or 'an AWS call'}", "check the value you entered")
+        return UsageError(
+            _("invalid value for {op}").format(op=op or _("an AWS call")),
+            _("check the value you entered"),
+        )
     if isinstance(exc, bx.BotoCoreError):
         return WizardError(
-            f"AWS SDK error ({type(exc).__name__})", "retry; if it persists, report it"
+            _("AWS SDK error ({name})").format(name=type(exc).__name__),
+            _("retry; if it persists, report it"),
         )
     if isinstance(exc, KeyboardInterrupt):
-        return CancelledError("cancelled", "")
+        return CancelledError(_("cancelled"), "")
     return WizardError(
-        f"unexpected error ({type(exc).__name__})",
-        "please report it at the project's issue tracker",
+        _("unexpected error ({name})").format(name=type(exc).__name__),
+        _("please report it at the project's issue tracker"),
     )
 
 

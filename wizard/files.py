@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from wizard.errors import UsageError
+from wizard.i18n import _
 
 
 def write_text_atomic(
@@ -43,13 +44,15 @@ def write_text_atomic(
         if make_parents:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         elif not directory.is_dir():
-            raise FileNotFoundError(2, "no such directory")
+            raise FileNotFoundError(2, _("no such directory"))
         # mkstemp creates the file 0600, so a secret is never readable by others, not even briefly.
         fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise UsageError(
-            f"cannot write {target} ({exc.strerror or type(exc).__name__})",
-            "choose a writable location or fix the directory's permissions",
+            _("cannot write {target} ({value})").format(
+                target=target, value=exc.strerror or type(exc).__name__
+            ),
+            _("choose a writable location or fix the directory's permissions"),
         ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -62,8 +65,10 @@ def write_text_atomic(
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise UsageError(
-            f"cannot write {target} ({exc.strerror or type(exc).__name__})",
-            "choose a writable location or fix the file's permissions",
+            _("cannot write {target} ({value})").format(
+                target=target, value=exc.strerror or type(exc).__name__
+            ),
+            _("choose a writable location or fix the file's permissions"),
         ) from None
     return target
 
@@ -87,6 +92,9 @@ def _refuse_link(given: Path, target: Path) -> None:
         return  # absent (the usual case) or unreadable: mkstemp and the rename report it
     if is_link:
         raise UsageError(
-            f"{given} is a symbolic link; an export never writes through one",
-            "write to a new file name, or remove the link (`rm` removes the link, not its target)",
+            _("{given} is a symbolic link; an export never writes through one").format(given=given),
+            _(
+                "write to a new file name, or remove the link (`rm` removes the link, not its "
+                "target)"
+            ),
         )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard import APP_NAME
+from wizard.i18n import _
 
 # Keys that must never reach the journal, whatever a caller passes (defence in depth).
 _FORBIDDEN = ("secret", "seed", "token", "password", "base32", "qrcode")
@@ -65,7 +66,11 @@ def _check_clean(value: Any, path: str = "") -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
             if any(word in str(key).lower() for word in _FORBIDDEN):
-                raise ValueError(f"refusing to journal a secret-looking field {path}{key}")
+                raise ValueError(
+                    _("refusing to journal a secret-looking field {path}{key}").format(
+                        path=path, key=key
+                    )
+                )
             _check_clean(inner, f"{path}{key}.")
     elif isinstance(value, list):
         for inner in value:

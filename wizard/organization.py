@@ -29,6 +29,7 @@ from typing import Any
 from wizard import clock as timing
 from wizard.aws import RoleSession, Services
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
+from wizard.i18n import _
 from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
 from wizard.root_access import (
@@ -172,13 +173,14 @@ def management_organization(services: Services, *, outside: str, member: str) ->
         organization = services.client("organizations").describe_organization()["Organization"]
     except Exception as exc:
         if error_code(exc) == "AWSOrganizationsNotInUseException":
-            raise UsageError("this account is not in an AWS Organization", outside) from None
+            raise UsageError(_("this account is not in an AWS Organization"), outside) from None
         raise translate(exc, "DescribeOrganization") from None
     account = services.identity().account_id
     if organization.get("MasterAccountId") != account:
         raise UsageError(
-            f"account {account} is not the organization's management account "
-            f"({organization.get('MasterAccountId')})",
+            _("account {account} is not the organization's management account ({get})").format(
+                account=account, get=organization.get("MasterAccountId")
+            ),
             member,
         )
     return dict(organization)
@@ -288,7 +290,7 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
     unread = [
         a
         for a in result.accounts
-        if a.root_credentials is not None and a.root_credentials.detail == NOT_READ
+        if a.root_credentials is not None and a.root_credentials.detail == _(NOT_READ)
     ]
     if unread:
         lines.append(
@@ -411,14 +413,16 @@ def audit_accounts(
                 if attempt == BACKOFF_ATTEMPTS or waited + delay > BACKOFF_BUDGET_SECONDS:
                     error = translate(exc)
                     raise WizardError(
-                        f"AWS kept throttling this account ({code}) through {attempt} "
-                        f"attempts over {waited:.0f} s; the last: {error.cause}",
-                        "run the audit again later, or with a lower --parallel",
+                        _(
+                            "AWS kept throttling this account ({code}) through {attempt} attempts over "
+                            "{waited:.0f} s; the last: {cause}"
+                        ).format(code=code, attempt=attempt, waited=waited, cause=error.cause),
+                        _("run the audit again later, or with a lower --parallel"),
                         code=code,
                     ) from None
             sleep(delay)
             waited += delay
-        raise AssertionError("unreachable: the loop returns or raises")
+        raise AssertionError(_("unreachable: the loop returns or raises"))
 
     def one(account: dict[str, Any]) -> AccountAudit:
         account_id, name = str(account["Id"]), str(account.get("Name", ""))

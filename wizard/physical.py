@@ -28,6 +28,7 @@ from wizard.errors import (
     error_code,
     translate,
 )
+from wizard.i18n import _
 from wizard.models import FIDO, device_kind
 from wizard.partition import partition_of_arn
 
@@ -54,9 +55,13 @@ def room_for_device(user_name: str, serials: list[str]) -> None:
     """Raise when the user already holds IAM's maximum of 8 MFA devices."""
     if len(serials) >= MAX_DEVICES_PER_USER:
         raise WizardError(
-            f"{user_name} already has {len(serials)} MFA devices, the most IAM allows",
-            f"remove one first: `mfa-wizard devices {user_name}`, then "
-            f"`mfa-wizard deactivate {user_name} SERIAL --delete`",
+            _("{user_name} already has {count} MFA devices, the most IAM allows").format(
+                user_name=user_name, count=len(serials)
+            ),
+            _(
+                "remove one first: `mfa-wizard devices {user_name}`, then `mfa-wizard deactivate "
+                "{user_name} SERIAL --delete`"
+            ).format(user_name=user_name),
             code="LimitExceeded",
         )
 
@@ -88,31 +93,35 @@ def check_hardware_serial(serial: str) -> str:
     if text.startswith("arn:"):
         kind = "a security key" if device_kind(text) == FIDO else "a virtual MFA device"
         raise UsageError(
-            f"{text!r} is the ARN of {kind}, not a hardware token's serial",
-            "type the serial printed on the back of the token (for example GAHT12345678)",
+            _("{text!r} is the ARN of {kind}, not a hardware token's serial").format(
+                text=text, kind=kind
+            ),
+            _("type the serial printed on the back of the token (for example GAHT12345678)"),
         )
     if not HARDWARE_SERIAL.match(text):
         raise UsageError(
-            f"{text!r} is not a hardware token's serial",
-            "type the serial printed on the back of the token: 9 or more letters and digits, "
-            "for example GAHT12345678",
+            _("{text!r} is not a hardware token's serial").format(text=text),
+            _(
+                "type the serial printed on the back of the token: 9 or more letters and digits, "
+                "for example GAHT12345678"
+            ),
         )
     return text
 
 
 def check_token_codes(first: str, second: str) -> tuple[str, str]:
     """Two six-digit codes, different from each other (format only: the seed is not known)."""
-    from wizard.totp import normalize_code
+    from wizard.totp import FIRST_CODE, SECOND_CODE, normalize_code
 
-    one, why_one = normalize_code(first, "first code")
-    two, why_two = normalize_code(second, "second code")
+    one, why_one = normalize_code(first, FIRST_CODE)
+    two, why_two = normalize_code(second, SECOND_CODE)
     if one is None or two is None:
         why = (why_one or why_two).split(": ")[0].rstrip(".")
-        raise UsageError(why, "press the token's button and type the 6 digits it shows")
+        raise UsageError(why, _("press the token's button and type the 6 digits it shows"))
     if one == two:
         raise UsageError(
-            "the two codes are the same",
-            "press the button once, type that code; press it again for the next one",
+            _("the two codes are the same"),
+            _("press the button once, type that code; press it again for the next one"),
         )
     return one, two
 
@@ -142,8 +151,8 @@ def plan_hardware(services: Services, user_name: str, serial: str) -> TokenPlan:
     serial = check_hardware_serial(serial)
     if partition_of_arn(services.identity().arn) == "aws-cn":
         raise UsageError(
-            "the AWS China Regions do not support hardware MFA tokens",
-            "enrol a virtual device (`mfa-wizard enroll USER`) instead",
+            _("the AWS China Regions do not support hardware MFA tokens"),
+            _("enrol a virtual device (`mfa-wizard enroll USER`) instead"),
         )
     serials = user_serials(services, user_name)
     if serial in serials:
@@ -174,29 +183,36 @@ def _token_error(exc: Exception, plan: TokenPlan) -> WizardError:
     code = error_code(exc)
     if code == "InvalidAuthenticationCode":
         return WizardError(
-            "AWS did not accept the two codes for this token",
-            "press the button, type that code, press again for the next one (never the same "
-            "pair twice); a token unused for months drifts: resync it with "
-            f"`aws iam resync-mfa-device --user-name {plan.user_name} --serial-number "
-            f"{plan.serial} ...`",
+            _("AWS did not accept the two codes for this token"),
+            _(
+                "press the button, type that code, press again for the next one (never the same "
+                "pair twice); a token unused for months drifts: resync it with `aws iam "
+                "resync-mfa-device --user-name {user_name} --serial-number {serial} ...`"
+            ).format(user_name=plan.user_name, serial=plan.serial),
             code=code,
         )
     if code in {"EntityAlreadyExists", "EntityAlreadyExistsException"}:
         return AlreadyExistsError(
-            f"the token {plan.serial} is already assigned to another user",
-            "a token belongs to one user: deactivate it there first, or use another token",
+            _("the token {serial} is already assigned to another user").format(serial=plan.serial),
+            _("a token belongs to one user: deactivate it there first, or use another token"),
             code=code,
         )
     if code in {"NoSuchEntity", "NoSuchEntityException"}:
         return WizardError(
-            f"AWS does not know a hardware token with the serial {plan.serial}",
-            "check the serial on the back of the token (letters and digits, no spaces)",
+            _("AWS does not know a hardware token with the serial {serial}").format(
+                serial=plan.serial
+            ),
+            _("check the serial on the back of the token (letters and digits, no spaces)"),
             code=code,
         )
     if code == "LimitExceeded":
         return WizardError(
-            f"{plan.user_name} already has the most MFA devices IAM allows (8)",
-            f"remove one first: `mfa-wizard deactivate {plan.user_name} SERIAL --delete`",
+            _("{user_name} already has the most MFA devices IAM allows (8)").format(
+                user_name=plan.user_name
+            ),
+            _("remove one first: `mfa-wizard deactivate {user_name} SERIAL --delete`").format(
+                user_name=plan.user_name
+            ),
             code=code,
         )
     return translate(exc, "EnableMFADevice")

@@ -19,6 +19,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import WizardError, absent, aws_call, delete_if_present
+from wizard.i18n import N_, _
 
 
 class Status(StrEnum):
@@ -37,10 +38,25 @@ class Status(StrEnum):
         return _MARKS[self]
 
     @property
+    def label(self) -> str:
+        """The status as a person reads it, in the language in use (the value stays English in
+        JSON and in the journal)."""
+        return _(_LABELS[self])
+
+    @property
     def changes(self) -> bool:
         """True when applying this change calls AWS."""
         return self in (Status.CREATE, Status.UPDATE, Status.DELETE)
 
+
+_LABELS = {
+    Status.CREATE: N_("create"),
+    Status.UPDATE: N_("update"),
+    Status.DELETE: N_("delete"),
+    Status.NOTHING: N_("nothing"),
+    Status.REUSE: N_("reuse"),
+    Status.INFO: N_("info"),
+}
 
 _MARKS = {
     Status.CREATE: "+",
@@ -114,7 +130,7 @@ def _stopped(
     from wizard.errors import CancelledError, translate
 
     if isinstance(exc, KeyboardInterrupt):
-        error: WizardError = CancelledError("cancelled (Ctrl-C)", "")
+        error: WizardError = CancelledError(_("cancelled (Ctrl-C)"), "")
     else:
         error = exc if isinstance(exc, WizardError) else translate(exc)
     names = ", ".join(f"{c.kind} {c.name}" for c in made) or "nothing yet"
@@ -167,7 +183,7 @@ def apply_plan(
             assert change.run is not None
             results.append((change, change.run()))
         except (KeyboardInterrupt, Exception) as exc:
-            made = [c for c, _ in results]
+            made = [c for c, _unused in results]
             if not made and isinstance(exc, WizardError) and exc.rolled_back:
                 raise  # the first change undid its own part: nothing is half-made
             raise _stopped(exc, made, change, len(todo), again) from None
@@ -219,8 +235,10 @@ def _delete_policy(services: Services, p: dict[str, Any]) -> str:
     attached += [r["RoleName"] for page in pages for r in page.get("PolicyRoles", [])]
     if attached:
         raise WizardError(
-            f"the policy {arn} is still attached to {', '.join(attached)}",
-            "detach it there first (someone attached it after the wizard did), then undo again",
+            _("the policy {arn} is still attached to {join}").format(
+                arn=arn, join=", ".join(attached)
+            ),
+            _("detach it there first (someone attached it after the wizard did), then undo again"),
         )
     versions = aws_call(
         "ListPolicyVersions",
@@ -252,8 +270,10 @@ def _delete_group(services: Services, p: dict[str, Any]) -> str:
         return "already undone"
     if members:
         raise WizardError(
-            f"the group {p['group']} still has members ({', '.join(members[:5])})",
-            "they were added outside this wizard: remove them first, then undo again",
+            _("the group {p} still has members ({join})").format(
+                p=p["group"], join=", ".join(members[:5])
+            ),
+            _("they were added outside this wizard: remove them first, then undo again"),
         )
     return _iam_call(services, "delete_group", GroupName=p["group"])
 

@@ -24,6 +24,7 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors, error_code, translate
+from wizard.i18n import _
 from wizard.journal import recent_changes, record
 from wizard.lockout import UserImpact, impact_of, lockout_reason, password_reset_required
 from wizard.models import AuditResult, UserFinding
@@ -73,12 +74,13 @@ def validate_names(policy_name: str, policy_path: str, group: str) -> None:
     for label, value in (("policy name", policy_name), ("group name", group)):
         if not NAME_RE.match(value or ""):
             raise UsageError(
-                f"{value!r} is not a valid IAM {label}", "use 1-128 letters, digits and _+=,.@-"
+                _("{value!r} is not a valid IAM {label}").format(value=value, label=label),
+                _("use 1-128 letters, digits and _+=,.@-"),
             )
     if not PATH_RE.match(policy_path or "") or len(policy_path) > 512:
         raise UsageError(
-            f"{policy_path!r} is not a valid IAM path",
-            "a path starts and ends with '/', e.g. /mfa-wizard/",
+            _("{policy_path!r} is not a valid IAM path").format(policy_path=policy_path),
+            _("a path starts and ends with '/', e.g. /mfa-wizard/"),
         )
 
 
@@ -117,8 +119,8 @@ def plan_enforcement(
     unknown = [u for u in targets if u not in known]
     if unknown:
         raise UsageError(
-            f"no IAM user named {', '.join(repr(u) for u in unknown)}",
-            "check the names with `mfa-wizard audit --all` (they are case-sensitive)",
+            _("no IAM user named {join}").format(join=", ".join(repr(u) for u in unknown)),
+            _("check the names with `mfa-wizard audit --all` (they are case-sensitive)"),
         )
     left_out: list[str] = []
     guard = lockout_reason(services, targets, audit, include_self=include_self)
@@ -448,7 +450,7 @@ def apply_enforcement(
     one line said while AWS propagates a policy or group this run has just created.
     """
     if plan.guard:
-        raise UsageError("enforcement refused: " + plan.guard, "see above")
+        raise UsageError("enforcement refused: " + plan.guard, _("see above"))
 
     def heard(index: int, total: int, text: str) -> None:
         hear = (on_wait or on_progress) if text.startswith("waiting") else on_progress
@@ -461,7 +463,7 @@ def apply_enforcement(
         heard if (on_progress or on_wait) else None,
         again="`mfa-wizard enforce` (or Apply on the Enforce step)",
     )
-    return [answer for _, answer in done]
+    return [answer for _unused, answer in done]
 
 
 def undo_enforcement(

@@ -14,6 +14,7 @@ from typing import Any
 
 from wizard import asset
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.partition import in_partition
 
 POLICY_FILE = "require-mfa.json"
@@ -36,8 +37,10 @@ def load_document(name: str = POLICY_FILE, partition: str = "aws") -> dict[str, 
         document = json.loads(text)
     except (OSError, ValueError) as exc:
         raise WizardError(
-            f"the policy file {path} could not be read ({type(exc).__name__})",
-            "reinstall mfa-wizard; the file ships with it",
+            _("the policy file {path} could not be read ({name})").format(
+                path=path, name=type(exc).__name__
+            ),
+            _("reinstall mfa-wizard; the file ships with it"),
         ) from None
     for statement in document.get("Statement", []):
         resources = statement.get("Resource")

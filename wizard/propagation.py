@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from wizard import clock as timing
 from wizard.errors import WizardError, error_code
+from wizard.i18n import _
 
 T = TypeVar("T")
 
@@ -106,6 +107,10 @@ def after_propagation(
                     code=error_code(exc),
                 ) from None
             if attempt == 0 and say:
-                say(f"waiting for {waiting_for} (AWS takes a few seconds, at most ~2 min) …")
+                say(
+                    _(
+                        "waiting for {waiting_for} (AWS takes a few seconds, at most ~2 min) …"
+                    ).format(waiting_for=waiting_for)
+                )
             sleep(delay)
             attempt += 1

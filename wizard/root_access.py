@@ -18,6 +18,7 @@ from typing import Any
 
 from wizard.aws import RoleSession, Services, botocore_config, session_lock
 from wizard.errors import WizardError, aws_errors, is_absent, translate
+from wizard.i18n import N_, _, ngettext
 from wizard.partition import partition_of_arn
 
 # Centralized root access (iam:ListOrganizationsFeatures) and the AWS managed task policies
@@ -67,18 +68,24 @@ def root_credentials_found(
     """present (naming what) or absent, from what the root user's reads returned (pure)."""
     what = []
     if password:
-        what.append("password")
+        what.append(_("password"))
     if keys:
-        what.append(f"{len(keys)} access key{'s' if len(keys) > 1 else ''}")
+        what.append(
+            ngettext("{count} access key", "{count} access keys", len(keys)).format(count=len(keys))
+        )
     if certificates:
         what.append(
-            f"{len(certificates)} signing certificate{'s' if len(certificates) > 1 else ''}"
+            ngettext(
+                "{count} signing certificate", "{count} signing certificates", len(certificates)
+            ).format(count=len(certificates))
         )
     if mfa:
-        what.append(f"{len(mfa)} MFA device{'s' if len(mfa) > 1 else ''}")
+        what.append(
+            ngettext("{count} MFA device", "{count} MFA devices", len(mfa)).format(count=len(mfa))
+        )
     if not what:
-        return RootCredentials("absent", "no password, access key, signing certificate or MFA")
-    return RootCredentials("present", ", ".join(what), password, keys, certificates, mfa)
+        return RootCredentials("absent", _("no password, access key, signing certificate or MFA"))
+    return RootCredentials("present", _(", ").join(what), password, keys, certificates, mfa)
 
 
 def organization_features(iam: Any) -> set[str] | None:
@@ -131,7 +138,7 @@ def regional_sts(services: Services) -> Any:
         return client
     if urlparse(client.meta.endpoint_url).hostname != "sts.amazonaws.com":
         return client
-    with aws_errors("creating the regional sts client"), session_lock(services.session):
+    with aws_errors(_("creating the regional sts client")), session_lock(services.session):
         return services.session.client(
             "sts",
             region_name=services.region,
@@ -197,7 +204,7 @@ def check_root_credentials(access: RootAccess, account_id: str, partition: str) 
 
 
 # Why member roots are not read unless asked: the read is root activity in every member.
-NOT_READ = (
+NOT_READ = N_(
     "not read: reading a member's root credentials goes through sts:AssumeRoot, which CloudTrail "
     "records as root activity in that account (root-usage alarms and GuardDuty fire); "
     "--root-credentials reads them"
@@ -216,23 +223,25 @@ def root_checker(
     partition = partition_of_arn(services.identity().arn)
     if features is None:
         skipped = RootCredentials(
-            "not checked", "iam:ListOrganizationsFeatures could not be read (state unknown)"
+            "not checked", _("iam:ListOrganizationsFeatures could not be read (state unknown)")
         )
         return lambda account_id: skipped
     if ROOT_CREDENTIALS_MANAGEMENT not in features:
         skipped = RootCredentials(
-            "not checked", "root credentials management is not enabled in the organization"
+            "not checked", _("root credentials management is not enabled in the organization")
         )
         return lambda account_id: skipped
     if not read:
-        not_read = RootCredentials("not checked", NOT_READ)
+        not_read = RootCredentials("not checked", _(NOT_READ))
         return lambda account_id: not_read
     if ROOT_SESSIONS not in features:
         # AssumeRoot needs root sessions as well: without them every member would be unknown.
         no_sessions = RootCredentials(
             "unknown",
-            "root sessions are not enabled, so AssumeRoot cannot read root credentials: "
-            "`aws iam enable-organizations-root-sessions`",
+            _(
+                "root sessions are not enabled, so AssumeRoot cannot read root credentials: "
+                "`aws iam enable-organizations-root-sessions`"
+            ),
         )
         return lambda account_id: no_sessions
     try:
@@ -241,7 +250,7 @@ def root_checker(
         unreadable = RootCredentials("unknown", error.message)
         return lambda account_id: unreadable
     management_root = RootCredentials(
-        "not checked", "the management account (AssumeRoot reaches member accounts only)"
+        "not checked", _("the management account (AssumeRoot reaches member accounts only)")
     )
 
     def check(account_id: str) -> RootCredentials:

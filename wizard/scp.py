@@ -10,6 +10,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.journal import record
 from wizard.organization import management_organization
 from wizard.partition import partition_of_arn
@@ -36,8 +37,11 @@ def check_scp_allowed(services: Services) -> str:
     )
     if not enabled:
         raise UsageError(
-            "service control policies are not enabled in this organization",
-            f"enable them first: aws organizations enable-policy-type --root-id {root['Id']} --policy-type SERVICE_CONTROL_POLICY",
+            _("service control policies are not enabled in this organization"),
+            _(
+                "enable them first: aws organizations enable-policy-type --root-id {root} "
+                "--policy-type SERVICE_CONTROL_POLICY"
+            ).format(root=root["Id"]),
         )
     return root["Id"]
 
@@ -151,8 +155,10 @@ def apply_scp(services: Services, plan: ScpPlan, replace: bool = False) -> list[
             raise UsageError(
                 f"the existing SCP {SCP_NAME} ({policy_id}) differs from the wizard's: "
                 + plan.difference(),
-                "read the diff; pass --replace-existing to put the wizard's content in it (undo "
-                "puts the old content back), or rename or delete that policy first",
+                _(
+                    "read the diff; pass --replace-existing to put the wizard's content in it (undo "
+                    "puts the old content back), or rename or delete that policy first"
+                ),
             )
         with aws_errors("UpdatePolicy"):
             org.update_policy(PolicyId=policy_id, Content=json.dumps(plan.document))

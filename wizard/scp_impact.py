@@ -17,6 +17,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.models import AuditResult
 
 RECENT_DAYS = 30
@@ -52,8 +53,10 @@ def accounts_under(services: Services, target: str) -> list[dict[str, Any]]:
             return [org.describe_account(AccountId=target)["Account"]]
         if not target.startswith("ou-"):
             raise UsageError(
-                f"{target!r} is not a root, OU or account id",
-                "pass r-..., ou-... or a 12-digit account id (see `aws organizations list-roots`)",
+                _("{target!r} is not a root, OU or account id").format(target=target),
+                _(
+                    "pass r-..., ou-... or a 12-digit account id (see `aws organizations list-roots`)"
+                ),
             )
         found: list[dict[str, Any]] = []
         parents = [target]
@@ -90,7 +93,7 @@ def preview_impact(
     """Per account under `target`: who the SCP would stop (the management account apart)."""
     from wizard.organization import audit_accounts, list_accounts
 
-    management, _ = list_accounts(services)
+    management, _unused = list_accounts(services)
     accounts = accounts_under(services, target)
     now = datetime.now(UTC)
     impact = [

@@ -214,7 +214,7 @@ def markdown(
             "| | Before | After |",
             "|---|---|---|",
         ]
-        for (label, was), (_, now) in zip(before.rows(), after.rows(), strict=True):
+        for (label, was), (_unused, now) in zip(before.rows(), after.rows(), strict=True):
             lines.append(f"| {label} | {was} | {now} |")
     else:
         lines += [f"As of {after.taken_at}", "", "| | Now |", "|---|---|"]

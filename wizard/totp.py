@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard import clock as timing
+from wizard.i18n import N_, _, ngettext
 
 STEP_SECONDS = 30
 # How far (in 30 s steps) a matching code may be from now and still be accepted as-is: the
@@ -33,19 +34,28 @@ class Verdict:
 
     @classmethod
     def good(cls, step: int) -> Verdict:
-        return cls(True, "ok", "Both codes are right and consecutive.", step)
+        return cls(True, "ok", _("Both codes are right and consecutive."), step)
 
 
-def normalize_code(text: str, which: str = "code") -> tuple[str | None, str]:
+# Which code a message is about: the word is translated where it is put in a sentence.
+CODE, FIRST_CODE, SECOND_CODE = N_("code"), N_("first code"), N_("second code")
+MFA_CODE = N_("MFA code")
+
+
+def normalize_code(text: str, which: str = CODE) -> tuple[str | None, str]:
     """('123456', '') for a well-formed code, else (None, the reason in plain words)."""
     # Apps show codes as "565 878": spaces anywhere are ignored, as people type what they see.
     stripped = re.sub(r"\s+", "", text or "")
     if not stripped:
-        return None, f"Type the {which}: six digits from the app."
+        return None, _("Type the {which}: six digits from the app.").format(which=_(which))
     if not stripped.isdigit() or not stripped.isascii():
-        return None, f"The {which} has letters or symbols in it: it is six digits only."
+        return None, _("The {which} has letters or symbols in it: it is six digits only.").format(
+            which=_(which)
+        )
     if len(stripped) != 6:
-        return None, f"The {which} has {len(stripped)} digits: AWS codes have exactly six."
+        return None, _("The {which} has {count} digits: AWS codes have exactly six.").format(
+            which=_(which), count=len(stripped)
+        )
     return stripped, ""
 
 
@@ -63,14 +73,22 @@ def _steps_matching(totp: Any, code: str, center: int, radius: int) -> list[int]
 
 def describe_drift(seconds: float) -> str:
     """'3 minutes behind' / '2 minutes ahead' / '1 hour behind' for a clock offset."""
-    direction = "behind" if seconds < 0 else "ahead"
+    behind = seconds < 0
     minutes = round(abs(seconds) / 60)
     if minutes >= 55:
         hours = round(minutes / 60)
-        return f"about {hours} hour{'s' if hours > 1 else ''} {direction}"
+        if behind:
+            return ngettext(
+                "about {count} hour behind", "about {count} hours behind", hours
+            ).format(count=hours)
+        return ngettext("about {count} hour ahead", "about {count} hours ahead", hours).format(
+            count=hours
+        )
     if minutes <= 1:
-        return f"about a minute {direction}"
-    return f"about {minutes} minutes {direction}"
+        return _("about a minute behind") if behind else _("about a minute ahead")
+    if behind:
+        return _("about {count} minutes behind").format(count=minutes)
+    return _("about {count} minutes ahead").format(count=minutes)
 
 
 def check_first_code(seed: str, first: str, *, now: float | None = None) -> Verdict:
@@ -79,7 +97,7 @@ def check_first_code(seed: str, first: str, *, now: float | None = None) -> Verd
     Good when it matches a step near now (it may be the previous or the current code); the
     second code, typed next, is judged with it by verify_codes().
     """
-    code1, why1 = normalize_code(first, "first code")
+    code1, why1 = normalize_code(first, FIRST_CODE)
     if code1 is None:
         return Verdict(False, "format", why1)
     totp = totp_for(seed)
@@ -93,15 +111,19 @@ def check_first_code(seed: str, first: str, *, now: float | None = None) -> Verd
         return Verdict(
             False,
             "drift",
-            f"That code matches the key, but the phone's clock is {describe_drift(offset)}. "
-            "Turn on automatic date and time on the phone, then type the code it shows.",
+            _(
+                "That code matches the key, but the phone's clock is {drift}. Turn on automatic "
+                "date and time on the phone, then type the code it shows."
+            ).format(drift=describe_drift(offset)),
             far[0],
         )
     return Verdict(
         False,
         "first_wrong",
-        "That code does not match this device. Check the app shows this account (scan the QR "
-        "shown here, not an older one) and type the code it shows now.",
+        _(
+            "That code does not match this device. Check the app shows this account (scan the "
+            "QR shown here, not an older one) and type the code it shows now."
+        ),
     )
 
 
@@ -114,17 +136,20 @@ def verify_codes(
     used_steps: frozenset[int] | set[int] = frozenset(),
 ) -> Verdict:
     """Check two codes against the seed: consecutive, current, not reused (pure but for time)."""
-    code1, why1 = normalize_code(first, "first code")
+    code1, why1 = normalize_code(first, FIRST_CODE)
     if code1 is None:
         return Verdict(False, "format", why1)
-    code2, why2 = normalize_code(second, "second code")
+    code2, why2 = normalize_code(second, SECOND_CODE)
     if code2 is None:
         return Verdict(False, "format", why2)
     if code1 == code2:
         return Verdict(
             False,
             "same",
-            "You typed the same code twice. Wait for the app to show a new code, then type that one as the second code.",
+            _(
+                "You typed the same code twice. Wait for the app to show a new code, then type "
+                "that one as the second code."
+            ),
         )
     totp = totp_for(seed)
     current = int((timing.time() if now is None else now) // STEP_SECONDS)
@@ -138,7 +163,10 @@ def verify_codes(
                 return Verdict(
                     False,
                     "reused",
-                    "These codes were already used. Wait for the app to show two new codes (about a minute).",
+                    _(
+                        "These codes were already used. Wait for the app to show two new codes "
+                        "(about a minute)."
+                    ),
                 )
             return Verdict.good(s1)
     for s1 in near1:
@@ -147,13 +175,16 @@ def verify_codes(
             return Verdict(
                 False,
                 "stale",
-                "The codes are consecutive but "
-                + (
-                    "ahead of AWS's clock: turn on automatic date and time on the phone"
-                    if ahead
-                    else "no longer the newest: AWS would accept them yet leave the device out of sync"
+                _(
+                    "The codes are consecutive but ahead of AWS's clock: turn on automatic date "
+                    "and time on the phone. Type the code the app shows now and the next one."
                 )
-                + ". Type the code the app shows now and the next one.",
+                if ahead
+                else _(
+                    "The codes are consecutive but no longer the newest: AWS would accept them "
+                    "yet leave the device out of sync. Type the code the app shows now and the "
+                    "next one."
+                ),
                 s1,
             )
     for s2 in near2:
@@ -161,13 +192,19 @@ def verify_codes(
             return Verdict(
                 False,
                 "order",
-                "The codes are in the wrong order: type the older code first, then the newer one.",
+                _(
+                    "The codes are in the wrong order: type the older code first, then the "
+                    "newer one."
+                ),
             )
     if near1 and near2:
         return Verdict(
             False,
             "not_consecutive",
-            "Both codes are valid but not consecutive: type one code, wait for the next one, and type that one straight after.",
+            _(
+                "Both codes are valid but not consecutive: type one code, wait for the next one, "
+                "and type that one straight after."
+            ),
         )
     far1 = _steps_matching(totp, code1, current, DRIFT_SEARCH_STEPS)
     far2 = set(_steps_matching(totp, code2, current, DRIFT_SEARCH_STEPS))
@@ -177,19 +214,31 @@ def verify_codes(
             return Verdict(
                 False,
                 "drift",
-                f"The codes match the key, but the phone's clock is {describe_drift(offset)}. "
-                "Turn on automatic date and time on the phone (or sync time in the app), then type two new codes.",
+                _(
+                    "The codes match the key, but the phone's clock is {drift}. Turn on automatic "
+                    "date and time on the phone (or sync time in the app), then type two new codes."
+                ).format(drift=describe_drift(offset)),
                 s1,
             )
     if near1 or near2:
-        which = "second" if near1 else "first"
         return Verdict(
             False,
             "one_wrong",
-            f"The {which} code does not match this device. Check the app shows this account, then type two new codes.",
+            _(
+                "The second code does not match this device. Check the app shows this account, "
+                "then type two new codes."
+            )
+            if near1
+            else _(
+                "The first code does not match this device. Check the app shows this account, "
+                "then type two new codes."
+            ),
         )
     return Verdict(
         False,
         "no_match",
-        "Neither code matches this device. Make sure you scanned the QR code shown here (not an older one) and type the codes the app shows for this account.",
+        _(
+            "Neither code matches this device. Make sure you scanned the QR code shown here (not "
+            "an older one) and type the codes the app shows for this account."
+        ),
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from wizard.aws import Services
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.journal import Entry, for_target, mark_undone
 from wizard.plan import OPS, REVERT_WORDS, revert
 
@@ -52,8 +53,10 @@ def undo_entries(
         assert entry.undo is not None
         if entry.account != account:
             raise WizardError(
-                f"the change {entry.id} was made in account {entry.account}, not {account}",
-                "run undo with credentials for that account",
+                _("the change {id} was made in account {account}, not {account2}").format(
+                    id=entry.id, account=entry.account, account2=account
+                ),
+                _("run undo with credentials for that account"),
             )
         # Each change is undone where it was made, whatever --region this run has.
         here = services.in_region(entry.region)

@@ -8,10 +8,10 @@
 _shtab_mfa_session_subparsers=(setup exec list clear)
 
 _shtab_mfa_session_setup_option_strings=(-h --help)
-_shtab_mfa_session_exec_option_strings=(-h --help --version --print-completion --profile --region --endpoint-url --duration --serial --code --totp-command --prompt --format --write-profile --force --refresh --no-cache --cache)
+_shtab_mfa_session_exec_option_strings=(-h --help --version --lang --print-completion --profile --region --endpoint-url --duration --serial --code --totp-command --prompt --format --write-profile --force --refresh --no-cache --cache)
 _shtab_mfa_session_list_option_strings=(-h --help --format)
 _shtab_mfa_session_clear_option_strings=(-h --help)
-_shtab_mfa_session_option_strings=(-h --help --version --print-completion --profile --region --endpoint-url --duration --serial --code --totp-command --prompt --format --write-profile --force --refresh --no-cache --cache)
+_shtab_mfa_session_option_strings=(-h --help --version --lang --print-completion --profile --region --endpoint-url --duration --serial --code --totp-command --prompt --format --write-profile --force --refresh --no-cache --cache)
 
 _shtab_mfa_session_setup_pos_0_COMPGEN=_mfa_wizard_profiles
 _shtab_mfa_session_exec_pos_0_COMPGEN=_mfa_wizard_profiles
@@ -19,12 +19,14 @@ _shtab_mfa_session_exec___profile_COMPGEN=_mfa_wizard_profiles
 _shtab_mfa_session_clear_pos_0_COMPGEN=_mfa_wizard_profiles
 _shtab_mfa_session___profile_COMPGEN=_mfa_wizard_profiles
 
+_shtab_mfa_session_exec___lang_choices=(en ja)
 _shtab_mfa_session_exec___print_completion_choices=(bash zsh fish)
 _shtab_mfa_session_exec___prompt_choices=(terminal zenity kdialog osascript ykman command)
 _shtab_mfa_session_exec___format_choices=(env fish powershell json credential-process dotenv)
 _shtab_mfa_session_exec___cache_choices=(file keyring none)
 _shtab_mfa_session_list___format_choices=(table json)
 _shtab_mfa_session_pos_0_choices=(setup exec list clear)
+_shtab_mfa_session___lang_choices=(en ja)
 _shtab_mfa_session___print_completion_choices=(bash zsh fish)
 _shtab_mfa_session___prompt_choices=(terminal zenity kdialog osascript ykman command)
 _shtab_mfa_session___format_choices=(env fish powershell json credential-process dotenv)

@@ -20,7 +20,7 @@ _shtab_mfa_wizard_journal_option_strings=(-h --help --format --all-accounts)
 _shtab_mfa_wizard_undo_option_strings=(-h --help --last --step --yes -y)
 _shtab_mfa_wizard_demo_server_option_strings=(-h --help --port)
 _shtab_mfa_wizard_demo_code_option_strings=(-h --help --socket)
-_shtab_mfa_wizard_option_strings=(-h --help --version --print-completion --profile --region --endpoint-url --account --org-role --external-id --demo --demo-users --demo-accounts)
+_shtab_mfa_wizard_option_strings=(-h --help --version --lang --print-completion --profile --region --endpoint-url --account --org-role --external-id --demo --demo-users --demo-accounts)
 
 _shtab_mfa_wizard___profile_COMPGEN=_mfa_wizard_profiles
 
@@ -33,6 +33,7 @@ _shtab_mfa_wizard_verify___format_choices=(table json)
 _shtab_mfa_wizard_journal___format_choices=(table json)
 _shtab_mfa_wizard_undo___step_choices=(enroll enforce scp monitor)
 _shtab_mfa_wizard_pos_0_choices=(audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code)
+_shtab_mfa_wizard___lang_choices=(en ja)
 _shtab_mfa_wizard___print_completion_choices=(bash zsh fish)
 
 _shtab_mfa_wizard_audit__h_nargs=0

@@ -58,13 +58,14 @@ function _shtab_mfa_wizard_using
 end
 
 set -g _shtab_mfa_wizard_commands audit summary enroll devices deactivate enforce scp monitor verify journal undo demo-server demo-code
-set -g _shtab_mfa_wizard_opts_with_value --account --codes --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --hardware --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --trail-admins --trail-readers --users --wait -o
+set -g _shtab_mfa_wizard_opts_with_value --account --codes --demo-accounts --demo-users --device-name --email --endpoint-url --expire-days --external-id --format --glacier-days --group --hardware --lang --last --org-role --output --parallel --policy-name --policy-path --port --print-completion --profile --quiet-alarm --quiet-hours --region --retention --socket --step --target --timeout --timezone --trail-admins --trail-readers --users --wait -o
 
 complete -c mfa-wizard -e
 complete -c mfa-wizard -f
 
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -s h -l help -d 'show this help message and exit'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l version -d 'show the version and exit'
+complete -c mfa-wizard -n _shtab_mfa_wizard_using -l lang -xka "en ja" -d 'language of the messages (default: from LC_ALL / LC_MESSAGES / LANG)'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l print-completion -xka "bash zsh fish" -d 'print the shell completion script (bash, zsh or fish) and exit'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l profile -xka "(_mfa_wizard_profiles)" -d 'AWS profile (default: AWS_PROFILE or '"'"'default'"'"')'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l region -x -d 'AWS region (default: AWS_REGION / config)'

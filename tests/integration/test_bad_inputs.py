@@ -12,6 +12,11 @@ from wizard.cli import session as session_cli
 
 # (command, argv, words expected in the message). "{endpoint}" is the moto server.
 WIZARD_CASES = [
+    (
+        "unknown language for mfa-wizard",
+        ["--lang", "fr", "audit"],
+        "mfa-wizard: unknown language 'fr' for --lang: choose one of en, ja\n",
+    ),
     ("audit root credentials without org", ["audit", "--root-credentials"], "goes with --org"),
     ("journal unknown format", ["journal", "--format", "xml"], "invalid choice"),
     ("enroll bad user name", ["enroll", "bad name"], "not a valid IAM user name"),
@@ -177,6 +182,11 @@ SESSION_CASES = [
     ("unknown format", ["--format", "xml"], "invalid choice"),
     ("setup bad profile name", ["setup", "bad name"], "not a usable profile name"),
     ("unknown prompt driver", ["--prompt", "gnome"], "invalid choice"),
+    (
+        "unknown language for mfa-session",
+        ["--lang=de", "--profile", "dev"],
+        "mfa-session: unknown language 'de' for --lang: choose one of en, ja\n",
+    ),
     ("list in an unknown format", ["list", "--format", "yaml"], "invalid choice"),
     ("clear an empty profile name", ["clear", ""], "an empty profile name"),
     ("clear two profiles", ["clear", "dev", "prod"], "unrecognized arguments"),

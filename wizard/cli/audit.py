@@ -9,6 +9,7 @@ from typing import Any
 from wizard.cli.common import Handler, target_of
 from wizard.cli.output import format_audit_table, write_output
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.target import open_target
 
 
@@ -19,10 +20,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.org:
         return cmd_audit_org(args)
     if args.root_credentials:
-        print("mfa-wizard: --root-credentials goes with --org", file=sys.stderr)
+        print(_("mfa-wizard: --root-credentials goes with --org"), file=sys.stderr)
         return 2
     try:
-        with open_target(target_of(args)) as (services, _):
+        with open_target(target_of(args)) as (services, _unused):
             result = audit.run_audit(services)
     except WizardError as exc:
         # 1 means "findings"; any failure to audit at all is 2, whatever its kind.
@@ -44,7 +45,7 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
     from wizard import organization
 
     try:
-        with open_target(target_of(args)) as (services, _):
+        with open_target(target_of(args)) as (services, _unused):
             result = organization.audit_organization(
                 services,
                 role=args.org_role,
@@ -62,10 +63,11 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
         text = organization_csv(result)
     else:
         lines = [
-            f"organization (management account {result.management_account_id}); "
-            f"root credentials management: {result.root_credentials_management}"
+            _(
+                "organization (management account {account}); root credentials management: {state}"
+            ).format(account=result.management_account_id, state=result.root_credentials_management)
             + (
-                " (iam:ListOrganizationsFeatures could not be read)"
+                _(" (iam:ListOrganizationsFeatures could not be read)")
                 if result.root_credentials_management == "unknown"
                 else ""
             ),
@@ -77,7 +79,9 @@ def cmd_audit_org(args: argparse.Namespace) -> int:
                 lines.append(format_audit_table(account.audit, show_all=args.all).rstrip("\n"))
                 if account.root_credentials is not None and account.root_credentials.absent:
                     # The credential report's root row says MFA off; nobody can sign in there.
-                    lines.append("(no root credentials in this account: root MFA is not a finding)")
+                    lines.append(
+                        _("(no root credentials in this account: root MFA is not a finding)")
+                    )
         advice = organization.root_access_advice(result)
         if advice:
             lines += ["", *advice]
@@ -130,7 +134,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     from wizard import summary
 
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         state = summary.capture(services)
     text = (
         summary.markdown(None, state)
@@ -143,38 +147,43 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`audit` and `summary`."""
-    audit = commands.add_parser("audit", help="list users without MFA (exit 1 if any)")
+    audit = commands.add_parser("audit", help=_("list users without MFA (exit 1 if any)"))
     audit.add_argument(
         "--format",
         choices=["table", "json", "csv"],
         default="table",
-        help="csv: a cell starting with = + - or @ (a user or account name) gets a leading ' "
-        "so that no spreadsheet runs it as a formula",
+        help=_(
+            "csv: a cell starting with = + - or @ (a user or account name) gets a leading ' "
+            "so that no spreadsheet runs it as a formula"
+        ),
     )
     audit.add_argument(
         "--output",
         "-o",
         metavar="PATH",
-        help="write to PATH (0600, replaced atomically; a symlink at PATH is refused)",
+        help=_("write to PATH (0600, replaced atomically; a symlink at PATH is refused)"),
     )
     audit.add_argument(
-        "--all", action="store_true", help="table format: list every user, not just findings"
+        "--all", action="store_true", help=_("table format: list every user, not just findings")
     )
     audit.add_argument(
-        "--org", action="store_true", help="every ACTIVE account of the organization"
+        "--org", action="store_true", help=_("every ACTIVE account of the organization")
     )
     audit.add_argument(
-        "--parallel", type=int, default=8, help="--org: accounts audited at once (default 8)"
+        "--parallel", type=int, default=8, help=_("--org: accounts audited at once (default 8)")
     )
     audit.add_argument(
         "--root-credentials",
         action="store_true",
-        help="--org: also read each member's root credentials through sts:AssumeRoot (CloudTrail "
-        "records it as root activity in every member: root-usage alarms and GuardDuty fire)",
+        help=_(
+            "--org: also read each member's root credentials through sts:AssumeRoot "
+            "(CloudTrail records it as root activity in every member: root-usage alarms and "
+            "GuardDuty fire)"
+        ),
     )
-    summary = commands.add_parser("summary", help="the account's MFA posture now")
+    summary = commands.add_parser("summary", help=_("the account's MFA posture now"))
     summary.add_argument("--format", choices=["markdown", "json"], default="markdown")
     summary.add_argument(
-        "--output", "-o", metavar="PATH", help="write to PATH (0600; a symlink is refused)"
+        "--output", "-o", metavar="PATH", help=_("write to PATH (0600; a symlink is refused)")
     )
     return {"audit": cmd_audit, "summary": cmd_summary}

@@ -7,6 +7,7 @@ from typing import Any
 
 from wizard.cli.common import Handler, positive_int, target_of
 from wizard.cli.prompts import confirm
+from wizard.i18n import _
 from wizard.target import open_target
 
 
@@ -19,13 +20,17 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
     entries = read()
     if not args.all_accounts and entries:
-        with open_target(target_of(args)) as (services, _):
+        with open_target(target_of(args)) as (services, _unused):
             entries = for_target(entries, services)
     if args.format == "json":
         print(json.dumps([asdict(e) for e in entries], indent=2))
         return 0
     if not entries:
-        print(f"The journal ({journal_path()}) has no change for this account yet.")
+        print(
+            _("The journal ({journal_path}) has no change for this account yet.").format(
+                journal_path=journal_path()
+            )
+        )
         return 0
     for e in entries:
         mark = " (undone)" if e.undone_by else "" if e.undo or e.action == "undo" else " (no undo)"
@@ -38,7 +43,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     from wizard.journal import read
     from wizard.undo import undoable
 
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         todo = undoable(read(), services, args.step)[: args.last]
         return confirm_and_undo(services, todo, args.yes)
 
@@ -48,15 +53,15 @@ def confirm_and_undo(services: Any, todo: list[Any], assume_yes: bool) -> int:
     from wizard.undo import undo_entries
 
     if not todo:
-        print("Nothing to undo.")
+        print(_("Nothing to undo."))
         return 0
-    print("Will undo, newest first:")
+    print(_("Will undo, newest first:"))
     from wizard.undo import describe_undo
 
     for entry in todo:
         print(f"  {entry.time}  {describe_undo(entry)}")
-    if not confirm("Undo these changes?", assume_yes):
-        print("Nothing changed.")
+    if not confirm(_("Undo these changes?"), assume_yes):
+        print(_("Nothing changed."))
         return 1
     for entry, outcome in undo_entries(services, todo):
         print(f"  {outcome}: {entry.action} {entry.resource}")
@@ -65,16 +70,16 @@ def confirm_and_undo(services: Any, todo: list[Any], assume_yes: bool) -> int:
 
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`journal` and `undo`."""
-    journal = commands.add_parser("journal", help="every change the wizard made, newest last")
+    journal = commands.add_parser("journal", help=_("every change the wizard made, newest last"))
     journal.add_argument("--format", choices=["table", "json"], default="table")
-    journal.add_argument("--all-accounts", action="store_true", help="not only this account's")
+    journal.add_argument("--all-accounts", action="store_true", help=_("not only this account's"))
 
-    undo = commands.add_parser("undo", help="reverse the newest reversible changes")
+    undo = commands.add_parser("undo", help=_("reverse the newest reversible changes"))
     undo.add_argument(
-        "--last", type=positive_int, default=1, metavar="N", help="how many (default 1)"
+        "--last", type=positive_int, default=1, metavar="N", help=_("how many (default 1)")
     )
     undo.add_argument(
-        "--step", choices=["enroll", "enforce", "scp", "monitor"], help="only this step's"
+        "--step", choices=["enroll", "enforce", "scp", "monitor"], help=_("only this step's")
     )
-    undo.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    undo.add_argument("--yes", "-y", action="store_true", help=_("do not ask for confirmation"))
     return {"journal": cmd_journal, "undo": cmd_undo}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from wizard.i18n import _
 from wizard.target import Target
 
 Handler = Callable[[argparse.Namespace], int]
@@ -16,9 +17,11 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a whole number").format(text=text)
+        ) from None
     if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+        raise argparse.ArgumentTypeError(_("must be 0 or more"))
     return value
 
 
@@ -26,40 +29,42 @@ def account_id(text: str) -> str:
     """argparse type: a 12-digit AWS account id."""
     value = text.strip()
     if len(value) != 12 or not value.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a 12-digit AWS account id")
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a 12-digit AWS account id").format(text=text)
+        )
     return value
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     """--profile/--region/--endpoint-url/--demo/--demo-users."""
-    target = parser.add_argument_group("AWS target (default: the standard AWS_* environment)")
-    target.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
-    target.add_argument("--region", help="AWS region (default: AWS_REGION / config)")
-    target.add_argument("--endpoint-url", help="AWS endpoint (default: AWS_ENDPOINT_URL)")
+    target = parser.add_argument_group(_("AWS target (default: the standard AWS_* environment)"))
+    target.add_argument("--profile", help=_("AWS profile (default: AWS_PROFILE or 'default')"))
+    target.add_argument("--region", help=_("AWS region (default: AWS_REGION / config)"))
+    target.add_argument("--endpoint-url", help=_("AWS endpoint (default: AWS_ENDPOINT_URL)"))
     target.add_argument(
         "--account",
         type=account_id,
         metavar="ID",
-        help="a member account of your organization: act there through --org-role",
+        help=_("a member account of your organization: act there through --org-role"),
     )
     target.add_argument(
         "--org-role",
         default="OrganizationAccountAccessRole",
         metavar="NAME",
-        help="the role assumed in member accounts (--account, audit --org)",
+        help=_("the role assumed in member accounts (--account, audit --org)"),
     )
-    target.add_argument("--external-id", help="ExternalId for --org-role, if it requires one")
+    target.add_argument("--external-id", help=_("ExternalId for --org-role, if it requires one"))
     target.add_argument(
         "--demo",
         action="store_true",
-        help="run against an embedded, seeded demo AWS account (nothing real is touched)",
+        help=_("run against an embedded, seeded demo AWS account (nothing real is touched)"),
     )
     target.add_argument(
         "--demo-users",
         type=positive_int,
         default=0,
         metavar="N",
-        help="with --demo: add N generated users to the demo account",
+        help=_("with --demo: add N generated users to the demo account"),
     )
 
 

@@ -16,6 +16,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
+from wizard.i18n import _
+
 SHELLS = ("bash", "zsh", "fish")
 PROGRAMS = ("mfa-wizard", "mfa-session")
 
@@ -30,7 +32,7 @@ class PrintCompletion(argparse.Action):
             dest,
             choices=SHELLS,
             metavar="SHELL",
-            help="print the shell completion script (bash, zsh or fish) and exit",
+            help=_("print the shell completion script (bash, zsh or fish) and exit"),
             **kw,
         )
 

@@ -10,6 +10,7 @@ from wizard.cli.common import Handler, target_of
 from wizard.cli.output import format_enforce_plan
 from wizard.cli.prompts import confirm
 from wizard.errors import UsageError
+from wizard.i18n import _
 from wizard.target import open_target
 
 
@@ -18,7 +19,7 @@ def cmd_enforce(args: argparse.Namespace) -> int:
     from wizard import audit, policies
     from wizard.enrollment import user_names
 
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         if args.undo:
             from wizard.journal import read
             from wizard.undo import undoable
@@ -41,19 +42,19 @@ def cmd_enforce(args: argparse.Namespace) -> int:
         if plan.guard:
             raise UsageError("refused: " + plan.guard, "")
         if plan.nothing_to_do:
-            print("\nNothing to do: the policy, the group and its members are already in place.")
+            print(_("\nNothing to do: the policy, the group and its members are already in place."))
             return 0
         if args.dry_run:
-            print("\nDry run: nothing changed.")
+            print(_("\nDry run: nothing changed."))
             return 0
-        if not confirm("Apply these changes?", args.yes):
-            print("Nothing changed.")
+        if not confirm(_("Apply these changes?"), args.yes):
+            print(_("Nothing changed."))
             return 1
         for line in policies.apply_enforcement(
             services, plan, on_wait=lambda text: print(f"  {text}", file=sys.stderr)
         ):
             print(f"  {line}")
-        print("Done. Undo with: mfa-wizard enforce --undo")
+        print(_("Done. Undo with: mfa-wizard enforce --undo"))
     return 0
 
 
@@ -61,31 +62,38 @@ def print_scp_impact(args: argparse.Namespace) -> int:
     """`scp --preview --target ID`: per member account, who the SCP would stop."""
     from wizard.scp_impact import RECENT_DAYS, preview_impact
 
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         impact = preview_impact(
             services, args.target, role=args.org_role, external_id=args.external_id
         )
     print()
     print(
-        f"Under {args.target}, IAM users whose access keys were used in the last {RECENT_DAYS} "
-        "days: each of their calls would be denied without an MFA session once the SCP is on."
+        _(
+            "Under {target}, IAM users whose access keys were used in the last {recent_days} "
+            "days: each of their calls would be denied without an MFA session once the SCP "
+            "is on."
+        ).format(target=args.target, recent_days=RECENT_DAYS)
     )
     for account in impact:
         print(f"  {account.line()}")
     unread = [a for a in impact if not a.read]
     if unread:
         print(
-            f"Incomplete: {len(unread)} account(s) could not be read (see above), so who the SCP "
-            "would stop there is unknown. Fix the role (--org-role) and preview again."
+            _(
+                "Incomplete: {count} account(s) could not be read (see above), so who the SCP "
+                "would stop there is unknown. Fix the role (--org-role) and preview again."
+            ).format(count=len(unread))
         )
         return 1
     if any(a.users for a in impact):
         print(
-            "Move that automation to roles (or MFA sessions) first, and attach the SCP to a "
-            "test OU before the root."
+            _(
+                "Move that automation to roles (or MFA sessions) first, and attach the SCP to a "
+                "test OU before the root."
+            )
         )
     else:
-        print("Nothing found would break; still, try a test OU before the root.")
+        print(_("Nothing found would break; still, try a test OU before the root."))
     return 0
 
 
@@ -112,14 +120,16 @@ def cmd_scp(args: argparse.Namespace) -> int:
         return 0
     if not args.target:
         raise UsageError(
-            "--apply needs --target", "pass the root (r-...), OU (ou-...) or account id"
+            _("--apply needs --target"), _("pass the root (r-...), OU (ou-...) or account id")
         )
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         plan = scp.plan_scp(services, args.target)
         if plan.policy_id and plan.attached and not plan.differs:
             print(
-                f"Nothing to do: {scp.SCP_NAME} is already attached to {args.target}, "
-                "with the wizard's content."
+                _(
+                    "Nothing to do: {scp_name} is already attached to {target}, with the wizard's "
+                    "content."
+                ).format(scp_name=scp.SCP_NAME, target=args.target)
             )
             return 0
         print(json.dumps(plan.document, indent=2))
@@ -128,7 +138,11 @@ def cmd_scp(args: argparse.Namespace) -> int:
         if plan.differs:
             # Never --yes alone: a same-named policy may deny everything, and it is attached
             # to the whole organization the moment it is reused.
-            print(f"\nThe existing SCP {scp.SCP_NAME} ({plan.policy_id}) differs:")
+            print(
+                _("\nThe existing SCP {scp_name} ({policy_id}) differs:").format(
+                    scp_name=scp.SCP_NAME, policy_id=plan.policy_id
+                )
+            )
             print("\n".join(f"  {line}" for line in plan.diff))
             question = f"Replace the content of {scp.SCP_NAME}: {plan.difference()}?"
             if args.replace_existing:
@@ -139,20 +153,26 @@ def cmd_scp(args: argparse.Namespace) -> int:
                 raise UsageError(
                     f"the existing SCP {scp.SCP_NAME} differs from the wizard's: "
                     + plan.difference(),
-                    "read the diff above; --replace-existing puts the wizard's content in it "
-                    "(undo restores the old), or rename or delete that policy first",
+                    _(
+                        "read the diff above; --replace-existing puts the wizard's content in it (undo "
+                        "restores the old), or rename or delete that policy first"
+                    ),
                 )
             if not replacing:
-                print("Nothing changed.")
+                print(_("Nothing changed."))
                 return 1
             replace = True
         action = "attach the existing" if plan.policy_id else "create and attach the"
         if plan.attached:
-            print(f"It stays attached to {args.target}.")
+            print(_("It stays attached to {target}.").format(target=args.target))
         else:
-            print(f"Will {action} SCP {scp.SCP_NAME} to {args.target}.")
-            if not confirm("Apply this SCP to the organization?", args.yes):
-                print("Nothing changed.")
+            print(
+                _("Will {action} SCP {scp_name} to {target}.").format(
+                    action=action, scp_name=scp.SCP_NAME, target=args.target
+                )
+            )
+            if not confirm(_("Apply this SCP to the organization?"), args.yes):
+                print(_("Nothing changed."))
                 return 1
         for line in scp.apply_scp(services, plan, replace=replace):
             print(f"  {line}")
@@ -161,43 +181,53 @@ def cmd_scp(args: argparse.Namespace) -> int:
 
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`enforce` and `scp`."""
-    enforce = commands.add_parser("enforce", help="attach the require-MFA policy through a group")
-    enforce.add_argument("--group", default=None, help="group name (default MFARequired)")
-    enforce.add_argument("--policy-name", default=None, help="policy name (default RequireMFA)")
-    enforce.add_argument("--policy-path", default=None, help="policy path (default /mfa-wizard/)")
-    who = enforce.add_mutually_exclusive_group()
-    who.add_argument("--users", help="comma-separated user names")
-    who.add_argument(
-        "--all-console-users", action="store_true", help="every console user (the default)"
+    enforce = commands.add_parser(
+        "enforce", help=_("attach the require-MFA policy through a group")
     )
-    enforce.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
-    enforce.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    enforce.add_argument("--undo", action="store_true", help="reverse what enforce did")
+    enforce.add_argument("--group", default=None, help=_("group name (default MFARequired)"))
+    enforce.add_argument("--policy-name", default=None, help=_("policy name (default RequireMFA)"))
     enforce.add_argument(
-        "--force", action="store_true", help="use an existing group that grants other policies too"
+        "--policy-path", default=None, help=_("policy path (default /mfa-wizard/)")
+    )
+    who = enforce.add_mutually_exclusive_group()
+    who.add_argument("--users", help=_("comma-separated user names"))
+    who.add_argument(
+        "--all-console-users", action="store_true", help=_("every console user (the default)")
+    )
+    enforce.add_argument("--dry-run", action="store_true", help=_("show the plan, change nothing"))
+    enforce.add_argument("--yes", "-y", action="store_true", help=_("do not ask for confirmation"))
+    enforce.add_argument("--undo", action="store_true", help=_("reverse what enforce did"))
+    enforce.add_argument(
+        "--force",
+        action="store_true",
+        help=_("use an existing group that grants other policies too"),
     )
     enforce.add_argument(
         "--include-self",
         action="store_true",
-        help="put yourself in even if your session cannot be shown to carry MFA",
+        help=_("put yourself in even if your session cannot be shown to carry MFA"),
     )
 
-    scp = commands.add_parser("scp", help="organization-wide SCP for IAM users without MFA")
+    scp = commands.add_parser("scp", help=_("organization-wide SCP for IAM users without MFA"))
     mode = scp.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--preview", action="store_true", help="print the SCP and what it does")
+    mode.add_argument("--preview", action="store_true", help=_("print the SCP and what it does"))
     mode.add_argument(
-        "--apply", action="store_true", help="create and attach it (management account)"
+        "--apply", action="store_true", help=_("create and attach it (management account)")
     )
     scp.add_argument(
         "--target",
-        help="root, OU or account id: to attach to (--apply), or whose member accounts to "
-        "preview the impact on (--preview)",
+        help=_(
+            "root, OU or account id: to attach to (--apply), or whose member accounts to "
+            "preview the impact on (--preview)"
+        ),
     )
-    scp.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    scp.add_argument("--yes", "-y", action="store_true", help=_("do not ask for confirmation"))
     scp.add_argument(
         "--replace-existing",
         action="store_true",
-        help="an existing SCP named RequireMFAForIAMUsers whose content differs gets the "
-        "wizard's content (after the diff; --yes alone never replaces it)",
+        help=_(
+            "an existing SCP named RequireMFAForIAMUsers whose content differs gets the "
+            "wizard's content (after the diff; --yes alone never replaces it)"
+        ),
     )
     return {"enforce": cmd_enforce, "scp": cmd_scp}

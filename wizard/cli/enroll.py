@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from wizard.cli.common import Handler, target_of
 from wizard.cli.prompts import confirm, open_terminal, write_qr
 from wizard.errors import AlreadyExistsError, UsageError, WizardError
+from wizard.i18n import _
 from wizard.session.token import tries_left
 from wizard.target import open_target
 
@@ -47,8 +48,11 @@ def enroll_who(services: Any, user: str | None) -> str:
     identity = services.identity()
     if not identity.is_iam_user:
         raise UsageError(
-            f"you are signed in as {identity.short}, not as an IAM user",
-            "name the user to enrol (`mfa-wizard enroll USER`), or run this with the IAM user's own keys",
+            _("you are signed in as {short}, not as an IAM user").format(short=identity.short),
+            _(
+                "name the user to enrol (`mfa-wizard enroll USER`), or run this with the IAM "
+                "user's own keys"
+            ),
         )
     return identity.name
 
@@ -68,24 +72,40 @@ def pick_device_name(services: Any, user: str, wanted: str | None, existing: lis
     leftover = leftover_named(services, name)
     if leftover is not None:
         print(
-            f"A virtual MFA device named {name} already exists but is assigned to nobody "
-            "(left over from an earlier attempt; removing it takes MFA from no one)."
+            _(
+                "A virtual MFA device named {name} already exists but is assigned to nobody "
+                "(left over from an earlier attempt; removing it takes MFA from no one)."
+            ).format(name=name)
         )
-        if sys.stdin.isatty() and confirm(f"Remove that leftover and use the name {name}?", False):
+        if sys.stdin.isatty() and confirm(
+            _("Remove that leftover and use the name {name}?").format(name=name), False
+        ):
             remove_leftover(services, leftover)
-            print(f"Removed the leftover {leftover}.")
+            print(_("Removed the leftover {leftover}.").format(leftover=leftover))
             return name
         if wanted:
             raise AlreadyExistsError(
-                f"a virtual MFA device named {name!r} already exists in this account",
-                "choose another --device-name, or run again on a terminal to remove the leftover",
+                _("a virtual MFA device named {name!r} already exists in this account").format(
+                    name=name
+                ),
+                _(
+                    "choose another --device-name, or run again on a terminal to remove the leftover"
+                ),
             )
         free = free_device_name(services, user, existing)
-        print(f"Using the free name {free} instead (the leftover stays; see `mfa-wizard audit`).")
+        print(
+            _(
+                "Using the free name {free} instead (the leftover stays; see `mfa-wizard audit`)."
+            ).format(free=free)
+        )
         return free
     if not wanted and name in virtual_device_names(services):
         free = free_device_name(services, user, existing)
-        print(f"Another user's device is named {name}: using the free name {free}.")
+        print(
+            _("Another user's device is named {name}: using the free name {free}.").format(
+                name=name, free=free
+            )
+        )
         return free
     return name
 
@@ -103,13 +123,13 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     if (args.hardware is not None or args.security_key) and args.device_name:
         raise UsageError(
-            "--device-name names a virtual device",
-            "a token or a key is named by its serial (or in the console): drop --device-name",
+            _("--device-name names a virtual device"),
+            _("a token or a key is named by its serial (or in the console): drop --device-name"),
         )
     if args.codes and args.hardware is None:
         raise UsageError(
-            "--codes goes with --hardware SERIAL",
-            "a virtual device's codes are typed after its QR is scanned",
+            _("--codes goes with --hardware SERIAL"),
+            _("a virtual device's codes are typed after its QR is scanned"),
         )
     with open_target(target_of(args)) as (services, demo), hangup_is_cancel():
         user = enroll_who(services, args.user)
@@ -129,8 +149,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             if terminal is None:
                 # Before anything is created: the seed never lands in a file or a pipe.
                 raise UsageError(
-                    "no terminal to show the QR code on",
-                    "run `mfa-wizard enroll` in a terminal; the QR code and the key are never written to files or pipes",
+                    _("no terminal to show the QR code on"),
+                    _(
+                        "run `mfa-wizard enroll` in a terminal; the QR code and the key are never "
+                        "written to files or pipes"
+                    ),
                 )
             return show_and_enable(enrollment, terminal, user, name, existing, args.show_key, demo)
 
@@ -155,13 +178,25 @@ def show_and_enable(
             need_rows, need_columns = qr_size_needed(name, account_label(enrollment.services))
             if not show_key and (need_rows > free_rows or need_columns > columns):
                 raise UsageError(
-                    f"the terminal ({columns}x{rows}) is too small for the QR code "
-                    f"({need_columns}x{need_rows + LINES_BELOW_QR} needed); nothing was created",
-                    "enlarge the window (or make the font smaller) and run again, or add --show-key to type the key in",
+                    _(
+                        "the terminal ({columns}x{rows}) is too small for the QR code "
+                        "({need_columns}x{value} needed); nothing was created"
+                    ).format(
+                        columns=columns,
+                        rows=rows,
+                        need_columns=need_columns,
+                        value=need_rows + LINES_BELOW_QR,
+                    ),
+                    _(
+                        "enlarge the window (or make the font smaller) and run again, or add --show-key "
+                        "to type the key in"
+                    ),
                 )
             print(
-                f"Will create a virtual MFA device {name} for {user} "
-                f"(has {len(existing)} device(s) now) and enable it after two codes check out."
+                _(
+                    "Will create a virtual MFA device {name} for {user} (has {count} device(s) now) "
+                    "and enable it after two codes check out."
+                ).format(name=name, user=user, count=len(existing))
             )
             serial = enrollment.create()
             if show_key:
@@ -182,22 +217,29 @@ def show_and_enable(
                 early = enrollment.check_first(first)
                 if not early.ok:
                     # Refused at once: nobody waits 30 s for the next code to learn of a typo.
-                    print(f"Not that one: {early.message}", file=sys.stderr)
+                    print(
+                        _("Not that one: {message}").format(message=early.message), file=sys.stderr
+                    )
                     continue
                 second = ask_code("Next code (when the app changes):")
                 try:
                     enrollment.enable(first, second)
                 except WrongCodesError as exc:
                     left_tries = ENROLL_ATTEMPTS - attempt
-                    print(f"Not enabled: {exc.verdict.message}", file=sys.stderr)
+                    print(
+                        _("Not enabled: {message}").format(message=exc.verdict.message),
+                        file=sys.stderr,
+                    )
                     if left_tries:
                         print(f"{tries_left(left_tries)}.", file=sys.stderr)
                     continue
-                print(f"Enabled {serial} for {user}.")
+                print(_("Enabled {serial} for {user}.").format(serial=serial, user=user))
                 return 0
         raise WizardError(
-            f"gave up after {ENROLL_ATTEMPTS} wrong codes",
-            "the new device was deleted; check the phone's clock and run the command again",
+            _("gave up after {enroll_attempts} wrong codes").format(
+                enroll_attempts=ENROLL_ATTEMPTS
+            ),
+            _("the new device was deleted; check the phone's clock and run the command again"),
         )
 
 
@@ -208,18 +250,20 @@ def cmd_devices(args: argparse.Namespace) -> int:
     from wizard.enrollment import ensure_user, list_devices
     from wizard.models import KIND_LABELS
 
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         ensure_user(services, args.user)
         devices = list_devices(services, args.user)
     if args.format == "json":
         print(json.dumps([d.to_json() for d in devices], indent=2))
     elif not devices:
-        print(f"{args.user} has no MFA device.")
+        print(_("{user} has no MFA device.").format(user=args.user))
     else:
         for d in devices:
             kind = KIND_LABELS[d.kind]
             when = d.enabled_at.isoformat() if d.enabled_at else "?"
-            print(f"{d.serial}  {kind}  enabled {when}")
+            print(
+                _("{serial}  {kind}  enabled {when}").format(serial=d.serial, kind=kind, when=when)
+            )
     return 0
 
 
@@ -227,20 +271,22 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     """`mfa-wizard deactivate USER SERIAL [--delete]`, after saying what it will do."""
     from wizard.enrollment import deactivate_device, ensure_user, list_devices
 
-    with open_target(target_of(args)) as (services, _):
+    with open_target(target_of(args)) as (services, _unused):
         ensure_user(services, args.user)
         serials = {d.serial for d in list_devices(services, args.user)}
         if args.serial not in serials:
             raise UsageError(
-                f"{args.user} has no MFA device {args.serial}",
-                f"see `mfa-wizard devices {args.user}` for the serials",
+                _("{user} has no MFA device {serial}").format(user=args.user, serial=args.serial),
+                _("see `mfa-wizard devices {user}` for the serials").format(user=args.user),
             )
         action = "deactivate and delete" if args.delete else "deactivate"
         print(
-            f"Will {action} {args.serial} of {args.user}; they cannot use it to sign in after this."
+            _("Will {action} {serial} of {user}; they cannot use it to sign in after this.").format(
+                action=action, serial=args.serial, user=args.user
+            )
         )
-        if not confirm("Go ahead?", args.yes):
-            print("Nothing changed.")
+        if not confirm(_("Go ahead?"), args.yes):
+            print(_("Nothing changed."))
             return 1
         print(deactivate_device(services, args.user, args.serial, delete=args.delete) + ".")
     return 0
@@ -250,48 +296,61 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`enroll`, `devices`, `deactivate`."""
     enroll = commands.add_parser(
         "enroll",
-        help="enrol an MFA device for USER: virtual (QR in the terminal, two codes), a hardware "
-        "token, or a security key (console hand-off)",
+        help=_(
+            "enrol an MFA device for USER: virtual (QR in the terminal, two codes), a "
+            "hardware token, or a security key (console hand-off)"
+        ),
     )
     enroll.add_argument(
-        "user", metavar="USER", nargs="?", help="the IAM user (default: yourself, the calling user)"
+        "user",
+        metavar="USER",
+        nargs="?",
+        help=_("the IAM user (default: yourself, the calling user)"),
     )
-    enroll.add_argument("--device-name", help="device name (default: the user name)")
+    enroll.add_argument("--device-name", help=_("device name (default: the user name)"))
     kind = enroll.add_mutually_exclusive_group()
-    kind.add_argument("--show-key", action="store_true", help="also print the key for manual entry")
+    kind.add_argument(
+        "--show-key", action="store_true", help=_("also print the key for manual entry")
+    )
     kind.add_argument(
         "--hardware",
         metavar="SERIAL",
-        help="enable a hardware TOTP token by the serial on its back (two codes; AWS checks them)",
+        help=_(
+            "enable a hardware TOTP token by the serial on its back (two codes; AWS checks them)"
+        ),
     )
     kind.add_argument(
         "--security-key",
         action="store_true",
-        help="a security key or passkey: the console page to register it on, then wait for it",
+        help=_("a security key or passkey: the console page to register it on, then wait for it"),
     )
     enroll.add_argument(
-        "--codes", metavar="FIRST,SECOND", help="--hardware: the two codes (for scripts)"
+        "--codes", metavar="FIRST,SECOND", help=_("--hardware: the two codes (for scripts)")
     )
     enroll.add_argument(
         "--wait",
         type=int,
         default=600,
         metavar="SECONDS",
-        help="--security-key: how long to wait for the key (default 600)",
+        help=_("--security-key: how long to wait for the key (default 600)"),
     )
     enroll.add_argument(
-        "--yes", "-y", action="store_true", help="--hardware: do not ask before enabling"
+        "--yes", "-y", action="store_true", help=_("--hardware: do not ask before enabling")
     )
 
-    devices = commands.add_parser("devices", help="list a user's MFA devices")
+    devices = commands.add_parser("devices", help=_("list a user's MFA devices"))
     devices.add_argument("user", metavar="USER")
     devices.add_argument("--format", choices=["table", "json"], default="table")
 
-    deactivate = commands.add_parser("deactivate", help="deactivate (and delete) a user's device")
+    deactivate = commands.add_parser(
+        "deactivate", help=_("deactivate (and delete) a user's device")
+    )
     deactivate.add_argument("user", metavar="USER")
     deactivate.add_argument("serial", metavar="SERIAL")
     deactivate.add_argument(
-        "--delete", action="store_true", help="also delete it (virtual devices only)"
+        "--delete", action="store_true", help=_("also delete it (virtual devices only)")
     )
-    deactivate.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    deactivate.add_argument(
+        "--yes", "-y", action="store_true", help=_("do not ask for confirmation")
+    )
     return {"enroll": cmd_enroll, "devices": cmd_devices, "deactivate": cmd_deactivate}

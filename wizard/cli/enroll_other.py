@@ -9,6 +9,7 @@ from typing import Any
 
 from wizard.cli.prompts import confirm, has_terminal
 from wizard.errors import UsageError, WizardError
+from wizard.i18n import _
 from wizard.session.token import tries_left
 
 TOKEN_ATTEMPTS = 3
@@ -20,17 +21,17 @@ def token_codes(args: argparse.Namespace, attempt: int) -> tuple[str, str]:
         return given_codes(args.codes)
     if not has_terminal():
         raise UsageError(
-            "no terminal to type the token's codes on",
-            "run this in a terminal, or pass --codes FIRST,SECOND",
+            _("no terminal to type the token's codes on"),
+            _("run this in a terminal, or pass --codes FIRST,SECOND"),
         )
     if attempt > 1:
-        print("Press the token's button again for a new code (a refused pair is not reused).")
+        print(_("Press the token's button again for a new code (a refused pair is not reused)."))
     first = ask_token_code("First code (press the button): ")
     while True:
         second = ask_token_code("Next code (press again): ")
         if second != first:
             return first, second
-        print("That is the same code: press the button again for the next one.", file=sys.stderr)
+        print(_("That is the same code: press the button again for the next one."), file=sys.stderr)
 
 
 def ask_token_code(question: str) -> str:
@@ -39,10 +40,13 @@ def ask_token_code(question: str) -> str:
     from wizard.totp import normalize_code
 
     while True:
-        code, why = normalize_code(tty_prompt(question), "code")
+        code, why = normalize_code(tty_prompt(question))
         if code is not None:
             return code
-        print(f"Not that one: {why.split(': ')[0].rstrip('.')}.", file=sys.stderr)
+        print(
+            _("Not that one: {rstrip}.").format(rstrip=why.split(": ")[0].rstrip(".")),
+            file=sys.stderr,
+        )
 
 
 def given_codes(text: str) -> tuple[str, str]:
@@ -52,8 +56,8 @@ def given_codes(text: str) -> tuple[str, str]:
     first, comma, second = text.partition(",")
     if not comma or not second.strip():
         raise UsageError(
-            f"--codes {text!r} is not two codes",
-            "press the token's button twice and pass both: --codes FIRST,SECOND",
+            _("--codes {text!r} is not two codes").format(text=text),
+            _("press the token's button twice and pass both: --codes FIRST,SECOND"),
         )
     return check_token_codes(first, second)
 
@@ -69,8 +73,8 @@ def cmd_enroll_hardware(services: Any, user: str, args: argparse.Namespace) -> i
     print(plan.describe())
     if plan.already:
         return 0
-    if not confirm("Go ahead?", args.yes):
-        print("Nothing changed.")
+    if not confirm(_("Go ahead?"), args.yes):
+        print(_("Nothing changed."))
         return 1
     attempts = 1 if args.codes else TOKEN_ATTEMPTS
     for attempt in range(1, attempts + 1):
@@ -86,7 +90,12 @@ def cmd_enroll_hardware(services: Any, user: str, args: argparse.Namespace) -> i
             refused = exc.code == "InvalidAuthenticationCode" or isinstance(exc, UsageError)
             if not refused or attempt == attempts:
                 raise
-            print(f"Not enabled: {exc.message}. {tries_left(attempts - attempt)}.", file=sys.stderr)
+            print(
+                _("Not enabled: {message}. {tries_left}.").format(
+                    message=exc.message, tries_left=tries_left(attempts - attempt)
+                ),
+                file=sys.stderr,
+            )
     return 1  # not reached: the last attempt raises
 
 
@@ -96,7 +105,8 @@ def cmd_enroll_key(services: Any, user: str, args: argparse.Namespace) -> int:
 
     if not 1 <= args.wait <= 3600:
         raise UsageError(
-            f"--wait {args.wait} is not a wait", "give the seconds to wait: 1 to 3600 (600)"
+            _("--wait {wait} is not a wait").format(wait=args.wait),
+            _("give the seconds to wait: 1 to 3600 (600)"),
         )
     handoff = plan_security_key(services, user)
     print(wrapped(handoff.steps()))
@@ -108,13 +118,17 @@ def cmd_enroll_key(services: Any, user: str, args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         countdown.end()
-        print("Stopped waiting. Nothing was changed.", file=sys.stderr)
+        print(_("Stopped waiting. Nothing was changed."), file=sys.stderr)
         return 130
     except WizardError:
         countdown.end()
         raise
     countdown.end()
-    print(f"Registered: {serial} for {user} (journaled; `mfa-wizard undo` deactivates it).")
+    print(
+        _("Registered: {serial} for {user} (journaled; `mfa-wizard undo` deactivates it).").format(
+            serial=serial, user=user
+        )
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import sys
 
+from wizard.i18n import LANGUAGES
 from wizard.session.keys import (
     CHAINED_MAX_DURATION,
     DEFAULT_ROLE_DURATION,
@@ -165,7 +166,7 @@ def hit_key(profile_arg: str | None, root: str = "") -> tuple[str, str, int | No
             return None  # the full path explains what is wrong with the chain
         chain.append(source)
     base_name, base = chain[-1], values
-    serial = next((v["mfa_serial"] for _, v in roles if v.get("mfa_serial")), None)
+    serial = next((v["mfa_serial"] for _unused, v in roles if v.get("mfa_serial")), None)
     serial = serial or base.get("mfa_serial") or None
     key_id = _key_id(config, base_name, base, bool(profile_arg))
     if not key_id:
@@ -253,13 +254,18 @@ def cached_output(argv: list[str]) -> str | None:
     rest = list(argv)
     while rest:
         flag = rest.pop(0)
-        if flag in ("--profile", "--format") and rest and not rest[0].startswith("-"):
+        if flag in ("--profile", "--format", "--lang") and rest and not rest[0].startswith("-"):
             value = rest.pop(0)
-        elif flag.startswith(("--profile=", "--format=")):
-            flag, _, value = flag.partition("=")
+        elif flag.startswith(("--profile=", "--format=", "--lang=")):
+            flag, _unused, value = flag.partition("=")
         else:
             return None
-        if flag == "--profile":
+        if flag == "--lang":
+            # A hit prints no words, so the language does not matter; an unknown one is the
+            # full path's to refuse.
+            if value not in LANGUAGES:
+                return None
+        elif flag == "--profile":
             profile = value
         else:
             fmt = value

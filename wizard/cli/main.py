@@ -15,19 +15,24 @@ from collections.abc import Iterator, Sequence
 from wizard.cli import audit, changes, enforce, enroll, monitor, tui, verify
 from wizard.cli.common import DEBUG_ENV, Handler, add_target_options, positive_int
 from wizard.cli.completion import add_print_completion
+from wizard.cli.language import ArgumentParser, add_language_option, take_language
 from wizard.cli.version import add_version
 from wizard.errors import CancelledError, UsageError, WizardError
+from wizard.i18n import _
 
 COMMAND_GROUPS = (audit, enroll, enforce, monitor, verify, changes, tui)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
     """The argument parser for `mfa-wizard` and the handler of each command."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="mfa-wizard",
-        description="Audit, enroll and enforce MFA for an AWS account. Without a command: the TUI.",
+        description=_(
+            "Audit, enroll and enforce MFA for an AWS account. Without a command: the TUI."
+        ),
     )
     add_version(parser)
+    add_language_option(parser)
     add_print_completion(parser, "mfa-wizard")
     add_target_options(parser)
     parser.add_argument(
@@ -35,8 +40,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
         type=positive_int,
         default=0,
         metavar="N",
-        help="with --demo: the demo account manages an organization of N member accounts "
-        "(and one closed one), for `audit --org`",
+        help=_(
+            "with --demo: the demo account manages an organization of N member accounts (and "
+            "one closed one), for `audit --org`"
+        ),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     handlers: dict[str | None, Handler] = {}
@@ -47,12 +54,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str | None, Handler]]:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse and dispatch; every WizardError becomes one line on stderr and an exit status."""
+    argv = take_language(sys.argv[1:] if argv is None else argv, "mfa-wizard")
+    if argv is None:
+        return 2
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     if args.demo_users and not (args.demo or args.command == "demo-server"):
-        parser.error("--demo-users needs --demo")
+        parser.error(_("--demo-users needs --demo"))
     if args.demo_accounts and not (args.demo or args.command == "demo-server"):
-        parser.error("--demo-accounts needs --demo")
+        parser.error(_("--demo-accounts needs --demo"))
     try:
         if args.demo or args.command == "demo-server":
             from wizard.demo_server import require_moto
@@ -71,7 +81,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         # Only a command that knows says what it left (apply_plan's PartlyAppliedError does).
-        print("mfa-wizard: cancelled (Ctrl-C)", file=sys.stderr)
+        print(_("mfa-wizard: cancelled (Ctrl-C)"), file=sys.stderr)
         return CancelledError.exit_code
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
@@ -80,7 +90,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         error = translate(exc)
         print(f"mfa-wizard: {error.message}", file=sys.stderr)
-        print(f"(set {DEBUG_ENV}=1 to see the traceback)", file=sys.stderr)
+        print(
+            _("(set {debug_env}=1 to see the traceback)").format(debug_env=DEBUG_ENV),
+            file=sys.stderr,
+        )
         return 2 if isinstance(error, UsageError) else error.exit_code
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from wizard.cli.prompts import has_terminal, to_tty
 from wizard.errors import CancelledError, UsageError
+from wizard.i18n import _
 
 DRIVERS = ("terminal", "zenity", "kdialog", "osascript", "ykman", "command")
 PROMPT_ENV = "MFA_SESSION_PROMPT"
@@ -62,13 +63,18 @@ def choose(option: str | None, setting: str | None, profile: str = "") -> str:
     for source, name in (
         ("--prompt", option),
         (PROMPT_ENV, os.environ.get(PROMPT_ENV)),
-        (f"mfa_prompt (profile {profile})" if profile else "mfa_prompt", setting),
+        (
+            _("mfa_prompt (profile {profile})").format(profile=profile)
+            if profile
+            else "mfa_prompt",
+            setting,
+        ),
     ):
         if name:
             if name not in DRIVERS:
                 raise UsageError(
-                    f"{source} {name!r} is not a prompt driver",
-                    f"use one of {', '.join(DRIVERS)}",
+                    _("{source} {name!r} is not a prompt driver").format(source=source, name=name),
+                    _("use one of {join}").format(join=", ".join(DRIVERS)),
                 )
             return name
     if has_terminal():
@@ -82,10 +88,14 @@ def choose(option: str | None, setting: str | None, profile: str = "") -> str:
 def no_prompt() -> UsageError:
     """No terminal and no dialog: said at once, never after a wait nobody can answer."""
     return UsageError(
-        "no terminal to ask for the MFA code, and no desktop dialog (zenity, kdialog, "
-        "osascript) to ask with",
-        "choose one with --prompt (or mfa_prompt = ykman|command|... in the profile), or pass "
-        "--code / --totp-command",
+        _(
+            "no terminal to ask for the MFA code, and no desktop dialog (zenity, kdialog, "
+            "osascript) to ask with"
+        ),
+        _(
+            "choose one with --prompt (or mfa_prompt = ykman|command|... in the profile), or "
+            "pass --code / --totp-command"
+        ),
     )
 
 
@@ -97,8 +107,12 @@ def require_program(name: str, program: str) -> None:
     """The driver's program is on PATH, or a UsageError naming it."""
     if shutil.which(program) is None:
         raise UsageError(
-            f"the {name} prompt needs {program!r}, which is not on PATH",
-            f"install it, or choose another with --prompt ({', '.join(DRIVERS)})",
+            _("the {name} prompt needs {program!r}, which is not on PATH").format(
+                name=name, program=program
+            ),
+            _("install it, or choose another with --prompt ({join})").format(
+                join=", ".join(DRIVERS)
+            ),
         )
 
 
@@ -118,16 +132,23 @@ def run_driver(name: str, argv: list[str]) -> str:
         )
     except subprocess.TimeoutExpired:
         raise UsageError(
-            f"the {name} prompt gave no code within {TIMEOUTS[name]} s", "run again"
+            _("the {name} prompt gave no code within {timeouts} s").format(
+                name=name, timeouts=TIMEOUTS[name]
+            ),
+            _("run again"),
         ) from None
     if name in ("zenity", "kdialog", "osascript") and done.returncode != 0:
         # Cancel (or Esc, or the window closed): exit 1; osascript says "User canceled".
-        raise CancelledError("the MFA code dialog was cancelled", "nothing was changed")
+        raise CancelledError(_("the MFA code dialog was cancelled"), _("nothing was changed"))
     if done.returncode != 0:
         said = done.stderr.strip().splitlines()[-1:] or [""]
         raise UsageError(
-            f"{argv[0]} failed (exit {done.returncode}){': ' + said[0][:200] if said[0] else ''}",
-            f"run `{' '.join(argv[:4])} ...` by hand to see why",
+            _("{program} failed (exit {returncode}){said}").format(
+                program=argv[0],
+                returncode=done.returncode,
+                said=": " + said[0][:200] if said[0] else "",
+            ),
+            _("run `{command} ...` by hand to see why").format(command=" ".join(argv[:4])),
         )
     return done.stdout.strip()
 
@@ -152,7 +173,9 @@ def notify(text: str) -> None:
 
 
 def question(profile: str, serial: str) -> str:
-    return f"MFA code for profile {profile} (device {serial.rsplit('/', 1)[-1]}):"
+    return _("MFA code for profile {profile} (device {device}):").format(
+        profile=profile, device=serial.rsplit("/", 1)[-1]
+    )
 
 
 def dialog_argv(name: str, text: str) -> list[str]:
@@ -213,20 +236,24 @@ class CodeAsker:
         if driver == "terminal":
             from wizard.cli.prompts import tty_prompt
 
-            return tty_prompt(f"MFA code for {serial.rsplit('/', 1)[-1]}: ")
+            return tty_prompt(_("MFA code for {device}: ").format(device=serial.rsplit("/", 1)[-1]))
         if driver == "command":
             command = self.command or self._setting("mfa_prompt_command")
             if not command:
                 raise UsageError(
-                    "the command prompt needs a command that prints the code",
-                    "set mfa_prompt_command = ... in the profile, or pass --totp-command CMD",
+                    _("the command prompt needs a command that prints the code"),
+                    _("set mfa_prompt_command = ... in the profile, or pass --totp-command CMD"),
                 )
             what = "--totp-command" if self.command else "mfa_prompt_command"
             return run_totp_command(command, what)
         if driver == "ykman":
             account = self._setting("mfa_ykman_account") or serial
             require_program("ykman", "ykman")  # before asking for a touch
-            notify(f"{TITLE}: touch your YubiKey if it blinks (profile {self.profile}, {account})")
+            notify(
+                _("{title}: touch your YubiKey if it blinks (profile {profile}, {account})").format(
+                    title=TITLE, profile=self.profile, account=account
+                )
+            )
             return run_driver("ykman", ["ykman", "oath", "accounts", "code", "--single", account])
         return run_driver(driver, dialog_argv(driver, question(self.profile, serial)))
 
@@ -256,9 +283,14 @@ def run_totp_command(command: str, what: str = "--totp-command") -> str:
     try:
         argv = shlex.split(command)
     except ValueError as exc:
-        raise UsageError(f"the {what} cannot be parsed ({exc})", "check its quoting") from None
+        raise UsageError(
+            _("the {what} cannot be parsed ({exc})").format(what=what, exc=exc),
+            _("check its quoting"),
+        ) from None
     if not argv:
-        raise UsageError(f"the {what} is empty", "give the command that prints the code")
+        raise UsageError(
+            _("the {what} is empty").format(what=what), _("give the command that prints the code")
+        )
     try:
         out = subprocess.run(
             argv,
@@ -269,13 +301,22 @@ def run_totp_command(command: str, what: str = "--totp-command") -> str:
             stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError:
-        raise UsageError(f"the {what} {argv[0]!r} was not found", "check the path") from None
+        raise UsageError(
+            _("the {what} {argv!r} was not found").format(what=what, argv=argv[0]),
+            _("check the path"),
+        ) from None
     except subprocess.TimeoutExpired:
         raise UsageError(
-            f"the {what} took over {TOTP_COMMAND_TIMEOUT} s", "check the command"
+            _("the {what} took over {totp_command_timeout} s").format(
+                what=what, totp_command_timeout=TOTP_COMMAND_TIMEOUT
+            ),
+            _("check the command"),
         ) from None
     if out.stderr.strip():
         tty_say(f"{what} said: {out.stderr.strip()[:500]}")
     if out.returncode != 0:
-        raise UsageError(f"the {what} failed (exit {out.returncode})", "run it by hand to see why")
+        raise UsageError(
+            _("the {what} failed (exit {returncode})").format(what=what, returncode=out.returncode),
+            _("run it by hand to see why"),
+        )
     return out.stdout.strip()

@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from wizard.errors import CancelledError, UsageError
+from wizard.i18n import _
 
 
 def ask(question: str) -> str:
@@ -20,7 +21,7 @@ def ask(question: str) -> str:
     print(question, end=" ", flush=True)
     line = sys.stdin.readline()
     if not line:
-        raise CancelledError("no more input", "run the command again on a terminal")
+        raise CancelledError(_("no more input"), _("run the command again on a terminal"))
     return line.rstrip("\n")
 
 
@@ -29,7 +30,12 @@ def confirm(question: str, assume_yes: bool) -> bool:
     if assume_yes:
         return True
     if not sys.stdin.isatty():
-        print(f"{question} (not confirmed: pass --yes when not on a terminal)", file=sys.stderr)
+        print(
+            _("{question} (not confirmed: pass --yes when not on a terminal)").format(
+                question=question
+            ),
+            file=sys.stderr,
+        )
         return False
     import questionary
 
@@ -42,9 +48,12 @@ def confirm(question: str, assume_yes: bool) -> bool:
 def no_terminal() -> UsageError:
     """The error when the MFA code is to be typed and there is no terminal to type it on."""
     return UsageError(
-        "no terminal to ask for the MFA code",
-        "choose another prompt with --prompt (or mfa_prompt in the profile: zenity, kdialog, "
-        "osascript, ykman, command), pass --code / --totp-command, or run it in a terminal",
+        _("no terminal to ask for the MFA code"),
+        _(
+            "choose another prompt with --prompt (or mfa_prompt in the profile: zenity, "
+            "kdialog, osascript, ykman, command), pass --code / --totp-command, or run it in "
+            "a terminal"
+        ),
     )
 
 
@@ -83,7 +92,7 @@ def tty_prompt(question: str) -> str:
     finally:
         reader.close()
     if not line:
-        raise CancelledError("no MFA code given (end of input)", "nothing was changed")
+        raise CancelledError(_("no MFA code given (end of input)"), _("nothing was changed"))
     return line.strip()
 
 
@@ -119,7 +128,10 @@ def tty_say(text: str) -> None:
 def code_countdown(seconds: int) -> None:
     """One terminal line, rewritten each second, while the used code is still on the device."""
     text = (
-        f"\rThat code was just used or refused; the next one in {seconds:2d} s "
+        "\r"
+        + _("That code was just used or refused; the next one in {seconds:2d} s ").format(
+            seconds=seconds
+        )
         if seconds
         else "\r" + " " * 60 + "\r"
     )

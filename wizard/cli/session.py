@@ -17,9 +17,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+from wizard.cli.language import ArgumentParser
 from wizard.cli.prompt_drivers import DRIVERS, CodeAsker
 from wizard.cli.prompts import tty_prompt, tty_say
 from wizard.errors import UsageError, WizardError
+from wizard.i18n import _
 from wizard.session.cache import CACHE_BACKENDS
 from wizard.session.credentials import (
     FORMATS,
@@ -34,49 +36,59 @@ from wizard.session.request import SessionRequest, session_for
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """mfa-session's options (into `parser`, the `exec` form's, when given)."""
-    parser = parser or argparse.ArgumentParser(
+    parser = parser or ArgumentParser(
         prog="mfa-session",
-        description="Print temporary MFA session credentials (sts get-session-token).",
-        epilog="`mfa-session setup PROFILE` adds a PROFILE-mfa profile that uses mfa-session as "
-        "its credential_process. `mfa-session exec PROFILE -- COMMAND` runs a command with the "
-        "session. `mfa-session list` shows the cached sessions, `mfa-session clear [PROFILE]` "
-        "forgets them.",
+        description=_("Print temporary MFA session credentials (sts get-session-token)."),
+        epilog=_(
+            "`mfa-session setup PROFILE` adds a PROFILE-mfa profile that uses mfa-session as "
+            "its credential_process. `mfa-session exec PROFILE -- COMMAND` runs a command "
+            "with the session. `mfa-session list` shows the cached sessions, `mfa-session "
+            "clear [PROFILE]` forgets them."
+        ),
     )
     from wizard.cli.completion import add_print_completion
+    from wizard.cli.language import add_language_option
     from wizard.cli.version import add_version
 
     add_version(parser)
+    add_language_option(parser)
     add_print_completion(parser, "mfa-session")
     parser.add_argument(
-        "--profile", help="a profile with keys, or a role profile on one (default: AWS_PROFILE)"
+        "--profile", help=_("a profile with keys, or a role profile on one (default: AWS_PROFILE)")
     )
-    parser.add_argument("--region", help="region for STS (default: the profile's)")
-    parser.add_argument("--endpoint-url", help="STS/IAM endpoint (default: AWS_ENDPOINT_URL)")
-    parser.add_argument("--duration", help="12h, 90m or seconds; 900-129600 (root: 3600)")
-    parser.add_argument("--serial", help="MFA device ARN (default: the profile's mfa_serial)")
+    parser.add_argument("--region", help=_("region for STS (default: the profile's)"))
+    parser.add_argument("--endpoint-url", help=_("STS/IAM endpoint (default: AWS_ENDPOINT_URL)"))
+    parser.add_argument("--duration", help=_("12h, 90m or seconds; 900-129600 (root: 3600)"))
+    parser.add_argument("--serial", help=_("MFA device ARN (default: the profile's mfa_serial)"))
     code = parser.add_mutually_exclusive_group()
-    code.add_argument("--code", help="the current MFA code (default: asked on the terminal)")
-    code.add_argument("--totp-command", metavar="CMD", help="a command that prints the code")
+    code.add_argument("--code", help=_("the current MFA code (default: asked on the terminal)"))
+    code.add_argument("--totp-command", metavar="CMD", help=_("a command that prints the code"))
     code.add_argument(
         "--prompt",
         choices=DRIVERS,
-        help="where to ask for the code (default: MFA_SESSION_PROMPT, the profile's mfa_prompt, "
-        "else the terminal, else a desktop dialog)",
+        help=_(
+            "where to ask for the code (default: MFA_SESSION_PROMPT, the profile's "
+            "mfa_prompt, else the terminal, else a desktop dialog)"
+        ),
     )
     parser.add_argument(
         "--format",
         choices=FORMATS,
         # credential_process (as in ~/.aws/config) means credential-process.
         type=lambda text: text.replace("_", "-"),
-        help="output format (default: env)",
+        help=_("output format (default: env)"),
     )
-    parser.add_argument("--write-profile", metavar="NAME", help="write into the credentials file")
     parser.add_argument(
-        "--force", action="store_true", help="with --write-profile: overwrite long-term keys"
+        "--write-profile", metavar="NAME", help=_("write into the credentials file")
     )
-    parser.add_argument("--refresh", action="store_true", help="ignore cached credentials")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    parser.add_argument("--cache", choices=CACHE_BACKENDS, help="cache backend (default: file)")
+    parser.add_argument(
+        "--force", action="store_true", help=_("with --write-profile: overwrite long-term keys")
+    )
+    parser.add_argument("--refresh", action="store_true", help=_("ignore cached credentials"))
+    parser.add_argument(
+        "--no-cache", action="store_true", help=_("neither read nor write the cache")
+    )
+    parser.add_argument("--cache", choices=CACHE_BACKENDS, help=_("cache backend (default: file)"))
     return parser
 
 
@@ -90,10 +102,10 @@ def code_source(args: argparse.Namespace, profile: str) -> CodeAsker:
             from wizard.session.token import code_problem
 
             if not given:
-                raise UsageError("the --code was not accepted", "run again with a new code")
+                raise UsageError(_("the --code was not accepted"), _("run again with a new code"))
             code = given.pop()
             if problem := code_problem(code):
-                raise UsageError(problem.rstrip("."), "run again with the code the app shows")
+                raise UsageError(problem.rstrip("."), _("run again with the code the app shows"))
             return code
 
         return CodeAsker(profile, fixed=from_option)
@@ -104,7 +116,11 @@ def code_source(args: argparse.Namespace, profile: str) -> CodeAsker:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """mfa-session; returns the exit status. Errors: one line on stderr, no traceback."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from wizard.cli.language import take_language
+
+    argv = take_language(sys.argv[1:] if argv is None else argv, "mfa-session")
+    if argv is None:
+        return 2
     try:
         if argv[:1] == ["setup"]:
             return run_setup(argv[1:])
@@ -120,7 +136,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"mfa-session: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("mfa-session: cancelled", file=sys.stderr)
+        print(_("mfa-session: cancelled"), file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("MFA_WIZARD_DEBUG"):
@@ -157,7 +173,9 @@ def request_of(args: argparse.Namespace, profile: str | None = None) -> SessionR
     codes = code_source(args, profile or resolve_profile_name(args.profile))
 
     def save_serial(profile: str, serial: str) -> bool:
-        answer = tty_prompt(f"Save it as mfa_serial of profile {profile}? [y/N] ")
+        answer = tty_prompt(
+            _("Save it as mfa_serial of profile {profile}? [y/N] ").format(profile=profile)
+        )
         return answer.lower().startswith("y")
 
     return SessionRequest(
@@ -184,8 +202,14 @@ def emit(
 
         path = write_profile(args.write_profile, creds, force=args.force, region=region)
         print(
-            f"mfa-session: wrote profile {args.write_profile} to {path} "
-            f"({describe_left(creds.seconds_left())} left). Use: export AWS_PROFILE={args.write_profile}",
+            _(
+                "mfa-session: wrote profile {write_profile} to {path} ({describe_left} left). "
+                "Use: export AWS_PROFILE={write_profile}"
+            ).format(
+                write_profile=args.write_profile,
+                path=path,
+                describe_left=describe_left(creds.seconds_left()),
+            ),
             file=sys.stderr,
         )
     if fmt:
@@ -230,22 +254,26 @@ def run_exec(argv: Sequence[str]) -> int:
     argv = list(argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(
-            "usage: mfa-session exec PROFILE [--code CODE | --totp-command CMD] [--duration D]\n"
-            "                        [--region R] [--refresh] -- COMMAND [ARG ...]\n\n"
-            "Run COMMAND with PROFILE's MFA session (or role session) in its environment:\n"
-            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and\n"
-            "AWS_CREDENTIAL_EXPIRATION set, AWS_PROFILE removed. COMMAND replaces mfa-session,\n"
-            "so its exit status is the command's own."
+            _(
+                "usage: mfa-session exec PROFILE [--code CODE | --totp-command CMD] [--duration "
+                "D]\n                        [--region R] [--refresh] -- COMMAND [ARG ...]\n\nRun "
+                "COMMAND with PROFILE's MFA session (or role session) in its "
+                "environment:\nAWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN "
+                "and\nAWS_CREDENTIAL_EXPIRATION set, AWS_PROFILE removed. COMMAND replaces "
+                "mfa-session,\nso its exit status is the command's own."
+            )
         )
         return 0
     if "--" not in argv or argv.index("--") == len(argv) - 1:
-        raise UsageError("exec needs a command after --", "mfa-session exec PROFILE -- aws s3 ls")
+        raise UsageError(
+            _("exec needs a command after --"), _("mfa-session exec PROFILE -- aws s3 ls")
+        )
     split = argv.index("--")
     args = exec_parser().parse_args(argv[:split])
     if args.format or args.write_profile:
         raise UsageError(
-            "exec runs a command; it neither prints nor writes credentials",
-            "drop --format / --write-profile",
+            _("exec runs a command; it neither prints nor writes credentials"),
+            _("drop --format / --write-profile"),
         )
     args.profile = args.exec_profile
     command = argv[split + 1 :]
@@ -258,28 +286,36 @@ def run_exec(argv: Sequence[str]) -> int:
     try:
         os.execvpe(command[0], command, env)
     except FileNotFoundError:
-        print(f"mfa-session: {command[0]}: command not found", file=sys.stderr)
+        print(
+            _("mfa-session: {command}: command not found").format(command=command[0]),
+            file=sys.stderr,
+        )
         return 127
     except PermissionError:
-        print(f"mfa-session: {command[0]}: permission denied", file=sys.stderr)
+        print(
+            _("mfa-session: {command}: permission denied").format(command=command[0]),
+            file=sys.stderr,
+        )
         return 126
     return 0  # not reached: exec replaced the process
 
 
 def exec_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """`mfa-session exec PROFILE [options]` (what comes before `--`)."""
-    parser = build_parser(parser or argparse.ArgumentParser(prog="mfa-session exec"))
-    parser.add_argument("exec_profile", metavar="PROFILE", help="the profile whose session to use")
+    parser = build_parser(parser or ArgumentParser(prog="mfa-session exec"))
+    parser.add_argument(
+        "exec_profile", metavar="PROFILE", help=_("the profile whose session to use")
+    )
     return parser
 
 
 def setup_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """`mfa-session setup PROFILE`."""
-    parser = parser or argparse.ArgumentParser(prog="mfa-session setup")
-    parser.description = (
+    parser = parser or ArgumentParser(prog="mfa-session setup")
+    parser.description = _(
         "Add [profile PROFILE-mfa] with credential_process = mfa-session ... to the config file."
     )
-    parser.add_argument("profile", metavar="PROFILE", help="the profile holding long-term keys")
+    parser.add_argument("profile", metavar="PROFILE", help=_("the profile holding long-term keys"))
     return parser
 
 
@@ -298,8 +334,10 @@ def run_setup(argv: Sequence[str]) -> int:
     validate_profile_name(args.profile)
     if not profile_exists(args.profile):
         raise UsageError(
-            f"there is no profile {args.profile!r} in {config_path()} or {credentials_path()}",
-            "check the name with `aws configure list-profiles`",
+            _("there is no profile {profile!r} in {config_path} or {credentials_path}").format(
+                profile=args.profile, config_path=config_path(), credentials_path=credentials_path()
+            ),
+            _("check the name with `aws configure list-profiles`"),
         )
     # A profile mfa-session cannot serve would give a -mfa profile that fails on every use:
     # role_chain refuses it, or a chain through one (SSO, a credential_process...).
@@ -307,9 +345,17 @@ def run_setup(argv: Sequence[str]) -> int:
 
     new, changed = setup_credential_process(args.profile)
     if changed:
-        print(f"Added profile {new} to {config_path()}; use it with: AWS_PROFILE={new} aws ...")
+        print(
+            _(
+                "Added profile {new} to {config_path}; use it with: AWS_PROFILE={new} aws ..."
+            ).format(new=new, config_path=config_path())
+        )
     else:
-        print(f"Profile {new} is already set up in {config_path()}; nothing to do.")
+        print(
+            _("Profile {new} is already set up in {config_path}; nothing to do.").format(
+                new=new, config_path=config_path()
+            )
+        )
     return 0
 
 

@@ -11,15 +11,17 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
+from wizard.cli.language import ArgumentParser
+from wizard.i18n import _, ngettext
 from wizard.session.keys import REFRESH_MARGIN_SECONDS
 
 
 def list_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """`mfa-session list [--format table|json]`."""
-    parser = parser or argparse.ArgumentParser(prog="mfa-session list")
-    parser.description = (
-        "List the cached sessions: profile, identity (ARN), role, expiry and time left. Never "
-        "a key or a token."
+    parser = parser or ArgumentParser(prog="mfa-session list")
+    parser.description = _(
+        "List the cached sessions: profile, identity (ARN), role, expiry and time left. "
+        "Never a key or a token."
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     return parser
@@ -36,7 +38,7 @@ def run_list(argv: Sequence[str]) -> int:
         print(json.dumps([s.as_dict() for s in sessions], indent=2))
         return 0
     if not sessions:
-        print(f"No cached sessions (in {cache_dir()}).")
+        print(_("No cached sessions (in {cache_dir}).").format(cache_dir=cache_dir()))
         return 0
     rows = [
         (
@@ -76,22 +78,27 @@ def left_text(seconds: float) -> str:
     """Time left, short (`11h59m`, `42m05s`): a session inside botocore's refresh window is
     renewed (a new code for a plain profile) the next time it is asked for."""
     if seconds <= 0:
-        return "expired"
+        return _("expired")
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     short = f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
-    return f"{short} (renewed at next use)" if seconds <= REFRESH_MARGIN_SECONDS else short
+    return (
+        _("{short} (renewed at next use)").format(short=short)
+        if seconds <= REFRESH_MARGIN_SECONDS
+        else short
+    )
 
 
 def clear_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """`mfa-session clear [PROFILE]`."""
-    parser = parser or argparse.ArgumentParser(prog="mfa-session clear")
-    parser.description = (
-        "Forget PROFILE's cached session and those of the role profiles that use it, or every "
-        "cached session. AWS keeps a session valid until it expires: to cut one short, revoke "
-        "it in IAM (the role's 'Revoke active sessions', or the user's keys)."
+    parser = parser or ArgumentParser(prog="mfa-session clear")
+    parser.description = _(
+        "Forget PROFILE's cached session and those of the role profiles that use it, or "
+        "every cached session. AWS keeps a session valid until it expires: to cut one "
+        "short, revoke it in IAM (the role's 'Revoke active sessions', or the user's "
+        "keys)."
     )
-    parser.add_argument("profile", nargs="?", metavar="PROFILE", help="default: every profile")
+    parser.add_argument("profile", nargs="?", metavar="PROFILE", help=_("default: every profile"))
     return parser
 
 
@@ -102,17 +109,31 @@ def run_clear(argv: Sequence[str]) -> int:
 
     gone = clear_sessions(args.profile)
     shown = sorted({s.profile for s in gone if not s.is_device_share})
-    whose = f"profile {args.profile}" if args.profile else "any profile"
+    whose = (
+        _("profile {profile}").format(profile=args.profile) if args.profile else _("any profile")
+    )
     if not gone:
         from wizard.session.profiles import profile_exists
 
         unknown = args.profile and not profile_exists(args.profile)
-        note = " (and no such profile in the config files)" if unknown else ""
-        print(f"No cached session for {whose}{note}; nothing to do.", file=sys.stderr)
+        note = _(" (and no such profile in the config files)") if unknown else ""
+        print(
+            _("No cached session for {whose}{note}; nothing to do.").format(whose=whose, note=note),
+            file=sys.stderr,
+        )
     elif not shown:
-        print(f"Forgot the hand-over session at {whose}'s MFA device.", file=sys.stderr)
+        print(
+            _("Forgot the hand-over session at {whose}'s MFA device.").format(whose=whose),
+            file=sys.stderr,
+        )
     else:
         count = len([s for s in gone if not s.is_device_share])
-        noun = "session" if count == 1 else "sessions"
-        print(f"Forgot {count} cached {noun}: {', '.join(shown)}.", file=sys.stderr)
+        print(
+            ngettext(
+                "Forgot {count} cached session: {profiles}.",
+                "Forgot {count} cached sessions: {profiles}.",
+                count,
+            ).format(count=count, profiles=", ".join(shown)),
+            file=sys.stderr,
+        )
     return 0

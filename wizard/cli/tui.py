@@ -7,6 +7,7 @@ import shlex
 import sys
 
 from wizard.cli.common import Handler, positive_int, target_of
+from wizard.i18n import _
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
@@ -32,15 +33,21 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stop)
     try:
-        print("# demo AWS account running; paste these lines into another shell:")
+        print(_("# demo AWS account running; paste these lines into another shell:"))
         for line in account.export_lines():
             print(line)
         print(
-            "# mfa-session against it: the demo checks MFA codes as AWS does, and this prints "
-            "the demo admin's current one:"
+            _(
+                "# mfa-session against it: the demo checks MFA codes as AWS does, and this "
+                "prints the demo admin's current one:"
+            )
         )
-        print(f"mfa-session --totp-command {shlex.quote(account.totp_command() or '')}")
-        print("# Ctrl-C stops the server.", flush=True)
+        print(
+            _("mfa-session --totp-command {quote}").format(
+                quote=shlex.quote(account.totp_command() or "")
+            )
+        )
+        print(_("# Ctrl-C stops the server."), flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("\nstopped.", file=sys.stderr)
@@ -52,15 +59,19 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 def add_parsers(commands: argparse._SubParsersAction) -> dict[str | None, Handler]:
     """`demo-server`, and the TUI when no command is given."""
     server = commands.add_parser(
-        "demo-server", help="run the seeded demo AWS in the foreground for the CLI helpers"
+        "demo-server", help=_("run the seeded demo AWS in the foreground for the CLI helpers")
     )
-    server.add_argument("--port", type=positive_int, default=0, help="port (default: a free one)")
+    server.add_argument(
+        "--port", type=positive_int, default=0, help=_("port (default: a free one)")
+    )
     code = commands.add_parser(
         "demo-code",
-        help="print the current MFA code of a demo user's device (a --totp-command for the demo)",
+        help=_(
+            "print the current MFA code of a demo user's device (a --totp-command for the demo)"
+        ),
     )
-    code.add_argument("--socket", required=True, help="the socket demo-server names")
-    code.add_argument("user", nargs="?", default="", help="a demo user (default: the admin)")
+    code.add_argument("--socket", required=True, help=_("the socket demo-server names"))
+    code.add_argument("user", nargs="?", default="", help=_("a demo user (default: the admin)"))
     return {"demo-server": cmd_demo_server, "demo-code": cmd_demo_code, None: cmd_tui}
 
 

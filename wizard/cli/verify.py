@@ -10,6 +10,7 @@ from typing import Any
 from wizard.cli.common import Handler, target_of
 from wizard.cli.output import write_output
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.target import open_target
 
 MARKS = {"fail": "FAIL", "unproven": "NOT PROVEN", "warn": "WARN"}
@@ -56,7 +57,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"  {text}", file=sys.stderr)
 
     try:
-        with open_target(target_of(args)) as (services, _):
+        with open_target(target_of(args)) as (services, _unused):
             if args.org:
                 reports = verify_organization(services, args, say)
             else:
@@ -111,7 +112,11 @@ def verify_organization(services: Any, args: argparse.Namespace, say: Any) -> li
                 f"check the role {args.org_role} in that account (--org-role)",
                 "sts:AssumeRole",
             )
-        say(f"verified {account_id} {account.get('Name', '')}")
+        say(
+            _("verified {account_id} {get}").format(
+                account_id=account_id, get=account.get("Name", "")
+            )
+        )
         return report
 
     with ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
@@ -123,20 +128,22 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     """`verify`."""
     verify = commands.add_parser(
         "verify",
-        help="prove from AWS now: every human has MFA, it is enforced, a sign-in without MFA "
-        "pages someone (exit 0 holds, 1 findings, 2 could not verify)",
+        help=_(
+            "prove from AWS now: every human has MFA, it is enforced, a sign-in without MFA "
+            "pages someone (exit 0 holds, 1 findings, 2 could not verify)"
+        ),
     )
     verify.add_argument("--format", choices=["table", "json"], default="table")
-    verify.add_argument("--output", "-o", metavar="PATH", help="write to PATH instead of stdout")
+    verify.add_argument("--output", "-o", metavar="PATH", help=_("write to PATH instead of stdout"))
     verify.add_argument(
-        "--org", action="store_true", help="every ACTIVE account of the organization"
+        "--org", action="store_true", help=_("every ACTIVE account of the organization")
     )
     verify.add_argument(
-        "--parallel", type=int, default=4, help="--org: accounts verified at once (default 4)"
+        "--parallel", type=int, default=4, help=_("--org: accounts verified at once (default 4)")
     )
     verify.add_argument(
         "--group",
         default="MFARequired",
-        help="the enforcement group named in fixes (default MFARequired)",
+        help=_("the enforcement group named in fixes (default MFARequired)"),
     )
     return {"verify": cmd_verify}

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wizard import APP_NAME
+from wizard.i18n import _
 
 
 def package_version() -> str:
@@ -27,7 +28,7 @@ class VersionAction(argparse.Action):
     """argparse's version action, with the version read only when the option is given."""
 
     def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kw: Any):
-        super().__init__(option_strings, dest, nargs=0, help="show the version and exit", **kw)
+        super().__init__(option_strings, dest, nargs=0, help=_("show the version and exit"), **kw)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
         print(f"{parser.prog} {package_version()}")  # on stdout, as argparse's own action does

@@ -9,6 +9,7 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, absent, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.base import Change, PlannerBase, _try
 from wizard.monitoring.documents import (
     topic_policy,
@@ -347,7 +348,9 @@ def send_test_notification(
     cw = services.client("cloudwatch")
     with aws_errors("DescribeAlarms"):
         if not cw.describe_alarms(AlarmNames=[n.signin_alarm])["MetricAlarms"]:
-            raise UsageError("the alarm does not exist yet", "apply the monitoring plan first")
+            raise UsageError(
+                _("the alarm does not exist yet"), _("apply the monitoring plan first")
+            )
     if confirm is not None and not confirm():
         return None
     with aws_errors("SetAlarmState"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from wizard.errors import UsageError, WizardError, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.base import Change, PlannerBase
 from wizard.monitoring.documents import CONFIG_PREFIX
 from wizard.monitoring.names import CONFIG_ITEM_PRICE
@@ -132,9 +133,13 @@ class ConfigMixin(PlannerBase):
             return
         if not bucket_is_ours:
             raise UsageError(
-                "--config-recorder delivers to mfa-wizard's trail bucket, and this plan reuses "
-                "another trail (so there is no such bucket)",
-                "add --new-trail, or set up AWS Config's delivery channel to your bucket yourself",
+                _(
+                    "--config-recorder delivers to mfa-wizard's trail bucket, and this plan reuses "
+                    "another trail (so there is no such bucket)"
+                ),
+                _(
+                    "add --new-trail, or set up AWS Config's delivery channel to your bucket yourself"
+                ),
             )
         self._plan_role()
         self._plan_recorder(state)
@@ -353,10 +358,22 @@ def teardown_config(services: Any, n: Any, say: Any) -> None:
         return
     if any(r["name"] == n.config_recorder for r in state["recorders"]):
         revert(services, {"op": "stop_config_recorder", "name": n.config_recorder})
-        say(f"stopped AWS Config recorder {n.config_recorder}")
+        say(
+            _("stopped AWS Config recorder {config_recorder}").format(
+                config_recorder=n.config_recorder
+            )
+        )
     if any(c["name"] == n.config_channel for c in state["channels"]):
         revert(services, {"op": "delete_config_channel", "name": n.config_channel})
-        say(f"deleted AWS Config delivery channel {n.config_channel}")
+        say(
+            _("deleted AWS Config delivery channel {config_channel}").format(
+                config_channel=n.config_channel
+            )
+        )
     if any(r["name"] == n.config_recorder for r in state["recorders"]):
         revert(services, {"op": "delete_config_recorder", "name": n.config_recorder})
-        say(f"deleted AWS Config recorder {n.config_recorder}")
+        say(
+            _("deleted AWS Config recorder {config_recorder}").format(
+                config_recorder=n.config_recorder
+            )
+        )

@@ -26,6 +26,7 @@ from typing import Any
 from wizard import clock as timing
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.names import NAMESPACE, SIGNIN_METRIC, names_for
 from wizard.partition import partition_of_region
 
@@ -105,8 +106,8 @@ def signin_log_group(services: Services) -> str:
         ]
     if not found:
         raise UsageError(
-            "there is no no-MFA sign-in filter to drill",
-            "run `mfa-wizard monitor apply` first",
+            _("there is no no-MFA sign-in filter to drill"),
+            _("run `mfa-wizard monitor apply` first"),
         )
     return str(found[0]["logGroupName"])
 
@@ -116,10 +117,14 @@ def refuse_foreign(group: str, own: bool, allow_foreign: bool) -> None:
     readers (another team's alarms, a SIEM) would see the event too."""
     if not own and not allow_foreign:
         raise UsageError(
-            f"the no-MFA sign-in filter is on {group}, not mfa-wizard's own log group: "
-            "the drill event would be read by whatever else reads that group",
-            "check its readers (listed by `mfa-wizard monitor drill`), then run again with "
-            "--other-log-group",
+            _(
+                "the no-MFA sign-in filter is on {group}, not mfa-wizard's own log group: the "
+                "drill event would be read by whatever else reads that group"
+            ).format(group=group),
+            _(
+                "check its readers (listed by `mfa-wizard monitor drill`), then run again with "
+                "--other-log-group"
+            ),
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from wizard.aws import paginate
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.base import Change, PlannerBase, _try
 from wizard.plan import Status
 from wizard.propagation import after_propagation
@@ -60,9 +61,11 @@ class GroupsMixin(PlannerBase):
     def _policy_exists(self, arn: str) -> None:
         if _try(lambda: self.s.iam.get_policy(PolicyArn=arn), "GetPolicy") is None:
             raise UsageError(
-                f"the AWS managed policy {arn} does not exist at this endpoint",
-                "on AWS it always does: check --region and the endpoint. An emulator must load "
-                "AWS managed policies (moto: MOTO_IAM_LOAD_MANAGED_POLICIES=true; the demo does)",
+                _("the AWS managed policy {arn} does not exist at this endpoint").format(arn=arn),
+                _(
+                    "on AWS it always does: check --region and the endpoint. An emulator must load "
+                    "AWS managed policies (moto: MOTO_IAM_LOAD_MANAGED_POLICIES=true; the demo does)"
+                ),
             )
 
     def plan_group(self, name: str, policy: str, members: tuple[str, ...], what: str) -> None:
@@ -192,4 +195,8 @@ def teardown_groups(services: Any, n: Any, say: Any) -> None:
                 "DeleteGroupPolicy", iam.delete_group_policy, GroupName=name, PolicyName=policy
             )
         if delete_if_present("DeleteGroup", iam.delete_group, GroupName=name):
-            say(f"deleted group {name} ({len(members)} member(s) taken out)")
+            say(
+                _("deleted group {name} ({count} member(s) taken out)").format(
+                    name=name, count=len(members)
+                )
+            )

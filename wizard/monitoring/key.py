@@ -7,6 +7,7 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.base import KMS_KEY, Change, PlannerBase, _try
 from wizard.monitoring.documents import kms_key_policy
 from wizard.monitoring.names import KMS_COST
@@ -35,11 +36,15 @@ class KeyMixin(PlannerBase):
             # A new key would not get the alias (it is taken): every apply would make another.
             state = alias.get("KeyState")
             raise UsageError(
-                f"the KMS key behind {self.n.key_alias} ({alias['KeyId']}) is {state}, and the "
-                "trail, log group and topic encrypt with it",
-                f"aws kms cancel-key-deletion --key-id {alias['KeyId']} && aws kms enable-key "
-                f"--key-id {alias['KeyId']} (then apply again), or delete the alias with aws kms "
-                f"delete-alias --alias-name {self.n.key_alias} for a new key",
+                _(
+                    "the KMS key behind {key_alias} ({alias}) is {state}, and the trail, log group "
+                    "and topic encrypt with it"
+                ).format(key_alias=self.n.key_alias, alias=alias["KeyId"], state=state),
+                _(
+                    "aws kms cancel-key-deletion --key-id {alias} && aws kms enable-key --key-id "
+                    "{alias} (then apply again), or delete the alias with aws kms delete-alias "
+                    "--alias-name {key_alias} for a new key"
+                ).format(alias=alias["KeyId"], key_alias=self.n.key_alias),
             )
 
         def run() -> str:
@@ -99,9 +104,11 @@ class KeyMixin(PlannerBase):
                 kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
             self.journal("discard_kms_key", key["Arn"], undo=None)
             lost = UsageError(
-                f"{self.n.key_alias} was created by another apply while this one ran; the key "
-                f"this apply had just made ({key['KeyId']}) is scheduled for deletion",
-                "plan again: the next apply uses the key behind the alias",
+                _(
+                    "{key_alias} was created by another apply while this one ran; the key this apply "
+                    "had just made ({key}) is scheduled for deletion"
+                ).format(key_alias=self.n.key_alias, key=key["KeyId"]),
+                _("plan again: the next apply uses the key behind the alias"),
             )
             lost.rolled_back = True
             raise lost from None

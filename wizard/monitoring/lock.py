@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from wizard.errors import UsageError
+from wizard.i18n import _
 
 _held: dict[str, int] = {}
 _guard = threading.Lock()
@@ -58,8 +59,10 @@ def apply_lock(account: str, region: str) -> Iterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
         raise UsageError(
-            f"cannot open the apply lock {path} ({exc.strerror})",
-            "remove it if it is a symbolic link, or fix the directory's permissions",
+            _("cannot open the apply lock {path} ({strerror})").format(
+                path=path, strerror=exc.strerror
+            ),
+            _("remove it if it is a symbolic link, or fix the directory's permissions"),
         ) from None
     try:
         try:
@@ -67,9 +70,13 @@ def apply_lock(account: str, region: str) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
             raise UsageError(
-                f"another `monitor apply` is running for account {account} in {region} ({holder})",
-                "wait for it to finish, then plan again (two at once would both create the KMS "
-                "key, the trail and the alarms)",
+                _(
+                    "another `monitor apply` is running for account {account} in {region} ({holder})"
+                ).format(account=account, region=region, holder=holder),
+                _(
+                    "wait for it to finish, then plan again (two at once would both create the KMS "
+                    "key, the trail and the alarms)"
+                ),
             ) from None
         os.ftruncate(fd, 0)
         since = datetime.now(UTC).strftime("%H:%M:%S UTC")

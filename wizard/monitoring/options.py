@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from wizard.errors import UsageError
+from wizard.i18n import _
 from wizard.monitoring.names import EMAIL_RE, QUIET_RE, names_for
 
 RETENTION_VALUES = {
@@ -76,8 +77,8 @@ def validate_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise UsageError(
-            f"{name!r} is not an IANA time zone",
-            "use a name such as Asia/Tokyo, Europe/Paris or UTC",
+            _("{name!r} is not an IANA time zone").format(name=name),
+            _("use a name such as Asia/Tokyo, Europe/Paris or UTC"),
         ) from None
     return name
 
@@ -87,13 +88,14 @@ def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]]:
     match = QUIET_RE.match(text.strip())
     if not match:
         raise UsageError(
-            f"{text!r} is not a time range", "write quiet hours as HH:MM-HH:MM, e.g. 18:00-09:00"
+            _("{text!r} is not a time range").format(text=text),
+            _("write quiet hours as HH:MM-HH:MM, e.g. 18:00-09:00"),
         )
     start = (int(match.group(1)), int(match.group(2)))
     end = (int(match.group(3)), int(match.group(4)))
     if start == end:
         raise UsageError(
-            "the quiet hours start and end at the same time", "choose two different times"
+            _("the quiet hours start and end at the same time"), _("choose two different times")
         )
     return start, end
 
@@ -112,19 +114,19 @@ def validate(options: MonitorOptions) -> MonitorOptions:
     )
     if options.email is not None and not EMAIL_RE.match(options.email):
         raise UsageError(
-            f"{options.email!r} is not an email address",
-            "type an address such as security@example.com",
+            _("{email!r} is not an email address").format(email=options.email),
+            _("type an address such as security@example.com"),
         )
     validate_timezone(options.timezone)
     if (options.trail_admins or options.trail_readers) and not options.cloudtrail_groups:
         raise UsageError(
-            "--trail-admins and --trail-readers are members of the CloudTrail groups",
-            "add --cloudtrail-groups (in the TUI: tick 'CloudTrail groups')",
+            _("--trail-admins and --trail-readers are members of the CloudTrail groups"),
+            _("add --cloudtrail-groups (in the TUI: tick 'CloudTrail groups')"),
         )
     if options.config_iam_only and not options.config_recorder:
         raise UsageError(
-            "--config-iam-only narrows the AWS Config recorder",
-            "add --config-recorder",
+            _("--config-iam-only narrows the AWS Config recorder"),
+            _("add --config-recorder"),
         )
     from wizard.enrollment import validate_user_name
 
@@ -132,36 +134,46 @@ def validate(options: MonitorOptions) -> MonitorOptions:
         validate_user_name(user)
     if options.retention_days not in RETENTION_VALUES:
         raise UsageError(
-            f"{options.retention_days} days is not a CloudWatch Logs retention",
-            f"choose one of {', '.join(str(v) for v in sorted(RETENTION_VALUES))}",
+            _("{retention_days} days is not a CloudWatch Logs retention").format(
+                retention_days=options.retention_days
+            ),
+            _("choose one of {join}").format(
+                join=", ".join(str(v) for v in sorted(RETENTION_VALUES))
+            ),
         )
     if not 1 <= options.glacier_days < options.expire_days:
         raise UsageError(
-            "the lifecycle must move logs to Glacier before it expires them",
-            "choose Glacier days < expiry days",
+            _("the lifecycle must move logs to Glacier before it expires them"),
+            _("choose Glacier days < expiry days"),
         )
     if options.quiet_hours:
         parse_quiet_hours(options.quiet_hours)
         if options.quiet_alarm and not ALARM_NAME.fullmatch(options.quiet_alarm):
             # A wildcard would give the scheduler role rights over every alarm in the account.
             raise UsageError(
-                f"{options.quiet_alarm!r} is not an alarm name",
-                "name one alarm exactly: no wildcards (* ?), 1-255 characters",
+                _("{quiet_alarm!r} is not an alarm name").format(quiet_alarm=options.quiet_alarm),
+                _("name one alarm exactly: no wildcards (* ?), 1-255 characters"),
             )
         if not options.quiet_alarm:
             raise UsageError(
-                "quiet hours need --quiet-alarm",
-                f"name the alarm to silence, e.g. {names_for('0', 'x').trail_changes_alarm}",
+                _("quiet hours need --quiet-alarm"),
+                _("name the alarm to silence, e.g. {trail_changes_alarm}").format(
+                    trail_changes_alarm=names_for("0", "x").trail_changes_alarm
+                ),
             )
         if (
             options.quiet_alarm == names_for("0", "x").signin_alarm
             and not options.insist_quiet_signin_alarm
         ):
             raise UsageError(
-                "the no-MFA sign-in alarm would be silenced during quiet hours, and a sign-in then is never notified later "
-                "(alarm actions fire only on a change of state)",
-                "choose another alarm, or pass --insist (in the TUI: tick 'quiet no-MFA alarm "
-                "too') if you accept missing those alerts",
+                _(
+                    "the no-MFA sign-in alarm would be silenced during quiet hours, and a sign-in "
+                    "then is never notified later (alarm actions fire only on a change of state)"
+                ),
+                _(
+                    "choose another alarm, or pass --insist (in the TUI: tick 'quiet no-MFA alarm "
+                    "too') if you accept missing those alerts"
+                ),
             )
     return options
 

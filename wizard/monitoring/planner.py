@@ -8,6 +8,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan, management_organization
 from wizard.monitoring.config import ConfigMixin
@@ -89,10 +90,14 @@ class Planner(
             ours = trail.get("Name") == self.n.trail
             if ours or (self.o.reuse_trail and not self._not_reusable(trail, home)):
                 raise UsageError(
-                    f"the multi-region trail {trail['Name']} (home region {home}) already records "
-                    f"{self.s.region}, and its alarm belongs beside its log group in {home}",
-                    f"run the same command with --region {home}; a second multi-region trail "
-                    "here would only double the bill",
+                    _(
+                        "the multi-region trail {trail} (home region {home}) already records {region}, "
+                        "and its alarm belongs beside its log group in {home}"
+                    ).format(trail=trail["Name"], home=home, region=self.s.region),
+                    _(
+                        "run the same command with --region {home}; a second multi-region trail here "
+                        "would only double the bill"
+                    ).format(home=home),
                 )
 
     def _keep_organization_trail(self) -> None:
@@ -367,11 +372,14 @@ def apply_current(
         return [(c.kind, c.name, str(c.status), c.detail) for c in p.changes if c.changes]
 
     with apply_lock(plan.names.account, plan.names.region):
-        _, fresh = plan_monitoring(services, plan.options)
+        _unused, fresh = plan_monitoring(services, plan.options)
         if changes(fresh) != changes(plan):
             raise UsageError(
-                "the account changed since this plan was made (another apply, or a change by hand)",
-                "plan again (F5), look at it, then apply",
+                _(
+                    "the account changed since this plan was made (another apply, or a change by "
+                    "hand)"
+                ),
+                _("plan again (F5), look at it, then apply"),
             )
         return apply_monitoring(fresh, on_progress)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
+from wizard.i18n import _
 from wizard.monitoring.base import Change, _try, role_written
 from wizard.monitoring.documents import (
     scheduler_policy,
@@ -44,8 +45,10 @@ class SchedulesMixin(RoleMixin):
                 ]
             if not exists:
                 raise UsageError(
-                    f"there is no alarm named {alarm!r} in {self.s.region}",
-                    "name an existing alarm exactly (see `aws cloudwatch describe-alarms`)",
+                    _("there is no alarm named {alarm!r} in {region}").format(
+                        alarm=alarm, region=self.s.region
+                    ),
+                    _("name an existing alarm exactly (see `aws cloudwatch describe-alarms`)"),
                 )
         disable, enable = quiet_schedules(self.o)
         (sh, sm), end = parse_quiet_hours(self.o.quiet_hours or "")
@@ -164,7 +167,7 @@ def _last_run(expression: str, zone: Any, now: Any) -> Any | None:
         return None
     minute, hour, days = int(found[1]), int(found[2]), set()
     for part in found[3].split(","):
-        first, _, last = part.partition("-")
+        first, _unused, last = part.partition("-")
         if first not in _DAYS or (last and last not in _DAYS):
             return None
         span = range(_DAYS.index(first), _DAYS.index(last or first) + 1)

@@ -8,6 +8,7 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, delete_if_present, error_code
+from wizard.i18n import _
 from wizard.journal import record
 from wizard.monitoring.base import _try
 from wizard.monitoring.config import teardown_config
@@ -44,12 +45,12 @@ def teardown(
 
     def gone(call: Callable[[], Any], what: str, op: str) -> None:
         if delete_if_present(op, call):
-            say(f"deleted {what}")
+            say(_("deleted {what}").format(what=what))
 
     def reverted(op: dict[str, Any], what: str) -> None:
         # The same reverting ops as `undo` (wizard.plan): one meaning of "already gone".
         if revert(services, op) == "undone":
-            say(f"deleted {what}")
+            say(_("deleted {what}").format(what=what))
 
     for name in (n.schedule_start, n.schedule_end):
         reverted({"op": "delete_schedule", "name": name}, f"schedule {name}")
@@ -168,7 +169,11 @@ def teardown(
             )
         elif _tagged(tags):
             # The sign-in events in it are evidence: only --purge deletes them.
-            say(f"kept log group {n.log_group} (its events are evidence); --purge deletes it")
+            say(
+                _(
+                    "kept log group {log_group} (its events are evidence); --purge deletes it"
+                ).format(log_group=n.log_group)
+            )
     s3 = services.client("s3")
 
     def versions(bucket: str) -> list[dict[str, str]]:
@@ -202,7 +207,10 @@ def teardown(
             items = versions(bucket)
             if items and not purge:
                 say(
-                    f"kept bucket {bucket}: it holds {len(items)} {what}; pass --purge to delete them and it"
+                    _(
+                        "kept bucket {bucket}: it holds {count} {what}; pass --purge to delete them and "
+                        "it"
+                    ).format(bucket=bucket, count=len(items), what=what)
                 )
                 return True
             if bucket == n.bucket:
@@ -221,10 +229,18 @@ def teardown(
                         )
                         if answer.get("Errors"):
                             raise UsageError(
-                                f"{len(answer['Errors'])} object(s) in {bucket} could not be deleted ({answer['Errors'][0].get('Code')})",
-                                "check the bucket's Object Lock / permissions, then run teardown --purge again",
+                                _(
+                                    "{count} object(s) in {bucket} could not be deleted ({get})"
+                                ).format(
+                                    count=len(answer["Errors"]),
+                                    bucket=bucket,
+                                    get=answer["Errors"][0].get("Code"),
+                                ),
+                                _(
+                                    "check the bucket's Object Lock / permissions, then run teardown --purge again"
+                                ),
                             )
-                say(f"deleted {len(items)} {what}")
+                say(_("deleted {count} {what}").format(count=len(items), what=what))
             try:
                 reverted({"op": "delete_bucket", "bucket": bucket}, f"bucket {bucket}")
                 return False
@@ -239,20 +255,31 @@ def teardown(
         trail_bucket_kept
         and _try(lambda: s3.head_bucket(Bucket=n.access_logs_bucket), "HeadBucket") is not None
     ):
-        say(f"kept bucket {n.access_logs_bucket}: the kept trail bucket still logs to it")
+        say(
+            _("kept bucket {access_logs_bucket}: the kept trail bucket still logs to it").format(
+                access_logs_bucket=n.access_logs_bucket
+            )
+        )
     else:
         remove_bucket(n.access_logs_bucket, "access-log object(s)")
     kms = services.client("kms")
     key = _try(lambda: kms.describe_key(KeyId=n.key_alias)["KeyMetadata"], "DescribeKey")
     if key and key.get("KeyState") == "Enabled" and not purge:
         # Deleting the key would make every log it encrypted unreadable for good.
-        say(f"kept KMS key {n.key_alias}: it protects the logs kept; --purge removes both")
+        say(
+            _("kept KMS key {key_alias}: it protects the logs kept; --purge removes both").format(
+                key_alias=n.key_alias
+            )
+        )
     elif key and key.get("KeyState") == "Enabled":
         with aws_errors("ScheduleKeyDeletion"):
             kms.delete_alias(AliasName=n.key_alias)
             kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
         say(
-            f"scheduled deletion of KMS key {key['KeyId']} in 7 days (AWS's minimum; cancel with kms cancel-key-deletion)"
+            _(
+                "scheduled deletion of KMS key {key} in 7 days (AWS's minimum; cancel with kms "
+                "cancel-key-deletion)"
+            ).format(key=key["KeyId"])
         )
     for orphan in orphaned_keys(kms):
         # Made by an apply stopped between CreateKey and CreateAlias (or one that lost the race
@@ -260,8 +287,10 @@ def teardown(
         with aws_errors("ScheduleKeyDeletion"):
             kms.schedule_key_deletion(KeyId=orphan, PendingWindowInDays=7)
         say(
-            f"scheduled deletion of KMS key {orphan} in 7 days: made by mfa-wizard (tagged), no "
-            "alias, so an interrupted apply's; cancel with kms cancel-key-deletion"
+            _(
+                "scheduled deletion of KMS key {orphan} in 7 days: made by mfa-wizard (tagged), "
+                "no alias, so an interrupted apply's; cancel with kms cancel-key-deletion"
+            ).format(orphan=orphan)
         )
     if done:
         record(services, "monitor", "teardown", n.trail, detail="; ".join(done))

@@ -17,6 +17,7 @@ from wizard import APP_NAME
 from wizard import clock as timing
 from wizard.errors import UsageError
 from wizard.files import write_text_atomic
+from wizard.i18n import _
 from wizard.session.credentials import SessionCredentials
 from wizard.session.keys import cache_root, section_name, sha256_hex
 from wizard.session.profiles import config_path, credentials_path, read_ini_file
@@ -157,8 +158,13 @@ def check_keyring_backend(backend: Any) -> None:
         or (isinstance(priority, int | float) and priority < 1)
     ):
         raise UsageError(
-            f"the keyring backend {kind} does not keep secrets safe (or at all)",
-            "use the OS keychain (macOS Keychain, Secret Service, Windows Credential Locker) or --cache file",
+            _("the keyring backend {kind} does not keep secrets safe (or at all)").format(
+                kind=kind
+            ),
+            _(
+                "use the OS keychain (macOS Keychain, Secret Service, Windows Credential Locker) "
+                "or --cache file"
+            ),
         )
 
 
@@ -172,8 +178,8 @@ class KeyringCache:
             import keyring
         except ImportError:
             raise UsageError(
-                "the keyring cache needs the keyring package",
-                "install it (`pip install keyring`) or use --cache file",
+                _("the keyring cache needs the keyring package"),
+                _("install it (`pip install keyring`) or use --cache file"),
             ) from None
         self._keyring = keyring
         check_keyring_backend(keyring.get_keyring())
@@ -198,8 +204,8 @@ class KeyringCache:
         except Exception:
             if self.load(key) is not None:  # still there: not merely absent already
                 raise UsageError(
-                    "the keyring refused to forget a session",
-                    "unlock the keyring, then run the same `mfa-session clear` again",
+                    _("the keyring refused to forget a session"),
+                    _("unlock the keyring, then run the same `mfa-session clear` again"),
                 ) from None
         with contextlib.suppress(OSError):
             keyring_index().remove(key)
@@ -266,5 +272,6 @@ def make_cache(backend: str) -> FileCache | KeyringCache | NoCache:
     if backend == "none":
         return NoCache()
     raise UsageError(
-        f"unknown cache backend {backend!r}", f"use one of {', '.join(CACHE_BACKENDS)}"
+        _("unknown cache backend {backend!r}").format(backend=backend),
+        _("use one of {join}").format(join=", ".join(CACHE_BACKENDS)),
     )

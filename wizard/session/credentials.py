@@ -14,6 +14,7 @@ from typing import Any
 
 from wizard import clock as timing
 from wizard.errors import UsageError
+from wizard.i18n import _
 from wizard.session.keys import PROCESS_FIELDS, REFRESH_MARGIN_SECONDS
 
 MIN_DURATION = 900
@@ -158,8 +159,8 @@ def parse_duration(text: str | int) -> int:
     match = re.fullmatch(r"(\d+)\s*([smhd]?)", raw)
     if not match:
         raise UsageError(
-            f"{text!r} is not a duration",
-            "use seconds (3600) or a number with s, m, h or d (12h, 90m)",
+            _("{text!r} is not a duration").format(text=text),
+            _("use seconds (3600) or a number with s, m, h or d (12h, 90m)"),
         )
     value = int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
     return check_duration(value)
@@ -169,10 +170,15 @@ def check_duration(seconds: int, root: bool = False) -> int:
     """Refuse a duration outside what GetSessionToken accepts, naming the range."""
     upper = ROOT_MAX_DURATION if root else MAX_DURATION
     if not MIN_DURATION <= seconds <= upper:
-        who = "the root user" if root else "IAM users"
         raise UsageError(
-            f"a session of {seconds} s is outside what AWS allows for {who}",
-            f"choose {MIN_DURATION}-{upper} seconds (15 min to {upper // 3600} h)",
+            (
+                _("a session of {seconds} s is outside what AWS allows for the root user")
+                if root
+                else _("a session of {seconds} s is outside what AWS allows for IAM users")
+            ).format(seconds=seconds),
+            _("choose {min_duration}-{upper} seconds (15 min to {value} h)").format(
+                min_duration=MIN_DURATION, upper=upper, value=upper // 3600
+            ),
         )
     return seconds
 
@@ -205,7 +211,10 @@ def render(creds: SessionCredentials, fmt: str) -> str:
         return json.dumps(creds.to_cache(), indent=2) + "\n"
     if fmt == "credential-process":
         return json.dumps(creds.process_output()) + "\n"
-    raise UsageError(f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    raise UsageError(
+        _("unknown format {fmt!r}").format(fmt=fmt),
+        _("use one of {join}").format(join=", ".join(FORMATS)),
+    )
 
 
 def _single_quote(value: str) -> str:

@@ -89,7 +89,7 @@ def parse_refusals(text: str, oldest: float) -> dict[str, float]:
     when the role refused it, for refusals after `oldest`; lines of another form are dropped."""
     known: dict[str, float] = {}
     for line in text.splitlines():
-        owner, _, when = line.partition(" ")
+        owner, _unused, when = line.partition(" ")
         try:
             stamp = float(when)
         except ValueError:

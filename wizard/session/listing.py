@@ -15,6 +15,7 @@ from typing import Any
 
 from wizard import clock as timing
 from wizard.errors import UsageError
+from wizard.i18n import _
 from wizard.session.cache import cache_dir, keyring_index, make_cache
 from wizard.session.credentials import SessionCredentials
 from wizard.session.request import DEVICE_PROFILE, DeviceShare
@@ -123,7 +124,7 @@ def _sourced_from(profile: str) -> set[str]:
     parser = read_ini_file(config_path())
     if parser is None:
         return set()
-    return {name for name, _ in list_profiles() if profile in source_chain(parser, name)[1:]}
+    return {name for name, _unused in list_profiles() if profile in source_chain(parser, name)[1:]}
 
 
 def _device_key(profile: str) -> str | None:
@@ -151,7 +152,8 @@ def clear_sessions(profile: str | None = None) -> list[CachedSession]:
     else:
         if not profile.strip():
             raise UsageError(
-                "an empty profile name", "name a profile, or give none to forget every session"
+                _("an empty profile name"),
+                _("name a profile, or give none to forget every session"),
             )
         names = {profile} | _sourced_from(profile)
         device = _device_key(profile)
@@ -177,12 +179,16 @@ def clear_sessions(profile: str | None = None) -> list[CachedSession]:
             damaged.unlink(missing_ok=True)
     if refused:
         own = sorted({s.profile for s in refused if not s.is_device_share})
-        names = ", ".join(own) or "the hand-over at the MFA device"
+        names = ", ".join(own) or _("the hand-over at the MFA device")
         rest = (
-            " (the others were forgotten)" if any(not s.is_device_share for s in forgotten) else ""
+            _(" (the others were forgotten)")
+            if any(not s.is_device_share for s in forgotten)
+            else ""
         )
         raise UsageError(
-            f"the keyring refused to forget the cached session of {names}{rest}",
-            "unlock the keyring, then run the same `mfa-session clear` again",
+            _("the keyring refused to forget the cached session of {names}{rest}").format(
+                names=names, rest=rest
+            ),
+            _("unlock the keyring, then run the same `mfa-session clear` again"),
         )
     return forgotten

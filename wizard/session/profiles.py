@@ -14,6 +14,7 @@ from typing import Any
 
 from wizard.errors import UsageError
 from wizard.files import write_text_atomic
+from wizard.i18n import N_, _
 from wizard.session.credentials import SessionCredentials
 from wizard.session.keys import OTHER_SIGN_IN_SETTINGS, section_name
 
@@ -36,8 +37,8 @@ def validate_profile_name(name: str) -> str:
     # fullmatch: `$` would also match before a trailing newline, and "dev\n" corrupts the file.
     if not PROFILE_NAME.fullmatch(name or ""):
         raise UsageError(
-            f"{name!r} is not a usable profile name",
-            "use letters, digits and _.+@- (no spaces or brackets), at most 64 characters",
+            _("{name!r} is not a usable profile name").format(name=name),
+            _("use letters, digits and _.+@- (no spaces or brackets), at most 64 characters"),
         )
     return name
 
@@ -55,9 +56,13 @@ def ini_value(what: str, value: str, *, brackets: bool = False) -> str:
         # A key or token is never quoted back (an endpoint could have sent it to get it shown).
         shown = "" if what.startswith("aws_") else f" {value!r}"
         raise UsageError(
-            f"the {what}{shown} cannot be written to an AWS config file "
-            "(it holds a line break or a bracket)",
-            f"check where the {what} came from (an option, an environment variable, a profile)",
+            _(
+                "the {what}{shown} cannot be written to an AWS config file (it holds a line "
+                "break or a bracket)"
+            ).format(what=what, shown=shown),
+            _(
+                "check where the {what} came from (an option, an environment variable, a profile)"
+            ).format(what=what),
         )
     return value
 
@@ -131,8 +136,8 @@ def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
     parser = read_ini_file(path)
     if parser is None:
         raise UsageError(
-            f"{path} is not a valid AWS config file",
-            "fix the line it complains about (`aws configure list` shows the problem)",
+            _("{path} is not a valid AWS config file").format(path=path),
+            _("fix the line it complains about (`aws configure list` shows the problem)"),
         ) from None
     values: dict[str, str] = {}
     section = section_name(profile)
@@ -164,12 +169,12 @@ def read_profile(profile: str, path: Path | None = None) -> ProfileSettings:
 # prefers every one of these to the profile's access keys, so a profile holding one is never
 # mfa-session's.
 OTHER_SIGN_INS = {
-    "sso_session": ("signs in with IAM Identity Center (sso_session)", "aws sso login"),
-    "sso_start_url": ("signs in with IAM Identity Center (sso_start_url)", "aws sso login"),
-    "login_session": ("signs in with your console credentials (login_session)", "aws login"),
-    "credential_process": ("gets its credentials from a credential_process", ""),
-    "web_identity_token_file": ("assumes its role with a web identity token file", ""),
-    "credential_source": ("assumes its role with the credential_source of its host", ""),
+    "sso_session": (N_("signs in with IAM Identity Center (sso_session)"), "aws sso login"),
+    "sso_start_url": (N_("signs in with IAM Identity Center (sso_start_url)"), "aws sso login"),
+    "login_session": (N_("signs in with your console credentials (login_session)"), "aws login"),
+    "credential_process": (N_("gets its credentials from a credential_process"), ""),
+    "web_identity_token_file": (N_("assumes its role with a web identity token file"), ""),
+    "credential_source": (N_("assumes its role with the credential_source of its host"), ""),
 }
 
 
@@ -183,30 +188,43 @@ def check_servable(
         return
     key, value = settings.other_sign_in
     what, login = OTHER_SIGN_INS[key]
+    what = _(what)
     name = settings.name
     if key == "credential_process" and "mfa-session" in value:
         if role:
             raise UsageError(
-                f"profile {role} assumes its role from {name}, which already runs mfa-session "
-                "(its credential_process)",
-                f"point {role}'s source_profile at the profile {name} names (the one with the "
-                "keys): mfa-session then makes the session and assumes the role with it",
+                _(
+                    "profile {role} assumes its role from {name}, which already runs mfa-session "
+                    "(its credential_process)"
+                ).format(role=role, name=name),
+                _(
+                    "point {role}'s source_profile at the profile {name} names (the one with the "
+                    "keys): mfa-session then makes the session and assumes the role with it"
+                ).format(role=role, name=name),
             )
         raise UsageError(
-            f"profile {name} already runs mfa-session (its credential_process)",
-            f"use it as it is (AWS_PROFILE={name} aws ...), or ask for the profile it names",
+            _("profile {name} already runs mfa-session (its credential_process)").format(name=name),
+            _(
+                "use it as it is (AWS_PROFILE={name} aws ...), or ask for the profile it names"
+            ).format(name=name),
         )
-    first = f"`{login} --profile {name}`, then " if login else ""
+    first = _("`{command}`, then ").format(command=f"{login} --profile {name}") if login else ""
     if role:
         raise UsageError(
-            f"profile {role} assumes its role from {name}, which {what}: mfa-session cannot "
-            "make that session",
-            f"the AWS CLI and SDKs assume the role from it themselves: {first}use "
-            f"AWS_PROFILE={asked or role} as it is",
+            _(
+                "profile {role} assumes its role from {name}, which {what}: mfa-session cannot "
+                "make that session"
+            ).format(role=role, name=name, what=what),
+            _(
+                "the AWS CLI and SDKs assume the role from it themselves: {first}use "
+                "AWS_PROFILE={value} as it is"
+            ).format(first=first, value=asked or role),
         )
     raise UsageError(
-        f"profile {name} {what}: that is not an MFA session mfa-session can make",
-        f"{first}use AWS_PROFILE={name} as it is",
+        _("profile {name} {what}: that is not an MFA session mfa-session can make").format(
+            name=name, what=what
+        ),
+        _("{first}use AWS_PROFILE={name} as it is").format(first=first, name=name),
     )
 
 
@@ -250,11 +268,13 @@ def _load_updater(path: Path) -> Any:
         try:
             updater.read(str(path), encoding="utf-8")
         except PermissionError:
-            raise UsageError(f"cannot read {path}", "check the file's permissions") from None
+            raise UsageError(
+                _("cannot read {path}").format(path=path), _("check the file's permissions")
+            ) from None
         except Exception:
             raise UsageError(
-                f"{path} could not be parsed",
-                "fix the file by hand (a section header or key=value line is malformed)",
+                _("{path} could not be parsed").format(path=path),
+                _("fix the file by hand (a section header or key=value line is malformed)"),
             ) from None
     return updater
 
@@ -280,8 +300,10 @@ def write_profile(
         long_term = section.get("aws_access_key_id") and not section.get("aws_session_token")
         if long_term and not force:
             raise UsageError(
-                f"profile {name!r} in {path} holds long-term access keys",
-                "choose another name (e.g. NAME-mfa), or pass --force to overwrite them",
+                _("profile {name!r} in {path} holds long-term access keys").format(
+                    name=name, path=path
+                ),
+                _("choose another name (e.g. NAME-mfa), or pass --force to overwrite them"),
             )
     else:
         if updater.sections():
@@ -291,8 +313,13 @@ def write_profile(
         # The credentials file wins over the config file: the session would hide these keys,
         # and the next mfa-session for this profile would find only temporary ones.
         raise UsageError(
-            f"profile {name!r} has long-term access keys in {config_path()}",
-            "choose another name (e.g. NAME-mfa), or pass --force to hide them behind the session",
+            _("profile {name!r} has long-term access keys in {config_path}").format(
+                name=name, config_path=config_path()
+            ),
+            _(
+                "choose another name (e.g. NAME-mfa), or pass --force to hide them behind the "
+                "session"
+            ),
         )
     section = updater[name]
     values = {

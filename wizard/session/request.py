@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.errors import UsageError
+from wizard.i18n import _
 from wizard.session.cache import cache_dir, make_cache, miss_lock, source_key_id
 from wizard.session.credentials import (
     DEFAULT_DURATION,
@@ -222,7 +223,7 @@ def role_session(
         direct = direct_role_session(req, settings, base, serial, wanted, endpoint)
         if direct is not None:
             return direct
-    key, owner, _ = chain_entry(req, roles, base, serial, outer_asked)
+    key, owner, _unused = chain_entry(req, roles, base, serial, outer_asked)
     if not req.refresh and owner:
         cached = make_cache(backend_of(req, settings)).load(key)
         if cached is not None and cached.serves(owner, outer_asked):
@@ -358,20 +359,28 @@ def direct_role_session(
         if req.countdown is None:
             # The one code given (--code) went on the direct try: no second one to ask for.
             raise UsageError(
-                f"{role.name} does not trust your user directly (its trust policy), and the "
-                "--code was spent on trying that (remembered for a day)",
-                "run again with the next code: it goes through the role's chain, which AWS caps "
-                "at 1 h",
+                _(
+                    "{name} does not trust your user directly (its trust policy), and the --code was "
+                    "spent on trying that (remembered for a day)"
+                ).format(name=role.name),
+                _(
+                    "run again with the next code: it goes through the role's chain, which AWS caps "
+                    "at 1 h"
+                ),
             ) from None
         req.say(
-            f"{role.name}: the role does not trust your user directly, so it is assumed through "
-            "its chain, and AWS caps that at 1 h."
+            _(
+                "{name}: the role does not trust your user directly, so it is assumed through "
+                "its chain, and AWS caps that at 1 h."
+            ).format(name=role.name)
         )
         return None
     if assumed:
         req.say(
-            f"{role.name}: assumed directly with your MFA code, for {duration // 3600} h "
-            "(through its chain of roles AWS would stop it at 1 h)."
+            _(
+                "{name}: assumed directly with your MFA code, for {hours} h (through its chain "
+                "of roles AWS would stop it at 1 h)."
+            ).format(name=role.name, hours=duration // 3600)
         )
     return creds
 
@@ -415,7 +424,7 @@ def fetch(
     """The miss path: boto3, the device, the code, GetSessionToken."""
     from wizard.aws import make_services
     from wizard.session.profiles import save_mfa_serial
-    from wizard.session.token import ensure_long_term, find_mfa_serials, is_fido, obtain
+    from wizard.session.token import ensure_long_term, obtain, totp_serial
 
     creds_profile, explicit = keys_profile(req, profile, settings)
     services = make_services(
@@ -425,33 +434,11 @@ def fetch(
     )
     ensure_long_term(services.session, creds_profile)
     if not serial:
-        found = find_mfa_serials(services)
-        for key in (s for s in found if is_fido(s)):
-            req.say(
-                f"Skipping {key}: a FIDO security key cannot give GetSessionToken a code "
-                "(only virtual or hardware TOTP devices can)."
-            )
-        keys = [s for s in found if is_fido(s)]
-        found = [s for s in found if not is_fido(s)]
-        if not found and keys:
-            # AWS has said STS will not take FIDO: a key is for the console only.
-            raise UsageError(
-                f"this identity's only MFA device{'s are' if len(keys) > 1 else ' is a'} "
-                f"security key{'s' if len(keys) > 1 else ''} or passkey"
-                f"{'s' if len(keys) > 1 else ''}, and STS takes codes from TOTP devices only",
-                "keep the key for the console and add a second, TOTP device for CLI work: "
-                "`mfa-wizard enroll USER` (an app) or `mfa-wizard enroll USER --hardware SERIAL`",
-            )
-        if not found:
-            raise UsageError(
-                "this identity has no MFA device that gives codes",
-                "enrol a virtual MFA device (`mfa-wizard enroll USER`), then run mfa-session again",
-            )
-        serial = found[0]
-        req.say(f"Using MFA device {serial}.")
+        serial = totp_serial(services, req.say)
+        req.say(_("Using MFA device {serial}.").format(serial=serial))
         if req.save_serial and req.save_serial(profile, serial):
             save_mfa_serial(profile, serial)
-            req.say(f"Saved mfa_serial to profile {profile}.")
+            req.say(_("Saved mfa_serial to profile {profile}.").format(profile=profile))
     root = is_root_serial(serial)
     # AWS's default is 12 h for IAM users; the root user is capped at 1 h.
     duration = duration or (ROOT_MAX_DURATION if root else DEFAULT_DURATION)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from wizard.errors import UsageError
+from wizard.i18n import _
 from wizard.session.credentials import SessionCredentials
 from wizard.session.keys import (
     CHAINED_MAX_DURATION,
@@ -37,13 +38,15 @@ def role_chain(profile: str) -> tuple[list[ProfileSettings], ProfileSettings]:
         source = current.source_profile
         if not source:
             raise UsageError(
-                f"profile {current.name} has role_arn but no source_profile",
-                "add `source_profile = NAME` (the profile with the long-term keys)",
+                _("profile {name} has role_arn but no source_profile").format(name=current.name),
+                _("add `source_profile = NAME` (the profile with the long-term keys)"),
             )
         if source in seen or len(roles) > MAX_CHAIN:
             raise UsageError(
-                f"profile {profile}'s source_profile chain loops back to {source}",
-                "point the last role profile's source_profile at a profile with access keys",
+                _("profile {profile}'s source_profile chain loops back to {source}").format(
+                    profile=profile, source=source
+                ),
+                _("point the last role profile's source_profile at a profile with access keys"),
             )
         seen.add(source)
         current = read_profile(source)
@@ -63,10 +66,10 @@ def role_duration(settings: ProfileSettings, chained: bool, asked: int | None) -
     """The DurationSeconds to ask for, and a one-line note when AWS's chaining cap lowered it."""
     wanted = asked or settings.duration_seconds or DEFAULT_ROLE_DURATION
     if chained and wanted > CHAINED_MAX_DURATION:
-        return CHAINED_MAX_DURATION, (
-            f"{settings.name} assumes its role with another role's session (role chaining): "
-            f"AWS caps that at 1 h, so the session lasts 1 h, not {wanted // 3600} h"
-        )
+        return CHAINED_MAX_DURATION, _(
+            "{profile} assumes its role with another role's session (role chaining): AWS caps "
+            "that at 1 h, so the session lasts 1 h, not {hours} h"
+        ).format(profile=settings.name, hours=wanted // 3600)
     return wanted, ""
 
 
@@ -126,22 +129,30 @@ def assume_role_call(
         message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", ""))
         if code == "AccessDenied" and "multifactorauthentication" in message.lower():
             raise UsageError(
-                "AWS refused the MFA code (wrong, already used, or for another device)",
-                "wait for the next code in the app and run again",
+                _("AWS refused the MFA code (wrong, already used, or for another device)"),
+                _("wait for the next code in the app and run again"),
                 code="MfaCodeRefused",
             ) from None
         if code == "AccessDenied":
             raise UsageError(
-                f"AWS refused to let this session assume {settings.role_arn}",
-                "the role's trust policy must allow your user (with aws:MultiFactorAuthPresent), "
-                "and external_id must match what it expects",
+                _("AWS refused to let this session assume {role_arn}").format(
+                    role_arn=settings.role_arn
+                ),
+                _(
+                    "the role's trust policy must allow your user (with aws:MultiFactorAuthPresent), "
+                    "and external_id must match what it expects"
+                ),
                 code=code,
             ) from None
         if code == "ValidationException" and "DurationSeconds" in message:
             raise UsageError(
-                f"{settings.role_arn} does not allow sessions of {duration // 60} min",
-                "lower duration_seconds in the profile (or --duration), or raise the role's "
-                "maximum session duration",
+                _("{role_arn} does not allow sessions of {minutes} min").format(
+                    role_arn=settings.role_arn, minutes=duration // 60
+                ),
+                _(
+                    "lower duration_seconds in the profile (or --duration), or raise the role's "
+                    "maximum session duration"
+                ),
                 code=code,
             ) from None
         with aws_errors("AssumeRole"):

@@ -12,14 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.errors import CredentialsError, UsageError
+from wizard.i18n import _, ngettext
 from wizard.session.credentials import CODE_ATTEMPTS, SessionCredentials, parse_expiration
 
 
 def code_problem(code: str) -> str:
     """'' for six ASCII digits, else what is wrong (asked again)."""
-    from wizard.totp import normalize_code
+    from wizard.totp import MFA_CODE, normalize_code
 
-    return normalize_code(code, "MFA code")[1]
+    return normalize_code(code, MFA_CODE)[1]
 
 
 def find_mfa_serials(services: Any) -> list[str]:
@@ -33,6 +34,42 @@ def find_mfa_serials(services: Any) -> list[str]:
     return [d["SerialNumber"] for d in items]
 
 
+def totp_serial(services: Any, say: Callable[[str], None]) -> str:
+    """The caller's first device that gives codes; security keys are skipped, with a line each
+    (STS takes no code from them), and a caller with keys alone is told what to add."""
+    found = find_mfa_serials(services)
+    for key in (s for s in found if is_fido(s)):
+        say(
+            _(
+                "Skipping {key}: a FIDO security key cannot give GetSessionToken a code (only "
+                "virtual or hardware TOTP devices can)."
+            ).format(key=key)
+        )
+    keys = [s for s in found if is_fido(s)]
+    found = [s for s in found if not is_fido(s)]
+    if not found and keys:
+        # AWS has said STS will not take FIDO: a key is for the console only.
+        raise UsageError(
+            ngettext(
+                "this identity's only MFA device is a security key or passkey, and STS takes "
+                "codes from TOTP devices only",
+                "this identity's only MFA devices are security keys or passkeys, and STS "
+                "takes codes from TOTP devices only",
+                len(keys),
+            ),
+            _(
+                "keep the key for the console and add a second, TOTP device for CLI work: "
+                "`mfa-wizard enroll USER` (an app) or `mfa-wizard enroll USER --hardware SERIAL`"
+            ),
+        )
+    if not found:
+        raise UsageError(
+            _("this identity has no MFA device that gives codes"),
+            _("enrol a virtual MFA device (`mfa-wizard enroll USER`), then run mfa-session again"),
+        )
+    return found[0]
+
+
 def is_fido(serial: str) -> bool:
     """A FIDO/U2F security key (arn:...:u2f/...): GetSessionToken cannot take a code from it."""
     return ":u2f/" in serial
@@ -42,18 +79,27 @@ def ensure_long_term(session: Any, profile: str) -> None:
     """GetSessionToken refuses session credentials: say so before calling it."""
     from wizard.errors import aws_errors
 
-    with aws_errors("loading credentials"):
+    with aws_errors(_("loading credentials")):
         creds = session.get_credentials()
     if creds is None:
         raise CredentialsError(
-            f"no AWS credentials found for profile {profile!r}",
-            "run `aws configure --profile NAME`, or pass --profile for a profile with access keys",
+            _("no AWS credentials found for profile {profile!r}").format(profile=profile),
+            _(
+                "run `aws configure --profile NAME`, or pass --profile for a profile with access "
+                "keys"
+            ),
         )
     frozen = creds.get_frozen_credentials()
     if frozen.token:
         raise CredentialsError(
-            "these are already session (temporary) credentials, and GetSessionToken needs an IAM user's long-term access keys",
-            "unset AWS_SESSION_TOKEN / AWS_ACCESS_KEY_ID, or pass --profile for the profile holding the long-term keys",
+            _(
+                "these are already session (temporary) credentials, and GetSessionToken needs an "
+                "IAM user's long-term access keys"
+            ),
+            _(
+                "unset AWS_SESSION_TOKEN / AWS_ACCESS_KEY_ID, or pass --profile for the profile "
+                "holding the long-term keys"
+            ),
         )
 
 
@@ -68,8 +114,8 @@ def get_session_token(sts: Any, serial: str, code: str, duration: int) -> Sessio
     except Exception as exc:
         if error_code(exc) == "AccessDenied":
             raise WrongMfaCodeError(
-                "AWS refused the MFA code (wrong, already used, or for another device)",
-                "wait for the next code in the app and type it",
+                _("AWS refused the MFA code (wrong, already used, or for another device)"),
+                _("wait for the next code in the app and type it"),
                 code="AccessDenied",
             ) from None
         with aws_errors("GetSessionToken"):
@@ -134,8 +180,8 @@ def obtain(
                 # Given again (a fixed code: the TUI's field, a caller without a countdown):
                 # AWS would refuse it again, so it is not sent.
                 raise WrongMfaCodeError(
-                    f"{last_cause}; that code is not sent again",
-                    "wait for the next code on the device and type it",
+                    _("{last_cause}; that code is not sent again").format(last_cause=last_cause),
+                    _("wait for the next code on the device and type it"),
                     code="AccessDenied",
                 )
             problem = code_problem(code)
@@ -161,6 +207,8 @@ def obtain(
                 shared.save(creds)
             return creds
     raise WrongMfaCodeError(
-        f"no code was accepted in {attempts} times of asking (the last: {last_cause})",
-        "check the device and the phone's clock, then run again",
+        _("no code was accepted in {attempts} times of asking (the last: {last_cause})").format(
+            attempts=attempts, last_cause=last_cause
+        ),
+        _("check the device and the phone's clock, then run again"),
     )

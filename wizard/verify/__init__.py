@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from wizard.aws import Services
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.models import AuditResult
 from wizard.verify.model import FAIL, UNPROVEN, WARN, Checked, Finding, VerifyReport
 
@@ -42,10 +43,10 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
     missing = audit.console_users_without_mfa
     for user in missing:
         report.fail(
-            "mfa",
+            _("mfa"),
             user.user_name,
-            "can sign in to the console without MFA (no MFA device)",
-            f"mfa-wizard enroll {user.user_name}",
+            _("can sign in to the console without MFA (no MFA device)"),
+            _("mfa-wizard enroll {user_name}").format(user_name=user.user_name),
             AUDIT_PROOF,
         )
     if audit.console_user_count and not missing:
@@ -70,11 +71,13 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
         )
     elif not audit.root_mfa_active:
         report.fail(
-            "mfa",
-            "root",
-            "the root user has no MFA device",
-            "sign in as root and assign one (AWS recommends a hardware or FIDO security key "
-            "for root); the API cannot do it for root",
+            _("mfa"),
+            _("root"),
+            _("the root user has no MFA device"),
+            _(
+                "sign in as root and assign one (AWS recommends a hardware or FIDO security key "
+                "for root); the API cannot do it for root"
+            ),
             AUDIT_PROOF,
         )
     else:
@@ -96,7 +99,7 @@ def run_verify(
 
     report = VerifyReport(services.identity().account_id)
     say = on_progress or (lambda text: None)
-    say("reading the credential report")
+    say(_("reading the credential report"))
     if audit is None:
         try:
             audit = run_audit(services)
@@ -107,7 +110,7 @@ def run_verify(
     if audit is not None:
         verify_humans(audit, report, services.effective_endpoint)
         section(report, "enforced", lambda: verify_enforcement(services, audit, report, group, say))
-    say("reading the monitoring chain")
+    say(_("reading the monitoring chain"))
     section(report, "alerting", lambda: verify_alerting(services, report))
     from wizard.verify.seed004 import verify_seed004
 

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from wizard import asset
 from wizard.aws import Services
 from wizard.errors import AccessDeniedError, is_denied, is_missing_operation, translate
+from wizard.i18n import _
 from wizard.monitoring.alerts import quiet_hours_alarms
 from wizard.monitoring.names import (
     NAMESPACE,
@@ -156,11 +157,14 @@ class AlertingCheck:
         ]
         if not filters:
             self.r.fail(
-                "filter",
+                _("filter"),
                 self.n.signin_filter,
-                "no metric filter counts console sign-ins without MFA: such a sign-in pages nobody",
+                _(
+                    "no metric filter counts console sign-ins without MFA: such a sign-in pages "
+                    "nobody"
+                ),
                 APPLY,
-                "logs:DescribeMetricFilters",
+                _("logs:DescribeMetricFilters"),
             )
             return None
         return filters[0]
@@ -209,11 +213,11 @@ class AlertingCheck:
         subject = f"{found['logGroupName']} {found['filterName']}"
         if wrong:
             self.r.fail(
-                "filter",
+                _("filter"),
                 subject,
                 "run against real ConsoleLogin records, the pattern " + "; ".join(wrong),
                 APPLY + " (it puts the wizard's pattern back)",
-                "logs:TestMetricFilter",
+                _("logs:TestMetricFilter"),
             )
         else:
             self.r.held(
@@ -237,11 +241,13 @@ class AlertingCheck:
         delivering = [t for t in trails if marker in (t.get("CloudWatchLogsLogGroupArn") or "")]
         if not delivering:
             self.r.fail(
-                "trail",
+                _("trail"),
                 group,
-                f"no trail delivers to the log group {group}: the filter sees no sign-in",
+                _("no trail delivers to the log group {group}: the filter sees no sign-in").format(
+                    group=group
+                ),
                 APPLY,
-                "cloudtrail:DescribeTrails",
+                _("cloudtrail:DescribeTrails"),
             )
             return None
         trail = next((t for t in delivering if t.get("Name") == self.n.trail), delivering[0])
@@ -262,7 +268,7 @@ class AlertingCheck:
         if not records_management_writes(selectors):
             wrong.append("its event selectors leave out management events")
         if wrong:
-            self.r.fail("trail", name, "; ".join(wrong), APPLY, "cloudtrail:GetTrailStatus")
+            self.r.fail(_("trail"), name, "; ".join(wrong), APPLY, _("cloudtrail:GetTrailStatus"))
         else:
             self.r.held(
                 "trail",
@@ -294,11 +300,13 @@ class AlertingCheck:
         )
         if not alarms:
             self.r.fail(
-                "alarm",
+                _("alarm"),
                 self.n.signin_alarm,
-                f"no alarm watches the metric {namespace}/{metric}",
+                _("no alarm watches the metric {namespace}/{metric}").format(
+                    namespace=namespace, metric=metric
+                ),
                 APPLY,
-                "cloudwatch:DescribeAlarms",
+                _("cloudwatch:DescribeAlarms"),
             )
             return []
         paging = [a for a in alarms if a.get("ActionsEnabled") and _topics(a)]
@@ -315,11 +323,11 @@ class AlertingCheck:
         name = alarm["AlarmName"]
         if not _topics(alarm):
             self.r.fail(
-                "alarm",
+                _("alarm"),
                 name,
-                "no SNS topic among its actions: it changes state and tells nobody",
+                _("no SNS topic among its actions: it changes state and tells nobody"),
                 APPLY,
-                "cloudwatch:DescribeAlarms",
+                _("cloudwatch:DescribeAlarms"),
             )
             return []
         try:
@@ -330,12 +338,16 @@ class AlertingCheck:
             quiet, outlived = False, ""  # Scheduler unreadable: the silenced alarm is a failure
         if outlived:
             self.r.fail(
-                "alarm",
+                _("alarm"),
                 name,
-                f"its actions are disabled: {outlived}, so a sign-in without MFA pages nobody",
-                f"aws cloudwatch enable-alarm-actions --alarm-names {name}, then {APPLY} "
-                "(it puts the schedules back)",
-                "cloudwatch:DescribeAlarms, scheduler:GetSchedule",
+                _(
+                    "its actions are disabled: {outlived}, so a sign-in without MFA pages nobody"
+                ).format(outlived=outlived),
+                _(
+                    "aws cloudwatch enable-alarm-actions --alarm-names {name}, then {apply} (it puts "
+                    "the schedules back)"
+                ).format(name=name, apply=APPLY),
+                _("cloudwatch:DescribeAlarms, scheduler:GetSchedule"),
             )
             return _topics(alarm)
         (self.r.warn if quiet else self.r.fail)(
@@ -371,12 +383,12 @@ class AlertingCheck:
             )
             return
         self.r.fail(
-            "subscription",
+            _("subscription"),
             name,
             "no confirmed subscription: the alarm's message reaches nobody"
             + (f" ({len(subs)} waiting for confirmation)" if subs else ""),
-            "mfa-wizard monitor apply --email ADDRESS, then click the link AWS emails",
-            "sns:ListSubscriptionsByTopic",
+            _("mfa-wizard monitor apply --email ADDRESS, then click the link AWS emails"),
+            _("sns:ListSubscriptionsByTopic"),
         )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import is_denied, translate
+from wizard.i18n import _
 from wizard.lockout import password_reset_required, reset_required_fix
 from wizard.models import AuditResult, UserFinding
 from wizard.verify.deny import document
@@ -175,7 +176,11 @@ def verify_enforcement(
     batches = batches_of(people)
     identity = services.identity()
     me = identity.name if identity.is_iam_user else None
-    say(f"proving enforcement for {len(people)} user(s) ({len(batches)} distinct sets of groups)")
+    say(
+        _("proving enforcement for {count} user(s) ({count2} distinct sets of groups)").format(
+            count=len(people), count2=len(batches)
+        )
+    )
     simulator = Simulator(services)
     simulated = simulate(simulator, batches, report)
     report.requests["SimulatePrincipalPolicy"] = simulator.calls
@@ -192,13 +197,15 @@ def verify_enforcement(
     # their password without MFA.
     asked = [
         p.user.user_name
-        for p, out, _ in outcomes
+        for p, out, _unused in outcomes
         if isinstance(out, Outcome)
         and p.user.console_access
         and not p.user.mfa_active
         and out.change_password_denied
     ]
-    say(f"reading {len(asked)} login profile(s) for a required password reset")
+    say(
+        _("reading {count} login profile(s) for a required password reset").format(count=len(asked))
+    )
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         flags = pool.map(lambda name: password_reset_required(services, name), asked)
         resets = dict(zip(asked, flags, strict=True))
@@ -257,7 +264,7 @@ def judge(
     allowed = "allowed" if proof == SIMULATOR else "not covered by an explicit Deny"
     if human and out.allowed_without_mfa:
         report.fail(
-            "enforced",
+            _("enforced"),
             name,
             f"signed in without MFA, these calls are {allowed}: "
             + ", ".join(out.allowed_without_mfa),
@@ -267,7 +274,7 @@ def judge(
     keys = user.access_keys_active and out.allowed_with_keys
     if keys and human and not out.allowed_without_mfa:
         report.fail(
-            "enforced",
+            _("enforced"),
             name,
             f"with the user's access keys (no MFA), these calls are {allowed}: "
             + ", ".join(out.allowed_with_keys)
@@ -278,12 +285,14 @@ def judge(
         )
     elif keys and not human:
         report.warn(
-            "enforced",
+            _("enforced"),
             name,
             f"with access keys and no MFA, these calls are {allowed}: "
             + ", ".join(out.allowed_with_keys)
             + " (no console: a service user, or a person using keys)",
-            f"move that automation to an IAM role; if a person uses the keys: {enroll}",
+            _("move that automation to an IAM role; if a person uses the keys: {enroll}").format(
+                enroll=enroll
+            ),
             proof,
         )
     # Only a person without MFA needs to set it up (a service user has no console to do it in).
@@ -294,24 +303,29 @@ def judge(
             "without MFA the user may not set MFA up: "
             + ", ".join(out.self_service_denied)
             + " denied",
-            "a policy or boundary of theirs denies MFA set-up without MFA: use AWS's documented "
-            f"policy (mfa-wizard enforce), or enrol {name} yourself (mfa-wizard enroll {name})",
+            _(
+                "a policy or boundary of theirs denies MFA set-up without MFA: use AWS's "
+                "documented policy (mfa-wizard enforce), or enrol {name} yourself (mfa-wizard "
+                "enroll {name})"
+            ).format(name=name),
             proof,
         )
     if user.access_keys_active and out.session_token_denied:
         report.fail(
             "self_service",
             name,
-            "sts:GetSessionToken is denied without MFA: mfa-session cannot get MFA credentials",
-            "remove sts:GetSessionToken from that Deny (AWS's documented policy exempts it)",
+            _("sts:GetSessionToken is denied without MFA: mfa-session cannot get MFA credentials"),
+            _("remove sts:GetSessionToken from that Deny (AWS's documented policy exempts it)"),
             proof,
         )
     if human and not user.mfa_active and out.change_password_denied and reset_required:
         report.fail(
             "password_reset",
             name,
-            "must set a new password at first sign-in, but iam:ChangePassword is denied "
-            "without MFA: they cannot finish signing in, so cannot reach MFA set-up",
+            _(
+                "must set a new password at first sign-in, but iam:ChangePassword is denied "
+                "without MFA: they cannot finish signing in, so cannot reach MFA set-up"
+            ),
             reset_required_fix(name),
             proof + " + iam:GetLoginProfile",
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from wizard.aws import Services
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.monitoring.config import config_state, delivery_failures
 from wizard.monitoring.groups import FULL_ACCESS, READ_ONLY, cloudtrail_groups
 from wizard.monitoring.names import names_for
@@ -30,9 +31,11 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
             )
         else:
             report.fail(
-                "cloudtrail groups",
+                _("cloudtrail groups"),
                 name,
-                f"{policy} is not attached: its members have no CloudTrail access from it",
+                _("{policy} is not attached: its members have no CloudTrail access from it").format(
+                    policy=policy
+                ),
                 fix_groups,
                 "ListAttachedGroupPolicies",
             )
@@ -45,18 +48,18 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
     proof = "DescribeConfigurationRecorderStatus, DescribeDeliveryChannels"
     if not state["recording"].get(n.config_recorder):
         report.fail(
-            "config",
+            _("config"),
             n.config_recorder,
-            "the AWS Config recorder is stopped: no change is recorded",
-            "mfa-wizard monitor apply --config-recorder",
+            _("the AWS Config recorder is stopped: no change is recorded"),
+            _("mfa-wizard monitor apply --config-recorder"),
             proof,
         )
     elif not state["channels"]:
         report.fail(
-            "config",
+            _("config"),
             n.config_recorder,
-            "the recorder has no delivery channel: nothing is delivered",
-            "mfa-wizard monitor apply --config-recorder",
+            _("the recorder has no delivery channel: nothing is delivered"),
+            _("mfa-wizard monitor apply --config-recorder"),
             proof,
         )
     elif state["last_status"].get(n.config_recorder, "").upper() == "FAILURE" or (
@@ -64,11 +67,13 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
     ):
         why = ", ".join(failures) if failures else "the recorder's last recording failed"
         report.fail(
-            "config",
+            _("config"),
             n.config_recorder,
-            f"AWS Config records, but its last attempt failed ({why}): check the trail "
-            "bucket's and the KMS key's grants to config.amazonaws.com",
-            "mfa-wizard monitor apply --config-recorder (puts the grants back)",
+            _(
+                "AWS Config records, but its last attempt failed ({why}): check the trail "
+                "bucket's and the KMS key's grants to config.amazonaws.com"
+            ).format(why=why),
+            _("mfa-wizard monitor apply --config-recorder (puts the grants back)"),
             proof + ", DescribeDeliveryChannelStatus",
         )
     else:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.errors import is_absent
+from wizard.i18n import _
 
 # The fix of every broken link the wizard makes: its plan reads the same things and puts them back.
 APPLY = "mfa-wizard monitor apply (it plans first and shows each change)"
@@ -46,7 +47,7 @@ def check_key(chain: Any, trail: dict[str, Any]) -> None:
             wrong.append(f"its policy does not let {service} use it ({why})")
     if wrong:
         chain.r.fail(
-            "kms_key", meta.get("Arn", key_id), "; ".join(wrong), APPLY, "kms:GetKeyPolicy"
+            "kms_key", meta.get("Arn", key_id), "; ".join(wrong), APPLY, _("kms:GetKeyPolicy")
         )
     else:
         chain.r.held(
@@ -134,7 +135,7 @@ def check_bucket(chain: Any, s3: Any, bucket: str) -> None:
     if not policy or not _denies_plain_http(json.loads(policy)):
         wrong.append("its policy does not deny plain HTTP")
     if wrong:
-        chain.r.fail("bucket", bucket, "; ".join(wrong), APPLY, "s3:GetBucket*")
+        chain.r.fail(_("bucket"), bucket, "; ".join(wrong), APPLY, _("s3:GetBucket*"))
     else:
         chain.r.held("bucket", bucket, "private, encrypted, versioned, TLS only", "s3:GetBucket*")
 
