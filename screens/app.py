@@ -19,6 +19,7 @@ from screens.notices import ConnectingScreen, TooSmallScreen
 from screens.steps import STEPS, step
 from wizard import asset
 from wizard.errors import WizardError, translate
+from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from wizard.aws import Services
@@ -59,16 +60,16 @@ class WizardApp(App[int]):
     MIN_SIZE = (60, 20)
     # The app's own workers whose failure the error dialog reports, with its title.
     FAILURE_TITLES = {
-        "switch-account": "Could not open the account",
-        "use-session": "Could not use the session",
+        "switch-account": N_("Could not open the account"),
+        "use-session": N_("Could not use the session"),
     }
     BINDINGS = [
-        Binding("f1,question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+        Binding("f1,question_mark", "help", N_("Help")),
+        Binding("q", "quit", N_("Quit")),
         # Digits type into a focused field; Esc leaves the field, then a digit changes step.
-        Binding("escape", "leave_field", "Leave field"),
-        Binding("ctrl+n", "step(1)", "Next step", show=False, priority=True),
-        Binding("ctrl+b", "step(-1)", "Previous step", show=False, priority=True),
+        Binding("escape", "leave_field", N_("Leave field")),
+        Binding("ctrl+n", "step(1)", N_("Next step"), show=False, priority=True),
+        Binding("ctrl+b", "step(-1)", N_("Previous step"), show=False, priority=True),
         *[Binding(str(s.number), f"go('{s.key}')", s.title, show=False) for s in STEPS],
     ]
 
@@ -85,7 +86,7 @@ class WizardApp(App[int]):
     ) -> None:
         super().__init__()
         if ctx is None and connect is None:
-            raise ValueError("WizardApp needs a context or a way to connect")
+            raise ValueError(_("WizardApp needs a context or a way to connect"))
         self.ctx: WizardContext = ctx  # type: ignore[assignment] - set by Connected otherwise
         self._connect = connect
         # A failure to reach AWS at start: run_tui reports it after the app closes.
@@ -153,7 +154,10 @@ class WizardApp(App[int]):
         if step_key and step_key != "audit" and step_key in self.SCREENS:
             self.switch_screen(step_key)
             self.notify(
-                f"Resumed at step {step(step_key).number} {step(step_key).title}.", title="Resume"
+                _("Resumed at step {number} {title}.").format(
+                    number=step(step_key).number, title=step(step_key).title
+                ),
+                title=_("Resume"),
             )
 
     def remember(self, **choices: object) -> None:
@@ -228,7 +232,7 @@ class WizardApp(App[int]):
         `key` "" means the step on screen."""
         if key and getattr(self.screen, "STEP", None) != key:
             if getattr(self.screen, "holds_keys", False):
-                self.notify("Finish or cancel the enrolment first (Esc).", severity="warning")
+                self.notify(_("Finish or cancel the enrolment first (Esc)."), severity="warning")
                 return
             await self.switch_screen(key)
             self.remember(step=key)
@@ -261,7 +265,7 @@ class WizardApp(App[int]):
         small = width < needed[0] or height < needed[1]
         notice = next((s for s in self.screen_stack if isinstance(s, TooSmallScreen)), None)
         if small and notice is None:
-            why = "for this QR code" if needs != self.MIN_SIZE else ""
+            why = _("for this QR code") if needs != self.MIN_SIZE else ""
             self.push_screen(TooSmallScreen(needed, why))
         elif notice is not None and not small and self.screen is notice:
             self.pop_screen()
@@ -284,8 +288,10 @@ class WizardApp(App[int]):
         target = step(key)
         if not target.built or key not in self.SCREENS:
             self.notify(
-                f"{target.title}: {target.purpose}. Not built yet.",
-                title=f"Step {target.number}",
+                _("{title}: {purpose}. Not built yet.").format(
+                    title=target.title, purpose=target.purpose
+                ),
+                title=_("Step {number}").format(number=target.number),
                 severity="warning",
             )
             return
@@ -335,8 +341,10 @@ class WizardApp(App[int]):
         if refresh is not None:
             refresh(event.audit)
         self.notify(
-            f"Every step now acts in account {ctx.account_id} (as {ctx.identity_label}).",
-            title="Account",
+            _("Every step now acts in account {account_id} (as {identity_label}).").format(
+                account_id=ctx.account_id, identity_label=ctx.identity_label
+            ),
+            title=_("Account"),
             markup=False,
         )
 
@@ -371,8 +379,10 @@ class WizardApp(App[int]):
         identity = services.identity()
         if identity.arn != self.ctx.identity.arn:
             raise WizardError(
-                f"that session is {identity.arn}, not {self.ctx.identity.arn}",
-                "get the session with an empty Profile field (the wizard's own credentials)",
+                _("that session is {arn}, not {arn2}").format(
+                    arn=identity.arn, arn2=self.ctx.identity.arn
+                ),
+                _("get the session with an empty Profile field (the wizard's own credentials)"),
             )
         self.post_message(self.SessionAdopted(services, identity, until))
 
@@ -385,12 +395,14 @@ class WizardApp(App[int]):
         if show is not None:
             show()
         self.notify(
-            f"Every step now signs with this MFA session (until {event.until}).",
-            title="Session",
+            _("Every step now signs with this MFA session (until {until}).").format(
+                until=event.until
+            ),
+            title=_("Session"),
             markup=False,
         )
 
-    def show_error(self, exc: BaseException, title: str = "Something went wrong") -> None:
+    def show_error(self, exc: BaseException, title: str = N_("Something went wrong")) -> None:
         """The single error dialog: cause and fix, never a traceback."""
         from screens.dialogs import ErrorDialog
 
@@ -399,11 +411,11 @@ class WizardApp(App[int]):
         in_member = self.ctx is not None and self.ctx.home_services is not None
         if in_member and error.code in {"ExpiredToken", "ExpiredTokenException", "RequestExpired"}:
             # The organization role's session (AssumeRole's hour) ran out, not the user's own.
-            fix = (
-                f"the role session in account {self.ctx.account_id} lasts an hour: press g on "
-                "the Audit step and open the account again"
-            )
-        self.push_screen(ErrorDialog(title, error.cause, fix))
+            fix = _(
+                "the role session in account {account} lasts an hour: press g on the Audit step "
+                "and open the account again"
+            ).format(account=self.ctx.account_id)
+        self.push_screen(ErrorDialog(_(title), error.cause, fix))
 
 
 def create_app(ctx: WizardContext) -> WizardApp:
@@ -459,7 +471,11 @@ def run_tui(target: Target) -> int:
     if app.connect_error is not None:
         raise app.connect_error
     if rolled_back:
-        print(f"mfa-wizard: deleted {rolled_back} unfinished MFA device(s) on exit.")
+        print(
+            _("mfa-wizard: deleted {rolled_back} unfinished MFA device(s) on exit.").format(
+                rolled_back=rolled_back
+            )
+        )
     return app.return_code or 0
 
 

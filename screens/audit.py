@@ -25,17 +25,19 @@ from screens.audit_table import (
     PATH_MIN,
     SORTABLE,
     cell_width,
+    cells,
     names_that_fit,
     sort_value,
+    summary_markup,
 )
 from screens.base import StepScreen
 from screens.dialogs import ExportDialog, InfoDialog
-from screens.widgets.status import BAD, GOOD, cut
-from wizard.audit import humanize_age, to_csv, to_json
-from wizard.devices import audit_notes, short_kinds
+from wizard.audit import to_csv, to_json
+from wizard.devices import audit_notes
 from wizard.errors import WizardError
 from wizard.files import export_text
-from wizard.models import VIRTUAL, AuditResult, UserFinding
+from wizard.i18n import N_, _, ngettext
+from wizard.models import AuditResult, UserFinding
 
 if TYPE_CHECKING:
     from wizard.organization import AccountAudit
@@ -45,24 +47,36 @@ class AuditScreen(StepScreen):
     """Table of users with filter, search, sort, multi-select and export."""
 
     STEP = "audit"
-    EXPLANATION = "one credential report, re-checked against assigned devices"
+    EXPLANATION = N_("one credential report, re-checked against assigned devices")
     BINDINGS = [
         # The footer holds what a newcomer needs at 80 columns; the rest is in F1 and Ctrl+P.
-        Binding("space", "toggle_select", "Select", tooltip="select the user (for Enroll)"),
-        Binding("a", "select_all", "All", tooltip="select every user shown (again: none)"),
-        Binding("slash", "search", "Search", tooltip="search by user name or path"),
-        Binding("f", "toggle_filter", "Filter", tooltip="all users / only those needing MFA"),
-        Binding("s", "cycle_sort", "Sort", tooltip="next sort column (S: reverse the order)"),
-        Binding("S", "reverse_sort", "Reverse", show=False, tooltip="reverse the sort order"),
+        Binding("space", "toggle_select", N_("Select"), tooltip=N_("select the user (for Enroll)")),
+        Binding("a", "select_all", N_("All"), tooltip=N_("select every user shown (again: none)")),
+        Binding("slash", "search", N_("Search"), tooltip=N_("search by user name or path")),
         Binding(
-            "enter", "enroll_user", "Enroll", show=False, tooltip="enrol the user under the cursor"
+            "f", "toggle_filter", N_("Filter"), tooltip=N_("all users / only those needing MFA")
         ),
-        Binding("e", "export", "Export", tooltip="write the users shown to CSV or JSON"),
-        Binding("g", "accounts", "Org", tooltip="the organization's accounts; open one"),
-        Binding("r", "refresh", "Refresh", show=False, tooltip="read the report again"),
-        Binding("o", "orphans", "Orphans", show=False, tooltip="remove unassigned devices"),
-        Binding("i", "notes", "Root & keys", show=False, tooltip="root's MFA, key-only users"),
-        Binding("escape", "clear_search", "Clear search", show=False),
+        Binding(
+            "s", "cycle_sort", N_("Sort"), tooltip=N_("next sort column (S: reverse the order)")
+        ),
+        Binding(
+            "S", "reverse_sort", N_("Reverse"), show=False, tooltip=N_("reverse the sort order")
+        ),
+        Binding(
+            "enter",
+            "enroll_user",
+            N_("Enroll"),
+            show=False,
+            tooltip=N_("enrol the user under the cursor"),
+        ),
+        Binding("e", "export", N_("Export"), tooltip=N_("write the users shown to CSV or JSON")),
+        Binding("g", "accounts", N_("Org"), tooltip=N_("the organization's accounts; open one")),
+        Binding("r", "refresh", N_("Refresh"), show=False, tooltip=N_("read the report again")),
+        Binding("o", "orphans", N_("Orphans"), show=False, tooltip=N_("remove unassigned devices")),
+        Binding(
+            "i", "notes", N_("Root & keys"), show=False, tooltip=N_("root's MFA, key-only users")
+        ),
+        Binding("escape", "clear_search", N_("Clear search"), show=False),
     ]
 
     @dataclass
@@ -76,9 +90,9 @@ class AuditScreen(StepScreen):
     result: reactive[AuditResult | None] = reactive(None, bindings=True)
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Running the audit...", id="audit-summary")
+        yield Static(_("Running the audit..."), id="audit-summary")
         with Horizontal(id="audit-controls"):
-            yield Input(placeholder="/ search user or path", id="audit-search")
+            yield Input(placeholder=_("/ search user or path"), id="audit-search")
             yield Static("", id="audit-filter")
         table: DataTable = DataTable(
             id="audit-table", cursor_type="row", zebra_stripes=True, classes="step-body"
@@ -86,7 +100,7 @@ class AuditScreen(StepScreen):
         for key, label in COLUMNS:
             # Deep paths are cut (with …) so the table fits 80 columns, and get the room a wider
             # terminal has; search and export use them whole.
-            table.add_column(label, key=key, width=PATH_MIN if key == "path" else None)
+            table.add_column(_(label), key=key, width=PATH_MIN if key == "path" else None)
         yield Static("", id="audit-empty")
         yield table
         yield Static("", id="audit-selection")
@@ -146,7 +160,7 @@ class AuditScreen(StepScreen):
         self._set_summary(f"[dim]{escape(text)}...[/dim]")
 
     def worker_failed(self, worker: Worker) -> None:
-        self._set_summary("[b red]The audit did not run.[/] Press r to try again.")
+        self._set_summary(_("[b red]The audit did not run.[/] Press r to try again."))
 
     def _set_summary(self, markup: str) -> None:
         self.query_one("#audit-summary", Static).update(markup)
@@ -161,46 +175,11 @@ class AuditScreen(StepScreen):
         self.wizard.audit_taken(result)
         known = {u.user_name for u in result.users}
         self.wizard.ctx.selected_users &= known
-        self._set_summary(self._summary_markup(result))
+        self._set_summary(summary_markup(result))
         self.refresh_table()
         if not result.console_users_without_mfa:
             self.wizard.ctx.done.add("enroll")  # nobody left to enrol
         self.step_done()
-
-    def _summary_markup(self, result: AuditResult) -> str:
-        missing = len(result.console_users_without_mfa)
-        console = result.console_user_count
-        if not result.root_mfa_active:
-            root = f"[{BAD}]OFF[/] (i)"
-        else:
-            root = f"[{GOOD}]on[/]" + (" (virtual, i)" if result.root_mfa_type == VIRTUAL else "")
-        parts = [
-            f"Root MFA {root}",
-            f"[b]{missing}[/b] of {console} console users without MFA"
-            if missing
-            else f"[green]all {console} console users have MFA[/]",
-        ]
-        if result.fido_only_users:
-            parts.append(f"{len(result.fido_only_users)} key-only (i)")
-        if result.orphan_virtual_mfa_devices:
-            parts.append(f"{len(result.orphan_virtual_mfa_devices)} orphan device(s) (o)")
-        parts.append(self._report_age(result))
-        return " · ".join(parts)
-
-    @staticmethod
-    def _report_age(result: AuditResult) -> str:
-        age = result.report_age_seconds
-        if age is None:
-            return "report age unknown"
-        if age > 4 * 3600 + 600:
-            # AWS regenerates a report older than 4 h, so this is clock skew or an emulator.
-            stamp = (
-                result.report_generated_at.strftime("%Y-%m-%d")
-                if result.report_generated_at
-                else "?"
-            )
-            return f"report dated {stamp} (re-checked live)"
-        return f"report age {humanize_age(result.report_generated_at, result.generated_at)}"
 
     # ------------------------------------------------------------------ organization
 
@@ -210,7 +189,9 @@ class AuditScreen(StepScreen):
 
         def picked(account: AccountAudit | None) -> None:
             if account is not None and account.audit is not None:
-                self._set_summary(f"[dim]Opening account {account.account_id}...[/dim]")
+                self._set_summary(
+                    _("[dim]Opening account {account}...[/dim]").format(account=account.account_id)
+                )
                 self.wizard.switch_account(account.account_id, account.audit, account.account_name)
 
         self.app.push_screen(AccountsScreen(), picked)
@@ -244,17 +225,19 @@ class AuditScreen(StepScreen):
         table.columns[ColumnKey("path")].width = self.path_width
         now = self.result.generated_at if self.result else datetime.now()
         selected = self.wizard.ctx.selected_users
-        rows = [(u.user_name, self._cells(u, now, u.user_name in selected)) for u in users]
+        rows = [
+            (u.user_name, cells(u, now, u.user_name in selected, self.path_width)) for u in users
+        ]
         # Every column's width set from its cells before they go in: a DataTable that sizes an
         # auto-width column later may keep rows drawn at the header's width (names cut).
         for index, (key, _unused) in enumerate(COLUMNS):
             if key != "path":
                 column = table.columns[ColumnKey(key)]
                 header = cell_len(column.label.plain)  # with the sort mark, if any
-                column.width = max([header] + [cell_width(cells[index]) for _unused, cells in rows])
+                column.width = max([header] + [cell_width(row[index]) for _unused, row in rows])
                 column.auto_width = False
-        for name, cells in rows:
-            table.add_row(*cells, key=name)
+        for name, row in rows:
+            table.add_row(*row, key=name)
         if current and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
         self._update_selection_label()
@@ -267,39 +250,17 @@ class AuditScreen(StepScreen):
         if not line.display:
             return
         if self.search.strip():
-            line.update(Text(f"No user matches {self.search.strip()!r}. Esc clears the search."))
+            line.update(
+                Text(
+                    _("No user matches {strip!r}. Esc clears the search.").format(
+                        strip=self.search.strip()
+                    )
+                )
+            )
         elif not self.show_all:
-            line.update("Every console user has MFA. f shows all users.")
+            line.update(_("Every console user has MFA. f shows all users."))
         else:
-            line.update("This account has no IAM users.")
-
-    def _cells(self, user: UserFinding, now: datetime, selected: bool) -> list:
-        if user.needs_mfa:
-            mfa = Text("NO", style=BAD)
-        elif user.mfa_active:
-            mfa = Text("yes*" if user.mfa_confirmed_after_report else "yes", style="green")
-        else:
-            mfa = Text("-", style="dim")
-        rotated = user.oldest_active_key_rotated()
-        keys = str(user.access_keys_active) if user.access_keys_active else "-"
-        if rotated:
-            # The age of the oldest active key (rotation), e.g. "2 (412d)"; under a day: "new".
-            age = humanize_age(rotated, now)
-            keys += " (new)" if age.endswith(("m", "h")) or age == "now" else f" ({age})"
-        return [
-            Text("✓", style="bold cyan") if selected else "",
-            # AWS text is a Text, never markup: an IAM path may hold `[/]`.
-            Text(user.user_name),
-            Text(cut(user.path, self.path_width)),
-            "yes" if user.console_access else "no",
-            mfa,
-            # V virtual, H hardware token, K security key/passkey (F1 says so).
-            Text(short_kinds(user.device_kinds), style="bold yellow" if user.fido_only else "")
-            if user.mfa_devices
-            else "-",
-            humanize_age(user.password_last_used, now) if user.console_access else "-",
-            keys,
-        ]
+            line.update(_("This account has no IAM users."))
 
     def _cursor_user(self) -> str | None:
         table = self.query_one("#audit-table", DataTable)
@@ -309,17 +270,19 @@ class AuditScreen(StepScreen):
         return str(row_key.value) if row_key.value is not None else None
 
     def _update_filter_label(self) -> None:
-        shown = "all users" if self.show_all else "users needing MFA"
+        shown = _("all users") if self.show_all else _("users needing MFA")
         # The direction is a glyph and a word, so it reads without colour.
-        arrow = "▼ reversed" if self.sort_reverse else "▲"
+        arrow = _("▼ reversed") if self.sort_reverse else "▲"
         self.query_one("#audit-filter", Static).update(
-            f"Showing [b]{shown}[/b] · sort: {self.sort_column} {arrow}"
+            _("Showing [b]{shown}[/b] · sort: {column} {arrow}").format(
+                shown=shown, column=_(dict(COLUMNS)[self.sort_column]), arrow=arrow
+            )
         )
         table = self.query_one("#audit-table", DataTable)
         for key, label in COLUMNS:
             mark = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_column else ""
             column = table.columns[ColumnKey(key)]
-            column.label = Text(label + mark)
+            column.label = Text(_(label) + mark)
             column.content_width = max(column.content_width, column.label.cell_len)
         table.refresh()
 
@@ -327,10 +290,10 @@ class AuditScreen(StepScreen):
         selected = sorted(self.wizard.ctx.selected_users)
         label = self.query_one("#audit-selection", Static)
         if not selected:
-            label.update("[dim]space: select users to hand to the Enroll step[/dim]")
+            label.update(_("[dim]space: select users to hand to the Enroll step[/dim]"))
         else:
             label.update(
-                f"[b]{len(selected)} selected[/b] for Enroll: "
+                _("[b]{count} selected[/b] for Enroll: ").format(count=len(selected))
                 + escape(names_that_fit(selected, self.app.size.width - 30))
             )
 
@@ -405,7 +368,7 @@ class AuditScreen(StepScreen):
         """Root's MFA and what to do about it, users with only a security key, Prowler's view."""
         if self.result is not None:
             notes = "\n\n".join(audit_notes(self.result))
-            self.app.push_screen(InfoDialog("Root and device types", notes))
+            self.app.push_screen(InfoDialog(_("Root and device types"), notes))
 
     @work(exclusive=True, group="audit-dialog")
     async def action_orphans(self) -> None:
@@ -415,11 +378,19 @@ class AuditScreen(StepScreen):
         if self.result is None or not self.result.orphan_virtual_mfa_devices:
             return
         serials = list(self.result.orphan_virtual_mfa_devices)
-        body = bullets(serials) + "\nAssigned to nobody: removing them takes MFA from no one."
+        body = bullets(serials) + _("\nAssigned to nobody: removing them takes MFA from no one.")
         if await self.app.push_screen_wait(
-            ConfirmDialog(f"Remove {len(serials)} orphaned MFA device(s)?", body, "Remove")
+            ConfirmDialog(
+                ngettext(
+                    "Remove {count} orphaned MFA device?",
+                    "Remove {count} orphaned MFA devices?",
+                    len(serials),
+                ).format(count=len(serials)),
+                body,
+                _("Remove"),
+            )
         ):
-            self._set_summary("[dim]Removing orphaned devices...[/dim]")
+            self._set_summary(_("[dim]Removing orphaned devices...[/dim]"))
             self._remove_orphans(serials)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="audit")
@@ -466,6 +437,10 @@ class AuditScreen(StepScreen):
         try:
             written = export_text(path, text)
         except WizardError as exc:
-            self.wizard.show_error(exc, title="Export failed")
+            self.wizard.show_error(exc, title=_("Export failed"))
             return
-        self.notify(f"Exported {len(users)} users to {written}", title="Export", markup=False)
+        self.notify(
+            _("Exported {count} users to {written}").format(count=len(users), written=written),
+            title=_("Export"),
+            markup=False,
+        )

@@ -14,18 +14,20 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 from textual.worker import Worker, WorkerState
 
 from screens.steps import STEPS, step
 from screens.widgets.bars import IdentityBar, StepBar, StepLabel
+from screens.widgets.footer import TranslatedFooter
+from wizard.i18n import _
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
 
 
-class StepFooter(Footer):
+class StepFooter(TranslatedFooter):
     """The footer of a step: its keys, then Help and Quit pinned on the right, so that these two
     are on screen at any width (Textual's footer cuts whatever does not fit at its end)."""
 
@@ -87,7 +89,7 @@ class StepScreen(Screen):
     def compose(self) -> ComposeResult:
         yield IdentityBar(*self._identity())
         yield StepBar(self.STEP, frozenset(self.wizard.ctx.done))
-        yield Static(self._title_line(self.EXPLANATION), id="step-explanation")
+        yield Static(self._title_line(_(self.EXPLANATION)), id="step-explanation")
         yield from self.compose_body()
         # No command palette entry: the footer's room goes to the step's own keys, Help and Quit.
         yield StepFooter(compact=True, show_command_palette=False)
@@ -104,7 +106,7 @@ class StepScreen(Screen):
         """This step's outcome was reversed (undo, teardown): no longer marked done."""
         self.wizard.ctx.done.discard(self.STEP)
         self.query_one(StepBar).show_done(frozenset(self.wizard.ctx.done))
-        self.query_one("#step-explanation", Static).update(self._title_line(self.EXPLANATION))
+        self.query_one("#step-explanation", Static).update(self._title_line(_(self.EXPLANATION)))
 
     def _title_line(self, rest: str) -> str:
         """The step's title line: its name in bold, then `rest` (markup)."""
@@ -117,11 +119,11 @@ class StepScreen(Screen):
         done.add(self.STEP)
         self.query_one(StepBar).show_done(frozenset(done))
         later = [s for s in STEPS if s.number > step(self.STEP).number and s.key not in done]
-        line = "✓ done"
+        line = _("✓ done")
         if later:
             following = later[0]
-            line += (
-                f" · next: [b]{following.number} {following.title}[/b] (press {following.number})"
+            line += _(" · next: [b]{number} {title}[/b] (press {number})").format(
+                number=following.number, title=following.title
             )
         self.query_one("#step-explanation", Static).update(self._title_line(line))
 
@@ -141,7 +143,9 @@ class StepScreen(Screen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.wizard.show_error(event.worker.error, title=f"{step(self.STEP).title} failed")
+            self.wizard.show_error(
+                event.worker.error, title=_("{title} failed").format(title=step(self.STEP).title)
+            )
             self.worker_failed(event.worker)
 
     def worker_failed(self, worker: Worker) -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from wizard.i18n import _
+
 if TYPE_CHECKING:
     from wizard.aws import Services
     from wizard.demo import DemoAccount
@@ -60,7 +62,7 @@ class WizardContext:
             # The role says who we act as; the session name would push the region off 80 cols.
             return "role/" + short.split("/")[1]
         if self.session_until:
-            return f"{short} (MFA to {self.session_until})"
+            return _("{identity} (MFA to {until})").format(identity=short, until=self.session_until)
         return short
 
     @property

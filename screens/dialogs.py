@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from screens.widgets.marked import MarkedRadioButton
+from wizard.i18n import N_, _
 from wizard.totp import FIRST_CODE, SECOND_CODE, normalize_code
 
 
@@ -22,7 +23,7 @@ class ErrorDialog(ModalScreen[None]):
     messages) and what a person typed (a file name), any of which may hold `[/]`.
     """
 
-    BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,enter", "dismiss", N_("Close"))]
 
     def __init__(self, title: str, cause: str, fix: str = "") -> None:
         super().__init__(id="error-dialog")
@@ -35,7 +36,7 @@ class ErrorDialog(ModalScreen[None]):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.cause, id="error-cause", markup=False)
             if self.fix:
-                yield Static(f"Fix: {self.fix}", id="error-fix", markup=False)
+                yield Static(_("Fix: {fix}").format(fix=self.fix), id="error-fix", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="error-ok", compact=True)
 
@@ -51,7 +52,7 @@ class InfoDialog(ErrorDialog):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(id="confirm-scroll"):
                 yield Static(self.cause, id="info-body", markup=False)
-            yield Static("[dim]↑↓ PgUp PgDn scroll · Enter / Esc: close[/dim]")
+            yield Static(_("[dim]↑↓ PgUp PgDn scroll · Enter / Esc: close[/dim]"))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="error-ok", compact=True)
 
@@ -65,11 +66,11 @@ class ConfirmDialog(ModalScreen[bool]):
     Enter changes nothing; `y` confirms, `n` or Esc cancels."""
 
     BINDINGS = [
-        Binding("y", "confirm", "Yes"),
-        Binding("n,escape", "cancel", "No"),
+        Binding("y", "confirm", N_("Yes")),
+        Binding("n,escape", "cancel", N_("No")),
     ]
 
-    def __init__(self, title: str, body: str, confirm_label: str = "Go ahead") -> None:
+    def __init__(self, title: str, body: str, confirm_label: str = N_("Go ahead")) -> None:
         super().__init__(id="confirm-dialog")
         self.title_text = title
         self.body = body
@@ -81,10 +82,12 @@ class ConfirmDialog(ModalScreen[bool]):
             # A long list scrolls inside the dialog: the keys and buttons stay on screen.
             with VerticalScroll(id="confirm-scroll"):
                 yield Static(self.body, id="confirm-body", markup=False)
-            yield Static("[dim]y: yes · n / Esc: no[/dim]")
+            yield Static(_("[dim]y: yes · n / Esc: no[/dim]"))
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm_label, variant="warning", id="confirm-yes", compact=True)
-                yield Button("Cancel", id="confirm-no", compact=True)
+                yield Button(
+                    _(self.confirm_label), variant="warning", id="confirm-yes", compact=True
+                )
+                yield Button(_("Cancel"), id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
@@ -114,25 +117,27 @@ def bullets(items: list[str], limit: int = 40) -> str:
     a list is never cut short without saying so."""
     lines = [f"• {item}" for item in items[:limit]]
     if len(items) > limit:
-        lines.append(f"• ... and {len(items) - limit} more")
+        lines.append(_("• ... and {count} more").format(count=len(items) - limit))
     return "\n".join(lines)
 
 
 def replace_confirmation(user: str, serial: str) -> ConfirmDialog:
     """The question asked before a lost or new phone's device is replaced."""
     return ConfirmDialog(
-        "Replace a device (lost or new phone)",
-        f"Will create a new device for {user} to scan; once it is enabled, deactivate "
-        f"and delete\n  {serial}\n"
-        f"Until then the old one keeps working: cancelling leaves {user} as before.",
-        "Replace",
+        _("Replace a device (lost or new phone)"),
+        _(
+            "Will create a new device for {user} to scan; once it is enabled, deactivate and "
+            "delete\n  {serial}\nUntil then the old one keeps working: cancelling leaves {user} "
+            "as before."
+        ).format(user=user, serial=serial),
+        _("Replace"),
     )
 
 
 class ExportDialog(ModalScreen[tuple[Path, str] | None]):
     """Ask where (and in which format) to export: (path, format) or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, default_stem: str, formats: tuple[str, ...] = ("csv", "json")) -> None:
         super().__init__(id="export-dialog")
@@ -141,15 +146,15 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Export", classes="dialog-title")
+            yield Label(_("Export"), classes="dialog-title")
             if len(self.formats) > 1:
                 with RadioSet(id="export-format", classes="-horizontal"):
                     for index, fmt in enumerate(self.formats):
                         yield MarkedRadioButton(fmt.upper(), value=index == 0, id=f"format-{fmt}")
             yield Input(value=f"{self.default_stem}.{self.formats[0]}", id="export-path")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export-go", compact=True)
-                yield Button("Cancel", id="export-cancel", compact=True)
+                yield Button(_("Export"), variant="primary", id="export-go", compact=True)
+                yield Button(_("Cancel"), id="export-cancel", compact=True)
 
     @property
     def chosen_format(self) -> str:
@@ -175,7 +180,7 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
     def _finish(self) -> None:
         value = self.query_one("#export-path", Input).value.strip()
         if not value:
-            self.notify("Type a file name to export to.", severity="warning")
+            self.notify(_("Type a file name to export to."), severity="warning")
             return
         self.dismiss((Path(value).expanduser(), self.chosen_format))
 
@@ -186,7 +191,7 @@ class ExportDialog(ModalScreen[tuple[Path, str] | None]):
 class ResyncDialog(ModalScreen[tuple[str, str] | None]):
     """Two consecutive codes from the drifting device."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, user: str, serial: str) -> None:
         super().__init__(id="resync-dialog")
@@ -195,19 +200,23 @@ class ResyncDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Resync {self.user}'s MFA device", classes="dialog-title", markup=False)
+            yield Label(
+                _("Resync {user}'s MFA device").format(user=self.user),
+                classes="dialog-title",
+                markup=False,
+            )
             yield Static(self.serial, markup=False)
-            yield Static("Type two consecutive codes the device shows, then Enter.")
+            yield Static(_("Type two consecutive codes the device shows, then Enter."))
             with Horizontal(classes="code-row"):
-                yield Label("First code  ")
-                yield Input(placeholder="6 digits", id="resync-1", max_length=6, compact=True)
+                yield Label(_("First code  "))
+                yield Input(placeholder=_("6 digits"), id="resync-1", max_length=6, compact=True)
             with Horizontal(classes="code-row"):
-                yield Label("Second code ")
-                yield Input(placeholder="6 digits", id="resync-2", max_length=6, compact=True)
+                yield Label(_("Second code "))
+                yield Input(placeholder=_("6 digits"), id="resync-2", max_length=6, compact=True)
             yield Static("", id="resync-verdict")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Resync", variant="primary", id="resync-go", compact=True)
-                yield Button("Cancel", id="resync-cancel", compact=True)
+                yield Button(_("Resync"), variant="primary", id="resync-go", compact=True)
+                yield Button(_("Cancel"), id="resync-cancel", compact=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "resync-1":

@@ -1,5 +1,6 @@
 """The Enroll step's actions on a user's existing devices: replace a lost phone's device, resync
-a drifting one. A base of EnrollmentScreen, which owns the walk and the QR."""
+a drifting one, remove a leftover no one holds. A base of EnrollmentScreen, which owns the walk
+and the QR."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from textual.widgets import Button, Input, Select
 
 from screens.base import StepScreen
 from screens.dialogs import ResyncDialog, replace_confirmation
-from screens.enroll_messages import DeviceRemoved, DeviceResynced
+from screens.enroll_messages import DeviceRemoved, DeviceResynced, LeftoverRemoved
 from wizard.enrollment import deactivate_device, resync_device
+from wizard.i18n import _
 from wizard.models import gives_codes
 
 
@@ -17,6 +19,8 @@ class ExistingDeviceActions(StepScreen):
     """Replace and Resync, on the device chosen in the intro's list."""
 
     replacing: tuple[str, str] | None
+    stage: str
+    leftover: str | None
 
     @property
     def current_user(self) -> str:
@@ -24,6 +28,29 @@ class ExistingDeviceActions(StepScreen):
 
     def _create_now(self, user: str, name: str) -> None:
         raise NotImplementedError
+
+    def _show_intro(self) -> None:
+        raise NotImplementedError
+
+    @on(Button.Pressed, "#enroll-remove-leftover")
+    def action_remove_leftover(self) -> None:
+        if self.stage == "intro" and self.leftover:
+            self._remove_leftover(self.leftover)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll-lookup")
+    def _remove_leftover(self, serial: str) -> None:
+        from wizard.enrollment import remove_leftover
+
+        remove_leftover(self.wizard.ctx.services, serial)
+        self.post_message(LeftoverRemoved(serial))
+
+    @on(LeftoverRemoved)
+    def _leftover_removed(self, event: LeftoverRemoved) -> None:
+        self.notify(
+            _("Removed the leftover {device}.").format(device=event.serial.rsplit("/", 1)[-1]),
+            title=_("Enroll"),
+        )
+        self._show_intro()
 
     @on(Button.Pressed, "#enroll-replace")
     @work(exclusive=True, group="enroll-dialog")
@@ -50,7 +77,11 @@ class ExistingDeviceActions(StepScreen):
 
     @on(DeviceRemoved)
     def _device_removed(self, event: DeviceRemoved) -> None:
-        self.notify(f"Removed {event.serial.rsplit('/', 1)[-1]} from {event.user}.")
+        self.notify(
+            _("Removed {rsplit} from {user}.").format(
+                rsplit=event.serial.rsplit("/", 1)[-1], user=event.user
+            )
+        )
 
     @on(Button.Pressed, "#enroll-resync")
     @work(exclusive=True, group="enroll-dialog")
@@ -60,7 +91,7 @@ class ExistingDeviceActions(StepScreen):
             return
         if not gives_codes(serial):
             # A security key has no clock to drift: nothing to resync.
-            self.notify("A security key or passkey has no codes to resync.", severity="warning")
+            self.notify(_("A security key or passkey has no codes to resync."), severity="warning")
             return
         codes = await self.app.push_screen_wait(ResyncDialog(self.current_user, serial))
         if codes:
@@ -73,4 +104,4 @@ class ExistingDeviceActions(StepScreen):
 
     @on(DeviceResynced)
     def _device_resynced(self, event: DeviceResynced) -> None:
-        self.notify(f"Resynchronised {event.serial.rsplit('/', 1)[-1]}.")
+        self.notify(_("Resynchronised {rsplit}.").format(rsplit=event.serial.rsplit("/", 1)[-1]))

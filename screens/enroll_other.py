@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from screens.widgets.qr import QRCode
 from wizard.errors import WizardError, translate
+from wizard.i18n import N_, _
 from wizard.qr import address_qr_fits, qr_matrix
 
 
@@ -30,7 +31,7 @@ class HardwareTokenDialog(ModalScreen[str | None]):
     """The token's serial and two codes; AWS checks the codes (its seed is AWS's alone).
     Returns the serial once enabled, None when closed without."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
 
     def __init__(self, user: str, report: Callable[[str, str], None] | None = None) -> None:
         super().__init__(id="hardware-dialog")
@@ -41,25 +42,35 @@ class HardwareTokenDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Hardware token for {self.user}", classes="dialog-title", markup=False)
+            yield Label(
+                _("Hardware token for {user}").format(user=self.user),
+                classes="dialog-title",
+                markup=False,
+            )
             yield Static(
-                "Type the serial on the back of the token, press its button and type the code, "
-                "press again for the next code. AWS checks them.",
+                _(
+                    "Type the serial on the back of the token, press its button and type the code, "
+                    "press again for the next code. AWS checks them."
+                ),
                 id="token-help",
             )
             with Horizontal(classes="form-row"):
-                yield Label("Serial ")
+                yield Label(_("Serial "))
                 yield Input(placeholder="GAHT12345678", id="token-serial", compact=True)
             with Horizontal(classes="form-row"):
-                yield Label("First  ")
-                yield Input(placeholder="6 digits", id="token-code-1", max_length=8, compact=True)
+                yield Label(_("First  "))
+                yield Input(
+                    placeholder=_("6 digits"), id="token-code-1", max_length=8, compact=True
+                )
             with Horizontal(classes="form-row"):
-                yield Label("Second ")
-                yield Input(placeholder="6 digits", id="token-code-2", max_length=8, compact=True)
+                yield Label(_("Second "))
+                yield Input(
+                    placeholder=_("6 digits"), id="token-code-2", max_length=8, compact=True
+                )
             yield Static("", id="token-verdict")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Enable", variant="primary", id="token-enable", compact=True)
-                yield Button("Close", id="token-close", compact=True)
+                yield Button(_("Enable"), variant="primary", id="token-enable", compact=True)
+                yield Button(_("Close"), id="token-close", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#token-serial", Input).focus()
@@ -82,7 +93,7 @@ class HardwareTokenDialog(ModalScreen[str | None]):
             for name in ("token-serial", "token-code-1", "token-code-2")
         ]
         self.query_one("#token-enable", Button).disabled = True
-        self.query_one("#token-verdict", Static).update("Checking...")
+        self.query_one("#token-verdict", Static).update(_("Checking..."))
         self.busy = True
         self._enable(*values)
 
@@ -99,7 +110,7 @@ class HardwareTokenDialog(ModalScreen[str | None]):
         except Exception as exc:  # shown in the dialog, never a traceback
             self.app.call_from_thread(self._refused, exc)
             return
-        outcome = "token already there" if plan.already else "token enabled"
+        outcome = N_("token already there") if plan.already else N_("token enabled")
         self.app.call_from_thread(self._done, plan.serial, said, outcome)
 
     def _refused(self, exc: BaseException) -> None:
@@ -119,13 +130,13 @@ class HardwareTokenDialog(ModalScreen[str | None]):
         self.enabled = serial
         self.query_one("#token-verdict", Static).update(Text(said, style="green"))
         button = self.query_one("#token-enable", Button)
-        button.label, button.disabled = "Done", False
+        button.label, button.disabled = _("Done"), False
         button.focus()
 
     @on(Button.Pressed, "#token-close")
     def action_close(self) -> None:
         if self.busy:
-            self.notify("AWS is checking the codes: a moment.", title="Hardware token")
+            self.notify(_("AWS is checking the codes: a moment."), title=_("Hardware token"))
             return
         self.dismiss(self.enabled)
 
@@ -134,7 +145,7 @@ class SecurityKeyScreen(ModalScreen[str | None]):
     """Where to register the key (address, QR for a phone), then a countdown while the wizard
     watches for it. Esc stops watching: nothing was made. Returns the new key's serial."""
 
-    BINDINGS = [Binding("escape", "close", "Stop waiting")]
+    BINDINGS = [Binding("escape", "close", N_("Stop waiting"))]
 
     def __init__(
         self,
@@ -151,13 +162,17 @@ class SecurityKeyScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Security key for {self.user}", classes="dialog-title", markup=False)
+            yield Label(
+                _("Security key for {user}").format(user=self.user),
+                classes="dialog-title",
+                markup=False,
+            )
             with VerticalScroll(id="key-scroll"):
-                yield Static("Reading the user's devices...", id="key-steps", markup=False)
+                yield Static(_("Reading the user's devices..."), id="key-steps", markup=False)
                 yield QRCode(id="key-qr")
             yield Static("", id="key-countdown")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Stop waiting (Esc)", id="key-close", compact=True)
+                yield Button(_("Stop waiting (Esc)"), id="key-close", compact=True)
 
     def on_mount(self) -> None:
         self._watch()
@@ -196,36 +211,38 @@ class SecurityKeyScreen(ModalScreen[str | None]):
         if address_qr_fits(matrix, self.app.size.width, self.app.size.height):
             self.query_one(QRCode).set_matrix(matrix)
         else:
-            steps = [*steps, "(A larger window also shows the address as a QR, for a phone.)"]
+            steps = [*steps, _("(A larger window also shows the address as a QR, for a phone.)")]
         self.query_one("#key-steps", Static).update("\n".join(steps))
 
     def _tick(self, left: float) -> None:
         if self.found is None and self.is_attached:
             self.query_one("#key-countdown", Static).update(
-                f"Waiting for the new key: {int(left) // 60}:{int(left) % 60:02d} left "
-                "(Esc stops; nothing is changed meanwhile)"
+                _(
+                    "Waiting for the new key: {minutes}:{seconds:02d} left (Esc stops; nothing "
+                    "is changed meanwhile)"
+                ).format(minutes=int(left) // 60, seconds=int(left) % 60)
             )
 
     def _failed(self, exc: BaseException) -> None:
         if not self.is_attached:
             return
         steps = self.query_one("#key-steps", Static)
-        if "Reading" in str(steps.render()):
+        if str(steps.render()) == _("Reading the user's devices..."):
             steps.update("")  # it never got as far as the steps
         self.query_one("#key-countdown", Static).update(_error_text(exc))
-        self.query_one("#key-close", Button).label = "Close (Esc)"
+        self.query_one("#key-close", Button).label = _("Close (Esc)")
 
     def _found(self, serial: str) -> None:
         if self.report:
-            self.report(serial, "security key registered")
+            self.report(serial, N_("security key registered"))
         if not self.is_attached:  # Esc came as the key appeared: it is recorded all the same
             return
         self.found = serial
         self.query_one("#key-countdown", Static).update(
-            Text(f"Registered: {serial} (journaled).", style="green")
+            Text(_("Registered: {serial} (journaled).").format(serial=serial), style="green")
         )
         button = self.query_one("#key-close", Button)
-        button.label = "Done"
+        button.label = _("Done")
         button.focus()
 
     @on(Button.Pressed, "#key-close")

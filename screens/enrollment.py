@@ -23,7 +23,6 @@ from screens.enroll_messages import (
     DeviceRolledBack,
     DevicesListed,
     EnrollmentFailed,
-    LeftoverRemoved,
 )
 from screens.enroll_other import open_other_kind
 from screens.enroll_stages import (
@@ -33,6 +32,7 @@ from screens.enroll_stages import (
     QrStage,
     UserResult,
     devices_lines,
+    qr_too_small,
 )
 from wizard.enrollment import (
     Enrollment,
@@ -43,6 +43,7 @@ from wizard.enrollment import (
     validate_user_name,
 )
 from wizard.errors import UsageError, WizardError
+from wizard.i18n import N_, _
 from wizard.models import MfaDevice
 from wizard.physical import MAX_DEVICES_PER_USER
 from wizard.qr import qr_size_needed
@@ -52,12 +53,12 @@ class EnrollmentScreen(ExistingDeviceActions):
     """Walk the selected users: intro (devices, name) -> QR and codes -> result; then a summary."""
 
     STEP = "enroll"
-    EXPLANATION = "an MFA device per user; a virtual one's codes checked here first"
+    EXPLANATION = N_("an MFA device per user; a virtual one's codes checked here first")
 
     BINDINGS = [
-        Binding("f2", "show_key", "Key"),
-        Binding("escape", "cancel", "Cancel"),
-        Binding("r", "remove_leftover", "Remove leftover"),
+        Binding("f2", "show_key", N_("Key")),
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("r", "remove_leftover", N_("Remove leftover")),
     ]
 
     def __init__(self) -> None:
@@ -105,7 +106,7 @@ class EnrollmentScreen(ExistingDeviceActions):
         if isinstance(self.app.screen, ModalScreen):
             return
         if self.enrollment is not None and not self.enrollment.enabled:
-            self._roll_back("left the step")
+            self._roll_back(N_("left the step"))
 
     def _start_walk(self) -> None:
         self.queue = sorted(self.wizard.ctx.selected_users)
@@ -173,7 +174,9 @@ class EnrollmentScreen(ExistingDeviceActions):
         try:
             name = validate_user_name(event.value)
         except UsageError as exc:
-            self.query_one("#pick-verdict", Static).update(f"[red]{escape(exc.message)}[/]")
+            self.query_one("#pick-verdict", Static).update(
+                _("[red]{escape}[/]").format(escape=escape(exc.message))
+            )
             return
         self.queue = [name]
         self.index = 0
@@ -185,9 +188,11 @@ class EnrollmentScreen(ExistingDeviceActions):
         self._switch("intro")
         user = self.current_user
         self.query_one("#intro-progress", Static).update(
-            f"[b]User {self.index + 1} of {len(self.queue)}: {escape(user)}[/b]"
+            _("[b]User {value} of {count}: {escape}[/b]").format(
+                value=self.index + 1, count=len(self.queue), escape=escape(user)
+            )
         )
-        self.query_one("#intro-devices", Static).update("[dim]Looking up devices...[/dim]")
+        self.query_one("#intro-devices", Static).update(_("[dim]Looking up devices...[/dim]"))
         self._name_verdict("")
         for button in ("#enroll-replace", "#enroll-resync", "#enroll-remove-leftover"):
             self.query_one(button, Button).display = False
@@ -227,8 +232,10 @@ class EnrollmentScreen(ExistingDeviceActions):
         if event.leftover:
             # Never a dead end: the free name is in, and the leftover (nobody's) can go.
             lines.append(
-                f"[yellow]A leftover device named {escape(name.value)} is assigned to nobody[/]: "
-                f"using {escape(event.free_name)}. R removes the leftover to reuse the name."
+                _(
+                    "[yellow]A leftover device named {escape} is assigned to nobody[/]: using "
+                    "{escape2}. R removes the leftover to reuse the name."
+                ).format(escape=escape(name.value), escape2=escape(event.free_name))
             )
             name.value = event.free_name
         self.query_one("#enroll-remove-leftover", Button).display = bool(event.leftover)
@@ -240,7 +247,7 @@ class EnrollmentScreen(ExistingDeviceActions):
     def worker_failed(self, worker: object) -> None:
         if self.stage == "intro" and getattr(worker, "group", "") == "enroll-lookup":
             self.query_one("#intro-devices", Static).update(
-                "[red]Could not look up this user.[/] Skip or go back."
+                _("[red]Could not look up this user.[/] Skip or go back.")
             )
         elif self.stage == "qr":
             self.query_one("#enroll-verify", Button).disabled = False
@@ -268,9 +275,7 @@ class EnrollmentScreen(ExistingDeviceActions):
         if rows > free_rows or columns > free_columns:
             # Said before any device exists: a QR cut by the window's edge cannot be scanned.
             self._name_verdict(
-                f"[red]The window is too small for this QR[/] ({columns}x{rows} needed, "
-                f"{free_columns}x{free_rows} free): enlarge it, or use "
-                f"`mfa-wizard enroll {escape(self.current_user)} --show-key` to type the key in.",
+                qr_too_small(columns, rows, free_columns, free_rows, self.current_user),
                 refused_for_size=True,
             )
             return
@@ -284,26 +289,9 @@ class EnrollmentScreen(ExistingDeviceActions):
         size = self.app.size
         return size.height - 2, size.width - 36
 
-    @on(Button.Pressed, "#enroll-remove-leftover")
-    def action_remove_leftover(self) -> None:
-        if self.stage == "intro" and self.leftover:
-            self._remove_leftover(self.leftover)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="enroll-lookup")
-    def _remove_leftover(self, serial: str) -> None:
-        from wizard.enrollment import remove_leftover
-
-        remove_leftover(self.wizard.ctx.services, serial)
-        self.post_message(LeftoverRemoved(serial))
-
-    @on(LeftoverRemoved)
-    def _leftover_removed(self, event: LeftoverRemoved) -> None:
-        self.notify(f"Removed the leftover {event.serial.rsplit('/', 1)[-1]}.", title="Enroll")
-        self._show_intro()
-
     @on(Button.Pressed, "#enroll-skip")
     def _skip_pressed(self) -> None:
-        self.results[self.current_user] = UserResult(self.current_user, "skipped")
+        self.results[self.current_user] = UserResult(self.current_user, N_("skipped"))
         self._next_user()
 
     @on(Button.Pressed, "#enroll-back")
@@ -373,11 +361,13 @@ class EnrollmentScreen(ExistingDeviceActions):
         first = self.query_one("#code-1", Input)
         verdict = self.enrollment.check_first(first.value)
         if not verdict.ok:
-            self._code_verdict(f"[b red]Not that one:[/] {escape(verdict.message)}")
+            self._code_verdict(
+                _("[b red]Not that one:[/] {why}").format(why=escape(verdict.message))
+            )
             first.value = ""
             return
         self._code_verdict(
-            "[green]First code is right.[/] Type the next one when it appears, then Enter."
+            _("[green]First code is right.[/] Type the next one when it appears, then Enter.")
         )
         self.query_one("#code-2", Input).focus()
 
@@ -390,9 +380,9 @@ class EnrollmentScreen(ExistingDeviceActions):
         second = self.query_one("#code-2", Input).value
         verdict = self.enrollment.check(first, second)
         if not verdict.ok:
-            self._code_verdict(f"[b red]Not yet:[/] {escape(verdict.message)}")
+            self._code_verdict(_("[b red]Not yet:[/] {why}").format(why=escape(verdict.message)))
             return
-        self._code_verdict("[green]Codes check out; enabling...[/]")
+        self._code_verdict(_("[green]Codes check out; enabling...[/]"))
         self.query_one("#enroll-verify", Button).disabled = True
         self._enable(self.enrollment, first, second)
 
@@ -413,7 +403,7 @@ class EnrollmentScreen(ExistingDeviceActions):
 
     @on(CodesRefused)
     def _wrong_codes(self, event: CodesRefused) -> None:
-        self._code_verdict(f"[b red]Not yet:[/] {escape(event.message)}")
+        self._code_verdict(_("[b red]Not yet:[/] {why}").format(why=escape(event.message)))
         self.query_one("#enroll-verify", Button).disabled = False
 
     @on(EnrollmentFailed)
@@ -421,7 +411,7 @@ class EnrollmentScreen(ExistingDeviceActions):
         self.replacing = None
         enrollment = event.enrollment
         self.results[enrollment.user_name] = UserResult(
-            enrollment.user_name, "failed; device deleted"
+            enrollment.user_name, N_("failed; device deleted")
         )
         self.enrollment = None
         self._show_intro()
@@ -433,7 +423,7 @@ class EnrollmentScreen(ExistingDeviceActions):
             self._remove_replaced(*self.replacing)
         self.replacing = None
         self.enrollment = None
-        self.device_added(device.user_name, device.serial, "enabled")
+        self.device_added(device.user_name, device.serial, N_("enabled"))
 
     @on(Button.Pressed, "#enroll-hardware-token, #enroll-security-key")
     def _other_kind(self, event: Button.Pressed) -> None:
@@ -447,7 +437,10 @@ class EnrollmentScreen(ExistingDeviceActions):
         self.wizard.ctx.enrolled.add(user)
         # The audit no longer tells the truth about this user: later steps read it again.
         self.wizard.ctx.last_audit = None
-        self.notify(f"MFA {outcome} for {user}.", title="Enroll")
+        self.notify(
+            _("MFA {outcome} for {user}.").format(outcome=_(outcome), user=user),
+            title=_("Enroll"),
+        )
         self.step_done()
         self._next_user()
 
@@ -461,8 +454,10 @@ class EnrollmentScreen(ExistingDeviceActions):
         self.replacing = None  # the old device stays: nothing was replaced
         if self.stage != "qr" or self.enrollment is None:
             return
-        self.results[self.current_user] = UserResult(self.current_user, "cancelled; device deleted")
-        self._roll_back("cancelled")
+        self.results[self.current_user] = UserResult(
+            self.current_user, N_("cancelled; device deleted")
+        )
+        self._roll_back(N_("cancelled"))
         self._show_intro()
 
     def _roll_back(self, why: str) -> None:
@@ -482,7 +477,10 @@ class EnrollmentScreen(ExistingDeviceActions):
 
     @on(DeviceRolledBack)
     def _rolled_back(self, event: DeviceRolledBack) -> None:
-        self.notify(f"{event.why.capitalize()}: the unfinished device was deleted.", title="Enroll")
+        self.notify(
+            _("{why}: the unfinished device was deleted.").format(why=_(event.why).capitalize()),
+            title=_("Enroll"),
+        )
 
     # ------------------------------------------------------------------ done
 

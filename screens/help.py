@@ -17,6 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from screens.steps import STEPS, step
+from wizard.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -29,13 +30,15 @@ class StepHelp:
 
 STEP_HELP: dict[str, StepHelp] = {
     "audit": StepHelp(
-        "Reads one IAM credential report and checks it against the MFA devices assigned now: "
-        "who can sign in to the console without MFA, root's MFA, access keys and their age. "
-        "Select users (space, or a for all shown) to hand them to Enroll. Enter on a user "
-        "opens Enroll with that user. g lists the organization's accounts and opens one. "
-        "Dev gives each user's devices: V virtual (an app), H hardware token, K security key "
-        "or passkey (yellow: only keys, so no codes for mfa-session). i shows root's MFA "
-        "and what to do about it.",
+        N_(
+            "Reads one IAM credential report and checks it against the MFA devices assigned now: "
+            "who can sign in to the console without MFA, root's MFA, access keys and their age. "
+            "Select users (space, or a for all shown) to hand them to Enroll. Enter on a user "
+            "opens Enroll with that user. g lists the organization's accounts and opens one. "
+            "Dev gives each user's devices: V virtual (an app), H hardware token, K security key "
+            "or passkey (yellow: only keys, so no codes for mfa-session). i shows root's MFA "
+            "and what to do about it."
+        ),
         (
             "mfa-wizard audit",
             "mfa-wizard audit --all --format csv -o audit.csv",
@@ -43,13 +46,15 @@ STEP_HELP: dict[str, StepHelp] = {
         ),
     ),
     "enroll": StepHelp(
-        "One user after another: creates a virtual MFA device, shows its QR code, and checks "
-        "two consecutive codes here before AWS enables the device. A device created but not "
-        "enabled is deleted on Cancel, on leaving the step, on quit and when the terminal "
-        "closes. Replace swaps a lost phone's device; Resync fixes a drifting clock. Hardware "
-        "token enables a token by its serial with two presses (AWS checks them). Security key "
-        "shows the console page where a key or passkey is registered (never by API), then "
-        "waits for it to appear.",
+        N_(
+            "One user after another: creates a virtual MFA device, shows its QR code, and checks "
+            "two consecutive codes here before AWS enables the device. A device created but not "
+            "enabled is deleted on Cancel, on leaving the step, on quit and when the terminal "
+            "closes. Replace swaps a lost phone's device; Resync fixes a drifting clock. Hardware "
+            "token enables a token by its serial with two presses (AWS checks them). Security key "
+            "shows the console page where a key or passkey is registered (never by API), then "
+            "waits for it to appear."
+        ),
         (
             "mfa-wizard enroll USER",
             "mfa-wizard enroll USER --show-key",
@@ -60,10 +65,12 @@ STEP_HELP: dict[str, StepHelp] = {
         ),
     ),
     "enforce": StepHelp(
-        "Puts the chosen users in a group with a policy that denies everything without MFA, "
-        "except setting up their own MFA. The plan shows the impact first (who loses access "
-        "until they enrol, whose access keys stop working); apply asks, then proves it user by "
-        "user. Undo reverses it.",
+        N_(
+            "Puts the chosen users in a group with a policy that denies everything without MFA, "
+            "except setting up their own MFA. The plan shows the impact first (who loses access "
+            "until they enrol, whose access keys stop working); apply asks, then proves it user by "
+            "user. Undo reverses it."
+        ),
         (
             "mfa-wizard enforce --dry-run",
             "mfa-wizard enforce --users alice,bob",
@@ -71,21 +78,25 @@ STEP_HELP: dict[str, StepHelp] = {
         ),
     ),
     "session": StepHelp(
-        "Temporary credentials from sts get-session-token, unlocked with an MFA code, for CLI "
-        "work under the policy. They are masked until revealed; copy them, write them to a "
-        "profile, or set up a profile whose credential_process asks for a code when needed.",
+        N_(
+            "Temporary credentials from sts get-session-token, unlocked with an MFA code, for CLI "
+            "work under the policy. They are masked until revealed; copy them, write them to a "
+            "profile, or set up a profile whose credential_process asks for a code when needed."
+        ),
         (
             "eval $(mfa-session --profile PROFILE)",
             "mfa-session --profile PROFILE --write-profile PROFILE-mfa",
         ),
     ),
     "monitor": StepHelp(
-        "CloudTrail to CloudWatch Logs, a metric filter for console sign-ins without MFA, an "
-        "alarm, and an email topic; optional quiet-hours schedules. F5 plans (nothing changes), "
-        "F6 applies what the plan shows, F7 sends a test email, F8 runs a fire drill, and "
-        "F9 tears down what mfa-wizard made. CloudTrail groups adds an admins group "
-        "(AWSCloudTrail_FullAccess) and a readers group; AWS Config records who changed what "
-        "($0.003 per item recorded; an existing recorder is reused).",
+        N_(
+            "CloudTrail to CloudWatch Logs, a metric filter for console sign-ins without MFA, an "
+            "alarm, and an email topic; optional quiet-hours schedules. F5 plans (nothing changes), "
+            "F6 applies what the plan shows, F7 sends a test email, F8 runs a fire drill, and "
+            "F9 tears down what mfa-wizard made. CloudTrail groups adds an admins group "
+            "(AWSCloudTrail_FullAccess) and a readers group; AWS Config records who changed what "
+            "($0.003 per item recorded; an existing recorder is reused)."
+        ),
         (
             "mfa-wizard monitor plan --email you@example.com",
             "mfa-wizard monitor apply --email you@example.com",
@@ -96,22 +107,24 @@ STEP_HELP: dict[str, StepHelp] = {
         ),
     ),
     "summary": StepHelp(
-        "The account before this sitting and now, side by side, the changes made, and a proof "
-        "read from AWS now: every human has MFA, it is enforced, and a sign-in without MFA "
-        "pages someone.",
+        N_(
+            "The account before this sitting and now, side by side, the changes made, and a proof "
+            "read from AWS now: every human has MFA, it is enforced, and a sign-in without MFA "
+            "pages someone."
+        ),
         ("mfa-wizard summary", "mfa-wizard verify", "mfa-wizard journal", "mfa-wizard undo"),
     ),
 }
 
 # Keys every step shares, for the help screen (the footer shows only the few that matter).
 COMMON_KEYS = (
-    ("1-6", "go to a step"),
-    ("Ctrl+N / Ctrl+B", "next / previous step"),
-    ("Esc", "leave a text field (then digits change step)"),
-    ("PgUp PgDn Home End", "scroll the step"),
-    ("Ctrl+P", "commands: steps, export, verify, organization"),
-    ("F1 / ?", "this help"),
-    ("q", "quit (an unfinished MFA device is deleted)"),
+    ("1-6", N_("go to a step")),
+    ("Ctrl+N / Ctrl+B", N_("next / previous step")),
+    ("Esc", N_("leave a text field (then digits change step)")),
+    ("PgUp PgDn Home End", N_("scroll the step")),
+    ("Ctrl+P", N_("commands: steps, export, verify, organization")),
+    ("F1 / ?", N_("this help")),
+    ("q", N_("quit (an unfinished MFA device is deleted)")),
 )
 
 
@@ -131,18 +144,20 @@ def step_keys(screen: Screen) -> list[tuple[str, str]]:
             continue
         seen.add(binding.action)
         # A binding's tooltip is its longer description; the footer keeps the short one.
-        keys.append((screen.app.get_key_display(binding), binding.tooltip or binding.description))
+        keys.append(
+            (screen.app.get_key_display(binding), _(binding.tooltip or binding.description))
+        )
     return keys
 
 
 def help_text(step_key: str, keys: list[tuple[str, str]]) -> str:
     """The help screen's text (Rich markup) for a step and the keys it offers now."""
     info = STEP_HELP[step_key]
-    lines = [escape(info.does), "", "[b]Keys here[/b]"]
-    lines += [f"  [b]{escape(k):<18}[/b] {escape(d)}" for k, d in keys] or ["  (none now)"]
-    lines += ["", "[b]Everywhere[/b]"]
-    lines += [f"  [b]{escape(k):<18}[/b] {escape(d)}" for k, d in COMMON_KEYS]
-    lines += ["", "[b]The same from the command line[/b]"]
+    lines = [escape(_(info.does)), "", _("[b]Keys here[/b]")]
+    lines += [f"  [b]{escape(k):<18}[/b] {escape(d)}" for k, d in keys] or [_("  (none now)")]
+    lines += ["", _("[b]Everywhere[/b]")]
+    lines += [f"  [b]{escape(k):<18}[/b] {escape(_(d))}" for k, d in COMMON_KEYS]
+    lines += ["", _("[b]The same from the command line[/b]")]
     lines += [f"  {escape(c)}" for c in info.commands]
     return "\n".join(lines)
 
@@ -150,7 +165,7 @@ def help_text(step_key: str, keys: list[tuple[str, str]]) -> str:
 class HelpScreen(ModalScreen[None]):
     """The help of one step; Esc, q, F1 or ? closes it."""
 
-    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,q,f1,question_mark", "dismiss(None)", N_("Close"))]
 
     def __init__(self, step_key: str, keys: list[tuple[str, str]]) -> None:
         super().__init__(id="help-screen")
@@ -161,11 +176,13 @@ class HelpScreen(ModalScreen[None]):
         current = step(self.step_key)
         with Vertical(classes="dialog help"):
             yield Label(
-                f"Help: step {current.number} {current.title}", classes="dialog-title", markup=False
+                _("Help: step {number} {title}").format(number=current.number, title=current.title),
+                classes="dialog-title",
+                markup=False,
             )
             with VerticalScroll(id="help-scroll"):
                 yield Static(help_text(self.step_key, self.keys), id="help-body")
-            yield Static("[dim]Esc closes · PgUp/PgDn scroll[/dim]")
+            yield Static(_("[dim]Esc closes · PgUp/PgDn scroll[/dim]"))
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
@@ -184,28 +201,45 @@ class PaletteCommand:
 def palette_commands() -> list[PaletteCommand]:
     """The app's own commands: every step, then what can be done in them."""
     commands = [
-        PaletteCommand(f"Step {s.number}: {s.title}", s.purpose, s.key) for s in STEPS if s.built
+        PaletteCommand(
+            _("Step {number}: {title}").format(number=s.number, title=s.title), s.purpose, s.key
+        )
+        for s in STEPS
+        if s.built
     ]
     commands += [
-        PaletteCommand("Audit: export", "write the users shown to CSV or JSON", "audit", "export"),
-        PaletteCommand("Audit: refresh", "read the credential report again", "audit", "refresh"),
         PaletteCommand(
-            "Audit: show all users / only those needing MFA", "toggle", "audit", "toggle_filter"
+            _("Audit: export"), _("write the users shown to CSV or JSON"), "audit", "export"
         ),
-        PaletteCommand("Audit: search users", "by name or path", "audit", "search"),
         PaletteCommand(
-            "Organization: accounts", "audit every account, open one", "audit", "accounts"
+            _("Audit: refresh"), _("read the credential report again"), "audit", "refresh"
         ),
-        PaletteCommand("Enforce: preview the plan", "nothing changes", "enforce", "plan"),
-        PaletteCommand("Enforce: undo", "reverse the enforcement", "enforce", "undo"),
-        PaletteCommand("Monitor: plan", "read the account, nothing changes", "monitor", "plan"),
         PaletteCommand(
-            "Monitor: fire drill", "follow a marked event to the email", "monitor", "drill"
+            _("Audit: show all users / only those needing MFA"),
+            _("toggle"),
+            "audit",
+            "toggle_filter",
         ),
-        PaletteCommand("Monitor: tear down", "remove what mfa-wizard made", "monitor", "teardown"),
-        PaletteCommand("Verify now", "prove the outcomes from AWS", "summary", "verify"),
-        PaletteCommand("Summary: export Markdown", "the before/after report", "summary", "export"),
-        PaletteCommand("Help", "keys and commands of this step", "", "help"),
+        PaletteCommand(_("Audit: search users"), _("by name or path"), "audit", "search"),
+        PaletteCommand(
+            _("Organization: accounts"), _("audit every account, open one"), "audit", "accounts"
+        ),
+        PaletteCommand(_("Enforce: preview the plan"), _("nothing changes"), "enforce", "plan"),
+        PaletteCommand(_("Enforce: undo"), _("reverse the enforcement"), "enforce", "undo"),
+        PaletteCommand(
+            _("Monitor: plan"), _("read the account, nothing changes"), "monitor", "plan"
+        ),
+        PaletteCommand(
+            _("Monitor: fire drill"), _("follow a marked event to the email"), "monitor", "drill"
+        ),
+        PaletteCommand(
+            _("Monitor: tear down"), _("remove what mfa-wizard made"), "monitor", "teardown"
+        ),
+        PaletteCommand(_("Verify now"), _("prove the outcomes from AWS"), "summary", "verify"),
+        PaletteCommand(
+            _("Summary: export Markdown"), _("the before/after report"), "summary", "export"
+        ),
+        PaletteCommand(_("Help"), _("keys and commands of this step"), "", "help"),
     ]
     return commands
 

@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from screens.base import StepScreen
 from screens.dialogs import ConfirmDialog
+from wizard.i18n import _
 
 if TYPE_CHECKING:
     from wizard.monitoring import MonitorOptions, MonitorPlan
@@ -64,7 +65,7 @@ class MonitorActions(StepScreen):
         from wizard.monitoring.drill import signin_log_group
 
         services = self.wizard.ctx.services
-        self._verdict("[dim]Reading who would see the drill...[/dim]")
+        self._verdict(_("[dim]Reading who would see the drill...[/dim]"))
         try:
             # Before anything is written: every reader of the log group, and who is paged.
             audience = await asyncio.to_thread(
@@ -72,24 +73,28 @@ class MonitorActions(StepScreen):
             )
         except Exception as exc:  # the error dialog names cause and fix
             self._verdict("")
-            self.wizard.show_error(exc, title="Fire drill")
+            self.wizard.show_error(exc, title=_("Fire drill"))
             return
         self._verdict("")
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
-                "Run a fire drill?"
+                _("Run a fire drill?")
                 if audience.own
-                else "Run a fire drill in a log group that is not mfa-wizard's?",
-                "Writes one synthetic ConsoleLogin-without-MFA event, marked as a drill, then "
-                "follows it: metric -> alarm -> topic. Everything below sees it; tell them first.\n"
+                else _("Run a fire drill in a log group that is not mfa-wizard's?"),
+                _(
+                    "Writes one synthetic ConsoleLogin-without-MFA event, marked as a drill, then "
+                    "follows it: metric -> alarm -> topic. Everything below sees it; tell them "
+                    "first."
+                )
+                + "\n"
                 + "\n".join(audience.lines()),
-                "Run drill",
+                _("Run drill"),
             )
         )
         if ok:
-            self.drill_lines = ["[b]Fire drill[/b]"]
+            self.drill_lines = [_("[b]Fire drill[/b]")]
             self.query_one("#monitor-result", Static).update(self.drill_lines[0])
-            self._verdict("[dim]Drill running: each hop appears below as it is seen...[/dim]")
+            self._verdict(_("[dim]Drill running: each hop appears below as it is seen...[/dim]"))
             # Confirming after "not mfa-wizard's" was said is the asking.
             self._drill(allow_foreign=not audience.own)
 
@@ -127,10 +132,13 @@ class MonitorActions(StepScreen):
         # It emails every confirmed subscriber: asked first, like the drill.
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
-                "Send a test notification?",
-                "Sets the no-MFA sign-in alarm to ALARM once: its action publishes to the topic "
-                "and every confirmed subscriber gets an email now. The next evaluation resets it.",
-                "Send",
+                _("Send a test notification?"),
+                _(
+                    "Sets the no-MFA sign-in alarm to ALARM once: its action publishes to the "
+                    "topic and every confirmed subscriber gets an email now. The next evaluation "
+                    "resets it."
+                ),
+                _("Send"),
             )
         )
         if ok:
@@ -147,11 +155,13 @@ class MonitorActions(StepScreen):
     @on(TestNotificationSent)
     def _test_sent(self, event: TestNotificationSent) -> None:
         self._verdict(
-            f"[green]Set {event.alarm} to ALARM once[/]: "
+            _("[green]Set {alarm} to ALARM once[/]: ").format(alarm=event.alarm)
             + (
-                "confirmed subscribers get the email within a minute."
+                _("confirmed subscribers get the email within a minute.")
                 if event.reachable
-                else "[yellow]nobody will receive it[/]: the topic has no confirmed subscription."
+                else _(
+                    "[yellow]nobody will receive it[/]: the topic has no confirmed subscription."
+                )
             )
         )
 
@@ -165,21 +175,30 @@ class MonitorActions(StepScreen):
         names = names_for(ctx.account_id, ctx.region)
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
-                f"Tear down the monitoring of account {ctx.account_id}?",
-                f"Deletes what mfa-wizard created in {ctx.region} (found by name and tag): the "
-                f"trail {names.trail}, its alarms, topic and subscriptions, metric filters, "
-                f"roles and schedules; the CloudTrail groups {names.trail_admins_group} and "
-                f"{names.trail_readers_group} (their members taken out) and the AWS Config "
-                f"recorder and channel {names.config_recorder}, if there. After it, a sign-in "
-                "without MFA pages nobody.\n"
-                f"The evidence stays: the log group {names.log_group}, the bucket "
-                f"{names.bucket} if it holds logs (an empty one is deleted), and the KMS key "
-                "that encrypts them. `mfa-wizard monitor teardown --purge` deletes those too.",
-                "Tear down",
+                _("Tear down the monitoring of account {account}?").format(account=ctx.account_id),
+                _(
+                    "Deletes what mfa-wizard created in {region} (found by name and tag): the "
+                    "trail {trail}, its alarms, topic and subscriptions, metric filters, roles and "
+                    "schedules; the CloudTrail groups {admins} and {readers} (their members taken "
+                    "out) and the AWS Config recorder and channel {recorder}, if there. After it, "
+                    "a sign-in without MFA pages nobody.\nThe evidence stays: the log group "
+                    "{log_group}, the bucket {bucket} if it holds logs (an empty one is deleted), "
+                    "and the KMS key that encrypts them. `mfa-wizard monitor teardown --purge` "
+                    "deletes those too."
+                ).format(
+                    region=ctx.region,
+                    trail=names.trail,
+                    admins=names.trail_admins_group,
+                    readers=names.trail_readers_group,
+                    recorder=names.config_recorder,
+                    log_group=names.log_group,
+                    bucket=names.bucket,
+                ),
+                _("Tear down"),
             )
         )
         if ok:
-            self._verdict("[dim]Tearing down...[/dim]")
+            self._verdict(_("[dim]Tearing down...[/dim]"))
             self._teardown()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
@@ -199,14 +218,16 @@ class MonitorActions(StepScreen):
         kept = sum(1 for line in event.lines if line.startswith("kept"))
         # Where the eye is: the lines themselves are below the plan.
         self._verdict(
-            f"[b]Torn down:[/b] {deleted} deleted, {kept} kept as evidence (listed below). "
-            "F5 plans it again."
+            _(
+                "[b]Torn down:[/b] {deleted} deleted, {kept} kept as evidence (listed below). "
+                "F5 plans it again."
+            ).format(deleted=deleted, kept=kept)
             if event.lines
-            else "Nothing to tear down: mfa-wizard made nothing here."
+            else _("Nothing to tear down: mfa-wizard made nothing here.")
         )
         self.query_one("#monitor-result", Static).update(
-            "[b]Torn down[/b]\n" + "\n".join(escape(line) for line in event.lines)
+            _("[b]Torn down[/b]\n") + "\n".join(escape(line) for line in event.lines)
             if event.lines
-            else "Nothing to tear down: mfa-wizard made nothing here."
+            else _("Nothing to tear down: mfa-wizard made nothing here.")
         )
         self.neutral_focus()

@@ -21,11 +21,12 @@ from screens.widgets.status import cut, status_markup
 from screens.widgets.verdict import report_markup
 from wizard.enrollment import user_names
 from wizard.errors import UsageError
+from wizard.i18n import N_, _, ngettext
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
 from wizard.verify import VerifyReport
 
 # Said when the form no longer matches the plan shown (or there is none to apply).
-STALE_PLAN = "[yellow]The form changed since the plan:[/] F5 plans again."
+STALE_PLAN = N_("[yellow]The form changed since the plan:[/] F5 plans again.")
 
 
 def _first_sentence(text: str) -> str:
@@ -40,14 +41,19 @@ class MonitoringScreen(MonitorActions):
     """Form -> plan -> apply (progress) -> result."""
 
     STEP = "monitor"
-    EXPLANATION = "CloudTrail -> metric filter -> alarm -> email, step by step"
+    EXPLANATION = N_("CloudTrail -> metric filter -> alarm -> email, step by step")
     BINDINGS = [
-        Binding("e", "email", "Email", tooltip="type the email the alarm notifies"),
-        Binding("f5", "plan", "Plan"),
-        Binding("f6", "apply", "Apply"),
-        Binding("f7", "test_notification", "Test email"),
-        Binding("f8", "drill", "Fire drill"),
-        Binding("f9", "teardown", "Tear down", tooltip="remove what mfa-wizard made (asks first)"),
+        Binding("e", "email", N_("Email"), tooltip=N_("type the email the alarm notifies")),
+        Binding("f5", "plan", N_("Plan")),
+        Binding("f6", "apply", N_("Apply")),
+        Binding("f7", "test_notification", N_("Test email")),
+        Binding("f8", "drill", N_("Fire drill")),
+        Binding(
+            "f9",
+            "teardown",
+            N_("Tear down"),
+            tooltip=N_("remove what mfa-wizard made (asks first)"),
+        ),
     ]
 
     @dataclass
@@ -77,22 +83,24 @@ class MonitoringScreen(MonitorActions):
         names = names_for("0", "x")
         with VerticalScroll(id="monitor-body", classes="step-body"):
             with Horizontal(classes="form-row"):
-                yield Label("Email      ", classes="form-label")
+                yield Label(_("Email      "), classes="form-label")
                 yield Input(
-                    placeholder="email for alerts (optional)", id="monitor-email", compact=True
+                    placeholder=_("email for alerts (optional)"), id="monitor-email", compact=True
                 )
             with Horizontal(classes="form-row"):
-                yield Label("Time zone  ", classes="form-label")
+                yield Label(_("Time zone  "), classes="form-label")
                 yield Input(value="UTC", id="monitor-timezone", compact=True)
-                yield Label(" Retention ", classes="form-label")
+                yield Label(_(" Retention "), classes="form-label")
                 yield Input(value="365", id="monitor-retention", compact=True)
             with Horizontal(classes="form-row"):
-                yield Label("Quiet hours", classes="form-label")
-                yield Input(placeholder="HH:MM-HH:MM (optional)", id="monitor-quiet", compact=True)
+                yield Label(_("Quiet hours"), classes="form-label")
+                yield Input(
+                    placeholder=_("HH:MM-HH:MM (optional)"), id="monitor-quiet", compact=True
+                )
                 yield Select(
                     [
-                        ("trail changes alarm", names.trail_changes_alarm),
-                        ("no-MFA sign-in alarm (!)", names.signin_alarm),
+                        (_("trail changes alarm"), names.trail_changes_alarm),
+                        (_("no-MFA sign-in alarm (!)"), names.signin_alarm),
                     ],
                     value=names.trail_changes_alarm,
                     allow_blank=False,
@@ -101,23 +109,23 @@ class MonitoringScreen(MonitorActions):
                 )
             # Two short rows: every box stays on screen at 60 columns.
             with Horizontal(classes="form-row"):
-                yield MarkedCheckbox("KMS key", True, id="monitor-kms", compact=True)
-                yield MarkedCheckbox("IAM users only", id="monitor-iam-only", compact=True)
-                yield MarkedCheckbox("minimal", id="monitor-minimal", compact=True)
+                yield MarkedCheckbox(_("KMS key"), True, id="monitor-kms", compact=True)
+                yield MarkedCheckbox(_("IAM users only"), id="monitor-iam-only", compact=True)
+                yield MarkedCheckbox(_("minimal"), id="monitor-minimal", compact=True)
             with Horizontal(classes="form-row"):
-                yield MarkedCheckbox("quiet no-MFA alarm too", id="monitor-insist", compact=True)
+                yield MarkedCheckbox(_("quiet no-MFA alarm too"), id="monitor-insist", compact=True)
                 # From the management account: one trail for every account of the organization.
-                yield MarkedCheckbox("organization trail", id="monitor-org-trail", compact=True)
+                yield MarkedCheckbox(_("organization trail"), id="monitor-org-trail", compact=True)
             with Horizontal(classes="form-row"):
                 # Seed 004: the CloudTrail admin/reader groups, and AWS Config beside the trail.
-                yield MarkedCheckbox("CloudTrail groups", id="monitor-groups", compact=True)
-                yield MarkedCheckbox("AWS Config", id="monitor-config", compact=True)
-                yield MarkedCheckbox("Config: IAM", id="monitor-config-iam", compact=True)
+                yield MarkedCheckbox(_("CloudTrail groups"), id="monitor-groups", compact=True)
+                yield MarkedCheckbox(_("AWS Config"), id="monitor-config", compact=True)
+                yield MarkedCheckbox(_("Config: IAM"), id="monitor-config-iam", compact=True)
             with Horizontal(classes="form-row", id="monitor-members"):
-                yield Label("Admins     ", classes="form-label")
-                yield Input(placeholder="user,user", id="monitor-trail-admins", compact=True)
-                yield Label(" Readers ", classes="form-label")
-                yield Input(placeholder="user,user", id="monitor-trail-readers", compact=True)
+                yield Label(_("Admins     "), classes="form-label")
+                yield Input(placeholder=_("user,user"), id="monitor-trail-admins", compact=True)
+                yield Label(_(" Readers "), classes="form-label")
+                yield Input(placeholder=_("user,user"), id="monitor-trail-readers", compact=True)
             yield Static("", id="monitor-verdict")
             # The highlighted row in full above the table: its "What" column is cut at 80 cols.
             yield Static("", id="monitor-row")
@@ -126,23 +134,23 @@ class MonitoringScreen(MonitorActions):
             yield Static("", id="monitor-result")
         with Horizontal(id="monitor-buttons"):
             # The keys are in the footer; the buttons are for the mouse, short enough for 60 cols.
-            yield Button("Plan", id="monitor-plan-button", compact=True)
+            yield Button(_("Plan"), id="monitor-plan-button", compact=True)
             yield Button(
-                "Apply", id="monitor-apply", variant="warning", compact=True, disabled=True
+                _("Apply"), id="monitor-apply", variant="warning", compact=True, disabled=True
             )
-            yield Button("Test email", id="monitor-test", compact=True)
-            yield Button("Fire drill", id="monitor-drill", compact=True)
-            yield Button("Tear down", id="monitor-teardown", compact=True)
+            yield Button(_("Test email"), id="monitor-test", compact=True)
+            yield Button(_("Fire drill"), id="monitor-drill", compact=True)
+            yield Button(_("Tear down"), id="monitor-teardown", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#monitor-row").display = False  # until a row is highlighted
         self.query_one("#monitor-members").display = False  # until the groups are ticked
         table = self.query_one("#monitor-plan", DataTable)
         # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole above.
-        table.add_column("Status", width=9)
-        table.add_column("Resource", width=13)
-        table.add_column("Name", width=20, key="name")
-        table.add_column("What")
+        table.add_column(_("Status"), width=9)
+        table.add_column(_("Resource"), width=13)
+        table.add_column(_("Name"), width=20, key="name")
+        table.add_column(_("What"))
         self.query_one("#monitor-progress").display = False
         saved = self.wizard.ctx.saved.get("monitor") or {}
         for field_id, key in (
@@ -169,7 +177,10 @@ class MonitoringScreen(MonitorActions):
         retention_text = self.query_one("#monitor-retention", Input).value.strip()
         if not retention_text.isdigit():
             raise UsageError(
-                f"retention {retention_text!r} is not a number of days", "type e.g. 365"
+                _("retention {retention_text!r} is not a number of days").format(
+                    retention_text=retention_text
+                ),
+                _("type e.g. 365"),
             )
         quiet = self.query_one("#monitor-quiet", Input).value.strip() or None
         groups = self.query_one("#monitor-groups", Checkbox).value
@@ -235,7 +246,7 @@ class MonitoringScreen(MonitorActions):
         self.query_one("#monitor-apply", Button).disabled = True
         self.query_one("#monitor-plan", DataTable).clear()
         self.query_one("#monitor-row").display = False
-        self._verdict(STALE_PLAN)
+        self._verdict(_(STALE_PLAN))
         self.refresh_bindings()
 
     def _plan_is_current(self, plan: MonitorPlan) -> bool:
@@ -255,7 +266,7 @@ class MonitoringScreen(MonitorActions):
         except UsageError as exc:
             self._verdict(f"[red]{escape(exc.message)}[/]")
             return
-        self._verdict("[dim]Reading the account...[/dim]")
+        self._verdict(N_("[dim]Reading the account...[/dim]"))
         self._plan(options)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="monitor")
@@ -275,17 +286,23 @@ class MonitoringScreen(MonitorActions):
         self._fill_table(plan)
         # One line per note here (the whole text is in `mfa-wizard monitor plan`).
         notes = "\n".join(
-            f"[yellow]Note:[/] {escape(_first_sentence(note))}" for note in plan.notes
+            _("[yellow]Note:[/] {note}").format(note=escape(_first_sentence(note)))
+            for note in plan.notes
         )
         if plan.nothing_to_do:
             self._verdict(
-                "[green]Nothing to do: every resource is in place.[/]"
+                _("[green]Nothing to do: every resource is in place.[/]")
                 + ("\n" + notes if notes else "")
             )
         else:
             count = sum(1 for c in plan.changes if c.changes)
             self._verdict(
-                f"{count} change(s) to make. F6 applies them." + ("\n" + notes if notes else "")
+                ngettext(
+                    "{count} change to make. F6 applies it.",
+                    "{count} changes to make. F6 applies them.",
+                    count,
+                ).format(count=count)
+                + ("\n" + notes if notes else "")
             )
         self.query_one("#monitor-apply", Button).disabled = plan.nothing_to_do
         if plan.nothing_to_do:
@@ -321,8 +338,12 @@ class MonitoringScreen(MonitorActions):
             return
         change = self.plan.changes[int(event.row_key.value)]
         row = self.query_one("#monitor-row", Static)
-        cost = f" [dim]· cost {escape(change.cost)}[/dim]" if change.cost and change.changes else ""
-        row.update(f"[b]{change.kind}[/b] {escape(change.name)}: {escape(change.detail)}{cost}")
+        cost = (
+            _(" [dim]· cost {cost}[/dim]").format(cost=escape(change.cost))
+            if change.cost and change.changes
+            else ""
+        )
+        row.update(f"[b]{_(change.kind)}[/b] {escape(change.name)}: {escape(change.detail)}{cost}")
         row.display = True
 
     def action_email(self) -> None:
@@ -334,7 +355,10 @@ class MonitoringScreen(MonitorActions):
     def worker_failed(self, worker: object) -> None:
         self.query_one("#monitor-progress").display = False
         self._verdict(
-            "[red]Stopped: see the message.[/] What was made is in the journal; plan again to continue."
+            N_(
+                "[red]Stopped: see the message.[/] What was made is in the journal; plan again "
+                "to continue."
+            )
         )
 
     @on(Button.Pressed, "#monitor-apply")
@@ -343,21 +367,23 @@ class MonitoringScreen(MonitorActions):
         plan = self.plan
         if plan is None:
             # Nothing silent: say what to do first.
-            self._verdict("[yellow]No plan yet:[/] press F5 to plan, then F6 to apply it.")
+            self._verdict(N_("[yellow]No plan yet:[/] press F5 to plan, then F6 to apply it."))
             return
         if not self._plan_is_current(plan):
-            self._verdict(STALE_PLAN)
+            self._verdict(_(STALE_PLAN))
             return
         if plan.nothing_to_do:
-            self._verdict("[green]Nothing to apply:[/] every resource is in place.")
+            self._verdict(N_("[green]Nothing to apply:[/] every resource is in place."))
             return
-        changes = [f"{c.status} {c.kind} {c.name}" for c in plan.changes if c.changes]
+        changes = [f"{c.status.label} {_(c.kind)} {c.name}" for c in plan.changes if c.changes]
         # Every change, in a dialog that scrolls: what is confirmed is what runs.
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
-                f"Change the monitoring of account {self.wizard.ctx.account_id}?",
+                _("Change the monitoring of account {account}?").format(
+                    account=self.wizard.ctx.account_id
+                ),
                 bullets(changes),
-                "Apply",
+                _("Apply"),
             )
         )
         if ok:
@@ -381,7 +407,7 @@ class MonitoringScreen(MonitorActions):
         _unused, after = plan_monitoring(self.wizard.ctx.services, plan.options)
         # The step ends by proving its own outcome, through verify's code: trail, filter (run
         # against real sign-in records), alarm, topic, key and buckets, link by link.
-        self.post_message(self.ChangeApplying(len(plan.changes), "proving the alarm chain"))
+        self.post_message(self.ChangeApplying(len(plan.changes), _("proving the alarm chain")))
         proof = prove_alerting(self.wizard.ctx.services)
         self.post_message(self.PlanApplied(results, after, proof))
 
@@ -397,15 +423,20 @@ class MonitoringScreen(MonitorActions):
         self.query_one("#monitor-progress", ProgressBar).display = False
         self._show_plan(after)
         self.query_one("#monitor-result", Static).update(
-            report_markup(event.proof, "A sign-in without MFA pages someone")
-            + "\n\n[b]Created / updated[/b]\n"
+            report_markup(event.proof, _("A sign-in without MFA pages someone"))
+            + _("\n\n[b]Created / updated[/b]\n")
             + "\n".join(escape(r) for r in results)
         )
-        self.notify(f"{len(results)} resource(s) created or updated.", title="Monitor")
+        self.notify(
+            _("{count} resource(s) created or updated.").format(count=len(results)),
+            title=_("Monitor"),
+        )
         self.neutral_focus()
         if after.nothing_to_do:
             self._verdict(
-                "[green]Nothing to do now: every resource is in place.[/] [b]F8[/b] runs a fire "
-                "drill: a marked sign-in without MFA followed through metric, alarm and topic "
-                "(it pages the subscribers)."
+                _(
+                    "[green]Nothing to do now: every resource is in place.[/] [b]F8[/b] runs a "
+                    "fire drill: a marked sign-in without MFA followed through metric, alarm and "
+                    "topic (it pages the subscribers)."
+                )
             )

@@ -19,12 +19,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState
 
+from screens.widgets.footer import TranslatedFooter
 from screens.widgets.status import BAD, cut
 from wizard.errors import WizardError, translate
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.organization import AccountAudit, OrganizationAudit, audit_organization
 from wizard.root_access import NOT_READ
 
@@ -36,10 +37,10 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
     """Every account of the organization with its MFA summary; Enter picks one."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Back"),
-        Binding("enter", "pick", "Open account", priority=True),
-        Binding("r", "refresh", "Audit again"),
-        Binding("R", "read_roots", "Read roots"),
+        Binding("escape", "dismiss(None)", N_("Back")),
+        Binding("enter", "pick", N_("Open account"), priority=True),
+        Binding("r", "refresh", N_("Audit again")),
+        Binding("R", "read_roots", N_("Read roots")),
     ]
 
     @dataclass
@@ -66,16 +67,16 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog accounts"):
-            yield Label("Accounts of the organization", classes="dialog-title")
-            yield Static("Listing the accounts...", id="accounts-status")
+            yield Label(_("Accounts of the organization"), classes="dialog-title")
+            yield Static(_("Listing the accounts..."), id="accounts-status")
             table: DataTable = DataTable(id="accounts-table", cursor_type="row")
-            table.add_column("Account", width=12)
-            table.add_column("Name", width=18)
+            table.add_column(_("Account"), width=12)
+            table.add_column(_("Name"), width=18)
             table.add_column("MFA", width=9)
-            table.add_column("Summary")
+            table.add_column(_("Summary"))
             yield table
             yield Static("", id="accounts-advice")
-        yield Footer(compact=True, show_command_palette=False)
+        yield TranslatedFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -97,7 +98,9 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
     def _progress(self, event: Progress) -> None:
         self.done += 1
         self.query_one("#accounts-status", Static).update(
-            f"[dim]{escape(event.text)} ({self.done} so far)...[/dim]"
+            _("[dim]{what} ({done} so far)...[/dim]").format(
+                what=escape(event.text), done=self.done
+            )
         )
 
     @on(Audited)
@@ -119,9 +122,15 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         audited = sum(1 for a in event.result.accounts if a.status == "audited")
         here = self.wizard.ctx.account_id
         self.query_one("#accounts-status", Static).update(
-            f"{len(event.result.accounts)} accounts, {audited} audited through "
-            f"{escape(self.wizard.ctx.org_role)}. Enter opens one: every step then acts in it "
-            f"(now: {here})."
+            _(
+                "{count} accounts, {audited} audited through {role}. Enter opens one: every "
+                "step then acts in it (now: {here})."
+            ).format(
+                count=len(event.result.accounts),
+                audited=audited,
+                role=escape(self.wizard.ctx.org_role),
+                here=here,
+            )
         )
         if here in table.rows:
             table.move_cursor(row=table.get_row_index(here))
@@ -130,8 +139,10 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
             for a in event.result.accounts
         ):
             self.query_one("#accounts-advice", Static).update(
-                "[dim]Member root credentials were not read: R reads them through "
-                "sts:AssumeRoot, which is root activity in every member (alarms fire).[/dim]"
+                _(
+                    "[dim]Member root credentials were not read: R reads them through "
+                    "sts:AssumeRoot, which is root activity in every member (alarms fire).[/dim]"
+                )
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -141,11 +152,12 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
             fix = error.fix
             if error.code == "AWSOrganizationsNotInUseException":
                 # The domain's fix is for the command line; here there is nothing to run.
-                fix = "every step acts in this account alone; nothing else to open."
+                fix = _("every step acts in this account alone; nothing else to open.")
             # Not an organization, or not allowed to read it: say so here, Esc goes back.
             self.query_one("#accounts-status", Static).update(
-                f"[b]{escape(error.cause)}[/]: {escape(fix)}\n"
-                "[dim]Esc: back to this account's audit[/dim]"
+                _("[b]{cause}[/]: {fix}\n[dim]Esc: back to this account's audit[/dim]").format(
+                    cause=escape(error.cause), fix=escape(fix)
+                )
             )
             self.query_one("#accounts-table").display = False
 
@@ -157,7 +169,7 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
 
     def action_refresh(self) -> None:
         self.done = 0
-        self.query_one("#accounts-status", Static).update("Listing the accounts...")
+        self.query_one("#accounts-status", Static).update(_("Listing the accounts..."))
         self.load()
 
     @work(exclusive=True, group="accounts-dialog")
@@ -167,11 +179,14 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
 
         ok = await self.app.push_screen_wait(
             ConfirmDialog(
-                "Read the member accounts' root credentials?",
-                "Each member's root user is read through sts:AssumeRoot (read-only task policy). "
-                "CloudTrail records that as root activity in every member: root-usage alarms "
-                "(mfa-wizard's included) and GuardDuty fire once. Tell whoever watches them.",
-                "Read them",
+                _("Read the member accounts' root credentials?"),
+                _(
+                    "Each member's root user is read through sts:AssumeRoot (read-only task "
+                    "policy). CloudTrail records that as root activity in every member: "
+                    "root-usage alarms (mfa-wizard's included) and GuardDuty fire once. Tell "
+                    "whoever watches them."
+                ),
+                _("Read them"),
             )
         )
         if ok:
@@ -187,7 +202,11 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
         account = next(a for a in self.result.accounts if a.account_id == key)
         if account.status != "audited":
             self.query_one("#accounts-advice", Static).update(
-                f"[yellow]{account.account_id} is {account.status}:[/] {escape(str(account.reason))}"
+                _("[yellow]{account_id} is {status}:[/] {reason}").format(
+                    account_id=account.account_id,
+                    status=_(account.status),
+                    reason=escape(str(account.reason)),
+                )
             )
             return
         self.dismiss(account)
@@ -196,16 +215,18 @@ class AccountsScreen(ModalScreen["AccountAudit | None"]):
 def _compact(account: AccountAudit) -> str:
     """The summary cut to fit 80 columns: root MFA OFF · 5/10 users no MFA (console users)."""
     if account.audit is None:
-        return str(account.reason or account.status).removeprefix("the account is ")
+        return str(account.reason or _(account.status)).removeprefix(_("the account is "))
     missing = len(account.audit.console_users_without_mfa)
     console = account.audit.console_user_count
     root = account.root_label().split(",")[0].split(" (")[0]
-    return f"{root} · {missing}/{console} users no MFA"
+    return _("{root} · {missing}/{console} users no MFA").format(
+        root=root, missing=missing, console=console
+    )
 
 
 def _verdict(account: AccountAudit) -> Text:
     if account.status != "audited":
-        return Text(account.status, style="yellow")
+        return Text(_(account.status), style="yellow")
     if account.clean:
-        return Text("clean", style="green")
-    return Text("findings", style=BAD)
+        return Text(_("clean"), style="green")
+    return Text(_("findings"), style=BAD)

@@ -18,6 +18,7 @@ from screens.dialogs import ConfirmDialog, bullets
 from screens.widgets.enforce_plan import plan_markup, some_names
 from screens.widgets.marked import MarkedSelectionList
 from screens.widgets.verdict import report_markup
+from wizard.i18n import N_, _, ngettext
 from wizard.lockout import impact_totals
 from wizard.models import AuditResult
 from wizard.policies import EnforcePlan, default_users
@@ -33,7 +34,9 @@ def confirm_lines(plan: EnforcePlan) -> list[str]:
     if members:
         # Every name up to a dozen (no "and 1 more" that hides who); past that, a count.
         lines.append(
-            f"add {len(members)} user(s) to {plan.group}: {some_names(members, all_up_to=12)}"
+            _("add {count} user(s) to {group}: {some_names}").format(
+                count=len(members), group=plan.group, some_names=some_names(members, all_up_to=12)
+            )
         )
     return lines
 
@@ -42,16 +45,22 @@ class PolicyScreen(StepScreen):
     """Plan -> confirm -> apply, or undo."""
 
     STEP = "enforce"
-    EXPLANATION = "deny everything without MFA, except managing your own credentials"
+    EXPLANATION = N_("deny everything without MFA, except managing your own credentials")
     BINDINGS = [
-        Binding("p", "plan", "Preview", tooltip="plan for the users chosen (nothing changes)"),
-        Binding("a", "apply", "Apply", tooltip="apply the plan shown, after a confirmation"),
-        Binding("u", "undo", "Undo", tooltip="reverse the enforcement (journal)"),
-        Binding("slash", "search", "Search", tooltip="narrow the user list and the detail"),
-        Binding("plus", "choose_all", "All", show=False, tooltip="choose every user shown"),
-        Binding("minus", "choose_none", "None", show=False, tooltip="choose none of those shown"),
-        Binding("d", "toggle_detail", "Detail", tooltip="the impact user by user"),
-        Binding("c", "toggle_cli", "CLI", tooltip="each change's command line"),
+        Binding(
+            "p", "plan", N_("Preview"), tooltip=N_("plan for the users chosen (nothing changes)")
+        ),
+        Binding(
+            "a", "apply", N_("Apply"), tooltip=N_("apply the plan shown, after a confirmation")
+        ),
+        Binding("u", "undo", N_("Undo"), tooltip=N_("reverse the enforcement (journal)")),
+        Binding("slash", "search", N_("Search"), tooltip=N_("narrow the user list and the detail")),
+        Binding("plus", "choose_all", N_("All"), show=False, tooltip=N_("choose every user shown")),
+        Binding(
+            "minus", "choose_none", N_("None"), show=False, tooltip=N_("choose none of those shown")
+        ),
+        Binding("d", "toggle_detail", N_("Detail"), tooltip=N_("the impact user by user")),
+        Binding("c", "toggle_cli", "CLI", tooltip=N_("each change's command line")),
     ]
 
     @dataclass
@@ -86,21 +95,21 @@ class PolicyScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="enforce-body", classes="step-body"):
-            with Collapsible(title="What the policy allows and denies", id="policy-collapsible"):
+            with Collapsible(title=_("What the policy allows and denies"), id="policy-collapsible"):
                 yield Static("\n".join(describe_policy(load_document())), id="policy-words")
             yield Static("", id="users-title")
             with Horizontal(id="enforce-user-tools"):
-                yield Input(placeholder="/ search users", id="enforce-search", compact=True)
-                yield Button("All (+)", id="enforce-all", compact=True)
-                yield Button("None (-)", id="enforce-none", compact=True)
+                yield Input(placeholder=_("/ search users"), id="enforce-search", compact=True)
+                yield Button(_("All (+)"), id="enforce-all", compact=True)
+                yield Button(_("None (-)"), id="enforce-none", compact=True)
             yield MarkedSelectionList(id="enforce-users")
-            yield Static("[dim]Reading the current state...[/dim]", id="enforce-plan")
+            yield Static(_("[dim]Reading the current state...[/dim]"), id="enforce-plan")
         with Horizontal(id="enforce-buttons"):
-            yield Button("Preview plan (p)", id="enforce-preview", compact=True)
+            yield Button(_("Preview plan (p)"), id="enforce-preview", compact=True)
             yield Button(
-                "Apply (a)", id="enforce-apply", variant="warning", compact=True, disabled=True
+                _("Apply (a)"), id="enforce-apply", variant="warning", compact=True, disabled=True
             )
-            yield Button("Undo (u)", id="enforce-undo", compact=True)
+            yield Button(_("Undo (u)"), id="enforce-undo", compact=True)
 
     def on_mount(self) -> None:
         self._load()
@@ -126,7 +135,7 @@ class PolicyScreen(StepScreen):
         self.chosen = set(plan.users)
         by_name = {u.user_name: u for u in audit.users}
         self.candidates = [
-            (name, f"{name}  {'MFA' if by_name[name].mfa_active else 'no MFA'}")
+            (name, f"{name}  {'MFA' if by_name[name].mfa_active else _('no MFA')}")
             for name in default_users(audit)
         ]
         self._fill_users()
@@ -147,9 +156,11 @@ class PolicyScreen(StepScreen):
         shown = users.option_count
         total = len(self.candidates)
         self.query_one("#users-title", Static).update(
-            f"[b]Users to put under the policy[/b]: {len(self.chosen)} of {total} chosen"
-            + (f" · {shown} shown" if shown != total else "")
-            + " (space toggles)"
+            _("[b]Users to put under the policy[/b]: {chosen} of {total} chosen").format(
+                chosen=len(self.chosen), total=total
+            )
+            + (_(" · {shown} shown").format(shown=shown) if shown != total else "")
+            + _(" (space toggles)")
         )
 
     def _plan_text(self, plan: EnforcePlan) -> str:
@@ -169,7 +180,7 @@ class PolicyScreen(StepScreen):
 
     def worker_failed(self, worker: object) -> None:
         self.query_one("#enforce-plan", Static).update(
-            "[red]No plan: see the message.[/] Press p to try again."
+            _("[red]No plan: see the message.[/] Press p to try again.")
         )
 
     @on(Button.Pressed, "#enforce-preview")
@@ -177,7 +188,7 @@ class PolicyScreen(StepScreen):
         if self.audit is None:
             self._load()
             return
-        self.query_one("#enforce-plan", Static).update("[dim]Planning...[/dim]")
+        self.query_one("#enforce-plan", Static).update(_("[dim]Planning...[/dim]"))
         self._replan(sorted(self.chosen))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
@@ -255,7 +266,7 @@ class PolicyScreen(StepScreen):
         # The shown plan no longer matches the selection: make the admin look again first.
         self.query_one("#enforce-apply", Button).disabled = True
         self.query_one("#enforce-plan", Static).update(
-            "[yellow]Selection changed: press p to preview the plan.[/]"
+            _("[yellow]Selection changed: press p to preview the plan.[/]")
         )
         self.plan = None
         self.refresh_bindings()
@@ -272,10 +283,12 @@ class PolicyScreen(StepScreen):
         totals = impact_totals(plan.impact).lines() if plan.impact else []
         body = bullets(confirm_lines(plan))
         if totals:
-            body += "\nImpact:\n" + bullets(totals)
-        ok = await self.app.push_screen_wait(ConfirmDialog("Apply the MFA policy?", body, "Apply"))
+            body += _("\nImpact:\n") + bullets(totals)
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog(_("Apply the MFA policy?"), body, _("Apply"))
+        )
         if ok:
-            self.query_one("#enforce-plan", Static).update("[dim]Applying...[/dim]")
+            self.query_one("#enforce-plan", Static).update(_("[dim]Applying...[/dim]"))
             self._apply(plan)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
@@ -289,29 +302,39 @@ class PolicyScreen(StepScreen):
         after = plan_enforcement(services, self.audit, users=plan.users)
         # The step ends by proving its own outcome, through verify's code: for each of these
         # users, a call without MFA is denied and MFA set-up is not.
-        self.report_progress("proving it: a call without MFA, user by user")
+        self.report_progress(_("proving it: a call without MFA, user by user"))
         proof = prove_enforcement(services, plan.users, group=plan.group)
         self.post_message(self.PlanApplied(done, after, proof))
 
     def show_progress(self, text: str) -> None:
-        self.query_one("#enforce-plan", Static).update(f"[dim]{escape(text)}...[/dim]")
+        self.query_one("#enforce-plan", Static).update(
+            _("[dim]{escape}...[/dim]").format(escape=escape(text))
+        )
 
     @on(PlanApplied)
     def _applied(self, event: PlanApplied) -> None:
         self._show_plan(event.after)
         # Read again after applying: "nothing to do" now means "all of it is in place".
-        made = f"[green]Applied: {len(event.done)} change(s) made[/] (undo with u)."
-        proof = report_markup(event.proof, "Proven, user by user")
+        made = ngettext(
+            "[green]Applied: {count} change made[/] (undo with u).",
+            "[green]Applied: {count} changes made[/] (undo with u).",
+            len(event.done),
+        ).format(count=len(event.done))
+        proof = report_markup(event.proof, _("Proven, user by user"))
         self.query_one("#enforce-plan", Static).update(
             made
             + "\n"
             + proof
             + "\n\n"
             + self._plan_text(event.after).replace(
-                "Nothing to do: everything is already in place.", "Everything is in place now."
+                _("Nothing to do: everything is already in place."),
+                _("Everything is in place now."),
             )
         )
-        self.notify(f"{len(event.done)} change(s) made. Undo with u.", title="Enforce")
+        self.notify(
+            _("{count} change(s) made. Undo with u.").format(count=len(event.done)),
+            title=_("Enforce"),
+        )
         if event.proof.holds:
             self.step_done()
 
@@ -323,12 +346,16 @@ class PolicyScreen(StepScreen):
 
         todo = undoable(read(), self.wizard.ctx.services, step="enforce")
         if not todo:
-            self.notify("Nothing to undo: no enforcement change is in the journal.", title="Undo")
+            self.notify(
+                _("Nothing to undo: no enforcement change is in the journal."), title=_("Undo")
+            )
             return
         from wizard.undo import describe_undo
 
         body = bullets([describe_undo(e) for e in todo])
-        ok = await self.app.push_screen_wait(ConfirmDialog("Undo the enforcement?", body, "Undo"))
+        ok = await self.app.push_screen_wait(
+            ConfirmDialog(_("Undo the enforcement?"), body, _("Undo"))
+        )
         if ok:
             self._undo()
 
@@ -345,4 +372,4 @@ class PolicyScreen(StepScreen):
     def _undone(self, event: EnforcementUndone) -> None:
         self.step_undone()
         self._show_plan(event.after)
-        self.notify(f"{len(event.lines)} change(s) undone.", title="Undo")
+        self.notify(_("{count} change(s) undone.").format(count=len(event.lines)), title=_("Undo"))

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from screens.base import StepScreen
 from wizard.errors import UsageError
+from wizard.i18n import N_, _
 from wizard.session.credentials import (
     DEFAULT_DURATION,
     FORMATS,
@@ -52,13 +53,16 @@ class SessionScreen(StepScreen):
         profiles: list[tuple[str, str | None]]
 
     STEP = "session"
-    EXPLANATION = "temporary credentials for CLI work, unlocked with an MFA code"
+    EXPLANATION = N_("temporary credentials for CLI work, unlocked with an MFA code")
     BINDINGS = [
-        Binding("c", "code", "Code", tooltip="type the MFA code (Enter asks STS)"),
-        Binding("f3", "reveal", "Reveal"),
-        Binding("f4", "copy", "Copy"),
+        Binding("c", "code", N_("Code"), tooltip=N_("type the MFA code (Enter asks STS)")),
+        Binding("f3", "reveal", N_("Reveal")),
+        Binding("f4", "copy", N_("Copy")),
         Binding(
-            "f9", "use_here", "Use in wizard", tooltip="every step signs with this MFA session"
+            "f9",
+            "use_here",
+            N_("Use in wizard"),
+            tooltip=N_("every step signs with this MFA session"),
         ),
     ]
 
@@ -74,31 +78,33 @@ class SessionScreen(StepScreen):
         with VerticalScroll(id="session-body", classes="step-body"):
             with Vertical(id="session-form"):
                 with Horizontal(classes="form-row"):
-                    yield Label("Profile   ", classes="form-label")
+                    yield Label(_("Profile   "), classes="form-label")
                     yield Input(
-                        placeholder="(the credentials this wizard uses)",
+                        placeholder=_("(the credentials this wizard uses)"),
                         id="session-profile",
                         compact=True,
                     )
                 yield Static("", id="session-profiles")
                 with Horizontal(classes="form-row", id="duration-row"):
-                    yield Label("Duration  ", classes="form-label")
+                    yield Label(_("Duration  "), classes="form-label")
                     yield Input(value="12h", id="session-duration", compact=True)
                     yield Static("", id="duration-verdict")
                 with Horizontal(classes="form-row"):
-                    yield Label("Device    ", classes="form-label")
+                    yield Label(_("Device    "), classes="form-label")
                     yield Select(
                         [],
-                        prompt="looking up your MFA device...",
+                        prompt=_("looking up your MFA device..."),
                         id="session-serial",
                         compact=True,
                     )
                 with Horizontal(classes="form-row"):
-                    yield Label("MFA code  ", classes="form-label")
+                    yield Label(_("MFA code  "), classes="form-label")
                     yield Input(
-                        placeholder="6 digits", id="session-code", max_length=8, compact=True
+                        placeholder=_("6 digits"), id="session-code", max_length=8, compact=True
                     )
-                    yield Button("Get session", variant="primary", id="session-get", compact=True)
+                    yield Button(
+                        _("Get session"), variant="primary", id="session-get", compact=True
+                    )
                 yield Static("", id="session-verdict")
                 yield Static("", id="session-demo")
             with Vertical(id="session-result"):
@@ -111,14 +117,16 @@ class SessionScreen(StepScreen):
                         id="session-format",
                         compact=True,
                     )
-                    yield Button("Reveal (F3)", id="session-reveal", compact=True)
-                    yield Button("Copy (F4)", id="session-copy", compact=True)
-                    yield Button("Use in wizard (F9)", id="session-use", compact=True)
+                    yield Button(_("Reveal (F3)"), id="session-reveal", compact=True)
+                    yield Button(_("Copy (F4)"), id="session-copy", compact=True)
+                    yield Button(_("Use in wizard (F9)"), id="session-use", compact=True)
                 yield Static("", id="session-lines", markup=False)
                 with Horizontal(classes="form-row"):
-                    yield Input(placeholder="profile name", id="session-write-name", compact=True)
-                    yield Button("Write profile", id="session-write", compact=True)
-                    yield Button("Set up credential_process", id="session-setup", compact=True)
+                    yield Input(
+                        placeholder=_("profile name"), id="session-write-name", compact=True
+                    )
+                    yield Button(_("Write profile"), id="session-write", compact=True)
+                    yield Button(_("Set up credential_process"), id="session-setup", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#session-result").display = False
@@ -137,7 +145,7 @@ class SessionScreen(StepScreen):
     def _show_profiles(self, event: ProfilesListed) -> None:
         names = [f"{name} (role)" if role else name for name, role in event.profiles]
         line = self.query_one("#session-profiles", Static)
-        line.update(f"[dim]Profiles: {escape(', '.join(names))}[/]")
+        line.update(_("[dim]Profiles: {escape}[/]").format(escape=escape(", ".join(names))))
         line.display = bool(names)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -173,7 +181,7 @@ class SessionScreen(StepScreen):
         select = self.query_one("#session-serial", Select)
         if not serials:
             select.set_options([])
-            select.prompt = "no MFA device: enrol one first (step 2)"
+            select.prompt = _("no MFA device: enrol one first (step 2)")
             return
         select.set_options([(s.split(":", 5)[-1], s) for s in serials])
         select.value = serials[0]
@@ -196,9 +204,13 @@ class SessionScreen(StepScreen):
         try:
             seconds = parse_duration(event.value)
         except UsageError as exc:
-            self.query_one("#duration-verdict", Static).update(f"[red] {escape(exc.fix)}[/]")
+            self.query_one("#duration-verdict", Static).update(
+                _("[red] {escape}[/]").format(escape=escape(exc.fix))
+            )
             return
-        self.query_one("#duration-verdict", Static).update(f"[dim] {describe_left(seconds)}[/]")
+        self.query_one("#duration-verdict", Static).update(
+            _("[dim] {describe_left}[/]").format(describe_left=describe_left(seconds))
+        )
 
     def _verdict(self, markup: str) -> None:
         self.query_one("#session-verdict", Static).update(markup)
@@ -210,7 +222,7 @@ class SessionScreen(StepScreen):
 
         serial = self.query_one("#session-serial", Select).value
         if not isinstance(serial, str):
-            self._verdict("[red]Choose the MFA device first (or enrol one on step 2).[/]")
+            self._verdict(_("[red]Choose the MFA device first (or enrol one on step 2).[/]"))
             return
         code = self.query_one("#session-code", Input).value
         if problem := code_problem(code):
@@ -226,13 +238,15 @@ class SessionScreen(StepScreen):
             return
         if not self._first_send(serial, code.strip()):
             self._verdict(
-                "[red]That code was just sent to AWS[/] (which takes a code once): type the "
-                "next code your app shows."
+                _(
+                    "[red]That code was just sent to AWS[/] (which takes a code once): type the "
+                    "next code your app shows."
+                )
             )
             return
         profile = self.query_one("#session-profile", Input).value.strip() or None
         self.creds_profile = profile
-        self._verdict("[dim]Asking STS for a session...[/]")
+        self._verdict(_("[dim]Asking STS for a session...[/]"))
         self.query_one("#session-get", Button).disabled = True
         self._fetch(profile, serial, code.strip(), duration)
 
@@ -277,7 +291,7 @@ class SessionScreen(StepScreen):
 
     def worker_failed(self, worker: object) -> None:
         self.query_one("#session-get", Button).disabled = False
-        self._verdict("[red]No session: see the message.[/] Fix it and try again.")
+        self._verdict(_("[red]No session: see the message.[/] Fix it and try again."))
 
     # ------------------------------------------------------------------ result
 
@@ -288,7 +302,11 @@ class SessionScreen(StepScreen):
         self.revealed = False
         self.query_one("#session-get", Button).disabled = False
         self.query_one("#session-code", Input).value = ""
-        self._verdict(f"[green]Session ready for {describe_left(creds.seconds_left())}.[/]")
+        self._verdict(
+            _("[green]Session ready for {left}.[/]").format(
+                left=describe_left(creds.seconds_left())
+            )
+        )
         self.query_one("#session-result").display = True
         self.query_one("#session-use").display = self.creds_profile is None
         self._render_lines()
@@ -320,7 +338,11 @@ class SessionScreen(StepScreen):
             left = self.creds.seconds_left()
             style = "red" if left < 300 else "green"
             self.query_one("#session-expiry", Static).update(
-                f"Expires {self.creds.expiration_iso} · [{style}]{describe_left(left)} left[/]"
+                _("Expires {expiration_iso} · [{style}]{describe_left} left[/]").format(
+                    expiration_iso=self.creds.expiration_iso,
+                    style=style,
+                    describe_left=describe_left(left),
+                )
             )
         demo = self.wizard.ctx.demo
         panel = self.query_one("#session-demo", Static)
@@ -335,8 +357,9 @@ class SessionScreen(StepScreen):
             now = clock.time()
             code = pyotp.TOTP(seed).at(now)
             panel.update(
-                f"[b]Demo authenticator[/b] for this device: [b]{code[:3]} {code[3:]}[/b]  "
-                f"({30 - int(now) % 30:2d}s)"
+                _(
+                    "[b]Demo authenticator[/b] for this device: [b]{code} {code2}[/b]  ({value:2d}s)"
+                ).format(code=code[:3], code2=code[3:], value=30 - int(now) % 30)
             )
 
     @on(Select.Changed, "#session-format")
@@ -357,8 +380,10 @@ class SessionScreen(StepScreen):
         include you, and the policy's own calls need it)."""
         if self.creds is None or self.creds_profile is not None:
             self._verdict(
-                "[yellow]Only a session of the wizard's own credentials[/] (empty Profile) "
-                "can be used for the wizard."
+                _(
+                    "[yellow]Only a session of the wizard's own credentials[/] (empty Profile) "
+                    "can be used for the wizard."
+                )
             )
             return
         until = self.creds.expiration.astimezone().strftime("%H:%M")
@@ -371,7 +396,9 @@ class SessionScreen(StepScreen):
         fmt = str(self.query_one("#session-format", Select).value)
         # OSC 52: the terminal puts it on the clipboard; nothing is written to disk.
         self.app.copy_to_clipboard(render(self.creds, fmt))
-        self.notify(f"Copied the {fmt} lines to the clipboard.", title="Session")
+        self.notify(
+            _("Copied the {fmt} lines to the clipboard.").format(fmt=fmt), title=_("Session")
+        )
 
     @on(Input.Submitted, "#session-write-name")
     @on(Button.Pressed, "#session-write")
@@ -393,8 +420,9 @@ class SessionScreen(StepScreen):
         path = write_profile(name, creds, region=self.wizard.ctx.region)
         self.post_message(
             self.FileWritten(
-                f"[green]Wrote profile {escape(name)} to {escape(str(path))}[/] (mode 0600). "
-                f"Use: AWS_PROFILE={escape(name)}"
+                _(
+                    "[green]Wrote profile {name} to {path}[/] (mode 0600). Use: AWS_PROFILE={name}"
+                ).format(name=escape(name), path=escape(str(path)))
             )
         )
 
@@ -403,8 +431,10 @@ class SessionScreen(StepScreen):
         profile = self.query_one("#session-profile", Input).value.strip()
         if not profile:
             self._verdict(
-                "[red]Type the profile that holds the long-term keys in 'Profile' first[/]: "
-                "credential_process needs a named profile."
+                _(
+                    "[red]Type the profile that holds the long-term keys in 'Profile' first[/]: "
+                    "credential_process needs a named profile."
+                )
             )
             return
         try:
@@ -420,10 +450,11 @@ class SessionScreen(StepScreen):
 
         new, changed = setup_credential_process(profile)
         message = (
-            f"[green]Added profile {escape(new)} to {escape(str(config_path()))}[/]: "
-            f"AWS_PROFILE={escape(new)} aws ..."
+            _("[green]Added profile {name} to {path}[/]: AWS_PROFILE={name} aws ...").format(
+                name=escape(new), path=escape(str(config_path()))
+            )
             if changed
-            else f"Profile {escape(new)} is already set up; nothing to do."
+            else _("Profile {name} is already set up; nothing to do.").format(name=escape(new))
         )
         self.post_message(self.FileWritten(message))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import on, work
@@ -20,6 +21,7 @@ from screens.widgets.status import cut
 from screens.widgets.verdict import report_markup
 from wizard.errors import WizardError
 from wizard.files import export_text
+from wizard.i18n import N_, _
 from wizard.summary import PostureState, markdown
 from wizard.verify import VerifyReport
 
@@ -38,11 +40,11 @@ class SummaryScreen(StepScreen):
         report: VerifyReport
 
     STEP = "summary"
-    EXPLANATION = "the account before this sitting and now"
+    EXPLANATION = N_("the account before this sitting and now")
     BINDINGS = [
-        Binding("r", "refresh", "Refresh"),
-        Binding("v", "verify", "Verify again"),
-        Binding("e", "export", "Export Markdown"),
+        Binding("r", "refresh", N_("Refresh")),
+        Binding("v", "verify", N_("Verify again")),
+        Binding("e", "export", N_("Export Markdown")),
     ]
 
     def __init__(self) -> None:
@@ -51,13 +53,13 @@ class SummaryScreen(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="summary-body", classes="step-body"):
-            yield Static("[dim]Reading the account...[/dim]", id="summary-status")
+            yield Static(_("[dim]Reading the account...[/dim]"), id="summary-status")
             yield DataTable(id="summary-table", cursor_type="row", show_cursor=False)
-            yield Static("[dim]Proving it from AWS...[/dim]", id="summary-verify")
+            yield Static(_("[dim]Proving it from AWS...[/dim]"), id="summary-verify")
             yield Static("", id="summary-changes")
 
     def on_mount(self) -> None:
-        self.query_one("#summary-table", DataTable).add_columns("", "Before", "Now")
+        self.query_one("#summary-table", DataTable).add_columns("", _("Before"), _("Now"))
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
@@ -69,7 +71,7 @@ class SummaryScreen(StepScreen):
 
     def action_verify(self) -> None:
         """Prove the three outcomes again, from what AWS holds now (mfa-wizard verify)."""
-        self.query_one("#summary-verify", Static).update("[dim]Proving it from AWS...[/dim]")
+        self.query_one("#summary-verify", Static).update(_("[dim]Proving it from AWS...[/dim]"))
         self._verify()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summary-verify")
@@ -81,7 +83,7 @@ class SummaryScreen(StepScreen):
     @on(Verified)
     def _verified(self, event: Verified) -> None:
         self.query_one("#summary-verify", Static).update(
-            report_markup(event.report, "Proven from AWS now (v verifies again)")
+            report_markup(event.report, _("Proven from AWS now (v verifies again)"))
         )
         if event.report.holds:
             self.step_done()
@@ -102,31 +104,38 @@ class SummaryScreen(StepScreen):
         before_rows = dict(before.rows()) if before else {}
         in_full = []
         for label, now in after.rows():
-            was = before_rows.get(label, "(not captured)")
+            was = before_rows.get(label, _("(not captured)"))
             style = "" if was == now or not before else "[b green]"
             # Two value columns fit 80 columns at 24 each; a longer value is cut in the table
             # and given whole below it.
             shown = Text(cut(now, CELL), style="bold green" if style else "")
             table.add_row(label, Text(cut(was, CELL)), shown)
-            if len(was) > CELL or len(now) > CELL:
-                whole = f"  {label}: {now}" + (f" (before: {was})" if was != now else "")
+            if cell_len(was) > CELL or cell_len(now) > CELL:
+                whole = f"  {label}: {now}" + (
+                    _(" (before: {was})").format(was=was) if was != now else ""
+                )
                 in_full.append(escape(whole))
-        full = "[b]In full[/b]\n" + "\n".join(in_full) + "\n\n" if in_full else ""
+        full = _("[b]In full[/b]\n") + "\n".join(in_full) + "\n\n" if in_full else ""
         changes = self.changes()
         still = after.console_users_without_mfa
-        pending = f"[b]Still without MFA:[/b] {escape(', '.join(still))}\n\n" if still else ""
+        pending = (
+            _("[b]Still without MFA:[/b] {users}\n\n").format(users=escape(", ".join(still)))
+            if still
+            else ""
+        )
         self.query_one("#summary-changes", Static).update(
             pending
             + full
             + (
-                "[b]Changes made in this sitting[/b]\n"
+                _("[b]Changes made in this sitting[/b]\n")
                 + "\n".join(f"  {escape(c)}" for c in changes)
                 if changes
-                else "[dim]No change was made in this sitting.[/dim]"
+                else _("[dim]No change was made in this sitting.[/dim]")
             )
         )
         self.query_one("#summary-status", Static).update(
-            f"Now: {after.taken_at}" + (f" · before: {before.taken_at}" if before else "")
+            _("Now: {taken_at}").format(taken_at=after.taken_at)
+            + (_(" · before: {taken_at}").format(taken_at=before.taken_at) if before else "")
         )
 
     def changes(self) -> list[str]:
@@ -136,7 +145,7 @@ class SummaryScreen(StepScreen):
         started = self.wizard.ctx.started_at
         return [
             f"{e.time[11:19]} {e.step}: {e.action} {e.resource}"
-            + (" (undone)" if e.undone_by else "")
+            + (_(" (undone)") if e.undone_by else "")
             for e in read()
             if e.account == self.wizard.ctx.account_id and e.time >= started and e.action != "undo"
         ]
@@ -158,6 +167,6 @@ class SummaryScreen(StepScreen):
         try:
             written = export_text(Path(path), self.markdown())
         except WizardError as exc:
-            self.wizard.show_error(exc, title="Export failed")
+            self.wizard.show_error(exc, title=_("Export failed"))
             return
-        self.notify(f"Wrote {written}", title="Summary", markup=False)
+        self.notify(_("Wrote {written}").format(written=written), title=_("Summary"), markup=False)

@@ -6,12 +6,19 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from wizard.i18n import N_
+
 # The kinds of MFA device IAM lists, told apart by their serial (ListMFADevices):
 #   virtual   arn:PARTITION:iam::ACCOUNT:mfa/[PATH/]NAME     (an authenticator app, TOTP)
 #   fido      arn:PARTITION:iam::ACCOUNT:u2f/user/NAME/KEY-ID (security key or passkey)
 #   hardware  a bare serial such as GAHT12345678             (a hardware TOTP token)
 VIRTUAL, HARDWARE, FIDO = "virtual", "hardware", "fido"
-KIND_LABELS = {VIRTUAL: "virtual", HARDWARE: "hardware TOTP", FIDO: "security key/passkey"}
+# As people read them; translated where shown (the JSON keeps VIRTUAL, HARDWARE, FIDO).
+KIND_LABELS = {
+    VIRTUAL: N_("virtual"),
+    HARDWARE: N_("hardware TOTP"),
+    FIDO: N_("security key/passkey"),
+}
 
 
 def device_kind(serial: str) -> str:

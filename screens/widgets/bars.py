@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from screens.steps import STEPS
+from wizard.i18n import _
 
 
 class IdentityBar(Static):
@@ -25,7 +26,7 @@ class IdentityBar(Static):
         text = Text()
         if demo:
             # The app name gives way so the warning and the endpoint fit 80 columns.
-            text.append(" DEMO ACCOUNT ", style="bold black on yellow")
+            text.append(_(" DEMO ACCOUNT "), style="bold black on yellow")
         else:
             text.append(" mfa-wizard ", style="bold reverse")
         text.append(f" {account} ", style="bold")
@@ -50,7 +51,7 @@ class StepLabel(Static):
         classes = "step" + (" -current" if current else "") + ("" if built else " -unbuilt")
         super().__init__(label, id=f"step-{key}", classes=classes)
         self.key = key
-        self.tooltip = purpose if built else f"{purpose} (not built yet)"
+        self.tooltip = purpose if built else _("{purpose} (not built yet)").format(purpose=purpose)
 
     def on_click(self) -> None:
         self.post_message(self.Chosen(self.key))

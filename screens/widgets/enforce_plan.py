@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.markup import escape
 
 from screens.widgets.status import status_markup
+from wizard.i18n import _, ngettext
 from wizard.lockout import impact_totals
 from wizard.plan import Status
 from wizard.policies import EnforcePlan
@@ -29,70 +30,89 @@ def plan_markup(
     command line of each change under it."""
     lines = []
     if plan.guard:
-        lines.append(f"[b red]Refused:[/] {escape(plan.guard)}")
+        lines.append(_("[b red]Refused:[/] {escape}").format(escape=escape(plan.guard)))
     elif plan.nothing_to_do:
-        lines.append("[green]Nothing to do: everything is already in place.[/]")
+        lines.append(_("[green]Nothing to do: everything is already in place.[/]"))
     for item in plan.left_out:
-        lines.append(f"[yellow]Left out:[/] {escape(str(item))}")
+        lines.append(_("[yellow]Left out:[/] {escape}").format(escape=escape(str(item))))
     if plan.impact:
         lines += _impact(plan, detail, needle)
-    lines.append("[b]Plan[/b]" + ("" if cli else " [dim](c: the same on the command line)[/dim]"))
+    lines.append(
+        _("[b]Plan[/b]") + ("" if cli else _(" [dim](c: the same on the command line)[/dim]"))
+    )
     members = [s for s in plan.steps if s.kind == "member"]
     for step in plan.steps:
         if step in members:
             continue
         lines.append(f"  {status_markup(step.status)}  {escape(step.detail)}")
         if cli and step.cli and step.changes:
-            lines.append(f"      [dim]$ {escape(step.cli)}[/dim]")
+            lines.append(_("      [dim]$ {escape}[/dim]").format(escape=escape(step.cli)))
     adding = [s for s in members if s.changes]
     if adding:
         lines.append(
             f"  {status_markup(Status.CREATE)}  "
-            f"add {len(adding)} user{'s' * (len(adding) != 1)} to {escape(plan.group)}: "
+            + ngettext(
+                "add {count} user to {group}: ", "add {count} users to {group}: ", len(adding)
+            ).format(count=len(adding), group=escape(plan.group))
             + escape(some_names([s.name for s in adding]))
         )
         if cli and adding[0].cli:
             lines.append(
                 f"      [dim]$ {escape(adding[0].cli)}[/dim]"
                 + (
-                    f" [dim](and {len(adding) - 1} more, one per user)[/dim]"
+                    _(" [dim](and {count} more, one per user)[/dim]").format(count=len(adding) - 1)
                     if len(adding) > 1
                     else ""
                 )
             )
     elif members:
         lines.append(
-            f"  {status_markup(members[0].status)}  {len(members)} already in {escape(plan.group)}"
+            _("  {status_markup}  {count} already in {escape}").format(
+                status_markup=status_markup(members[0].status),
+                count=len(members),
+                escape=escape(plan.group),
+            )
         )
     if plan.diff:
-        lines.append("[b]Policy change[/b] (new default version):")
+        lines.append(_("[b]Policy change[/b] (new default version):"))
         lines += [f"  [dim]{escape(d)}[/dim]" for d in plan.diff[:12]]
     return "\n".join(lines)
 
 
 def _impact(plan: EnforcePlan, detail: bool, needle: str) -> list[str]:
     totals = impact_totals(plan.impact)
-    lines = [f"[b]Impact on {totals.users} user{'s' * (totals.users != 1)}[/b]"]
+    lines = [
+        ngettext(
+            "[b]Impact on {count} user[/b]", "[b]Impact on {count} users[/b]", totals.users
+        ).format(count=totals.users)
+    ]
     lines += [f"  • {escape(line)}" for line in totals.lines()]
     affected = [i for i in plan.impact if i.affected]
     if not affected:
         return lines
     if not detail:
-        lines.append(f"  [dim]d: the {len(affected)} affected user(s), one by one[/dim]")
+        lines.append(
+            _("  [dim]d: the {count} affected user(s), one by one[/dim]").format(
+                count=len(affected)
+            )
+        )
         return lines
     needle = needle.strip().lower()
     matching = [i for i in affected if needle in i.user_name.lower()]
     heading = (
-        f"  [b]Affected[/b] ({len(matching)}"
-        + (f" matching {escape(repr(needle))}" if needle else "")
-        + ")"
+        _("  [b]Affected[/b] ({count} matching {search})").format(
+            count=len(matching), search=escape(repr(needle))
+        )
+        if needle
+        else _("  [b]Affected[/b] ({count})").format(count=len(matching))
     )
     lines.append(heading)
     for item in matching[:DETAIL_LIMIT]:
         lines.append(f"  [b]{escape(item.user_name)}[/b]: " + escape("; ".join(item.reasons)))
     if len(matching) > DETAIL_LIMIT:
         lines.append(
-            f"  ... and {len(matching) - DETAIL_LIMIT} more "
-            "(/ narrows them; mfa-wizard enforce --dry-run lists all)"
+            _(
+                "  ... and {value} more (/ narrows them; mfa-wizard enforce --dry-run lists all)"
+            ).format(value=len(matching) - DETAIL_LIMIT)
         )
     return lines

@@ -333,7 +333,7 @@ async def test_hardware_token_from_the_enroll_step(demo_app, services, realism):
         assert screen.results["dave.sato"].outcome == "token enabled"
         said = str(screen.query_one("#intro-devices").render())
         assert "User 2 of 2: judy.kimura" in str(screen.query_one("#intro-progress").render())
-        assert "has 8 MFA device(s)" in said and "and 5 more" in said
+        assert "has 8 MFA devices" in said and "and 5 more" in said
         assert "nothing can be added" in said
         for button in ("#enroll-start", "#enroll-hardware-token", "#enroll-security-key"):
             assert screen.query_one(button, Button).disabled

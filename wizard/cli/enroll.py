@@ -259,7 +259,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print(_("{user} has no MFA device.").format(user=args.user))
     else:
         for d in devices:
-            kind = KIND_LABELS[d.kind]
+            kind = _(KIND_LABELS[d.kind])
             when = d.enabled_at.isoformat() if d.enabled_at else "?"
             print(
                 _("{serial}  {kind}  enabled {when}").format(serial=d.serial, kind=kind, when=when)
