@@ -19,7 +19,7 @@ from screens.notices import ConnectingScreen, TooSmallScreen
 from screens.steps import STEPS, step
 from wizard import asset
 from wizard.errors import WizardError, translate
-from wizard.i18n import N_, _
+from wizard.i18n import N_, _, language
 
 if TYPE_CHECKING:
     from wizard.aws import Services
@@ -102,6 +102,8 @@ class WizardApp(App[int]):
             self._filters = replace_monochrome(self._filters, LegibleMonochrome())
 
     def on_mount(self) -> None:
+        # Japanese labels are wider: the stylesheet gives their columns more room under -ja.
+        self.set_class(language() == "ja", "-ja")
         if self.handle_signals:
             import asyncio
             import signal

@@ -26,6 +26,7 @@ from screens.audit_table import (
     SORTABLE,
     cell_width,
     cells,
+    headings_extra,
     names_that_fit,
     sort_value,
     summary_markup,
@@ -120,7 +121,8 @@ class AuditScreen(StepScreen):
         """The Path column's width for `users` (those shown) at the terminal's width now."""
         shown = self.visible_users() if users is None else users
         longest = max((len(u.path) for u in shown), default=PATH_MIN)
-        return max(PATH_MIN, min(longest, self.app.size.width - OTHER_COLUMNS))
+        extra = headings_extra()
+        return max(PATH_MIN - extra, min(longest, self.app.size.width - OTHER_COLUMNS - extra))
 
     def on_mount(self) -> None:
         self.path_width = PATH_MIN

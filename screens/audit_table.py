@@ -30,6 +30,17 @@ PATH_MIN = 16
 OTHER_COLUMNS = 64
 
 
+def headings_extra() -> int:
+    """The columns the headings beside User and Path take beyond their English ones (Japanese
+    words are wider: コンソール is 10 columns, Console 7). Path gives that room up, down to a
+    few columns, so the table still fits 80 columns; in English it is 0."""
+    return sum(
+        max(0, cell_len(_(label)) - cell_len(label))
+        for key, label in COLUMNS
+        if key not in ("user", "path")
+    )
+
+
 def names_that_fit(names: list[str], width: int) -> str:
     """As many of `names` as fit in `width` columns, then "and N more" (never cut mid-name)."""
     shown: list[str] = []

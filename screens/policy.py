@@ -135,7 +135,7 @@ class PolicyScreen(StepScreen):
         self.chosen = set(plan.users)
         by_name = {u.user_name: u for u in audit.users}
         self.candidates = [
-            (name, f"{name}  {'MFA' if by_name[name].mfa_active else _('no MFA')}")
+            (name, f"{name}  " + ("MFA" if by_name[name].mfa_active else _("no MFA")))
             for name in default_users(audit)
         ]
         self._fill_users()

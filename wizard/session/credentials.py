@@ -241,9 +241,9 @@ def masked(creds: SessionCredentials, fmt: str = "env") -> str:
 def describe_left(seconds: float) -> str:
     """'11 h 58 min', '4 min 10 s' or 'expired'."""
     if seconds <= 0:
-        return "expired"
+        return _("expired")
     hours, rest = divmod(int(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s"
+        return _("{hours} h {minutes:02d} min").format(hours=hours, minutes=minutes)
+    return _("{minutes} min {seconds:02d} s").format(minutes=minutes, seconds=secs)
