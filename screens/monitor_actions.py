@@ -214,8 +214,8 @@ class MonitorActions(StepScreen):
     def _torn_down(self, event: TornDown) -> None:
         self.step_undone()
         self._show_plan(event.after)
-        deleted = sum(1 for line in event.lines if line.startswith(("deleted", "scheduled")))
-        kept = sum(1 for line in event.lines if line.startswith("kept"))
+        deleted = sum(1 for line in event.lines if getattr(line, "kind", "") == "deleted")
+        kept = sum(1 for line in event.lines if getattr(line, "kind", "") == "kept")
         # Where the eye is: the lines themselves are below the plan.
         self._verdict(
             _(

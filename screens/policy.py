@@ -361,7 +361,8 @@ class PolicyScreen(StepScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="enforce")
     def _undo(self) -> None:
-        from wizard.policies import plan_enforcement, undo_enforcement
+        from wizard.policies import plan_enforcement
+        from wizard.undo import undo_enforcement
 
         lines = undo_enforcement(self.wizard.ctx.services)
         assert self.audit is not None

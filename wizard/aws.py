@@ -16,6 +16,7 @@ from typing import Any
 
 from wizard import APP_NAME
 from wizard.errors import aws_errors
+from wizard.i18n import _
 from wizard.models import CallerIdentity
 
 # IAM is global and STS has a global endpoint; when nothing configures a region we still need one
@@ -73,7 +74,7 @@ def new_boto3_session(**kwargs: Any) -> Any:
 
 def build_session(profile: str | None = None, region: str | None = None) -> Any:
     """A boto3 Session for --profile/--region, falling back to the environment and config."""
-    with aws_errors("loading the AWS profile"):
+    with aws_errors(_("loading the AWS profile")):
         session = new_boto3_session(profile_name=profile or None, region_name=region or None)
         # Resolving the region reads the profile: an unknown profile fails here, translated.
         _unused = session.region_name
@@ -131,7 +132,10 @@ class Services:
                 }
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
-                with aws_errors(f"creating the {name} client"), session_lock(self.session):
+                with (
+                    aws_errors(_("creating the {name} client").format(name=name)),
+                    session_lock(self.session),
+                ):
                     client = self.session.client(name, **kwargs)
                 if name == "s3":
                     self._expect_own_buckets(client)

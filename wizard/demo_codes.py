@@ -129,7 +129,9 @@ class CodeServer:
         serial = _serial_of(who or self.default_user, self.account_id)
         seed = device_seed(serial) if serial else None
         if seed is None:
-            return f"error: the demo has no virtual MFA device for {who or self.default_user!r}"
+            return "error: " + _("the demo has no virtual MFA device for {user!r}").format(
+                user=who or self.default_user
+            )
         return self._pyotp.TOTP(seed).at(clock.time())
 
     def _serve(self) -> None:
@@ -144,7 +146,7 @@ class CodeServer:
                 try:
                     answer = self._answer(asked)
                 except Exception:  # moto changing under us: this answer fails, never the server
-                    answer = "error: the demo could not read that device now; try again"
+                    answer = "error: " + _("the demo could not read that device now; try again")
                 connection.sendall((answer + "\n").encode())
 
     def close(self) -> None:
@@ -169,6 +171,6 @@ def demo_code(path: str, who: str = "") -> str:
         ) from None
     if answer.startswith("error: ") or not answer:
         raise UsageError(
-            answer.removeprefix("error: ") or "the demo gave no code", _("check the user")
+            answer.removeprefix("error: ") or _("the demo gave no code"), _("check the user")
         )
     return answer

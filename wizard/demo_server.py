@@ -57,9 +57,13 @@ def require_moto() -> None:
 
         # pipx keeps its metadata in the app's own venv: there, pip is not the way in.
         if os.path.exists(os.path.join(sys.prefix, "pipx_metadata.json")):
-            fix = "reinstall it with the demo extra: pipx install --force 'mfa-wizard[demo]'"
+            fix = _("reinstall it with the demo extra: {command}").format(
+                command="pipx install --force 'mfa-wizard[demo]'"
+            )
         else:
-            fix = f"install the demo extra: {DEMO_INSTALL} (or `.[demo]` from a checkout)"
+            fix = _("install the demo extra: {command} (or `.[demo]` from a checkout)").format(
+                command=DEMO_INSTALL
+            )
         raise UsageError(_("the demo needs moto, which a plain install leaves out"), fix)
 
 

@@ -26,7 +26,7 @@ from wizard.errors import (
     error_code,
     translate,
 )
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.models import MfaDevice
 from wizard.qr import fit_qr, otpauth_uri
 from wizard.totp import (
@@ -202,12 +202,19 @@ def deactivate_device(services: Services, user_name: str, serial: str, delete: b
     if delete and serial.startswith("arn:") and ":mfa/" in serial:
         with aws_errors("DeleteVirtualMFADevice"):
             services.iam.delete_virtual_mfa_device(SerialNumber=serial)
-        done = f"deactivated and deleted {serial}"
+        done = N_("deactivated and deleted {serial}")
     else:
-        done = f"deactivated {serial}"
+        done = N_("deactivated {serial}")
     # AWS cannot give a device back: re-enrolling is the only way, so no undo is recorded.
-    record(services, "enroll", "deactivate_mfa_device", f"{user_name} {serial}", detail=done)
-    return done
+    # The journal keeps the English; the person reads it in the language in use.
+    record(
+        services,
+        "enroll",
+        "deactivate_mfa_device",
+        f"{user_name} {serial}",
+        detail=done.format(serial=serial),
+    )
+    return _(done).format(serial=serial)
 
 
 def resync_device(services: Services, user_name: str, serial: str, first: str, second: str) -> None:
@@ -384,7 +391,10 @@ class Enrollment:
                     Verdict(
                         False,
                         "aws_rejected",
-                        "AWS rejected the codes although they match the key here. Wait for two new codes and try again.",
+                        _(
+                            "AWS rejected the codes although they match the key here. Wait for "
+                            "two new codes and try again."
+                        ),
                     )
                 ) from None
             # The answer may have been lost after AWS enabled it (a dropped connection, Ctrl-C):

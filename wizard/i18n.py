@@ -136,6 +136,16 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def cut(text: str, columns: int) -> str:
+    """`text` cut to at most `columns` terminal columns."""
+    out = ""
+    for char in text:
+        if width(out + char) > columns:
+            break
+        out += char
+    return out
+
+
 def ljust(text: str, columns: int) -> str:
     """`text` padded with spaces to `columns` terminal columns."""
     return text + " " * max(0, columns - width(text))

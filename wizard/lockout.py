@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from wizard.aws import Services
 from wizard.errors import aws_errors, error_code, translate
+from wizard.i18n import _
 from wizard.models import AuditResult, UserFinding
 from wizard.session.cache import is_known_mfa_session
 
@@ -50,19 +51,30 @@ class ImpactTotals:
         """The counts in words, the ones that matter first (zero counts left out)."""
         lines = []
         if self.lose_access:
-            lines.append(f"{self.lose_access} lose access (all but MFA set-up) until they enrol")
+            lines.append(
+                _("{count} lose access (all but MFA set-up) until they enrol").format(
+                    count=self.lose_access
+                )
+            )
         if self.reset_blocked:
             lines.append(
-                f"{self.reset_blocked} must reset a password first and could not: "
-                "fix them before enforcing"
+                _(
+                    "{count} must reset a password first and could not: fix them before enforcing"
+                ).format(count=self.reset_blocked)
             )
         if self.keys_stop:
             lines.append(
-                f"{self.keys_stop} have access keys used in the last {RECENT_KEY_DAYS} d that "
-                "stop working without an MFA session (mfa-session)"
+                _(
+                    "{count} have access keys used in the last {days} d that stop working "
+                    "without an MFA session (mfa-session)"
+                ).format(count=self.keys_stop, days=RECENT_KEY_DAYS)
             )
         if self.unaffected:
-            lines.append(f"{self.unaffected} have MFA: no change when signed in with MFA")
+            lines.append(
+                _("{count} have MFA: no change when signed in with MFA").format(
+                    count=self.unaffected
+                )
+            )
         return lines
 
 
@@ -79,7 +91,7 @@ def impact_totals(impacts: list[UserImpact]) -> ImpactTotals:
 
 def session_key_id(services: Services) -> str | None:
     """The access key id of the wizard's credentials when they are a session (have a token)."""
-    with aws_errors("loading credentials"):
+    with aws_errors(_("loading credentials")):
         creds = services.session.get_credentials()
     if creds is None:
         return None
@@ -89,7 +101,7 @@ def session_key_id(services: Services) -> str | None:
 
 def uses_long_term_keys(services: Services) -> bool:
     """True when the wizard signs with an IAM user's access keys (no MFA session token)."""
-    with aws_errors("loading credentials"):
+    with aws_errors(_("loading credentials")):
         creds = services.session.get_credentials()
     return creds is not None and not creds.get_frozen_credentials().token
 
@@ -107,24 +119,25 @@ def lockout_reason(
         return None
     me = next((u for u in audit.users if u.user_name == identity.name), None)
     if me is not None and not me.mfa_active:
-        return (
-            f"you ({identity.name}) have no MFA device: once in the group, every call but MFA set-up "
-            f"is denied to you, including the wizard's next one. Enrol yourself first "
-            f"(`mfa-wizard enroll {identity.name}`), then run enforce from an MFA session"
-        )
+        return _(
+            "you ({name}) have no MFA device: once in the group, every call but MFA set-up is "
+            "denied to you, including the wizard's next one. Enrol yourself first (`{command}`), "
+            "then run enforce from an MFA session"
+        ).format(name=identity.name, command=f"mfa-wizard enroll {identity.name}")
     token_key = session_key_id(services)
     if token_key and not include_self and not is_known_mfa_session(token_key):
-        return (
-            f"you ({identity.name}) are signed in with a session this tool cannot tell carries "
-            "MFA (it did not create it): if it does not, the wizard locks itself out. Use "
-            'eval "$(mfa-session)" first, or pass --include-self if you are sure'
-        )
+        return _(
+            "you ({name}) are signed in with a session this tool cannot tell carries MFA (it did "
+            'not create it): if it does not, the wizard locks itself out. Use eval "$(mfa-session)" '
+            "first, or pass --include-self if you are sure"
+        ).format(name=identity.name)
     if uses_long_term_keys(services):
-        return (
-            f"you ({identity.name}) are signed in with long-term access keys, not an MFA session: once "
-            "in the group, these keys can do nothing but MFA set-up, so the wizard would lock itself "
-            'out. Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself out.'
-        )
+        return _(
+            "you ({name}) are signed in with long-term access keys, not an MFA session: once in the "
+            "group, these keys can do nothing but MFA set-up, so the wizard would lock itself out. "
+            'Run it from an MFA session (eval "$(mfa-session)"; mfa-wizard ...) or leave yourself '
+            "out."
+        ).format(name=identity.name)
     return None
 
 
@@ -142,20 +155,22 @@ def password_reset_required(services: Services, user: str) -> bool:
 
 def reset_required_fix(user: str) -> str:
     """The ways out for a user who must reset their password but may not without MFA."""
-    return (
-        f"enrol their device for them first (mfa-wizard enroll {user}), let them sign in once "
-        "before enforcing, or clear the reset: aws iam update-login-profile "
-        f"--user-name {user} --no-password-reset-required"
+    return _(
+        "enrol their device for them first ({enroll}), let them sign in once before enforcing, "
+        "or clear the reset: {clear}"
+    ).format(
+        enroll=f"mfa-wizard enroll {user}",
+        clear=f"aws iam update-login-profile --user-name {user} --no-password-reset-required",
     )
 
 
 def reset_required_reason(user: str) -> str:
     """Why a user who must reset their password cannot be enforced yet, and the fixes."""
-    return (
+    return _(
         "must set a new password at first sign-in, and the policy denies iam:ChangePassword "
         "without MFA (AWS's page for this policy warns of it): they could not finish signing in, "
-        f"so could never reach MFA set-up. Fix: {reset_required_fix(user)}"
-    )
+        "so could never reach MFA set-up. Fix: {fix}"
+    ).format(fix=reset_required_fix(user))
 
 
 def impact_of(user: UserFinding, now: datetime, reset_required: bool = False) -> UserImpact:
@@ -166,20 +181,22 @@ def impact_of(user: UserFinding, now: datetime, reset_required: bool = False) ->
     if blocked:
         reasons.append(reset_required_reason(user.user_name))
     elif user.console_access and not user.mfa_active:
-        reasons.append("can sign in but can do nothing except set up MFA until they enrol")
+        reasons.append(_("can sign in but can do nothing except set up MFA until they enrol"))
     elif not user.mfa_active:
-        reasons.append("has no MFA device: nothing but MFA set-up is allowed")
+        reasons.append(_("has no MFA device: nothing but MFA set-up is allowed"))
     recent = 0
     for key in user.access_keys:
         if key.active and key.last_used and now - key.last_used <= timedelta(days=RECENT_KEY_DAYS):
             days = (now - key.last_used).days
             recent += 1
             reasons.append(
-                f"access key {key.slot} was used {days} d ago: calls signed with it will be denied "
-                "unless made with an MFA session (mfa-session)"
+                _(
+                    "access key {slot} was used {days} d ago: calls signed with it will be denied "
+                    "unless made with an MFA session (mfa-session)"
+                ).format(slot=key.slot, days=days)
             )
     if not reasons:
-        reasons.append("has MFA: no change when signed in with MFA")
+        reasons.append(_("has MFA: no change when signed in with MFA"))
     return UserImpact(
         user.user_name,
         tuple(reasons),
@@ -187,3 +204,10 @@ def impact_of(user: UserFinding, now: datetime, reset_required: bool = False) ->
         reset_blocked=bool(blocked),
         recent_keys=recent,
     )
+
+
+def needs_password_reset(services: Services, user: UserFinding) -> bool:
+    """A console user without MFA who must reset their password at first sign-in."""
+    if not user.console_access or user.mfa_active:
+        return False
+    return password_reset_required(services, user.user_name)

@@ -29,7 +29,7 @@ from typing import Any
 from wizard import clock as timing
 from wizard.aws import RoleSession, Services
 from wizard.errors import UsageError, WizardError, aws_errors, error_code, translate
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.models import AuditResult, CallerIdentity
 from wizard.partition import partition_of_arn
 from wizard.root_access import (
@@ -71,6 +71,10 @@ class OrganizationUnreadable(WizardError):
     exit_code = 2
 
 
+# An account's status, as the summary line says it (the JSON keeps these English words).
+STATUS_WORDS = (N_("audited"), N_("skipped"), N_("unreachable"))
+
+
 @dataclass
 class AccountAudit:
     """One member account's outcome."""
@@ -107,21 +111,25 @@ class AccountAudit:
         assert self.audit is not None
         creds = self.root_credentials
         if creds is not None and creds.absent:
-            return "no root credentials"
-        label = "root MFA on" if self.audit.root_mfa_active else "root MFA OFF"
+            return _("no root credentials")
+        label = _("root MFA on") if self.audit.root_mfa_active else _("root MFA OFF")
         if creds is not None and creds.state == "present":
-            return f"{label}, root credentials present ({creds.detail})"
+            return _("{label}, root credentials present ({detail})").format(
+                label=label, detail=creds.detail
+            )
         if creds is not None and creds.state == "unknown":
-            return f"{label} (root credentials unknown)"
+            return _("{label} (root credentials unknown)").format(label=label)
         return label
 
     def findings(self) -> str:
         """What the account's summary line says after its id and name."""
         if self.audit is None:
-            return f"{self.status}: {self.reason}"
+            return f"{_(self.status)}: {self.reason}"
         missing = len(self.audit.console_users_without_mfa)
         console = self.audit.console_user_count
-        return f"{self.root_label()}; {missing} of {console} console users without MFA"
+        return _("{root}; {missing} of {console} console users without MFA").format(
+            root=self.root_label(), missing=missing, console=console
+        )
 
     def summary_line(self) -> str:
         """One line per account for the table's head."""
@@ -197,15 +205,17 @@ def list_accounts(services: Services) -> tuple[str, list[dict[str, Any]]]:
     except Exception as exc:
         if error_code(exc) == "AWSOrganizationsNotInUseException":
             raise OrganizationUnreadable(
-                "this account is not in an AWS Organization",
-                "run `mfa-wizard audit` without --org for this account alone",
+                _("this account is not in an AWS Organization"),
+                _("run `mfa-wizard audit` without --org for this account alone"),
                 code="AWSOrganizationsNotInUseException",
             ) from None
         error = translate(exc, "ListAccounts")
         raise OrganizationUnreadable(
-            f"the organization could not be read: {error.cause}",
-            "run from the management account or a delegated administrator, with "
-            "organizations:ListAccounts",
+            _("the organization could not be read: {cause}").format(cause=error.cause),
+            _(
+                "run from the management account or a delegated administrator, with "
+                "organizations:ListAccounts"
+            ),
         ) from None
     return management, accounts
 
@@ -253,12 +263,16 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
     if present:
         task = f"arn:{partition}:iam::aws:policy/root-task/{ROOT_DELETE_TASK}"
         lines += [
-            "Member root credentials can be deleted centrally (mfa-wizard never does it). For each "
-            "account below, from the management account:",
+            _(
+                "Member root credentials can be deleted centrally (mfa-wizard never does it). For "
+                "each account below, from the management account:"
+            ),
             f"  aws sts assume-root --region {region} --target-principal ACCOUNT "
             f"--task-policy-arn arn={task}",
-            "  then, with the credentials it returns (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
-            "AWS_SESSION_TOKEN):",
+            _(
+                "  then, with the credentials it returns (AWS_ACCESS_KEY_ID, "
+                "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN):"
+            ),
         ]
         for account in present:
             creds = account.root_credentials
@@ -283,9 +297,11 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
     ]
     if checked:
         lines.append(
-            f"Reading the root credentials of {len(checked)} member account(s) went through "
-            "sts:AssumeRoot: CloudTrail records those reads as root activity, so a root-usage "
-            "alarm watching a member (mfa-wizard's included) fires once for this audit."
+            _(
+                "Reading the root credentials of {count} member account(s) went through "
+                "sts:AssumeRoot: CloudTrail records those reads as root activity, so a root-usage "
+                "alarm watching a member (mfa-wizard's included) fires once for this audit."
+            ).format(count=len(checked))
         )
     unread = [
         a
@@ -294,10 +310,12 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
     ]
     if unread:
         lines.append(
-            f"The root credentials of {len(unread)} member account(s) were not read: that read "
-            "goes through sts:AssumeRoot, which CloudTrail records as root activity in each "
-            "member (root-usage alarms and GuardDuty fire). Tell whoever watches them, then run "
-            "`mfa-wizard audit --org --root-credentials`."
+            _(
+                "The root credentials of {count} member account(s) were not read: that read goes "
+                "through sts:AssumeRoot, which CloudTrail records as root activity in each member "
+                "(root-usage alarms and GuardDuty fire). Tell whoever watches them, then run "
+                "`mfa-wizard audit --org --root-credentials`."
+            ).format(count=len(unread))
         )
     moot = [
         a
@@ -306,12 +324,18 @@ def root_access_advice(result: OrganizationAudit) -> list[str]:
     ]
     if result.root_credentials_management != "enabled" and moot:
         lines += [
-            "Member accounts report root MFA off. With centralized root access their root "
-            "credentials can be removed, and root MFA is then moot (mfa-wizard never enables it):",
+            _(
+                "Member accounts report root MFA off. With centralized root access their root "
+                "credentials can be removed, and root MFA is then moot (mfa-wizard never enables "
+                "it):"
+            ),
             "  aws organizations enable-aws-service-access --service-principal iam.amazonaws.com",
             "  aws iam enable-organizations-root-credentials-management",
             "  aws iam enable-organizations-root-sessions",
-            "  then `mfa-wizard audit --org` says which member accounts still have root credentials.",
+            _(
+                "  then `mfa-wizard audit --org` says which member accounts still have root "
+                "credentials."
+            ),
         ]
     return lines
 
@@ -428,7 +452,9 @@ def audit_accounts(
         account_id, name = str(account["Id"]), str(account.get("Name", ""))
         state = str(account.get("State") or account.get("Status") or "ACTIVE")
         if state in SKIPPED_STATES:
-            return AccountAudit(account_id, name, "skipped", f"the account is {state}")
+            return AccountAudit(
+                account_id, name, "skipped", _("the account is {state}").format(state=state)
+            )
         try:
             result = audited(account_id)
         except Exception as exc:  # any failure: this account unreachable, the others go on

@@ -91,11 +91,12 @@ def check_hardware_serial(serial: str) -> str:
     """The serial, stripped; a UsageError naming what is wrong when it is no token's serial."""
     text = serial.strip()
     if text.startswith("arn:"):
-        kind = "a security key" if device_kind(text) == FIDO else "a virtual MFA device"
         raise UsageError(
-            _("{text!r} is the ARN of {kind}, not a hardware token's serial").format(
-                text=text, kind=kind
-            ),
+            (
+                _("{text!r} is the ARN of a security key, not a hardware token's serial")
+                if device_kind(text) == FIDO
+                else _("{text!r} is the ARN of a virtual MFA device, not a hardware token's serial")
+            ).format(text=text),
             _("type the serial printed on the back of the token (for example GAHT12345678)"),
         )
     if not HARDWARE_SERIAL.match(text):
@@ -138,12 +139,14 @@ class TokenPlan:
     def describe(self) -> str:
         """One line for people."""
         if self.already:
-            return f"The token {self.serial} is already {self.user_name}'s: nothing to do."
-        return (
-            f"Will enable the hardware token {self.serial} for {self.user_name} (has "
-            f"{self.devices_now} device(s) now) with two consecutive codes from it; AWS checks "
-            "them (the token's seed is known only to AWS)."
-        )
+            return _("The token {serial} is already {user}'s: nothing to do.").format(
+                serial=self.serial, user=self.user_name
+            )
+        return _(
+            "Will enable the hardware token {serial} for {user} (has {count} device(s) now) with "
+            "two consecutive codes from it; AWS checks them (the token's seed is known only to "
+            "AWS)."
+        ).format(serial=self.serial, user=self.user_name, count=self.devices_now)
 
 
 def plan_hardware(services: Services, user_name: str, serial: str) -> TokenPlan:
@@ -176,7 +179,9 @@ def enable_hardware(services: Services, plan: TokenPlan, first: str, second: str
     except Exception as exc:
         raise _token_error(exc, plan) from None
     _journal(services, plan.user_name, plan.serial, "enable_hardware_token")
-    return f"Enabled the hardware token {plan.serial} for {plan.user_name}."
+    return _("Enabled the hardware token {serial} for {user}.").format(
+        serial=plan.serial, user=plan.user_name
+    )
 
 
 def _token_error(exc: Exception, plan: TokenPlan) -> WizardError:
@@ -235,19 +240,23 @@ class KeyHandOff:
     def steps(self) -> list[str]:
         """What the person does, in order (addresses in full)."""
         lines = [
-            "A security key or passkey is registered in the AWS console, never through the API "
-            "(the browser talks to the key). mfa-wizard shows where, then waits for it to appear.",
-            f"  1. Open {self.address}",
+            _(
+                "A security key or passkey is registered in the AWS console, never through the "
+                "API (the browser talks to the key). mfa-wizard shows where, then waits for it to "
+                "appear."
+            ),
+            _("  1. Open {address}").format(address=self.address),
         ]
         if not self.self_enrol:
-            lines[1] += " (with the key at hand: plugged in, or the phone for a passkey)"
+            lines[1] += _(" (with the key at hand: plugged in, or the phone for a passkey)")
         lines += [
-            "  2. Assign MFA device > Passkey or security key > name it > follow the browser.",
+            _("  2. Assign MFA device > Passkey or security key > name it > follow the browser."),
         ]
         if not self.self_enrol:
             lines.append(
-                f"  Or {self.user_name} does it: sign in at {self.sign_in}, then open "
-                f"{self.own_address}"
+                _("  Or {user} does it: sign in at {sign_in}, then open {address}").format(
+                    user=self.user_name, sign_in=self.sign_in, address=self.own_address
+                )
             )
         return lines
 
@@ -305,11 +314,14 @@ def wait_for_new_key(
         left = timeout - (timing.monotonic() - started)
         if left <= 0:
             raise FidoWaitTimeout(
-                f"no new security key or passkey appeared for {handoff.user_name} in "
-                f"{int(timeout)} s",
-                "check that it was registered for this user in this account (the console names "
-                f"the user at the top of the page; `mfa-wizard devices {handoff.user_name}` lists "
-                "what is there), then run the command again. Nothing was changed here.",
+                _("no new security key or passkey appeared for {user} in {seconds} s").format(
+                    user=handoff.user_name, seconds=int(timeout)
+                ),
+                _(
+                    "check that it was registered for this user in this account (the console "
+                    "names the user at the top of the page; `{command}` lists what is there), then "
+                    "run the command again. Nothing was changed here."
+                ).format(command=f"mfa-wizard devices {handoff.user_name}"),
                 code="local:fido-timeout",
             )
         if on_tick:

@@ -80,6 +80,9 @@ class Change:
     run: Callable[[], str] | None = field(default=None, repr=False)
     # The monthly cost of an extra (a KMS key, an alarm), said in the plan; "" when free.
     cost: str = ""
+    # What an update fixes, as words for code ("key policy", "who may assume it", "selectors"):
+    # `detail` says it to a person, in the language in use, so code never reads `detail`.
+    aspects: tuple[str, ...] = ()
 
     @property
     def changes(self) -> bool:
@@ -133,20 +136,32 @@ def _stopped(
         error: WizardError = CancelledError(_("cancelled (Ctrl-C)"), "")
     else:
         error = exc if isinstance(exc, WizardError) else translate(exc)
-    names = ", ".join(f"{c.kind} {c.name}" for c in made) or "nothing yet"
-    cause = (
-        f"{error.cause}; {len(made)} of {total} changes were made ({names}), and "
-        f"{current.kind} {current.name} was under way, so it may be partly made"
+    names = ", ".join(f"{_(c.kind)} {c.name}" for c in made) or _("nothing yet")
+    cause = _(
+        "{cause}; {made} of {total} changes were made ({names}), and {kind} {name} was under "
+        "way, so it may be partly made"
+    ).format(
+        cause=error.cause,
+        made=len(made),
+        total=total,
+        names=names,
+        kind=_(current.kind),
+        name=current.name,
     )
-    fix = error.fix.replace("; nothing was left half-done", "").replace(
-        "nothing was left half-done", ""
+    # The throttling fix says nothing was left half-done: here something may have been.
+    fix = error.fix.replace(_("; nothing was left half-done"), "").replace(
+        _("nothing was left half-done"), ""
     )
     finish = (
-        f"run {again} again: it reads what AWS holds now and finishes the rest" if again else ""
+        _("run {command} again: it reads what AWS holds now and finishes the rest").format(
+            command=again
+        )
+        if again
+        else ""
     )
     return PartlyAppliedError(
         cause,
-        "; then ".join(part for part in (fix, finish) if part) or "apply the plan again",
+        _("; then ").join(part for part in (fix, finish) if part) or _("apply the plan again"),
         code=error.code,
         exit_code=error.exit_code,
     )
@@ -173,7 +188,9 @@ def apply_plan(
         # The whole turn, progress line included: a Ctrl-C anywhere in it is told truthfully.
         try:
             if on_progress:
-                on_progress(index, len(todo), f"{change.status} {change.kind} {change.name}")
+                on_progress(
+                    index, len(todo), f"{change.status.label} {_(change.kind)} {change.name}"
+                )
 
                 def say(text: str, index: int = index) -> None:
                     assert on_progress is not None
@@ -193,8 +210,15 @@ def apply_plan(
 # ----------------------------------------------------------------------------- reverting
 
 
+# What a reverting op reports. They go into the journal as they are (English, for machines and
+# for searching); a person reads them through _() where they are shown.
+UNDONE, ALREADY_UNDONE = N_("undone"), N_("already undone")
+KEPT_LOGS = N_("kept (its events are evidence; teardown --purge deletes it)")
+KEPT_KEY = N_("kept (it protects the logs; teardown --purge removes it)")
+
+
 def _outcome(deleted: bool) -> str:
-    return "undone" if deleted else "already undone"
+    return UNDONE if deleted else ALREADY_UNDONE
 
 
 def _iam_call(services: Services, method: str, **kwargs: Any) -> str:
@@ -210,7 +234,7 @@ def _delete_policy_version(services: Services, p: dict[str, Any]) -> str:
     iam = services.iam
     found = absent("GetPolicy", iam.get_policy, PolicyArn=p["arn"])
     if found is None:
-        return "already undone"
+        return ALREADY_UNDONE
     if found["Policy"]["DefaultVersionId"] == p["version"] and p.get("previous_default"):
         _iam_call(
             services,
@@ -229,7 +253,7 @@ def _delete_policy(services: Services, p: dict[str, Any]) -> str:
         lambda: list(iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn)),
     )
     if pages is None:
-        return "already undone"
+        return ALREADY_UNDONE
     attached = [g["GroupName"] for page in pages for g in page.get("PolicyGroups", [])]
     attached += [u["UserName"] for page in pages for u in page.get("PolicyUsers", [])]
     attached += [r["RoleName"] for page in pages for r in page.get("PolicyRoles", [])]
@@ -267,7 +291,7 @@ def _delete_group(services: Services, p: dict[str, Any]) -> str:
         ],
     )
     if members is None:
-        return "already undone"
+        return ALREADY_UNDONE
     if members:
         raise WizardError(
             _("the group {p} still has members ({join})").format(
@@ -332,11 +356,9 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
     "delete_trail": _delete_trail,
     "delete_role": _delete_role,
     # Evidence stays, as with teardown without --purge: `monitor teardown --purge` removes it.
-    "delete_log_group": lambda s, p: "kept (its events are evidence; teardown --purge deletes it)",
+    "delete_log_group": lambda s, p: KEPT_LOGS,
     "delete_bucket": lambda s, p: _call(s, "s3", "delete_bucket", Bucket=p["bucket"]),
-    "schedule_key_deletion": lambda s, p: (
-        "kept (it protects the logs; teardown --purge removes it)"
-    ),
+    "schedule_key_deletion": lambda s, p: KEPT_KEY,
     "remove_user_from_group": lambda s, p: _iam_call(
         s, "remove_user_from_group", GroupName=p["group"], UserName=p["user"]
     ),
@@ -371,32 +393,34 @@ OPS: dict[str, Callable[[Services, dict[str, Any]], str]] = {
 
 # What undoing each op does, in the words of the plan (never a raw API name).
 REVERT_WORDS: dict[str, str] = {
-    "delete_schedule": "delete the schedule {name}",
-    "delete_alarm": "delete the alarm {name}",
-    "unsubscribe": "unsubscribe the email from the alert topic",
-    "delete_topic": "delete the alert topic",
-    "delete_metric_filter": "delete the metric filter {name}",
-    "delete_trail": "stop and delete the trail {name}",
-    "delete_role": "delete the role {name}",
-    "delete_log_group": "delete the log group {name}",
-    "delete_bucket": "delete the (empty) bucket {bucket}",
-    "schedule_key_deletion": "schedule the KMS key for deletion",
-    "remove_user_from_group": "take {user} out of the group {group}",
-    "detach_group_policy": "detach {arn} from the group {group}",
-    "stop_config_recorder": "stop the AWS Config recorder {name}",
-    "delete_config_channel": "delete the AWS Config delivery channel {name}",
-    "delete_config_recorder": "delete the AWS Config recorder {name}",
-    "delete_group": "delete the group {group}",
-    "delete_policy_version": "go back to the previous version of the MFA policy",
-    "delete_policy": "delete the MFA policy",
-    "disable_mfa_device": "deactivate and delete the MFA device of {user}",
-    "deactivate_mfa_device": "deactivate the MFA device {serial} of {user}",
-    "deactivate_security_key": "deactivate the security key {serial} of {user} (to come back "
-    "it must be registered again in the console)",
-    "detach_scp": "detach the SCP from {target}",
-    "restore_key_policy": "put back the KMS key's previous policy",
-    "restore_scp": "put back the SCP's previous content",
-    "disassociate_kms_key": "stop encrypting new events of the log group {group} with the key",
+    "delete_schedule": N_("delete the schedule {name}"),
+    "delete_alarm": N_("delete the alarm {name}"),
+    "unsubscribe": N_("unsubscribe the email from the alert topic"),
+    "delete_topic": N_("delete the alert topic"),
+    "delete_metric_filter": N_("delete the metric filter {name}"),
+    "delete_trail": N_("stop and delete the trail {name}"),
+    "delete_role": N_("delete the role {name}"),
+    "delete_log_group": N_("delete the log group {name}"),
+    "delete_bucket": N_("delete the (empty) bucket {bucket}"),
+    "schedule_key_deletion": N_("schedule the KMS key for deletion"),
+    "remove_user_from_group": N_("take {user} out of the group {group}"),
+    "detach_group_policy": N_("detach {arn} from the group {group}"),
+    "stop_config_recorder": N_("stop the AWS Config recorder {name}"),
+    "delete_config_channel": N_("delete the AWS Config delivery channel {name}"),
+    "delete_config_recorder": N_("delete the AWS Config recorder {name}"),
+    "delete_group": N_("delete the group {group}"),
+    "delete_policy_version": N_("go back to the previous version of the MFA policy"),
+    "delete_policy": N_("delete the MFA policy"),
+    "disable_mfa_device": N_("deactivate and delete the MFA device of {user}"),
+    "deactivate_mfa_device": N_("deactivate the MFA device {serial} of {user}"),
+    "deactivate_security_key": N_(
+        "deactivate the security key {serial} of {user} (to come back it must be registered "
+        "again in the console)"
+    ),
+    "detach_scp": N_("detach the SCP from {target}"),
+    "restore_key_policy": N_("put back the KMS key's previous policy"),
+    "restore_scp": N_("put back the SCP's previous content"),
+    "disassociate_kms_key": N_("stop encrypting new events of the log group {group} with the key"),
 }
 
 

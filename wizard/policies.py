@@ -24,10 +24,10 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors, error_code, translate
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.journal import recent_changes, record
-from wizard.lockout import UserImpact, impact_of, lockout_reason, password_reset_required
-from wizard.models import AuditResult, UserFinding
+from wizard.lockout import UserImpact, impact_of, lockout_reason, needs_password_reset
+from wizard.models import AuditResult
 from wizard.partition import partition_of_arn
 from wizard.plan import Change, Progress, Status, apply_plan
 from wizard.policy_documents import POLICY_FILE, document_diff, load_document
@@ -71,7 +71,7 @@ class EnforcePlan:
 
 def validate_names(policy_name: str, policy_path: str, group: str) -> None:
     """IAM's name and path rules, checked before any call."""
-    for label, value in (("policy name", policy_name), ("group name", group)):
+    for label, value in ((_("policy name"), policy_name), (_("group name"), group)):
         if not NAME_RE.match(value or ""):
             raise UsageError(
                 _("{value!r} is not a valid IAM {label}").format(value=value, label=label),
@@ -82,13 +82,6 @@ def validate_names(policy_name: str, policy_path: str, group: str) -> None:
             _("{policy_path!r} is not a valid IAM path").format(policy_path=policy_path),
             _("a path starts and ends with '/', e.g. /mfa-wizard/"),
         )
-
-
-def needs_password_reset(services: Services, user: UserFinding) -> bool:
-    """A console user without MFA who must reset their password at first sign-in."""
-    if not user.console_access or user.mfa_active:
-        return False
-    return password_reset_required(services, user.user_name)
 
 
 def default_users(audit: AuditResult) -> list[str]:
@@ -150,12 +143,15 @@ def plan_enforcement(
 
     def waiting(op: str, call: Callable[[], Any], *what: str) -> None:
         fresh = progress.fresh(*what)
-        words = {new_policy: f"the new policy {policy_name}", new_group: f"the new group {group}"}
+        words = {
+            new_policy: _("the new policy {name}").format(name=policy_name),
+            new_group: _("the new group {name}").format(name=group),
+        }
         with aws_errors(op):
             after_propagation(
                 op,
                 call,
-                "IAM to propagate " + " and ".join(words[w] for w in fresh),
+                _("IAM to propagate {what}").format(what=_(" and ").join(words[w] for w in fresh)),
                 fresh=bool(fresh),
                 say=progress.say,
             )
@@ -182,10 +178,12 @@ def plan_enforcement(
     if policy is None:
         steps.append(
             Change(
-                "policy",
+                N_("policy"),
                 policy_name,
                 Status.CREATE,
-                f"create the policy {policy_path}{policy_name}",
+                _("create the policy {policy_path}{policy_name}").format(
+                    policy_path=policy_path, policy_name=policy_name
+                ),
                 f"aws iam create-policy --policy-name {policy_name} --path {policy_path} --policy-document file://{POLICY_FILE}",
                 create_policy,
             )
@@ -221,14 +219,16 @@ def plan_enforcement(
                         f"{arn} {prune}",
                         detail="IAM keeps at most 5 versions; a deleted version cannot be restored",
                     )
-                    return f"deleted old version {prune}"
+                    return _("deleted old version {version}").format(version=prune)
 
                 steps.append(
                     Change(
-                        "policy version",
+                        N_("policy version"),
                         prune,
                         Status.DELETE,
-                        f"delete the oldest version {prune} (IAM keeps at most 5)",
+                        _("delete the oldest version {prune} (IAM keeps at most 5)").format(
+                            prune=prune
+                        ),
                         f"aws iam delete-policy-version --policy-arn {arn} --version-id {prune}",
                         prune_version,
                     )
@@ -251,14 +251,18 @@ def plan_enforcement(
                         "previous_default": previous,
                     },
                 )
-                return f"new default version {version} of {policy_name}"
+                return _("new default version {version} of {policy}").format(
+                    version=version, policy=policy_name
+                )
 
             steps.append(
                 Change(
-                    "policy version",
+                    N_("policy version"),
                     policy_name,
                     Status.UPDATE,
-                    f"new default version of {policy_name} (was {previous})",
+                    _("new default version of {policy_name} (was {previous})").format(
+                        policy_name=policy_name, previous=previous
+                    ),
                     f"aws iam create-policy-version --policy-arn {arn} --set-as-default --policy-document file://{POLICY_FILE}",
                     create_version,
                 )
@@ -266,10 +270,12 @@ def plan_enforcement(
         else:
             steps.append(
                 Change(
-                    "policy",
+                    N_("policy"),
                     policy_name,
                     Status.NOTHING,
-                    f"policy {policy_name} is up to date ({previous})",
+                    _("policy {policy_name} is up to date ({previous})").format(
+                        policy_name=policy_name, previous=previous
+                    ),
                 )
             )
 
@@ -308,21 +314,28 @@ def plan_enforcement(
         if others:
             steps.append(
                 Change(
-                    "group",
+                    N_("group"),
                     group,
                     Status.INFO,
-                    f"group {group} exists and also grants: {', '.join(others)}",
+                    _("group {group} exists and also grants: {join}").format(
+                        group=group, join=", ".join(others)
+                    ),
                 )
             )
             if not force and not guard:
-                guard = (
-                    f"the group {group} already has other policies ({', '.join(others)}): "
-                    "every user added would get them too. Choose another group with --group, "
-                    "or pass --force if that is intended"
-                )
+                guard = _(
+                    "the group {group} already has other policies ({others}): every user added "
+                    "would get them too. Choose another group with --group, or pass --force if "
+                    "that is intended"
+                ).format(group=group, others=", ".join(others))
         else:
             steps.append(
-                Change("group", group, Status.NOTHING, f"group {group} exists (no other policy)")
+                Change(
+                    N_("group"),
+                    group,
+                    Status.NOTHING,
+                    _("group {group} exists (no other policy)").format(group=group),
+                )
             )
     else:
 
@@ -337,14 +350,14 @@ def plan_enforcement(
                 group,
                 undo={"op": "delete_group", "group": group},
             )
-            return f"created group {group}"
+            return _("created group {group}").format(group=group)
 
         steps.append(
             Change(
-                "group",
+                N_("group"),
                 group,
                 Status.CREATE,
-                f"create the group {group}",
+                _("create the group {group}").format(group=group),
                 f"aws iam create-group --group-name {group}",
                 create_group,
             )
@@ -368,15 +381,22 @@ def plan_enforcement(
 
     if attached:
         steps.append(
-            Change("attachment", group, Status.NOTHING, f"{policy_name} is attached to {group}")
+            Change(
+                N_("attachment"),
+                group,
+                Status.NOTHING,
+                _("{policy_name} is attached to {group}").format(
+                    policy_name=policy_name, group=group
+                ),
+            )
         )
     else:
         steps.append(
             Change(
-                "attachment",
+                N_("attachment"),
                 group,
                 Status.CREATE,
-                f"attach {policy_name} to {group}",
+                _("attach {policy_name} to {group}").format(policy_name=policy_name, group=group),
                 f"aws iam attach-group-policy --group-name {group} --policy-arn {arn}",
                 attach,
             )
@@ -399,14 +419,21 @@ def plan_enforcement(
 
     for user in targets:
         if user in members:
-            steps.append(Change("member", user, Status.NOTHING, f"{user} is in {group}"))
+            steps.append(
+                Change(
+                    N_("member"),
+                    user,
+                    Status.NOTHING,
+                    _("{user} is in {group}").format(user=user, group=group),
+                )
+            )
         else:
             steps.append(
                 Change(
-                    "member",
+                    N_("member"),
                     user,
                     Status.CREATE,
-                    f"add {user} to {group}",
+                    _("add {user} to {group}").format(user=user, group=group),
                     f"aws iam add-user-to-group --group-name {group} --user-name {user}",
                     lambda user=user: add_member(user),
                 )
@@ -450,10 +477,15 @@ def apply_enforcement(
     one line said while AWS propagates a policy or group this run has just created.
     """
     if plan.guard:
-        raise UsageError("enforcement refused: " + plan.guard, _("see above"))
+        raise UsageError(_("enforcement refused: {why}").format(why=plan.guard), _("see above"))
+
+    announced: set[int] = set()
 
     def heard(index: int, total: int, text: str) -> None:
-        hear = (on_wait or on_progress) if text.startswith("waiting") else on_progress
+        # A change is announced first; a later line of the same change is a "waiting for" one.
+        waiting = index in announced
+        announced.add(index)
+        hear = (on_wait or on_progress) if waiting else on_progress
         if hear:
             hear(text)
 
@@ -461,20 +493,6 @@ def apply_enforcement(
         plan.steps,
         plan.progress,
         heard if (on_progress or on_wait) else None,
-        again="`mfa-wizard enforce` (or Apply on the Enforce step)",
+        again=_("`mfa-wizard enforce` (or Apply on the Enforce step)"),
     )
     return [answer for _unused, answer in done]
-
-
-def undo_enforcement(
-    services: Services, on_progress: Callable[[str], None] | None = None
-) -> list[str]:
-    """Reverse every journaled enforcement change of this account (newest first)."""
-    from wizard.journal import read
-    from wizard.undo import undo_entries, undoable
-
-    todo = undoable(read(), services, step="enforce")
-    return [
-        f"{outcome}: {entry.action} {entry.resource}"
-        for entry, outcome in undo_entries(services, todo, on_progress)
-    ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from wizard import asset
 from wizard.errors import WizardError
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.partition import in_partition
 
 POLICY_FILE = "require-mfa.json"
@@ -59,15 +59,15 @@ def canonical(document: dict[str, Any] | str) -> str:
 
 
 def document_diff(
-    old: dict[str, Any], new: dict[str, Any], old_name: str = "current default version"
+    old: dict[str, Any], new: dict[str, Any], old_name: str = N_("current default version")
 ) -> list[str]:
     """Unified diff lines between two documents (empty when they mean the same)."""
     return list(
         difflib.unified_diff(
             canonical(old).splitlines(),
             canonical(new).splitlines(),
-            old_name,
-            "mfa-wizard's version",
+            _(old_name),
+            _("mfa-wizard's version"),
             lineterm="",
         )
     )
@@ -78,32 +78,39 @@ def _as_list(value: Any) -> list[str]:
 
 
 SID_WORDS = {
-    "AllowViewAccountInfo": "see the account's password policy and MFA devices",
-    "AllowManageOwnPasswords": "change their own password",
-    "AllowManageOwnAccessKeys": "create, rotate and delete their own access keys",
-    "AllowManageOwnSigningCertificates": "manage their own signing certificates",
-    "AllowManageOwnSSHPublicKeys": "manage their own SSH public keys (CodeCommit)",
-    "AllowManageOwnGitCredentials": "manage their own Git credentials (CodeCommit)",
-    "AllowManageOwnVirtualMFADevice": "create a virtual MFA device",
-    "AllowManageOwnUserMFA": "enable, resync, list and deactivate their own MFA devices",
+    "AllowViewAccountInfo": N_("see the account's password policy and MFA devices"),
+    "AllowManageOwnPasswords": N_("change their own password"),
+    "AllowManageOwnAccessKeys": N_("create, rotate and delete their own access keys"),
+    "AllowManageOwnSigningCertificates": N_("manage their own signing certificates"),
+    "AllowManageOwnSSHPublicKeys": N_("manage their own SSH public keys (CodeCommit)"),
+    "AllowManageOwnGitCredentials": N_("manage their own Git credentials (CodeCommit)"),
+    "AllowManageOwnVirtualMFADevice": N_("create a virtual MFA device"),
+    "AllowManageOwnUserMFA": N_("enable, resync, list and deactivate their own MFA devices"),
 }
 
 
 def describe_policy(document: dict[str, Any]) -> list[str]:
     """The policy in plain words, one line per statement."""
-    lines = ["Every user in the group may:"]
+    lines = [_("Every user in the group may:")]
     for statement in document.get("Statement", []):
         sid = statement.get("Sid", "")
         if statement.get("Effect") == "Allow":
-            lines.append(f"  • {SID_WORDS.get(sid, ', '.join(_as_list(statement.get('Action'))))}")
+            words = SID_WORDS.get(sid)
+            lines.append(
+                "  • " + (_(words) if words else ", ".join(_as_list(statement.get("Action"))))
+            )
     for statement in document.get("Statement", []):
         if statement.get("Effect") == "Deny" and "NotAction" in statement:
             allowed = ", ".join(a.split(":", 1)[1] for a in _as_list(statement["NotAction"]))
-            lines.append("Without MFA in the session, everything else is denied, except:")
+            lines.append(_("Without MFA in the session, everything else is denied, except:"))
             lines.append(f"  {allowed}")
             condition = statement.get("Condition", {})
             for operator, pairs in condition.items():
                 for key, value in pairs.items():
-                    lines.append(f"  (condition: {operator} {key} = {value})")
-    lines.append("CLI and SDK calls need an MFA session (mfa-session / sts get-session-token).")
+                    lines.append(
+                        _("  (condition: {operator} {key} = {value})").format(
+                            operator=operator, key=key, value=value
+                        )
+                    )
+    lines.append(_("CLI and SDK calls need an MFA session (mfa-session / sts get-session-token)."))
     return lines

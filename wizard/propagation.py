@@ -100,10 +100,16 @@ def after_propagation(
             delay = DELAYS[min(attempt, len(DELAYS) - 1)]
             if clock() - start + delay > patience:
                 raise PropagationTimeout(
-                    f"{op} still failed with {error_code(exc)} after {patience:.0f} s of waiting "
-                    f"for {waiting_for}",
-                    "run the same command again in a minute: what was made is kept, and the "
-                    "second run only does what is left",
+                    _(
+                        "{op} still failed with {code} after {patience:.0f} s of waiting for "
+                        "{waiting_for}"
+                    ).format(
+                        op=op, code=error_code(exc), patience=patience, waiting_for=waiting_for
+                    ),
+                    _(
+                        "run the same command again in a minute: what was made is kept, and the "
+                        "second run only does what is left"
+                    ),
                     code=error_code(exc),
                 ) from None
             if attempt == 0 and say:

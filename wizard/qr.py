@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from wizard.errors import UsageError
+from wizard.i18n import _
 
 ISSUER = "AWS"
 
@@ -94,9 +95,14 @@ class QrTooBigError(UsageError):
 
     def __init__(self, rows: int, columns: int, available: int) -> None:
         super().__init__(
-            f"the terminal is too small for the QR code ({columns}x{rows} characters needed, "
-            f"{available} rows free)",
-            "make the window taller (or the font smaller), or run with --show-key to type the key in",
+            _(
+                "the terminal is too small for the QR code ({columns}x{rows} characters needed, "
+                "{available} rows free)"
+            ).format(columns=columns, rows=rows, available=available),
+            _(
+                "make the window taller (or the font smaller), or run with --show-key to type the "
+                "key in"
+            ),
         )
         self.rows, self.columns = rows, columns
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.journal import record
 from wizard.organization import management_organization
 from wizard.partition import partition_of_arn
@@ -26,8 +26,8 @@ def check_scp_allowed(services: Services) -> str:
     org = _organizations(services)
     management_organization(
         services,
-        outside="use the IAM policy (mfa-wizard enforce) instead",
-        member="run `mfa-wizard scp --apply` with management-account credentials",
+        outside=_("use the IAM policy (mfa-wizard enforce) instead"),
+        member=_("run `mfa-wizard scp --apply` with management-account credentials"),
     )
     with aws_errors("ListRoots"):
         root = org.list_roots()["Roots"][0]
@@ -60,10 +60,12 @@ def scp_document(partition: str = "aws") -> dict[str, Any]:
 def scp_explanation(partition: str = "aws") -> list[str]:
     """Why the SCP is shaped the way it is."""
     return [
-        f"Denies IAM users (aws:PrincipalArn like arn:{partition}:iam::*:user/*) everything without MFA,",
-        "except enrolling and using MFA (the same calls the IAM policy exempts).",
-        "Role sessions never match, so services and federated/SSO users keep working.",
-        "SCPs do not apply to the management account itself.",
+        _("Denies IAM users (aws:PrincipalArn like {arn}) everything without MFA,").format(
+            arn=f"arn:{partition}:iam::*:user/*"
+        ),
+        _("except enrolling and using MFA (the same calls the IAM policy exempts)."),
+        _("Role sessions never match, so services and federated/SSO users keep working."),
+        _("SCPs do not apply to the management account itself."),
     ]
 
 
@@ -91,11 +93,11 @@ class ScpPlan:
             1 for line in self.diff if line.startswith("-") and not line.startswith("---")
         )
         added = sum(1 for line in self.diff if line.startswith("+") and not line.startswith("+++"))
-        on = ", ".join(self.targets) or "no target"
-        return (
-            f"its content differs from the wizard's ({removed} line(s) removed, {added} added, "
-            f"shown above), and it is attached to {on}"
-        )
+        on = ", ".join(self.targets) or _("no target")
+        return _(
+            "its content differs from the wizard's ({removed} line(s) removed, {added} added, "
+            "shown above), and it is attached to {targets}"
+        ).format(removed=removed, added=added, targets=on)
 
 
 def plan_scp(services: Services, target: str) -> ScpPlan:
@@ -129,9 +131,12 @@ def plan_scp(services: Services, target: str) -> ScpPlan:
         with aws_errors("DescribePolicy"):
             current = org.describe_policy(PolicyId=policy_id)["Policy"]["Content"]
         try:
-            diff = document_diff(json.loads(current), document, "its current content")
+            diff = document_diff(json.loads(current), document, N_("its current content"))
         except ValueError:
-            diff = ["--- its current content (not JSON)", "+++ mfa-wizard's version"]
+            diff = [
+                "--- " + _("its current content (not JSON)"),
+                "+++ " + _("mfa-wizard's version"),
+            ]
     return ScpPlan(
         policy_id=policy_id,
         target=target,
@@ -153,8 +158,9 @@ def apply_scp(services: Services, plan: ScpPlan, replace: bool = False) -> list[
     if policy_id and plan.differs:
         if not replace:
             raise UsageError(
-                f"the existing SCP {SCP_NAME} ({policy_id}) differs from the wizard's: "
-                + plan.difference(),
+                _("the existing SCP {name} ({id}) differs from the wizard's: {difference}").format(
+                    name=SCP_NAME, id=policy_id, difference=plan.difference()
+                ),
                 _(
                     "read the diff; pass --replace-existing to put the wizard's content in it (undo "
                     "puts the old content back), or rename or delete that policy first"
@@ -169,7 +175,9 @@ def apply_scp(services: Services, plan: ScpPlan, replace: bool = False) -> list[
             policy_id,
             undo={"op": "restore_scp", "policy_id": policy_id, "content": plan.current},
         )
-        done.append(f"replaced the content of SCP {SCP_NAME} ({policy_id})")
+        done.append(
+            _("replaced the content of SCP {name} ({id})").format(name=SCP_NAME, id=policy_id)
+        )
     if policy_id is None:
         with aws_errors("CreatePolicy"):
             policy_id = org.create_policy(
@@ -180,7 +188,7 @@ def apply_scp(services: Services, plan: ScpPlan, replace: bool = False) -> list[
             )["Policy"]["PolicySummary"]["Id"]
         # Its own step: `enforce --undo` never reaches the organization's SCP (`undo --step scp`).
         record(services, "scp", "create_scp", policy_id)
-        done.append(f"created SCP {SCP_NAME} ({policy_id})")
+        done.append(_("created SCP {name} ({id})").format(name=SCP_NAME, id=policy_id))
     if not plan.attached:
         with aws_errors("AttachPolicy"):
             org.attach_policy(PolicyId=policy_id, TargetId=plan.target)
@@ -191,5 +199,5 @@ def apply_scp(services: Services, plan: ScpPlan, replace: bool = False) -> list[
             f"{policy_id} -> {plan.target}",
             undo={"op": "detach_scp", "policy_id": policy_id, "target": plan.target},
         )
-        done.append(f"attached {SCP_NAME} to {plan.target}")
+        done.append(_("attached {name} to {target}").format(name=SCP_NAME, target=plan.target))
     return done

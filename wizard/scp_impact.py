@@ -39,8 +39,10 @@ class AccountImpact:
         if self.note:
             return f"{head}  {self.note}"
         if not self.users:
-            return f"{head}  no IAM user signs calls with a recently used access key"
-        return f"{head}  would stop {len(self.users)}: {', '.join(self.users)}"
+            return head + _("  no IAM user signs calls with a recently used access key")
+        return head + _("  would stop {count}: {users}").format(
+            count=len(self.users), users=", ".join(self.users)
+        )
 
 
 def accounts_under(services: Services, target: str) -> list[dict[str, Any]]:
@@ -98,7 +100,7 @@ def preview_impact(
     now = datetime.now(UTC)
     impact = [
         AccountImpact(
-            str(a["Id"]), str(a.get("Name", "")), note="management account: SCPs never apply"
+            str(a["Id"]), str(a.get("Name", "")), note=_("management account: SCPs never apply")
         )
         for a in accounts
         if str(a["Id"]) == management
@@ -113,9 +115,9 @@ def preview_impact(
         audit_one=audit_one,
     ):
         if audited.status == "skipped":
-            note, read = f"skipped: {audited.reason}", True
+            note, read = _("skipped: {reason}").format(reason=audited.reason), True
         elif audited.status == "unreachable":
-            note, read = f"not read: {audited.reason}", False
+            note, read = _("not read: {reason}").format(reason=audited.reason), False
         else:
             note, read = "", True
         users = stopped_users(audited.audit, now) if audited.audit else []

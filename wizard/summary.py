@@ -13,6 +13,7 @@ from wizard import APP_NAME
 from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import WizardError
+from wizard.i18n import _
 from wizard.models import AuditResult
 from wizard.monitoring import SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS, names_for
 from wizard.monitoring.alerts import topic_subscriptions
@@ -46,28 +47,34 @@ class PostureState:
         """(label, value) pairs in display order."""
         return [
             (
-                "Console users without MFA",
-                f"{len(self.console_users_without_mfa)} of {self.console_users}",
+                _("Console users without MFA"),
+                _("{without} of {console}").format(
+                    without=len(self.console_users_without_mfa), console=self.console_users
+                ),
             ),
-            ("Root MFA", self.root_mfa_words()),
-            ("Users with only a security key", str(len(self.fido_only_users))),
-            ("Users in " + DEFAULT_GROUP, str(len(self.users_under_policy))),
-            ("Trail", self.trail),
-            ("No-MFA sign-in filter", self.signin_filter),
-            ("Alarm", self.signin_alarm),
-            ("Email subscription", self.subscription),
-            ("Schedules", ", ".join(self.schedules) or "none"),
-            ("CloudTrail groups", self.cloudtrail_groups),
-            ("AWS Config", self.config_recorder),
+            (_("Root MFA"), self.root_mfa_words()),
+            (_("Users with only a security key"), str(len(self.fido_only_users))),
+            (_("Users in {group}").format(group=DEFAULT_GROUP), str(len(self.users_under_policy))),
+            (_("Trail"), self.trail),
+            (_("No-MFA sign-in filter"), self.signin_filter),
+            (_("Alarm"), self.signin_alarm),
+            (_("Email subscription"), self.subscription),
+            (_("Schedules"), ", ".join(self.schedules) or _("none")),
+            (_("CloudTrail groups"), self.cloudtrail_groups),
+            (_("AWS Config"), self.config_recorder),
         ]
 
     def root_mfa_words(self) -> str:
         """'on (a virtual device)', 'OFF', ... with root's access keys when it has any."""
         from wizard.devices import describe_root_type
 
-        words = f"on ({describe_root_type(self.root_mfa_type)})" if self.root_mfa else "OFF"
+        words = (
+            _("on ({kind})").format(kind=describe_root_type(self.root_mfa_type))
+            if self.root_mfa
+            else _("OFF")
+        )
         if self.root_access_keys:
-            words += f"; {self.root_access_keys} root access key(s)!"
+            words += _("; {count} root access key(s)!").format(count=self.root_access_keys)
         return words
 
 
@@ -104,11 +111,11 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
             t for t in trails if t.get("IsMultiRegionTrail") and t.get("CloudWatchLogsLogGroupArn")
         ]
         if not delivering:
-            return "none"
+            return _("none")
         status = services.client("cloudtrail").get_trail_status(Name=delivering[0]["Name"])
         return (
-            f"{delivering[0]['Name']} ({'logging' if status.get('IsLogging') else 'NOT logging'})"
-        )
+            _("{name} (logging)") if status.get("IsLogging") else _("{name} (NOT logging)")
+        ).format(name=delivering[0]["Name"])
 
     def signin_filter() -> str:
         logs = services.client("logs")
@@ -119,35 +126,43 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
             )
             for f in (f for page in pages for f in page["metricFilters"]):
                 if f["filterPattern"] in {SIGNIN_PATTERN, SIGNIN_PATTERN_IAM_USERS}:
-                    return f"{f['filterName']} on {group['logGroupName']}"
-        return "none"
+                    return _("{name} on {group}").format(
+                        name=f["filterName"], group=group["logGroupName"]
+                    )
+        return _("none")
 
     def alarm() -> str:
         found = services.client("cloudwatch").describe_alarms(AlarmNames=[n.signin_alarm])[
             "MetricAlarms"
         ]
         if not found:
-            return "none"
+            return _("none")
         a = found[0]
-        return f"{a['AlarmName']} ({a['StateValue']}, actions {'on' if a.get('ActionsEnabled') else 'OFF'})"
+        return (
+            _("{name} ({state}, actions on)")
+            if a.get("ActionsEnabled")
+            else _("{name} ({state}, actions OFF)")
+        ).format(name=a["AlarmName"], state=a["StateValue"])
 
     def subscription() -> str:
         sns = services.client("sns")
         topics = sns.get_paginator("list_topics").paginate()
         if n.topic_arn not in {t["TopicArn"] for page in topics for t in page["Topics"]}:
-            return "none"
+            return _("none")
         subs = topic_subscriptions(services, n.topic_arn)
         if not subs:
-            return "none"
+            return _("none")
         pending = [
             s
             for s in subs
             if s["SubscriptionArn"] in {"PendingConfirmation", "pending confirmation"}
         ]
         return (
-            f"{len(subs)} ({len(pending)} waiting for confirmation)"
+            _("{count} ({pending} waiting for confirmation)").format(
+                count=len(subs), pending=len(pending)
+            )
             if pending
-            else f"{len(subs)} confirmed"
+            else _("{count} confirmed").format(count=len(subs))
         )
 
     def schedules() -> list[str]:
@@ -168,19 +183,20 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         from wizard.monitoring.groups import cloudtrail_groups
 
         found = cloudtrail_groups(iam, n)
-        labels = (("admins", n.trail_admins_group), ("readers", n.trail_readers_group))
+        labels = ((_("admins"), n.trail_admins_group), (_("readers"), n.trail_readers_group))
         counts = [f"{label} {len(found[name][0])}" for label, name in labels if name in found]
-        return ", ".join(counts) or "none"
+        return ", ".join(counts) or _("none")
 
     def config() -> str:
         from wizard.monitoring.config import config_state
 
         state = config_state(services, full=False)
         if not state["recorders"]:
-            return "none"
+            return _("none")
         name = state["recorders"][0]["name"]
-        recording = "recording" if state["recording"].get(name) else "STOPPED"
-        return f"{name} ({recording})"
+        return (
+            _("{name} (recording)") if state["recording"].get(name) else _("{name} (STOPPED)")
+        ).format(name=name)
 
     return PostureState(
         taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -189,16 +205,16 @@ def capture(services: Services, audit: AuditResult | None = None) -> PostureStat
         console_users_without_mfa=[u.user_name for u in audit.console_users_without_mfa],
         root_mfa=audit.root_mfa_active,
         users_under_policy=under,
-        trail=_safe(trail, "unknown"),
-        signin_filter=_safe(signin_filter, "unknown"),
-        signin_alarm=_safe(alarm, "unknown"),
-        subscription=_safe(subscription, "unknown"),
+        trail=_safe(trail, _("unknown")),
+        signin_filter=_safe(signin_filter, _("unknown")),
+        signin_alarm=_safe(alarm, _("unknown")),
+        subscription=_safe(subscription, _("unknown")),
         schedules=schedule_names,
         root_mfa_type=audit.root_mfa_type,
         fido_only_users=[u.user_name for u in audit.fido_only_users],
         root_access_keys=audit.root.access_keys_active if audit.root else None,
-        cloudtrail_groups=_safe(groups, "unknown"),
-        config_recorder=_safe(config, "unknown"),
+        cloudtrail_groups=_safe(groups, _("unknown")),
+        config_recorder=_safe(config, _("unknown")),
     )
 
 
@@ -206,26 +222,35 @@ def markdown(
     before: PostureState | None, after: PostureState, changes: list[str] | None = None
 ) -> str:
     """A Markdown report: before and after side by side, then the changes made."""
-    lines = [f"# MFA posture of account {after.account_id}", ""]
+    lines = [_("# MFA posture of account {account}").format(account=after.account_id), ""]
     if before is not None:
         lines += [
-            f"Before: {before.taken_at} · After: {after.taken_at}",
+            _("Before: {before} · After: {after}").format(
+                before=before.taken_at, after=after.taken_at
+            ),
             "",
-            "| | Before | After |",
+            _("| | Before | After |"),
             "|---|---|---|",
         ]
         for (label, was), (_unused, now) in zip(before.rows(), after.rows(), strict=True):
             lines.append(f"| {label} | {was} | {now} |")
     else:
-        lines += [f"As of {after.taken_at}", "", "| | Now |", "|---|---|"]
+        lines += [
+            _("As of {taken_at}").format(taken_at=after.taken_at),
+            "",
+            _("| | Now |"),
+            "|---|---|",
+        ]
         lines += [f"| {label} | {value} |" for label, value in after.rows()]
     if after.console_users_without_mfa:
         lines += [
             "",
-            "Console users still without MFA: " + ", ".join(after.console_users_without_mfa),
+            _("Console users still without MFA: {users}").format(
+                users=", ".join(after.console_users_without_mfa)
+            ),
         ]
     if changes:
-        lines += ["", "## Changes made", ""] + [f"- {c}" for c in changes]
+        lines += ["", _("## Changes made"), ""] + [f"- {c}" for c in changes]
     return "\n".join(lines) + "\n"
 
 

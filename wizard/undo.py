@@ -19,12 +19,15 @@ from wizard.plan import OPS, REVERT_WORDS, revert
 def describe_undo(entry: Entry) -> str:
     """What undoing `entry` will do, in plain words, with the region it happens in."""
     undo = entry.undo or {}
-    template = REVERT_WORDS.get(str(undo.get("op")), "reverse: " + entry.action.replace("_", " "))
+    known = REVERT_WORDS.get(str(undo.get("op")))
+    template = (
+        _(known) if known else _("reverse: {action}").format(action=entry.action.replace("_", " "))
+    )
     try:
         words = template.format(**{k: v for k, v in undo.items() if isinstance(v, str)})
     except (KeyError, IndexError):
         words = template.split(" {")[0] + f" ({entry.resource})"
-    return f"{words} (in {entry.region})"
+    return _("{words} (in {region})").format(words=words, region=entry.region)
 
 
 def undoable(entries: list[Entry], services: Services, step: str | None = None) -> list[Entry]:
@@ -64,5 +67,18 @@ def undo_entries(
         mark_undone(here, entry, outcome)
         done.append((entry, outcome))
         if on_progress:
-            on_progress(f"{outcome}: {entry.action} {entry.resource}")
+            on_progress(f"{_(outcome)}: {entry.action} {entry.resource}")
     return done
+
+
+def undo_enforcement(
+    services: Services, on_progress: Callable[[str], None] | None = None
+) -> list[str]:
+    """Reverse every journaled enforcement change of this account (newest first)."""
+    from wizard.journal import read
+
+    todo = undoable(read(), services, step="enforce")
+    return [
+        f"{_(outcome)}: {entry.action} {entry.resource}"
+        for entry, outcome in undo_entries(services, todo, on_progress)
+    ]

@@ -33,7 +33,7 @@ def report_markup(report: Any, title: str, limit: int = 40) -> str:
         )
         lines.append(
             _("      fix: {escape}  [dim](proven by {escape2})[/dim]").format(
-                escape=escape(f.fix), escape2=escape(f.proven_by)
+                escape=escape(f.fix), escape2=escape(_(f.proven_by))
             )
         )
     if len(report.findings) > limit:
@@ -43,7 +43,7 @@ def report_markup(report: Any, title: str, limit: int = 40) -> str:
             )
         )
     if report.checked:
-        proofs = sorted({c.proven_by for c in report.checked})
+        proofs = sorted({_(c.proven_by) for c in report.checked})
         lines.append(
             _("  [b]ok[/b] {count} thing(s) proven to hold [dim](by {escape})[/dim]").format(
                 count=len(report.checked), escape=escape(", ".join(proofs))

@@ -14,7 +14,8 @@ from wizard.audit import run_audit
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError
 from wizard.journal import read
-from wizard.policies import DEFAULT_GROUP, apply_enforcement, plan_enforcement, undo_enforcement
+from wizard.policies import DEFAULT_GROUP, apply_enforcement, plan_enforcement
+from wizard.undo import undo_enforcement
 
 pytestmark = AWS_LIKE
 

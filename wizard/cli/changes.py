@@ -33,7 +33,13 @@ def cmd_journal(args: argparse.Namespace) -> int:
         )
         return 0
     for e in entries:
-        mark = " (undone)" if e.undone_by else "" if e.undo or e.action == "undo" else " (no undo)"
+        mark = (
+            _(" (undone)")
+            if e.undone_by
+            else ""
+            if e.undo or e.action == "undo"
+            else _(" (no undo)")
+        )
         print(e.describe() + mark)
     return 0
 
@@ -64,7 +70,7 @@ def confirm_and_undo(services: Any, todo: list[Any], assume_yes: bool) -> int:
         print(_("Nothing changed."))
         return 1
     for entry, outcome in undo_entries(services, todo):
-        print(f"  {outcome}: {entry.action} {entry.resource}")
+        print(f"  {_(outcome)}: {entry.action} {entry.resource}")
     return 0
 
 

@@ -40,7 +40,7 @@ def cmd_enforce(args: argparse.Namespace) -> int:
         )
         print(format_enforce_plan(plan), end="")
         if plan.guard:
-            raise UsageError("refused: " + plan.guard, "")
+            raise UsageError(_("refused: {why}").format(why=plan.guard), "")
         if plan.nothing_to_do:
             print(_("\nNothing to do: the policy, the group and its members are already in place."))
             return 0
@@ -144,15 +144,18 @@ def cmd_scp(args: argparse.Namespace) -> int:
                 )
             )
             print("\n".join(f"  {line}" for line in plan.diff))
-            question = f"Replace the content of {scp.SCP_NAME}: {plan.difference()}?"
+            question = _("Replace the content of {name}: {difference}?").format(
+                name=scp.SCP_NAME, difference=plan.difference()
+            )
             if args.replace_existing:
                 replacing = confirm(question, args.yes)
             elif sys.stdin.isatty():
                 replacing = confirm(question, False)  # --yes does not answer this one
             else:
                 raise UsageError(
-                    f"the existing SCP {scp.SCP_NAME} differs from the wizard's: "
-                    + plan.difference(),
+                    _("the existing SCP {name} differs from the wizard's: {difference}").format(
+                        name=scp.SCP_NAME, difference=plan.difference()
+                    ),
                     _(
                         "read the diff above; --replace-existing puts the wizard's content in it (undo "
                         "restores the old), or rename or delete that policy first"
@@ -162,14 +165,15 @@ def cmd_scp(args: argparse.Namespace) -> int:
                 print(_("Nothing changed."))
                 return 1
             replace = True
-        action = "attach the existing" if plan.policy_id else "create and attach the"
         if plan.attached:
             print(_("It stays attached to {target}.").format(target=args.target))
         else:
             print(
-                _("Will {action} SCP {scp_name} to {target}.").format(
-                    action=action, scp_name=scp.SCP_NAME, target=args.target
-                )
+                (
+                    _("Will attach the existing SCP {name} to {target}.")
+                    if plan.policy_id
+                    else _("Will create and attach the SCP {name} to {target}.")
+                ).format(name=scp.SCP_NAME, target=args.target)
             )
             if not confirm(_("Apply this SCP to the organization?"), args.yes):
                 print(_("Nothing changed."))

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from wizard.cli.common import Handler, target_of
 from wizard.cli.prompts import confirm, open_terminal, write_qr
 from wizard.errors import AlreadyExistsError, UsageError, WizardError
-from wizard.i18n import _
+from wizard.i18n import _, cut
 from wizard.session.token import tries_left
 from wizard.target import open_target
 
@@ -200,20 +200,28 @@ def show_and_enable(
             )
             serial = enrollment.create()
             if show_key:
-                terminal.write(f"Key for manual entry: {enrollment.manual_key}\n")
+                terminal.write(
+                    _("Key for manual entry: {key}").format(key=enrollment.manual_key) + "\n"
+                )
             else:
                 write_qr(terminal, enrollment.qr(max_rows=free_rows, max_columns=columns))
-            help_line = "Scan it with an authenticator app, then type its codes."
+            help_line = _("Scan it with an authenticator app, then type its codes.")
             if demo is not None:
                 first_code, second_code, left = enrollment.demo_codes()
-                help_line = (
-                    f"Demo app: first {first_code[:3]} {first_code[3:]}, "
-                    f"second {second_code[:3]} {second_code[3:]} (new pair in {left} s)."
+                help_line = _(
+                    "Demo app: first {first} {first2}, second {second} {second2} (new pair in "
+                    "{left} s)."
+                ).format(
+                    first=first_code[:3],
+                    first2=first_code[3:],
+                    second=second_code[:3],
+                    second2=second_code[3:],
+                    left=left,
                 )
-            terminal.write(help_line[:columns] + "\n")
+            terminal.write(cut(help_line, columns) + "\n")
             terminal.flush()
             for attempt in range(1, ENROLL_ATTEMPTS + 1):
-                first = ask_code("First code:")
+                first = ask_code(_("First code:"))
                 early = enrollment.check_first(first)
                 if not early.ok:
                     # Refused at once: nobody waits 30 s for the next code to learn of a typo.
@@ -221,7 +229,7 @@ def show_and_enable(
                         _("Not that one: {message}").format(message=early.message), file=sys.stderr
                     )
                     continue
-                second = ask_code("Next code (when the app changes):")
+                second = ask_code(_("Next code (when the app changes):"))
                 try:
                     enrollment.enable(first, second)
                 except WrongCodesError as exc:
@@ -279,11 +287,17 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
                 _("{user} has no MFA device {serial}").format(user=args.user, serial=args.serial),
                 _("see `mfa-wizard devices {user}` for the serials").format(user=args.user),
             )
-        action = "deactivate and delete" if args.delete else "deactivate"
         print(
-            _("Will {action} {serial} of {user}; they cannot use it to sign in after this.").format(
-                action=action, serial=args.serial, user=args.user
-            )
+            (
+                _(
+                    "Will deactivate and delete {serial} of {user}; they cannot use it to sign in "
+                    "after this."
+                )
+                if args.delete
+                else _(
+                    "Will deactivate {serial} of {user}; they cannot use it to sign in after this."
+                )
+            ).format(serial=args.serial, user=args.user)
         )
         if not confirm(_("Go ahead?"), args.yes):
             print(_("Nothing changed."))

@@ -26,9 +26,9 @@ def token_codes(args: argparse.Namespace, attempt: int) -> tuple[str, str]:
         )
     if attempt > 1:
         print(_("Press the token's button again for a new code (a refused pair is not reused)."))
-    first = ask_token_code("First code (press the button): ")
+    first = ask_token_code(_("First code (press the button): "))
     while True:
-        second = ask_token_code("Next code (press again): ")
+        second = ask_token_code(_("Next code (press again): "))
         if second != first:
             return first, second
         print(_("That is the same code: press the button again for the next one."), file=sys.stderr)
@@ -165,9 +165,11 @@ def print_address_qr(address: str) -> None:
         matrix = qr_matrix(address)
         columns, rows = os.get_terminal_size(terminal.fileno())
         if not address_qr_fits(matrix, columns, rows):
-            terminal.write("(The window is too small for a QR of the address; copy it instead.)\n")
+            terminal.write(
+                _("(The window is too small for a QR of the address; copy it instead.)") + "\n"
+            )
             return
-        terminal.write("The address as a QR, for a phone:\n")
+        terminal.write(_("The address as a QR, for a phone:") + "\n")
         write_qr(terminal, matrix)
         terminal.flush()
 
@@ -181,7 +183,9 @@ class Countdown:
         self.shown = False
 
     def tick(self, left: float) -> None:
-        text = f"Waiting for {self.user}'s new key: {int(left) // 60}:{int(left) % 60:02d} left (Ctrl-C stops)"
+        text = _(
+            "Waiting for {user}'s new key: {minutes}:{seconds:02d} left (Ctrl-C stops)"
+        ).format(user=self.user, minutes=int(left) // 60, seconds=int(left) % 60)
         if self.live:
             sys.stderr.write("\r" + text + "\x1b[K")
             sys.stderr.flush()

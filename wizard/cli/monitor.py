@@ -55,21 +55,23 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                     "Will delete what mfa-wizard created for monitoring in {region} (trail {trail}, "
                     "alarms, topic, filters, roles, schedules, the CloudTrail groups "
                     "{trail_admins_group} and {trail_readers_group} with their members taken out, "
-                    "the AWS Config recorder and channel named {config_recorder}{value})."
+                    "the AWS Config recorder and channel named {config_recorder}{purge})."
                 ).format(
                     region=services.region,
                     trail=names.trail,
                     trail_admins_group=names.trail_admins_group,
                     trail_readers_group=names.trail_readers_group,
                     config_recorder=names.config_recorder,
-                    value=", and the logs in " + names.bucket if args.purge else "",
+                    purge=_(", and the logs in {bucket}").format(bucket=names.bucket)
+                    if args.purge
+                    else "",
                 )
             )
             if not confirm(_("Tear down?"), args.yes):
                 print(_("Nothing changed."))
                 return 1
             done = monitoring.teardown(services, purge=args.purge)
-            print("\n".join(f"  {line}" for line in done) if done else "Nothing to tear down.")
+            print("\n".join(f"  {line}" for line in done) if done else _("Nothing to tear down."))
             return 0
         if args.action == "drill":
             from wizard.monitoring.audience import drill_audience
@@ -113,12 +115,16 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 return 1
             alarm, reachable = sent
             print(
-                f"Set {alarm} to ALARM once: the alarm's action publishes to the topic now."
+                _(
+                    "Set {alarm} to ALARM once: the alarm's action publishes to the topic now."
+                ).format(alarm=alarm)
                 + (
-                    " Confirmed subscribers get it within a minute."
+                    _(" Confirmed subscribers get it within a minute.")
                     if reachable
-                    else " Nobody will receive it: the topic has no confirmed subscription "
-                    "(apply with --email ADDRESS and click the link in the confirmation email)."
+                    else _(
+                        " Nobody will receive it: the topic has no confirmed subscription (apply "
+                        "with --email ADDRESS and click the link in the confirmation email)."
+                    )
                 )
             )
             return 0
@@ -144,7 +150,7 @@ def plan_and_apply(services: Any, options: Any, args: argparse.Namespace) -> int
         print(format_monitor_plan(plan), end="")
     if plan.nothing_to_do:
         print(
-            "Nothing to do: every resource is in place." if args.format == "table" else "",
+            _("Nothing to do: every resource is in place.") if args.format == "table" else "",
             end="\n" if args.format == "table" else "",
         )
         return 0

@@ -18,33 +18,38 @@ MARKS = {"fail": "FAIL", "unproven": "NOT PROVEN", "warn": "WARN"}
 
 def format_report(report: Any, show_checked: bool = True) -> str:
     """One account's report as text: the verdict, each finding with its fix and proof."""
-    verdict = "holds" if report.holds else "does NOT hold"
-    counts = ", ".join(
-        f"{n} {word}"
+    counts = _(", ").join(
+        word.format(count=n)
         for n, word in (
-            (len(report.failures), "finding(s)"),
-            (len(report.unproven_findings), "not proven"),
-            (sum(1 for f in report.findings if f.severity == "warn"), "warning(s)"),
+            (len(report.failures), _("{count} finding(s)")),
+            (len(report.unproven_findings), _("{count} not proven")),
+            (sum(1 for f in report.findings if f.severity == "warn"), _("{count} warning(s)")),
         )
         if n
     )
-    lines = [f"Account {report.account_id}: MFA {verdict}" + (f" ({counts})" if counts else "")]
+    verdict = (
+        _("Account {account}: MFA holds")
+        if report.holds
+        else _("Account {account}: MFA does NOT hold")
+    ).format(account=report.account_id)
+    lines = [verdict + (f" ({counts})" if counts else "")]
     for f in report.findings:
         lines += [
             f"  {MARKS[f.severity]:<10} {f.check:<14} {f.subject}",
             f"             {f.detail}",
-            f"             fix: {f.fix}",
-            f"             proven by: {f.proven_by}",
+            _("             fix: {fix}").format(fix=f.fix),
+            _("             proven by: {proof}").format(proof=_(f.proven_by)),
         ]
     if report.not_shown:
-        lines.append("  What this endpoint cannot show (AWS can):")
+        lines.append(_("  What this endpoint cannot show (AWS can):"))
         lines += [f"    - {text}" for text in report.not_shown]
     if report.notes:
-        lines += [f"  Note: {text}" for text in report.notes]
+        lines += [_("  Note: {note}").format(note=text) for text in report.notes]
     if show_checked and report.checked:
-        lines.append(f"  Holds ({len(report.checked)}):")
+        lines.append(_("  Holds ({count}):").format(count=len(report.checked)))
         lines += [
-            f"    ok {c.check:<14} {c.subject}: {c.detail} [{c.proven_by}]" for c in report.checked
+            f"    ok {c.check:<14} {c.subject}: {c.detail} [{_(c.proven_by)}]"
+            for c in report.checked
         ]
     return "\n".join(lines) + "\n"
 
@@ -108,13 +113,13 @@ def verify_organization(services: Any, args: argparse.Namespace, say: Any) -> li
             report.unproven(
                 "account",
                 account_id,
-                f"could not be entered: {exc.cause}",
-                f"check the role {args.org_role} in that account (--org-role)",
+                _("could not be entered: {cause}").format(cause=exc.cause),
+                _("check the role {role} in that account (--org-role)").format(role=args.org_role),
                 "sts:AssumeRole",
             )
         say(
-            _("verified {account_id} {get}").format(
-                account_id=account_id, get=account.get("Name", "")
+            _("verified {account_id} {name}").format(
+                account_id=account_id, name=account.get("Name", "")
             )
         )
         return report

@@ -21,7 +21,7 @@ def package_version() -> str:
     try:
         return version(APP_NAME)
     except PackageNotFoundError:  # a source tree on sys.path, never installed
-        return "unknown (not installed: pip install -e .)"
+        return _("unknown (not installed: pip install -e .)")
 
 
 class VersionAction(argparse.Action):

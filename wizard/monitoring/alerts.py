@@ -9,17 +9,17 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, absent, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.monitoring.base import Change, PlannerBase, _try
 from wizard.monitoring.documents import (
     topic_policy,
 )
 from wizard.monitoring.names import (
-    ALARM_COST,
     ALARM_PERIOD,
-    METRIC_COST,
     NAMESPACE,
     Names,
+    alarm_cost,
+    metric_cost,
     names_for,
 )
 from wizard.plan import Status
@@ -83,14 +83,23 @@ class AlertsMixin(PlannerBase):
         cli = f"aws logs put-metric-filter --log-group-name {log_group} --filter-name {name} --filter-pattern '{pattern}' --metric-transformations metricName={metric},metricNamespace={NAMESPACE},metricValue=1,defaultValue=0"
         if not existing:
             self.add(
-                Change("metric filter", name, Status.CREATE, pattern, cli, run, cost=METRIC_COST)
+                Change(
+                    N_("metric filter"), name, Status.CREATE, pattern, cli, run, cost=metric_cost()
+                )
             )
         elif not same:
             self.add(
-                Change("metric filter", name, Status.UPDATE, f"pattern -> {pattern}", cli, run)
+                Change(
+                    N_("metric filter"),
+                    name,
+                    Status.UPDATE,
+                    _("pattern -> {pattern}").format(pattern=pattern),
+                    cli,
+                    run,
+                )
             )
         else:
-            self.add(Change("metric filter", name, Status.NOTHING, pattern))
+            self.add(Change(N_("metric filter"), name, Status.NOTHING, pattern))
 
     def plan_topic(self) -> None:
         sns = self.s.client("sns")
@@ -123,11 +132,11 @@ class AlertsMixin(PlannerBase):
         if attributes is None:
             self.add(
                 Change(
-                    "sns topic",
+                    N_("sns topic"),
                     n.topic,
                     Status.CREATE,
-                    "only this account's CloudWatch alarms may publish"
-                    + (" · KMS encrypted" if kms_id else ""),
+                    _("only this account's CloudWatch alarms may publish")
+                    + (_(" · KMS encrypted") if kms_id else ""),
                     f"aws sns create-topic --name {n.topic} --attributes file://topic-attributes.json",
                     run,
                 )
@@ -137,16 +146,16 @@ class AlertsMixin(PlannerBase):
         ):
             self.add(
                 Change(
-                    "sns topic",
+                    N_("sns topic"),
                     n.topic,
                     Status.UPDATE,
-                    "topic policy / encryption differ",
+                    _("topic policy / encryption differ"),
                     f"aws sns set-topic-attributes --topic-arn {n.topic_arn} ...",
                     run,
                 )
             )
         else:
-            self.add(Change("sns topic", n.topic, Status.NOTHING, "policy in place"))
+            self.add(Change(N_("sns topic"), n.topic, Status.NOTHING, _("policy in place")))
 
     def quiet_hours_alarms(self) -> set[str]:
         """`quiet_hours_alarms` of this account, read once per plan."""
@@ -181,10 +190,10 @@ class AlertsMixin(PlannerBase):
         if not subs:
             self.add(
                 Change(
-                    "email subscription",
+                    N_("email subscription"),
                     email,
                     Status.CREATE,
-                    "AWS emails a confirmation link: alerts arrive only after it is clicked",
+                    _("AWS emails a confirmation link: alerts arrive only after it is clicked"),
                     f"aws sns subscribe --topic-arn {self.n.topic_arn} --protocol email --notification-endpoint {email}",
                     run,
                 )
@@ -193,12 +202,12 @@ class AlertsMixin(PlannerBase):
             pending = subs[0]["SubscriptionArn"] in {"PendingConfirmation", "pending confirmation"}
             self.add(
                 Change(
-                    "email subscription",
+                    N_("email subscription"),
                     email,
                     Status.NOTHING,
-                    "waiting for confirmation (click the link in the email)"
+                    _("waiting for confirmation (click the link in the email)")
                     if pending
-                    else "confirmed",
+                    else _("confirmed"),
                 )
             )
 
@@ -242,13 +251,15 @@ class AlertsMixin(PlannerBase):
         if not found:
             self.add(
                 Change(
-                    "alarm",
+                    N_("alarm"),
                     name,
                     Status.CREATE,
-                    f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}",
+                    _("Sum >= 1 in {alarm_period} s -> {topic}").format(
+                        alarm_period=ALARM_PERIOD, topic=self.n.topic
+                    ),
                     cli,
                     run,
-                    cost=ALARM_COST,
+                    cost=alarm_cost(),
                 )
             )
             return
@@ -269,12 +280,23 @@ class AlertsMixin(PlannerBase):
         if silenced and name in self.quiet_hours_alarms():
             # The quiet-hours schedule owns this alarm's actions: off at night is its job.
             self.notes.append(
-                f"The actions of {name} are off now: the quiet-hours schedule "
-                f"{self.n.schedule_start} turns them off, and {self.n.schedule_end} back on."
+                _(
+                    "The actions of {alarm} are off now: the quiet-hours schedule {start} turns "
+                    "them off, and {end} back on."
+                ).format(alarm=name, start=self.n.schedule_start, end=self.n.schedule_end)
             )
             silenced = False
         if differs:
-            self.add(Change("alarm", name, Status.UPDATE, "fix: " + ", ".join(differs), cli, run))
+            self.add(
+                Change(
+                    N_("alarm"),
+                    name,
+                    Status.UPDATE,
+                    _("fix: {what}").format(what=", ".join(differs)),
+                    cli,
+                    run,
+                )
+            )
         elif silenced:
 
             def enable() -> str:
@@ -285,11 +307,13 @@ class AlertsMixin(PlannerBase):
 
             self.add(
                 Change(
-                    "alarm",
+                    N_("alarm"),
                     name,
                     Status.UPDATE,
-                    "fix: its actions are disabled (DisableAlarmActions): it would change state "
-                    "and notify nobody",
+                    _(
+                        "fix: its actions are disabled (DisableAlarmActions): it would change state and "
+                        "notify nobody"
+                    ),
                     f"aws cloudwatch enable-alarm-actions --alarm-names {name}",
                     enable,
                 )
@@ -297,7 +321,12 @@ class AlertsMixin(PlannerBase):
         else:
             self.add(
                 Change(
-                    "alarm", name, Status.NOTHING, f"Sum >= 1 in {ALARM_PERIOD} s -> {self.n.topic}"
+                    N_("alarm"),
+                    name,
+                    Status.NOTHING,
+                    _("Sum >= 1 in {alarm_period} s -> {topic}").format(
+                        alarm_period=ALARM_PERIOD, topic=self.n.topic
+                    ),
                 )
             )
 

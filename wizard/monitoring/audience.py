@@ -19,15 +19,16 @@ from typing import Any
 
 from wizard.aws import Services, paginate
 from wizard.errors import aws_errors
+from wizard.i18n import N_, _
 from wizard.monitoring.alerts import is_confirmed, topic_subscriptions
 from wizard.monitoring.names import names_for
 
 # A subscription filter's destination, by the service in its ARN.
 _KINDS = {
-    "firehose": "Firehose delivery stream",
-    "lambda": "Lambda function",
-    "kinesis": "Kinesis stream",
-    "logs": "CloudWatch Logs destination (often another account's SIEM)",
+    "firehose": N_("Firehose delivery stream"),
+    "lambda": N_("Lambda function"),
+    "kinesis": N_("Kinesis stream"),
+    "logs": N_("CloudWatch Logs destination (often another account's SIEM)"),
 }
 
 
@@ -45,19 +46,20 @@ class Audience:
         """What to say before the drill: who is paged and who receives the event first (they
         matter most, and must fit a small dialog), then the metric filters in one line."""
         out = [
-            f"Log group {self.group}"
-            + ("" if self.own else " (NOT mfa-wizard's own: other teams may read it)")
+            _("Log group {group}").format(group=self.group)
+            + ("" if self.own else _(" (NOT mfa-wizard's own: other teams may read it)"))
         ]
-        out += [f"  paged if it works: {s}" for s in self.subscribers] or [
-            "  nobody is paged: the alarm's topics have no confirmed subscriber"
+        out += [_("  paged if it works: {who}").format(who=s) for s in self.subscribers] or [
+            _("  nobody is paged: the alarm's topics have no confirmed subscriber")
         ]
-        out += [f"  subscription filter: {f}" for f in self.subscription_filters] or [
-            "  no subscription filter (no SIEM, Firehose or Lambda receives it)"
-        ]
+        out += [
+            _("  subscription filter: {filter}").format(filter=f) for f in self.subscription_filters
+        ] or [_("  no subscription filter (no SIEM, Firehose or Lambda receives it)")]
         if self.metric_filters:
             out.append(
-                f"  {len(self.metric_filters)} metric filter(s) count it: "
-                + "; ".join(self.metric_filters)
+                _("  {count} metric filter(s) count it: {filters}").format(
+                    count=len(self.metric_filters), filters="; ".join(self.metric_filters)
+                )
             )
         return out
 
@@ -79,7 +81,7 @@ def drill_audience(services: Services, group: str) -> Audience:
         audience.metric_filters.append(f"{f['filterName']} -> {names}")
     for f in subs:
         arn = str(f.get("destinationArn", ""))
-        kind = _KINDS.get(arn.split(":")[2] if arn.count(":") >= 2 else "", "destination")
+        kind = _(_KINDS.get(arn.split(":")[2] if arn.count(":") >= 2 else "", N_("destination")))
         audience.subscription_filters.append(f"{f['filterName']} -> {kind} {arn}")
     alarms: dict[str, dict[str, Any]] = {}
     with aws_errors("DescribeAlarms"):

@@ -9,6 +9,7 @@ from typing import Any
 from wizard import organization
 from wizard.aws import Services
 from wizard.errors import absent
+from wizard.i18n import N_, _
 from wizard.journal import recent_changes, record
 from wizard.monitoring.names import Names, names_for
 from wizard.monitoring.options import MonitorOptions, validate
@@ -16,14 +17,24 @@ from wizard.plan import Change, Progress
 from wizard.propagation import PATIENCE
 
 # What Progress.wrote records: a dependency CloudTrail or Scheduler may not see for some seconds.
-BUCKET_POLICY = "the new bucket policy"
-KMS_KEY = "the new KMS key policy"
-TRUSTED_ACCESS = "CloudTrail's new trusted access in the organization"
+BUCKET_POLICY = N_("the new bucket policy")
+KMS_KEY = N_("the new KMS key policy")
+TRUSTED_ACCESS = N_("CloudTrail's new trusted access in the organization")
+_NEW_ROLE = N_("the new role {name}")
 
 
 def role_written(name: str) -> str:
     """Progress's name for a role this run created or whose permissions it changed."""
-    return f"the new role {name}"
+    return _NEW_ROLE.format(name=name)
+
+
+def written_words(*written: str) -> str:
+    """Progress's names as a person reads them (the names themselves stay English: keys)."""
+    words = []
+    for name in written:
+        role = name.removeprefix(_NEW_ROLE.split("{", 1)[0])
+        words.append(_(_NEW_ROLE).format(name=role) if role != name else _(name))
+    return _(" and ").join(words)
 
 
 @dataclass
@@ -62,9 +73,10 @@ def management_organization(services: Services) -> str:
     return str(
         organization.management_organization(
             services,
-            outside="leave out --organization-trail: a trail of this account is what it needs",
-            member="run with the management account's credentials, or leave out "
-            "--organization-trail",
+            outside=_("leave out --organization-trail: a trail of this account is what it needs"),
+            member=_(
+                "run with the management account's credentials, or leave out --organization-trail"
+            ),
         )["Id"]
     )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from wizard.errors import UsageError, WizardError, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.monitoring.base import Change, PlannerBase
 from wizard.monitoring.documents import CONFIG_PREFIX
 from wizard.monitoring.names import CONFIG_ITEM_PRICE
@@ -28,7 +28,6 @@ from wizard.plan import Status
 IAM_TYPES = ["AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"]
 SERVICE = "config.amazonaws.com"
 SLR_PATH = f"/aws-service-role/{SERVICE}/"
-CONFIG_COST = f"${CONFIG_ITEM_PRICE} per configuration item recorded (one per change)"
 
 
 def recording_group(iam_only: bool) -> dict[str, Any]:
@@ -53,10 +52,18 @@ def records_iam(group: dict[str, Any]) -> bool:
 def describe_recording(group: dict[str, Any]) -> str:
     """'all supported types (global included)', 'IAM only', or 'N types' (pure)."""
     if group.get("allSupported", True):
-        extra = " (global included)" if group.get("includeGlobalResourceTypes") else ""
-        return "all supported types" + extra
-    types = group.get("resourceTypes") or []
-    return "IAM only" if set(types) == set(IAM_TYPES) else f"{len(types)} resource types"
+        if group.get("includeGlobalResourceTypes"):
+            return _("all supported types (global included)")
+        return _("all supported types")
+    if records_only_iam(group):
+        return _("IAM only")
+    return _("{count} resource types").format(count=len(group.get("resourceTypes") or []))
+
+
+def records_only_iam(group: dict[str, Any]) -> bool:
+    """Whether a recording group records IAM's four types and nothing else (pure)."""
+    types = set(group.get("resourceTypes") or [])
+    return not group.get("allSupported", True) and types == set(IAM_TYPES)
 
 
 def config_state(services: Any, full: bool = True) -> dict[str, Any]:
@@ -146,16 +153,23 @@ class ConfigMixin(PlannerBase):
         self._plan_channel(state)
         self._plan_start(state)
         self.notes.append(
-            f"AWS Config bills ${CONFIG_ITEM_PRICE} per configuration item recorded: each change "
-            "to a recorded resource is one item (1,000 changes a month: about $3). "
+            _(
+                "AWS Config bills ${price} per configuration item recorded: each change to a "
+                "recorded resource is one item (1,000 changes a month: about $3). "
+            ).format(price=CONFIG_ITEM_PRICE)
             + (
-                "This recorder records IAM users, groups, roles and policies only. AWS records "
-                "IAM types only in Regions where AWS Config existed before February 2022: in a "
-                "newer Region this recorder records nothing; run it in such a Region."
+                _(
+                    "This recorder records IAM users, groups, roles and policies only. AWS "
+                    "records IAM types only in Regions where AWS Config existed before February "
+                    "2022: in a newer Region this recorder records nothing; run it in such a "
+                    "Region."
+                )
                 if self.o.config_iam_only
-                else "Global types (IAM) are recorded here: record them in this Region only; in "
-                "other Regions set includeGlobalResourceTypes to false, or each Region records "
-                "every IAM change again."
+                else _(
+                    "Global types (IAM) are recorded here: record them in this Region only; in "
+                    "other Regions set includeGlobalResourceTypes to false, or each Region "
+                    "records every IAM change again."
+                )
             )
         )
 
@@ -164,35 +178,48 @@ class ConfigMixin(PlannerBase):
         recording = state["recording"].get(recorder["name"], False)
         self.add(
             Change(
-                "config recorder",
+                N_("config recorder"),
                 recorder["name"],
                 Status.REUSE,
-                f"reuse the region's recorder (records {describe_recording(group)}; "
-                f"{'recording' if recording else 'STOPPED'}): a region has one, never replaced",
+                (
+                    _(
+                        "reuse the region's recorder (records {what}; recording): a region has "
+                        "one, never replaced"
+                    )
+                    if recording
+                    else _(
+                        "reuse the region's recorder (records {what}; STOPPED): a region has "
+                        "one, never replaced"
+                    )
+                ).format(what=describe_recording(group)),
             )
         )
         differs = []
         if not records_iam(group):
-            differs.append("it does not record IAM users, groups, roles and policies")
-        if self.o.config_iam_only and describe_recording(group) != "IAM only":
-            differs.append("it records more than IAM (--config-iam-only asked for IAM only)")
+            differs.append(_("it does not record IAM users, groups, roles and policies"))
+        if self.o.config_iam_only and not records_only_iam(group):
+            differs.append(_("it records more than IAM (--config-iam-only asked for IAM only)"))
         if not recording:
             differs.append(
-                "it is stopped: `aws configservice start-configuration-recorder "
-                f"--configuration-recorder-name {recorder['name']}`"
+                _("it is stopped: `{command}`").format(
+                    command="aws configservice start-configuration-recorder "
+                    f"--configuration-recorder-name {recorder['name']}"
+                )
             )
         if not state["channels"]:
-            differs.append("it has no delivery channel, so nothing is delivered")
+            differs.append(_("it has no delivery channel, so nothing is delivered"))
         if differs:
             self.notes.append(
-                f"The existing AWS Config recorder {recorder['name']} has other settings, kept "
-                "as they are (mfa-wizard never replaces a recorder): " + "; ".join(differs) + "."
+                _(
+                    "The existing AWS Config recorder {name} has other settings, kept as they are "
+                    "(mfa-wizard never replaces a recorder): {differs}."
+                ).format(name=recorder["name"], differs=_("; ").join(differs))
             )
 
     def _plan_role(self) -> None:
         iam = self.s.iam
         if config_slr_arn(iam):
-            self.add(Change("iam role", "AWSServiceRoleForConfig", Status.NOTHING, "exists"))
+            self.add(Change(N_("iam role"), "AWSServiceRoleForConfig", Status.NOTHING, _("exists")))
             return
 
         def run() -> str:
@@ -203,10 +230,10 @@ class ConfigMixin(PlannerBase):
 
         self.add(
             Change(
-                "iam role",
+                N_("iam role"),
                 "AWSServiceRoleForConfig",
                 Status.CREATE,
-                "AWS Config's service-linked role (AWS defines its permissions)",
+                _("AWS Config's service-linked role (AWS defines its permissions)"),
                 f"aws iam create-service-linked-role --aws-service-name {SERVICE}",
                 run,
             )
@@ -237,26 +264,30 @@ class ConfigMixin(PlannerBase):
                 self.journal("update_config_recorder", name)
             return name
 
-        what = f"records {describe_recording(wanted)}"
+        what = _("records {what}").format(what=describe_recording(wanted))
         if current is None:
             status = Status.CREATE
         elif _same_group(current.get("recordingGroup") or {}, wanted):
-            self.add(Change("config recorder", name, Status.NOTHING, what))
+            self.add(Change(N_("config recorder"), name, Status.NOTHING, what))
             return
         else:
             status, what = (
                 Status.UPDATE,
-                f"{what} (now {describe_recording(current['recordingGroup'])})",
+                _("{what} (now {now})").format(
+                    what=what, now=describe_recording(current["recordingGroup"])
+                ),
             )
         self.add(
             Change(
-                "config recorder",
+                N_("config recorder"),
                 name,
                 status,
                 what,
                 f"aws configservice put-configuration-recorder --configuration-recorder name={name},...",
                 run,
-                cost=CONFIG_COST,
+                cost=_("${price} per configuration item recorded (one per change)").format(
+                    price=CONFIG_ITEM_PRICE
+                ),
             )
         )
 
@@ -267,10 +298,12 @@ class ConfigMixin(PlannerBase):
         if current and current["name"] != name:
             self.add(
                 Change(
-                    "config channel",
+                    N_("config channel"),
                     current["name"],
                     Status.REUSE,
-                    f"reuse the region's delivery channel (to {current.get('s3BucketName')})",
+                    _("reuse the region's delivery channel (to {get})").format(
+                        get=current.get("s3BucketName")
+                    ),
                 )
             )
             return
@@ -278,9 +311,9 @@ class ConfigMixin(PlannerBase):
             bucket,
             CONFIG_PREFIX,
         )
-        what = f"deliver to s3://{bucket}/{CONFIG_PREFIX}/"
+        what = _("deliver to {where}").format(where=f"s3://{bucket}/{CONFIG_PREFIX}/")
         if same:
-            self.add(Change("config channel", name, Status.NOTHING, what))
+            self.add(Change(N_("config channel"), name, Status.NOTHING, what))
             return
 
         def run() -> str:
@@ -302,7 +335,7 @@ class ConfigMixin(PlannerBase):
 
         self.add(
             Change(
-                "config channel",
+                N_("config channel"),
                 name,
                 Status.UPDATE if current else Status.CREATE,
                 what,
@@ -314,7 +347,7 @@ class ConfigMixin(PlannerBase):
     def _plan_start(self, state: dict[str, Any]) -> None:
         name = self.n.config_recorder
         if state["recording"].get(name):
-            self.add(Change("config recording", name, Status.NOTHING, "recording"))
+            self.add(Change(N_("config recording"), name, Status.NOTHING, _("recording")))
             return
 
         def run() -> str:
@@ -328,10 +361,10 @@ class ConfigMixin(PlannerBase):
         new = not any(r["name"] == name for r in state["recorders"])
         self.add(
             Change(
-                "config recording",
+                N_("config recording"),
                 name,
                 Status.CREATE if new else Status.UPDATE,
-                "start recording",
+                _("start recording"),
                 f"aws configservice start-configuration-recorder --configuration-recorder-name {name}",
                 run,
             )
@@ -358,22 +391,10 @@ def teardown_config(services: Any, n: Any, say: Any) -> None:
         return
     if any(r["name"] == n.config_recorder for r in state["recorders"]):
         revert(services, {"op": "stop_config_recorder", "name": n.config_recorder})
-        say(
-            _("stopped AWS Config recorder {config_recorder}").format(
-                config_recorder=n.config_recorder
-            )
-        )
+        say(N_("stopped AWS Config recorder {name}"), name=n.config_recorder)
     if any(c["name"] == n.config_channel for c in state["channels"]):
         revert(services, {"op": "delete_config_channel", "name": n.config_channel})
-        say(
-            _("deleted AWS Config delivery channel {config_channel}").format(
-                config_channel=n.config_channel
-            )
-        )
+        say(N_("deleted AWS Config delivery channel {name}"), name=n.config_channel)
     if any(r["name"] == n.config_recorder for r in state["recorders"]):
         revert(services, {"op": "delete_config_recorder", "name": n.config_recorder})
-        say(
-            _("deleted AWS Config recorder {config_recorder}").format(
-                config_recorder=n.config_recorder
-            )
-        )
+        say(N_("deleted AWS Config recorder {name}"), name=n.config_recorder)

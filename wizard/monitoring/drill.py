@@ -26,7 +26,7 @@ from typing import Any
 from wizard import clock as timing
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.monitoring.names import NAMESPACE, SIGNIN_METRIC, names_for
 from wizard.partition import partition_of_region
 
@@ -52,20 +52,24 @@ class Hop:
 
     def line(self) -> str:
         """One line for people."""
-        when = f"{self.seconds:6.1f} s" if self.seconds is not None else "  not seen"
-        return f"{when}  {self.name}: {self.detail}"
+        when = (
+            _("{seconds:6.1f} s").format(seconds=self.seconds)
+            if self.seconds is not None
+            else _("  not seen")
+        )
+        return f"{when}  {_(self.name)}: {self.detail}"
 
 
 def verdict(hops: list[Hop]) -> tuple[bool, str]:
     """(whether the whole chain was seen, one sentence for people)."""
     if len(hops) == 4 and all(h.seen for h in hops):
-        return True, "The whole chain works: a sign-in without MFA pages someone."
+        return True, _("The whole chain works: a sign-in without MFA pages someone.")
     if hops and not hops[-1].observable:
-        return False, (
+        return False, _(
             "Not proven here: the event was written, but this endpoint (not AWS) cannot show the "
             "metric, so the rest of the chain is unobservable. Run the drill against AWS."
         )
-    return False, "The chain stops at the hop above: fix it, then run the drill again."
+    return False, _("The chain stops at the hop above: fix it, then run the drill again.")
 
 
 def drill_event(account: str, region: str, when: datetime) -> dict[str, Any]:
@@ -177,7 +181,7 @@ def run_drill(
                 {"timestamp": int(written_at.timestamp() * 1000), "message": json.dumps(event)}
             ],
         )
-    note(Hop("event written", clock() - start, f"{group} / {stream}"))
+    note(Hop(N_("event written"), clock() - start, f"{group} / {stream}"))
 
     def wait_for(check: Callable[[], bool]) -> float | None:
         while True:
@@ -202,15 +206,26 @@ def run_drill(
     seconds = wait_for(datapoint)
     if seconds is None:
         why = (
-            "this endpoint is not AWS: moto applies no metric filter, so this hop cannot be "
-            "observed here"
+            _(
+                "this endpoint is not AWS: moto applies no metric filter, so this hop cannot be "
+                "observed here"
+            )
             if emulated
-            else "check that the filter pattern matches the event (aws logs test-metric-filter) "
-            "and that the filter is on the trail's log group"
+            else _(
+                "check that the filter pattern matches the event (aws logs test-metric-filter) "
+                "and that the filter is on the trail's log group"
+            )
         )
-        note(Hop("metric datapoint", None, f"no {SIGNIN_METRIC} datapoint: {why}", not emulated))
+        note(
+            Hop(
+                N_("metric datapoint"),
+                None,
+                _("no {metric} datapoint: {why}").format(metric=SIGNIN_METRIC, why=why),
+                not emulated,
+            )
+        )
         return hops
-    note(Hop("metric datapoint", seconds, f"{NAMESPACE}/{SIGNIN_METRIC} >= 1"))
+    note(Hop(N_("metric datapoint"), seconds, f"{NAMESPACE}/{SIGNIN_METRIC} >= 1"))
 
     def alarm_fired() -> bool:
         with aws_errors("DescribeAlarms"):
@@ -225,14 +240,16 @@ def run_drill(
     if seconds is None:
         note(
             Hop(
-                "alarm ALARM",
+                N_("alarm ALARM"),
                 None,
-                f"{n.signin_alarm} did not go to ALARM: check its metric, statistic (Sum >= 1) and "
-                "period, and that its actions are enabled (quiet hours disable them)",
+                _(
+                    "{alarm} did not go to ALARM: check its metric, statistic (Sum >= 1) and "
+                    "period, and that its actions are enabled (quiet hours disable them)"
+                ).format(alarm=n.signin_alarm),
             )
         )
         return hops
-    note(Hop("alarm ALARM", seconds, n.signin_alarm))
+    note(Hop(N_("alarm ALARM"), seconds, n.signin_alarm))
 
     def action_ran() -> bool:
         with aws_errors("DescribeAlarmHistory"):
@@ -245,18 +262,20 @@ def run_drill(
     if seconds is None:
         note(
             Hop(
-                "topic published",
+                N_("topic published"),
                 None,
-                "the alarm's action did not run: check the alarm's actions, the topic policy "
-                "(cloudwatch.amazonaws.com may publish) and, with --kms, the key policy",
+                _(
+                    "the alarm's action did not run: check the alarm's actions, the topic policy "
+                    "(cloudwatch.amazonaws.com may publish) and, with --kms, the key policy"
+                ),
             )
         )
         return hops
     note(
         Hop(
-            "topic published",
+            N_("topic published"),
             seconds,
-            f"{n.topic}: every confirmed subscriber is being notified now",
+            _("{topic}: every confirmed subscriber is being notified now").format(topic=n.topic),
         )
     )
     return hops

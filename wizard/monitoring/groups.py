@@ -12,7 +12,7 @@ from typing import Any
 
 from wizard.aws import paginate
 from wizard.errors import UsageError, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _, ngettext
 from wizard.monitoring.base import Change, PlannerBase, _try
 from wizard.plan import Status
 from wizard.propagation import after_propagation
@@ -37,25 +37,31 @@ class GroupsMixin(PlannerBase):
 
         for user in sorted({*self.o.trail_admins, *self.o.trail_readers}):
             ensure_user(self.s, user)
-        watching = ["the trail-changes alarm"] * self.o.trail_changes_alarm + [
-            "the tamper alarm"
+        watching = [_("the trail-changes alarm")] * self.o.trail_changes_alarm + [
+            _("the tamper alarm")
         ] * (not self.o.minimal)
         watched = (
-            f"{' and '.join(watching)} page{'s' if len(watching) == 1 else ''} on that"
+            ngettext("{alarms} pages on that", "{alarms} page on that", len(watching)).format(
+                alarms=_(" and ").join(watching)
+            )
             if watching
-            else "NO alarm of this plan pages on that: drop --minimal or --no-trail-changes-alarm"
+            else _(
+                "NO alarm of this plan pages on that: drop --minimal or --no-trail-changes-alarm"
+            )
         )
         self.plan_group(
             self.n.trail_admins_group,
             FULL_ACCESS,
             self.o.trail_admins,
-            f"can stop or delete the trail ({watched}): for those who administer CloudTrail",
+            _(
+                "can stop or delete the trail ({watched}): for those who administer CloudTrail"
+            ).format(watched=watched),
         )
         self.plan_group(
             self.n.trail_readers_group,
             READ_ONLY,
             self.o.trail_readers,
-            "reads CloudTrail's events and trails, changes nothing: for those who only read it",
+            _("reads CloudTrail's events and trails, changes nothing: for those who only read it"),
         )
 
     def _policy_exists(self, arn: str) -> None:
@@ -88,7 +94,7 @@ class GroupsMixin(PlannerBase):
                 after_propagation(
                     op,
                     call,
-                    f"IAM to propagate {written}",
+                    _("IAM to propagate the new group {name}").format(name=name),
                     fresh=bool(self.progress.fresh(written)),
                     say=self.progress.say,
                 )
@@ -121,28 +127,37 @@ class GroupsMixin(PlannerBase):
                 )
             return f"arn:{self.n.partition}:iam::{self.n.account}:group/{name}"
 
-        kept = f"; {others} other member(s) left as they are" if others else ""
-        who = ", ".join(members) if members else "no members yet"
+        kept = (
+            _("; {count} other member(s) left as they are").format(count=others) if others else ""
+        )
+        who = ", ".join(members) if members else _("no members yet")
         if not exists:
-            detail = f"{what} ({policy}); members: {who}"
-            self.add(Change("iam group", name, Status.CREATE, detail, _cli(name, arn), run))
-        elif needs_policy or missing:
-            parts = ["attach " + policy] * needs_policy + ["add " + ", ".join(missing)] * bool(
-                missing
+            detail = _("{what} ({policy}); members: {who}").format(
+                what=what, policy=policy, who=who
             )
+            self.add(Change(N_("iam group"), name, Status.CREATE, detail, _cli(name, arn), run))
+        elif needs_policy or missing:
+            parts = [_("attach {policy}").format(policy=policy)] * needs_policy + [
+                _("add {users}").format(users=", ".join(missing))
+            ] * bool(missing)
             self.add(
                 Change(
-                    "iam group",
+                    N_("iam group"),
                     name,
                     Status.UPDATE,
-                    " and ".join(parts) + kept,
+                    _(" and ").join(parts) + kept,
                     _cli(name, arn),
                     run,
                 )
             )
         else:
             self.add(
-                Change("iam group", name, Status.NOTHING, f"{policy}; {len(current)} member(s)")
+                Change(
+                    N_("iam group"),
+                    name,
+                    Status.NOTHING,
+                    _("{policy}; {count} member(s)").format(policy=policy, count=len(current)),
+                )
             )
 
 
@@ -196,7 +211,7 @@ def teardown_groups(services: Any, n: Any, say: Any) -> None:
             )
         if delete_if_present("DeleteGroup", iam.delete_group, GroupName=name):
             say(
-                _("deleted group {name} ({count} member(s) taken out)").format(
-                    name=name, count=len(members)
-                )
+                N_("deleted group {name} ({count} member(s) taken out)"),
+                name=name,
+                count=len(members),
             )

@@ -7,10 +7,10 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import UsageError, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.monitoring.base import KMS_KEY, Change, PlannerBase, _try
 from wizard.monitoring.documents import kms_key_policy
-from wizard.monitoring.names import KMS_COST
+from wizard.monitoring.names import kms_cost
 from wizard.plan import Status
 
 
@@ -80,14 +80,16 @@ class KeyMixin(PlannerBase):
         )
         self.add(
             Change(
-                "kms key",
+                N_("kms key"),
                 self.n.key_alias,
                 Status.CREATE,
-                "customer managed key, yearly rotation; CloudTrail, CloudWatch Logs and the "
-                "alarms may use it (for our trail, log group and topic only)",
+                _(
+                    "customer managed key, yearly rotation; CloudTrail, CloudWatch Logs and the "
+                    "alarms may use it (for our trail, log group and topic only)"
+                ),
                 f"aws kms create-key --policy file://key-policy.json && aws kms enable-key-rotation --key-id KEY && aws kms create-alias --alias-name {self.n.key_alias} --target-key-id KEY",
                 run,
-                cost=KMS_COST,
+                cost=kms_cost(),
             )
         )
 
@@ -124,10 +126,10 @@ class KeyMixin(PlannerBase):
         if not fixes:
             self.add(
                 Change(
-                    "kms key",
+                    N_("kms key"),
                     self.n.key_alias,
                     Status.NOTHING,
-                    "customer managed key exists, rotating yearly",
+                    _("customer managed key exists, rotating yearly"),
                 )
             )
             return
@@ -151,19 +153,22 @@ class KeyMixin(PlannerBase):
             return key["Arn"]
 
         why = {
-            "key policy": "the key policy lacks statements CloudTrail, CloudWatch Logs or the "
-            "alarms need: set ours by Sid, keep every other statement",
-            "rotation": "turn on yearly rotation (CIS)",
+            "key policy": _(
+                "the key policy lacks statements CloudTrail, CloudWatch Logs or the alarms need: "
+                "set ours by Sid, keep every other statement"
+            ),
+            "rotation": _("turn on yearly rotation (CIS)"),
         }
         self.add(
             Change(
-                "kms key",
+                N_("kms key"),
                 self.n.key_alias,
                 Status.UPDATE,
-                "; ".join(why[f] for f in fixes),
+                _("; ").join(why[f] for f in fixes),
                 f"aws kms put-key-policy --key-id {key_id} --policy-name default --policy file://key-policy.json"
                 if current != wanted
                 else f"aws kms enable-key-rotation --key-id {key_id}",
                 update,
+                aspects=tuple(fixes),
             )
         )

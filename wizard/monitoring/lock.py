@@ -68,7 +68,7 @@ def apply_lock(account: str, region: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or _("another process")
             raise UsageError(
                 _(
                     "another `monitor apply` is running for account {account} in {region} ({holder})"

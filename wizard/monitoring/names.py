@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from wizard import APP_NAME
+from wizard.i18n import _
 from wizard.partition import partition_of_region
 
 PREFIX = APP_NAME
@@ -130,13 +131,32 @@ def tamper_filter_names(first: str, count: int) -> list[str]:
 KMS_MONTHLY = 1.00
 ALARM_MONTHLY = 0.10
 METRIC_MONTHLY = 0.30
-KMS_COST = (
-    f"${KMS_MONTHLY:.0f}/month; each of its first two yearly rotations adds "
-    f"${KMS_MONTHLY:.0f}/month; $0.03 per 10,000 requests"
-)
-ALARM_COST = f"${ALARM_MONTHLY:.2f}/month, a standard-resolution alarm"
-METRIC_COST = f"${METRIC_MONTHLY:.2f}/month for its custom metric; the first 10 metrics are free"
-ACCESS_LOGS_COST = "cents a month: S3 storage of the trail bucket's access logs"
+
+
+def kms_cost() -> str:
+    """What the KMS key costs, said beside it in the plan."""
+    return _(
+        "${price:.0f}/month; each of its first two yearly rotations adds ${price:.0f}/month; "
+        "$0.03 per 10,000 requests"
+    ).format(price=KMS_MONTHLY)
+
+
+def alarm_cost() -> str:
+    """What an alarm costs."""
+    return _("${price:.2f}/month, a standard-resolution alarm").format(price=ALARM_MONTHLY)
+
+
+def metric_cost() -> str:
+    """What a metric filter's metric costs."""
+    return _("${price:.2f}/month for its custom metric; the first 10 metrics are free").format(
+        price=METRIC_MONTHLY
+    )
+
+
+def access_logs_cost() -> str:
+    """What the access logs cost."""
+    return _("cents a month: S3 storage of the trail bucket's access logs")
+
 
 # AWS Config (us-east-1, 2025): per configuration item recorded, continuous recording.
 CONFIG_ITEM_PRICE = 0.003

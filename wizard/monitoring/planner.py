@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.monitoring.alerts import AlertsMixin, is_confirmed
 from wizard.monitoring.base import Change, MonitorPlan, management_organization
 from wizard.monitoring.config import ConfigMixin
@@ -16,10 +15,6 @@ from wizard.monitoring.documents import mfa_delete_command
 from wizard.monitoring.groups import GroupsMixin
 from wizard.monitoring.key import KeyMixin
 from wizard.monitoring.names import (
-    ACCESS_LOGS_COST,
-    ALARM_MONTHLY,
-    KMS_MONTHLY,
-    METRIC_MONTHLY,
     ROOT_USAGE_METRIC,
     ROOT_USAGE_PATTERN,
     SIGNIN_METRIC,
@@ -28,10 +23,10 @@ from wizard.monitoring.names import (
     TAMPER_METRIC,
     TRAIL_CHANGES_METRIC,
     TRAIL_CHANGES_PATTERN,
-    Names,
     tamper_filter_names,
     tamper_patterns,
 )
+from wizard.monitoring.notes import plan_notes
 from wizard.monitoring.options import MonitorOptions
 from wizard.monitoring.schedules import SchedulesMixin
 from wizard.monitoring.storage import StorageMixin
@@ -118,8 +113,10 @@ class Planner(
             self.o = replace(self.o, organization_trail=True)
             self.n = replace(self.n, organization=management_organization(self.s))
             self.notes.append(
-                f"{self.n.trail} is an organization trail: it stays one (its bucket keeps the "
-                "members' write statement). Tear it down to go back to an account trail."
+                _(
+                    "{trail} is an organization trail: it stays one (its bucket keeps the "
+                    "members' write statement). Tear it down to go back to an account trail."
+                ).format(trail=self.n.trail)
             )
 
     def existing_trail(self) -> dict[str, Any] | None:
@@ -138,35 +135,39 @@ class Planner(
             reasons = self._not_reusable(trail, self.s.region)
             if not reasons:
                 return trail
-            self.notes.append(f"The trail {trail['Name']} is not reused: {'; '.join(reasons)}.")
+            self.notes.append(
+                _("The trail {trail} is not reused: {reasons}.").format(
+                    trail=trail["Name"], reasons=_("; ").join(reasons)
+                )
+            )
         return None
 
     def _not_reusable(self, trail: dict[str, Any], region: str) -> list[str]:
         """Why `trail` cannot carry an alarm in `region` (empty when it can)."""
         reasons = []
         if not trail.get("IsMultiRegionTrail"):
-            reasons.append("it records one region only")
+            reasons.append(_("it records one region only"))
         if self.o.organization_trail and not trail.get("IsOrganizationTrail"):
-            reasons.append("it is not an organization trail")
+            reasons.append(_("it is not an organization trail"))
         if not trail.get("IncludeGlobalServiceEvents"):
-            reasons.append("it leaves out global service events (IAM console sign-ins)")
+            reasons.append(_("it leaves out global service events (IAM console sign-ins)"))
         group_arn = trail.get("CloudWatchLogsLogGroupArn") or ""
         parts = group_arn.split(":")
         if not group_arn:
-            reasons.append("it does not deliver to CloudWatch Logs")
+            reasons.append(_("it does not deliver to CloudWatch Logs"))
         elif len(parts) < 5 or parts[4] != self.n.account or parts[3] != region:
-            reasons.append("its log group is in another account or region")
+            reasons.append(_("its log group is in another account or region"))
         if reasons:
             return reasons
         ct = self.s.in_region(region).client("cloudtrail")
         arn = trail.get("TrailARN", trail["Name"])
         with aws_errors("GetTrailStatus"):
             if not ct.get_trail_status(Name=arn).get("IsLogging"):
-                reasons.append("it is not logging")
+                reasons.append(_("it is not logging"))
         with aws_errors("GetEventSelectors"):
             selectors = ct.get_event_selectors(TrailName=arn)
         if not records_management_writes(selectors):
-            reasons.append("its event selectors leave out management write events")
+            reasons.append(_("its event selectors leave out management write events"))
         return reasons
 
     def plan(self) -> MonitorPlan:
@@ -182,10 +183,13 @@ class Planner(
             log_group = group_arn.split(":log-group:", 1)[1].split(":", 1)[0]
             self.add(
                 Change(
-                    "trail",
+                    N_("trail"),
                     reused["Name"],
                     Status.REUSE,
-                    f"reuse the existing multi-region trail delivering to {log_group} (no second trail to pay for)",
+                    _(
+                        "reuse the existing multi-region trail delivering to {log_group} (no second "
+                        "trail to pay for)"
+                    ).format(log_group=log_group),
                 )
             )
         else:
@@ -222,8 +226,10 @@ class Planner(
             self.plan_subscription()
         elif not any(is_confirmed(s) for s in self.subscriptions()):
             self.notes.append(
-                f"Nobody will be notified: the topic {self.n.topic} has no confirmed subscription. "
-                "Pass --email ADDRESS (or subscribe a pager or chat endpoint to the topic)."
+                _(
+                    "Nobody will be notified: the topic {topic} has no confirmed subscription. "
+                    "Pass --email ADDRESS (or subscribe a pager or chat endpoint to the topic)."
+                ).format(topic=self.n.topic)
             )
         self.plan_alarm(
             self.n.signin_alarm, SIGNIN_METRIC, "Console sign-in without MFA (mfa-wizard)"
@@ -247,12 +253,15 @@ class Planner(
             )
         if self.o.quiet_hours:
             self.plan_schedules()
-        self._cost_and_tamper_notes()
+        self.notes += plan_notes(self.changes, self.n, self.o.minimal)
         if not reused:
             self.notes.append(
-                "MFA Delete on the trail bucket can only be enabled by the root user with its own MFA device, "
-                "through the CLI/API: "
-                + mfa_delete_command(self.n.bucket, self.n.account, self.n.partition)
+                _(
+                    "MFA Delete on the trail bucket can only be enabled by the root user with its "
+                    "own MFA device, through the CLI/API: {command}"
+                ).format(
+                    command=mfa_delete_command(self.n.bucket, self.n.account, self.n.partition)
+                )
             )
         return MonitorPlan(
             self.o,
@@ -263,71 +272,6 @@ class Planner(
             log_group,
             self.progress,
         )
-
-    def _cost_and_tamper_notes(self) -> None:
-        new = Counter(c.kind for c in self.changes if c.status == Status.CREATE)
-        alarms, metrics, key = new["alarm"], new["metric filter"], new["kms key"]
-        logs = any(c.cost == ACCESS_LOGS_COST and c.changes for c in self.changes)
-        if alarms or metrics or key or logs:
-            monthly = alarms * ALARM_MONTHLY + metrics * METRIC_MONTHLY + key * KMS_MONTHLY
-            self.notes.append(
-                f"This plan adds about ${monthly:.2f} a month. That is {alarms} alarm(s) at "
-                f"${ALARM_MONTHLY:.2f}, {metrics} metric(s) at ${METRIC_MONTHLY:.2f} past the "
-                "10 free"
-                + (
-                    f", the KMS key at ${KMS_MONTHLY:.0f} (each of its first two yearly "
-                    f"rotations adds ${KMS_MONTHLY:.0f})"
-                    if key
-                    else ""
-                )
-                + (", cents of S3 for the access logs" if logs else "")
-                + ", plus CloudWatch Logs ingestion at $0.50/GB of trail events."
-                + (
-                    " --minimal leaves out the KMS key, the access logs and the root-usage and "
-                    "tamper alarms."
-                    if not self.o.minimal
-                    else ""
-                )
-            )
-        trips = tamper_trips(self.changes, self.n)
-        if trips and not self.o.minimal:
-            self.notes.append(
-                "The tamper alarm fires once, 5-15 min after this apply, for this plan's own "
-                f"calls (naming you), not an intruder: {', '.join(trips)}. CloudTrail delivers "
-                "them like any other call: that is the alarm working."
-            )
-
-
-# What each kind of change calls that the tamper filters watch (on the wizard's resources).
-_TRIPS = {
-    "alarm": "PutMetricAlarm",
-    "metric filter": "PutMetricFilter",
-    "log group": "PutRetentionPolicy",
-    "iam role": "PutRolePolicy",
-    "sns topic": "SetTopicAttributes",
-}
-
-
-def tamper_trips(changes: list[Change], n: Names) -> list[str]:
-    """The calls of `changes` that the tamper filters count, with how many: "PutMetricAlarm (4
-    alarms)". Said in the plan, so the first page after an apply is expected, not alarming."""
-    counts: Counter[str] = Counter()
-    for c in changes:
-        if not c.changes:
-            continue
-        if c.kind in _TRIPS:
-            counts[_TRIPS[c.kind]] += 1
-        elif c.kind == "schedule":
-            counts["CreateSchedule" if c.status == Status.CREATE else "UpdateSchedule"] += 1
-        elif c.kind == "kms key" and c.status == Status.UPDATE and "policy" in c.detail:
-            counts["PutKeyPolicy"] += 1
-        elif c.kind == "s3 bucket" and c.name == n.bucket:
-            counts["PutBucketPolicy"] += 1
-        elif c.kind == "cloudtrail" and (c.status == Status.CREATE or "selectors" in c.detail):
-            counts["PutEventSelectors"] += 1
-        if c.kind == "iam role" and c.status == Status.UPDATE and "who may assume" in c.detail:
-            counts["UpdateAssumeRolePolicy"] += 1
-    return [f"{call} ×{count}" if count > 1 else call for call, count in counts.items()]
 
 
 def plan_monitoring(services: Services, options: MonitorOptions) -> tuple[Planner, MonitorPlan]:
@@ -353,9 +297,9 @@ def apply_monitoring(
             plan.progress,
             on_progress,
             first=FIRST,
-            again="`mfa-wizard monitor apply` (or F6 on the Monitor step)",
+            again=_("`mfa-wizard monitor apply` (or F6 on the Monitor step)"),
         )
-    return [f"{change.kind} {change.name}: {answer}" for change, answer in done]
+    return [f"{_(change.kind)} {change.name}: {answer}" for change, answer in done]
 
 
 def apply_current(

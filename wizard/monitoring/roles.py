@@ -7,6 +7,7 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import aws_errors
+from wizard.i18n import N_, _
 from wizard.monitoring.base import Change, PlannerBase, _try, role_written
 from wizard.plan import Status
 
@@ -53,7 +54,7 @@ class RoleMixin(PlannerBase):
         if role is None:
             self.add(
                 Change(
-                    "iam role",
+                    N_("iam role"),
                     name,
                     Status.CREATE,
                     what,
@@ -62,18 +63,21 @@ class RoleMixin(PlannerBase):
                 )
             )
         elif current != policy or trust_differs:
-            differs = " and ".join(
-                ["who may assume it"] * trust_differs + ["permissions"] * (current != policy)
+            aspects = [N_("who may assume it")] * trust_differs + [N_("permissions")] * (
+                current != policy
             )
             self.add(
                 Change(
-                    "iam role",
+                    N_("iam role"),
                     name,
                     Status.UPDATE,
-                    f"{what}: {differs} differ",
+                    _("{what}: {differs} differ").format(
+                        what=what, differs=_(" and ").join(_(a) for a in aspects)
+                    ),
                     f"aws iam update-assume-role-policy / put-role-policy --role-name {name} ...",
                     run,
+                    aspects=tuple(aspects),
                 )
             )
         else:
-            self.add(Change("iam role", name, Status.NOTHING, what))
+            self.add(Change(N_("iam role"), name, Status.NOTHING, what))

@@ -7,8 +7,8 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import UsageError, aws_errors
-from wizard.i18n import _
-from wizard.monitoring.base import Change, _try, role_written
+from wizard.i18n import N_, _
+from wizard.monitoring.base import Change, _try, role_written, written_words
 from wizard.monitoring.documents import (
     scheduler_policy,
     scheduler_trust,
@@ -35,7 +35,7 @@ class SchedulesMixin(RoleMixin):
             n.scheduler_role,
             scheduler_trust(n),
             scheduler_policy(n, [alarm]),
-            "EventBridge Scheduler may disable/enable the chosen alarm's actions",
+            _("EventBridge Scheduler may disable/enable the chosen alarm's actions"),
         )
         ours = {n.signin_alarm, n.trail_changes_alarm}
         if alarm not in ours:
@@ -56,15 +56,23 @@ class SchedulesMixin(RoleMixin):
         end_days = range(1, 6) if end < (sh, sm) else range(0, 5)
         for gap in dst_gaps(self.o.timezone, end, end_days):
             self.notes.append(
-                f"On {gap} the clocks in {self.o.timezone} skip the end of quiet hours "
-                f"({self.o.quiet_hours.split('-')[1] if self.o.quiet_hours else ''}): EventBridge "
-                "Scheduler skips that run, so the alarm would stay silent until the next day. "
-                "Choose an end time outside 02:00-03:00."
+                _(
+                    "On {day} the clocks in {zone} skip the end of quiet hours ({end}): "
+                    "EventBridge Scheduler skips that run, so the alarm would stay silent until "
+                    "the next day. Choose an end time outside 02:00-03:00."
+                ).format(
+                    day=gap,
+                    zone=self.o.timezone,
+                    end=self.o.quiet_hours.split("-")[1] if self.o.quiet_hours else "",
+                )
             )
         role_arn = f"arn:{n.partition}:iam::{n.account}:role/{n.scheduler_role}"
         self.notes.append(
-            f"During quiet hours ({self.o.quiet_hours} {self.o.timezone}, weekdays) the actions of {alarm} are disabled: "
-            "an alarm that fires then is never notified later, because alarm actions run only on a change of state."
+            _(
+                "During quiet hours ({hours} {zone}, weekdays) the actions of {alarm} are "
+                "disabled: an alarm that fires then is never notified later, because alarm "
+                "actions run only on a change of state."
+            ).format(hours=self.o.quiet_hours, zone=self.o.timezone, alarm=alarm)
         )
         for name, expression, target in (
             (n.schedule_start, disable, f"arn:{n.partition}:{UNIVERSAL_DISABLE}"),
@@ -104,7 +112,7 @@ class SchedulesMixin(RoleMixin):
             return after_propagation(
                 op,
                 call,
-                f"EventBridge Scheduler to see {role}",
+                _("EventBridge Scheduler to see {what}").format(what=written_words(role)),
                 fresh=bool(self.progress.fresh(role)),
                 say=self.progress.say,
             )
@@ -129,7 +137,7 @@ class SchedulesMixin(RoleMixin):
         if current is None:
             self.add(
                 Change(
-                    "schedule",
+                    N_("schedule"),
                     name,
                     Status.CREATE,
                     f"{expression} {self.o.timezone} -> {target.rsplit(':', 1)[-1]}",
@@ -145,11 +153,18 @@ class SchedulesMixin(RoleMixin):
         ) != (expression, self.o.timezone, target, body["Target"]["Input"]):
             self.add(
                 Change(
-                    "schedule", name, Status.UPDATE, f"-> {expression} {self.o.timezone}", cli, run
+                    N_("schedule"),
+                    name,
+                    Status.UPDATE,
+                    f"-> {expression} {self.o.timezone}",
+                    cli,
+                    run,
                 )
             )
         else:
-            self.add(Change("schedule", name, Status.NOTHING, f"{expression} {self.o.timezone}"))
+            self.add(
+                Change(N_("schedule"), name, Status.NOTHING, f"{expression} {self.o.timezone}")
+            )
 
 
 _DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -197,9 +212,13 @@ def quiet_state_outlived(services: Services, n: Names, now: Any = None) -> str:
     if not start:
         return ""
     if not end:
-        return f"the schedule {n.schedule_end} that ends the quiet hours is gone"
+        return _("the schedule {name} that ends the quiet hours is gone").format(
+            name=n.schedule_end
+        )
     if end.get("State", "ENABLED") != "ENABLED":
-        return f"the schedule {n.schedule_end} that ends the quiet hours is disabled"
+        return _("the schedule {name} that ends the quiet hours is disabled").format(
+            name=n.schedule_end
+        )
     try:
         zone = ZoneInfo(start.get("ScheduleExpressionTimezone") or "UTC")
     except (KeyError, ValueError):
@@ -213,6 +232,6 @@ def quiet_state_outlived(services: Services, n: Names, now: Any = None) -> str:
         return ""  # inside the window (or a form this cannot read: no claim)
     if (moment - ended).total_seconds() < SCHEDULER_GRACE:
         return ""  # EventBridge Scheduler may run a minute or so late: not yet a finding
-    return (
-        f"the quiet hours ended at {ended:%a %H:%M} ({zone}) and the alarm was not turned back on"
-    )
+    return _(
+        "the quiet hours ended at {ended} ({zone}) and the alarm was not turned back on"
+    ).format(ended=f"{ended:%a %H:%M}", zone=zone)

@@ -13,12 +13,13 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import aws_errors
+from wizard.i18n import N_, _
 from wizard.monitoring.base import BUCKET_POLICY, Change, PlannerBase, _try
 from wizard.monitoring.documents import (
     access_logs_bucket_policy,
     bucket_policy,
 )
-from wizard.monitoring.names import ACCESS_LOGS_COST, PREFIX
+from wizard.monitoring.names import PREFIX, access_logs_cost
 from wizard.plan import Status
 
 PUBLIC_ACCESS_BLOCK = {
@@ -31,12 +32,12 @@ PUBLIC_ACCESS_BLOCK = {
 SETTINGS = ("public_access_block", "encryption", "versioning", "lifecycle", "policy", "logging")
 # How the plan and verify name each setting to a person.
 SETTING_WORDS = {
-    "public_access_block": "Block Public Access is not fully on",
-    "encryption": "default encryption differs",
-    "versioning": "versioning is not enabled",
-    "lifecycle": "the lifecycle rule differs",
-    "policy": "the bucket policy differs",
-    "logging": "server access logging is off or goes elsewhere",
+    "public_access_block": N_("Block Public Access is not fully on"),
+    "encryption": N_("default encryption differs"),
+    "versioning": N_("versioning is not enabled"),
+    "lifecycle": N_("the lifecycle rule differs"),
+    "policy": N_("the bucket policy differs"),
+    "logging": N_("server access logging is off or goes elsewhere"),
 }
 # The parts of the wizard's lifecycle rule that are compared (moto and S3 answer the rest,
 # Filter and Prefix, in shapes that vary).
@@ -140,14 +141,14 @@ class StorageMixin(PlannerBase):
             return
         drift = bucket_drift(s3, name, wanted)
         if not drift:
-            self.add(Change("s3 bucket", name, Status.NOTHING, in_place))
+            self.add(Change(N_("s3 bucket"), name, Status.NOTHING, in_place))
             return
         self.add(
             Change(
-                "s3 bucket",
+                N_("s3 bucket"),
                 name,
                 Status.UPDATE,
-                "fix: " + "; ".join(SETTING_WORDS[s] for s in drift),
+                _("fix: {what}").format(what=_("; ").join(_(SETTING_WORDS[s]) for s in drift)),
                 bucket_fix_cli(name, drift, wanted),
                 lambda: self.apply_bucket_settings(name, wanted, only=drift),
             )
@@ -163,15 +164,21 @@ class StorageMixin(PlannerBase):
             return f"arn:{n.partition}:s3:::{n.bucket}"
 
         create = Change(
-            "s3 bucket",
+            N_("s3 bucket"),
             n.bucket,
             Status.CREATE,
-            "private (Block Public Access), encrypted, versioned, lifecycle to Glacier, CloudTrail-only policy, TLS only",
+            _(
+                "private (Block Public Access), encrypted, versioned, lifecycle to Glacier, "
+                "CloudTrail-only policy, TLS only"
+            ),
             self.create_bucket_cli(n.bucket),
             run,
         )
         self._plan_bucket(
-            n.bucket, wanted, create, "private, encrypted, versioned, lifecycle and policy in place"
+            n.bucket,
+            wanted,
+            create,
+            _("private, encrypted, versioned, lifecycle and policy in place"),
         )
         s3 = self.s.client("s3")
         versioning = (
@@ -180,10 +187,10 @@ class StorageMixin(PlannerBase):
         if versioning.get("MFADelete") != "Enabled":
             self.add(
                 Change(
-                    "mfa delete",
+                    N_("mfa delete"),
                     n.bucket,
                     Status.INFO,
-                    "MFA Delete is off: only the root user can turn it on (see the note)",
+                    _("MFA Delete is off: only the root user can turn it on (see the note)"),
                 )
             )
 
@@ -207,18 +214,20 @@ class StorageMixin(PlannerBase):
             target,
             wanted,
             Change(
-                "s3 bucket",
+                N_("s3 bucket"),
                 target,
                 Status.CREATE,
-                "server access logs of the trail bucket: private, SSE-S3 (AWS refuses SSE-KMS "
-                "on a log target), versioned, only S3 logging may write",
+                _(
+                    "server access logs of the trail bucket: private, SSE-S3 (AWS refuses SSE-KMS on "
+                    "a log target), versioned, only S3 logging may write"
+                ),
                 self.create_bucket_cli(target)
                 + " && "
                 + bucket_fix_cli(target, list(SETTINGS), wanted),
                 create,
-                cost=ACCESS_LOGS_COST,
+                cost=access_logs_cost(),
             ),
-            "access-log bucket: private, encrypted, versioned, policy in place",
+            _("access-log bucket: private, encrypted, versioned, policy in place"),
         )
 
     def access_logs_settings(self) -> dict[str, Any]:
@@ -278,7 +287,7 @@ class StorageMixin(PlannerBase):
         """Put `only` (default: every setting, and the tag) of `bucket` to `wanted`."""
         s3 = self.s.client("s3")
         todo = only or [*SETTINGS, "tags"]
-        with aws_errors(f"configuring the bucket {bucket}"):
+        with aws_errors(_("configuring the bucket {bucket}").format(bucket=bucket)):
             if "public_access_block" in todo:
                 s3.put_public_access_block(
                     Bucket=bucket, PublicAccessBlockConfiguration=wanted["public_access_block"]

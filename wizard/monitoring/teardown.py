@@ -8,13 +8,13 @@ from typing import Any
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.aws import Services
 from wizard.errors import UsageError, WizardError, aws_errors, delete_if_present, error_code
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.journal import record
 from wizard.monitoring.base import _try
 from wizard.monitoring.config import teardown_config
 from wizard.monitoring.groups import teardown_groups
 from wizard.monitoring.names import names_for
-from wizard.plan import revert
+from wizard.plan import UNDONE, revert
 
 
 def _tagged(tags: list[dict[str, str]] | dict[str, str] | None) -> bool:
@@ -29,31 +29,34 @@ def _tagged(tags: list[dict[str, str]] | dict[str, str] | None) -> bool:
 
 def teardown(
     services: Services, purge: bool = False, on_progress: Callable[[str], None] | None = None
-) -> list[str]:
+) -> list[Said]:
     """Remove everything the wizard created (found by name and tag), newest first.
 
     The trail bucket is deleted only when empty, or with purge=True (its logs are evidence).
     """
     account = services.identity().account_id
     n = names_for(account, services.region)
-    done: list[str] = []
+    done: list[Said] = []
+    journal_lines: list[str] = []  # the same lines in English: the journal is for machines
 
-    def say(text: str) -> None:
-        done.append(text)
+    def say(template: str, **values: Any) -> None:
+        """One line of what was done; `template` is English, marked with N_()."""
+        journal_lines.append(template.format(**values))
+        done.append(Said(_(template).format(**values), template))
         if on_progress:
-            on_progress(text)
+            on_progress(done[-1])
 
-    def gone(call: Callable[[], Any], what: str, op: str) -> None:
+    def gone(call: Callable[[], Any], template: str, op: str, **values: Any) -> None:
         if delete_if_present(op, call):
-            say(_("deleted {what}").format(what=what))
+            say(template, **values)
 
-    def reverted(op: dict[str, Any], what: str) -> None:
+    def reverted(op: dict[str, Any], template: str, **values: Any) -> None:
         # The same reverting ops as `undo` (wizard.plan): one meaning of "already gone".
-        if revert(services, op) == "undone":
-            say(_("deleted {what}").format(what=what))
+        if revert(services, op) == UNDONE:
+            say(template, **values)
 
     for name in (n.schedule_start, n.schedule_end):
-        reverted({"op": "delete_schedule", "name": name}, f"schedule {name}")
+        reverted({"op": "delete_schedule", "name": name}, N_("deleted schedule {name}"), name=name)
     cw = services.client("cloudwatch")
     alarms = [
         a
@@ -73,14 +76,16 @@ def teardown(
         if _tagged(cw.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags"))
     ]
     for alarm in mine:
-        reverted({"op": "delete_alarm", "name": alarm}, f"alarm {alarm}")
+        reverted({"op": "delete_alarm", "name": alarm}, N_("deleted alarm {name}"), name=alarm)
     sns = services.client("sns")
     topic_tags = _try(
         lambda: sns.list_tags_for_resource(ResourceArn=n.topic_arn)["Tags"], "ListTagsForResource"
     )
     if topic_tags is not None and _tagged(topic_tags):
         reverted(
-            {"op": "delete_topic", "arn": n.topic_arn}, f"topic {n.topic} and its subscriptions"
+            {"op": "delete_topic", "arn": n.topic_arn},
+            N_("deleted topic {name} and its subscriptions"),
+            name=n.topic,
         )
     logs = services.client("logs")
     trail = services.client("cloudtrail")
@@ -119,7 +124,8 @@ def teardown(
             ):
                 reverted(
                     {"op": "delete_metric_filter", "group": group, "name": found},
-                    f"metric filter {found}",
+                    N_("deleted metric filter {name}"),
+                    name=found,
                 )
     ours = [
         t
@@ -132,12 +138,12 @@ def teardown(
         else []
     )
     if trail_tags and _tagged(trail_tags[0].get("TagsList")):
-        reverted({"op": "delete_trail", "name": n.trail}, f"trail {n.trail}")
+        reverted({"op": "delete_trail", "name": n.trail}, N_("deleted trail {name}"), name=n.trail)
     iam = services.iam
     for role in (n.scheduler_role, n.logs_role):
         info = _try(lambda role=role: iam.get_role(RoleName=role)["Role"], "GetRole")
         if info and _tagged(info.get("Tags")):
-            reverted({"op": "delete_role", "name": role}, f"role {role}")
+            reverted({"op": "delete_role", "name": role}, N_("deleted role {name}"), name=role)
     teardown_groups(services, n, say)
     teardown_config(services, n, say)
     groups = (
@@ -164,15 +170,15 @@ def teardown(
         if _tagged(tags) and purge:
             gone(
                 lambda: logs.delete_log_group(logGroupName=n.log_group),
-                f"log group {n.log_group}",
+                N_("deleted log group {name}"),
                 "DeleteLogGroup",
+                name=n.log_group,
             )
         elif _tagged(tags):
             # The sign-in events in it are evidence: only --purge deletes them.
             say(
-                _(
-                    "kept log group {log_group} (its events are evidence); --purge deletes it"
-                ).format(log_group=n.log_group)
+                N_("kept log group {name} (its events are evidence); --purge deletes it"),
+                name=n.log_group,
             )
     s3 = services.client("s3")
 
@@ -195,7 +201,7 @@ def teardown(
             for o in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
 
-    def remove_bucket(bucket: str, what: str) -> bool:
+    def remove_bucket(bucket: str, logs_kind: str) -> bool:
         """Empty (with purge) and delete one of our buckets; True when it is kept."""
         tags = _try(
             lambda: s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=account)["TagSet"],
@@ -207,10 +213,12 @@ def teardown(
             items = versions(bucket)
             if items and not purge:
                 say(
-                    _(
-                        "kept bucket {bucket}: it holds {count} {what}; pass --purge to delete them and "
-                        "it"
-                    ).format(bucket=bucket, count=len(items), what=what)
+                    N_(
+                        "kept bucket {bucket}: it holds {count} {what}; pass --purge to delete them and it"
+                    ),
+                    bucket=bucket,
+                    count=len(items),
+                    what=_(logs_kind),
                 )
                 return True
             if bucket == n.bucket:
@@ -240,9 +248,13 @@ def teardown(
                                     "check the bucket's Object Lock / permissions, then run teardown --purge again"
                                 ),
                             )
-                say(_("deleted {count} {what}").format(count=len(items), what=what))
+                say(N_("deleted {count} {what}"), count=len(items), what=_(logs_kind))
             try:
-                reverted({"op": "delete_bucket", "bucket": bucket}, f"bucket {bucket}")
+                reverted(
+                    {"op": "delete_bucket", "bucket": bucket},
+                    N_("deleted bucket {bucket}"),
+                    bucket=bucket,
+                )
                 return False
             except WizardError as exc:
                 # A log delivered while we emptied it: list and empty it once more.
@@ -250,36 +262,35 @@ def teardown(
                     raise
         return False
 
-    trail_bucket_kept = remove_bucket(n.bucket, "log object(s)")
+    trail_bucket_kept = remove_bucket(n.bucket, N_("log object(s)"))
     if (
         trail_bucket_kept
         and _try(lambda: s3.head_bucket(Bucket=n.access_logs_bucket), "HeadBucket") is not None
     ):
         say(
-            _("kept bucket {access_logs_bucket}: the kept trail bucket still logs to it").format(
-                access_logs_bucket=n.access_logs_bucket
-            )
+            N_("kept bucket {bucket}: the kept trail bucket still logs to it"),
+            bucket=n.access_logs_bucket,
         )
     else:
-        remove_bucket(n.access_logs_bucket, "access-log object(s)")
+        remove_bucket(n.access_logs_bucket, N_("access-log object(s)"))
     kms = services.client("kms")
     key = _try(lambda: kms.describe_key(KeyId=n.key_alias)["KeyMetadata"], "DescribeKey")
     if key and key.get("KeyState") == "Enabled" and not purge:
         # Deleting the key would make every log it encrypted unreadable for good.
         say(
-            _("kept KMS key {key_alias}: it protects the logs kept; --purge removes both").format(
-                key_alias=n.key_alias
-            )
+            N_("kept KMS key {key}: it protects the logs kept; --purge removes both"),
+            key=n.key_alias,
         )
     elif key and key.get("KeyState") == "Enabled":
         with aws_errors("ScheduleKeyDeletion"):
             kms.delete_alias(AliasName=n.key_alias)
             kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
         say(
-            _(
+            N_(
                 "scheduled deletion of KMS key {key} in 7 days (AWS's minimum; cancel with kms "
                 "cancel-key-deletion)"
-            ).format(key=key["KeyId"])
+            ),
+            key=key["KeyId"],
         )
     for orphan in orphaned_keys(kms):
         # Made by an apply stopped between CreateKey and CreateAlias (or one that lost the race
@@ -287,14 +298,33 @@ def teardown(
         with aws_errors("ScheduleKeyDeletion"):
             kms.schedule_key_deletion(KeyId=orphan, PendingWindowInDays=7)
         say(
-            _(
-                "scheduled deletion of KMS key {orphan} in 7 days: made by mfa-wizard (tagged), "
+            N_(
+                "scheduled deletion of KMS key {key} in 7 days: made by mfa-wizard (tagged), "
                 "no alias, so an interrupted apply's; cancel with kms cancel-key-deletion"
-            ).format(orphan=orphan)
+            ),
+            key=orphan,
         )
     if done:
-        record(services, "monitor", "teardown", n.trail, detail="; ".join(done))
+        record(services, "monitor", "teardown", n.trail, detail="; ".join(journal_lines))
     return done
+
+
+class Said(str):
+    """A line teardown said, in the language in use; `kind` tells deleted, kept and other apart
+    without reading the words (taken from the English template)."""
+
+    kind: str
+
+    def __new__(cls, text: str, template: str) -> Said:
+        said = super().__new__(cls, text)
+        said.kind = (
+            "deleted"
+            if template.startswith(("deleted", "scheduled"))
+            else "kept"
+            if template.startswith("kept")
+            else "other"
+        )
+        return said
 
 
 def orphaned_keys(kms: Any) -> list[str]:

@@ -6,12 +6,14 @@ from typing import Any
 
 from wizard import TAG_KEY, TAG_VALUE
 from wizard.errors import aws_errors
+from wizard.i18n import N_, _
 from wizard.monitoring.base import (
     BUCKET_POLICY,
     KMS_KEY,
     TRUSTED_ACCESS,
     Change,
     role_written,
+    written_words,
 )
 from wizard.monitoring.documents import (
     logs_role_policy,
@@ -51,7 +53,7 @@ class TrailMixin(RoleMixin):
         return after_propagation(
             op,
             call,
-            "CloudWatch Logs to see the new KMS key policy",
+            _("CloudWatch Logs to see {what}").format(what=written_words(KMS_KEY)),
             fresh=bool(self.progress.fresh(KMS_KEY)),
             say=self.progress.say,
         )
@@ -68,7 +70,7 @@ class TrailMixin(RoleMixin):
                 for g in page["logGroups"]
             ]
         group = next((g for g in groups if g["logGroupName"] == n.log_group), None)
-        kms = " · encrypted with the KMS key" if self.o.kms else ""
+        kms = _(" · encrypted with the KMS key") if self.o.kms else ""
         if group is None:
 
             def run() -> str:
@@ -95,10 +97,12 @@ class TrailMixin(RoleMixin):
 
             self.add(
                 Change(
-                    "log group",
+                    N_("log group"),
                     n.log_group,
                     Status.CREATE,
-                    f"retention {self.o.retention_days} days{kms}",
+                    _("retention {retention_days} days{kms}").format(
+                        retention_days=self.o.retention_days, kms=kms
+                    ),
                     f"aws logs create-log-group --log-group-name {n.log_group}"
                     + (" --kms-key-id KEY_ARN" if self.o.kms else "")
                     + f" && aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}",
@@ -109,17 +113,21 @@ class TrailMixin(RoleMixin):
         fixes = []
         if group.get("retentionInDays") != self.o.retention_days:
             fixes.append(
-                f"retention {group.get('retentionInDays')} -> {self.o.retention_days} days"
+                _("retention {now} -> {wanted} days").format(
+                    now=group.get("retentionInDays"), wanted=self.o.retention_days
+                )
             )
         if self.o.kms and not group.get("kmsKeyId"):
-            fixes.append("encrypt with the KMS key (new events; older ones stay as they were)")
+            fixes.append(_("encrypt with the KMS key (new events; older ones stay as they were)"))
         if not fixes:
             self.add(
                 Change(
-                    "log group",
+                    N_("log group"),
                     n.log_group,
                     Status.NOTHING,
-                    f"exists, retention {self.o.retention_days} days{kms}",
+                    _("exists, retention {retention_days} days{kms}").format(
+                        retention_days=self.o.retention_days, kms=kms
+                    ),
                 )
             )
             return
@@ -148,10 +156,10 @@ class TrailMixin(RoleMixin):
 
         self.add(
             Change(
-                "log group",
+                N_("log group"),
                 n.log_group,
                 Status.UPDATE,
-                "; ".join(fixes),
+                _("; ").join(fixes),
                 f"aws logs put-retention-policy --log-group-name {n.log_group} --retention-in-days {self.o.retention_days}"
                 + (
                     f" && aws logs associate-kms-key --log-group-name {n.log_group} --kms-key-id KEY_ARN"
@@ -167,7 +175,7 @@ class TrailMixin(RoleMixin):
             self.n.logs_role,
             logs_role_trust(),
             logs_role_policy(self.n),
-            "CloudTrail writes to the log group",
+            _("CloudTrail writes to the log group"),
         )
 
     def plan_trusted_access(self) -> None:
@@ -184,10 +192,10 @@ class TrailMixin(RoleMixin):
         if principal in enabled:
             self.add(
                 Change(
-                    "trusted access",
+                    N_("trusted access"),
                     principal,
                     Status.NOTHING,
-                    "CloudTrail may act in the organization",
+                    _("CloudTrail may act in the organization"),
                 )
             )
             return
@@ -202,11 +210,13 @@ class TrailMixin(RoleMixin):
 
         self.add(
             Change(
-                "trusted access",
+                N_("trusted access"),
                 principal,
                 Status.CREATE,
-                "let CloudTrail act in the organization (needed for an organization trail; "
-                "undo leaves it on, other trails may rely on it)",
+                _(
+                    "let CloudTrail act in the organization (needed for an organization trail; undo "
+                    "leaves it on, other trails may rely on it)"
+                ),
                 f"aws organizations enable-aws-service-access --service-principal {principal}",
                 run,
             )
@@ -253,7 +263,7 @@ class TrailMixin(RoleMixin):
             return after_propagation(
                 op,
                 call,
-                "CloudTrail to see " + " and ".join(fresh),
+                _("CloudTrail to see {what}").format(what=written_words(*fresh)),
                 fresh=lambda code: bool(self.progress.fresh(*depends.get(code, ()))),
                 say=self.progress.say,
             )
@@ -276,14 +286,16 @@ class TrailMixin(RoleMixin):
         if trail is None:
             self.add(
                 Change(
-                    "cloudtrail",
+                    N_("cloudtrail"),
                     n.trail,
                     Status.CREATE,
-                    ("organization trail (every member account), " if n.organization else "")
-                    + "multi-region, global service events, log file validation, every management event "
-                    "(explicit selectors), to CloudWatch Logs"
-                    + (", KMS encrypted" if self.o.kms else "")
-                    + "; logging started",
+                    (_("organization trail (every member account), ") if n.organization else "")
+                    + _(
+                        "multi-region, global service events, log file validation, every "
+                        "management event (explicit selectors), to CloudWatch Logs"
+                    )
+                    + (_(", KMS encrypted") if self.o.kms else "")
+                    + _("; logging started"),
                     f"aws cloudtrail create-trail --name {n.trail} --s3-bucket-name {n.bucket} --is-multi-region-trail --include-global-service-events --enable-log-file-validation --cloud-watch-logs-log-group-arn {n.log_group_arn} --cloud-watch-logs-role-arn {role_arn}"
                     + (" --kms-key-id KEY" if self.o.kms else "")
                     + (" --is-organization-trail" if n.organization else "")
@@ -325,27 +337,28 @@ class TrailMixin(RoleMixin):
             return n.trail_arn
 
         if drift or not logging or not explicit:
-            what = ", ".join(
+            what = _(", ").join(
                 drift
-                + ([] if explicit else ["management-event selectors not explicit"])
-                + ([] if logging else ["logging stopped"])
+                + ([] if explicit else [_("management-event selectors not explicit")])
+                + ([] if logging else [_("logging stopped")])
             )
             self.add(
                 Change(
-                    "cloudtrail",
+                    N_("cloudtrail"),
                     n.trail,
                     Status.UPDATE,
-                    f"fix: {what}",
+                    _("fix: {what}").format(what=what),
                     f"aws cloudtrail update-trail --name {n.trail} ... && aws cloudtrail start-logging --name {n.trail}",
                     update,
+                    aspects=() if explicit else ("selectors",),
                 )
             )
         else:
             self.add(
                 Change(
-                    "cloudtrail",
+                    N_("cloudtrail"),
                     n.trail,
                     Status.NOTHING,
-                    "multi-region, validated, logging to CloudWatch Logs",
+                    _("multi-region, validated, logging to CloudWatch Logs"),
                 )
             )

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from wizard.aws import Services
 from wizard.errors import WizardError
-from wizard.i18n import _
+from wizard.i18n import N_, _
 from wizard.models import AuditResult
 from wizard.verify.model import FAIL, UNPROVEN, WARN, Checked, Finding, VerifyReport
 
@@ -35,7 +35,10 @@ __all__ = [
     "verify_humans",
 ]
 
-AUDIT_PROOF = "credential report, re-checked with ListVirtualMFADevices"
+AUDIT_PROOF = N_("credential report, re-checked with ListVirtualMFADevices")
+AUDIT_PROOF_ROOT = N_(
+    "credential report, re-checked with ListVirtualMFADevices and GetAccountSummary"
+)
 
 
 def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None = None) -> None:
@@ -43,7 +46,7 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
     missing = audit.console_users_without_mfa
     for user in missing:
         report.fail(
-            _("mfa"),
+            "mfa",
             user.user_name,
             _("can sign in to the console without MFA (no MFA device)"),
             _("mfa-wizard enroll {user_name}").format(user_name=user.user_name),
@@ -52,26 +55,30 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
     if audit.console_user_count and not missing:
         report.held(
             "mfa",
-            f"{audit.console_user_count} console user(s)",
-            "every one has an MFA device",
+            _("{console_user_count} console user(s)").format(
+                console_user_count=audit.console_user_count
+            ),
+            _("every one has an MFA device"),
             AUDIT_PROOF,
         )
     if not audit.root_mfa_active and endpoint:
         # An emulator's root user has no MFA and cannot get one (moto's report says false).
         report.not_shown.append(
-            "root MFA: this endpoint's root user has no MFA device and cannot be given one "
-            "(on AWS it is read from the credential report like every user)"
+            N_(
+                "root MFA: this endpoint's root user has no MFA device and cannot be given one "
+                "(on AWS it is read from the credential report like every user)"
+            )
         )
     elif audit.root_without_credentials:
         report.held(
             "mfa",
-            "root",
-            "has no password, access key or MFA: nobody can sign in as root (removed centrally)",
+            _("root"),
+            _("has no password, access key or MFA: nobody can sign in as root (removed centrally)"),
             "GetAccountSummary (AccountPasswordPresent, AccountMFAEnabled)",
         )
     elif not audit.root_mfa_active:
         report.fail(
-            _("mfa"),
+            "mfa",
             _("root"),
             _("the root user has no MFA device"),
             _(
@@ -81,7 +88,7 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
             AUDIT_PROOF,
         )
     else:
-        report.held("mfa", "root", "has MFA", AUDIT_PROOF + " and GetAccountSummary")
+        report.held("mfa", _("root"), _("has MFA"), AUDIT_PROOF_ROOT)
 
 
 def run_verify(
@@ -105,7 +112,11 @@ def run_verify(
             audit = run_audit(services)
         except WizardError as exc:
             report.unproven(
-                "mfa", "every user", f"could not be read: {exc.cause}", exc.fix, "audit"
+                "mfa",
+                _("every user"),
+                _("could not be read: {cause}").format(cause=exc.cause),
+                exc.fix,
+                "audit",
             )
     if audit is not None:
         verify_humans(audit, report, services.effective_endpoint)
@@ -123,7 +134,13 @@ def section(report: VerifyReport, check: str, run: Callable[[], None]) -> None:
     try:
         run()
     except WizardError as exc:
-        report.unproven(check, "(all)", f"could not be proven: {exc.cause}", exc.fix, check)
+        report.unproven(
+            check,
+            _("(all)"),
+            _("could not be proven: {cause}").format(cause=exc.cause),
+            exc.fix,
+            check,
+        )
 
 
 def prove_enforcement(

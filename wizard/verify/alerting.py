@@ -91,10 +91,12 @@ class AlertingCheck:
         self.r.unproven(
             check,
             subject,
-            f"could not be read: {error.cause}",
-            f"grant {_permission(op)} to the identity running verify, then run it again"
+            _("could not be read: {cause}").format(cause=error.cause),
+            _("grant {permission} to the identity running verify, then run it again").format(
+                permission=_permission(op)
+            )
             if is_denied(exc)
-            else error.fix or "run verify again",
+            else error.fix or _("run verify again"),
             op,
         )
 
@@ -157,14 +159,14 @@ class AlertingCheck:
         ]
         if not filters:
             self.r.fail(
-                _("filter"),
+                "filter",
                 self.n.signin_filter,
                 _(
                     "no metric filter counts console sign-ins without MFA: such a sign-in pages "
                     "nobody"
                 ),
-                APPLY,
-                _("logs:DescribeMetricFilters"),
+                _(APPLY),
+                "logs:DescribeMetricFilters",
             )
             return None
         return filters[0]
@@ -181,17 +183,19 @@ class AlertingCheck:
         except Exception as exc:
             if self.s.effective_endpoint and is_missing_operation(exc):
                 self.r.not_shown.append(
-                    "logs:TestMetricFilter (this endpoint has none): the filter's pattern is "
-                    "compared with the wizard's own text instead of run against sign-in records"
+                    _(
+                        "logs:TestMetricFilter (this endpoint has none): the filter's pattern is "
+                        "compared with the wizard's own text instead of run against sign-in records"
+                    )
                 )
                 if pattern in PER_PATTERN:
-                    self.r.held("filter", found["filterName"], "the wizard's pattern", "text")
+                    self.r.held("filter", found["filterName"], _("the wizard's pattern"), "text")
                 else:
                     self.r.unproven(
                         "filter",
                         found["filterName"],
-                        "a pattern of its own, which this endpoint cannot run",
-                        "verify against AWS",
+                        _("a pattern of its own, which this endpoint cannot run"),
+                        _("verify against AWS"),
                         "text",
                     )
                 return
@@ -213,17 +217,21 @@ class AlertingCheck:
         subject = f"{found['logGroupName']} {found['filterName']}"
         if wrong:
             self.r.fail(
-                _("filter"),
+                "filter",
                 subject,
-                "run against real ConsoleLogin records, the pattern " + "; ".join(wrong),
-                APPLY + " (it puts the wizard's pattern back)",
-                _("logs:TestMetricFilter"),
+                _("run against real ConsoleLogin records, the pattern {what}").format(
+                    what=_("; ").join(wrong)
+                ),
+                _("{apply} (it puts the wizard's pattern back)").format(apply=_(APPLY)),
+                "logs:TestMetricFilter",
             )
         else:
             self.r.held(
                 "filter",
                 subject,
-                "matches a sign-in without MFA, not one with MFA (" + ", ".join(sorted(hits)) + ")",
+                _("matches a sign-in without MFA, not one with MFA ({samples})").format(
+                    samples=", ".join(sorted(hits))
+                ),
                 "logs:TestMetricFilter",
             )
 
@@ -241,13 +249,13 @@ class AlertingCheck:
         delivering = [t for t in trails if marker in (t.get("CloudWatchLogsLogGroupArn") or "")]
         if not delivering:
             self.r.fail(
-                _("trail"),
+                "trail",
                 group,
                 _("no trail delivers to the log group {group}: the filter sees no sign-in").format(
                     group=group
                 ),
-                APPLY,
-                _("cloudtrail:DescribeTrails"),
+                _(APPLY),
+                "cloudtrail:DescribeTrails",
             )
             return None
         trail = next((t for t in delivering if t.get("Name") == self.n.trail), delivering[0])
@@ -260,20 +268,20 @@ class AlertingCheck:
         )
         wrong = []
         if not status.get("IsLogging"):
-            wrong.append("it is not logging (StopLogging)")
+            wrong.append(_("it is not logging (StopLogging)"))
         if not trail.get("IsMultiRegionTrail"):
-            wrong.append("it records one Region only")
+            wrong.append(_("it records one Region only"))
         if not trail.get("IncludeGlobalServiceEvents"):
-            wrong.append("it leaves out global service events (console sign-ins)")
+            wrong.append(_("it leaves out global service events (console sign-ins)"))
         if not records_management_writes(selectors):
-            wrong.append("its event selectors leave out management events")
+            wrong.append(_("its event selectors leave out management events"))
         if wrong:
-            self.r.fail(_("trail"), name, "; ".join(wrong), APPLY, _("cloudtrail:GetTrailStatus"))
+            self.r.fail("trail", name, _("; ").join(wrong), _(APPLY), "cloudtrail:GetTrailStatus")
         else:
             self.r.held(
                 "trail",
                 name,
-                "logging, multi-Region, global service and management events",
+                _("logging, multi-Region, global service and management events"),
                 "cloudtrail:GetTrailStatus",
             )
         return trail
@@ -300,13 +308,13 @@ class AlertingCheck:
         )
         if not alarms:
             self.r.fail(
-                _("alarm"),
+                "alarm",
                 self.n.signin_alarm,
                 _("no alarm watches the metric {namespace}/{metric}").format(
                     namespace=namespace, metric=metric
                 ),
-                APPLY,
-                _("cloudwatch:DescribeAlarms"),
+                _(APPLY),
+                "cloudwatch:DescribeAlarms",
             )
             return []
         paging = [a for a in alarms if a.get("ActionsEnabled") and _topics(a)]
@@ -315,7 +323,9 @@ class AlertingCheck:
             self.r.held(
                 "alarm",
                 alarm["AlarmName"],
-                "actions enabled, to " + ", ".join(t.rsplit(":", 1)[-1] for t in _topics(alarm)),
+                _("actions enabled, to {topics}").format(
+                    topics=", ".join(t.rsplit(":", 1)[-1] for t in _topics(alarm))
+                ),
                 "cloudwatch:DescribeAlarms",
             )
             return _topics(alarm)
@@ -323,11 +333,11 @@ class AlertingCheck:
         name = alarm["AlarmName"]
         if not _topics(alarm):
             self.r.fail(
-                _("alarm"),
+                "alarm",
                 name,
                 _("no SNS topic among its actions: it changes state and tells nobody"),
-                APPLY,
-                _("cloudwatch:DescribeAlarms"),
+                _(APPLY),
+                "cloudwatch:DescribeAlarms",
             )
             return []
         try:
@@ -338,7 +348,7 @@ class AlertingCheck:
             quiet, outlived = False, ""  # Scheduler unreadable: the silenced alarm is a failure
         if outlived:
             self.r.fail(
-                _("alarm"),
+                "alarm",
                 name,
                 _(
                     "its actions are disabled: {outlived}, so a sign-in without MFA pages nobody"
@@ -346,16 +356,18 @@ class AlertingCheck:
                 _(
                     "aws cloudwatch enable-alarm-actions --alarm-names {name}, then {apply} (it puts "
                     "the schedules back)"
-                ).format(name=name, apply=APPLY),
-                _("cloudwatch:DescribeAlarms, scheduler:GetSchedule"),
+                ).format(name=name, apply=_(APPLY)),
+                "cloudwatch:DescribeAlarms, scheduler:GetSchedule",
             )
             return _topics(alarm)
         (self.r.warn if quiet else self.r.fail)(
             "alarm",
             name,
-            "its actions are disabled: a sign-in without MFA pages nobody"
-            + (" (the quiet-hours schedule turns them back on)" if quiet else ""),
-            f"aws cloudwatch enable-alarm-actions --alarm-names {name}, or {APPLY}",
+            _("its actions are disabled: a sign-in without MFA pages nobody")
+            + (_(" (the quiet-hours schedule turns them back on)") if quiet else ""),
+            _("{command}, or {apply}").format(
+                command=f"aws cloudwatch enable-alarm-actions --alarm-names {name}", apply=_(APPLY)
+            ),
             "cloudwatch:DescribeAlarms",
         )
         return _topics(alarm)
@@ -378,17 +390,17 @@ class AlertingCheck:
             self.r.held(
                 "subscription",
                 name,
-                f"{len(confirmed)} confirmed subscription(s)",
+                _("{count} confirmed subscription(s)").format(count=len(confirmed)),
                 "sns:ListSubscriptionsByTopic",
             )
             return
         self.r.fail(
-            _("subscription"),
+            "subscription",
             name,
-            "no confirmed subscription: the alarm's message reaches nobody"
-            + (f" ({len(subs)} waiting for confirmation)" if subs else ""),
+            _("no confirmed subscription: the alarm's message reaches nobody")
+            + (_(" ({count} waiting for confirmation)").format(count=len(subs)) if subs else ""),
             _("mfa-wizard monitor apply --email ADDRESS, then click the link AWS emails"),
-            _("sns:ListSubscriptionsByTopic"),
+            "sns:ListSubscriptionsByTopic",
         )
 
 

@@ -133,14 +133,18 @@ def simulate(
     except SimulatorUnavailable as missing:
         if missing.emulator:
             report.not_shown.append(
-                "AWS's policy simulator: " + missing.reason + "; enforcement is read from the "
-                "policies instead (explicit Deny only: no Allow, boundary or SCP weighed)"
+                _(
+                    "AWS's policy simulator: {reason}; enforcement is read from the policies "
+                    "instead (explicit Deny only: no Allow, boundary or SCP weighed)"
+                ).format(reason=missing.reason)
             )
         else:
             report.notes.append(
-                f"{missing.reason}: enforcement is read from the policies instead (explicit "
-                "Deny only). Grant iam:SimulatePrincipalPolicy for the stronger proof: it "
-                "weighs every policy, boundary and SCP."
+                _(
+                    "{reason}: enforcement is read from the policies instead (explicit Deny "
+                    "only). Grant iam:SimulatePrincipalPolicy for the stronger proof: it weighs "
+                    "every policy, boundary and SCP."
+                ).format(reason=missing.reason)
             )
         return None
     simulator.probed = True  # it is there: from now on, botocore's retries as everywhere
@@ -160,7 +164,9 @@ def verify_enforcement(
     say = on_progress or (lambda text: None)
     users = subjects(audit)
     if not users:
-        report.held("enforced", "(no console user, no access key)", "nobody to enforce", "audit")
+        report.held(
+            "enforced", _("(no console user, no access key)"), _("nobody to enforce"), "audit"
+        )
         return
     details = None
     try:
@@ -169,8 +175,10 @@ def verify_enforcement(
         if not is_denied(exc):
             raise translate(exc, "GetAccountAuthorizationDetails") from None
         report.notes.append(
-            "iam:GetAccountAuthorizationDetails was denied: every user is simulated on their "
-            "own (no shared simulations)."
+            _(
+                "iam:GetAccountAuthorizationDetails was denied: every user is simulated on their "
+                "own (no shared simulations)."
+            )
         )
     people = principals(users, details)
     batches = batches_of(people)
@@ -219,25 +227,34 @@ def verify_enforcement(
             report.unproven(
                 "enforced",
                 p.user.user_name,
-                f"could not be proven: {error.cause}",
-                error.fix or "run verify again",
+                _("could not be proven: {cause}").format(cause=error.cause),
+                error.fix or _("run verify again"),
                 SIMULATOR,
             )
         else:
             report.unproven(
                 "enforced",
                 p.user.user_name,
-                "could not be proven: neither iam:SimulatePrincipalPolicy nor "
-                "iam:GetAccountAuthorizationDetails may be called",
-                "grant iam:SimulatePrincipalPolicy (the stronger proof) or "
-                "iam:GetAccountAuthorizationDetails",
+                _(
+                    "could not be proven: neither iam:SimulatePrincipalPolicy nor "
+                    "iam:GetAccountAuthorizationDetails may be called"
+                ),
+                _(
+                    "grant iam:SimulatePrincipalPolicy (the stronger proof) or "
+                    "iam:GetAccountAuthorizationDetails"
+                ),
                 SIMULATOR,
             )
     if simulated is not None:
         report.notes.append(
-            f"{len(batches)} simulation(s) for {len(people)} user(s): users with the same groups "
-            "and no policy or boundary of their own share one "
-            f"({report.requests['SimulatePrincipalPolicy']} SimulatePrincipalPolicy calls)."
+            _(
+                "{batches} simulation(s) for {people} user(s): users with the same groups and no "
+                "policy or boundary of their own share one ({calls} SimulatePrincipalPolicy calls)."
+            ).format(
+                batches=len(batches),
+                people=len(people),
+                calls=report.requests["SimulatePrincipalPolicy"],
+            )
         )
 
 
@@ -255,41 +272,46 @@ def judge(
     user = p.user
     name = user.user_name
     human = user.console_access
-    enroll = f"mfa-wizard enforce --users {name} (adds {name} to {group})"
+    enroll = _("{command} (adds {name} to {group})").format(
+        command=f"mfa-wizard enforce --users {name}", name=name, group=group
+    )
     if name == me:
         # The wizard leaves out its own caller unless it runs in an MFA session (lockout guard).
-        enroll = f'from an MFA session (eval "$(mfa-session)"): {enroll}'
+        enroll = _('from an MFA session (eval "$(mfa-session)"): {enroll}').format(enroll=enroll)
 
     # The simulator says what is allowed; the policies alone say only what no Deny covers.
-    allowed = "allowed" if proof == SIMULATOR else "not covered by an explicit Deny"
+    allowed = _("allowed") if proof == SIMULATOR else _("not covered by an explicit Deny")
     if human and out.allowed_without_mfa:
         report.fail(
-            _("enforced"),
+            "enforced",
             name,
-            f"signed in without MFA, these calls are {allowed}: "
-            + ", ".join(out.allowed_without_mfa),
+            _("signed in without MFA, these calls are {allowed}: {calls}").format(
+                allowed=allowed, calls=", ".join(out.allowed_without_mfa)
+            ),
             enroll,
             proof,
         )
     keys = user.access_keys_active and out.allowed_with_keys
     if keys and human and not out.allowed_without_mfa:
         report.fail(
-            _("enforced"),
+            "enforced",
             name,
-            f"with the user's access keys (no MFA), these calls are {allowed}: "
-            + ", ".join(out.allowed_with_keys)
-            + " (a Bool condition on aws:MultiFactorAuthPresent misses long-term keys; "
-            "BoolIfExists does not)",
+            _(
+                "with the user's access keys (no MFA), these calls are {allowed}: {calls} (a Bool "
+                "condition on aws:MultiFactorAuthPresent misses long-term keys; BoolIfExists does "
+                "not)"
+            ).format(allowed=allowed, calls=", ".join(out.allowed_with_keys)),
             enroll,
             proof,
         )
     elif keys and not human:
         report.warn(
-            _("enforced"),
+            "enforced",
             name,
-            f"with access keys and no MFA, these calls are {allowed}: "
-            + ", ".join(out.allowed_with_keys)
-            + " (no console: a service user, or a person using keys)",
+            _(
+                "with access keys and no MFA, these calls are {allowed}: {calls} (no console: a "
+                "service user, or a person using keys)"
+            ).format(allowed=allowed, calls=", ".join(out.allowed_with_keys)),
             _("move that automation to an IAM role; if a person uses the keys: {enroll}").format(
                 enroll=enroll
             ),
@@ -300,9 +322,9 @@ def judge(
         report.fail(
             "self_service",
             name,
-            "without MFA the user may not set MFA up: "
-            + ", ".join(out.self_service_denied)
-            + " denied",
+            _("without MFA the user may not set MFA up: {calls} denied").format(
+                calls=", ".join(out.self_service_denied)
+            ),
             _(
                 "a policy or boundary of theirs denies MFA set-up without MFA: use AWS's "
                 "documented policy (mfa-wizard enforce), or enrol {name} yourself (mfa-wizard "
@@ -330,11 +352,15 @@ def judge(
             proof + " + iam:GetLoginProfile",
         )
     if (human and not out.allowed_without_mfa) or (not human and not keys):
-        detail = "calls without MFA are denied" + (
-            f"; with MFA {out.allowed_with_mfa} of {len(ENFORCED_ACTIONS)} sample calls allowed"
+        detail = _("calls without MFA are denied") + (
+            _("; with MFA {allowed} of {count} sample calls allowed").format(
+                allowed=out.allowed_with_mfa, count=len(ENFORCED_ACTIONS)
+            )
             if out.allowed_with_mfa is not None
             else ""
         )
         if shared > 1:
-            detail += f" (one simulation shared by {shared} users of the same groups)"
+            detail += _(" (one simulation shared by {count} users of the same groups)").format(
+                count=shared
+            )
         report.held("enforced", name, detail, proof)

@@ -26,12 +26,12 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
             report.held(
                 "cloudtrail groups",
                 name,
-                f"{policy} attached; {len(members)} member(s)",
+                _("{policy} attached; {count} member(s)").format(policy=policy, count=len(members)),
                 "GetGroup, ListAttachedGroupPolicies",
             )
         else:
             report.fail(
-                _("cloudtrail groups"),
+                "cloudtrail groups",
                 name,
                 _("{policy} is not attached: its members have no CloudTrail access from it").format(
                     policy=policy
@@ -48,7 +48,7 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
     proof = "DescribeConfigurationRecorderStatus, DescribeDeliveryChannels"
     if not state["recording"].get(n.config_recorder):
         report.fail(
-            _("config"),
+            "config",
             n.config_recorder,
             _("the AWS Config recorder is stopped: no change is recorded"),
             _("mfa-wizard monitor apply --config-recorder"),
@@ -56,7 +56,7 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
         )
     elif not state["channels"]:
         report.fail(
-            _("config"),
+            "config",
             n.config_recorder,
             _("the recorder has no delivery channel: nothing is delivered"),
             _("mfa-wizard monitor apply --config-recorder"),
@@ -65,9 +65,9 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
     elif state["last_status"].get(n.config_recorder, "").upper() == "FAILURE" or (
         failures := delivery_failures(services, state["channels"][0]["name"])
     ):
-        why = ", ".join(failures) if failures else "the recorder's last recording failed"
+        why = ", ".join(failures) if failures else _("the recorder's last recording failed")
         report.fail(
-            _("config"),
+            "config",
             n.config_recorder,
             _(
                 "AWS Config records, but its last attempt failed ({why}): check the trail "
@@ -81,7 +81,8 @@ def verify_seed004(services: Services, report: VerifyReport) -> None:
         report.held(
             "config",
             n.config_recorder,
-            f"recording, delivering to s3://{channel.get('s3BucketName')}/"
-            f"{channel.get('s3KeyPrefix') or ''}",
+            _("recording, delivering to s3://{get}/{value}").format(
+                get=channel.get("s3BucketName"), value=channel.get("s3KeyPrefix") or ""
+            ),
             proof,
         )

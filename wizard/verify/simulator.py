@@ -13,12 +13,13 @@ from typing import Any
 
 from wizard.aws import Services
 from wizard.errors import is_denied, is_missing_operation, translate
+from wizard.i18n import N_
 from wizard.models import UserFinding
 from wizard.partition import partition_of_arn
 from wizard.verify.deny import explicitly_denied
 
 SIMULATOR = "iam:SimulatePrincipalPolicy"
-DETAILS = "iam:GetAccountAuthorizationDetails (explicit Deny only)"
+DETAILS = N_("iam:GetAccountAuthorizationDetails (explicit Deny only)")
 # A read, a write, IAM and STS: what an attacker with a password or a key would try first.
 ENFORCED_ACTIONS = (
     "s3:ListAllMyBuckets",
@@ -140,11 +141,11 @@ class Simulator:
                 raise translate(exc, "SimulatePrincipalPolicy") from None
             if is_missing_operation(exc):
                 raise SimulatorUnavailable(
-                    "this endpoint has no iam:SimulatePrincipalPolicy", emulator=True
+                    N_("this endpoint has no iam:SimulatePrincipalPolicy"), emulator=True
                 ) from None
             if is_denied(exc):
                 raise SimulatorUnavailable(
-                    "the caller may not call iam:SimulatePrincipalPolicy", emulator=False
+                    N_("the caller may not call iam:SimulatePrincipalPolicy"), emulator=False
                 ) from None
             # Throttled (or any other error) on the probe: it is there; ask again with
             # botocore's retries, as every later call is.

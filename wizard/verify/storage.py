@@ -9,17 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.errors import is_absent
-from wizard.i18n import _
+from wizard.i18n import N_, _
 
 # The fix of every broken link the wizard makes: its plan reads the same things and puts them back.
-APPLY = "mfa-wizard monitor apply (it plans first and shows each change)"
+APPLY = N_("mfa-wizard monitor apply (it plans first and shows each change)")
 
 
 def check_key(chain: Any, trail: dict[str, Any]) -> None:
     """The trail's KMS key is enabled and lets CloudTrail use it."""
     key_id = trail.get("KmsKeyId")
     if not key_id:
-        chain.r.held("kms_key", trail["Name"], "no KMS key (SSE-S3)", "cloudtrail")
+        chain.r.held("kms_key", trail["Name"], _("no KMS key (SSE-S3)"), "cloudtrail")
         return
     kms = chain.s.in_region(key_id.split(":")[3] if key_id.startswith("arn:") else "").client("kms")
     meta = chain.read(
@@ -35,7 +35,7 @@ def check_key(chain: Any, trail: dict[str, Any]) -> None:
     )
     wrong = []
     if meta.get("KeyState") != "Enabled":
-        wrong.append(f"it is {meta.get('KeyState')}: CloudTrail cannot write")
+        wrong.append(_("it is {state}: CloudTrail cannot write").format(state=meta.get("KeyState")))
     allowed = {
         p
         for s in policy.get("Statement", [])
@@ -44,16 +44,22 @@ def check_key(chain: Any, trail: dict[str, Any]) -> None:
     }
     for service, why in key_users(chain, kms, meta).items():
         if service not in allowed:
-            wrong.append(f"its policy does not let {service} use it ({why})")
+            wrong.append(
+                _("its policy does not let {service} use it ({why})").format(
+                    service=service, why=why
+                )
+            )
     if wrong:
         chain.r.fail(
-            "kms_key", meta.get("Arn", key_id), "; ".join(wrong), APPLY, _("kms:GetKeyPolicy")
+            "kms_key", meta.get("Arn", key_id), _("; ").join(wrong), _(APPLY), "kms:GetKeyPolicy"
         )
     else:
         chain.r.held(
             "kms_key",
             meta.get("Arn", key_id),
-            "enabled; its policy lets " + ", ".join(sorted(allowed)) + " use it",
+            _("enabled; its policy lets {services} use it").format(
+                services=", ".join(sorted(allowed))
+            ),
             "kms:GetKeyPolicy",
         )
 
@@ -63,7 +69,7 @@ def key_users(chain: Any, kms: Any, meta: dict[str, Any]) -> dict[str, str]:
     the trail); CloudWatch Logs when the log group is encrypted with it; CloudWatch alarms when
     the alert topic is (else the alarm's message is never delivered)."""
     arn = meta.get("Arn", "")
-    needed = {"cloudtrail.amazonaws.com": "it encrypts the trail"}
+    needed = {"cloudtrail.amazonaws.com": _("it encrypts the trail")}
     logs = chain.s.client("logs")
     groups = chain.read(
         "kms_key",
@@ -72,7 +78,9 @@ def key_users(chain: Any, kms: Any, meta: dict[str, Any]) -> dict[str, str]:
         lambda: logs.describe_log_groups(logGroupNamePrefix=chain.group)["logGroups"],
     )
     if any(g["logGroupName"] == chain.group and g.get("kmsKeyId") == arn for g in groups):
-        needed[f"logs.{chain.s.region}.amazonaws.com"] = f"it encrypts {chain.group}"
+        needed[f"logs.{chain.s.region}.amazonaws.com"] = _("it encrypts {what}").format(
+            what=chain.group
+        )
     for topic in getattr(chain, "topics", []):
         sns = chain.s.in_region(topic.split(":")[3]).client("sns")
         attributes = chain.read(
@@ -88,7 +96,9 @@ def key_users(chain: Any, kms: Any, meta: dict[str, Any]) -> dict[str, str]:
             "kms_key", arn, "DescribeKey", lambda alias=alias: kms.describe_key(KeyId=alias)
         )["KeyMetadata"].get("Arn")
         if used == arn:
-            needed["cloudwatch.amazonaws.com"] = f"it encrypts {topic.rsplit(':', 1)[-1]}"
+            needed["cloudwatch.amazonaws.com"] = _("it encrypts {what}").format(
+                what=topic.rsplit(":", 1)[-1]
+            )
     return needed
 
 
@@ -127,17 +137,19 @@ def check_bucket(chain: Any, s3: Any, bucket: str) -> None:
     policy = optional("GetBucketPolicy", lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"])
     wrong = []
     if not pab or not all(pab.values()):
-        wrong.append("Block Public Access is not fully on")
+        wrong.append(_("Block Public Access is not fully on"))
     if not encryption:
-        wrong.append("no default encryption")
+        wrong.append(_("no default encryption"))
     if (versioning or {}).get("Status") != "Enabled":
-        wrong.append("versioning is not enabled")
+        wrong.append(_("versioning is not enabled"))
     if not policy or not _denies_plain_http(json.loads(policy)):
-        wrong.append("its policy does not deny plain HTTP")
+        wrong.append(_("its policy does not deny plain HTTP"))
     if wrong:
-        chain.r.fail(_("bucket"), bucket, "; ".join(wrong), APPLY, _("s3:GetBucket*"))
+        chain.r.fail("bucket", bucket, _("; ").join(wrong), _(APPLY), "s3:GetBucket*")
     else:
-        chain.r.held("bucket", bucket, "private, encrypted, versioned, TLS only", "s3:GetBucket*")
+        chain.r.held(
+            "bucket", bucket, _("private, encrypted, versioned, TLS only"), "s3:GetBucket*"
+        )
 
 
 def _services(principal: Any) -> list[str]:
