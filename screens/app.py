@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from screens.context import WizardContext
 from screens.notices import ConnectingScreen, TooSmallScreen
 from screens.steps import STEPS, step
+from screens.widgets.cjk import break_between_cjk
 from wizard import asset
 from wizard.errors import WizardError, translate
 from wizard.i18n import N_, _, language
@@ -104,6 +105,7 @@ class WizardApp(App[int]):
     def on_mount(self) -> None:
         # Japanese labels are wider: the stylesheet gives their columns more room under -ja.
         self.set_class(language() == "ja", "-ja")
+        break_between_cjk()
         if self.handle_signals:
             import asyncio
             import signal

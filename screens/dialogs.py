@@ -38,7 +38,7 @@ class ErrorDialog(ModalScreen[None]):
             if self.fix:
                 yield Static(_("Fix: {fix}").format(fix=self.fix), id="error-fix", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", variant="primary", id="error-ok", compact=True)
+                yield Button(_("OK"), variant="primary", id="error-ok", compact=True)
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)
@@ -54,7 +54,7 @@ class InfoDialog(ErrorDialog):
                 yield Static(self.cause, id="info-body", markup=False)
             yield Static(_("[dim]↑↓ PgUp PgDn scroll · Enter / Esc: close[/dim]"))
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", variant="primary", id="error-ok", compact=True)
+                yield Button(_("OK"), variant="primary", id="error-ok", compact=True)
 
     def on_mount(self) -> None:
         # The text has the keys, so a long one scrolls with the arrows and pages.

@@ -331,7 +331,9 @@ class EnrollmentScreen(ExistingDeviceActions):
         self.enrollment = enrollment
         self.query_one(QrStage).show(
             matrix,
-            f"[b]{escape(enrollment.user_name)}[/b] ({self.index + 1} of {len(self.queue)})",
+            _("[b]{user}[/b] ({number} of {count})").format(
+                user=escape(enrollment.user_name), number=self.index + 1, count=len(self.queue)
+            ),
             demo=self.wizard.ctx.demo is not None,
         )
         self._switch("qr")

@@ -377,7 +377,7 @@ def plan_enforcement(
             f"{group} {arn}",
             undo={"op": "detach_group_policy", "group": group, "arn": arn},
         )
-        return f"attached {policy_name} to {group}"
+        return _("attached {policy} to {group}").format(policy=policy_name, group=group)
 
     if attached:
         steps.append(
@@ -415,7 +415,7 @@ def plan_enforcement(
             f"{group} {user}",
             undo={"op": "remove_user_from_group", "group": group, "user": user},
         )
-        return f"added {user} to {group}"
+        return _("added {user} to {group}").format(user=user, group=group)
 
     for user in targets:
         if user in members:

@@ -19,7 +19,7 @@ def some_names(names: list[str], all_up_to: int = 8) -> str:
     """`names` in full up to `all_up_to` of them; past that the first 8 and "and N more"."""
     if len(names) <= all_up_to:
         return ", ".join(names)
-    return ", ".join(names[:8]) + f" and {len(names) - 8} more"
+    return ", ".join(names[:8]) + _(" and {count} more").format(count=len(names) - 8)
 
 
 def plan_markup(

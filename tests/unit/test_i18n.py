@@ -172,6 +172,141 @@ def test_messages_are_marked_so_that_extraction_sees_them():
     assert problems == []
 
 
+# Text of two words or more that machines read, reviewed one by one: AWS resource descriptions
+# and patterns written into AWS, AWS's own error messages the demo answers with, keys compared
+# in code, CSS, AppleScript, reprs. Everything else of two words or more must be marked.
+MACHINE_TEXT = frozenset(
+    {
+        "\n    QRCode {\n        width: auto;\n        height: auto;\n    }\n    ",
+        "      [dim]$ {}[/dim]",
+        ".*does not match an error shape",
+        "AccountAudit | None",
+        "An mfa-wizard quiet-hours schedule failed: an alarm may still be silenced",
+        "CloudTrail configuration changed (mfa-wizard)",
+        "Console sign-in without MFA (mfa-wizard)",
+        "Ctrl+N / Ctrl+B",
+        "Deny IAM users without MFA (mfa-wizard)",
+        "Deny everything without MFA except managing your own credentials (mfa-wizard)",
+        "Enrollment(user={}, serial={}, enabled={})",
+        "GetAccountSummary (AccountPasswordPresent, AccountMFAEnabled)",
+        "IAM keeps at most 5 versions; a deleted version cannot be restored",
+        "MFA Device is already in use.",
+        "Monitoring was changed: an alarm, filter, trail or topic (mfa-wizard)",
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+        "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.",
+        "NOT PROVEN",
+        "PgUp PgDn Home End",
+        "SessionCredentials(access_key_id={}, expiration={})",
+        "THIS IS A DRILL written by `mfa-wizard monitor drill`, not a sign-in",
+        "The account is not part of an organization.",
+        "The account is not the management account or a delegated administrator.",
+        "The root user was used (CIS; mfa-wizard)",
+        "[{}]NOT PROVEN[/]",
+        "access denied",
+        "assume the role",
+        "cloudtrail groups",
+        "cloudtrail groups and config",
+        'display dialog (item 1 of argv) default answer "" with title "{}"',
+        'display notification (item 1 of argv) with title "{}"',
+        "end run",
+        "hardware or fido",
+        "iam role",
+        "key policy",
+        "kms key",
+        "log group",
+        "metric filter",
+        "not allowed to be used",
+        "not checked",
+        "on run argv",
+        "pending confirmation",
+        "pid {}, since {}",
+        "return text returned of result",
+        "sns topic",
+        "the new group {}",
+        "this is a drill",
+        "undo of {}",
+        "unknown language {} for --lang: choose one of {}",
+        "who may assume it",
+    }
+)
+_STYLE_WORDS = {"bold", "dim", "italic", "reverse", "red", "cyan", "green", "yellow", "black", "on"}
+# Command lines shown as equivalents (the same in every language), filter patterns, shell code.
+_COMMAND = re.compile(
+    r"^\s*(&& )?(aws |mfa-wizard|mfa-session|eval |export |pip |pipx |python |set -gx|sed |"
+    r"\{\} (-m |--profile |demo-code))"
+)
+# Development tools, not the product: their words are for the developers running them.
+_DEV_TOOLS = ("catalog_build.py", "completion_build.py")
+# Widgets whose text a person reads even when it is one word ("Done", "Close").
+_WIDGETS = {"Button", "Label", "Static", "Checkbox", "MarkedCheckbox", "RadioButton"}
+
+
+def _machine(text: str) -> bool:
+    t = text.strip()
+    if text in MACHINE_TEXT or _COMMAND.match(text) or _COMMAND.match(t):
+        return True
+    if t.startswith(("{ (", "{ $", "(($", "#", "--", "cron(", "_mfa_wizard", "function ")):
+        return not t.startswith("# ")
+    if set(t.split()) <= _STYLE_WORDS or re.fullmatch(r"dialog[ \-a-z]*", t):
+        return True
+    # API names (iam:ListUsers, GetGroup, ListAttachedGroupPolicies).
+    rest = re.sub(r"\b[a-z0-9]+:[A-Z][A-Za-z*]+(, )?", "", t).strip()
+    return (rest != t and " " not in rest) or bool(
+        re.fullmatch(r"[A-Z][A-Za-z]+(, [A-Z][A-Za-z]+)+", t)
+    )
+
+
+def _unmarked(path: Path) -> list[tuple[int, str]]:
+    """Strings of `path` a person may read that are not marked for translation."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skip.add(id(body[0].value))  # a docstring
+        name = getattr(getattr(node, "func", None), "id", None)
+        if isinstance(node, ast.Call) and name in ("_", "N_", "ngettext"):
+            skip.update(id(inner) for inner in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(inner) for inner in ast.walk(node))
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if re.search(r"[A-Za-z]{2,}.*\s.*[A-Za-z]{2,}", text) and not _machine(text):
+            found.append((node.lineno, text))
+    for node in ast.walk(tree):  # one word on a widget is read too
+        name = getattr(getattr(node, "func", None), "id", None)
+        if isinstance(node, ast.Call) and name in _WIDGETS:
+            found += [
+                (arg.lineno, arg.value)
+                for arg in node.args
+                if isinstance(arg, ast.Constant)
+                and isinstance(arg.value, str)
+                and re.search(r"[A-Za-z]", arg.value)
+                and arg.value.strip() != "mfa-wizard"  # the product's name
+            ]
+    return found
+
+
+def test_no_words_a_person_reads_are_left_unmarked():
+    """What the catalogue test cannot see: text never marked with _() at all. Every string of two
+    words or more (and every word on a widget) is marked, or is machine text reviewed above.
+    A new message without _() fails here, so it cannot reach a Japanese admin in English."""
+    unmarked = [
+        f"{path.relative_to(ROOT)}:{line}: {text[:70]!r}"
+        for path in _sources()
+        if path.name not in _DEV_TOOLS
+        for line, text in _unmarked(path)
+    ]
+    assert unmarked == [], "mark these with _() (or N_()):\n" + "\n".join(unmarked)
+
+
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
