@@ -30,11 +30,16 @@ STALE_PLAN = N_("[yellow]The form changed since the plan:[/] F5 plans again.")
 
 
 def _first_sentence(text: str) -> str:
-    """The first sentence of a note (up to the first ': ' or '. ')."""
-    for mark in (". ", ": "):
-        if mark in text:
-            return text.split(mark, 1)[0] + ("." if mark == ". " else ".")
-    return text
+    """The first sentence of a note (up to the first ': ', '. ' or Japanese '。'), ended with a
+    full stop of its own language."""
+    cuts = [(text.find(mark), mark) for mark in (". ", ": ", "。") if mark in text]
+    if not cuts:
+        return text
+    at, mark = min(cuts)
+    head = text[:at]
+    if mark == "。" or (head and ord(head[-1]) > 0x3000):
+        return head + "。"
+    return head + "."
 
 
 class MonitoringScreen(MonitorActions):
@@ -319,7 +324,7 @@ class MonitoringScreen(MonitorActions):
         for index, change in enumerate(plan.changes):
             table.add_row(
                 status_markup(change.status),
-                change.kind,
+                _(change.kind),
                 Text(cut(change.name, width)),
                 # Text (it names an email, a key policy's principals), cut with … to the room
                 # left; the highlighted row is shown whole above the table.

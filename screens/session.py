@@ -322,7 +322,7 @@ class SessionScreen(StepScreen):
         text = render(self.creds, fmt) if self.revealed else masked(self.creds, fmt)
         self.query_one("#session-lines", Static).update(text.rstrip("\n"))
         self.query_one("#session-reveal", Button).label = (
-            "Hide (F3)" if self.revealed else "Reveal (F3)"
+            _("Hide (F3)") if self.revealed else _("Reveal (F3)")
         )
 
     def _tick(self) -> None:

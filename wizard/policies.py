@@ -121,7 +121,7 @@ def plan_enforcement(
         # By default the admin is left out rather than locked out; asked for by name: refused.
         me = services.identity().name
         targets = [u for u in targets if u != me]
-        left_out.append(f"{me} (you): {guard}")
+        left_out.append(_("{user} (you): {why}").format(user=me, why=guard))
         guard = None
 
     iam = services.iam

@@ -239,6 +239,7 @@ _COMMAND = re.compile(
 _DEV_TOOLS = ("catalog_build.py", "completion_build.py")
 # Widgets whose text a person reads even when it is one word ("Done", "Close").
 _WIDGETS = {"Button", "Label", "Static", "Checkbox", "MarkedCheckbox", "RadioButton"}
+_WIDGET_TEXT = {"label", "prompt", "placeholder", "tooltip", "border_title", "border_subtitle"}
 
 
 def _machine(text: str) -> bool:
@@ -280,6 +281,18 @@ def _unmarked(path: Path) -> list[tuple[int, str]]:
             continue
         if re.search(r"[A-Za-z]{2,}.*\s.*[A-Za-z]{2,}", text) and not _machine(text):
             found.append((node.lineno, text))
+    for node in ast.walk(tree):  # a word set on a widget later (a button's new label)
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr in _WIDGET_TEXT for t in node.targets
+        ):
+            found += [
+                (inner.lineno, inner.value)
+                for inner in ast.walk(node.value)
+                if isinstance(inner, ast.Constant)
+                and isinstance(inner.value, str)
+                and re.search(r"[A-Za-z]", inner.value)
+                and id(inner) not in skip
+            ]
     for node in ast.walk(tree):  # one word on a widget is read too
         name = getattr(getattr(node, "func", None), "id", None)
         if isinstance(node, ast.Call) and name in _WIDGETS:
