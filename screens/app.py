@@ -17,10 +17,10 @@ from textual.worker import Worker, WorkerState
 from screens.context import WizardContext
 from screens.notices import ConnectingScreen, TooSmallScreen
 from screens.steps import STEPS, step
-from screens.widgets.cjk import break_between_cjk
+from screens.widgets.cjk import fit_language
 from wizard import asset
 from wizard.errors import WizardError, translate
-from wizard.i18n import N_, _, language
+from wizard.i18n import N_, _
 
 if TYPE_CHECKING:
     from wizard.aws import Services
@@ -103,9 +103,7 @@ class WizardApp(App[int]):
             self._filters = replace_monochrome(self._filters, LegibleMonochrome())
 
     def on_mount(self) -> None:
-        # Japanese labels are wider: the stylesheet gives their columns more room under -ja.
-        self.set_class(language() == "ja", "-ja")
-        break_between_cjk()
+        fit_language(self)
         if self.handle_signals:
             import asyncio
             import signal

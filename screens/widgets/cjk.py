@@ -12,6 +12,9 @@ wraps to full lines, so an upgrade that moves them fails the suite, not the user
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from wizard.i18n import language
 
 # Japanese: punctuation and symbols, kana, CJK ideographs (and extension A), full-width forms.
 _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
@@ -31,3 +34,10 @@ def break_between_cjk() -> None:
 
     _wrap.re_chunk = CJK_CHUNK
     rich_wrap.re_word = CJK_WORD
+
+
+def fit_language(app: Any) -> None:
+    """The app laid out for the language in use: Japanese labels are wider (the stylesheet gives
+    their columns more room under `-ja`), and Japanese lines break between characters."""
+    app.set_class(language() == "ja", "-ja")
+    break_between_cjk()
