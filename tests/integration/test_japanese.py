@@ -65,6 +65,14 @@ def test_lang_ja_gives_japanese_help_of_every_command_within_80_columns(argv, de
     assert max(width(line) for line in out.stdout.splitlines()) <= 80
 
 
+def test_mfa_session_help_is_japanese_with_lang_ja(demo_env):
+    out = mfa_session("--lang", "ja", "--help", env=demo_env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("使い方: mfa-session")
+    assert "一時的な MFA セッションの認証情報を表示します" in out.stdout
+    assert max(width(line) for line in out.stdout.splitlines()) <= 80
+
+
 def test_lang_en_wins_over_a_japanese_environment(demo_env):
     out = mfa_wizard("--lang", "en", "--help", env=japanese(demo_env))
     assert out.stdout.startswith("usage: mfa-wizard") and "使い方" not in out.stdout

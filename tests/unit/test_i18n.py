@@ -389,3 +389,57 @@ def test_double_width_text_is_padded_by_its_columns():
     assert i18n.width("user") == 4
     assert i18n.ljust("ユーザー", 10) == "ユーザー  "
     assert i18n.ljust("user", 10) == "user      "
+
+
+def test_the_japanese_readme_follows_the_readme():
+    """README.ja.md has the README's sections, one for one, and the same two set-up commands at
+    its top; the README links to it from its first lines."""
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    japanese = (ROOT / "README.ja.md").read_text(encoding="utf-8")
+    assert "[README.ja.md](README.ja.md)" in "\n".join(english.splitlines()[:10])
+
+    def headings(text: str) -> list[int]:
+        return [len(line) - len(line.lstrip("#")) for line in text.splitlines() if line[:1] == "#"]
+
+    def setup(text: str) -> list[str]:
+        block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+        return [line.split(" && ")[1] for line in block.splitlines()]
+
+    assert headings(japanese) == headings(english)
+    assert [c.removesuffix(" --lang ja") for c in setup(japanese)] == setup(english)
+    assert "## 言語: 英語と日本語" in japanese and "多要素認証" in japanese
+
+
+def _parsers(parser) -> list:
+    found = [parser]
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            for sub in dict.fromkeys(action.choices.values()):
+                found += _parsers(sub)
+    return found
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+@pytest.mark.parametrize("program", ["mfa-wizard", "mfa-session"])
+def test_the_help_of_every_command_fits_80_columns(program, language, monkeypatch):
+    """Every --help, of every subcommand, in either language: no line past 80 columns (argparse
+    counts characters, a Japanese one takes two; a list description or a choices list in the
+    usage line ran to 127)."""
+    from wizard.cli.completion_build import completion_parser
+
+    monkeypatch.setenv("COLUMNS", "80")
+    i18n.set_language(language)
+    try:
+        helps = {p.prog: p.format_help() for p in _parsers(completion_parser(program))}
+    finally:
+        i18n.set_language("en")
+    assert len(helps) > (10 if program == "mfa-wizard" else 4)
+    wide = {
+        prog: line
+        for prog, text in helps.items()
+        for line in text.splitlines()
+        if i18n.width(line) > 80
+    }
+    assert wide == {}
+    usage = "使い方: " if language == "ja" else "usage: "
+    assert all(text.startswith(usage) for text in helps.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -60,6 +61,21 @@ class HelpFormatter(argparse.HelpFormatter):
             for paragraph in text.splitlines()
             for line in wrap(paragraph, width - len(indent)) or [""]
         )
+
+
+class ListHelpFormatter(HelpFormatter):
+    """HelpFormatter for a description that is a list ("  name   what it does" per line, as
+    `monitor`'s actions): each line is kept, and a long one wraps under its text column."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = []
+        for paragraph in text.splitlines():
+            term = re.match(r"\s+\S+\s+", paragraph)
+            hang = " " * (len(term.group()) if term else 0)
+            body = paragraph[len(hang) :] if term else paragraph
+            for i, line in enumerate(wrap(body, width - len(indent) - len(hang)) or [""]):
+                lines.append(indent + (paragraph[: len(hang)] if i == 0 else hang) + line)
+        return "\n".join(lines)
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from wizard.cli.common import Handler, target_of
+from wizard.cli.language import ListHelpFormatter
 from wizard.cli.output import format_monitor_plan
 from wizard.cli.prompts import confirm
 from wizard.i18n import _
@@ -171,7 +172,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> dict[str, Handler]:
     monitor = commands.add_parser(
         "monitor",
         help=_("trail, no-MFA sign-in alarm, notification, schedules"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=ListHelpFormatter,
         description=_(
             "actions:\n  plan               read every resource; say what apply would create "
             "or fix, and its cost\n  apply              plan, ask, then make the changes (a "

@@ -66,17 +66,20 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     code.add_argument(
         "--prompt",
         choices=DRIVERS,
+        # A metavar keeps the usage line within 80 columns; the help lists the choices.
+        metavar="WHERE",
         help=_(
-            "where to ask for the code (default: MFA_SESSION_PROMPT, the profile's "
-            "mfa_prompt, else the terminal, else a desktop dialog)"
+            "where to ask for the code: %(choices)s (default: MFA_SESSION_PROMPT, the "
+            "profile's mfa_prompt, else the terminal, else a desktop dialog)"
         ),
     )
     parser.add_argument(
         "--format",
         choices=FORMATS,
+        metavar="FORMAT",
         # credential_process (as in ~/.aws/config) means credential-process.
         type=lambda text: text.replace("_", "-"),
-        help=_("output format (default: env)"),
+        help=_("output format: %(choices)s (default: env)"),
     )
     parser.add_argument(
         "--write-profile", metavar="NAME", help=_("write into the credentials file")
