@@ -8,6 +8,7 @@ measure what a terminal shows (wizard.i18n.width), not len().
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -151,3 +152,64 @@ def test_the_mfa_session_prompt_is_japanese_under_lang_ja(profile_env, mfa_code)
     shell.expect_exact("token-set")
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
+
+
+def _english_messages() -> list[str]:
+    """Every English message of the catalogue, cut at its placeholders into pieces of four words
+    or more (whitespace collapsed), leaving out pieces its translation keeps (a CLI line)."""
+    import gettext
+
+    from wizard import asset
+
+    with open(asset("locale/ja/LC_MESSAGES/mfa-wizard.mo"), "rb") as mo:
+        messages = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    pieces = set()
+    for msgid, msgstr in messages.items():
+        english = msgid[0] if isinstance(msgid, tuple) else msgid
+        for piece in re.split(r"\{[^}]*\}|%\([^)]*\)[sd]|\n", english):
+            piece = " ".join(piece.split()).strip(" :;,.()")
+            if len(re.findall(r"[A-Za-z]{2,}", piece)) >= 4 and piece not in msgstr:
+                pieces.add(piece)
+    return sorted(pieces)
+
+
+def test_no_english_message_is_left_in_japanese_output(demo_env, tmp_path):
+    """A message marked only for extraction (N_) and shown without _() stays English: run the
+    commands an admin runs, in Japanese, and look for any English message of the catalogue."""
+    env = {**demo_env, "MFA_WIZARD_JOURNAL": str(tmp_path / "journal.jsonl")}
+    runs = [
+        ("audit",),
+        ("summary",),
+        ("verify",),
+        ("devices", "alice.nakamura"),
+        ("enforce", "--users", "dave.sato,erin.kobayashi", "--dry-run"),
+        ("enforce", "--users", "dave.sato,erin.kobayashi", "--yes"),
+        ("enforce", "--users", "dave.sato,erin.kobayashi", "--yes"),
+        ("monitor", "plan", "--email", "sec@example.com"),
+        ("monitor", "apply", "--email", "sec@example.com", "--yes"),
+        ("monitor", "apply", "--email", "sec@example.com", "--yes"),
+        ("verify",),
+        ("summary",),
+        ("journal",),
+        ("monitor", "teardown", "--yes"),
+        ("enforce", "--undo", "--yes"),
+        ("enroll", "nobody.here"),
+        ("enroll", "dave.sato", "--hardware", "GAHT12345678", "--codes", "123456,654321", "--yes"),
+        ("devices", "dave.sato"),
+        ("undo", "--yes"),
+        ("undo", "--yes"),
+        ("scp", "--preview"),
+        ("scp", "--apply", "--yes"),
+        ("monitor", "plan", "--cloudtrail-groups", "--trail-admins", "bob.tanaka"),
+        ("monitor", "plan", "--config-recorder", "--minimal", "--iam-users-only"),
+        ("monitor", "apply", "--cloudtrail-groups", "--config-recorder", "--minimal", "--yes"),
+        ("monitor", "teardown", "--purge", "--yes"),
+        ("undo", "--last", "50", "--yes"),
+    ]
+    shown = ""
+    for args in runs:
+        out = mfa_wizard("--lang", "ja", *args, env=env)
+        shown += out.stdout + out.stderr
+    assert "使い方" not in shown and "Traceback" not in shown
+    shown = " ".join(shown.split())
+    assert [piece for piece in _english_messages() if piece in shown] == []

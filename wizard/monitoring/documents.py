@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wizard.i18n import _
 from wizard.monitoring.names import Names
 
 
@@ -337,5 +338,5 @@ def mfa_delete_command(bucket: str, account: str, partition: str = "aws") -> str
     return (
         f"aws s3api put-bucket-versioning --bucket {bucket} "
         f"--versioning-configuration Status=Enabled,MFADelete=Enabled "
-        f'--mfa "arn:{partition}:iam::{account}:mfa/root-account-mfa-device 123456"   # as root, with root\'s code'
-    )
+        f'--mfa "arn:{partition}:iam::{account}:mfa/root-account-mfa-device 123456"   # '
+    ) + _("as root, with the root user's code")

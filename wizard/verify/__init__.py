@@ -64,7 +64,7 @@ def verify_humans(audit: AuditResult, report: VerifyReport, endpoint: str | None
     if not audit.root_mfa_active and endpoint:
         # An emulator's root user has no MFA and cannot get one (moto's report says false).
         report.not_shown.append(
-            N_(
+            _(
                 "root MFA: this endpoint's root user has no MFA device and cannot be given one "
                 "(on AWS it is read from the credential report like every user)"
             )

@@ -136,7 +136,7 @@ def simulate(
                 _(
                     "AWS's policy simulator: {reason}; enforcement is read from the policies "
                     "instead (explicit Deny only: no Allow, boundary or SCP weighed)"
-                ).format(reason=missing.reason)
+                ).format(reason=_(missing.reason))
             )
         else:
             report.notes.append(
@@ -144,7 +144,7 @@ def simulate(
                     "{reason}: enforcement is read from the policies instead (explicit Deny "
                     "only). Grant iam:SimulatePrincipalPolicy for the stronger proof: it weighs "
                     "every policy, boundary and SCP."
-                ).format(reason=missing.reason)
+                ).format(reason=_(missing.reason))
             )
         return None
     simulator.probed = True  # it is there: from now on, botocore's retries as everywhere
