@@ -103,3 +103,93 @@ async def test_a_japanese_paragraph_breaks_between_characters(japanese, sample_a
         assert len(lines) > 3
         # Every line but the last is full to within one wide character (or a kinsoku carry).
         assert all(cell_len(line) >= room - 4 for line in lines[:-1]), lines
+
+
+def _shown(app) -> str:
+    """The words on every screen of the stack and in the notifications: each widget's own
+    render, a table's headings and cells, the footer's keys (whitespace collapsed, so a message
+    wrapped over lines is still found whole)."""
+    from textual.widgets import Button, Input
+
+    parts: list[str] = []
+    for screen in app.screen_stack:
+        for widget in screen.walk_children():
+            if isinstance(widget, DataTable):
+                parts += [str(c.label) for c in widget.columns.values()]
+                parts += [str(cell) for key in widget.rows for cell in widget.get_row(key)]
+            elif isinstance(widget, FooterKey):
+                parts.append(widget.description)
+            elif isinstance(widget, Button):
+                parts.append(str(widget.label))
+            elif isinstance(widget, Input):
+                parts.append(widget.placeholder)
+            elif isinstance(widget, Static):
+                parts.append(str(widget.render()))
+    parts += [str(n.message) for n in app._notifications]
+    return " ".join(" ".join(parts).split())
+
+
+async def test_the_whole_walk_in_japanese_leaves_no_english_message(japanese, demo, demo_app):
+    """Every step in Japanese, dialogs included: no English message of the catalogue on any
+    screen (a message marked for extraction only, N_, and shown without _() stays English)."""
+    import pyotp
+    from textual.widgets import Input
+
+    from tests.integration.test_japanese import _english_messages
+    from tests.support.aws import good_codes
+    from tests.support.pilot import press_button
+    from wizard import clock
+
+    seen: list[str] = []
+    async with demo_app.run_test(size=(80, 24), notifications=True) as pilot:
+        app = pilot.app
+
+        async def look(*keys: str, asks: bool = False) -> None:
+            """Press `keys`, then read the screen; a key that `asks` waits on its dialog."""
+            await pilot.press(*keys)
+            await (pilot.pause() if asks else settle(pilot))
+            seen.append(_shown(app))
+
+        await drawn(pilot)
+        seen.append(_shown(app))
+        await look("i")
+        await look("escape", "f1")
+        await look("escape")
+        await look("o", asks=True)
+        await look("escape", "space", "2")
+        await press_button(pilot, "#enroll-start")
+        screen = app.screen
+        seen.append(_shown(app))
+        first, second = good_codes(screen.enrollment._seed)
+        screen.query_one("#code-1", Input).value = first
+        screen.query_one("#code-2", Input).value = first  # the same code twice: refused
+        await press_button(pilot, "#enroll-verify")
+        seen.append(_shown(app))
+        screen.query_one("#code-2", Input).value = second
+        await press_button(pilot, "#enroll-verify")
+        seen.append(_shown(app))
+        await look("escape", "3")
+        await look("p")
+        await look("a", asks=True)
+        await look("y")
+        await look("escape", "4")
+        screen = app.screen
+        screen.query_one("#session-code", Input).value = "000000"
+        await press_button(pilot, "#session-get")
+        seen.append(_shown(app))
+        await look("escape")
+        screen.query_one("#session-code", Input).value = pyotp.TOTP(
+            demo.seeds[demo.admin_mfa_serial]
+        ).at(clock.time())
+        await press_button(pilot, "#session-get")
+        seen.append(_shown(app))
+        await look("escape", "5")
+        app.screen.query_one("#monitor-email", Input).value = "sec@example.com"
+        await look("f5")
+        await look("f6", asks=True)
+        await look("y")
+        await look("escape", "6")
+        await look("e", asks=True)
+    shown = " ".join(seen)
+    assert "監査" in shown and "サマリー" in shown
+    assert [piece for piece in _english_messages() if piece in shown] == []
