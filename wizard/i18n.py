@@ -152,19 +152,21 @@ def ljust(text: str, columns: int) -> str:
 
 
 # Japanese punctuation that must not start a line (kinsoku): it stays with the character before.
-_NO_LINE_START = "、。，．・：；？！）」』】〕ー"
+# Kinsoku: what may not start a line (punctuation, closing brackets, the long-vowel mark and the
+# small kana); it stays with the character before it.
+NO_LINE_START = "、。，．・：；？！）」』】〕ー々ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
 
 
 def wrap(text: str, columns: int) -> list[str]:
     """`text` in lines of at most `columns` terminal columns: English breaks at spaces,
-    Japanese between any two characters (it has no spaces), never before 、 or 。."""
+    Japanese between any two characters (it has no spaces), never before 、。ー or a small kana."""
     import re
 
     lines: list[str] = []
     line = ""
     for token in re.findall(r"[\x21-\x7e]+ *| +|[^\x00-\x7f] *", text):
-        if line and width(line.rstrip()) + width(token.rstrip()) > columns:
-            if token[0] in _NO_LINE_START and len(line.rstrip()) > 1:
+        if line and width(line + token.rstrip()) > columns:
+            if token[0] in NO_LINE_START and len(line.rstrip()) > 1:
                 # The character before goes down with the punctuation.
                 carried, line = line.rstrip()[-1], line.rstrip()[:-1]
                 lines.append(line.rstrip())

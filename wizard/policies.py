@@ -167,7 +167,7 @@ def plan_enforcement(
             )
         progress.wrote(new_policy)
         record(services, "enforce", "create_policy", arn, undo={"op": "delete_policy", "arn": arn})
-        return f"created {arn}"
+        return _("created policy {arn}").format(arn=arn)
 
     try:
         policy = iam.get_policy(PolicyArn=arn)["Policy"]

@@ -4,8 +4,8 @@ has none, so a sentence longer than a line was carried down whole and left ragge
 Textual's Content finds its break opportunities with Rich's word expression (`rich._wrap.re_word`,
 used by `divide_line`; Textual's own `_wrap.re_chunk` serves its text areas). These make every
 Japanese character a word of its own, so a line may break between any two, except before the
-punctuation that must not start a line (、。」 and the like, kinsoku). Text with no Japanese in it
-breaks exactly as before. Both expressions are private: a test checks that a Japanese Static
+punctuation, long-vowel mark and small kana that must not start a line (、。」ーッ and the like,
+kinsoku). Text with no Japanese in it breaks exactly as before. Both expressions are private: a test checks that a Japanese Static
 wraps to full lines, so an upgrade that moves them fails the suite, not the user.
 """
 
@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from wizard.i18n import language
+from wizard.i18n import NO_LINE_START, language
 
 # Japanese: punctuation and symbols, kana, CJK ideographs (and extension A), full-width forms.
 _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 # What may not start a line: it stays with the character before it.
-_CLOSING = "、。，．・：；？！）」』】〕ー々" + r")\]}.,:;!?"
+_CLOSING = NO_LINE_START + r")\]}.,:;!?"
 # What may not end a line: it goes down with the character after it.
 _OPENING = "（「『【〔" + r"(\[{"
 _WORD = rf"(?:[{_OPENING}]*[{_CJK}][{_CLOSING}]*|[^\s{_CJK}]+[{_CLOSING}]*)"

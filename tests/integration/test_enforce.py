@@ -41,7 +41,7 @@ def test_plan_then_apply_then_nothing_to_do(services, realism):
 
     waits: list[str] = []
     done = apply_enforcement(services, plan, on_wait=waits.append)
-    assert done[0] == f"created {ARN}"
+    assert done[0] == f"created policy {ARN}"
     # AWS (the realism layer) refused the attach while the new policy propagated; the first
     # run waited, said so once, and succeeded.
     assert realism.refused.get("NoSuchEntity", 0) >= 1

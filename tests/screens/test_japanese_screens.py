@@ -103,6 +103,8 @@ async def test_a_japanese_paragraph_breaks_between_characters(japanese, sample_a
         assert len(lines) > 3
         # Every line but the last is full to within one wide character (or a kinsoku carry).
         assert all(cell_len(line) >= room - 4 for line in lines[:-1]), lines
+        # Kinsoku: no line starts with 、。ー or a small kana (ッ of ポリシー, ー of キー...).
+        assert not [line for line in lines if line.lstrip()[:1] in i18n.NO_LINE_START], lines
 
 
 def _shown(app) -> str:
@@ -193,3 +195,19 @@ async def test_the_whole_walk_in_japanese_leaves_no_english_message(japanese, de
     shown = " ".join(seen)
     assert "監査" in shown and "サマリー" in shown
     assert [piece for piece in _english_messages() if piece in shown] == []
+
+
+@pytest.mark.parametrize("columns", range(8, 40))
+def test_textual_breaks_japanese_lines_by_kinsoku(columns):
+    """Textual's own wrapping, with screens.widgets.cjk: between any two Japanese characters,
+    never before 、。ー or a small kana (a line began with "って" and "ックだけ")."""
+    from textual.content import Content
+
+    from screens.widgets.cjk import break_between_cjk
+
+    break_between_cjk()
+    text = "ルートユーザーが自分の MFA デバイスを使って CLI/API でしか有効にできません。ロックアウトしないでください。"
+    lines = [line.plain for line in Content(text).wrap(columns)]
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(cell_len(line) <= columns for line in lines)
+    assert not [line for line in lines if line.lstrip()[:1] in i18n.NO_LINE_START], lines

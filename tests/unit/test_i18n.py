@@ -443,3 +443,12 @@ def test_the_help_of_every_command_fits_80_columns(program, language, monkeypatc
     assert wide == {}
     usage = "使い方: " if language == "ja" else "usage: "
     assert all(text.startswith(usage) for text in helps.values())
+
+
+@pytest.mark.parametrize("columns", range(8, 40))
+def test_japanese_lines_never_start_with_punctuation_a_long_vowel_or_small_kana(columns):
+    text = "ルートユーザーが自分の MFA デバイスを使って CLI/API でしか有効にできません。ロックアウトしないでください。"
+    lines = i18n.wrap(text, columns)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(i18n.width(line) <= columns for line in lines)
+    assert not [line for line in lines if line[:1] in i18n.NO_LINE_START], lines

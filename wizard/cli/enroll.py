@@ -239,7 +239,10 @@ def show_and_enable(
                         file=sys.stderr,
                     )
                     if left_tries:
-                        print(f"{tries_left(left_tries)}.", file=sys.stderr)
+                        print(
+                            _("{tries_left}.").format(tries_left=tries_left(left_tries)),
+                            file=sys.stderr,
+                        )
                     continue
                 print(_("Enabled {serial} for {user}.").format(serial=serial, user=user))
                 return 0

@@ -117,9 +117,13 @@ def format_enforce_plan(plan: Any) -> str:
 def format_monitor_plan(plan: Any) -> str:
     """The monitoring plan as a table with the CLI equivalents."""
     lines = []
+    # As wide as the widest kind shown: メトリクスフィルター is 20 columns.
+    kinds = max((width(_(c.kind)) for c in plan.changes), default=0)
     for c in plan.changes:
         status = Status(c.status)
-        lines.append(f"  {status.mark} {ljust(status.label, 7)} {ljust(_(c.kind), 18)} {c.name}")
+        lines.append(
+            f"  {status.mark} {ljust(status.label, 7)} {ljust(_(c.kind), max(kinds, 18))} {c.name}"
+        )
         lines.append(f"      {c.detail}")
         if c.cost and c.changes:
             lines.append(_("      cost: {cost}").format(cost=c.cost))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from wizard.cli.language import ArgumentParser
-from wizard.i18n import _, ngettext
+from wizard.i18n import _, ljust, ngettext, width
 from wizard.session.keys import REFRESH_MARGIN_SECONDS
 
 
@@ -50,10 +50,10 @@ def run_list(argv: Sequence[str]) -> int:
         for s in sessions
     ]
     # The role is in the identity (assumed-role/ROLE/SESSION); `--format json` has full ARNs.
-    header = ("PROFILE", "ACCOUNT", "IDENTITY", "EXPIRES", "LEFT")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    header = (_("PROFILE"), _("ACCOUNT"), _("IDENTITY"), _("EXPIRES"), _("LEFT"))
+    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        cells = [ljust(cell, room) for cell, room in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]))
     return 0
 

@@ -141,7 +141,7 @@ class WrongMfaCodeError(UsageError):
 
 def tries_left(count: int) -> str:
     """'2 tries left', '1 try left'."""
-    return f"{count} {'try' if count == 1 else 'tries'} left"
+    return ngettext("{count} try left", "{count} tries left", count).format(count=count)
 
 
 def obtain(
@@ -188,7 +188,11 @@ def obtain(
             if problem:
                 last_cause = problem.rstrip(".")
                 if on_retry and attempt < attempts:
-                    on_retry(f"{problem} {tries_left(attempts - attempt)}.")
+                    on_retry(
+                        _("{problem} {tries_left}.").format(
+                            problem=problem, tries_left=tries_left(attempts - attempt)
+                        )
+                    )
                 continue
             try:
                 creds = get_session_token(sts, serial, code, duration)
@@ -197,7 +201,11 @@ def obtain(
                 refused.add(code)
                 last_cause = exc.cause
                 if on_retry and attempt < attempts:
-                    on_retry(f"{exc.cause}; {tries_left(attempts - attempt)}")
+                    on_retry(
+                        _("{cause}; {tries_left}").format(
+                            cause=exc.cause, tries_left=tries_left(attempts - attempt)
+                        )
+                    )
                 continue
             finally:
                 # Sent: AWS may count it as used whatever came back (a timeout, a throttle).
