@@ -22,6 +22,7 @@ from screens.widgets.verdict import report_markup
 from wizard.enrollment import user_names
 from wizard.errors import UsageError
 from wizard.i18n import N_, _, ngettext
+from wizard.i18n import width as width_of  # `width` is the name column's, below
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
 from wizard.verify import VerifyReport
 
@@ -153,7 +154,7 @@ class MonitoringScreen(MonitorActions):
         table = self.query_one("#monitor-plan", DataTable)
         # Name is cut to leave "What" room at 80 columns; the highlighted row is shown whole above.
         table.add_column(_("Status"), width=9)
-        table.add_column(_("Resource"), width=13)
+        table.add_column(_("Resource"), width=13, key="kind")
         table.add_column(_("Name"), width=20, key="name")
         table.add_column(_("What"))
         self.query_one("#monitor-progress").display = False
@@ -317,9 +318,13 @@ class MonitoringScreen(MonitorActions):
         """The plan's rows, their widths taken from the terminal's width now."""
         table = self.query_one("#monitor-plan", DataTable)
         table.clear()
-        # Names get what the terminal has beyond Status, Resource and 40 for What (20 at 80x24).
+        # Resource is as wide as its widest kind, never cut (メトリクスフィルター: 20 columns).
+        # Names get what the terminal has beyond Status, Resource and 40 for What (20 at 80x24;
+        # 16 in Japanese, whose wider kinds take the difference).
+        kinds = max([13, *(width_of(_(c.kind)) for c in plan.changes)])
         longest = max((len(c.name) for c in plan.changes), default=20)
-        width = max(20, min(longest, self.app.size.width - 60))
+        width = max(16, min(longest, self.app.size.width - 47 - kinds))
+        table.columns[ColumnKey("kind")].width = kinds
         table.columns[ColumnKey("name")].width = width
         for index, change in enumerate(plan.changes):
             table.add_row(
@@ -328,7 +333,7 @@ class MonitoringScreen(MonitorActions):
                 Text(cut(change.name, width)),
                 # Text (it names an email, a key policy's principals), cut with … to the room
                 # left; the highlighted row is shown whole above the table.
-                Text(cut(change.detail, max(20, self.app.size.width - width - 36))),
+                Text(cut(change.detail, max(20, self.app.size.width - width - 23 - kinds))),
                 key=str(index),
             )
 

@@ -188,6 +188,12 @@ async def test_the_whole_walk_in_japanese_leaves_no_english_message(japanese, de
         await look("escape", "5")
         app.screen.query_one("#monitor-email", Input).value = "sec@example.com"
         await look("f5")
+        # The plan's table fits 80 columns, and its Resource column holds every kind whole.
+        table = app.screen.query_one("#monitor-plan", DataTable)
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= 80
+        kinds = [str(table.get_row(key)[1]) for key in table.rows]
+        assert "メトリクスフィルター" in kinds
+        assert list(table.columns.values())[1].width >= max(cell_len(k) for k in kinds)
         await look("f6", asks=True)
         await look("y")
         await look("escape", "6")
