@@ -117,7 +117,7 @@ def check_token_codes(first: str, second: str) -> tuple[str, str]:
     one, why_one = normalize_code(first, FIRST_CODE)
     two, why_two = normalize_code(second, SECOND_CODE)
     if one is None or two is None:
-        why = (why_one or why_two).split(": ")[0].rstrip(".")
+        why = (why_one or why_two).split(": ")[0].rstrip(".。")
         raise UsageError(why, _("press the token's button and type the 6 digits it shows"))
     if one == two:
         raise UsageError(

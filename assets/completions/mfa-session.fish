@@ -65,7 +65,7 @@ complete -c mfa-session -f
 
 complete -c mfa-session -n _shtab_mfa_session_using -s h -l help -d 'show this help message and exit'
 complete -c mfa-session -n _shtab_mfa_session_using -l version -d 'show the version and exit'
-complete -c mfa-session -n _shtab_mfa_session_using -l lang -xka "en ja" -d 'language of the messages (default: from LC_ALL / LC_MESSAGES / LANG)'
+complete -c mfa-session -n _shtab_mfa_session_using -l lang -xka "en ja" -d 'language of the messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)'
 complete -c mfa-session -n _shtab_mfa_session_using -l print-completion -xka "bash zsh fish" -d 'print the shell completion script (bash, zsh or fish) and exit'
 complete -c mfa-session -n _shtab_mfa_session_using -l profile -xka "(_mfa_wizard_profiles)" -d 'a profile with keys, or a role profile on one (default: AWS_PROFILE)'
 complete -c mfa-session -n _shtab_mfa_session_using -l region -x -d 'region for STS (default: the profile'"'"'s)'
@@ -87,7 +87,7 @@ complete -c mfa-session -n '_shtab_mfa_session_using setup; and test $_shtab_mfa
 complete -c mfa-session -n '_shtab_mfa_session_using; and test $_shtab_mfa_session_npos -eq 0' -a exec -d 'run a command with the session'
 complete -c mfa-session -n '_shtab_mfa_session_using exec' -s h -l help -d 'show this help message and exit'
 complete -c mfa-session -n '_shtab_mfa_session_using exec' -l version -d 'show the version and exit'
-complete -c mfa-session -n '_shtab_mfa_session_using exec' -l lang -xka "en ja" -d 'language of the messages (default: from LC_ALL / LC_MESSAGES / LANG)'
+complete -c mfa-session -n '_shtab_mfa_session_using exec' -l lang -xka "en ja" -d 'language of the messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)'
 complete -c mfa-session -n '_shtab_mfa_session_using exec' -l print-completion -xka "bash zsh fish" -d 'print the shell completion script (bash, zsh or fish) and exit'
 complete -c mfa-session -n '_shtab_mfa_session_using exec' -l profile -xka "(_mfa_wizard_profiles)" -d 'a profile with keys, or a role profile on one (default: AWS_PROFILE)'
 complete -c mfa-session -n '_shtab_mfa_session_using exec' -l region -x -d 'region for STS (default: the profile'"'"'s)'

@@ -21,7 +21,7 @@ _shtab_mfa_session_commands() {
 _shtab_mfa_session_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
   "--version[show the version and exit]"
-  "--lang[language of the messages (default\: from LC_ALL \/ LC_MESSAGES \/ LANG)]:lang:(en ja)"
+  "--lang[language of the messages (default\: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)]:lang:(en ja)"
   "--print-completion[print the shell completion script (bash, zsh or fish) and exit]:SHELL:(bash zsh fish)"
   "--profile[a profile with keys, or a role profile on one (default\: AWS_PROFILE)]:profile:_mfa_wizard_profiles"
   "--region[region for STS (default\: the profile\'s)]:region:"
@@ -53,7 +53,7 @@ _shtab_mfa_session_clear_defaults_added=0
 _shtab_mfa_session_exec_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
   "--version[show the version and exit]"
-  "--lang[language of the messages (default\: from LC_ALL \/ LC_MESSAGES \/ LANG)]:lang:(en ja)"
+  "--lang[language of the messages (default\: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)]:lang:(en ja)"
   "--print-completion[print the shell completion script (bash, zsh or fish) and exit]:SHELL:(bash zsh fish)"
   "--profile[a profile with keys, or a role profile on one (default\: AWS_PROFILE)]:profile:_mfa_wizard_profiles"
   "--region[region for STS (default\: the profile\'s)]:region:"

@@ -65,7 +65,7 @@ complete -c mfa-wizard -f
 
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -s h -l help -d 'show this help message and exit'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l version -d 'show the version and exit'
-complete -c mfa-wizard -n _shtab_mfa_wizard_using -l lang -xka "en ja" -d 'language of the messages (default: from LC_ALL / LC_MESSAGES / LANG)'
+complete -c mfa-wizard -n _shtab_mfa_wizard_using -l lang -xka "en ja" -d 'language of the messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l print-completion -xka "bash zsh fish" -d 'print the shell completion script (bash, zsh or fish) and exit'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l profile -xka "(_mfa_wizard_profiles)" -d 'AWS profile (default: AWS_PROFILE or '"'"'default'"'"')'
 complete -c mfa-wizard -n _shtab_mfa_wizard_using -l region -x -d 'AWS region (default: AWS_REGION / config)'

@@ -30,7 +30,7 @@ _shtab_mfa_wizard_commands() {
 _shtab_mfa_wizard_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
   "--version[show the version and exit]"
-  "--lang[language of the messages (default\: from LC_ALL \/ LC_MESSAGES \/ LANG)]:lang:(en ja)"
+  "--lang[language of the messages (default\: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)]:lang:(en ja)"
   "--print-completion[print the shell completion script (bash, zsh or fish) and exit]:SHELL:(bash zsh fish)"
   "--profile[AWS profile (default\: AWS_PROFILE or \'default\')]:profile:_mfa_wizard_profiles"
   "--region[AWS region (default\: AWS_REGION \/ config)]:region:"

@@ -44,7 +44,7 @@ def ask_token_code(question: str) -> str:
         if code is not None:
             return code
         print(
-            _("Not that one: {rstrip}.").format(rstrip=why.split(": ")[0].rstrip(".")),
+            _("Not that one: {rstrip}.").format(rstrip=why.split(": ")[0].rstrip(".。")),
             file=sys.stderr,
         )
 

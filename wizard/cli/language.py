@@ -35,7 +35,7 @@ def add_language_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang",
         choices=LANGUAGES,
-        help=_("language of the messages (default: from LC_ALL / LC_MESSAGES / LANG)"),
+        help=_("language of the messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)"),
     )
 
 

@@ -108,7 +108,7 @@ def code_source(args: argparse.Namespace, profile: str) -> CodeAsker:
                 raise UsageError(_("the --code was not accepted"), _("run again with a new code"))
             code = given.pop()
             if problem := code_problem(code):
-                raise UsageError(problem.rstrip("."), _("run again with the code the app shows"))
+                raise UsageError(problem.rstrip(".。"), _("run again with the code the app shows"))
             return code
 
         return CodeAsker(profile, fixed=from_option)

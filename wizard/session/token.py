@@ -186,7 +186,7 @@ def obtain(
                 )
             problem = code_problem(code)
             if problem:
-                last_cause = problem.rstrip(".")
+                last_cause = problem.rstrip(".。")
                 if on_retry and attempt < attempts:
                     on_retry(
                         _("{problem} {tries_left}.").format(
