@@ -6,7 +6,10 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from wizard.i18n import _
+from wizard.i18n import N_, _
+
+# Textual's own key shown in the footer (ctrl+p, the command palette), for the catalogue.
+TEXTUAL_KEYS = (N_("palette"),)
 
 
 class TranslatedFooter(Footer):
