@@ -108,7 +108,7 @@ def _impact(plan: EnforcePlan, detail: bool, needle: str) -> list[str]:
     )
     lines.append(heading)
     for item in matching[:DETAIL_LIMIT]:
-        lines.append(f"  [b]{escape(item.user_name)}[/b]: " + escape("; ".join(item.reasons)))
+        lines.append(f"  [b]{escape(item.user_name)}[/b]: " + escape(_("; ").join(item.reasons)))
     if len(matching) > DETAIL_LIMIT:
         lines.append(
             _(

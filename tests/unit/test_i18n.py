@@ -83,6 +83,19 @@ def test_a_translation_keeps_every_placeholder_of_its_message():
     assert wrong == []
 
 
+def test_japanese_punctuation_is_written_the_japanese_way():
+    """No space after 。 inside a message, no doubled 。, no ASCII ; joining Japanese clauses."""
+    wrong = []
+    for message in catalog_build.read("ja"):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            if string and re.search(
+                r"。(\[/[^\]]*\])? \S|。。|[\u3040-\u30ff\u4e00-\u9fff]; ", string
+            ):
+                wrong.append(string)
+    assert wrong == []
+
+
 def _glossary() -> list[tuple[str, str]]:
     rows = []
     for line in asset("locale", "GLOSSARY.md").read_text(encoding="utf-8").splitlines():
