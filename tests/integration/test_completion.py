@@ -152,15 +152,27 @@ def test_zsh_completes_profiles_on_tab(shell_env, tmp_path):
     zsh = pexpect.spawn(
         "zsh", ["-f"], env={**shell_env, "TERM": "dumb"}, encoding="utf-8", timeout=20
     )
+
+    def idle(mark: int) -> None:
+        # zsh ran a command, so it is at its prompt and reading keys: only its output has
+        # mark-N (the line typed has $((N - 1 + 1))). A prompt seen was no proof: the line
+        # typed holds "% " too, and a Ctrl-C that met the completion still running aborted the
+        # completion, not the line, so no new prompt came (a CI run waited 20 s for one).
+        zsh.sendline(f"echo mark-$(({mark - 1} + 1))")
+        zsh.expect_exact(f"mark-{mark}")
+
     zsh.sendline(f"PS1='%% '; fpath=({functions} $fpath); autoload -Uz compinit; compinit -u")
-    zsh.expect_exact("% ")
-    for typed, expected in (
-        ("mfa-session --profile p", "mfa-session --profile prod-admin"),
-        ("mfa-session clear pro", "mfa-session clear prod-admin"),
+    idle(0)
+    for mark, (typed, expected) in enumerate(
+        (
+            ("mfa-session --profile p", "mfa-session --profile prod-admin"),
+            ("mfa-session clear pro", "mfa-session clear prod-admin"),
+        ),
+        start=1,
     ):
         zsh.send(typed + "\t")
         zsh.expect_exact(expected, timeout=10)
-        zsh.sendcontrol("c")  # drop the line: zsh answers with a new prompt
-        zsh.expect_exact("% ")
+        zsh.sendcontrol("u")  # drop the line: a key, queued until the completion is done
+        idle(mark)
     zsh.sendline("exit")
     zsh.expect(pexpect.EOF)
