@@ -34,12 +34,18 @@ class StepFooter(TranslatedFooter):
     PINNED = frozenset({"help", "quit", "app.help", "app.quit"})
 
     def compose(self) -> ComposeResult:
-        pinned = []
+        # The step's keys in a box that takes the room Help and Quit leave, and clips what does
+        # not fit; Help and Quit after it. (Docked over the keys instead, a Japanese word cut
+        # under them blanked characters of ヘルプ and 終了 at 60 columns.)
+        keys, pinned = [], []
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.action in self.PINNED:
                 pinned.append(widget)
+            elif widget.has_class("-command-palette"):
+                yield widget  # Textual docks it on the right itself
             else:
-                yield widget
+                keys.append(widget)
+        yield Horizontal(*keys, id="footer-keys")
         if pinned:
             yield Horizontal(*pinned, id="footer-pinned")
 

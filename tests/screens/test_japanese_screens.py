@@ -8,6 +8,9 @@ fixture puts English back after each test.
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from rich.cells import cell_len
 from textual.widgets import DataTable, Static
@@ -217,3 +220,15 @@ def test_textual_breaks_japanese_lines_by_kinsoku(columns):
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert all(cell_len(line) <= columns for line in lines)
     assert not [line for line in lines if line.lstrip()[:1] in i18n.NO_LINE_START], lines
+
+
+async def test_help_and_quit_stay_whole_in_a_japanese_footer_at_60_columns(japanese, sample_app):
+    """At 60 columns the Audit's keys do not all fit: they are clipped before Help and Quit.
+    (Help and Quit docked over them showed "f1 ヘ  プ q   了": a Japanese word cut under
+    them blanked their characters.)"""
+    async with sample_app.run_test(size=(60, 20)) as pilot:
+        await drawn(pilot)
+        screen = pilot.app.export_screenshot()
+    last = "".join(re.findall(r'line-19\)">([^<]*)<', screen))  # the footer's row, as drawn
+    last = html.unescape(last).replace("\xa0", " ")
+    assert "f1 ヘルプ" in last and "q 終了" in last
