@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import on, work
@@ -22,7 +23,6 @@ from screens.widgets.verdict import report_markup
 from wizard.enrollment import user_names
 from wizard.errors import UsageError
 from wizard.i18n import N_, _, ngettext
-from wizard.i18n import width as width_of  # `width` is the name column's, below
 from wizard.monitoring import MonitorOptions, MonitorPlan, names_for, validate
 from wizard.verify import VerifyReport
 
@@ -321,7 +321,7 @@ class MonitoringScreen(MonitorActions):
         # Resource is as wide as its widest kind, never cut (メトリクスフィルター: 20 columns).
         # Names get what the terminal has beyond Status, Resource and 40 for What (20 at 80x24;
         # 16 in Japanese, whose wider kinds take the difference).
-        kinds = max([13, *(width_of(_(c.kind)) for c in plan.changes)])
+        kinds = max([13, *(cell_len(_(c.kind)) for c in plan.changes)])
         longest = max((len(c.name) for c in plan.changes), default=20)
         width = max(16, min(longest, self.app.size.width - 47 - kinds))
         table.columns[ColumnKey("kind")].width = kinds

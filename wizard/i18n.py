@@ -151,7 +151,15 @@ def ljust(text: str, columns: int) -> str:
     return text + " " * max(0, columns - width(text))
 
 
-# Japanese punctuation that must not start a line (kinsoku): it stays with the character before.
+def aligned(rows: list[list[str]] | list[tuple[str, ...]]) -> list[str]:
+    """`rows` as lines of a plain-text table: each column as wide as its widest cell in
+    terminal columns, two spaces between columns, no trailing spaces."""
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    return [
+        "  ".join(ljust(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
 # Kinsoku: what may not start a line (punctuation, closing brackets, the long-vowel mark and the
 # small kana); it stays with the character before it.
 NO_LINE_START = "、。，．・：；？！）」』】〕ー々ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"

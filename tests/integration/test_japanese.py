@@ -8,7 +8,6 @@ measure what a terminal shows (wizard.i18n.width), not len().
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pexpect
 import pytest
 
 from tests.support.cli import mfa_session, mfa_wizard
+from tests.support.english import english_left
 from tests.support.terminal import interruptible
 from wizard.i18n import width
 
@@ -154,25 +154,6 @@ def test_the_mfa_session_prompt_is_japanese_under_lang_ja(profile_env, mfa_code)
     shell.expect(pexpect.EOF)
 
 
-def _english_messages() -> list[str]:
-    """Every English message of the catalogue, cut at its placeholders into pieces of four words
-    or more (whitespace collapsed), leaving out pieces its translation keeps (a CLI line)."""
-    import gettext
-
-    from wizard import asset
-
-    with open(asset("locale/ja/LC_MESSAGES/mfa-wizard.mo"), "rb") as mo:
-        messages = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
-    pieces = set()
-    for msgid, msgstr in messages.items():
-        english = msgid[0] if isinstance(msgid, tuple) else msgid
-        for piece in re.split(r"\{[^}]*\}|%\([^)]*\)[sd]|\n", english):
-            piece = " ".join(piece.split()).strip(" :;,.()")
-            if len(re.findall(r"[A-Za-z]{2,}", piece)) >= 4 and piece not in msgstr:
-                pieces.add(piece)
-    return sorted(pieces)
-
-
 def test_no_english_message_is_left_in_japanese_output(demo_env, tmp_path):
     """A message marked only for extraction (N_) and shown without _() stays English: run the
     commands an admin runs, in Japanese, and look for any English message of the catalogue."""
@@ -211,5 +192,4 @@ def test_no_english_message_is_left_in_japanese_output(demo_env, tmp_path):
         out = mfa_wizard("--lang", "ja", *args, env=env)
         shown += out.stdout + out.stderr
     assert "使い方" not in shown and "Traceback" not in shown
-    shown = " ".join(shown.split())
-    assert [piece for piece in _english_messages() if piece in shown] == []
+    assert english_left(shown) == []

@@ -238,10 +238,7 @@ def test_enroll_intro_snapshot(stable_demo_app, snap_compare):
     app = stable_demo_app
 
     async def run_before(pilot):
-        await settle(pilot)
-        app.ctx.selected_users.update({"carol.suzuki", "dave.sato"})
-        await pilot.press("2")
-        await settle(pilot)
+        await open_enroll(pilot, {"carol.suzuki", "dave.sato"})
         await pilot.press("tab")  # move focus off the blinking button for a stable picture
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
 
-from tests.support.pilot import drawn, settle
+from tests.support.pilot import drawn, open_enroll, settle
 from wizard import i18n
 
 
@@ -33,10 +33,7 @@ def test_enroll_in_japanese_snapshot(japanese, stable_demo_app, snap_compare):
     app = stable_demo_app
 
     async def run_before(pilot):
-        await settle(pilot)
-        app.ctx.selected_users.update({"carol.suzuki", "dave.sato"})
-        await pilot.press("2")
-        await settle(pilot)
+        await open_enroll(pilot, {"carol.suzuki", "dave.sato"})
         await pilot.press("tab")  # off the blinking button, for a stable picture
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -81,16 +78,9 @@ async def test_a_japanese_paragraph_breaks_between_characters(japanese, sample_a
     """Textual breaks lines at spaces only; Japanese has none. Without screens.widgets.cjk a
     sentence too long for the line went down whole and left half a line empty."""
     from screens.dialogs import InfoDialog
+    from screens.help import STEP_HELP
 
-    text = i18n._(
-        "Reads one IAM credential report and checks it against the MFA devices assigned now: "
-        "who can sign in to the console without MFA, root's MFA, access keys and their age. "
-        "Select users (space, or a for all shown) to hand them to Enroll. Enter on a user "
-        "opens Enroll with that user. g lists the organization's accounts and opens one. "
-        "Dev gives each user's devices: V virtual (an app), H hardware token, K security key "
-        "or passkey (yellow: only keys, so no codes for mfa-session). i shows root's MFA "
-        "and what to do about it."
-    )
+    text = i18n._(STEP_HELP["audit"].does)  # the Audit help, a long paragraph
     assert text.startswith("IAM の認証情報レポート")
     async with sample_app.run_test(size=(80, 24)) as pilot:
         await drawn(pilot)
@@ -140,8 +130,8 @@ async def test_the_whole_walk_in_japanese_leaves_no_english_message(japanese, de
     import pyotp
     from textual.widgets import Input
 
-    from tests.integration.test_japanese import _english_messages
     from tests.support.aws import good_codes
+    from tests.support.english import english_left
     from tests.support.pilot import press_button
     from wizard import clock
 
@@ -203,7 +193,7 @@ async def test_the_whole_walk_in_japanese_leaves_no_english_message(japanese, de
         await look("e", asks=True)
     shown = " ".join(seen)
     assert "監査" in shown and "サマリー" in shown
-    assert [piece for piece in _english_messages() if piece in shown] == []
+    assert english_left(shown) == []
 
 
 @pytest.mark.parametrize("columns", range(8, 40))

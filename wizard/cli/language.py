@@ -70,11 +70,12 @@ class ListHelpFormatter(HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         lines = []
         for paragraph in text.splitlines():
-            term = re.match(r"\s+\S+\s+", paragraph)
-            hang = " " * (len(term.group()) if term else 0)
-            body = paragraph[len(hang) :] if term else paragraph
-            for i, line in enumerate(wrap(body, width - len(indent) - len(hang)) or [""]):
-                lines.append(indent + (paragraph[: len(hang)] if i == 0 else hang) + line)
+            match = re.match(r"\s+\S+\s+", paragraph)
+            term = match.group() if match else ""
+            body = wrap(paragraph[len(term) :], width - len(indent) - len(term)) or [""]
+            lines += [
+                indent + (term if i == 0 else " " * len(term)) + line for i, line in enumerate(body)
+            ]
         return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from wizard.i18n import N_, _, ljust, ngettext, width
+from wizard.i18n import N_, _, aligned, ljust, ngettext, width
 from wizard.plan import Status
 
 AUDIT_HEADER = (
@@ -39,12 +39,8 @@ def format_audit_table(result: Any, show_all: bool = False) -> str:
         ]
         for u in users
     ]
-    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     # No rows: no bare header under "Every console user has MFA."
-    lines = [
-        "  ".join(ljust(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in ([header, *rows] if rows else [])
-    ]
+    lines = aligned([header, *rows]) if rows else []
     without = result.console_users_without_mfa
     console = result.console_user_count
     lines.append("")
@@ -118,12 +114,10 @@ def format_monitor_plan(plan: Any) -> str:
     """The monitoring plan as a table with the CLI equivalents."""
     lines = []
     # As wide as the widest kind shown: メトリクスフィルター is 20 columns.
-    kinds = max((width(_(c.kind)) for c in plan.changes), default=0)
+    kinds = max([18, *(width(_(c.kind)) for c in plan.changes)])
     for c in plan.changes:
         status = Status(c.status)
-        lines.append(
-            f"  {status.mark} {ljust(status.label, 7)} {ljust(_(c.kind), max(kinds, 18))} {c.name}"
-        )
+        lines.append(f"  {status.mark} {ljust(status.label, 7)} {ljust(_(c.kind), kinds)} {c.name}")
         lines.append(f"      {c.detail}")
         if c.cost and c.changes:
             lines.append(_("      cost: {cost}").format(cost=c.cost))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from wizard.cli.language import ArgumentParser
-from wizard.i18n import _, ljust, ngettext, width
+from wizard.i18n import _, aligned, ngettext
 from wizard.session.keys import REFRESH_MARGIN_SECONDS
 
 
@@ -51,10 +51,8 @@ def run_list(argv: Sequence[str]) -> int:
     ]
     # The role is in the identity (assumed-role/ROLE/SESSION); `--format json` has full ARNs.
     header = (_("PROFILE"), _("ACCOUNT"), _("IDENTITY"), _("EXPIRES"), _("LEFT"))
-    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [ljust(cell, room) for cell, room in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[-1]]))
+    for line in aligned([header, *rows]):
+        print(line)
     return 0
 
 
